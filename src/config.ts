@@ -1,0 +1,188 @@
+import { z } from 'zod';
+
+/**
+ * Every setting Draftline reads, parsed once at start-up. Nothing else reads the environment:
+ * the parsed Config is passed explicitly to whatever needs it.
+ */
+
+const optional = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = z.url({ message: 'must be an absolute http(s) URL' });
+
+/** 32 random bytes, base64 or base64url: the AES-256 key that seals secrets at rest. */
+const key32 = z
+  .string()
+  .trim()
+  .refine((v) => decodeBase64Loose(v)?.length === 32, {
+    message: 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)',
+  });
+
+const EnvSchema = z.object({
+  APP_URL: url.default('http://localhost:8787'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+  DATABASE_URL: z.string().trim().min(1).default('file:./data/draftline.db'),
+  DATABASE_AUTH_TOKEN: optional,
+
+  TOKEN_ENCRYPTION_KEY: key32,
+  /** Written into every sealed value so that a rotated key can still open older ones. */
+  TOKEN_ENCRYPTION_KEY_ID: z.string().regex(/^[a-z0-9]{1,16}$/, 'lower-case letters and digits, at most 16').default('k1'),
+  /** Older keys still accepted for opening sealed values during a rotation: "kid:base64,kid:base64". */
+  TOKEN_ENCRYPTION_OLD_KEYS: optional,
+  SESSION_SECRET: z.string().trim().min(32, { message: 'must be at least 32 characters' }),
+  /** Key for the keyed hash of end-customer addresses (opt-outs). Defaults to one derived from SESSION_SECRET. */
+  HASH_KEY: optional,
+
+  GOOGLE_CLIENT_ID: optional,
+  GOOGLE_CLIENT_SECRET: optional,
+  GOOGLE_PUBSUB_TOPIC: optional,
+  GOOGLE_PUSH_AUDIENCE: optional,
+  GOOGLE_PUSH_SERVICE_ACCOUNT: optional,
+
+  SHOPIFY_API_KEY: optional,
+  SHOPIFY_API_SECRET: optional,
+  SHOPIFY_API_VERSION: z.string().default('2025-10'),
+
+  OPENAI_API_KEY: optional,
+  OPENAI_BASE_URL: optional.pipe(url.optional()),
+  OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+
+  // Base-URL overrides for every outside API (tests and the sandbox point them at fakes).
+  GOOGLE_AUTH_URL: optional.pipe(url.optional()),
+  GOOGLE_TOKEN_URL: optional.pipe(url.optional()),
+  GOOGLE_REVOKE_URL: optional.pipe(url.optional()),
+  GOOGLE_JWKS_URL: optional.pipe(url.optional()),
+  GMAIL_API_URL: optional.pipe(url.optional()),
+  /** When set, Shopify Admin calls go to `${SHOPIFY_API_URL}/{shop}/admin/...` instead of https://{shop}. */
+  SHOPIFY_API_URL: optional.pipe(url.optional()),
+
+  /** "sandbox" forces the built-in fakes even with credentials; "live" refuses to start without them. */
+  DRAFTLINE_MODE: z.enum(['auto', 'sandbox', 'live']).default('auto'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Env = z.input<typeof EnvSchema>;
+export type Mode = 'sandbox' | 'live';
+
+export interface Config {
+  mode: Mode;
+  appUrl: string;
+  port: number;
+  database: { url: string; authToken: string | undefined };
+  secrets: {
+    encryptionKey: { id: string; key: Uint8Array };
+    oldEncryptionKeys: { id: string; key: Uint8Array }[];
+    sessionSecret: string;
+    hashKey: string;
+  };
+  google: {
+    clientId: string;
+    clientSecret: string;
+    redirectUri: string;
+    authUrl: string;
+    tokenUrl: string;
+    revokeUrl: string;
+    jwksUrl: string;
+    gmailApiUrl: string;
+    pubsubTopic: string;
+    pushAudience: string;
+    pushServiceAccount: string;
+  };
+  shopify: { apiKey: string; apiSecret: string; apiVersion: string; apiUrl: string | null };
+  openai: { apiKey: string; baseUrl: string; model: string };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Draftline cannot start; fix these settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The credentials whose absence switches Draftline into sandbox mode. */
+const LIVE_CREDENTIALS = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'OPENAI_API_KEY'] as const;
+
+export function parseConfig(raw: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
+    );
+  }
+  const env = parsed.data;
+  const missingLive = LIVE_CREDENTIALS.filter((k) => !env[k]);
+  const mode: Mode =
+    env.DRAFTLINE_MODE === 'auto' ? (missingLive.length ? 'sandbox' : 'live') : env.DRAFTLINE_MODE;
+  if (mode === 'live' && missingLive.length) {
+    throw new ConfigError(missingLive.map((k) => `${k}: required in live mode`));
+  }
+
+  const appUrl = env.APP_URL.replace(/\/+$/, '');
+  const sandbox = `${appUrl}/sandbox`;
+  const pick = (value: string | undefined, live: string, fake: string) =>
+    value ?? (mode === 'sandbox' ? fake : live);
+
+  return {
+    mode,
+    appUrl,
+    port: env.PORT,
+    database: { url: env.DATABASE_URL, authToken: env.DATABASE_AUTH_TOKEN },
+    secrets: {
+      encryptionKey: { id: env.TOKEN_ENCRYPTION_KEY_ID, key: decodeBase64Loose(env.TOKEN_ENCRYPTION_KEY)! },
+      oldEncryptionKeys: parseOldKeys(env.TOKEN_ENCRYPTION_OLD_KEYS),
+      sessionSecret: env.SESSION_SECRET,
+      hashKey: env.HASH_KEY ?? `hash:${env.SESSION_SECRET}`,
+    },
+    google: {
+      clientId: env.GOOGLE_CLIENT_ID ?? 'sandbox-client-id',
+      clientSecret: env.GOOGLE_CLIENT_SECRET ?? 'sandbox-client-secret',
+      redirectUri: `${appUrl}/auth/google/callback`,
+      authUrl: pick(env.GOOGLE_AUTH_URL, 'https://accounts.google.com/o/oauth2/v2/auth', `${sandbox}/google/o/oauth2/v2/auth`),
+      tokenUrl: pick(env.GOOGLE_TOKEN_URL, 'https://oauth2.googleapis.com/token', `${sandbox}/google/token`),
+      revokeUrl: pick(env.GOOGLE_REVOKE_URL, 'https://oauth2.googleapis.com/revoke', `${sandbox}/google/revoke`),
+      jwksUrl: pick(env.GOOGLE_JWKS_URL, 'https://www.googleapis.com/oauth2/v3/certs', `${sandbox}/google/oauth2/v3/certs`),
+      gmailApiUrl: pick(env.GMAIL_API_URL, 'https://gmail.googleapis.com/', `${sandbox}/google/`),
+      pubsubTopic: env.GOOGLE_PUBSUB_TOPIC ?? 'projects/sandbox/topics/gmail-push',
+      pushAudience: env.GOOGLE_PUSH_AUDIENCE ?? `${appUrl}/webhooks/gmail`,
+      pushServiceAccount: env.GOOGLE_PUSH_SERVICE_ACCOUNT ?? 'gmail-push@sandbox.iam.gserviceaccount.com',
+    },
+    shopify: {
+      apiKey: env.SHOPIFY_API_KEY ?? 'sandbox-shopify-key',
+      apiSecret: env.SHOPIFY_API_SECRET ?? 'sandbox-shopify-secret',
+      apiVersion: env.SHOPIFY_API_VERSION,
+      apiUrl: env.SHOPIFY_API_URL ?? (mode === 'sandbox' ? `${sandbox}/shopify` : null),
+    },
+    openai: {
+      apiKey: env.OPENAI_API_KEY ?? 'sandbox-openai-key',
+      baseUrl: pick(env.OPENAI_BASE_URL, 'https://api.openai.com/v1', `${sandbox}/openai/v1`),
+      model: env.OPENAI_MODEL,
+    },
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+function parseOldKeys(value: string | undefined): { id: string; key: Uint8Array }[] {
+  if (!value) return [];
+  return value.split(',').map((entry, i) => {
+    const [id, b64] = entry.split(':');
+    const key = b64 ? decodeBase64Loose(b64) : null;
+    if (!id || !key || key.length !== 32) {
+      throw new ConfigError([`TOKEN_ENCRYPTION_OLD_KEYS: entry ${i + 1} must be "kid:<32 bytes base64>"`]);
+    }
+    return { id, key };
+  });
+}
+
+function decodeBase64Loose(value: string): Uint8Array | null {
+  try {
+    const normal = value.replace(/-/g, '+').replace(/_/g, '/');
+    const bin = atob(normal.padEnd(Math.ceil(normal.length / 4) * 4, '='));
+    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}

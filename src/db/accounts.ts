@@ -1,0 +1,66 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from './client';
+import { accounts, consentRecords, gmailConnections, storeConnections } from './schema';
+
+export type Account = typeof accounts.$inferSelect;
+export type GmailConnection = typeof gmailConnections.$inferSelect;
+export type StoreConnection = typeof storeConnections.$inferSelect;
+
+export async function getAccount(db: Db, accountId: string): Promise<Account | undefined> {
+  return db.query.accounts.findFirst({ where: eq(accounts.id, accountId) });
+}
+
+export async function getGmailConnection(db: Db, accountId: string): Promise<GmailConnection | undefined> {
+  return db.query.gmailConnections.findFirst({ where: eq(gmailConnections.accountId, accountId) });
+}
+
+export async function findAccountIdByMailbox(db: Db, mailbox: string): Promise<string | undefined> {
+  const row = await db.query.gmailConnections.findFirst({
+    columns: { accountId: true },
+    where: eq(gmailConnections.mailbox, mailbox.trim().toLowerCase()),
+  });
+  return row?.accountId;
+}
+
+export async function getStoreConnection(db: Db, accountId: string): Promise<StoreConnection | undefined> {
+  return db.query.storeConnections.findFirst({ where: eq(storeConnections.accountId, accountId) });
+}
+
+/**
+ * Moves the history cursor forward, never back. historyIds are uint64 decimal strings, so the
+ * comparison is by length, then lexically (no leading zeros), inside the UPDATE itself: two syncs
+ * racing cannot move the cursor backwards. Returns whether it moved.
+ */
+export async function advanceHistoryCursor(db: Db, accountId: string, historyId: string): Promise<boolean> {
+  if (!/^[1-9][0-9]{0,19}$/.test(historyId)) throw new RangeError('historyId must be a decimal uint64');
+  const cursor = gmailConnections.historyCursor;
+  const result = await db
+    .update(gmailConnections)
+    .set({ historyCursor: historyId })
+    .where(
+      and(
+        eq(gmailConnections.accountId, accountId),
+        sql`(${cursor} IS NULL OR length(${cursor}) < length(${historyId}) OR (length(${cursor}) = length(${historyId}) AND ${cursor} < ${historyId}))`,
+      ),
+    );
+  return result.rowsAffected > 0;
+}
+
+export async function markGmailReconnectNeeded(db: Db, accountId: string): Promise<void> {
+  await db.update(gmailConnections).set({ status: 'reconnect_needed' }).where(eq(gmailConnections.accountId, accountId));
+}
+
+export async function touchGmailConnection(
+  db: Db,
+  accountId: string,
+  fields: Partial<Pick<GmailConnection, 'lastSyncAt' | 'lastPushAt' | 'watchExpiresAt'>>,
+): Promise<void> {
+  await db.update(gmailConnections).set(fields).where(eq(gmailConnections.accountId, accountId));
+}
+
+export async function recordConsent(
+  db: Db,
+  row: { id: string; accountId: string; kind: string; detail: string; version: string; grantedAt: number },
+): Promise<void> {
+  await db.insert(consentRecords).values(row);
+}

@@ -1,0 +1,123 @@
+import { integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/**
+ * Everything Draftline keeps. By design there is no column for mail, order or prompt content:
+ * only accounts, connections (with sealed secrets), consent, compliance records, opt-out hashes
+ * and daily counts. test/privacy/schema.test.ts fails if a column is added without review.
+ *
+ * Times are unix milliseconds.
+ */
+
+export const accounts = sqliteTable('accounts', {
+  id: text('id').primaryKey(),
+  createdAt: integer('created_at').notNull(),
+  /** Drafting paused by the merchant (or by Draftline after an uninstall). */
+  paused: integer('paused', { mode: 'boolean' }).notNull().default(false),
+  // The merchant's own reply settings: their words, not their customers'.
+  shopName: text('shop_name'),
+  tone: text('tone', { enum: ['friendly', 'formal', 'concise'] }).notNull().default('friendly'),
+  signOffName: text('sign_off_name'),
+  signature: text('signature'),
+  fallbackLanguage: text('fallback_language').notNull().default('en'),
+});
+
+export const gmailConnections = sqliteTable(
+  'gmail_connections',
+  {
+    accountId: text('account_id')
+      .primaryKey()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** The merchant's own mailbox address: how Pub/Sub notifications find the account. */
+    mailbox: text('mailbox').notNull(),
+    sealedRefreshToken: text('sealed_refresh_token'),
+    grantedScopes: text('granted_scopes').notNull(),
+    /** Gmail historyId (uint64 as decimal text): the point up to which mail has been handled. */
+    historyCursor: text('history_cursor'),
+    watchExpiresAt: integer('watch_expires_at'),
+    status: text('status', { enum: ['active', 'reconnect_needed'] }).notNull().default('active'),
+    connectedAt: integer('connected_at').notNull(),
+    lastSyncAt: integer('last_sync_at'),
+    lastPushAt: integer('last_push_at'),
+  },
+  (t) => [uniqueIndex('gmail_connections_mailbox').on(t.mailbox)],
+);
+
+export const storeConnections = sqliteTable(
+  'store_connections',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['shopify', 'woocommerce'] }).notNull(),
+    /** Shopify: shop.myshopify.com; WooCommerce: the store's base URL. */
+    storeDomain: text('store_domain').notNull(),
+    /** JSON of the platform's credentials, sealed. */
+    sealedCredentials: text('sealed_credentials'),
+    status: text('status', { enum: ['active', 'reconnect_needed', 'uninstalled'] }).notNull().default('active'),
+    connectedAt: integer('connected_at').notNull(),
+  },
+  (t) => [uniqueIndex('store_connections_account').on(t.accountId)],
+);
+
+export const consentRecords = sqliteTable('consent_records', {
+  id: text('id').primaryKey(),
+  accountId: text('account_id')
+    .notNull()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  /** What was agreed or granted: 'google_scopes', 'store_access', 'terms'. */
+  kind: text('kind').notNull(),
+  /** The grant itself, e.g. the scopes, space separated. Never personal data of end customers. */
+  detail: text('detail').notNull(),
+  version: text('version').notNull(),
+  grantedAt: integer('granted_at').notNull(),
+  withdrawnAt: integer('withdrawn_at'),
+});
+
+/** Kept after an account is deleted, so it holds no personal data: hashes and platform ids only. */
+export const complianceRequests = sqliteTable(
+  'compliance_requests',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id'),
+    source: text('source', { enum: ['shopify', 'woocommerce', 'merchant', 'customer'] }).notNull(),
+    topic: text('topic').notNull(),
+    storeDomain: text('store_domain'),
+    /** The platform's own id for the request (e.g. X-Shopify-Webhook-Id), for deduplication. */
+    externalId: text('external_id'),
+    /** Keyed hash of the customer's address when a request concerns one person. */
+    subjectHash: text('subject_hash'),
+    receivedAt: integer('received_at').notNull(),
+    completedAt: integer('completed_at'),
+    outcome: text('outcome'),
+  },
+  (t) => [uniqueIndex('compliance_requests_external').on(t.source, t.externalId)],
+);
+
+export const optOuts = sqliteTable(
+  'opt_outs',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** hashAddress(HASH_KEY, address): the address itself is never stored. */
+    addressHash: text('address_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.addressHash] })],
+);
+
+export const dailyCounters = sqliteTable(
+  'daily_counters',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** UTC day, YYYY-MM-DD. */
+    day: text('day').notNull(),
+    /** e.g. 'notifications', 'seen', 'drafted', 'skipped:auto_reply', 'error:gmail_rate_limited'. */
+    name: text('name').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day, t.name] })],
+);
