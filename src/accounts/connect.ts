@@ -1,0 +1,91 @@
+import { eq } from 'drizzle-orm';
+import { advanceHistoryCursor, recordConsent } from '../db/accounts';
+import { accounts, gmailConnections, storeConnections } from '../db/schema';
+import { newId } from '../platform/ids';
+import { sealedAs, type Services, type StoreCredentials } from '../services';
+
+/** The version of the wording a merchant agrees to when connecting; bump it when the wording changes. */
+export const CONSENT_VERSION = '2026-11-25';
+
+export async function createAccount(
+  s: Services,
+  settings: { shopName?: string | null; signOffName?: string | null } = {},
+): Promise<string> {
+  const id = newId('acc');
+  await s.db.insert(accounts).values({
+    id,
+    createdAt: s.now(),
+    shopName: settings.shopName ?? null,
+    signOffName: settings.signOffName ?? null,
+  });
+  return id;
+}
+
+/**
+ * Stores a Gmail grant: the refresh token sealed to this row, the scopes as a consent record, then
+ * a push watch on INBOX. The cursor starts at the watch's historyId, so only mail that arrives from
+ * now on is read.
+ */
+export async function connectGmail(
+  s: Services,
+  input: { accountId: string; mailbox: string; refreshToken: string; grantedScopes: string[] },
+): Promise<void> {
+  const now = s.now();
+  const sealed = await s.sealer.seal(input.refreshToken, sealedAs.gmailRefreshToken(input.accountId));
+  const row = {
+    mailbox: input.mailbox.trim().toLowerCase(),
+    sealedRefreshToken: sealed,
+    grantedScopes: input.grantedScopes.join(' '),
+    historyCursor: null,
+    watchExpiresAt: null,
+    status: 'active' as const,
+    connectedAt: now,
+  };
+  await s.db
+    .insert(gmailConnections)
+    .values({ accountId: input.accountId, ...row })
+    .onConflictDoUpdate({ target: gmailConnections.accountId, set: row });
+  await recordConsent(s.db, {
+    id: newId('con'),
+    accountId: input.accountId,
+    kind: 'google_scopes',
+    detail: row.grantedScopes,
+    version: CONSENT_VERSION,
+    grantedAt: now,
+  });
+
+  const watch = await s.openMailbox(input.refreshToken).watch(s.config.google.pubsubTopic);
+  await advanceHistoryCursor(s.db, input.accountId, watch.historyId);
+  await s.db
+    .update(gmailConnections)
+    .set({ watchExpiresAt: watch.expiration })
+    .where(eq(gmailConnections.accountId, input.accountId));
+}
+
+/** Stores a store connection with its credentials sealed to the row, and the grant as consent. */
+export async function connectStore(
+  s: Services,
+  input: { accountId: string; storeDomain: string; credentials: StoreCredentials; scopes: string },
+): Promise<string> {
+  const id = newId('sto');
+  const sealed = await s.sealer.seal(JSON.stringify(input.credentials), sealedAs.storeCredentials(id));
+  await s.db.delete(storeConnections).where(eq(storeConnections.accountId, input.accountId));
+  await s.db.insert(storeConnections).values({
+    id,
+    accountId: input.accountId,
+    kind: input.credentials.kind,
+    storeDomain: input.storeDomain,
+    sealedCredentials: sealed,
+    status: 'active',
+    connectedAt: s.now(),
+  });
+  await recordConsent(s.db, {
+    id: newId('con'),
+    accountId: input.accountId,
+    kind: 'store_access',
+    detail: `${input.credentials.kind} ${input.scopes}`,
+    version: CONSENT_VERSION,
+    grantedAt: s.now(),
+  });
+  return id;
+}

@@ -1,0 +1,32 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { gmailPushWebhook } from '../webhooks/gmail';
+import { errorHandler, notFound } from './http/errors';
+import type { Services } from './services';
+import { homePage } from './ui/home';
+
+export interface AppDeps {
+  services: Services;
+  /** The built-in fakes and the sandbox control routes; mounted only in sandbox mode. */
+  sandbox?: Hono;
+}
+
+/** The whole HTTP surface, built from explicit dependencies. Node and Workers both serve this. */
+export function createApp({ services, sandbox }: AppDeps) {
+  const app = new Hono();
+  app.use(requestId());
+  app.use(secureHeaders());
+  app.onError(errorHandler(services.logger));
+  app.notFound(notFound);
+
+  app.get('/healthz', (c) => c.json({ ok: true, mode: services.config.mode }));
+  app.get('/', (c) => c.html(homePage(services.config)));
+
+  app.use('/webhooks/*', bodyLimit({ maxSize: 256 * 1024 }));
+  app.route('/webhooks/gmail', gmailPushWebhook(services));
+
+  if (sandbox && services.config.mode === 'sandbox') app.route('/sandbox', sandbox);
+  return app;
+}

@@ -1,0 +1,69 @@
+import { toBase64, utf8 } from '../crypto/encoding';
+import type { ParsedMail } from './parse-mail';
+
+/**
+ * Builds the RFC 5322 reply that becomes the Gmail draft. Written by hand (about forty lines)
+ * because the MIME builders on npm pull in Node's Buffer or Babel runtimes we do not want in the
+ * Worker; this needs only one text/plain UTF-8 part and RFC 2047 encoded words.
+ *
+ * Gmail files the draft in the customer's thread when threadId is set AND In-Reply-To/References
+ * name the original and the subject matches ("Re: " + original).
+ */
+export interface ReplyHeaders {
+  from: string;
+  to: string;
+  subject: string;
+  inReplyTo: string | null;
+  references: string[];
+}
+
+const MESSAGE_ID = /^<[^<>\s]{1,250}>$/;
+const ADDRESS = /^[^\s<>@,;"]{1,64}@[^\s<>@,;"]{1,255}$/;
+
+export function replyHeadersFor(original: ParsedMail, mailbox: string): ReplyHeaders {
+  const messageId = original.messageId && MESSAGE_ID.test(original.messageId) ? original.messageId : null;
+  const references = original.references.filter((r) => MESSAGE_ID.test(r));
+  if (messageId && !references.includes(messageId)) references.push(messageId);
+  const to = original.replyTo ?? original.from?.address ?? '';
+  const subject = original.subject.replace(/[\r\n]+/g, ' ').trim();
+  return {
+    from: mailbox,
+    to: ADDRESS.test(to) ? to : '',
+    subject: /^re:/i.test(subject) ? subject : `Re: ${subject}`.trim(),
+    inReplyTo: messageId,
+    references,
+  };
+}
+
+export function buildReplyMessage(headers: ReplyHeaders, text: string, now: Date = new Date()): string {
+  const lines = [
+    `From: ${headers.from}`,
+    `To: ${headers.to}`,
+    `Subject: ${encodeWord(headers.subject)}`,
+    `Date: ${now.toUTCString().replace('GMT', '+0000')}`,
+    'MIME-Version: 1.0',
+    ...(headers.inReplyTo ? [`In-Reply-To: ${headers.inReplyTo}`] : []),
+    ...(headers.references.length ? [`References: ${headers.references.join('\r\n ')}`] : []),
+    'Content-Type: text/plain; charset=UTF-8',
+    'Content-Transfer-Encoding: base64',
+  ];
+  const body = toBase64(utf8(text.replace(/\r?\n/g, '\r\n'))).replace(/.{76}/g, '$&\r\n');
+  return `${lines.join('\r\n')}\r\n\r\n${body}\r\n`;
+}
+
+/** RFC 2047 B-encoding in chunks that never split a UTF-8 character; ASCII passes through. */
+export function encodeWord(value: string): string {
+  const clean = value.replace(/[\r\n]+/g, ' ');
+  if (/^[\x20-\x7e]*$/.test(clean)) return clean;
+  const words: string[] = [];
+  let chunk = '';
+  for (const ch of clean) {
+    if (utf8(chunk + ch).length > 45) {
+      words.push(chunk);
+      chunk = '';
+    }
+    chunk += ch;
+  }
+  if (chunk) words.push(chunk);
+  return words.map((w) => `=?UTF-8?B?${toBase64(utf8(w))}?=`).join('\r\n ');
+}

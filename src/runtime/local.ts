@@ -1,0 +1,57 @@
+import type { Hono } from 'hono';
+import type { Config } from '../config';
+import { createApp } from '../app';
+import type { Db } from '../db/client';
+import type { FetchLike } from '../platform/fetch';
+import { createLogger, type LogSink } from '../platform/log';
+import { loopbackFetch } from '../platform/loopback-fetch';
+import { createMemoryQueue, type MemoryQueue } from '../platform/memory-queue';
+import { consumeSyncBatch } from '../pipeline/consume';
+import { createSandbox } from '../sandbox';
+import { createServices, type Services } from '../services';
+
+/**
+ * The app as it runs in one Node process: services, an in-process queue with Cloudflare Queues'
+ * semantics, and in sandbox mode the fakes, reached in-process through the same clients.
+ * src/node.ts serves it; tests build it directly with their own database file and log sink.
+ */
+export interface LocalRuntimeOptions {
+  config: Config;
+  db: Db;
+  /** Where requests to real outside services go (tests pass one that refuses the network). */
+  fetch?: FetchLike;
+  logSink?: LogSink;
+  onQueueSend?: (serialised: string) => void;
+  now?: () => number;
+}
+
+export interface LocalRuntime {
+  app: Hono;
+  services: Services;
+  queue: MemoryQueue;
+  sandbox: ReturnType<typeof createSandbox> | null;
+  /** Resolves once pushes, queued syncs and their retries are done. */
+  settle(): Promise<void>;
+}
+
+export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
+  const { config } = options;
+  const logger = createLogger(config.logLevel, options.logSink);
+  let app: Hono | undefined;
+  const appFetch = async (req: Request) => app!.fetch(req);
+  const outside = options.fetch ?? globalThis.fetch;
+  const fetch = config.mode === 'sandbox' ? loopbackFetch(`${config.appUrl}/sandbox/`, appFetch, outside) : outside;
+
+  let services: Services | undefined;
+  const queue = createMemoryQueue({
+    consume: (batch) => consumeSyncBatch(services!, batch),
+    maxRetries: 5,
+    onSend: options.onQueueSend,
+    onDeadLetter: (m) => logger.error('queue.dead_letter', { accountId: m.accountId }),
+  });
+  services = createServices({ config, db: options.db, logger, fetch, queue, now: options.now });
+
+  const sandbox = config.mode === 'sandbox' ? createSandbox({ services, appFetch, settle: () => queue.idle() }) : null;
+  app = createApp({ services, sandbox: sandbox?.routes });
+  return { app, services, queue, sandbox, settle: sandbox ? sandbox.settle : () => queue.idle() };
+}

@@ -1,0 +1,155 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import PostalMime from 'postal-mime';
+import { z } from 'zod';
+import { createGoogleFake } from '../../test/fakes/google';
+import { createOpenAIFake } from '../../test/fakes/openai';
+import { createShopifyFake } from '../../test/fakes/shopify';
+import { createWooCommerceFake } from '../../test/fakes/woocommerce';
+import { connectGmail, connectStore, createAccount } from '../accounts/connect';
+import * as schema from '../db/schema';
+import { errorBody } from '../http/errors';
+import type { Services } from '../services';
+
+/**
+ * The built-in sandbox: faithful fakes of Google (OAuth, Gmail, Pub/Sub push), Shopify,
+ * WooCommerce and an OpenAI-compatible endpoint, mounted under /sandbox and reached through the
+ * very same clients as the real services, plus a small control API (README "Sandbox").
+ */
+export const SANDBOX_MAILBOX = 'merchant@example.com';
+export const SANDBOX_SHOP = 'sandbox-shop.myshopify.com';
+const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/gmail.compose'];
+
+const SandboxOrder = z.object({
+  number: z.string().regex(/^#?\d{1,12}$/).transform((n) => n.replace(/^#/, '')),
+  email: z.email(),
+  createdAt: z.iso.datetime({ offset: true }),
+  financialStatus: z.string().min(1).max(40),
+  fulfillmentStatus: z.string().min(1).max(40),
+  tracking: z.array(z.object({ company: z.string().max(80), number: z.string().max(80), url: z.string().max(500) })).max(10).default([]),
+  items: z.array(z.object({ title: z.string().max(200), quantity: z.number().int().min(1) })).max(50).default([]),
+  shippingCity: z.string().max(120).nullable().default(null),
+  shippingCountry: z.string().max(2).nullable().default(null),
+});
+const ResetBody = z.object({
+  store: z.enum(['shopify', 'woocommerce']),
+  orders: z.array(SandboxOrder).max(500),
+});
+
+export interface SandboxOptions {
+  services: Services;
+  /** How the fakes reach the app (Pub/Sub push, WooCommerce key delivery): the app's own fetch. */
+  appFetch: (req: Request) => Promise<Response>;
+  /** Resolves when queued work is done, so a sandbox call can answer after the draft exists. */
+  settle: () => Promise<void>;
+}
+
+export function createSandbox({ services: s, appFetch, settle }: SandboxOptions) {
+  const google = createGoogleFake();
+  const shopify = createShopifyFake({ apiKey: s.config.shopify.apiKey, apiSecret: s.config.shopify.apiSecret });
+  const woocommerce = createWooCommerceFake({ deliver: appFetch });
+  const openai = createOpenAIFake({ apiKey: s.config.openai.apiKey });
+
+  const pushes = new Set<Promise<unknown>>();
+  google.configurePush({
+    endpoint: `${s.config.appUrl}/webhooks/gmail`,
+    audience: s.config.google.pushAudience,
+    serviceAccountEmail: s.config.google.pushServiceAccount,
+  });
+  google.onPush((req) => {
+    const delivery = appFetch(req).finally(() => pushes.delete(delivery));
+    pushes.add(delivery);
+    return delivery;
+  });
+  const settleAll = async () => {
+    while (pushes.size) await Promise.allSettled([...pushes]);
+    await settle();
+  };
+
+  const routes = new Hono();
+  routes.route('/google', google.app);
+  routes.route('/shopify', shopify.app);
+  routes.route('/woocommerce', woocommerce.app);
+  routes.route('/openai', openai.app);
+
+  routes.post('/reset', async (c) => {
+    const body = ResetBody.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) {
+      return c.json(errorBody(c, 'invalid_body', 'Expected {"store":"shopify"|"woocommerce","orders":[...]} (see README).'), 400);
+    }
+    await settleAll();
+    google.reset();
+    shopify.reset();
+    woocommerce.reset();
+    openai.reset();
+    await wipeDatabase(s);
+
+    const accountId = await createAccount(s, { shopName: 'Sandbox Shop', signOffName: 'Sam' });
+    const refreshToken = google.issueRefreshToken(SANDBOX_MAILBOX, GMAIL_SCOPES);
+    await connectGmail(s, { accountId, mailbox: SANDBOX_MAILBOX, refreshToken, grantedScopes: GMAIL_SCOPES });
+    const orders = body.data.orders;
+    if (body.data.store === 'shopify') {
+      const accessToken = `shpat_${crypto.randomUUID().replace(/-/g, '')}`;
+      shopify.addShop(SANDBOX_SHOP, accessToken, orders);
+      await connectStore(s, { accountId, storeDomain: SANDBOX_SHOP, credentials: { kind: 'shopify', accessToken }, scopes: 'read_orders' });
+    } else {
+      const consumerKey = `ck_${crypto.randomUUID().replace(/-/g, '')}`;
+      const consumerSecret = `cs_${crypto.randomUUID().replace(/-/g, '')}`;
+      woocommerce.addStore(consumerKey, consumerSecret, orders);
+      await connectStore(s, {
+        accountId,
+        storeDomain: `${s.config.appUrl}/sandbox/woocommerce`,
+        credentials: { kind: 'woocommerce', consumerKey, consumerSecret },
+        scopes: 'read',
+      });
+    }
+    return c.json({ accountId, mailbox: SANDBOX_MAILBOX });
+  });
+
+  routes.post('/gmail/messages', bodyLimit({ maxSize: 10 * 1024 * 1024 }), async (c) => {
+    const type = c.req.header('content-type') ?? '';
+    if (!/^(message\/rfc822|text\/plain|application\/octet-stream)\b/i.test(type)) {
+      return c.json(errorBody(c, 'unsupported_media_type', 'Send the raw message with Content-Type: message/rfc822.'), 415);
+    }
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    if (!raw.length) return c.json(errorBody(c, 'invalid_body', 'The message is empty.'), 400);
+    const { id, threadId } = google.insertMessage(SANDBOX_MAILBOX, raw);
+    await settleAll();
+    return c.json({ id, threadId });
+  });
+
+  routes.get('/gmail/drafts', async (c) => {
+    const drafts = await Promise.all(
+      google.drafts(SANDBOX_MAILBOX).map(async (d) => {
+        const mail = await PostalMime.parse(d.raw);
+        return {
+          id: d.id,
+          threadId: d.threadId,
+          to: mail.to?.map((a) => a.address).join(', ') ?? '',
+          subject: mail.subject ?? '',
+          inReplyTo: mail.inReplyTo ?? null,
+          references: mail.references ?? null,
+          text: mail.text ?? '',
+        };
+      }),
+    );
+    return c.json(drafts);
+  });
+
+  return { routes, fakes: { google, shopify, woocommerce, openai }, settle: settleAll };
+}
+
+/** The sandbox owns the whole local database: a reset starts from nothing. */
+async function wipeDatabase(s: Services): Promise<void> {
+  for (const table of [
+    schema.dailyCounters,
+    schema.optOuts,
+    schema.consentRecords,
+    schema.storeConnections,
+    schema.gmailConnections,
+    schema.complianceRequests,
+    schema.accounts,
+  ]) {
+    await s.db.delete(table);
+  }
+}

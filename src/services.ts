@@ -1,0 +1,93 @@
+import type { Config } from './config';
+import type { Db } from './db/client';
+import type { StoreConnection } from './db/accounts';
+import { createSealer, type Sealer } from './crypto/seal';
+import { createReplyWriter, type ReplyWriter } from './drafting/llm';
+import { createGmailMailbox, type GmailMailbox } from './google/gmail';
+import { createAuthorizedClient, type GoogleOAuthConfig } from './google/oauth';
+import type { FetchLike } from './platform/fetch';
+import type { Logger } from './platform/log';
+import type { JobQueue } from './platform/queue';
+import type { OrderSource } from './stores/order';
+import { createShopifyOrderSource } from './stores/shopify';
+import { createWooCommerceOrderSource } from './stores/woocommerce';
+
+/**
+ * Everything the app and the pipeline need, built once per process (Node) or isolate (Workers)
+ * from explicit inputs. Nothing here reads the environment or a global.
+ */
+export interface Services {
+  config: Config;
+  db: Db;
+  sealer: Sealer;
+  logger: Logger;
+  fetch: FetchLike;
+  queue: JobQueue;
+  now: () => number;
+  googleOAuth: GoogleOAuthConfig;
+  openMailbox(refreshToken: string): GmailMailbox;
+  openOrderSource(connection: StoreConnection, credentials: StoreCredentials): OrderSource;
+  replyWriter: ReplyWriter;
+}
+
+export type StoreCredentials =
+  | { kind: 'shopify'; accessToken: string }
+  | { kind: 'woocommerce'; consumerKey: string; consumerSecret: string };
+
+export interface ServiceInputs {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  fetch: FetchLike;
+  queue: JobQueue;
+  now?: () => number;
+}
+
+export function createServices(inputs: ServiceInputs): Services {
+  const { config, fetch } = inputs;
+  const googleOAuth: GoogleOAuthConfig = {
+    clientId: config.google.clientId,
+    clientSecret: config.google.clientSecret,
+    redirectUri: config.google.redirectUri,
+    authUrl: config.google.authUrl,
+    tokenUrl: config.google.tokenUrl,
+    revokeUrl: config.google.revokeUrl,
+    jwksUrl: config.google.jwksUrl,
+    fetch,
+  };
+  return {
+    ...inputs,
+    now: inputs.now ?? Date.now,
+    sealer: createSealer(config.secrets.encryptionKey, config.secrets.oldEncryptionKeys),
+    googleOAuth,
+    openMailbox: (refreshToken) =>
+      createGmailMailbox({ rootUrl: config.google.gmailApiUrl, fetch, auth: createAuthorizedClient(googleOAuth, refreshToken) }),
+    openOrderSource: (connection, credentials) =>
+      credentials.kind === 'shopify'
+        ? createShopifyOrderSource({
+            shop: connection.storeDomain,
+            accessToken: credentials.accessToken,
+            apiVersion: config.shopify.apiVersion,
+            baseUrl: config.shopify.apiUrl,
+            fetch,
+          })
+        : createWooCommerceOrderSource({
+            storeUrl: connection.storeDomain,
+            consumerKey: credentials.consumerKey,
+            consumerSecret: credentials.consumerSecret,
+            fetch,
+          }),
+    replyWriter: createReplyWriter({
+      apiKey: config.openai.apiKey,
+      baseUrl: config.openai.baseUrl,
+      model: config.openai.model,
+      fetch,
+    }),
+  };
+}
+
+/** Associated data for sealed values: binds each secret to its row and column. */
+export const sealedAs = {
+  gmailRefreshToken: (accountId: string) => `gmail_connections.sealed_refresh_token:${accountId}`,
+  storeCredentials: (connectionId: string) => `store_connections.sealed_credentials:${connectionId}`,
+};

@@ -1,0 +1,66 @@
+import { createApp } from './app';
+import { ConfigError, parseConfig } from './config';
+import { openWebDb } from './db/web';
+import { consumeSyncBatch } from './pipeline/consume';
+import { runScheduled } from './pipeline/schedule';
+import { createLogger } from './platform/log';
+import type { SyncMessage } from './platform/queue';
+import { createServices, type Services } from './services';
+
+/**
+ * Cloudflare Workers entry: HTTP (fetch), Cron Triggers (scheduled) and the sync queue (queue).
+ * The sandbox is not part of this bundle: a deployed Worker runs live and answers /sandbox with 404.
+ * Minimal shapes of the Workers runtime types are declared here rather than pulling
+ * @cloudflare/workers-types' globals into a project that also type-checks Node code.
+ */
+interface WorkerEnv {
+  SYNC_QUEUE: { send(body: SyncMessage): Promise<void> };
+  [name: string]: unknown;
+}
+interface QueueBatch {
+  messages: readonly {
+    body: unknown;
+    attempts: number;
+    ack(): void;
+    retry(options?: { delaySeconds?: number }): void;
+  }[];
+}
+interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+let booted: { services: Services; app: ReturnType<typeof createApp> } | undefined;
+
+function boot(env: WorkerEnv) {
+  if (booted) return booted;
+  const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const config = parseConfig({ DRAFTLINE_MODE: 'live', ...vars });
+  const logger = createLogger(config.logLevel);
+  const services = createServices({
+    config,
+    db: openWebDb(config.database.url, config.database.authToken),
+    logger,
+    fetch: (input, init) => fetch(input, init),
+    queue: { send: (message) => env.SYNC_QUEUE.send({ accountId: message.accountId }) },
+  });
+  booted = { services, app: createApp({ services }) };
+  return booted;
+}
+
+export default {
+  fetch(request: Request, env: WorkerEnv, ctx: WaitUntil): Response | Promise<Response> {
+    try {
+      return boot(env).app.fetch(request, env, ctx as never);
+    } catch (err) {
+      // The config error names the missing settings, never their values.
+      if (err instanceof ConfigError) console.error(err.message);
+      return Response.json({ error: { code: 'misconfigured', message: 'Service not configured.', requestId: null } }, { status: 503 });
+    }
+  },
+  async scheduled(_controller: unknown, env: WorkerEnv, ctx: WaitUntil): Promise<void> {
+    ctx.waitUntil(runScheduled(boot(env).services));
+  },
+  async queue(batch: QueueBatch, env: WorkerEnv): Promise<void> {
+    await consumeSyncBatch(boot(env).services, batch.messages);
+  },
+};
