@@ -1,0 +1,53 @@
+import PostalMime from 'postal-mime';
+import { describe, expect, it } from 'vitest';
+import { parseMail } from '../../src/drafting/parse-mail';
+import { buildReplyMessage, encodeWord, replyHeadersFor } from '../../src/drafting/reply-message';
+
+const original = (headers: string, body = 'Hello') => new TextEncoder().encode(`${headers}\r\n\r\n${body}\r\n`);
+
+describe('reply message', () => {
+  it('replies in the thread: Re: subject, In-Reply-To and References carry the original ids', async () => {
+    const mail = await parseMail(
+      original('From: Jane <jane@example.net>\r\nTo: shop@example.com\r\nSubject: Where is my order?\r\nMessage-ID: <m2@example.net>\r\nReferences: <m1@example.net>'),
+    );
+    const headers = replyHeadersFor(mail, 'shop@example.com');
+    expect(headers).toEqual({
+      from: 'shop@example.com',
+      to: 'jane@example.net',
+      subject: 'Re: Where is my order?',
+      inReplyTo: '<m2@example.net>',
+      references: ['<m1@example.net>', '<m2@example.net>'],
+    });
+    const parsed = await PostalMime.parse(buildReplyMessage(headers, 'Bonjour Jane,\nvotre commande est partie. ✓'));
+    expect(parsed.subject).toBe('Re: Where is my order?');
+    expect(parsed.inReplyTo).toBe('<m2@example.net>');
+    expect(parsed.references).toContain('<m1@example.net>');
+    expect(parsed.text?.replace(/\r\n/g, '\n').trim()).toBe('Bonjour Jane,\nvotre commande est partie. ✓');
+  });
+
+  it('answers Reply-To over From and does not stack "Re:"', async () => {
+    const mail = await parseMail(
+      original('From: jane@example.net\r\nReply-To: Jane Orders <orders@jane.example>\r\nSubject: RE: help\r\nMessage-ID: <x@y>'),
+    );
+    const headers = replyHeadersFor(mail, 'shop@example.com');
+    expect(headers.to).toBe('orders@jane.example');
+    expect(headers.subject).toBe('RE: help');
+  });
+
+  it('encodes non-ASCII subjects as RFC 2047 words that decode back exactly', async () => {
+    const subject = 'Re: Où est ma commande ? 🚚 Größe — ' + 'é'.repeat(40);
+    const encoded = encodeWord(subject);
+    expect(encoded).toMatch(/^=\?UTF-8\?B\?/);
+    expect(encoded.split('\r\n ').every((w) => w.length <= 75)).toBe(true);
+    const parsed = await PostalMime.parse(`Subject: ${encoded}\r\n\r\nx`);
+    expect(parsed.subject).toBe(subject);
+  });
+
+  it('cannot be made to inject headers through the subject or a malformed Message-ID', async () => {
+    const mail = await parseMail(original('From: jane@example.net\r\nSubject: hi\r\nMessage-ID: not-an-id'));
+    mail.subject = 'hi\r\nBcc: evil@example.org';
+    const raw = buildReplyMessage(replyHeadersFor(mail, 'shop@example.com'), 'x');
+    expect(raw).not.toMatch(/^Bcc:/m);
+    expect(raw).not.toContain('In-Reply-To');
+  });
+});

@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
+
+/**
+ * Every column Draftline stores, reviewed. A new column fails this test until it is added here,
+ * which is the moment to ask: could it ever hold mail, order or end-customer content? (It must not.)
+ */
+const REVIEWED: Record<string, string[]> = {
+  accounts: ['id', 'created_at', 'paused', 'shop_name', 'tone', 'sign_off_name', 'signature', 'fallback_language'],
+  gmail_connections: ['account_id', 'mailbox', 'sealed_refresh_token', 'granted_scopes', 'history_cursor', 'watch_expires_at', 'status', 'connected_at', 'last_sync_at', 'last_push_at'],
+  store_connections: ['id', 'account_id', 'kind', 'store_domain', 'sealed_credentials', 'status', 'connected_at'],
+  consent_records: ['id', 'account_id', 'kind', 'detail', 'version', 'granted_at', 'withdrawn_at'],
+  compliance_requests: ['id', 'account_id', 'source', 'topic', 'store_domain', 'external_id', 'subject_hash', 'received_at', 'completed_at', 'outcome'],
+  opt_outs: ['account_id', 'address_hash', 'created_at'],
+  daily_counters: ['account_id', 'day', 'name', 'count'],
+};
+
+describe('schema review', () => {
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    rt = await startTestRuntime();
+  });
+  afterAll(() => rt.close());
+
+  it('holds exactly the reviewed tables and columns', async () => {
+    const { client } = rt.services.db.$client ? { client: rt.services.db.$client } : { client: null };
+    const tables = await client!.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%'");
+    const actual: Record<string, string[]> = {};
+    for (const row of tables.rows) {
+      const name = String(row.name);
+      const cols = await client!.execute(`PRAGMA table_info(${name})`);
+      actual[name] = cols.rows.map((c) => String(c.name));
+    }
+    expect(actual).toEqual(REVIEWED);
+  });
+});

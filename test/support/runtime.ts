@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, type Config } from '../../src/config';
+import { migrateDb, openNodeDb } from '../../src/db/node';
+import { refuseNetwork } from '../../src/platform/loopback-fetch';
+import { createLocalRuntime, type LocalRuntime } from '../../src/runtime/local';
+import type { Order } from '../../src/stores/order';
+
+export const APP_URL = 'http://draftline.test';
+
+export interface TestRuntime extends LocalRuntime {
+  config: Config;
+  dbPath: string;
+  logs: string[];
+  queueMessages: string[];
+  request(path: string, init?: RequestInit): Promise<Response>;
+  reset(store: 'shopify' | 'woocommerce', orders: Order[]): Promise<{ accountId: string; mailbox: string }>;
+  sendMail(raw: string): Promise<{ id: string; threadId: string }>;
+  drafts(): Promise<SandboxDraft[]>;
+  close(): void;
+}
+
+export interface SandboxDraft {
+  id: string;
+  threadId: string;
+  to: string;
+  subject: string;
+  inReplyTo: string | null;
+  references: string | null;
+  text: string;
+}
+
+/** The whole app in sandbox mode on a fresh database file, with every log line and queue message captured. */
+export async function startTestRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
+  const dir = mkdtempSync(join(tmpdir(), 'draftline-'));
+  const dbPath = join(dir, 'draftline.db');
+  const config = parseConfig({
+    APP_URL,
+    DATABASE_URL: `file:${dbPath}`,
+    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+    HASH_KEY: 'test-hash-key',
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
+  const { db, client } = openNodeDb(config.database.url);
+  await migrateDb(db);
+  const logs: string[] = [];
+  const queueMessages: string[] = [];
+  const runtime = createLocalRuntime({
+    config,
+    db,
+    fetch: refuseNetwork,
+    logSink: (line) => logs.push(line),
+    onQueueSend: (m) => queueMessages.push(m),
+  });
+  const request = (path: string, init?: RequestInit) => Promise.resolve(runtime.app.request(`${APP_URL}${path}`, init));
+  const json = async <T>(res: Response): Promise<T> => {
+    if (!res.ok) throw new Error(`sandbox call failed: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  return {
+    ...runtime,
+    config,
+    dbPath,
+    logs,
+    queueMessages,
+    request,
+    reset: async (store, orders) =>
+      json(await request('/sandbox/reset', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ store, orders }) })),
+    sendMail: async (raw) =>
+      json(await request('/sandbox/gmail/messages', { method: 'POST', headers: { 'content-type': 'message/rfc822' }, body: raw })),
+    drafts: async () => json(await request('/sandbox/gmail/drafts')),
+    close: () => {
+      client.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A customer email as a mail client would send it. */
+export function customerMail(o: {
+  from: string;
+  subject: string;
+  body: string;
+  messageId: string;
+  inReplyTo?: string;
+  extraHeaders?: string[];
+  date?: Date;
+}): string {
+  return [
+    `From: ${o.from}`,
+    'To: Sandbox Shop <merchant@example.com>',
+    `Subject: ${o.subject}`,
+    `Date: ${(o.date ?? new Date()).toUTCString()}`,
+    `Message-ID: ${o.messageId}`,
+    ...(o.inReplyTo ? [`In-Reply-To: ${o.inReplyTo}`, `References: ${o.inReplyTo}`] : []),
+    ...(o.extraHeaders ?? []),
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=UTF-8',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    o.body,
+    '',
+  ].join('\r\n');
+}
+
+export function sampleOrder(overrides: Partial<Order> = {}): Order {
+  return {
+    number: '1042',
+    email: 'jane@example.net',
+    createdAt: '2026-11-20T10:00:00Z',
+    financialStatus: 'paid',
+    fulfillmentStatus: 'fulfilled',
+    tracking: [{ company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' }],
+    items: [{ title: 'Blue mug', quantity: 2 }],
+    shippingCity: 'Lyon',
+    shippingCountry: 'FR',
+    ...overrides,
+  };
+}
