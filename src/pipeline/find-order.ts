@@ -13,9 +13,16 @@ export interface OrderMatch {
  * The order the customer means: first any order number in their words (subject included), else
  * their most recent order. An order whose email is not the sender's is never used.
  */
-export async function findOrder(source: OrderSource, sender: string, text: string): Promise<OrderMatch> {
+export async function findOrder(
+  source: OrderSource,
+  sender: string,
+  text: string,
+  /** Where to look for an order number when `text` names none, e.g. a forwarded confirmation. */
+  fallbackText = '',
+): Promise<OrderMatch> {
   const senderAddress = normaliseAddress(sender);
-  const numbers = extractOrderNumbers(text);
+  let numbers = extractOrderNumbers(text);
+  if (!numbers.length && fallbackText) numbers = extractOrderNumbers(fallbackText);
   let mismatch = false;
   for (const number of numbers) {
     const order = await source.findByNumber(number);

@@ -62,7 +62,7 @@ export async function handleMessage(ctx: MessageContext, ref: MessageRef): Promi
   // 4. What the customer wrote this time, and the order they mean.
   const text = latestCustomerText(mail.text);
   if (!text.trim()) return skip('no_text');
-  const match = await findOrder(ctx.orders, sender, `${mail.subject}\n${text}`);
+  const match = await findOrder(ctx.orders, sender, `${mail.subject}\n${text}`, mail.text);
 
   // 5. The reply, checked against the facts it was given.
   const input: ReplyInput = {

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 
@@ -23,13 +24,14 @@ describe('schema review', () => {
   afterAll(() => rt.close());
 
   it('holds exactly the reviewed tables and columns', async () => {
-    const { client } = rt.services.db.$client ? { client: rt.services.db.$client } : { client: null };
-    const tables = await client!.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%'");
+    const db = rt.services.db;
+    const tables = await db.all<{ name: string }>(
+      sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name`,
+    );
     const actual: Record<string, string[]> = {};
-    for (const row of tables.rows) {
-      const name = String(row.name);
-      const cols = await client!.execute(`PRAGMA table_info(${name})`);
-      actual[name] = cols.rows.map((c) => String(c.name));
+    for (const { name } of tables) {
+      const cols = await db.all<{ name: string }>(sql.raw(`PRAGMA table_info(${name})`));
+      actual[name] = cols.map((c) => c.name);
     }
     expect(actual).toEqual(REVIEWED);
   });
