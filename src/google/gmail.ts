@@ -1,0 +1,238 @@
+import { gmail, type gmail_v1 } from '@googleapis/gmail';
+import type { OAuth2Client } from 'google-auth-library';
+import { z } from 'zod';
+import { fromBase64, toBase64Url, utf8 } from '../crypto/encoding';
+import type { FetchLike } from '../platform/fetch';
+import { GoogleAuthError, googleAuthErrorFrom } from './oauth';
+
+/**
+ * The Gmail calls Draftline makes, through the generated @googleapis/gmail client pointed at
+ * `rootUrl` and our fetch. No retries here (gaxios' are switched off): the pipeline decides.
+ *
+ * Failures surface as:
+ * - GmailApiError {status, reason, retryAfterSeconds}: Gmail answered non-2xx (reason from
+ *   error.errors[0].reason, e.g. notFound, rateLimitExceeded, userRateLimitExceeded, backendError),
+ *   or status 0 / reason 'network' when no answer came;
+ * - GoogleAuthError: refreshing the access token failed (invalid_grant → reconnect needed).
+ * Neither carries a message body, an address or mail content.
+ */
+
+export interface HistoryPage {
+  records: { messageId: string; threadId: string; labelIds: string[] }[];
+  nextPageToken: string | null;
+  historyId: string;
+}
+
+export interface GmailMailbox {
+  getProfile(): Promise<{ emailAddress: string; historyId: string }>;
+  /** history.list with historyTypes=messageAdded, labelId=INBOX; messagesAdded flattened, each message once. */
+  listHistory(startHistoryId: string, pageToken?: string): Promise<HistoryPage>;
+  /** Newest first. */
+  listRecentInbox(maxResults: number): Promise<{ id: string; threadId: string }[]>;
+  getRawMessage(id: string): Promise<{ id: string; threadId: string; labelIds: string[]; internalDate: number; sizeEstimate: number; raw: Uint8Array }>;
+  /** threads.get format=minimal, in thread order (drafts included, labelled DRAFT). */
+  getThreadLabels(threadId: string): Promise<{ messageId: string; labelIds: string[] }[]>;
+  /** rawMessage is RFC 5322 text; it joins the thread only with In-Reply-To/References and a matching subject. */
+  createDraft(threadId: string, rawMessage: string): Promise<{ draftId: string; messageId: string }>;
+  watch(topicName: string): Promise<{ historyId: string; expiration: number }>;
+  stop(): Promise<void>;
+}
+
+export class GmailApiError extends Error {
+  override readonly name = 'GmailApiError';
+  constructor(
+    /** HTTP status; 0 when no answer came. */
+    readonly status: number,
+    /** Gmail's reason word (error.errors[0].reason), else the status as text; 'network' / 'malformed_response'. */
+    readonly reason: string,
+    readonly retryAfterSeconds: number | null,
+  ) {
+    super(`gmail_api_error status=${status} reason=${reason}${retryAfterSeconds !== null ? ` retry_after=${retryAfterSeconds}` : ''}`);
+  }
+}
+
+const REASON = /^[A-Za-z0-9_]{1,64}$/;
+const ME = 'me';
+const LIST_PAGE_MAX = 500;
+
+const Profile = z.object({ emailAddress: z.string(), historyId: z.string().regex(/^\d+$/) });
+const HistoryList = z.object({
+  history: z
+    .array(
+      z.object({
+        messagesAdded: z
+          .array(z.object({ message: z.object({ id: z.string(), threadId: z.string(), labelIds: z.array(z.string()).optional() }) }))
+          .optional(),
+      }),
+    )
+    .optional(),
+  nextPageToken: z.string().optional(),
+  historyId: z.string().regex(/^\d+$/),
+});
+const MessageList = z.object({
+  messages: z.array(z.object({ id: z.string(), threadId: z.string() })).optional(),
+  nextPageToken: z.string().optional(),
+});
+const RawMessage = z.object({
+  id: z.string(),
+  threadId: z.string(),
+  labelIds: z.array(z.string()).optional(),
+  internalDate: z.string().regex(/^\d+$/),
+  sizeEstimate: z.number().int().nonnegative(),
+  raw: z.string(),
+});
+const Thread = z.object({ messages: z.array(z.object({ id: z.string(), labelIds: z.array(z.string()).optional() })).optional() });
+const Draft = z.object({ id: z.string(), message: z.object({ id: z.string() }) });
+const WatchResponse = z.object({ historyId: z.string().regex(/^\d+$/), expiration: z.string().regex(/^\d+$/) });
+
+function parse<T>(schema: z.ZodType<T>, data: unknown, status: number): T {
+  const result = schema.safeParse(data);
+  if (!result.success) throw new GmailApiError(status, 'malformed_response', null);
+  return result.data;
+}
+
+export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; auth: OAuth2Client }): GmailMailbox {
+  const rootUrl = opts.rootUrl.endsWith('/') ? opts.rootUrl : `${opts.rootUrl}/`;
+  const tokenUrl = String(opts.auth.endpoints.oauth2TokenUrl);
+  // rootUrl goes on each call, not on the client: a client-level rootUrl keeps only its origin
+  // (googleapis-common rebuilds the URL as new URL('/gmail/v1/...', rootUrl)), which would drop a
+  // path prefix such as http://localhost:8787/sandbox/google/.
+  const o = { rootUrl };
+  const api = gmail({
+    version: 'v1',
+    // @googleapis/gmail types `auth` against its own (nested) google-auth-library copy; at run time
+    // it only calls auth.request(), which goes through our client's transporter and fetch.
+    auth: opts.auth as unknown as gmail_v1.Options['auth'],
+    retry: false,
+    fetchImplementation: opts.fetch as typeof fetch,
+  });
+
+  async function call<T>(schema: z.ZodType<T>, run: () => Promise<{ status: number; data: unknown }>): Promise<T> {
+    let res: { status: number; data: unknown };
+    try {
+      res = await run();
+    } catch (err) {
+      throw toGoogleError(err, tokenUrl);
+    }
+    return parse(schema, res.data, res.status);
+  }
+
+  return {
+    async getProfile() {
+      const data = await call(Profile, () => api.users.getProfile({ userId: ME }, o));
+      return { emailAddress: data.emailAddress, historyId: data.historyId };
+    },
+
+    async listHistory(startHistoryId, pageToken) {
+      const data = await call(HistoryList, () =>
+        api.users.history.list({ userId: ME, startHistoryId, historyTypes: ['messageAdded'], labelId: 'INBOX', pageToken }, o),
+      );
+      const seen = new Set<string>();
+      const records: HistoryPage['records'] = [];
+      for (const h of data.history ?? []) {
+        for (const added of h.messagesAdded ?? []) {
+          const m = added.message;
+          if (seen.has(m.id)) continue;
+          seen.add(m.id);
+          records.push({ messageId: m.id, threadId: m.threadId, labelIds: m.labelIds ?? [] });
+        }
+      }
+      return { records, nextPageToken: data.nextPageToken ?? null, historyId: data.historyId };
+    },
+
+    async listRecentInbox(maxResults) {
+      const out: { id: string; threadId: string }[] = [];
+      let pageToken: string | undefined;
+      while (out.length < maxResults) {
+        const want = Math.min(LIST_PAGE_MAX, maxResults - out.length);
+        const data = await call(MessageList, () => api.users.messages.list({ userId: ME, labelIds: ['INBOX'], maxResults: want, pageToken }, o));
+        for (const m of data.messages ?? []) if (out.length < maxResults) out.push({ id: m.id, threadId: m.threadId });
+        if (!data.nextPageToken || !data.messages?.length) break;
+        pageToken = data.nextPageToken;
+      }
+      return out;
+    },
+
+    async getRawMessage(id) {
+      const data = await call(RawMessage, () => api.users.messages.get({ userId: ME, id, format: 'raw' }, o));
+      let raw: Uint8Array;
+      try {
+        raw = fromBase64(data.raw);
+      } catch {
+        throw new GmailApiError(200, 'malformed_response', null);
+      }
+      return {
+        id: data.id,
+        threadId: data.threadId,
+        labelIds: data.labelIds ?? [],
+        internalDate: Number(data.internalDate),
+        sizeEstimate: data.sizeEstimate,
+        raw,
+      };
+    },
+
+    async getThreadLabels(threadId) {
+      const data = await call(Thread, () => api.users.threads.get({ userId: ME, id: threadId, format: 'minimal' }, o));
+      return (data.messages ?? []).map((m) => ({ messageId: m.id, labelIds: m.labelIds ?? [] }));
+    },
+
+    async createDraft(threadId, rawMessage) {
+      const data = await call(Draft, () =>
+        api.users.drafts.create({ userId: ME, requestBody: { message: { raw: toBase64Url(utf8(rawMessage)), threadId } } }, o),
+      );
+      return { draftId: data.id, messageId: data.message.id };
+    },
+
+    async watch(topicName) {
+      const data = await call(WatchResponse, () =>
+        api.users.watch({ userId: ME, requestBody: { topicName, labelIds: ['INBOX'], labelFilterBehavior: 'include' } }, o),
+      );
+      return { historyId: data.historyId, expiration: Number(data.expiration) };
+    },
+
+    async stop() {
+      await call(z.unknown(), () => api.users.stop({ userId: ME }, o));
+    },
+  };
+}
+
+/**
+ * Turns whatever gaxios threw into GmailApiError or GoogleAuthError, keeping only status, reason
+ * and Retry-After. The original error is dropped on purpose: it holds the response body and the
+ * request config (headers with the access token).
+ */
+export function toGoogleError(err: unknown, tokenUrl: string): GmailApiError | GoogleAuthError {
+  if (err instanceof GmailApiError || err instanceof GoogleAuthError) return err;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    response?: { status?: unknown; headers?: unknown; data?: unknown };
+    config?: { url?: unknown };
+  };
+  const url = e.config?.url === undefined ? '' : String(e.config.url).split('?')[0];
+  const fromTokenEndpoint = !!url && url === tokenUrl.split('?')[0];
+  const res = e.response;
+  if (res && typeof res.status === 'number') {
+    const data = res.data as { error?: unknown } | null | undefined;
+    if (fromTokenEndpoint || typeof data?.error === 'string') return googleAuthErrorFrom(res.status, data?.error);
+    const first = (data?.error as { errors?: { reason?: unknown }[] } | undefined)?.errors?.[0]?.reason;
+    const reason = typeof first === 'string' && REASON.test(first) ? first : String(res.status);
+    return new GmailApiError(res.status, reason, parseRetryAfter(headerOf(res.headers, 'retry-after')));
+  }
+  if (fromTokenEndpoint) return new GoogleAuthError('network', 0, null);
+  return new GmailApiError(0, e.config ? 'network' : 'client_error', null);
+}
+
+function headerOf(headers: unknown, name: string): string | null {
+  if (!headers) return null;
+  if (headers instanceof Headers) return headers.get(name);
+  const value = (headers as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : null;
+}
+
+/** Retry-After as delay-seconds or an HTTP-date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  if (!value) return null;
+  const v = value.trim();
+  if (/^\d{1,9}$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
+}

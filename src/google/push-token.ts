@@ -1,0 +1,97 @@
+import { errors, jwtVerify } from 'jose';
+import { z } from 'zod';
+import { fromBase64, fromUtf8 } from '../crypto/encoding';
+import type { FetchLike } from '../platform/fetch';
+import { GOOGLE_ISSUERS, googleJwks } from './jwks';
+
+/**
+ * Cloud Pub/Sub authenticated push: `Authorization: Bearer <OIDC JWT>` signed by Google (keys at
+ * the JWKS URL), iss accounts.google.com, aud = the subscription's audience, email = the push
+ * service account with email_verified true. And the push body, which names a mailbox and a
+ * historyId and nothing else.
+ */
+
+export type PushTokenVerdict =
+  | { valid: true }
+  | { valid: false; reason: 'missing' | 'malformed' | 'signature' | 'issuer' | 'audience' | 'email' | 'expired' };
+
+export async function verifyPushToken(
+  authorization: string | undefined,
+  opts: {
+    jwksUrl: string;
+    audience: string;
+    serviceAccountEmail: string;
+    fetch: FetchLike;
+    /** Clock for exp/iat checks (ms epoch); defaults to Date.now. */
+    now?: () => number;
+  },
+): Promise<PushTokenVerdict> {
+  if (!authorization || !authorization.trim()) return { valid: false, reason: 'missing' };
+  const m = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\s*$/i.exec(authorization.trim());
+  if (!m) return { valid: false, reason: 'malformed' };
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(m[1]!, googleJwks(opts.jwksUrl, opts.fetch), {
+      issuer: GOOGLE_ISSUERS,
+      audience: opts.audience,
+      algorithms: ['RS256'],
+      requiredClaims: ['exp', 'iat'],
+      currentDate: opts.now ? new Date(opts.now()) : undefined,
+    }));
+  } catch (err) {
+    return { valid: false, reason: reasonFor(err) };
+  }
+  const verified = payload.email_verified === true || payload.email_verified === 'true';
+  if (payload.email !== opts.serviceAccountEmail || !verified) return { valid: false, reason: 'email' };
+  return { valid: true };
+}
+
+function reasonFor(err: unknown): 'malformed' | 'signature' | 'issuer' | 'audience' | 'expired' {
+  if (err instanceof errors.JWTExpired) return 'expired';
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'iss') return 'issuer';
+    if (err.claim === 'aud') return 'audience';
+    return 'malformed';
+  }
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid || err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) {
+    return 'malformed';
+  }
+  // Bad signature, a kid not in Google's key set, or the key set could not be fetched: in every
+  // case the token cannot be shown to come from Google. (Pub/Sub redelivers on our non-2xx.)
+  return 'signature';
+}
+
+const PushBody = z.object({
+  message: z.object({
+    data: z.string().min(1).max(4096),
+    messageId: z.string().optional(),
+    publishTime: z.string().optional(),
+    attributes: z.record(z.string(), z.string()).optional(),
+  }),
+  subscription: z.string().optional(),
+});
+
+const GmailNotification = z.object({
+  emailAddress: z.string().min(3).max(320).regex(/^[^\s@]+@[^\s@]+$/),
+  // Gmail sends a JSON number; the docs' example shows a string. Accept both, keep decimal text.
+  historyId: z.union([
+    z.number().int().nonnegative().refine(Number.isSafeInteger),
+    z.string().regex(/^\d{1,20}$/),
+  ]),
+});
+
+/** The Gmail notification inside a Pub/Sub push body, or null when it is not one. */
+export function decodePushMessage(body: unknown): { emailAddress: string; historyId: string } | null {
+  const push = PushBody.safeParse(body);
+  if (!push.success) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(fromUtf8(fromBase64(push.data.message.data)));
+  } catch {
+    return null;
+  }
+  const note = GmailNotification.safeParse(json);
+  if (!note.success) return null;
+  const historyId = typeof note.data.historyId === 'number' ? String(note.data.historyId) : note.data.historyId.replace(/^0+(?=\d)/, '');
+  return { emailAddress: note.data.emailAddress, historyId };
+}
