@@ -20,7 +20,10 @@ import { GoogleAuthError, googleAuthErrorFrom } from './oauth';
 export interface HistoryPage {
   records: { messageId: string; threadId: string; labelIds: string[] }[];
   nextPageToken: string | null;
+  /** The mailbox's current historyId: where the cursor goes once every page is handled. */
   historyId: string;
+  /** The id of this page's last history record: where the cursor may go when later pages are left for another run. */
+  lastRecordId: string | null;
 }
 
 export interface GmailMailbox {
@@ -60,6 +63,7 @@ const HistoryList = z.object({
   history: z
     .array(
       z.object({
+        id: z.string().regex(/^\d+$/),
         messagesAdded: z
           .array(z.object({ message: z.object({ id: z.string(), threadId: z.string(), labelIds: z.array(z.string()).optional() }) }))
           .optional(),
@@ -137,7 +141,8 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
           records.push({ messageId: m.id, threadId: m.threadId, labelIds: m.labelIds ?? [] });
         }
       }
-      return { records, nextPageToken: data.nextPageToken ?? null, historyId: data.historyId };
+      const lastRecordId = data.history?.at(-1)?.id ?? null;
+      return { records, nextPageToken: data.nextPageToken ?? null, historyId: data.historyId, lastRecordId };
     },
 
     async listRecentInbox(maxResults) {

@@ -22,6 +22,7 @@ export type SyncResult =
 
 /** How many recent inbox messages to look at when Gmail says our cursor is too old. */
 const RECOVERY_LIMIT = 25;
+/** Pages of history.list read in one run; what lies beyond is left for the next run (the cursor says where). */
 const MAX_HISTORY_PAGES = 20;
 
 /**
@@ -126,8 +127,12 @@ async function collectNewMessages(
       for (const r of result.records) {
         if (!refs.has(r.messageId)) refs.set(r.messageId, { messageId: r.messageId, threadId: r.threadId, labelIds: r.labelIds });
       }
-      historyId = result.historyId;
-      if (!result.nextPageToken) break;
+      if (!result.nextPageToken) {
+        historyId = result.historyId;
+        break;
+      }
+      // More pages remain: if this run stops here, the cursor must not pass what it has not read.
+      historyId = result.lastRecordId ?? historyId;
       pageToken = result.nextPageToken;
     }
   } catch (err) {
