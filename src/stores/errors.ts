@@ -1,0 +1,33 @@
+/**
+ * A store call that failed. The message is built from the status and a code only: store error
+ * bodies can quote the query (an email, an order number), and errors end up in logs.
+ */
+export type StoreErrorCode = 'unauthorized' | 'forbidden' | 'not_found' | 'throttled' | 'server' | 'network' | 'bad_response';
+
+export class StoreApiError extends Error {
+  override readonly name = 'StoreApiError';
+  constructor(
+    readonly status: number,
+    readonly code: StoreErrorCode,
+  ) {
+    super(`store_api_error status=${status} code=${code}`);
+  }
+
+  get retryable(): boolean {
+    return this.code === 'throttled' || this.code === 'server' || this.code === 'network';
+  }
+}
+
+export function storeErrorFromStatus(status: number): StoreApiError {
+  if (status === 401) return new StoreApiError(status, 'unauthorized');
+  if (status === 403) return new StoreApiError(status, 'forbidden');
+  if (status === 404) return new StoreApiError(status, 'not_found');
+  if (status === 429) return new StoreApiError(status, 'throttled');
+  if (status >= 500) return new StoreApiError(status, 'server');
+  if (status === 0) return new StoreApiError(0, 'network');
+  return new StoreApiError(status, 'bad_response');
+}
+
+/** Platform status words → the neutral lower-case words the Order type uses. */
+export const neutralStatus = (value: string | null | undefined): string =>
+  (value ?? 'unknown').trim().toLowerCase().replace(/[\s-]+/g, '_') || 'unknown';
