@@ -22,7 +22,7 @@ export function createApp({ services, sandbox }: AppDeps) {
   app.notFound(notFound);
 
   app.get('/healthz', (c) => c.json({ ok: true, mode: services.config.mode }));
-  app.get('/', (c) => c.html(homePage(services.config)));
+  app.get('/', (c) => c.html(`<!doctype html>${homePage(services.config)}`));
 
   app.use('/webhooks/*', bodyLimit({ maxSize: 256 * 1024 }));
   app.route('/webhooks/gmail', gmailPushWebhook(services));

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import type { FetchLike } from '../../src/platform/fetch';
+import { StoreApiError } from '../../src/stores/errors';
+import type { Order, OrderSource } from '../../src/stores/order';
+import { createShopifyOrderSource } from '../../src/stores/shopify';
+import { createWooCommerceOrderSource } from '../../src/stores/woocommerce';
+import { routeFetch } from '../fakes/route-fetch';
+import { createShopifyFake } from '../fakes/shopify';
+import { createWooCommerceFake } from '../fakes/woocommerce';
+import { sampleOrder } from '../support/runtime';
+
+/** The same behaviour from both platforms: each client against its fake, through an in-process fetch. */
+const SHOP = 'acme.myshopify.com';
+const BASE = 'http://stores.test';
+
+function shopify(orders: Order[], token = 'shpat_good') {
+  const fake = createShopifyFake();
+  fake.addShop(SHOP, 'shpat_good', orders);
+  const sleeps: number[] = [];
+  const source = createShopifyOrderSource({
+    shop: SHOP,
+    accessToken: token,
+    apiVersion: '2025-10',
+    baseUrl: `${BASE}/shopify`,
+    fetch: routeFetch(`${BASE}/shopify`, fake.app),
+    sleep: async (ms) => void sleeps.push(ms),
+  });
+  return { fake, source, sleeps, failNext: (status: number, count = 1) => fake.failNext({ status, count }) };
+}
+
+function woocommerce(orders: Order[], secret = 'cs_good') {
+  const fake = createWooCommerceFake();
+  fake.addStore('ck_good', 'cs_good', orders);
+  // https, so the package uses Basic auth and the secret is checked.
+  const source = createWooCommerceOrderSource({
+    storeUrl: 'https://shop.example',
+    consumerKey: 'ck_good',
+    consumerSecret: secret,
+    fetch: routeFetch('https://shop.example', fake.app),
+  });
+  return { fake, source, failNext: (status: number, count = 1) => fake.failNext({ status, count }) };
+}
+
+const platforms: [string, (orders: Order[], bad?: string) => { source: OrderSource; failNext: (s: number, c?: number) => void }][] = [
+  ['shopify', (o, bad) => shopify(o, bad ?? 'shpat_good')],
+  ['woocommerce', (o, bad) => woocommerce(o, bad ?? 'cs_good')],
+];
+
+describe.each(platforms)('%s order source', (_name, make) => {
+  const orders = [
+    sampleOrder({ number: '1042', email: 'jane@example.net', createdAt: '2026-11-01T10:00:00Z' }),
+    sampleOrder({ number: '10420', email: 'other@example.org', createdAt: '2026-11-02T10:00:00Z', tracking: [] }),
+    sampleOrder({ number: '1077', email: 'Jane@Example.net', createdAt: '2026-11-15T10:00:00Z', fulfillmentStatus: 'unfulfilled', tracking: [] }),
+  ];
+
+  it('finds an order by its exact number, not a longer one that merely starts with it', async () => {
+    const { source } = make(orders);
+    const order = await source.findByNumber('1042');
+    expect(order).toMatchObject({ number: '1042', email: 'jane@example.net', financialStatus: 'paid', fulfillmentStatus: 'fulfilled' });
+    expect(order!.tracking).toEqual([{ company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' }]);
+    expect(order!.items).toEqual([{ title: 'Blue mug', quantity: 2 }]);
+    expect(order!.shippingCity).toBe('Lyon');
+    expect(Date.parse(order!.createdAt)).toBe(Date.parse('2026-11-01T10:00:00Z'));
+    expect(await source.findByNumber('104')).toBeNull();
+    expect(await source.findByNumber('9999')).toBeNull();
+  });
+
+  it("returns the sender's orders newest first, matching the address whatever its case", async () => {
+    const { source } = make(orders);
+    const found = await source.recentByEmail('jane@example.net', 5);
+    expect(found.map((o) => o.number)).toEqual(['1077', '1042']);
+    expect(found[0]!.fulfillmentStatus).toBe('unfulfilled');
+    expect(await source.recentByEmail('nobody@example.net', 5)).toEqual([]);
+  });
+
+  it('fails as unauthorized with a wrong credential, and says nothing about the query', async () => {
+    const { source } = make(orders, 'wrong');
+    const err = await source.recentByEmail('jane@example.net', 1).catch((e) => e);
+    expect(err).toBeInstanceOf(StoreApiError);
+    expect(err).toMatchObject({ code: 'unauthorized', retryable: false });
+    expect(String(err.message)).not.toMatch(/jane|example|1042/);
+  });
+
+  it('reports a server error as retryable, without content', async () => {
+    const { source, failNext } = make(orders);
+    failNext(500);
+    const err = await source.findByNumber('1042').catch((e) => e);
+    expect(err).toMatchObject({ code: 'server', retryable: true });
+    expect(String(err.message)).not.toContain('1042');
+    expect(await source.findByNumber('1042')).not.toBeNull();
+  });
+});
+
+describe('shopify throttling', () => {
+  it('waits for the bucket to refill, then answers', async () => {
+    const { fake, source, sleeps } = shopify([sampleOrder()]);
+    fake.failNext({ throttled: true, count: 2 });
+    expect((await source.findByNumber('1042'))?.number).toBe('1042');
+    expect(sleeps).toHaveLength(2);
+    expect(sleeps.every((ms) => ms > 0 && ms <= 10_000)).toBe(true);
+  });
+
+  it('gives up with a retryable error when throttling lasts', async () => {
+    const { fake, source } = shopify([sampleOrder()]);
+    fake.failNext({ throttled: true, count: 10 });
+    await expect(source.findByNumber('1042')).rejects.toMatchObject({ code: 'throttled', retryable: true });
+  });
+
+  it('throttles for real when the bucket is empty', async () => {
+    const { fake, source, sleeps } = shopify([sampleOrder()]);
+    fake.drain(SHOP, 0);
+    await expect(source.findByNumber('1042')).rejects.toMatchObject({ code: 'throttled' });
+    expect(sleeps.length).toBeGreaterThan(0);
+  });
+});
+
+describe('woocommerce pagination', () => {
+  it("follows X-WP-TotalPages to find a customer's orders beyond the first page", async () => {
+    // WooCommerce's search matches substrings: 110 newer orders from jane@example.net.au fill the
+    // first two pages (50 each) before Jane's own orders appear on the third.
+    const many = Array.from({ length: 120 }, (_, i) =>
+      sampleOrder({ number: String(2000 + i), email: i >= 10 ? 'jane@example.net.au' : 'jane@example.net', createdAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() }),
+    );
+    const fake = createWooCommerceFake();
+    fake.addStore('ck', 'cs', many);
+    const fetch: FetchLike = routeFetch('https://shop.example', fake.app);
+    const source = createWooCommerceOrderSource({ storeUrl: 'https://shop.example', consumerKey: 'ck', consumerSecret: 'cs', fetch });
+    const found = await source.recentByEmail('jane@example.net', 3);
+    expect(found.map((o) => o.number)).toEqual(['2009', '2008', '2007']);
+    expect(fake.calls()).toBe(3);
+  });
+});
