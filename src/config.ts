@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GoogleOAuthConfig } from './google/oauth';
 
 /**
  * Every setting Draftline reads, parsed once at start-up. Nothing else reads the environment:
@@ -78,14 +79,7 @@ export interface Config {
     sessionSecret: string;
     hashKey: string;
   };
-  google: {
-    clientId: string;
-    clientSecret: string;
-    redirectUri: string;
-    authUrl: string;
-    tokenUrl: string;
-    revokeUrl: string;
-    jwksUrl: string;
+  google: Omit<GoogleOAuthConfig, 'fetch'> & {
     gmailApiUrl: string;
     pubsubTopic: string;
     pushAudience: string;

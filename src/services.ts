@@ -45,16 +45,7 @@ export interface ServiceInputs {
 
 export function createServices(inputs: ServiceInputs): Services {
   const { config, fetch } = inputs;
-  const googleOAuth: GoogleOAuthConfig = {
-    clientId: config.google.clientId,
-    clientSecret: config.google.clientSecret,
-    redirectUri: config.google.redirectUri,
-    authUrl: config.google.authUrl,
-    tokenUrl: config.google.tokenUrl,
-    revokeUrl: config.google.revokeUrl,
-    jwksUrl: config.google.jwksUrl,
-    fetch,
-  };
+  const googleOAuth: GoogleOAuthConfig = { ...config.google, fetch };
   return {
     ...inputs,
     now: inputs.now ?? Date.now,

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createGmailMailbox, GmailApiError } from '../../src/google/gmail';
 import { createAuthorizedClient, GoogleAuthError } from '../../src/google/oauth';
-import { COMPOSE, mail, MERCHANT, READONLY, setup } from './setup';
+import { COMPOSE, mail, MERCHANT, READONLY, rejection, setup } from './setup';
 
 /** The production Gmail client (src/google/gmail.ts) against the Google fake, in-process. */
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('Gmail client against the fake', () => {
   it('refreshes an access token through our fetch, then reads and drafts through it', async () => {

@@ -8,7 +8,7 @@ import {
   GoogleAuthError,
   revokeToken,
 } from '../../src/google/oauth';
-import { BASE, COMPOSE, MERCHANT, READONLY, setup } from './setup';
+import { BASE, COMPOSE, MERCHANT, READONLY, rejection, setup } from './setup';
 
 /** Google OAuth (src/google/oauth.ts) against the fake's consent screen, token and revoke endpoints. */
 
@@ -18,15 +18,6 @@ const USERINFO_EMAIL = 'https://www.googleapis.com/auth/userinfo.email';
 async function pkce() {
   const verifier = createCodeVerifier();
   return { verifier, challenge: await codeChallengeS256(verifier) };
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('consent URL', () => {

@@ -57,3 +57,13 @@ export function mail(opts: {
   lines.push(...(opts.extraHeaders ?? []), 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', opts.body ?? 'Hello, where is my order #1042?', '');
   return lines.join('\r\n');
 }
+
+/** The error a promise rejects with; fails the test if it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
