@@ -19,6 +19,8 @@ export const accounts = sqliteTable('accounts', {
   signOffName: text('sign_off_name'),
   signature: text('signature'),
   fallbackLanguage: text('fallback_language').notNull().default('en'),
+  /** Kinds of customer mail to draft for, comma separated: order_status,returns,address_change,cancellation,other. */
+  draftKinds: text('draft_kinds').notNull().default('order_status,returns,address_change,cancellation,other'),
 });
 
 export const gmailConnections = sqliteTable(
@@ -38,6 +40,11 @@ export const gmailConnections = sqliteTable(
     connectedAt: integer('connected_at').notNull(),
     lastSyncAt: integer('last_sync_at'),
     lastPushAt: integer('last_push_at'),
+    /** One sync per account at a time: who holds the lease and until when. */
+    syncLeaseOwner: text('sync_lease_owner'),
+    syncLeaseUntil: integer('sync_lease_until'),
+    /** A trigger found the lease taken: the holder runs once more before letting go. */
+    syncRerunRequested: integer('sync_rerun_requested', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [uniqueIndex('gmail_connections_mailbox').on(t.mailbox)],
 );
@@ -56,9 +63,29 @@ export const storeConnections = sqliteTable(
     sealedCredentials: text('sealed_credentials'),
     status: text('status', { enum: ['active', 'reconnect_needed', 'uninstalled'] }).notNull().default('active'),
     connectedAt: integer('connected_at').notNull(),
+    /** WooCommerce: the secret our webhooks are signed with, sealed. */
+    sealedWebhookSecret: text('sealed_webhook_secret'),
+    /** WooCommerce: ids of the webhooks we registered (JSON array of numbers), and their health. */
+    webhookIds: text('webhook_ids'),
+    webhookStatus: text('webhook_status', { enum: ['active', 'restored', 'failing'] }),
+    webhookCheckedAt: integer('webhook_checked_at'),
   },
   (t) => [uniqueIndex('store_connections_account').on(t.accountId)],
 );
+
+/**
+ * One-time nonces for the WooCommerce authorize flow (sent as user_id): the callback only accepts
+ * keys for a nonce that is live and unused. Only the nonce's hash is kept.
+ */
+export const storeAuthNonces = sqliteTable('store_auth_nonces', {
+  nonceHash: text('nonce_hash').primaryKey(),
+  accountId: text('account_id')
+    .notNull()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  storeUrl: text('store_url').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+  usedAt: integer('used_at'),
+});
 
 export const consentRecords = sqliteTable('consent_records', {
   id: text('id').primaryKey(),

@@ -1,0 +1,60 @@
+import type { Child } from 'hono/jsx';
+import { STYLES } from './styles';
+
+export interface LayoutProps {
+  title: string;
+  /** Shown as a badge in the header so nobody mistakes the sandbox for their real mailbox. */
+  mode: 'sandbox' | 'live';
+  /** The signed-in merchant's mailbox, when there is one: shows the account navigation. */
+  signedInAs?: string | null;
+  children?: Child;
+}
+
+/** The one page frame every browser-facing page uses: header, navigation, main, footer. */
+export function Layout({ title, mode, signedInAs, children }: LayoutProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="same-origin" />
+        <title>{`${title} · Draftline`}</title>
+        <style>{STYLES}</style>
+      </head>
+      <body>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        <header class="top">
+          <a class="brand" href="/">
+            Draftline
+          </a>
+          {mode === 'sandbox' && <span class="badge">Sandbox</span>}
+          <nav aria-label="Account">
+            {signedInAs ? (
+              <>
+                <a href="/app">Status</a>
+                <a href="/app/settings">Settings</a>
+                <a href="/privacy">Privacy</a>
+              </>
+            ) : (
+              <a href="/privacy">Privacy</a>
+            )}
+          </nav>
+        </header>
+        <main id="main">{children}</main>
+        <footer class="foot">
+          <p>
+            Draftline writes drafts and never sends mail. It keeps no email or order content.{' '}
+            <a href="/privacy">What we store</a>
+          </p>
+        </footer>
+      </body>
+    </html>
+  );
+}
+
+/** Renders a page element as a complete HTML document. */
+export function renderPage(page: unknown): string {
+  return `<!doctype html>${String(page)}`;
+}
