@@ -4,8 +4,11 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { gmailPushWebhook } from '../webhooks/gmail';
 import { errorHandler, notFound } from './http/errors';
+import { accountRoutes } from './routes/account';
+import { connectStoreRoutes } from './routes/connect-store';
+import { googleAuthRoutes } from './routes/google-auth';
+import { publicPages } from './routes/pages';
 import type { Services } from './services';
-import { homePage } from './ui/home';
 
 export interface AppDeps {
   services: Services;
@@ -18,11 +21,14 @@ export function createApp({ services, sandbox }: AppDeps) {
   const app = new Hono();
   app.use(requestId());
   app.use(secureHeaders());
-  app.onError(errorHandler(services.logger));
-  app.notFound(notFound);
+  app.onError(errorHandler(services.logger, services.config.mode));
+  app.notFound(notFound(services.config.mode));
 
   app.get('/healthz', (c) => c.json({ ok: true, mode: services.config.mode }));
-  app.get('/', (c) => c.html(`<!doctype html>${homePage(services.config)}`));
+  app.route('/', publicPages(services));
+  app.route('/auth', googleAuthRoutes(services));
+  app.route('/', connectStoreRoutes(services));
+  app.route('/app', accountRoutes(services));
 
   app.use('/webhooks/*', bodyLimit({ maxSize: 256 * 1024 }));
   app.route('/webhooks/gmail', gmailPushWebhook(services));

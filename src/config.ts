@@ -59,6 +59,8 @@ const EnvSchema = z.object({
   GMAIL_API_URL: optional.pipe(url.optional()),
   /** When set, Shopify Admin calls go to `${SHOPIFY_API_URL}/{shop}/admin/...` instead of https://{shop}. */
   SHOPIFY_API_URL: optional.pipe(url.optional()),
+  /** DNS-over-HTTPS (JSON) resolver used to refuse store URLs on private networks. */
+  DNS_RESOLVER_URL: optional.pipe(url.optional()),
 
   /** "sandbox" forces the built-in fakes even with credentials; "live" refuses to start without them. */
   DRAFTLINE_MODE: z.enum(['auto', 'sandbox', 'live']).default('auto'),
@@ -87,6 +89,7 @@ export interface Config {
   };
   shopify: { apiKey: string; apiSecret: string; apiVersion: string; apiUrl: string | null };
   openai: { apiKey: string; baseUrl: string; model: string };
+  dnsResolverUrl: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -155,6 +158,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       baseUrl: pick(env.OPENAI_BASE_URL, 'https://api.openai.com/v1', `${sandbox}/openai/v1`),
       model: env.OPENAI_MODEL,
     },
+    dnsResolverUrl: env.DNS_RESOLVER_URL ?? 'https://cloudflare-dns.com/dns-query',
     logLevel: env.LOG_LEVEL,
   };
 }

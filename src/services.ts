@@ -8,6 +8,7 @@ import { createAuthorizedClient, type GoogleOAuthConfig } from './google/oauth';
 import type { FetchLike } from './platform/fetch';
 import type { Logger } from './platform/log';
 import type { JobQueue } from './platform/queue';
+import { dohResolver, type HostResolver } from './platform/public-host';
 import type { OrderSource } from './stores/order';
 import { createShopifyOrderSource } from './stores/shopify';
 import { createWooCommerceOrderSource } from './stores/woocommerce';
@@ -28,6 +29,8 @@ export interface Services {
   openMailbox(refreshToken: string): GmailMailbox;
   openOrderSource(connection: StoreConnection, credentials: StoreCredentials): OrderSource;
   replyWriter: ReplyWriter;
+  /** Resolves store hostnames before we call a URL a person typed (SSRF guard). */
+  hostResolver: HostResolver;
 }
 
 export type StoreCredentials =
@@ -68,6 +71,7 @@ export function createServices(inputs: ServiceInputs): Services {
             consumerSecret: credentials.consumerSecret,
             fetch,
           }),
+    hostResolver: dohResolver({ url: config.dnsResolverUrl, fetch }),
     replyWriter: createReplyWriter({
       apiKey: config.openai.apiKey,
       baseUrl: config.openai.baseUrl,

@@ -5,11 +5,14 @@ import { z } from 'zod';
 import { createGoogleFake } from '../../test/fakes/google';
 import { createOpenAIFake } from '../../test/fakes/openai';
 import { createShopifyFake } from '../../test/fakes/shopify';
+import { createShopifyOAuthFake } from '../../test/fakes/shopify-oauth';
 import { createWooCommerceFake } from '../../test/fakes/woocommerce';
+import { createWooAuthorizeFake } from '../../test/fakes/woocommerce-authorize';
 import { connectGmail, connectStore, createAccount } from '../accounts/connect';
 import * as schema from '../db/schema';
 import { errorBody } from '../http/errors';
 import type { Services } from '../services';
+import { DEMO_EMAILS, demoMessage, demoOrders } from './demo';
 
 /**
  * The built-in sandbox: faithful fakes of Google (OAuth, Gmail, Pub/Sub push), Shopify,
@@ -49,6 +52,26 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
   const shopify = createShopifyFake({ apiKey: s.config.shopify.apiKey, apiSecret: s.config.shopify.apiSecret });
   const woocommerce = createWooCommerceFake({ deliver: appFetch });
   const openai = createOpenAIFake({ apiKey: s.config.openai.apiKey });
+  // The install and authorize screens a merchant clicks through in the setup flow; a store
+  // connected that way holds the demo orders.
+  const shopifyOAuth = createShopifyOAuthFake({
+    apiKey: s.config.shopify.apiKey,
+    apiSecret: s.config.shopify.apiSecret,
+    onInstall: (shop, token) => shopify.addShop(shop, token, demoOrders(s.now())),
+  });
+  let wooKeyId = 0;
+  const wooAuthorize = createWooAuthorizeFake({
+    deliver: appFetch,
+    issueKeys: () => {
+      const keys = {
+        keyId: ++wooKeyId,
+        consumerKey: `ck_${crypto.randomUUID().replace(/-/g, '')}`,
+        consumerSecret: `cs_${crypto.randomUUID().replace(/-/g, '')}`,
+      };
+      woocommerce.addStore(keys.consumerKey, keys.consumerSecret, demoOrders(s.now()));
+      return keys;
+    },
+  });
 
   const pushes = new Set<Promise<unknown>>();
   google.configurePush({
@@ -69,7 +92,9 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
   const routes = new Hono();
   routes.route('/google', google.app);
   routes.route('/shopify', shopify.app);
+  routes.route('/shopify', shopifyOAuth.app);
   routes.route('/woocommerce', woocommerce.app);
+  routes.route('/woocommerce', wooAuthorize.app);
   routes.route('/openai', openai.app);
 
   routes.post('/reset', async (c) => {
@@ -80,6 +105,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     await settleAll();
     google.reset();
     shopify.reset();
+    shopifyOAuth.reset();
     woocommerce.reset();
     openai.reset();
     await wipeDatabase(s);
@@ -118,6 +144,19 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     return c.json({ id, threadId });
   });
 
+  // The "send a test customer email" button on the status page: one of the demo emails, delivered
+  // to the mailbox like a real one, then back to the status page once it has been handled.
+  routes.post('/try-email', async (c) => {
+    const origin = c.req.header('origin');
+    if (origin && origin !== new URL(s.config.appUrl).origin) return c.json(errorBody(c, 'csrf_origin', 'Cross-site request refused.'), 403);
+    const form = await c.req.parseBody();
+    const email = DEMO_EMAILS.find((e) => e.id === form.email);
+    if (!email) return c.json(errorBody(c, 'invalid_body', 'Unknown demo email.'), 400);
+    google.insertMessage(SANDBOX_MAILBOX, demoMessage(email, SANDBOX_MAILBOX, s.now()));
+    await settleAll();
+    return c.redirect('/app?sent=1', 303);
+  });
+
   routes.get('/gmail/drafts', async (c) => {
     const drafts = await Promise.all(
       google.drafts(SANDBOX_MAILBOX).map(async (d) => {
@@ -148,6 +187,7 @@ async function wipeDatabase(s: Services): Promise<void> {
     schema.storeConnections,
     schema.gmailConnections,
     schema.complianceRequests,
+    schema.storeAuthNonces,
     schema.accounts,
   ]) {
     await s.db.delete(table);

@@ -1,50 +1,54 @@
 import type { Config } from '../config';
+import { Layout } from './layout';
+import { NOTICES } from './notices';
+import { Notice } from './parts';
 
-/** The landing page. The merchant setup flow (sign in, connect, settings) builds on it. */
-export function homePage(config: Config) {
+/** The signed-out landing page: what Draftline does, what it keeps, and the one button to start. */
+export function HomePage({ config, notice }: { config: Config; notice?: string }) {
   const sandbox = config.mode === 'sandbox';
+  const n = notice ? NOTICES[notice] : undefined;
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>Draftline</title>
-        <style>{`
-          body { font: 16px/1.5 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }
-          main { max-width: 44rem; margin: 0 auto; padding: 2.5rem 1.25rem; }
-          h1 { font-size: 1.75rem; margin: 0 0 .25rem; }
-          .badge { display: inline-block; font-size: .8rem; padding: .1rem .55rem; border-radius: 1rem; background: #e4ecff; color: #1f3c88; }
-          pre { background: #1d2330; color: #f1f3f7; padding: 1rem; border-radius: .5rem; overflow-x: auto; font-size: .85rem; }
-          section { background: #fff; border: 1px solid #e1e4ea; border-radius: .75rem; padding: 1.25rem; margin-top: 1.25rem; }
-        `}</style>
-      </head>
-      <body>
-        <main>
-          <h1>Draftline</h1>
-          <span class="badge">{sandbox ? 'Sandbox mode' : 'Live'}</span>
-          <p>
-            Draftline reads your customers' emails in transit, looks up their order in your store and writes a reply
-            into the same Gmail thread as a draft. You review and send it; Draftline never sends mail and keeps no
-            mail or order content.
-          </p>
-          {sandbox && (
-            <section>
-              <h2>Try the sandbox</h2>
-              <p>Every outside service (Google, Gmail, Shopify, WooCommerce, the LLM) is a built-in fake. From a terminal:</p>
-              <pre>{`curl -s -X POST ${config.appUrl}/sandbox/reset -H 'content-type: application/json' \\
-  -d '{"store":"shopify","orders":[{"number":"1042","email":"jane@example.net",
-  "createdAt":"2026-11-20T10:00:00Z","financialStatus":"paid","fulfillmentStatus":"fulfilled",
-  "tracking":[{"company":"UPS","number":"1Z999AA10123456784","url":"https://www.ups.com/track?tracknum=1Z999AA10123456784"}],
-  "items":[{"title":"Blue mug","quantity":2}],"shippingCity":"Lyon","shippingCountry":"FR"}]}'
-
-printf 'From: Jane <jane@example.net>\\r\\nTo: merchant@example.com\\r\\nSubject: Where is my order?\\r\\nMessage-ID: <q1@example.net>\\r\\n\\r\\nHi, where is order #1042?\\r\\n' |
-  curl -s -X POST ${config.appUrl}/sandbox/gmail/messages -H 'content-type: message/rfc822' --data-binary @-
-
-curl -s ${config.appUrl}/sandbox/gmail/drafts`}</pre>
-            </section>
-          )}
-        </main>
-      </body>
-    </html>
+    <Layout title="Reply drafts for your store's inbox" mode={config.mode}>
+      {n && (
+        <Notice kind={n.kind} title={n.title}>
+          {n.body && <p>{n.body}</p>}
+        </Notice>
+      )}
+      <h1>Reply drafts for your store's inbox</h1>
+      <p class="lead">
+        When a customer writes ("where is my order #1042?"), Draftline looks the order up in your Shopify or WooCommerce
+        store and writes a reply into the same Gmail thread, as a draft. You read it, edit it if you like, and send it.
+      </p>
+      <div class="actions">
+        <a class="button" href="/auth/google/start" id="sign-in">
+          Sign in with Google
+        </a>
+        <a class="button secondary" href="/privacy">
+          What we store
+        </a>
+      </div>
+      {sandbox && (
+        <p class="hint" style="margin-top:.75rem">
+          This is the sandbox: Google, your store and the AI are built-in stand-ins, so you can click through the whole
+          flow without any accounts.
+        </p>
+      )}
+      <section class="card">
+        <h2>How it works</h2>
+        <ol class="steps">
+          <li>Sign in with Google and allow two things: read incoming mail, and manage drafts. Draftline never sends mail.</li>
+          <li>Connect your Shopify or WooCommerce store with read-only access to orders.</li>
+          <li>Customer emails get a reply draft in their thread, grounded in their own order.</li>
+        </ol>
+      </section>
+      <section class="card">
+        <h2>What Draftline keeps</h2>
+        <p>
+          Your account, your settings and your consent, with access tokens encrypted. Emails, customer addresses,
+          order details and AI replies exist only in memory while one email is handled, and are never stored or
+          logged. <a href="/privacy">Read the details</a>.
+        </p>
+      </section>
+    </Layout>
   );
 }

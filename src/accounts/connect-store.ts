@@ -1,0 +1,62 @@
+import type { Services } from '../services';
+import { exchangeInstallCode, ShopifyInstallError, type ShopifyInstallConfig } from '../stores/shopify-install';
+import { checkStoreUrl, consumeStoreNonce, verifyWooKeys, WooKeyDelivery } from '../stores/woocommerce-connect';
+import { connectStore } from './connect';
+
+/** The store half of setup: each way of connecting ends in connectStore() with verified credentials. */
+
+export function shopifyInstallConfig(s: Services): ShopifyInstallConfig {
+  return { apiKey: s.config.shopify.apiKey, apiSecret: s.config.shopify.apiSecret, appUrl: s.config.appUrl, apiUrl: s.config.shopify.apiUrl, fetch: s.fetch };
+}
+
+export type ConnectResult = { ok: true } | { ok: false; reason: 'shopify_failed' | 'store_url_invalid' | 'store_keys_rejected' | 'store_unreachable' };
+
+export async function connectShopify(s: Services, accountId: string, input: { shop: string; code: string }): Promise<ConnectResult> {
+  try {
+    const { accessToken, scopes } = await exchangeInstallCode(shopifyInstallConfig(s), input);
+    await connectStore(s, { accountId, storeDomain: input.shop, credentials: { kind: 'shopify', accessToken }, scopes: scopes.join(',') });
+    s.logger.info('store.connected', { accountId, reason: 'shopify' });
+    return { ok: true };
+  } catch (err) {
+    if (!(err instanceof ShopifyInstallError)) throw err;
+    s.logger.warn('store.shopify_install_failed', { accountId, reason: err.reason, status: err.status });
+    return { ok: false, reason: 'shopify_failed' };
+  }
+}
+
+export type KeyDeliveryResult =
+  | { ok: true }
+  | { ok: false; status: 400 | 403 | 422 | 502; code: 'invalid_body' | 'unknown_nonce' | 'read_permission_required' | 'keys_rejected' | 'store_unreachable' };
+
+/**
+ * WooCommerce's server-to-server key delivery to our callback_url. Accepted only for a live,
+ * unused nonce that we issued, and only after the keys work against the store URL recorded with
+ * that nonce (never a URL from the request).
+ */
+export async function acceptWooKeyDelivery(s: Services, body: unknown): Promise<KeyDeliveryResult> {
+  const delivery = WooKeyDelivery.safeParse(body);
+  if (!delivery.success) return { ok: false, status: 400, code: 'invalid_body' };
+  const nonce = await consumeStoreNonce(s, delivery.data.user_id);
+  if (!nonce) return { ok: false, status: 403, code: 'unknown_nonce' };
+  if (delivery.data.key_permissions === 'write') return { ok: false, status: 422, code: 'read_permission_required' };
+  const { consumer_key: consumerKey, consumer_secret: consumerSecret } = delivery.data;
+  const check = await verifyWooKeys(s.fetch, nonce.storeUrl, consumerKey, consumerSecret);
+  if (!check.valid) return { ok: false, status: check.reason === 'rejected' ? 422 : 502, code: check.reason === 'rejected' ? 'keys_rejected' : 'store_unreachable' };
+  await connectStore(s, { accountId: nonce.accountId, storeDomain: nonce.storeUrl, credentials: { kind: 'woocommerce', consumerKey, consumerSecret }, scopes: delivery.data.key_permissions });
+  s.logger.info('store.connected', { accountId: nonce.accountId, reason: 'woocommerce' });
+  return { ok: true };
+}
+
+/** The fallback: read-only keys pasted by the merchant, verified the same way. */
+export async function connectWooWithKeys(s: Services, accountId: string, input: { storeUrl: string; consumerKey: string; consumerSecret: string }): Promise<ConnectResult> {
+  const url = await checkStoreUrl(input.storeUrl, { resolver: s.hostResolver, sandbox: s.config.mode === 'sandbox' });
+  if (!url.ok) return { ok: false, reason: 'store_url_invalid' };
+  const consumerKey = input.consumerKey.trim();
+  const consumerSecret = input.consumerSecret.trim();
+  if (!/^ck_[A-Za-z0-9]{20,64}$/.test(consumerKey) || !/^cs_[A-Za-z0-9]{20,64}$/.test(consumerSecret)) return { ok: false, reason: 'store_keys_rejected' };
+  const check = await verifyWooKeys(s.fetch, url.url, consumerKey, consumerSecret);
+  if (!check.valid) return { ok: false, reason: check.reason === 'rejected' ? 'store_keys_rejected' : 'store_unreachable' };
+  await connectStore(s, { accountId, storeDomain: url.url, credentials: { kind: 'woocommerce', consumerKey, consumerSecret }, scopes: 'read' });
+  s.logger.info('store.connected', { accountId, reason: 'woocommerce_keys' });
+  return { ok: true };
+}

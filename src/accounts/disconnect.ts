@@ -1,0 +1,78 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { getGmailConnection, getStoreConnection } from '../db/accounts';
+import { accounts, complianceRequests, consentRecords, gmailConnections, storeConnections } from '../db/schema';
+import { revokeToken } from '../google/oauth';
+import { newId } from '../platform/ids';
+import { errorClass } from '../platform/log';
+import { sealedAs, type Services } from '../services';
+
+export interface GmailDisconnect {
+  /** Google confirmed the grant is gone (or it already was). False: ask the merchant to remove it at Google. */
+  revoked: boolean;
+}
+
+/**
+ * Stops the push watch, revokes the grant at Google and deletes our sealed token. Our copy is
+ * deleted even when Google cannot be reached: the merchant asked us to let go, and a token we no
+ * longer hold cannot be used by us. The result says whether Google confirmed.
+ */
+export async function disconnectGmail(s: Services, accountId: string): Promise<GmailDisconnect> {
+  const gmail = await getGmailConnection(s.db, accountId);
+  if (!gmail) return { revoked: true };
+  let revoked = true;
+  if (gmail.sealedRefreshToken) {
+    const refreshToken = await s.sealer.open(gmail.sealedRefreshToken, sealedAs.gmailRefreshToken(accountId));
+    try {
+      await s.openMailbox(refreshToken).stop();
+    } catch (err) {
+      // An invalid grant has no watch worth stopping; anything else expires within 7 days anyway.
+      s.logger.warn('gmail.stop_failed', { accountId, errorClass: errorClass(err) });
+    }
+    const result = await revokeToken(s.googleOAuth, refreshToken);
+    revoked = result.revoked || result.reason === 'invalid_token' || result.reason === 'invalid_grant';
+  }
+  await s.db.delete(gmailConnections).where(eq(gmailConnections.accountId, accountId));
+  await withdrawConsent(s, accountId, 'google_scopes');
+  s.logger.info('gmail.disconnected', { accountId, reason: revoked ? 'revoked' : 'revoke_unconfirmed' });
+  return { revoked };
+}
+
+/** Deletes the store connection and its sealed credentials, and withdraws the store grant. */
+export async function disconnectStore(s: Services, accountId: string): Promise<void> {
+  const store = await getStoreConnection(s.db, accountId);
+  if (!store) return;
+  await s.db.delete(storeConnections).where(eq(storeConnections.id, store.id));
+  await withdrawConsent(s, accountId, 'store_access');
+  s.logger.info('store.disconnected', { accountId, reason: store.kind });
+}
+
+/**
+ * Deletes the account: Gmail revoked and stopped, store disconnected, every row hard-deleted
+ * (the foreign keys cascade). What remains is one compliance record saying a deletion happened
+ * and when, with no account id, address or shop.
+ */
+export async function deleteAccount(s: Services, accountId: string): Promise<GmailDisconnect> {
+  const gmail = await disconnectGmail(s, accountId);
+  await disconnectStore(s, accountId);
+  const received = s.now();
+  await s.db.delete(accounts).where(eq(accounts.id, accountId));
+  await s.db.update(complianceRequests).set({ accountId: null, storeDomain: null }).where(eq(complianceRequests.accountId, accountId));
+  await s.db.insert(complianceRequests).values({
+    id: newId('cmp'),
+    accountId: null,
+    source: 'merchant',
+    topic: 'account/delete',
+    receivedAt: received,
+    completedAt: s.now(),
+    outcome: gmail.revoked ? 'deleted' : 'deleted_revoke_unconfirmed',
+  });
+  s.logger.info('account.deleted', { accountId });
+  return gmail;
+}
+
+async function withdrawConsent(s: Services, accountId: string, kind: string): Promise<void> {
+  await s.db
+    .update(consentRecords)
+    .set({ withdrawnAt: s.now() })
+    .where(and(eq(consentRecords.accountId, accountId), eq(consentRecords.kind, kind), isNull(consentRecords.withdrawnAt)));
+}

@@ -1,0 +1,46 @@
+import { findAccountIdByMailbox } from '../db/accounts';
+import { exchangeCode, GMAIL_SCOPES, GoogleAuthError, revokeToken } from '../google/oauth';
+import type { Services } from '../services';
+import { connectGmail, createAccount } from './connect';
+
+/** Exactly what Draftline asks Google for: read mail, write drafts. Nothing to send or delete mail. */
+export const REQUIRED_SCOPES = [GMAIL_SCOPES.readonly, GMAIL_SCOPES.compose] as const;
+
+export type SignInResult =
+  | { ok: true; accountId: string; mailbox: string; isNew: boolean }
+  | { ok: false; reason: 'partial_scopes'; missing: string[] }
+  | { ok: false; reason: 'no_refresh_token' | 'exchange_failed' | 'google_unavailable' };
+
+/**
+ * The end of "Sign in with Google": exchange the code (PKCE), insist on both scopes and a refresh
+ * token, learn the mailbox address from Gmail itself, then create or find the account and connect
+ * the mailbox. When something is missing nothing is stored, and a partial grant is revoked so it
+ * does not linger in the merchant's Google account.
+ */
+export async function completeGoogleSignIn(s: Services, input: { code: string; codeVerifier: string }): Promise<SignInResult> {
+  let exchange;
+  try {
+    exchange = await exchangeCode(s.googleOAuth, input);
+  } catch (err) {
+    const unavailable = err instanceof GoogleAuthError && err.code === 'network';
+    return { ok: false, reason: unavailable ? 'google_unavailable' : 'exchange_failed' };
+  }
+  const missing = REQUIRED_SCOPES.filter((scope) => !exchange.grantedScopes.includes(scope));
+  if (missing.length) {
+    await revokeToken(s.googleOAuth, exchange.refreshToken ?? exchange.accessToken);
+    return { ok: false, reason: 'partial_scopes', missing };
+  }
+  if (!exchange.refreshToken) return { ok: false, reason: 'no_refresh_token' };
+
+  let mailbox: string;
+  try {
+    mailbox = (await s.openMailbox(exchange.refreshToken).getProfile()).emailAddress.trim().toLowerCase();
+  } catch {
+    return { ok: false, reason: 'google_unavailable' };
+  }
+  const existing = await findAccountIdByMailbox(s.db, mailbox);
+  const accountId = existing ?? (await createAccount(s));
+  await connectGmail(s, { accountId, mailbox, refreshToken: exchange.refreshToken, grantedScopes: [...REQUIRED_SCOPES] });
+  s.logger.info('account.signed_in', { accountId, reason: existing ? 'returning' : 'new' });
+  return { ok: true, accountId, mailbox, isNew: !existing };
+}

@@ -1,0 +1,42 @@
+import type { MiddlewareHandler } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { utf8 } from '../crypto/encoding';
+import { ApiError } from './errors';
+import type { SessionVars } from './session';
+
+/**
+ * CSRF protection for every state-changing request behind sign-in, two layers deep: the request
+ * must come from our own origin (Origin, or Referer when a browser omits Origin), and the form must
+ * carry the session's CSRF token. Either alone is refused with 403.
+ */
+export function csrfProtection(appUrl: string): MiddlewareHandler<{ Variables: SessionVars }> {
+  const origin = new URL(appUrl).origin;
+  return createMiddleware<{ Variables: SessionVars }>(async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const from = c.req.header('origin') ?? originOf(c.req.header('referer'));
+    if (from !== origin) throw new ApiError(403, 'csrf_origin', 'This form was not sent from Draftline.');
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const token = form['csrf'];
+    if (typeof token !== 'string' || !sameToken(token, c.get('session').csrf)) {
+      throw new ApiError(403, 'csrf_token', 'This form has expired. Go back, reload the page and try again.');
+    }
+    await next();
+  });
+}
+
+function originOf(referer: string | undefined): string | null {
+  try {
+    return referer ? new URL(referer).origin : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Constant-time comparison of two short tokens. */
+export function sameToken(a: string, b: string): boolean {
+  const x = utf8(a);
+  const y = utf8(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}

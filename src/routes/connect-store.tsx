@@ -1,0 +1,96 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { acceptWooKeyDelivery, connectShopify, connectWooWithKeys, shopifyInstallConfig } from '../accounts/connect-store';
+import { getStoreConnection } from '../db/accounts';
+import { csrfProtection } from '../http/csrf';
+import { errorBody } from '../http/errors';
+import { beginOAuth, finishOAuth } from '../http/oauth-state';
+import { readSession, requireSession, type SessionVars } from '../http/session';
+import type { Services } from '../services';
+import { buildInstallUrl, checkInstallCallback, parseShopDomain } from '../stores/shopify-install';
+import { buildWooAuthorizeUrl, checkStoreUrl, createStoreNonce } from '../stores/woocommerce-connect';
+import { ConnectStorePage } from '../ui/connect-store';
+import { renderPage } from '../ui/layout';
+
+/** Connecting a store: the page, Shopify's install round trip, WooCommerce's authorize round trip and key paste. */
+export function connectStoreRoutes(s: Services) {
+  const app = new Hono<{ Variables: SessionVars }>();
+  const session = requireSession(s);
+  const csrf = csrfProtection(s.config.appUrl);
+
+  app.get('/app/connect', session, (c) =>
+    c.html(renderPage(<ConnectStorePage config={s.config} mailbox={c.get('mailbox')} csrf={c.get('session').csrf} notice={c.req.query('notice')} />)),
+  );
+
+  const startShopify = async (c: Context<{ Variables: SessionVars }>, shopInput: string | undefined) => {
+    const shop = parseShopDomain(shopInput);
+    if (!shop) return c.redirect('/app/connect?notice=shop_invalid', 303);
+    const state = await beginOAuth(c, s, 'shopify', { shop, accountId: c.get('session').accountId });
+    return c.redirect(buildInstallUrl(shopifyInstallConfig(s), { shop, state }), 302);
+  };
+  app.post('/connect/shopify', session, csrf, async (c) => startShopify(c, String((await c.req.parseBody()).shop ?? '')));
+  // Installs started from Shopify (the app listing) arrive as GET ?shop=; they need a signed-in merchant first.
+  app.get('/connect/shopify', async (c, next) => ((await readSession(c, s)) ? next() : c.redirect('/?notice=signin_first', 303)), session, (c) =>
+    startShopify(c, c.req.query('shop')),
+  );
+
+  app.get('/connect/shopify/callback', session, async (c) => {
+    const query = c.req.query();
+    const check = await checkInstallCallback(shopifyInstallConfig(s), query);
+    const pending = await finishOAuth(c, s, 'shopify', query.state);
+    if (!check.valid || !pending || pending.data.shop !== check.shop || pending.data.accountId !== c.get('session').accountId) {
+      s.logger.warn('store.shopify_callback_refused', { reason: check.valid ? 'state_mismatch' : check.reason });
+      return c.redirect('/app/connect?notice=shopify_failed', 303);
+    }
+    const result = await connectShopify(s, c.get('session').accountId, { shop: check.shop, code: check.code });
+    return c.redirect(result.ok ? '/app?notice=store_connected' : `/app/connect?notice=${result.reason}`, 303);
+  });
+
+  app.post('/connect/woocommerce', session, csrf, async (c) => {
+    const form = await c.req.parseBody();
+    const url = await checkStoreUrl(String(form.storeUrl ?? ''), { resolver: s.hostResolver, sandbox: s.config.mode === 'sandbox' });
+    if (!url.ok) {
+      s.logger.info('store.url_refused', { reason: url.reason });
+      return c.redirect('/app/connect?notice=store_url_invalid', 303);
+    }
+    const nonce = await createStoreNonce(s, c.get('session').accountId, url.url);
+    return c.redirect(buildWooAuthorizeUrl({ storeUrl: url.url, appUrl: s.config.appUrl, nonce }), 302);
+  });
+
+  // Called by the store's server, not the browser: no session, no CSRF token; the nonce is the proof.
+  app.post('/connect/woocommerce/callback', bodyLimit({ maxSize: 16 * 1024 }), async (c) => {
+    const body = await c.req.json().catch(() => null);
+    const result = await acceptWooKeyDelivery(s, body);
+    if (!result.ok) {
+      s.logger.warn('store.key_delivery_refused', { reason: result.code });
+      return c.json(errorBody(c, result.code, DELIVERY_MESSAGES[result.code]), result.status);
+    }
+    return c.json({ ok: true });
+  });
+
+  app.get('/connect/woocommerce/return', session, async (c) => {
+    if (c.req.query('success') !== '1') return c.redirect('/app/connect?notice=store_declined', 303);
+    const store = await getStoreConnection(s.db, c.get('session').accountId);
+    return c.redirect(store?.kind === 'woocommerce' ? '/app?notice=store_connected' : '/app/connect?notice=store_pending', 303);
+  });
+
+  app.post('/connect/woocommerce/keys', session, csrf, async (c) => {
+    const form = await c.req.parseBody();
+    const result = await connectWooWithKeys(s, c.get('session').accountId, {
+      storeUrl: String(form.storeUrl ?? ''),
+      consumerKey: String(form.consumerKey ?? ''),
+      consumerSecret: String(form.consumerSecret ?? ''),
+    });
+    return c.redirect(result.ok ? '/app?notice=store_connected' : `/app/connect?notice=${result.reason}`, 303);
+  });
+
+  return app;
+}
+
+const DELIVERY_MESSAGES = {
+  invalid_body: 'Expected WooCommerce key delivery JSON.',
+  unknown_nonce: 'Unknown, used or expired user_id.',
+  read_permission_required: 'Draftline needs keys with read permission.',
+  keys_rejected: 'The store refused the delivered keys.',
+  store_unreachable: 'The store could not be reached to verify the keys.',
+} as const;

@@ -1,0 +1,46 @@
+import { Hono } from 'hono';
+import { completeGoogleSignIn, REQUIRED_SCOPES } from '../accounts/sign-in';
+import { buildAuthUrl, codeChallengeS256, createCodeVerifier } from '../google/oauth';
+import { csrfProtection } from '../http/csrf';
+import { beginOAuth, finishOAuth } from '../http/oauth-state';
+import { endSession, requireSession, startSession, type SessionVars } from '../http/session';
+import type { Services } from '../services';
+
+/**
+ * "Sign in with Google": authorization code flow with PKCE, state bound to a signed cookie,
+ * offline access, exactly the two Gmail scopes. The Gmail connection is the merchant's identity:
+ * the mailbox address comes from Gmail itself, so no openid/email scope is asked for.
+ */
+export function googleAuthRoutes(s: Services) {
+  const app = new Hono<{ Variables: SessionVars }>();
+
+  app.get('/google/start', async (c) => {
+    const codeVerifier = createCodeVerifier();
+    const state = await beginOAuth(c, s, 'google', { codeVerifier });
+    const url = buildAuthUrl(s.googleOAuth, { state, codeChallenge: await codeChallengeS256(codeVerifier), scopes: [...REQUIRED_SCOPES] });
+    return c.redirect(url, 302);
+  });
+
+  app.get('/google/callback', async (c) => {
+    const { state, code, error } = c.req.query();
+    const pending = await finishOAuth(c, s, 'google', state);
+    if (!pending) return c.redirect('/?notice=oauth_state', 303);
+    if (error) return c.redirect(`/?notice=${error === 'access_denied' ? 'declined' : 'google_error'}`, 303);
+    const codeVerifier = pending.data.codeVerifier;
+    if (!code || !codeVerifier) return c.redirect('/?notice=google_error', 303);
+
+    const result = await completeGoogleSignIn(s, { code, codeVerifier });
+    if (!result.ok) {
+      s.logger.info('account.sign_in_refused', { reason: result.reason });
+      return c.redirect(`/?notice=${result.reason === 'exchange_failed' || result.reason === 'google_unavailable' ? 'google_error' : result.reason}`, 303);
+    }
+    await startSession(c, s, result.accountId);
+    return c.redirect(`/app?notice=signed_in`, 303);
+  });
+
+  app.post('/sign-out', requireSession(s), csrfProtection(s.config.appUrl), (c) => {
+    endSession(c, s);
+    return c.redirect('/?notice=signed_out', 303);
+  });
+  return app;
+}

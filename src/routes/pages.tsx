@@ -1,0 +1,24 @@
+import { Hono } from 'hono';
+import { getGmailConnection } from '../db/accounts';
+import { readSession } from '../http/session';
+import type { Services } from '../services';
+import { HomePage } from '../ui/home';
+import { renderPage } from '../ui/layout';
+import { PrivacyPage } from '../ui/privacy';
+
+/** Public pages: the landing page (or straight to the dashboard when signed in) and the privacy page. */
+export function publicPages(s: Services) {
+  const app = new Hono();
+  app.get('/', async (c) => {
+    const session = await readSession(c, s);
+    if (session && !c.req.query('notice')) return c.redirect('/app', 303);
+    return c.html(renderPage(<HomePage config={s.config} notice={c.req.query('notice')} />));
+  });
+  app.get('/privacy', async (c) => {
+    const session = await readSession(c, s);
+    const mailbox = session ? ((await getGmailConnection(s.db, session.accountId))?.mailbox ?? 'account') : null;
+    const optOutUrl = session ? `${s.config.appUrl}/opt-out/${session.accountId}` : null;
+    return c.html(renderPage(<PrivacyPage config={s.config} signedInAs={mailbox} optOutUrl={optOutUrl} />));
+  });
+  return app;
+}

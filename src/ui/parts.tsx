@@ -1,0 +1,44 @@
+import type { Child } from 'hono/jsx';
+
+/** Small shared pieces of the merchant pages. */
+
+export function CsrfField({ token }: { token: string }) {
+  return <input type="hidden" name="csrf" value={token} />;
+}
+
+export function Notice({ kind, title, children }: { kind: 'ok' | 'warn' | 'bad'; title: string; children?: Child }) {
+  return (
+    <div class={`notice ${kind}`} role={kind === 'bad' ? 'alert' : 'status'}>
+      <p>
+        <strong>{title}</strong>
+      </p>
+      {children}
+    </div>
+  );
+}
+
+/** A one-button form posting to `action` (e.g. pause, confirm a deletion). */
+export function PostButton(props: { action: string; csrf: string; label: string; variant?: 'secondary' | 'danger'; hidden?: Record<string, string> }) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      <CsrfField token={props.csrf} />
+      {Object.entries(props.hidden ?? {}).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      <button type="submit" class={props.variant}>
+        {props.label}
+      </button>
+    </form>
+  );
+}
+
+export function FieldError({ id, message }: { id: string; message?: string }) {
+  return message ? (
+    <span class="hint" id={id} style="color:var(--bad)">
+      {message}
+    </span>
+  ) : null;
+}
+
+export const formatTime = (ms: number | null | undefined) =>
+  ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : 'never';
