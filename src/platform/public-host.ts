@@ -60,6 +60,12 @@ export function isPublicAddress(address: string): boolean {
   if (!v6.includes(':')) return false;
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(v6);
   if (mapped) return isPublicAddress(mapped[1]!);
+  // WHATWG URL writes IPv4-mapped addresses in hex: [::ffff:127.0.0.1] becomes [::ffff:7f00:1].
+  const mappedHex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+  if (mappedHex) {
+    const [hi, lo] = [parseInt(mappedHex[1]!, 16), parseInt(mappedHex[2]!, 16)];
+    return isPublicAddress(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+  }
   if (v6 === '::' || v6 === '::1') return false;
   const first = parseInt(v6.split(':')[0] || '0', 16);
   if ((first & 0xfe00) === 0xfc00) return false; // fc00::/7 unique local

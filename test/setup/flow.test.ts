@@ -1,0 +1,137 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { getGmailConnection, getStoreConnection } from '../../src/db/accounts';
+import { browserClient, field } from '../support/browser-client';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
+
+/** The merchant's happy path, through the same HTTP a browser uses (the Chromium walk-through is in test/browser). */
+describe('setup flow: happy path', () => {
+  let rt: TestRuntime;
+  beforeEach(async () => {
+    rt = await startTestRuntime();
+  });
+  afterEach(() => rt.close());
+
+  async function signIn() {
+    const browser = browserClient(rt);
+    const consent = await browser.get('/auth/google/start');
+    expect(consent.url).toContain('/sandbox/google/o/oauth2/v2/auth');
+    expect(consent.html).toContain('gmail.readonly');
+    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scopes).toEqual(['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/gmail.compose']);
+    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: field(consent.html, 'request_id'), action: 'allow', scope: scopes });
+    return { browser, app };
+  }
+
+  it('signs in with Google, connects Shopify, saves settings and sees a draft counted', async () => {
+    const { browser, app } = await signIn();
+    expect(app.url).toBe(`${rt.config.appUrl}/app?notice=signed_in`);
+    expect(app.html).toContain('Gmail connected: merchant@example.com');
+    const session = [...browser.cookies.keys()];
+    expect(session).toContain('dl_session');
+    expect(session).not.toContain('dl_oauth_google');
+
+    const connect = await browser.get('/app/connect');
+    const install = await browser.post('/connect/shopify', { csrf: field(connect.html, 'csrf'), shop: 'sandbox-shop.myshopify.com' });
+    expect(install.url).toContain('/sandbox/shopify/sandbox-shop.myshopify.com/admin/oauth/authorize');
+    expect(install.html).toContain('View orders');
+    const done = await browser.post(install.url, { redirect_uri: field(install.html, 'redirect_uri'), state: field(install.html, 'state'), scope: field(install.html, 'scope'), action: 'install' });
+    expect(done.url).toBe(`${rt.config.appUrl}/app?notice=store_connected`);
+    expect(done.html).toContain('Shopify store connected: sandbox-shop.myshopify.com');
+
+    const settings = await browser.get('/app/settings');
+    const saved = await browser.post('/app/settings', {
+      csrf: field(settings.html, 'csrf'),
+      shopName: 'Blue Mug Co.',
+      signOffName: 'Sam',
+      signature: 'Blue Mug Co. · bluemug.example',
+      tone: 'formal',
+      fallbackLanguage: 'fr',
+      draftKinds: ['order_status', 'returns'],
+    });
+    expect(saved.url).toContain('notice=settings_saved');
+    expect(saved.html).toContain('value="Blue Mug Co."');
+    expect(saved.html).toMatch(/<option value="formal" selected/);
+
+    const status = await browser.post('/sandbox/try-email', { email: 'where-is-1042' });
+    expect(status.url).toContain('/app?sent=1');
+    expect(status.html).toMatch(/id="drafted-today">1</);
+    const drafts = await rt.drafts();
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]!.text).toContain('1Z999AA10123456784');
+  });
+
+  it('connects WooCommerce through the store’s authorize screen (keys delivered server to server)', async () => {
+    const { browser, app } = await signIn();
+    const authorize = await browser.post('/connect/woocommerce', { csrf: field(app.html, 'csrf'), storeUrl: `${rt.config.appUrl}/sandbox/woocommerce` });
+    expect(authorize.url).toContain('/sandbox/woocommerce/wc-auth/v1/authorize');
+    expect(authorize.html).toContain('would like to connect to your store');
+    const form: Record<string, string> = {};
+    for (const name of ['app_name', 'scope', 'user_id', 'return_url', 'callback_url']) form[name] = field(authorize.html, name);
+    const done = await browser.post(authorize.url, { ...form, action: 'approve' });
+    expect(done.url).toBe(`${rt.config.appUrl}/app?notice=store_connected`);
+    expect(done.html).toContain('WooCommerce store connected');
+
+    await browser.post('/sandbox/try-email', { email: 'where-is-1042' });
+    const drafts = await rt.drafts();
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]!.text).toContain('1042');
+  });
+
+  it('exports the account as JSON with secrets redacted, then deletes everything', async () => {
+    const { browser, app } = await signIn();
+    const accountId = (await rt.services.db.query.accounts.findFirst())!.id;
+    const exported = await browser.raw('/app/export');
+    expect(exported.headers.get('content-disposition')).toMatch(/attachment; filename="draftline-export-/);
+    const data = (await exported.json()) as { gmail: { mailbox: string; refreshToken: string }; consentRecords: unknown[] };
+    expect(data.gmail.mailbox).toBe('merchant@example.com');
+    expect(data.gmail.refreshToken).toBe('[sealed secret, not exported]');
+    expect(JSON.stringify(data)).not.toMatch(/v1\.k1\./);
+    expect(data.consentRecords).toHaveLength(1);
+
+    const confirm = await browser.get('/app/delete');
+    expect(confirm.html).toContain('Type <strong>DELETE</strong> to confirm');
+    const gone = await browser.post('/app/delete', { csrf: field(app.html, 'csrf'), confirm: 'DELETE' });
+    expect(gone.url).toContain('/?notice=account_deleted');
+    expect(await getGmailConnection(rt.services.db, accountId)).toBeUndefined();
+    expect(await rt.services.db.query.accounts.findMany()).toEqual([]);
+    expect(await rt.services.db.query.consentRecords.findMany()).toEqual([]);
+    const records = await rt.services.db.query.complianceRequests.findMany();
+    expect(records).toEqual([expect.objectContaining({ source: 'merchant', topic: 'account/delete', accountId: null, storeDomain: null, outcome: 'deleted' })]);
+    expect(rt.sandbox!.fakes.google.watchOf('merchant@example.com')).toBeNull();
+    expect((await browser.get('/app')).url).toContain('/?signed_out=1');
+  });
+
+  it('disconnects Gmail (watch stopped, grant revoked, token deleted) and the store', async () => {
+    const { browser, app } = await signIn();
+    const accountId = (await rt.services.db.query.accounts.findFirst())!.id;
+    const csrf = field(app.html, 'csrf');
+    await browser.post('/connect/woocommerce/keys', { csrf, storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`, consumerKey: 'ck_' + 'a'.repeat(32), consumerSecret: 'cs_' + 'b'.repeat(32) });
+    // Unknown keys are refused by the store: nothing connected.
+    expect(await getStoreConnection(rt.services.db, accountId)).toBeUndefined();
+
+    const page = await browser.post('/app/disconnect/gmail', { csrf });
+    expect(page.url).toContain('notice=gmail_disconnected');
+    expect(await getGmailConnection(rt.services.db, accountId)).toBeUndefined();
+    expect(rt.sandbox!.fakes.google.watchOf('merchant@example.com')).toBeNull();
+    const consent = await rt.services.db.query.consentRecords.findFirst();
+    expect(consent?.withdrawnAt).toBeTypeOf('number');
+  });
+
+  it('pauses and resumes drafting, and keeps the opt-out list as hashes only', async () => {
+    const { browser, app } = await signIn();
+    const csrf = field(app.html, 'csrf');
+    expect((await browser.post('/app/pause', { csrf })).html).toContain('Drafting is paused.');
+    expect((await rt.services.db.query.accounts.findFirst())!.paused).toBe(true);
+    await browser.post('/app/resume', { csrf });
+    expect((await rt.services.db.query.accounts.findFirst())!.paused).toBe(false);
+
+    const added = await browser.post('/app/optouts', { csrf, action: 'add', address: ' Jane@Example.NET ' });
+    expect(added.html).toContain('1 address is');
+    const rows = await rt.services.db.query.optOuts.findMany();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.addressHash).toMatch(/^[0-9a-f]{64}$/);
+    const removed = await browser.post('/app/optouts', { csrf, action: 'remove', address: 'jane@example.net' });
+    expect(removed.url).toContain('notice=optout_removed');
+    expect(await rt.services.db.query.optOuts.findMany()).toEqual([]);
+  });
+});

@@ -1,0 +1,282 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { completeGoogleSignIn } from '../../src/accounts/sign-in';
+import { getStoreConnection } from '../../src/db/accounts';
+import { signQuery } from '../fakes/shopify-oauth';
+import { browserClient, field } from '../support/browser-client';
+import { startTestRuntime, type TestRuntime } from '../support/runtime';
+
+/** Every refusal in the setup flow: forged or replayed state, partial grants, bad HMACs, CSRF, nonces. */
+describe('setup flow: refusals', () => {
+  let rt: TestRuntime;
+  beforeEach(async () => {
+    rt = await startTestRuntime();
+  });
+  afterEach(() => rt.close());
+
+  const nothingStored = async () => {
+    expect(await rt.services.db.query.accounts.findMany()).toEqual([]);
+    expect(await rt.services.db.query.gmailConnections.findMany()).toEqual([]);
+    expect(await rt.services.db.query.consentRecords.findMany()).toEqual([]);
+  };
+
+  async function consentScreen(browser = browserClient(rt)) {
+    const consent = await browser.get('/auth/google/start');
+    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
+    return { browser, consent, scopes, requestId: field(consent.html, 'request_id') };
+  }
+
+  async function signedIn() {
+    const { browser, scopes, requestId } = await consentScreen();
+    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: requestId, action: 'allow', scope: scopes });
+    return { browser, app, csrf: field(app.html, 'csrf'), accountId: (await rt.services.db.query.accounts.findFirst())!.id };
+  }
+
+  describe('Google sign-in', () => {
+    it('explains a declined consent and stores nothing', async () => {
+      const { browser, requestId } = await consentScreen();
+      const page = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: requestId, action: 'cancel' });
+      expect(page.url).toContain('/?notice=declined');
+      expect(page.html).toContain('Sign-in cancelled.');
+      await nothingStored();
+    });
+
+    it('refuses a grant with one scope unticked, stores nothing and revokes the partial grant', async () => {
+      const { browser, requestId } = await consentScreen();
+      const page = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: requestId, action: 'allow', scope: 'https://www.googleapis.com/auth/gmail.readonly' });
+      expect(page.url).toContain('/?notice=partial_scopes');
+      expect(page.html).toContain('Draftline needs both Gmail permissions.');
+      await nothingStored();
+      expect(rt.sandbox!.fakes.google.calls('merchant@example.com')).not.toHaveProperty('users.getProfile');
+    });
+
+    it('refuses a callback whose state does not match the cookie (forged)', async () => {
+      const { browser } = await consentScreen();
+      const page = await browser.get('/auth/google/callback?state=forged&code=abc');
+      expect(page.url).toContain('/?notice=oauth_state');
+      await nothingStored();
+    });
+
+    it('refuses a callback from another browser (no state cookie)', async () => {
+      const { browser, scopes, requestId } = await consentScreen();
+      const answer = await browser.raw('/sandbox/google/o/oauth2/v2/auth', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams([['request_id', requestId], ['action', 'allow'], ...scopes.map((s) => ['scope', s])]).toString(),
+      });
+      const callback = answer.headers.get('location')!;
+      const attacker = browserClient(rt);
+      expect((await attacker.get(callback)).url).toContain('/?notice=oauth_state');
+      await nothingStored();
+    });
+
+    it('refuses a replayed callback: the state works once', async () => {
+      const { browser, scopes, requestId } = await consentScreen();
+      const answer = await browser.raw('/sandbox/google/o/oauth2/v2/auth', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams([['request_id', requestId], ['action', 'allow'], ...scopes.map((s) => ['scope', s])]).toString(),
+      });
+      const callback = answer.headers.get('location')!;
+      const cookieBefore = browser.cookies.get('dl_oauth_google')!;
+      expect((await browser.get(callback)).url).toContain('/app?notice=signed_in');
+      // The browser's state cookie is gone after the first use.
+      expect((await browser.get(callback)).url).toContain('/?notice=oauth_state');
+      // An attacker who also kept the old cookie gets past the state check, but Google's code is single-use.
+      browser.cookies.set('dl_oauth_google', cookieBefore);
+      expect((await browser.get(callback)).url).toContain('/?notice=google_error');
+      expect(await rt.services.db.query.consentRecords.findMany()).toHaveLength(1);
+    });
+
+    it('refuses a grant without a refresh token and stores nothing', async () => {
+      const { browser, scopes, requestId } = await consentScreen();
+      const answer = await browser.raw('/sandbox/google/o/oauth2/v2/auth', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams([['request_id', requestId], ['action', 'allow'], ...scopes.map((s) => ['scope', s])]).toString(),
+      });
+      const code = new URL(answer.headers.get('location')!).searchParams.get('code')!;
+      const signed = decodeURIComponent(browser.cookies.get('dl_oauth_google')!);
+      const payload = JSON.parse(Buffer.from(signed.slice(0, signed.lastIndexOf('.')), 'base64url').toString()) as { data: { codeVerifier: string } };
+      const withoutRefresh: typeof fetch = async (input, init) => {
+        const res = await rt.services.fetch(input as string, init);
+        if (!String(input).endsWith('/token')) return res;
+        const { refresh_token: _dropped, ...rest } = (await res.json()) as Record<string, unknown>;
+        return Response.json(rest, { status: res.status });
+      };
+      const s = { ...rt.services, googleOAuth: { ...rt.services.googleOAuth, fetch: withoutRefresh } };
+      expect(await completeGoogleSignIn(s, { code, codeVerifier: 'x'.repeat(43) })).toEqual({ ok: false, reason: 'exchange_failed' }); // PKCE holds
+      const again = await consentScreen(browser);
+      const answer2 = await browser.raw('/sandbox/google/o/oauth2/v2/auth', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams([['request_id', again.requestId], ['action', 'allow'], ...scopes.map((sc) => ['scope', sc])]).toString(),
+      });
+      const code2 = new URL(answer2.headers.get('location')!).searchParams.get('code')!;
+      const signed2 = decodeURIComponent(browser.cookies.get('dl_oauth_google')!);
+      const verifier = (JSON.parse(Buffer.from(signed2.slice(0, signed2.lastIndexOf('.')), 'base64url').toString()) as typeof payload).data.codeVerifier;
+      expect(await completeGoogleSignIn(s, { code: code2, codeVerifier: verifier })).toEqual({ ok: false, reason: 'no_refresh_token' });
+      await nothingStored();
+    });
+
+    it('issues a fresh session (new id and CSRF token) at every sign-in', async () => {
+      const first = await signedIn();
+      const again = await consentScreen(first.browser);
+      const app = await first.browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: again.requestId, action: 'allow', scope: again.scopes });
+      expect(field(app.html, 'csrf')).not.toBe(first.csrf);
+      expect(await rt.services.db.query.accounts.findMany()).toHaveLength(1);
+    });
+  });
+
+  describe('sessions and CSRF', () => {
+    it('sends a request without a session, or with a forged one, to sign in', async () => {
+      const browser = browserClient(rt);
+      expect((await browser.get('/app')).url).toContain('/?signed_out=1');
+      browser.cookies.set('dl_session', 'eyJhY2NvdW50SWQiOiJhY2NfeCJ9.forged');
+      expect((await browser.get('/app/settings')).url).toContain('/?signed_out=1');
+    });
+
+    it('refuses a state-changing form without the CSRF token, or from another origin', async () => {
+      const { browser, csrf } = await signedIn();
+      const noToken = await browser.post('/app/pause', {});
+      expect(noToken.status).toBe(403);
+      expect(noToken.html).toContain('This form has expired.');
+      const otherOrigin = await browser.post('/app/pause', { csrf }, { origin: 'https://evil.example' });
+      expect(otherOrigin.status).toBe(403);
+      expect((await rt.services.db.query.accounts.findFirst())!.paused).toBe(false);
+    });
+
+    it('marks cookies Secure when served over https', async () => {
+      const https = await startTestRuntime({ APP_URL: 'https://draftline.example' });
+      try {
+        const res = await https.app.request('https://draftline.example/auth/google/start');
+        expect(res.headers.get('set-cookie')).toMatch(/dl_oauth_google=.*HttpOnly;.*Secure; SameSite=Lax/);
+      } finally {
+        https.close();
+      }
+    });
+
+    it('refuses account deletion without the typed confirmation', async () => {
+      const { browser, csrf } = await signedIn();
+      const page = await browser.post('/app/delete', { csrf, confirm: 'yes' });
+      expect(page.url).toContain('/app/delete');
+      expect(await rt.services.db.query.accounts.findMany()).toHaveLength(1);
+    });
+  });
+
+  describe('Shopify install', () => {
+    it('refuses a shop domain that is not *.myshopify.com', async () => {
+      const { browser, csrf } = await signedIn();
+      for (const shop of ['evil.com', 'shop.myshopify.com.evil.com', '-bad.myshopify.com', 'a/b.myshopify.com']) {
+        const page = await browser.post('/connect/shopify', { csrf, shop });
+        expect(page.url, shop).toContain('notice=shop_invalid');
+      }
+    });
+
+    async function installCallback(browser: ReturnType<typeof browserClient>, csrf: string) {
+      const install = await browser.post('/connect/shopify', { csrf, shop: 'sandbox-shop.myshopify.com' });
+      const answer = await browser.raw(install.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ redirect_uri: field(install.html, 'redirect_uri'), state: field(install.html, 'state'), scope: field(install.html, 'scope'), action: 'install' }).toString(),
+      });
+      return new URL(answer.headers.get('location')!);
+    }
+
+    it('refuses a callback with a bad HMAC', async () => {
+      const { browser, csrf, accountId } = await signedIn();
+      const callback = await installCallback(browser, csrf);
+      callback.searchParams.set('hmac', callback.searchParams.get('hmac')!.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')));
+      expect((await browser.get(callback.toString())).url).toContain('notice=shopify_failed');
+      expect(await getStoreConnection(rt.services.db, accountId)).toBeUndefined();
+    });
+
+    it('refuses a correctly signed callback with a stale timestamp', async () => {
+      const { browser, csrf, accountId } = await signedIn();
+      const callback = await installCallback(browser, csrf);
+      const query = Object.fromEntries(callback.searchParams);
+      delete query.hmac;
+      query.timestamp = String(Math.floor(Date.now() / 1000) - 3600);
+      const stale = new URL(callback.pathname, callback.origin);
+      for (const [k, v] of Object.entries(query)) stale.searchParams.set(k, v);
+      stale.searchParams.set('hmac', await signQuery(rt.config.shopify.apiSecret, query));
+      expect((await browser.get(stale.toString())).url).toContain('notice=shopify_failed');
+      expect(await getStoreConnection(rt.services.db, accountId)).toBeUndefined();
+    });
+
+    it('refuses a callback for another shop than the one this browser started', async () => {
+      const { browser, csrf, accountId } = await signedIn();
+      const callback = await installCallback(browser, csrf);
+      const query = Object.fromEntries(callback.searchParams);
+      delete query.hmac;
+      query.shop = 'other-shop.myshopify.com';
+      const swapped = new URL(callback.pathname, callback.origin);
+      for (const [k, v] of Object.entries(query)) swapped.searchParams.set(k, v);
+      swapped.searchParams.set('hmac', await signQuery(rt.config.shopify.apiSecret, query));
+      expect((await browser.get(swapped.toString())).url).toContain('notice=shopify_failed');
+      expect(await getStoreConnection(rt.services.db, accountId)).toBeUndefined();
+    });
+  });
+
+  describe('WooCommerce key delivery', () => {
+    async function authorizeForm() {
+      const { browser, csrf, accountId } = await signedIn();
+      const page = await browser.post('/connect/woocommerce', { csrf, storeUrl: `${rt.config.appUrl}/sandbox/woocommerce` });
+      return { browser, accountId, nonce: field(page.html, 'user_id') };
+    }
+    const deliver = (body: unknown) =>
+      rt.request('/connect/woocommerce/callback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const keys = (nonce: string) => ({ key_id: 1, user_id: nonce, consumer_key: 'ck_' + 'a'.repeat(40), consumer_secret: 'cs_' + 'b'.repeat(40), key_permissions: 'read' });
+
+    it('refuses malformed deliveries with 400 and unknown nonces with 403', async () => {
+      const { accountId } = await authorizeForm();
+      expect((await deliver({ hello: 'world' })).status).toBe(400);
+      const res = await deliver(keys('not-a-nonce'));
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({ error: { code: 'unknown_nonce', message: expect.any(String), requestId: expect.any(String) } });
+      expect(await getStoreConnection(rt.services.db, accountId)).toBeUndefined();
+    });
+
+    it('accepts verified keys once: a replayed nonce is refused', async () => {
+      const { accountId, nonce } = await authorizeForm();
+      rt.sandbox!.fakes.woocommerce.addStore('ck_' + 'a'.repeat(40), 'cs_' + 'b'.repeat(40), []);
+      expect((await deliver(keys(nonce))).status).toBe(200);
+      expect((await getStoreConnection(rt.services.db, accountId))?.kind).toBe('woocommerce');
+      expect((await deliver(keys(nonce))).status).toBe(403);
+    });
+
+    it('refuses keys the store does not accept (422) and burns the nonce', async () => {
+      const { accountId, nonce } = await authorizeForm();
+      const res = await deliver(keys(nonce));
+      expect(res.status).toBe(422);
+      expect(await getStoreConnection(rt.services.db, accountId)).toBeUndefined();
+    });
+
+    it('shows the decline when the store owner denies', async () => {
+      const { browser } = await signedIn();
+      const page = await browser.get('/connect/woocommerce/return?success=0&user_id=x');
+      expect(page.url).toContain('notice=store_declined');
+    });
+  });
+
+  describe('disconnect when Google fails', () => {
+    it('deletes our token even when Google does not confirm the revocation, and says so', async () => {
+      const { browser, csrf, accountId } = await signedIn();
+      rt.sandbox!.fakes.google.failNext('revoke', { status: 503 });
+      const page = await browser.post('/app/disconnect/gmail', { csrf });
+      expect(page.url).toContain('notice=gmail_disconnected_unconfirmed');
+      expect(page.html).toContain('Google did not confirm');
+      expect(await rt.services.db.query.gmailConnections.findFirst()).toBeUndefined();
+      expect(accountId).toBeTruthy();
+    });
+  });
+
+  describe('error pages', () => {
+    it('answers unknown pages with the HTML 404 page for browsers and JSON otherwise', async () => {
+      const html = await browserClient(rt).get('/nope');
+      expect(html.status).toBe(404);
+      expect(html.html).toContain('Page not found');
+      const json = await rt.request('/nope');
+      expect(await json.json()).toMatchObject({ error: { code: 'not_found' } });
+    });
+  });
+});
