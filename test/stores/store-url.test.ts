@@ -9,7 +9,7 @@ const doh = createDohFake({
   'metadata.example.com': ['169.254.169.254'],
   'v6local.example.com': ['fd00::1'],
 });
-const resolver = dohResolver({ url: 'https://dns.test/dns-query', fetch: (input, init) => doh.request(String(input).replace('https://dns.test', ''), init) });
+const resolver = dohResolver({ url: 'https://dns.test/dns-query', fetch: async (input, init) => doh.request(String(input).replace('https://dns.test', ''), init) });
 const live = { resolver, sandbox: false };
 
 describe('WooCommerce store URL (SSRF guard)', () => {
