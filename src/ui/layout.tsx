@@ -19,7 +19,7 @@ export function Layout({ title, mode, signedInAs, children }: LayoutProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="same-origin" />
         <title>{`${title} · Draftline`}</title>
-        <style>{STYLES}</style>
+        <style dangerouslySetInnerHTML={{ __html: STYLES }} />
       </head>
       <body>
         <a class="skip" href="#main">

@@ -20,6 +20,7 @@ h1 { font-size:1.7rem; line-height:1.25; margin:0 0 .5rem; }
 h2 { font-size:1.2rem; margin:0 0 .6rem; }
 .lead { font-size:1.08rem; color:var(--muted); }
 .card { background:var(--card); border:1px solid var(--line); border-radius:.75rem; padding:1.25rem; margin-top:1.25rem; }
+.card > :first-child { margin-top:0; }
 .card > :last-child { margin-bottom:0; }
 .steps { counter-reset:step; list-style:none; padding:0; }
 .steps li { counter-increment:step; margin:.4rem 0; padding-left:2.2rem; position:relative; }
