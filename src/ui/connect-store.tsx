@@ -1,20 +1,14 @@
 import type { Config } from '../config';
 import { Layout } from './layout';
-import { NOTICES } from './notices';
-import { CsrfField, Notice } from './parts';
+import { CsrfField, FlashNotice } from './parts';
 
 /** Choosing and connecting a store: Shopify by shop domain, WooCommerce by store URL (or pasted keys). */
 export function ConnectStorePage(props: { config: Config; mailbox: string | null; csrf: string; notice?: string; shop?: string; storeUrl?: string }) {
   const { config, csrf } = props;
   const sandbox = config.mode === 'sandbox';
-  const n = props.notice ? NOTICES[props.notice] : undefined;
   return (
     <Layout title="Connect your store" mode={config.mode} signedInAs={props.mailbox ?? 'account'}>
-      {n && (
-        <Notice kind={n.kind} title={n.title}>
-          {n.body && <p>{n.body}</p>}
-        </Notice>
-      )}
+      <FlashNotice code={props.notice} />
       <h1>Connect your store</h1>
       <p class="lead">Draftline needs read-only access to orders, to answer "where is my order?" with the real status and tracking.</p>
 

@@ -1,19 +1,13 @@
 import type { Config } from '../config';
 import { Layout } from './layout';
-import { NOTICES } from './notices';
-import { Notice } from './parts';
+import { FlashNotice } from './parts';
 
 /** The signed-out landing page: what Draftline does, what it keeps, and the one button to start. */
 export function HomePage({ config, notice }: { config: Config; notice?: string }) {
   const sandbox = config.mode === 'sandbox';
-  const n = notice ? NOTICES[notice] : undefined;
   return (
     <Layout title="Reply drafts for your store's inbox" mode={config.mode}>
-      {n && (
-        <Notice kind={n.kind} title={n.title}>
-          {n.body && <p>{n.body}</p>}
-        </Notice>
-      )}
+      <FlashNotice code={notice} />
       <h1>Reply drafts for your store's inbox</h1>
       <p class="lead">
         When a customer writes ("where is my order #1042?"), Draftline looks the order up in your Shopify or WooCommerce

@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import { NOTICES } from './notices';
 
 /** Small shared pieces of the merchant pages. */
 
@@ -15,6 +16,16 @@ export function Notice({ kind, title, children }: { kind: 'ok' | 'warn' | 'bad';
       {children}
     </div>
   );
+}
+
+/** The message for a ?notice= code after a redirect; unknown codes show nothing. */
+export function FlashNotice({ code }: { code?: string }) {
+  const n = code ? NOTICES[code] : undefined;
+  return n ? (
+    <Notice kind={n.kind} title={n.title}>
+      {n.body && <p>{n.body}</p>}
+    </Notice>
+  ) : null;
 }
 
 /** A one-button form posting to `action` (e.g. pause, confirm a deletion). */

@@ -2,8 +2,7 @@ import { DRAFT_KINDS, LANGUAGES, TONES } from '../accounts/settings';
 import type { Config } from '../config';
 import type { Account } from '../db/accounts';
 import { Layout } from './layout';
-import { NOTICES } from './notices';
-import { CsrfField, FieldError, Notice, PostButton } from './parts';
+import { CsrfField, FieldError, FlashNotice, Notice, PostButton } from './parts';
 
 const KIND_LABELS: Record<(typeof DRAFT_KINDS)[number], string> = {
   order_status: 'Order status and tracking ("where is my order?")',
@@ -29,16 +28,11 @@ export interface SettingsPageProps {
 /** Reply settings, pause/resume, and the merchant's own opt-out list. */
 export function SettingsPage(p: SettingsPageProps) {
   const { account, csrf } = p;
-  const n = p.notice ? NOTICES[p.notice] : undefined;
   const kinds = new Set(account.draftKinds.split(','));
   const e = p.errors ?? {};
   return (
     <Layout title="Settings" mode={p.config.mode} signedInAs={p.mailbox ?? 'account'}>
-      {n && (
-        <Notice kind={n.kind} title={n.title}>
-          {n.body && <p>{n.body}</p>}
-        </Notice>
-      )}
+      <FlashNotice code={p.notice} />
       {Object.keys(e).length > 0 && <Notice kind="bad" title="Some settings need another look; nothing was saved." />}
       <h1>Settings</h1>
 

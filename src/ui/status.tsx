@@ -2,8 +2,7 @@ import type { AccountStatus } from '../accounts/status';
 import type { Config } from '../config';
 import { DEMO_EMAILS } from '../sandbox/demo';
 import { Layout } from './layout';
-import { NOTICES } from './notices';
-import { CsrfField, formatTime, Notice, PostButton } from './parts';
+import { CsrfField, formatTime, FlashNotice, Notice, PostButton } from './parts';
 
 export interface StatusPageProps {
   config: Config;
@@ -36,16 +35,11 @@ const REASONS: Record<string, string> = {
 /** The dashboard: what is connected, what happened this week (counts only), and the account's data controls. */
 export function StatusPage({ config, status, csrf, notice, now }: StatusPageProps) {
   const { account, gmail, store } = status;
-  const n = notice ? NOTICES[notice] : undefined;
   const sandbox = config.mode === 'sandbox';
   const ready = !!gmail && gmail.status === 'active' && !!store && store.status === 'active';
   return (
     <Layout title="Status" mode={config.mode} signedInAs={gmail?.mailbox ?? 'account'}>
-      {n && (
-        <Notice kind={n.kind} title={n.title}>
-          {n.body && <p>{n.body}</p>}
-        </Notice>
-      )}
+      <FlashNotice code={notice} />
       {gmail?.status === 'reconnect_needed' && (
         <Notice kind="bad" title="Reconnect Gmail">
           <p>Google no longer accepts Draftline's access to {gmail.mailbox} (it was revoked or expired), so no drafts are being written.</p>

@@ -25,6 +25,15 @@ describe('setup flow: refusals', () => {
     return { browser, consent, scopes, requestId: field(consent.html, 'request_id') };
   }
 
+  /** Clicks Allow on the consent screen but stops at Google's redirect back to us. */
+  function allowWithoutFollowing(browser: ReturnType<typeof browserClient>, requestId: string, scopes: string[]) {
+    return browser.raw('/sandbox/google/o/oauth2/v2/auth', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams([['request_id', requestId], ['action', 'allow'], ...scopes.map((s) => ['scope', s])]).toString(),
+    });
+  }
+
   async function signedIn() {
     const { browser, scopes, requestId } = await consentScreen();
     const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: requestId, action: 'allow', scope: scopes });
@@ -58,11 +67,7 @@ describe('setup flow: refusals', () => {
 
     it('refuses a callback from another browser (no state cookie)', async () => {
       const { browser, scopes, requestId } = await consentScreen();
-      const answer = await browser.raw('/sandbox/google/o/oauth2/v2/auth', {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams([['request_id', requestId], ['action', 'allow'], ...scopes.map((s) => ['scope', s])]).toString(),
-      });
+      const answer = await allowWithoutFollowing(browser, requestId, scopes);
       const callback = answer.headers.get('location')!;
       const attacker = browserClient(rt);
       expect((await attacker.get(callback)).url).toContain('/?notice=oauth_state');
@@ -71,11 +76,7 @@ describe('setup flow: refusals', () => {
 
     it('refuses a replayed callback: the state works once', async () => {
       const { browser, scopes, requestId } = await consentScreen();
-      const answer = await browser.raw('/sandbox/google/o/oauth2/v2/auth', {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams([['request_id', requestId], ['action', 'allow'], ...scopes.map((s) => ['scope', s])]).toString(),
-      });
+      const answer = await allowWithoutFollowing(browser, requestId, scopes);
       const callback = answer.headers.get('location')!;
       const cookieBefore = browser.cookies.get('dl_oauth_google')!;
       expect((await browser.get(callback)).url).toContain('/app?notice=signed_in');
@@ -89,11 +90,7 @@ describe('setup flow: refusals', () => {
 
     it('refuses a grant without a refresh token and stores nothing', async () => {
       const { browser, scopes, requestId } = await consentScreen();
-      const answer = await browser.raw('/sandbox/google/o/oauth2/v2/auth', {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams([['request_id', requestId], ['action', 'allow'], ...scopes.map((s) => ['scope', s])]).toString(),
-      });
+      const answer = await allowWithoutFollowing(browser, requestId, scopes);
       const code = new URL(answer.headers.get('location')!).searchParams.get('code')!;
       const signed = decodeURIComponent(browser.cookies.get('dl_oauth_google')!);
       const payload = JSON.parse(Buffer.from(signed.slice(0, signed.lastIndexOf('.')), 'base64url').toString()) as { data: { codeVerifier: string } };
@@ -106,11 +103,7 @@ describe('setup flow: refusals', () => {
       const s = { ...rt.services, googleOAuth: { ...rt.services.googleOAuth, fetch: withoutRefresh } };
       expect(await completeGoogleSignIn(s, { code, codeVerifier: 'x'.repeat(43) })).toEqual({ ok: false, reason: 'exchange_failed' }); // PKCE holds
       const again = await consentScreen(browser);
-      const answer2 = await browser.raw('/sandbox/google/o/oauth2/v2/auth', {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams([['request_id', again.requestId], ['action', 'allow'], ...scopes.map((sc) => ['scope', sc])]).toString(),
-      });
+      const answer2 = await allowWithoutFollowing(browser, again.requestId, scopes);
       const code2 = new URL(answer2.headers.get('location')!).searchParams.get('code')!;
       const signed2 = decodeURIComponent(browser.cookies.get('dl_oauth_google')!);
       const verifier = (JSON.parse(Buffer.from(signed2.slice(0, signed2.lastIndexOf('.')), 'base64url').toString()) as typeof payload).data.codeVerifier;
