@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { gmailPushWebhook } from '../webhooks/gmail';
+import { shopifyWebhook } from '../webhooks/shopify';
 import { errorHandler, notFound } from './http/errors';
 import type { Services } from './services';
 import { homePage } from './ui/home';
@@ -26,6 +27,7 @@ export function createApp({ services, sandbox }: AppDeps) {
 
   app.use('/webhooks/*', bodyLimit({ maxSize: 256 * 1024 }));
   app.route('/webhooks/gmail', gmailPushWebhook(services));
+  app.route('/webhooks/shopify', shopifyWebhook(services));
 
   if (sandbox && services.config.mode === 'sandbox') app.route('/sandbox', sandbox);
   return app;
