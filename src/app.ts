@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { gmailPushWebhook } from '../webhooks/gmail';
 import { shopifyWebhook } from '../webhooks/shopify';
+import { wooCommerceWebhook } from '../webhooks/woocommerce';
 import { errorHandler, notFound } from './http/errors';
 import type { Services } from './services';
 import { homePage } from './ui/home';
@@ -28,6 +29,7 @@ export function createApp({ services, sandbox }: AppDeps) {
   app.use('/webhooks/*', bodyLimit({ maxSize: 256 * 1024 }));
   app.route('/webhooks/gmail', gmailPushWebhook(services));
   app.route('/webhooks/shopify', shopifyWebhook(services));
+  app.route('/webhooks/woocommerce', wooCommerceWebhook(services));
 
   if (sandbox && services.config.mode === 'sandbox') app.route('/sandbox', sandbox);
   return app;

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { connectStore, createAccount } from '../../src/accounts/connect';
 import { hashAddress } from '../../src/crypto/hmac';
-import { complianceRequests, optOuts } from '../../src/db/schema';
+import { complianceRequests, optOuts, storeConnections } from '../../src/db/schema';
+import { sealedAs } from '../../src/services';
 import type { TestRuntime } from '../support/runtime';
 
 /** Helpers for the compliance tests: tests sign their own webhook bodies, as Shopify and WooCommerce do. */
@@ -100,4 +101,48 @@ export function databaseFiles(dbPath: string): { file: string; text: string }[] 
       const bytes = readFileSync(file);
       return { file, text: `${bytes.toString('latin1')}\n${bytes.toString('utf8')}` };
     });
+}
+
+/** The sandbox WooCommerce store's REST root and home URL (X-WC-Webhook-Source is home_url('/')). */
+export const wooStoreUrl = (rt: TestRuntime) => `${rt.config.appUrl}/sandbox/woocommerce`;
+
+export async function wooConnection(rt: TestRuntime, accountId: string) {
+  const connection = (await rt.services.db.query.storeConnections.findFirst({ where: eq(storeConnections.accountId, accountId) }))!;
+  const credentials = JSON.parse(await rt.services.sealer.open(connection.sealedCredentials!, sealedAs.storeCredentials(connection.id))) as {
+    consumerKey: string;
+    consumerSecret: string;
+  };
+  const webhookSecret = connection.sealedWebhookSecret
+    ? await rt.services.sealer.open(connection.sealedWebhookSecret, sealedAs.webhookSecret(connection.id))
+    : null;
+  return { connection, ...credentials, webhookSecret };
+}
+
+export interface WooDelivery {
+  topic?: string;
+  source?: string | null;
+  secret?: string;
+  signature?: string | null;
+  deliveryId?: string;
+  body?: string;
+  contentType?: string;
+}
+
+/** POST /webhooks/woocommerce as WC_Webhook::deliver sends it. */
+export async function deliverWoo(rt: TestRuntime, payload: unknown, d: WooDelivery & { secret: string }) {
+  const body = d.body ?? JSON.stringify(payload);
+  const topic = d.topic ?? 'customer.deleted';
+  const headers: Record<string, string> = {
+    'content-type': d.contentType ?? 'application/json',
+    'x-wc-webhook-topic': topic,
+    'x-wc-webhook-resource': topic.split('.')[0]!,
+    'x-wc-webhook-event': topic.split('.')[1] ?? '',
+    'x-wc-webhook-id': '101',
+    'x-wc-webhook-delivery-id': d.deliveryId ?? randomUUID().replace(/-/g, ''),
+  };
+  const source = d.source === undefined ? `${wooStoreUrl(rt)}/` : d.source;
+  if (source !== null) headers['x-wc-webhook-source'] = source;
+  const signature = d.signature === undefined ? signBase64(d.secret, body) : d.signature;
+  if (signature !== null) headers['x-wc-webhook-signature'] = signature;
+  return rt.request('/webhooks/woocommerce', { method: 'POST', headers, body });
 }
