@@ -6,6 +6,7 @@ import { gmailPushWebhook } from '../webhooks/gmail';
 import { shopifyWebhook } from '../webhooks/shopify';
 import { wooCommerceWebhook } from '../webhooks/woocommerce';
 import { errorHandler, notFound } from './http/errors';
+import { optOutRoutes } from './routes/opt-out';
 import type { Services } from './services';
 import { homePage } from './ui/home';
 
@@ -30,6 +31,8 @@ export function createApp({ services, sandbox }: AppDeps) {
   app.route('/webhooks/gmail', gmailPushWebhook(services));
   app.route('/webhooks/shopify', shopifyWebhook(services));
   app.route('/webhooks/woocommerce', wooCommerceWebhook(services));
+
+  app.route('/opt-out', optOutRoutes(services));
 
   if (sandbox && services.config.mode === 'sandbox') app.route('/sandbox', sandbox);
   return app;

@@ -146,3 +146,25 @@ export async function deliverWoo(rt: TestRuntime, payload: unknown, d: WooDelive
   if (signature !== null) headers['x-wc-webhook-signature'] = signature;
   return rt.request('/webhooks/woocommerce', { method: 'POST', headers, body });
 }
+
+/** GET /opt-out/:accountId and the anti-forgery token it hands out. */
+export async function openForm(rt: TestRuntime, accountId: string) {
+  const res = await rt.request(`/opt-out/${accountId}`);
+  const html = await res.text();
+  const token = /name="token" value="([^"]+)"/.exec(html)?.[1];
+  return { res, html, token: token! };
+}
+
+export async function submitForm(
+  rt: TestRuntime,
+  accountId: string,
+  fields: { email: string; token: string },
+  headers: Record<string, string> = { origin: rt.config.appUrl, 'cf-connecting-ip': '203.0.113.7' },
+) {
+  return rt.request(`/opt-out/${accountId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
