@@ -3,7 +3,13 @@ import { finishWithin, keepAliveFor } from '../src/compliance/budget';
 import { accountsForShop } from '../src/compliance/erase';
 import { performComplianceRequest } from '../src/compliance/perform';
 import { COMPLIANCE_TOPICS as T, openComplianceRequest } from '../src/compliance/records';
-import { isShopifyTopic, parseShopifyPayload, readShopifyHeaders, verifyShopifySignature } from '../src/compliance/shopify-webhook';
+import {
+  isShopifyTopic,
+  parseShopifyPayload,
+  readShopifyHeaders,
+  shopifyWebhookSecrets,
+  verifyShopifySignature,
+} from '../src/compliance/shopify-webhook';
 import { hashAddress } from '../src/crypto/hmac';
 import { errorBody } from '../src/http/errors';
 import { errorClass } from '../src/platform/log';
@@ -33,10 +39,7 @@ export function shopifyWebhook(s: Services, options: ShopifyWebhookOptions = {})
   return new Hono().post('/', async (c) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
 
-    const signature = await verifyShopifySignature(raw, c.req.header('x-shopify-hmac-sha256'), [
-      s.config.shopify.apiSecret,
-      s.config.shopify.oldApiSecret ?? '',
-    ]);
+    const signature = await verifyShopifySignature(raw, c.req.header('x-shopify-hmac-sha256'), shopifyWebhookSecrets(s.config));
     if (!signature.valid) {
       s.logger.warn('shopify.webhook_rejected', { reason: signature.reason });
       return c.json(errorBody(c, 'unauthorized', 'Invalid webhook signature.'), 401);

@@ -1,8 +1,9 @@
-import { sql } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { toBase64Url } from '../crypto/encoding';
 import { hashAddress, hmacSha256, verifyHmacBase64 } from '../crypto/hmac';
 import type { Db } from '../db/client';
+import { optOuts } from '../db/schema';
 import type { Check } from './shopify-webhook';
 
 /**
@@ -15,6 +16,17 @@ import type { Check } from './shopify-webhook';
 export const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 const Email = z.email().max(254);
+
+/** The link a merchant gives their customers (signature, privacy notice, auto-reply). */
+export function optOutUrl(appUrl: string, accountId: string): string {
+  return `${appUrl.replace(/\/+$/, '')}/opt-out/${encodeURIComponent(accountId)}`;
+}
+
+/** How many people objected, for the privacy page and the data export; who they are is not known to us. */
+export async function countOptOuts(db: Db, accountId: string): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(optOuts).where(eq(optOuts.accountId, accountId));
+  return row?.n ?? 0;
+}
 
 export function parseOptOutEmail(value: unknown): Check<{ email: string }> {
   const email = typeof value === 'string' ? value.trim() : '';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Config } from '../config';
 import { verifyHmacBase64 } from '../crypto/hmac';
 import { fromUtf8 } from '../crypto/encoding';
 import { COMPLIANCE_TOPICS as T } from './records';
@@ -17,6 +18,19 @@ const SHOP_DOMAIN = /^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$/;
 
 export type Check<T> = ({ valid: true } & T) | { valid: false; reason: string };
 
+/** config.ts fills SHOPIFY_API_SECRET with this public placeholder when it is not set. */
+const PLACEHOLDER_SECRET = 'sandbox-shopify-secret';
+
+/**
+ * The secrets a Shopify webhook may be signed with: the app secret, and the old one during a
+ * rotation. In live mode the sandbox placeholder is never one of them: it is public, and accepting
+ * it would let anyone forge shop/redact. With no real secret configured, every webhook is refused.
+ */
+export function shopifyWebhookSecrets(config: Pick<Config, 'mode' | 'shopify'>): string[] {
+  const secrets = [config.shopify.apiSecret, config.shopify.oldApiSecret ?? ''].filter(Boolean);
+  return config.mode === 'live' ? secrets.filter((s) => s !== PLACEHOLDER_SECRET) : secrets;
+}
+
 /**
  * X-Shopify-Hmac-Sha256 is base64 HMAC-SHA256 of the raw body with the app secret. During a secret
  * rotation Shopify may still sign with the old one, so both are tried; each comparison is constant
@@ -28,6 +42,7 @@ export async function verifyShopifySignature(
   secrets: readonly string[],
 ): Promise<Check<object>> {
   if (!signature?.trim()) return { valid: false, reason: 'missing_signature' };
+  if (!secrets.length) return { valid: false, reason: 'no_secret_configured' };
   const results = await Promise.all(secrets.filter(Boolean).map((secret) => verifyHmacBase64(secret, rawBody, signature)));
   return results.some(Boolean) ? { valid: true } : { valid: false, reason: 'bad_signature' };
 }

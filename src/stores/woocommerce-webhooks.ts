@@ -238,7 +238,9 @@ export async function reconcileWooWebhooks(s: Services): Promise<ReconcileSummar
     summary.checked++;
     summary[status === 'active' ? 'active' : status === 'restored' ? 'restored' : 'failing']++;
   }
-  s.logger.info('woo_webhooks.reconciled', { count: summary.checked, attempt: summary.restored });
+  s.logger.info('woo_webhooks.reconciled', { count: summary.checked });
+  if (summary.restored) s.logger.warn('woo_webhooks.restored', { count: summary.restored });
+  if (summary.failing) s.logger.warn('woo_webhooks.failing', { count: summary.failing });
   return summary;
 }
 

@@ -1,11 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { countOptOuts, optOutUrl } from '../../src/compliance/opt-out';
 import { hashAddress } from '../../src/crypto/hmac';
 import { countersFor } from '../../src/db/counters';
 import { optOuts } from '../../src/db/schema';
 import { utcDay } from '../../src/platform/ids';
 import { databaseFiles, openForm, submitForm } from './support';
-import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { APP_URL, customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /** The public opt-out page, happy paths: the form, what it stores, and the pipeline honouring it. */
 /** The page as a person sees it: tokens and the account id in the form's action removed. */
@@ -57,7 +58,14 @@ describe('opt-out page', () => {
       const { token } = await openForm(rt, accountId);
       expect((await submitForm(rt, accountId, { email, token })).status).toBe(200);
     }
-    expect(await rt.services.db.query.optOuts.findMany()).toHaveLength(1);
+    expect(await countOptOuts(rt.services.db, accountId)).toBe(1);
+  });
+
+  it('gives the merchant the link to hand out, which serves the form', async () => {
+    const url = optOutUrl(`${APP_URL}/`, accountId);
+    expect(url).toBe(`${APP_URL}/opt-out/${accountId}`);
+    expect((await rt.request(url.slice(APP_URL.length))).status).toBe(200);
+    expect(await countOptOuts(rt.services.db, accountId)).toBe(0);
   });
 
   it('answers an unknown account exactly like a known one, and stores nothing for it', async () => {

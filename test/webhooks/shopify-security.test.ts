@@ -108,6 +108,20 @@ describe('Shopify webhooks: signature', () => {
     });
   });
 
+  describe('live mode without SHOPIFY_API_SECRET', () => {
+    beforeEach(async () => {
+      rt = await startTestRuntime({ DRAFTLINE_MODE: 'live', GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 'secret', OPENAI_API_KEY: 'key' });
+    });
+
+    it('refuses everything, including bodies signed with the public sandbox placeholder', async () => {
+      expect(rt.config.shopify.apiSecret).toBe('sandbox-shopify-secret');
+      const res = await deliverShopify(rt, customerRedactPayload(EMAIL), { secret: 'sandbox-shopify-secret' });
+      expect(res.status).toBe(401);
+      expect(await allComplianceRows(rt)).toEqual([]);
+      expect(rt.logs.some((l) => l.includes('no_secret_configured'))).toBe(true);
+    });
+  });
+
   describe('headers, after a valid signature', () => {
     beforeEach(() => start());
 
