@@ -3,10 +3,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { gmailPushWebhook } from '../webhooks/gmail';
+import { shopifyWebhook } from '../webhooks/shopify';
+import { wooCommerceWebhook } from '../webhooks/woocommerce';
 import { errorHandler, notFound } from './http/errors';
 import { accountRoutes } from './routes/account';
 import { connectStoreRoutes } from './routes/connect-store';
 import { googleAuthRoutes } from './routes/google-auth';
+import { optOutRoutes } from './routes/opt-out';
 import { publicPages } from './routes/pages';
 import type { Services } from './services';
 
@@ -32,6 +35,10 @@ export function createApp({ services, sandbox }: AppDeps) {
 
   app.use('/webhooks/*', bodyLimit({ maxSize: 256 * 1024 }));
   app.route('/webhooks/gmail', gmailPushWebhook(services));
+  app.route('/webhooks/shopify', shopifyWebhook(services));
+  app.route('/webhooks/woocommerce', wooCommerceWebhook(services));
+
+  app.route('/opt-out', optOutRoutes(services));
 
   if (sandbox && services.config.mode === 'sandbox') app.route('/sandbox', sandbox);
   return app;

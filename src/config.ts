@@ -45,6 +45,8 @@ const EnvSchema = z.object({
 
   SHOPIFY_API_KEY: optional,
   SHOPIFY_API_SECRET: optional,
+  /** The previous app secret, still accepted on incoming webhooks while a rotation settles. */
+  SHOPIFY_API_SECRET_OLD: optional,
   SHOPIFY_API_VERSION: z.string().default('2025-10'),
 
   OPENAI_API_KEY: optional,
@@ -87,7 +89,7 @@ export interface Config {
     pushAudience: string;
     pushServiceAccount: string;
   };
-  shopify: { apiKey: string; apiSecret: string; apiVersion: string; apiUrl: string | null };
+  shopify: { apiKey: string; apiSecret: string; oldApiSecret: string | null; apiVersion: string; apiUrl: string | null };
   openai: { apiKey: string; baseUrl: string; model: string };
   dnsResolverUrl: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -150,6 +152,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     shopify: {
       apiKey: env.SHOPIFY_API_KEY ?? 'sandbox-shopify-key',
       apiSecret: env.SHOPIFY_API_SECRET ?? 'sandbox-shopify-secret',
+      oldApiSecret: env.SHOPIFY_API_SECRET_OLD ?? null,
       apiVersion: env.SHOPIFY_API_VERSION,
       apiUrl: env.SHOPIFY_API_URL ?? (mode === 'sandbox' ? `${sandbox}/shopify` : null),
     },

@@ -85,4 +85,5 @@ export function createServices(inputs: ServiceInputs): Services {
 export const sealedAs = {
   gmailRefreshToken: (accountId: string) => `gmail_connections.sealed_refresh_token:${accountId}`,
   storeCredentials: (connectionId: string) => `store_connections.sealed_credentials:${connectionId}`,
+  webhookSecret: (connectionId: string) => `store_connections.sealed_webhook_secret:${connectionId}`,
 };

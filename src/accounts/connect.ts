@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { advanceHistoryCursor, recordConsent } from '../db/accounts';
+import { advanceHistoryCursor, getStoreConnection, recordConsent } from '../db/accounts';
 import { accounts, gmailConnections, storeConnections } from '../db/schema';
 import { newId } from '../platform/ids';
 import { sealedAs, type Services, type StoreCredentials } from '../services';
+import { registerWooWebhooks, removeWooWebhooks } from '../stores/woocommerce-webhooks';
 
 /** The version of the wording a merchant agrees to when connecting; bump it when the wording changes. */
 export const CONSENT_VERSION = '2026-11-25';
@@ -62,13 +63,19 @@ export async function connectGmail(
     .where(eq(gmailConnections.accountId, input.accountId));
 }
 
-/** Stores a store connection with its credentials sealed to the row, and the grant as consent. */
+/**
+ * Stores a store connection with its credentials sealed to the row, and the grant as consent.
+ * WooCommerce: our webhooks are registered in the store (a replaced connection's are removed first);
+ * a store that refuses is marked 'failing' and retried by the cron, the connection still stands.
+ */
 export async function connectStore(
   s: Services,
   input: { accountId: string; storeDomain: string; credentials: StoreCredentials; scopes: string },
 ): Promise<string> {
   const id = newId('sto');
   const sealed = await s.sealer.seal(JSON.stringify(input.credentials), sealedAs.storeCredentials(id));
+  const previous = await getStoreConnection(s.db, input.accountId);
+  if (previous) await removeWooWebhooks(s, previous);
   await s.db.delete(storeConnections).where(eq(storeConnections.accountId, input.accountId));
   await s.db.insert(storeConnections).values({
     id,
@@ -87,5 +94,6 @@ export async function connectStore(
     version: CONSENT_VERSION,
     grantedAt: s.now(),
   });
+  if (input.credentials.kind === 'woocommerce') await registerWooWebhooks(s, (await getStoreConnection(s.db, input.accountId))!);
   return id;
 }

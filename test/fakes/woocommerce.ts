@@ -7,6 +7,13 @@ import type { Order } from '../../src/stores/order';
  * (https) or OAuth 1.0a query parameters (http; the fake checks the consumer key, not the signature).
  * Orders are seeded in Draftline's neutral shape. Routes are relative: mounted at
  * /sandbox/woocommerce, the store's REST root is /wp-json/wc/v3/.
+ *
+ * Webhooks as WooCommerce runs them (WC_REST_Webhooks_V2_Controller, WC_Webhook): list, create
+ * (201, then the `webhook_id=N` ping to the delivery URL), get, update, delete (only with
+ * force=true), their error codes (a missing id is 400 "ID is invalid." on GET and PUT, 404 on
+ * DELETE), and API key permissions (a 'read' key cannot write). Deliveries are signed with the
+ * webhook's secret, carry the X-WC-Webhook-* headers, are never retried, and a webhook is disabled
+ * after more than 5 consecutive failures.
  */
 export interface WooCommerceFakeOptions {
   latencyMs?: number;
@@ -14,18 +21,66 @@ export interface WooCommerceFakeOptions {
   deliver?: (req: Request) => Promise<Response>;
 }
 
+type KeyPermissions = 'read' | 'write' | 'read_write';
+type WebhookStatus = 'active' | 'paused' | 'disabled';
+
 interface Store {
   secret: string;
+  permissions: KeyPermissions;
+  /** home_url('/'): sent as X-WC-Webhook-Source. Defaults to the URL the store was reached at. */
+  homeUrl: string | null;
   orders: (Order & { id: number })[];
 }
 
-const wooError = (c: Context, status: 401 | 404 | 400 | 500, code: string, message: string) =>
-  c.json({ code, message, data: { status } }, status);
+export interface FakeWebhook {
+  id: number;
+  storeKey: string;
+  homeUrl: string;
+  name: string;
+  status: WebhookStatus;
+  topic: string;
+  delivery_url: string;
+  secret: string;
+  failure_count: number;
+  pending_delivery: boolean;
+  date_created: string;
+  date_modified: string;
+}
+
+/** The default topics and the hooks behind them (WC_Webhook::get_default_topic_hooks). */
+const TOPIC_HOOKS: Record<string, string[]> = {
+  'coupon.created': ['woocommerce_process_shop_coupon_meta', 'woocommerce_new_coupon'],
+  'coupon.updated': ['woocommerce_process_shop_coupon_meta', 'woocommerce_update_coupon'],
+  'coupon.deleted': ['wp_trash_post'],
+  'coupon.restored': ['untrashed_post'],
+  'customer.created': ['user_register', 'woocommerce_created_customer', 'woocommerce_new_customer'],
+  'customer.updated': ['profile_update', 'woocommerce_update_customer'],
+  'customer.deleted': ['delete_user'],
+  'order.created': ['woocommerce_new_order'],
+  'order.updated': ['woocommerce_update_order', 'woocommerce_order_refunded', 'woocommerce_delete_order_refund'],
+  'order.deleted': ['wp_trash_post', 'woocommerce_trash_order'],
+  'order.restored': ['untrashed_post', 'woocommerce_untrash_order'],
+  'product.created': ['woocommerce_process_product_meta', 'woocommerce_new_product', 'woocommerce_new_product_variation'],
+  'product.updated': ['woocommerce_process_product_meta', 'woocommerce_update_product', 'woocommerce_update_product_variation'],
+  'product.deleted': ['wp_trash_post'],
+  'product.restored': ['untrashed_post'],
+};
+const isValidTopic = (topic: string) => topic in TOPIC_HOOKS || /^action\.[a-z0-9_]+$/i.test(topic);
+const isValidUrl = (url: string) => /^https?:\/\//i.test(url) && URL.canParse(url);
+const WEBHOOK_STATUSES: WebhookStatus[] = ['active', 'paused', 'disabled'];
+/** WooCommerce's woocommerce_max_webhook_delivery_failures default. */
+const MAX_FAILURES = 5;
+
+const wooError = (c: Context, status: 401 | 404 | 400 | 500 | 501, code: string, message: string, extra: Record<string, unknown> = {}) =>
+  c.json({ code, message, data: { status, ...extra } }, status);
 
 export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
   const stores = new Map<string, Store>();
+  const webhooks = new Map<number, FakeWebhook>();
+  let nextWebhookId = 101;
   let faults: { status: number; count: number }[] = [];
   let calls = 0;
+  const deliveries: { webhookId: number; status: number; kind: 'ping' | 'delivery' }[] = [];
 
   const app = new Hono();
   app.use('/wp-json/wc/v3/*', async (c, next) => {
@@ -42,7 +97,17 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
     if (!store || (key.secret !== null && key.secret !== store.secret)) {
       return wooError(c, 401, 'woocommerce_rest_authentication_error', 'Invalid signature - provided signature does not match.');
     }
+    // WC_REST_Authentication::check_permissions: the key's own permissions come before any route.
+    const method = c.req.method;
+    const reading = method === 'GET' || method === 'HEAD';
+    if (reading && store.permissions === 'write') {
+      return wooError(c, 401, 'woocommerce_rest_authentication_error', 'The API key provided does not have read permissions.');
+    }
+    if (!reading && method !== 'OPTIONS' && store.permissions === 'read') {
+      return wooError(c, 401, 'woocommerce_rest_authentication_error', 'The API key provided does not have write permissions.');
+    }
     c.set('store' as never, store as never);
+    c.set('storeKey' as never, key.key as never);
     await next();
   });
 
@@ -67,11 +132,240 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
     return order ? c.json(toWooOrder(order)) : wooError(c, 404, 'woocommerce_rest_shop_order_invalid_id', 'Invalid ID.');
   });
 
+
+  // --- Webhooks -------------------------------------------------------------------------------
+
+  const restBase = (c: Context) => c.req.url.split('/wp-json/')[0]!;
+  const webhookJson = (c: Context, w: FakeWebhook, context: 'view' | 'edit') => ({
+    id: w.id,
+    name: w.name,
+    status: w.status,
+    topic: w.topic,
+    resource: w.topic.split('.')[0],
+    event: w.topic.split('.')[1],
+    hooks: TOPIC_HOOKS[w.topic] ?? [w.topic.replace(/^action\./, '')],
+    delivery_url: w.delivery_url,
+    ...(context === 'edit' ? { secret: w.secret } : {}),
+    date_created: w.date_created,
+    date_created_gmt: w.date_created,
+    date_modified: w.date_modified,
+    date_modified_gmt: w.date_modified,
+    _links: {
+      self: [{ href: `${restBase(c)}/wp-json/wc/v3/webhooks/${w.id}` }],
+      collection: [{ href: `${restBase(c)}/wp-json/wc/v3/webhooks` }],
+    },
+  });
+  const ownWebhook = (c: Context): FakeWebhook | undefined => {
+    const w = webhooks.get(Number(c.req.param('id')));
+    return w && w.storeKey === (c.get('storeKey' as never) as string) ? w : undefined;
+  };
+  const nowIso = () => new Date().toISOString().replace(/\.\d+Z$/, '');
+  const readBody = async (c: Context): Promise<Record<string, unknown>> => {
+    const text = await c.req.text();
+    if (!text) return {};
+    try {
+      const body = JSON.parse(text) as unknown;
+      return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+
+  app.get('/wp-json/wc/v3/webhooks', (c) => {
+    const key = c.get('storeKey' as never) as string;
+    const status = c.req.query('status') ?? 'all';
+    if (!['all', ...WEBHOOK_STATUSES].includes(status)) {
+      return wooError(c, 400, 'rest_invalid_param', 'Invalid parameter(s): status', { params: { status: 'status is not one of all, active, paused, and disabled.' } });
+    }
+    const perPage = Math.min(100, Math.max(1, Number(c.req.query('per_page') ?? 10)));
+    const page = Math.max(1, Number(c.req.query('page') ?? 1));
+    const mine = [...webhooks.values()].filter((w) => w.storeKey === key && (status === 'all' || w.status === status)).sort((a, b) => b.id - a.id);
+    c.header('X-WP-Total', String(mine.length));
+    c.header('X-WP-TotalPages', String(Math.max(1, Math.ceil(mine.length / perPage))));
+    return c.json(mine.slice((page - 1) * perPage, page * perPage).map((w) => webhookJson(c, w, 'view')));
+  });
+
+  app.post('/wp-json/wc/v3/webhooks', async (c) => {
+    const body = await readBody(c);
+    const missing = ['topic', 'delivery_url'].filter((k) => body[k] === undefined);
+    if (missing.length) {
+      return wooError(c, 400, 'rest_missing_callback_param', `Missing parameter(s): ${missing.join(', ')}`, { params: missing });
+    }
+    if (body.id) return wooError(c, 400, 'woocommerce_rest_shop_webhook_exists', 'Cannot create existing shop_webhook.');
+    const topic = String(body.topic ?? '').toLowerCase();
+    if (!topic || !isValidTopic(topic)) {
+      return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_topic', 'Webhook topic is required and must be valid.');
+    }
+    const deliveryUrl = String(body.delivery_url ?? '');
+    if (!isValidUrl(deliveryUrl)) {
+      return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_delivery_url', 'Webhook delivery URL must be a valid URL starting with http:// or https://.');
+    }
+    const store = c.get('store' as never) as Store;
+    const created = nowIso();
+    const webhook: FakeWebhook = {
+      id: nextWebhookId++,
+      storeKey: c.get('storeKey' as never) as string,
+      homeUrl: store.homeUrl ?? `${restBase(c)}/`,
+      name: typeof body.name === 'string' && body.name ? body.name : `Webhook created on ${created}`,
+      // The REST controller creates a published post, hence 'active' (a status in the body is ignored).
+      status: 'active',
+      topic,
+      delivery_url: deliveryUrl,
+      secret: typeof body.secret === 'string' && body.secret ? body.secret : crypto.randomUUID().replace(/-/g, ''),
+      failure_count: 0,
+      pending_delivery: true,
+      date_created: created,
+      date_modified: created,
+    };
+    webhooks.set(webhook.id, webhook);
+    c.header('Location', `${restBase(c)}/wp-json/wc/v3/webhooks/${webhook.id}`);
+    const response = c.json(webhookJson(c, webhook, 'edit'), 201);
+    // deliver_ping() runs before the response is sent; its result does not change the response.
+    await ping(webhook);
+    return response;
+  });
+
+  app.get('/wp-json/wc/v3/webhooks/:id', (c) => {
+    const webhook = ownWebhook(c);
+    if (!webhook) return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_id', 'ID is invalid.');
+    return c.json(webhookJson(c, webhook, 'view'));
+  });
+
+  const update = async (c: Context) => {
+    const webhook = ownWebhook(c);
+    if (!webhook) return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_id', 'ID is invalid.');
+    const body = await readBody(c);
+    if (body.topic) {
+      const topic = String(body.topic).toLowerCase();
+      if (!isValidTopic(topic)) return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_topic', 'Webhook topic must be valid.');
+      webhook.topic = topic;
+    }
+    if (body.delivery_url) {
+      if (!isValidUrl(String(body.delivery_url))) {
+        return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_delivery_url', 'Webhook delivery URL must be a valid URL starting with http:// or https://.');
+      }
+      webhook.delivery_url = String(body.delivery_url);
+    }
+    if (body.secret) webhook.secret = String(body.secret);
+    if (body.status) {
+      const status = String(body.status).toLowerCase() as WebhookStatus;
+      if (!WEBHOOK_STATUSES.includes(status)) return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_status', 'Webhook status must be valid.');
+      webhook.status = status;
+    }
+    if (typeof body.name === 'string' && body.name) webhook.name = body.name;
+    webhook.date_modified = nowIso();
+    return c.json(webhookJson(c, webhook, 'edit'));
+  };
+  app.put('/wp-json/wc/v3/webhooks/:id', update);
+  app.patch('/wp-json/wc/v3/webhooks/:id', update);
+  app.post('/wp-json/wc/v3/webhooks/:id', update);
+
+  app.delete('/wp-json/wc/v3/webhooks/:id', (c) => {
+    const force = ['true', '1'].includes(c.req.query('force') ?? '');
+    if (!force) return wooError(c, 501, 'woocommerce_rest_trash_not_supported', 'Webhooks do not support trashing.');
+    const webhook = ownWebhook(c);
+    if (!webhook) return wooError(c, 404, 'woocommerce_rest_shop_webhook_invalid_id', 'Invalid ID.');
+    webhooks.delete(webhook.id);
+    return c.json(webhookJson(c, webhook, 'edit'));
+  });
+
+  async function ping(webhook: FakeWebhook) {
+    if (!options.deliver) return;
+    let status = 0;
+    try {
+      const res = await options.deliver(
+        new Request(webhook.delivery_url, {
+          method: 'POST',
+          headers: { 'user-agent': 'WooCommerce/9.9.0 Hookshot (WordPress/6.8)', 'content-type': 'application/x-www-form-urlencoded' },
+          body: `webhook_id=${webhook.id}`,
+        }),
+      );
+      status = res.status;
+    } catch {
+      status = 0;
+    }
+    deliveries.push({ webhookId: webhook.id, status, kind: 'ping' });
+    if (status === 200) webhook.pending_delivery = false;
+  }
+
+  /** WC_Webhook::deliver and log_delivery: sign, send once, count consecutive failures. */
+  async function deliver(webhook: FakeWebhook, payload: unknown): Promise<number> {
+    const body = JSON.stringify(payload);
+    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(webhook.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const signature = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))));
+    const second = Math.floor(Date.now() / 1000);
+    const deliveryId = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${webhook.id}${second}`))))
+      .slice(0, 16)
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('');
+    const [resource, event] = webhook.topic.split('.');
+    let status = 0;
+    try {
+      const res = await options.deliver!(
+        new Request(webhook.delivery_url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'WooCommerce/9.9.0 Hookshot (WordPress/6.8)',
+            'x-wc-webhook-source': webhook.homeUrl,
+            'x-wc-webhook-topic': webhook.topic,
+            'x-wc-webhook-resource': resource ?? '',
+            'x-wc-webhook-event': event ?? '',
+            'x-wc-webhook-signature': signature,
+            'x-wc-webhook-id': String(webhook.id),
+            'x-wc-webhook-delivery-id': deliveryId,
+          },
+          body,
+        }),
+      );
+      status = res.status;
+    } catch {
+      status = 0;
+    }
+    deliveries.push({ webhookId: webhook.id, status, kind: 'delivery' });
+    if (status >= 200 && status < 303) webhook.failure_count = 0;
+    else if (webhook.failure_count > MAX_FAILURES) webhook.status = 'disabled';
+    else webhook.failure_count++;
+    return status;
+  }
+
   return {
     app,
-    addStore(consumerKey: string, consumerSecret: string, orders: Order[]) {
-      stores.set(consumerKey, { secret: consumerSecret, orders: orders.map((o, i) => ({ ...structuredClone(o), id: 5000 + i })) });
+    /** A store and its API key. Keys default to read_write, what webhook management needs. */
+    addStore(consumerKey: string, consumerSecret: string, orders: Order[], store: { permissions?: KeyPermissions; homeUrl?: string } = {}) {
+      stores.set(consumerKey, {
+        secret: consumerSecret,
+        permissions: store.permissions ?? 'read_write',
+        homeUrl: store.homeUrl ?? null,
+        orders: orders.map((o, i) => ({ ...structuredClone(o), id: 5000 + i })),
+      });
     },
+    /** The store's webhooks, as stored (secret and failure count included). */
+    webhooks(consumerKey: string): FakeWebhook[] {
+      return [...webhooks.values()].filter((w) => w.storeKey === consumerKey).map((w) => ({ ...w }));
+    },
+    /** What WooCommerce does after repeated failures ('disabled'), or a merchant ('paused'). */
+    setWebhookStatus(id: number, status: WebhookStatus) {
+      const webhook = webhooks.get(id);
+      if (!webhook) throw new Error(`no webhook ${id}`);
+      webhook.status = status;
+    },
+    /** The merchant deletes a webhook in WooCommerce › Settings › Advanced › Webhooks. */
+    deleteWebhook(id: number) {
+      webhooks.delete(id);
+    },
+    /**
+     * An event in the store: every active webhook of that store on that topic delivers `payload`
+     * once (a deleted customer arrives as `{id}` only). Returns the HTTP status of each delivery.
+     */
+    async trigger(consumerKey: string, topic: string, payload: unknown): Promise<number[]> {
+      if (!options.deliver) throw new Error('this fake was created without a deliver function');
+      const targets = [...webhooks.values()].filter((w) => w.storeKey === consumerKey && w.topic === topic && w.status === 'active');
+      const statuses: number[] = [];
+      for (const w of targets) statuses.push(await deliver(w, payload));
+      return statuses;
+    },
+    deliveries: () => [...deliveries],
     failNext(fault: { status: number; count?: number }) {
       faults.push({ status: fault.status, count: fault.count ?? 1 });
     },
@@ -79,6 +373,8 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
     deliver: options.deliver,
     reset() {
       stores.clear();
+      webhooks.clear();
+      deliveries.length = 0;
       faults = [];
       calls = 0;
     },

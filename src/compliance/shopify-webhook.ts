@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { Config } from '../config';
+import { verifyHmacBase64 } from '../crypto/hmac';
+import { fromUtf8 } from '../crypto/encoding';
+import { COMPLIANCE_TOPICS as T } from './records';
+
+/**
+ * Checks on an incoming Shopify webhook, in the order the handler applies them: signature first
+ * (over the raw bytes, before anything is parsed), then the headers, then the body. Each returns
+ * data; webhooks/shopify.ts maps a refusal to its HTTP status.
+ */
+
+/** The topics Draftline acts on. Anything else is acknowledged and ignored. */
+export const SHOPIFY_TOPICS = [T.shopifyDataRequest, T.shopifyCustomerRedact, T.shopifyShopRedact, T.shopifyUninstalled] as const;
+export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
+
+const SHOP_DOMAIN = /^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$/;
+
+export type Check<T> = ({ valid: true } & T) | { valid: false; reason: string };
+
+/** config.ts fills SHOPIFY_API_SECRET with this public placeholder when it is not set. */
+const PLACEHOLDER_SECRET = 'sandbox-shopify-secret';
+
+/**
+ * The secrets a Shopify webhook may be signed with: the app secret, and the old one during a
+ * rotation. In live mode the sandbox placeholder is never one of them: it is public, and accepting
+ * it would let anyone forge shop/redact. With no real secret configured, every webhook is refused.
+ */
+export function shopifyWebhookSecrets(config: Pick<Config, 'mode' | 'shopify'>): string[] {
+  const secrets = [config.shopify.apiSecret, config.shopify.oldApiSecret ?? ''].filter(Boolean);
+  return config.mode === 'live' ? secrets.filter((s) => s !== PLACEHOLDER_SECRET) : secrets;
+}
+
+/**
+ * X-Shopify-Hmac-Sha256 is base64 HMAC-SHA256 of the raw body with the app secret. During a secret
+ * rotation Shopify may still sign with the old one, so both are tried; each comparison is constant
+ * time (WebCrypto verify), and both always run so timing does not tell which secret matched.
+ */
+export async function verifyShopifySignature(
+  rawBody: Uint8Array,
+  signature: string | undefined,
+  secrets: readonly string[],
+): Promise<Check<object>> {
+  if (!signature?.trim()) return { valid: false, reason: 'missing_signature' };
+  if (!secrets.length) return { valid: false, reason: 'no_secret_configured' };
+  const results = await Promise.all(secrets.filter(Boolean).map((secret) => verifyHmacBase64(secret, rawBody, signature)));
+  return results.some(Boolean) ? { valid: true } : { valid: false, reason: 'bad_signature' };
+}
+
+export interface ShopifyHeaders {
+  topic: string;
+  shop: string;
+  webhookId: string;
+}
+
+export function readShopifyHeaders(header: (name: string) => string | undefined): Check<ShopifyHeaders> {
+  const topic = header('x-shopify-topic')?.trim();
+  const shop = header('x-shopify-shop-domain')?.trim().toLowerCase();
+  const webhookId = header('x-shopify-webhook-id')?.trim();
+  if (!topic || !shop) return { valid: false, reason: 'missing_header' };
+  if (!SHOP_DOMAIN.test(shop)) return { valid: false, reason: 'invalid_shop' };
+  if (!webhookId || webhookId.length > 128) return { valid: false, reason: 'missing_header' };
+  return { valid: true, topic, shop, webhookId };
+}
+
+export function isShopifyTopic(topic: string): topic is ShopifyTopic {
+  return (SHOPIFY_TOPICS as readonly string[]).includes(topic);
+}
+
+const Customer = z.object({
+  id: z.union([z.number(), z.string()]).nullish(),
+  email: z.string().max(320).nullish(),
+  phone: z.string().max(64).nullish(),
+});
+const Ids = z.array(z.union([z.number(), z.string()])).max(100_000);
+
+// Only what we use is required; Shopify may add fields at any time.
+const PAYLOADS = {
+  [T.shopifyDataRequest]: z.object({ shop_domain: z.string(), customer: Customer, orders_requested: Ids.nullish(), data_request: z.object({ id: z.union([z.number(), z.string()]) }).nullish() }),
+  [T.shopifyCustomerRedact]: z.object({ shop_domain: z.string(), customer: Customer, orders_to_redact: Ids.nullish() }),
+  [T.shopifyShopRedact]: z.object({ shop_domain: z.string() }),
+  // app/uninstalled carries the Shop resource; its myshopify_domain names the shop.
+  [T.shopifyUninstalled]: z.object({ myshopify_domain: z.string().nullish() }),
+} satisfies Record<ShopifyTopic, z.ZodType>;
+
+/** What the handler needs from a body: the customer's address, if the topic names one. Nothing else is kept. */
+export interface ShopifyPayload {
+  email: string | null;
+}
+
+/**
+ * Parses the (already authenticated) body for a known topic. The shop named inside the signed body
+ * must be the one in the unsigned X-Shopify-Shop-Domain header.
+ */
+export function parseShopifyPayload(topic: ShopifyTopic, shop: string, rawBody: Uint8Array): Check<{ payload: ShopifyPayload }> {
+  let json: unknown;
+  try {
+    json = JSON.parse(fromUtf8(rawBody));
+  } catch {
+    return { valid: false, reason: 'malformed_body' };
+  }
+  const parsed = PAYLOADS[topic].safeParse(json);
+  if (!parsed.success) return { valid: false, reason: 'malformed_body' };
+  const data = parsed.data as { shop_domain?: string; myshopify_domain?: string | null; customer?: z.infer<typeof Customer> };
+  const named = data.shop_domain ?? data.myshopify_domain;
+  if (named && named.trim().toLowerCase() !== shop) return { valid: false, reason: 'shop_mismatch' };
+  const email = data.customer?.email?.trim();
+  return { valid: true, payload: { email: email ? email : null } };
+}

@@ -1,0 +1,68 @@
+import { sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { getStoreConnection } from '../../src/db/accounts';
+import {
+  addOptOut,
+  allComplianceRows,
+  customerRedactPayload,
+  deliverShopify,
+  optOutHashes,
+  uninstalledPayload,
+} from '../compliance/support';
+import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+
+/** POST /webhooks/shopify, errors: bodies that are too big or not what the topic says, and failures half way. */
+const EMAIL = 'jane@example.net';
+
+describe('Shopify webhooks: bodies', () => {
+  let rt: TestRuntime;
+  let accountId: string;
+  beforeEach(async () => {
+    rt = await startTestRuntime();
+    ({ accountId } = await rt.reset('shopify', [sampleOrder()]));
+    await addOptOut(rt, accountId, EMAIL);
+  });
+  afterEach(() => rt.close());
+
+  it('refuses an oversized body with 413 before reading it, signed or not', async () => {
+    const body = JSON.stringify({ ...customerRedactPayload(EMAIL), padding: 'x'.repeat(300 * 1024) });
+    const res = await deliverShopify(rt, null, { body });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+    expect(await optOutHashes(rt, accountId)).toHaveLength(1);
+  });
+
+  it.each([
+    ['JSON that does not parse', '{"shop_domain": "sandbox-shop.myshopify.com", "customer": {'],
+    ['an empty body', ''],
+    ['JSON of the wrong shape for the topic', JSON.stringify({ shop_domain: 'sandbox-shop.myshopify.com', customer: 'jane' })],
+    ['a JSON array', '[1,2,3]'],
+  ])('answers 400 for %s after a valid signature, and processes nothing', async (_label, body) => {
+    const res = await deliverShopify(rt, null, { body, topic: 'customers/redact' });
+    expect(res.status).toBe(400);
+    const answer = await res.text();
+    expect(answer).not.toContain('jane');
+    expect(await optOutHashes(rt, accountId)).toHaveLength(1);
+    expect(await allComplianceRows(rt)).toEqual([]);
+  });
+
+  it('a failure half way answers 500 (so Shopify retries); the redelivery completes the request', async () => {
+    // Make the database refuse the uninstall's update, as a failing database would.
+    await rt.services.db.run(sql.raw(`CREATE TRIGGER fail_store_update BEFORE UPDATE ON store_connections BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`));
+    const first = await deliverShopify(rt, uninstalledPayload(), { topic: 'app/uninstalled', webhookId: 'wh-retry' });
+    expect(first.status).toBe(500);
+    const body = (await first.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('internal');
+    expect(body.error.message).not.toContain('simulated');
+    const [pending] = await allComplianceRows(rt);
+    expect(pending!.completedAt).toBeNull();
+
+    await rt.services.db.run(sql.raw('DROP TRIGGER fail_store_update'));
+    const retry = await deliverShopify(rt, uninstalledPayload(), { topic: 'app/uninstalled', webhookId: 'wh-retry' });
+    expect(retry.status).toBe(200);
+    const rows = await allComplianceRows(rt);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ outcome: 'token_deleted' });
+    expect((await getStoreConnection(rt.services.db, accountId))!.sealedCredentials).toBeNull();
+  });
+});

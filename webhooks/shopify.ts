@@ -1,0 +1,91 @@
+import { Hono } from 'hono';
+import { finishWithin, keepAliveFor } from '../src/compliance/budget';
+import { accountsForShop } from '../src/compliance/erase';
+import { performComplianceRequest } from '../src/compliance/perform';
+import { COMPLIANCE_TOPICS as T, openComplianceRequest } from '../src/compliance/records';
+import {
+  isShopifyTopic,
+  parseShopifyPayload,
+  readShopifyHeaders,
+  shopifyWebhookSecrets,
+  verifyShopifySignature,
+} from '../src/compliance/shopify-webhook';
+import { hashAddress } from '../src/crypto/hmac';
+import { errorBody } from '../src/http/errors';
+import { errorClass } from '../src/platform/log';
+import type { Services } from '../src/services';
+
+/**
+ * Shopify webhooks: the mandatory compliance topics (customers/data_request, customers/redact,
+ * shop/redact) and app/uninstalled, all declared in shopify.app.toml and delivered here.
+ *
+ * - The HMAC is checked over the raw bytes before anything is parsed; a bad or missing one is 401,
+ *   which is what Shopify's app review tests for.
+ * - Each delivery is recorded under X-Shopify-Webhook-Id, so a redelivery of finished work is
+ *   answered 200 and does nothing twice.
+ * - Topics we do not act on are answered 200 and ignored: Shopify counts any other answer as a
+ *   failed delivery and retries it (8 times over 4 hours), which would gain nothing.
+ * - Unexpected failures answer 500 so that Shopify retries; the record stays open until done.
+ * - The body's personal data is used for one thing, a keyed hash of the customer's address, and
+ *   never stored, logged or put in an error.
+ */
+export interface ShopifyWebhookOptions {
+  /** How long to work before answering anyway (Shopify waits 5 s). */
+  budgetMs?: number;
+}
+
+export function shopifyWebhook(s: Services, options: ShopifyWebhookOptions = {}) {
+  const budgetMs = options.budgetMs ?? 4_000;
+  return new Hono().post('/', async (c) => {
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+
+    const signature = await verifyShopifySignature(raw, c.req.header('x-shopify-hmac-sha256'), shopifyWebhookSecrets(s.config));
+    if (!signature.valid) {
+      s.logger.warn('shopify.webhook_rejected', { reason: signature.reason });
+      return c.json(errorBody(c, 'unauthorized', 'Invalid webhook signature.'), 401);
+    }
+
+    const headers = readShopifyHeaders((name) => c.req.header(name));
+    if (!headers.valid) {
+      s.logger.warn('shopify.webhook_rejected', { reason: headers.reason });
+      return c.json(errorBody(c, 'bad_request', 'Missing or invalid Shopify webhook headers.'), 400);
+    }
+    const { topic, shop, webhookId } = headers;
+    if (!isShopifyTopic(topic)) {
+      s.logger.info('shopify.webhook_ignored', { reason: 'unknown_topic' });
+      return c.body(null, 200);
+    }
+
+    const body = parseShopifyPayload(topic, shop, raw);
+    if (!body.valid) {
+      s.logger.warn('shopify.webhook_rejected', { reason: body.reason });
+      return c.json(errorBody(c, 'bad_request', 'Malformed webhook body.'), 400);
+    }
+
+    const concernsCustomer = topic === T.shopifyDataRequest || topic === T.shopifyCustomerRedact;
+    const email = concernsCustomer ? body.payload.email : null;
+    const [accountId] = await accountsForShop(s.db, shop);
+    const { row, completed } = await openComplianceRequest(
+      s.db,
+      {
+        source: 'shopify',
+        topic,
+        accountId: accountId ?? null,
+        storeDomain: shop,
+        externalId: webhookId,
+        subjectHash: email ? await hashAddress(s.config.secrets.hashKey, email) : null,
+      },
+      s.now(),
+    );
+    if (completed) {
+      s.logger.info('shopify.webhook_duplicate', { accountId });
+      return c.body(null, 200);
+    }
+
+    const result = await finishWithin(performComplianceRequest(s, row), budgetMs, keepAliveFor(c), (err) =>
+      s.logger.error('shopify.webhook_late_failure', { errorClass: errorClass(err) }),
+    );
+    if (!result.done) s.logger.warn('shopify.webhook_answered_early', { accountId, ms: budgetMs });
+    return c.body(null, 200);
+  });
+}

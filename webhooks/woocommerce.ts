@@ -1,0 +1,83 @@
+import { Hono } from 'hono';
+import { finishWithin, keepAliveFor } from '../src/compliance/budget';
+import { performComplianceRequest } from '../src/compliance/perform';
+import { COMPLIANCE_TOPICS as T, openComplianceRequest } from '../src/compliance/records';
+import { identifyWooStore, isWooPing, parseWooPayload, wooDeliveryKey } from '../src/compliance/woocommerce-webhook';
+import { hashAddress } from '../src/crypto/hmac';
+import { errorBody } from '../src/http/errors';
+import { errorClass } from '../src/platform/log';
+import type { Services } from '../src/services';
+
+/**
+ * WooCommerce webhooks, registered per store by src/stores/woocommerce-webhooks.ts.
+ *
+ * - The creation ping (form body `webhook_id=N`, unsigned) is answered 200: WooCommerce wants
+ *   exactly 200 there and shows anything else as an error.
+ * - Every other delivery must carry a valid X-WC-Webhook-Signature for the store named in
+ *   X-WC-Webhook-Source; otherwise 401, and the same 401 whether the store is unknown or the
+ *   signature wrong.
+ * - customer.deleted erases what we hold for that customer. Stock WooCommerce sends only `{id}`
+ *   for deleted resources, and we key nothing to store customer ids; when a payload also carries
+ *   the address, the opt-out for it is erased. Either way the request is recorded.
+ * - WooCommerce never retries, so failures are answered 500 only when the work really failed; the
+ *   record then stays open for resumePendingComplianceRequests.
+ */
+export interface WooCommerceWebhookOptions {
+  budgetMs?: number;
+}
+
+const ERASURE_TOPICS = new Set<string>([T.wooCustomerDeleted]);
+
+export function wooCommerceWebhook(s: Services, options: WooCommerceWebhookOptions = {}) {
+  const budgetMs = options.budgetMs ?? 4_000;
+  return new Hono().post('/', async (c) => {
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    const signature = c.req.header('x-wc-webhook-signature');
+    if (isWooPing(raw, signature)) {
+      s.logger.info('woo.webhook_ping');
+      return c.body(null, 200);
+    }
+
+    const store = await identifyWooStore(s, c.req.header('x-wc-webhook-source'), signature, raw);
+    if (!store.valid) {
+      s.logger.warn('woo.webhook_rejected', { reason: store.reason });
+      return c.json(errorBody(c, 'unauthorized', 'Invalid webhook signature.'), 401);
+    }
+    const { connection } = store;
+
+    const topic = c.req.header('x-wc-webhook-topic')?.trim().toLowerCase() ?? '';
+    if (!ERASURE_TOPICS.has(topic)) {
+      s.logger.info('woo.webhook_ignored', { accountId: connection.accountId, reason: 'unhandled_topic' });
+      return c.body(null, 200);
+    }
+
+    const body = parseWooPayload(raw);
+    if (!body.valid) {
+      s.logger.warn('woo.webhook_rejected', { accountId: connection.accountId, reason: body.reason });
+      return c.json(errorBody(c, 'bad_request', 'Malformed webhook body.'), 400);
+    }
+
+    const { row, completed } = await openComplianceRequest(
+      s.db,
+      {
+        source: 'woocommerce',
+        topic,
+        accountId: connection.accountId,
+        storeDomain: connection.storeDomain,
+        externalId: await wooDeliveryKey(s.config.secrets.hashKey, c.req.header('x-wc-webhook-delivery-id'), raw),
+        subjectHash: body.email ? await hashAddress(s.config.secrets.hashKey, body.email) : null,
+      },
+      s.now(),
+    );
+    if (completed) {
+      s.logger.info('woo.webhook_duplicate', { accountId: connection.accountId });
+      return c.body(null, 200);
+    }
+
+    const result = await finishWithin(performComplianceRequest(s, row), budgetMs, keepAliveFor(c), (err) =>
+      s.logger.error('woo.webhook_late_failure', { errorClass: errorClass(err) }),
+    );
+    if (!result.done) s.logger.warn('woo.webhook_answered_early', { accountId: connection.accountId, ms: budgetMs });
+    return c.body(null, 200);
+  });
+}
