@@ -1,7 +1,9 @@
+import { getStoreConnection } from '../db/accounts';
 import type { Services } from '../services';
 import { exchangeInstallCode, ShopifyInstallError, type ShopifyInstallConfig } from '../stores/shopify-install';
 import { checkStoreUrl, consumeStoreNonce, verifyWooKeys, WooKeyDelivery } from '../stores/woocommerce-connect';
 import { connectStore } from './connect';
+import { setPaused } from './settings';
 
 /** The store half of setup: each way of connecting ends in connectStore() with verified credentials. */
 
@@ -14,7 +16,10 @@ export type ConnectResult = { ok: true } | { ok: false; reason: 'shopify_failed'
 export async function connectShopify(s: Services, accountId: string, input: { shop: string; code: string }): Promise<ConnectResult> {
   try {
     const { accessToken, scopes } = await exchangeInstallCode(shopifyInstallConfig(s), input);
+    const previous = await getStoreConnection(s.db, accountId);
     await connectStore(s, { accountId, storeDomain: input.shop, credentials: { kind: 'shopify', accessToken }, scopes: scopes.join(',') });
+    // app/uninstalled paused drafting; installing again is the merchant saying "carry on".
+    if (previous?.status === 'uninstalled') await setPaused(s, accountId, false);
     s.logger.info('store.connected', { accountId, reason: 'shopify' });
     return { ok: true };
   } catch (err) {
@@ -39,6 +44,8 @@ export async function acceptWooKeyDelivery(s: Services, body: unknown): Promise<
   const nonce = await consumeStoreNonce(s, delivery.data.user_id);
   if (!nonce) return { ok: false, status: 403, code: 'unknown_nonce' };
   if (delivery.data.key_permissions === 'write') return { ok: false, status: 422, code: 'read_permission_required' };
+  // read_write is what we ask for (webhooks need it); a read-only key still connects, and the
+  // status page then shows the customer-deletion webhook as failing.
   const { consumer_key: consumerKey, consumer_secret: consumerSecret } = delivery.data;
   const check = await verifyWooKeys(s.fetch, nonce.storeUrl, consumerKey, consumerSecret);
   if (!check.valid) return { ok: false, status: check.reason === 'rejected' ? 422 : 502, code: check.reason === 'rejected' ? 'keys_rejected' : 'store_unreachable' };

@@ -5,6 +5,7 @@ import { revokeToken } from '../google/oauth';
 import { newId } from '../platform/ids';
 import { errorClass } from '../platform/log';
 import { sealedAs, type Services } from '../services';
+import { removeWooWebhooks } from '../stores/woocommerce-webhooks';
 
 export interface GmailDisconnect {
   /** Google confirmed the grant is gone (or it already was). False: ask the merchant to remove it at Google. */
@@ -41,6 +42,8 @@ export async function disconnectGmail(s: Services, accountId: string): Promise<G
 export async function disconnectStore(s: Services, accountId: string): Promise<void> {
   const store = await getStoreConnection(s.db, accountId);
   if (!store) return;
+  // Our webhooks in the store go first, while we still hold the keys to remove them.
+  if (store.kind === 'woocommerce') await removeWooWebhooks(s, store);
   await s.db.delete(storeConnections).where(eq(storeConnections.id, store.id));
   await withdrawConsent(s, accountId, 'store_access');
   s.logger.info('store.disconnected', { accountId, reason: store.kind });

@@ -1,11 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { count, eq } from 'drizzle-orm';
 import { deleteAccount, disconnectGmail, disconnectStore } from '../accounts/disconnect';
 import { exportAccount } from '../accounts/export';
 import { addOptOut, removeOptOut, setPaused, updateSettings } from '../accounts/settings';
 import { accountStatus } from '../accounts/status';
+import { countOptOuts, optOutUrl } from '../compliance/opt-out';
+import { listComplianceRequests } from '../compliance/records';
 import { getAccount } from '../db/accounts';
-import { optOuts } from '../db/schema';
 import { csrfProtection } from '../http/csrf';
 import { endSession, requireSession, type SessionVars } from '../http/session';
 import type { Services } from '../services';
@@ -28,14 +28,16 @@ export function accountRoutes(s: Services) {
   const accountId = (c: AppContext) => c.get('session').accountId;
 
   app.get('/', async (c) => {
-    const status = await accountStatus(s, accountId(c));
+    const [status, requests] = await Promise.all([accountStatus(s, accountId(c)), listComplianceRequests(s.db, accountId(c))]);
     if (!status) return c.redirect('/', 303);
-    return c.html(renderPage(<StatusPage config={s.config} status={status} csrf={c.get('session').csrf} notice={c.req.query('notice')} now={s.now()} />));
+    return c.html(
+      renderPage(<StatusPage config={s.config} status={status} requests={requests} csrf={c.get('session').csrf} notice={c.req.query('notice')} now={s.now()} />),
+    );
   });
 
   const settingsPage = async (c: AppContext, extra: { errors?: Record<string, string>; optOutError?: string } = {}, status: 200 | 400 = 200) => {
     const account = (await getAccount(s.db, accountId(c)))!;
-    const [{ n }] = (await s.db.select({ n: count() }).from(optOuts).where(eq(optOuts.accountId, account.id))) as [{ n: number }];
+    const n = await countOptOuts(s.db, account.id);
     return c.html(
       renderPage(
         <SettingsPage
@@ -45,7 +47,7 @@ export function accountRoutes(s: Services) {
           csrf={c.get('session').csrf}
           notice={c.req.query('notice')}
           optOutCount={n}
-          optOutUrl={`${s.config.appUrl}/opt-out/${account.id}`}
+          optOutUrl={optOutUrl(s.config.appUrl, account.id)}
           {...extra}
         />,
       ),

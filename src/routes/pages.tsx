@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { getGmailConnection } from '../db/accounts';
+import { optOutUrl } from '../compliance/opt-out';
 import { readSession } from '../http/session';
 import type { Services } from '../services';
 import { HomePage } from '../ui/home';
@@ -17,8 +18,8 @@ export function publicPages(s: Services) {
   app.get('/privacy', async (c) => {
     const session = await readSession(c, s);
     const mailbox = session ? ((await getGmailConnection(s.db, session.accountId))?.mailbox ?? 'account') : null;
-    const optOutUrl = session ? `${s.config.appUrl}/opt-out/${session.accountId}` : null;
-    return c.html(renderPage(<PrivacyPage config={s.config} signedInAs={mailbox} optOutUrl={optOutUrl} />));
+    const link = session ? optOutUrl(s.config.appUrl, session.accountId) : null;
+    return c.html(renderPage(<PrivacyPage config={s.config} signedInAs={mailbox} optOutUrl={link} />));
   });
   return app;
 }

@@ -62,13 +62,13 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
   let wooKeyId = 0;
   const wooAuthorize = createWooAuthorizeFake({
     deliver: appFetch,
-    issueKeys: () => {
+    issueKeys: (permissions) => {
       const keys = {
         keyId: ++wooKeyId,
         consumerKey: `ck_${crypto.randomUUID().replace(/-/g, '')}`,
         consumerSecret: `cs_${crypto.randomUUID().replace(/-/g, '')}`,
       };
-      woocommerce.addStore(keys.consumerKey, keys.consumerSecret, demoOrders(s.now()));
+      woocommerce.addStore(keys.consumerKey, keys.consumerSecret, demoOrders(s.now()), { permissions: permissions as 'read' | 'read_write' });
       return keys;
     },
   });

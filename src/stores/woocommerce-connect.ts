@@ -67,7 +67,10 @@ export async function storeNonceUsed(s: Services, accountId: string, nonce: stri
 export function buildWooAuthorizeUrl(opts: { storeUrl: string; appUrl: string; nonce: string }): string {
   const url = new URL(`${opts.storeUrl}/wc-auth/v1/authorize`);
   url.searchParams.set('app_name', 'Draftline');
-  url.searchParams.set('scope', 'read');
+  // read_write, not read: WooCommerce has no narrower permission that lets an app register webhooks,
+  // and the customer.deleted webhook is how we learn of erasures. Draftline only ever reads orders
+  // and manages its own webhooks.
+  url.searchParams.set('scope', 'read_write');
   url.searchParams.set('user_id', opts.nonce);
   url.searchParams.set('return_url', `${opts.appUrl}/connect/woocommerce/return`);
   url.searchParams.set('callback_url', `${opts.appUrl}/connect/woocommerce/callback`);

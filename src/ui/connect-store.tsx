@@ -63,13 +63,19 @@ export function ConnectStorePage(props: { config: Config; mailbox: string | null
               Connect WooCommerce
             </button>
           </div>
-          <p class="hint">Your store asks you to approve read-only access for Draftline, then sends us a read-only API key.</p>
+          <p class="hint">
+            Your store asks you to approve access, then sends Draftline an API key. WooCommerce only offers read/write keys to
+            apps that register webhooks; Draftline reads orders and manages its own customer-deletion webhook, nothing else.
+          </p>
         </form>
         <details style="margin-top:1rem">
           <summary>Or paste read-only API keys</summary>
           <form method="post" action="/connect/woocommerce/keys">
             <CsrfField token={csrf} />
-            <p class="hint">In WordPress: WooCommerce → Settings → Advanced → REST API → Add key, with Read permission.</p>
+            <p class="hint">
+              In WordPress: WooCommerce → Settings → Advanced → REST API → Add key. Read/Write lets Draftline register its
+              customer-deletion webhook; a Read key works for drafting, without that webhook.
+            </p>
             <label for="keys-store-url">Store address</label>
             <input type="url" id="keys-store-url" name="storeUrl" required placeholder="https://shop.example.com" value={props.storeUrl ?? ''} />
             <label for="consumer-key">Consumer key</label>

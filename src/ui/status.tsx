@@ -1,4 +1,5 @@
 import type { AccountStatus } from '../accounts/status';
+import { describeOutcome, type ComplianceRecordView } from '../compliance/records';
 import type { Config } from '../config';
 import { DEMO_EMAILS } from '../sandbox/demo';
 import { Layout } from './layout';
@@ -7,10 +8,22 @@ import { CsrfField, formatTime, FlashNotice, Notice, PostButton } from './parts'
 export interface StatusPageProps {
   config: Config;
   status: AccountStatus;
+  /** Data requests and erasures received for this account (Shopify, WooCommerce, customers). */
+  requests: ComplianceRecordView[];
   csrf: string;
   notice?: string;
   now: number;
 }
+
+const TOPICS: Record<string, string> = {
+  'customers/data_request': 'Shopify: a customer asked what data is held',
+  'customers/redact': 'Shopify: erase a customer',
+  'shop/redact': 'Shopify: erase the shop',
+  'app/uninstalled': 'Shopify: app uninstalled',
+  'customer.deleted': 'WooCommerce: customer deleted',
+  customer_erasure: 'You asked to erase a customer',
+  'account/delete': 'Account deleted',
+};
 
 const REASONS: Record<string, string> = {
   label: 'Sent, spam, promotions and similar folders',
@@ -33,7 +46,7 @@ const REASONS: Record<string, string> = {
 };
 
 /** The dashboard: what is connected, what happened this week (counts only), and the account's data controls. */
-export function StatusPage({ config, status, csrf, notice, now }: StatusPageProps) {
+export function StatusPage({ config, status, requests, csrf, notice, now }: StatusPageProps) {
   const { account, gmail, store } = status;
   const sandbox = config.mode === 'sandbox';
   const ready = !!gmail && gmail.status === 'active' && !!store && store.status === 'active';
@@ -176,6 +189,37 @@ export function StatusPage({ config, status, csrf, notice, now }: StatusPageProp
           {!account.paused && <PostButton action="/app/pause" csrf={csrf} label="Pause drafting" variant="secondary" />}
         </div>
       </section>
+
+      {requests.length > 0 && (
+        <section class="card" aria-labelledby="requests">
+          <h2 id="requests">Data requests</h2>
+          <p class="hint">Requests from your store platform or your customers about personal data, and how each was answered. Customers are never named here.</p>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Received</th>
+                <th scope="col">Request</th>
+                <th scope="col">Answer</th>
+              </tr>
+            </thead>
+            <tbody>
+              {requests.map((r) => (
+                <tr>
+                  <td>{formatTime(r.receivedAt)}</td>
+                  <td>
+                    {TOPICS[r.topic] ?? r.topic}
+                    {r.platformRequestId && <span class="hint">Shopify request {r.platformRequestId}</span>}
+                  </td>
+                  <td>
+                    {describeOutcome(r.outcome)}
+                    {r.tookMs !== null && <span class="hint">Completed in {r.tookMs < 1000 ? `${r.tookMs} ms` : `${Math.round(r.tookMs / 1000)} s`}</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
 
       <section class="card" aria-labelledby="data">
         <h2 id="data">Your data</h2>
