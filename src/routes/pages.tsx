@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { getGmailConnection } from '../db/accounts';
 import { optOutUrl } from '../compliance/opt-out';
+import { listComplianceRequests } from '../compliance/records';
 import { readSession } from '../http/session';
 import type { Services } from '../services';
 import { HomePage } from '../ui/home';
@@ -19,7 +20,8 @@ export function publicPages(s: Services) {
     const session = await readSession(c, s);
     const mailbox = session ? ((await getGmailConnection(s.db, session.accountId))?.mailbox ?? 'account') : null;
     const link = session ? optOutUrl(s.config.appUrl, session.accountId) : null;
-    return c.html(renderPage(<PrivacyPage config={s.config} signedInAs={mailbox} optOutUrl={link} />));
+    const requests = session ? await listComplianceRequests(s.db, session.accountId) : undefined;
+    return c.html(renderPage(<PrivacyPage config={s.config} signedInAs={mailbox} optOutUrl={link} requests={requests} />));
   });
   return app;
 }

@@ -1,8 +1,21 @@
+import { describeOutcome, type ComplianceRecordView } from '../compliance/records';
 import type { Config } from '../config';
+import { formatTime } from './parts';
 import { Layout } from './layout';
 
 /** The privacy page, in plain words. It mirrors src/db/schema.ts: if a column is added, say so here. */
-export function PrivacyPage({ config, signedInAs, optOutUrl }: { config: Config; signedInAs?: string | null; optOutUrl?: string | null }) {
+export function PrivacyPage({
+  config,
+  signedInAs,
+  optOutUrl,
+  requests,
+}: {
+  config: Config;
+  signedInAs?: string | null;
+  optOutUrl?: string | null;
+  /** The signed-in merchant's records of processing; none when signed out. */
+  requests?: ComplianceRecordView[];
+}) {
   return (
     <Layout title="Privacy" mode={config.mode} signedInAs={signedInAs}>
       <h1>What Draftline stores, and what it never stores</h1>
@@ -98,6 +111,38 @@ export function PrivacyPage({ config, signedInAs, optOutUrl }: { config: Config;
           account, address or shop in them once the account is gone. Disconnecting Gmail revokes Draftline's access at Google.
         </p>
       </section>
+
+      {requests && (
+        <section class="card" aria-labelledby="records">
+          <h2 id="records">Records of processing for your account</h2>
+          {requests.length === 0 ? (
+            <p>No data requests or erasures have been received for your account.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Received</th>
+                  <th scope="col">Request</th>
+                  <th scope="col">Completed</th>
+                  <th scope="col">How</th>
+                </tr>
+              </thead>
+              <tbody>
+                {requests.map((r) => (
+                  <tr>
+                    <td>{formatTime(r.receivedAt)}</td>
+                    <td>
+                      {r.source} · {r.topic}
+                    </td>
+                    <td>{r.completedAt ? formatTime(r.completedAt) : 'in progress'}</td>
+                    <td>{describeOutcome(r.outcome)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      )}
 
       <section class="card">
         <h2>Customers of your store</h2>

@@ -33,3 +33,12 @@ describe('shopify.app.toml', () => {
     expect(scopes?.sort()).toEqual(['read_fulfillments', 'read_orders']);
   });
 });
+
+describe('shopify.app.toml and the install flow agree', () => {
+  it('declares the callback the install flow redirects to, and the same scopes', async () => {
+    const { SHOPIFY_SCOPES } = await import('../../src/stores/shopify-install');
+    expect(arrayOf('redirect_urls').map((u) => new URL(u!).pathname)).toEqual(['/connect/shopify/callback']);
+    const scopes = /^\s*scopes\s*=\s*"([^"]*)"/m.exec(toml)?.[1]?.split(',').map((s) => s.trim());
+    expect(scopes?.sort()).toEqual([...SHOPIFY_SCOPES].sort());
+  });
+});

@@ -36,6 +36,9 @@ describe('setup flow: compliance in the merchant’s pages', () => {
     expect(page.html).toContain('Shopify request wh-123');
     expect(page.html).toContain('Draftline held nothing about this');
     expect(page.html).not.toContain('someone@customer.example');
+    const privacy = await browser.get('/privacy');
+    expect(privacy.html).toContain('Records of processing for your account');
+    expect(privacy.html).toContain('shopify · customers/data_request');
   });
 
   it('resumes drafting when a merchant reinstalls the Shopify app after uninstalling it', async () => {
