@@ -33,6 +33,8 @@ export interface WorldOptions {
   latencyMs?: Partial<Record<Service, number>>;
   /** Rate at which the fake LLM plants one false fact in a reply (its "liar" mode). */
   plantFalseFacts?: number;
+  /** Seed of the fake LLM (which replies get a planted fact). */
+  llmSeed?: number;
   /**
    * 'serial': the in-process queue `npm start` uses (one sync at a time).
    * 'concurrent': every queued sync starts at once, as Cloudflare Queues scales consumers out.
@@ -99,7 +101,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const google = createGoogleFake();
   const shopify = createShopifyFake({ apiKey: config.shopify.apiKey, apiSecret: config.shopify.apiSecret });
   const woocommerce = createWooCommerceFake();
-  const openai = createOpenAIFake({ apiKey: config.openai.apiKey, plantFalseFacts: options.plantFalseFacts ?? 0 });
+  const openai = createOpenAIFake({ apiKey: config.openai.apiKey, plantFalseFacts: options.plantFalseFacts ?? 0, seed: options.llmSeed ?? 0 });
   const sandbox = `${APP_URL}/sandbox`;
   const router = createRouter(
     [
