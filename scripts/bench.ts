@@ -90,6 +90,6 @@ if (jsonOnly) {
   const m = results.machine;
   process.stdout.write(`${formatTable(rows)}\n\n`);
   process.stdout.write(`calls per draft: ${Object.entries(units.callsPerDraft).map(([k, v]) => `${k} ${v}`).join(', ')}; database statements per draft: ${units.dbStatementsPerDraft}\n`);
-  process.stdout.write(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}\n`);
+  process.stdout.write(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}, load ${m.loadAverage}\n`);
   process.stdout.write('written: bench/results.json\n');
 }

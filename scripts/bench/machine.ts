@@ -1,4 +1,4 @@
-import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 
 /** Where the figures were measured; they mean little without it. */
 export interface MachineInfo {
@@ -7,6 +7,8 @@ export interface MachineInfo {
   memoryGiB: number;
   node: string;
   os: string;
+  /** 1-minute load average when the run ended: CPU and latency figures are noisy on a busy machine. */
+  loadAverage: number;
   measuredAt: string;
 }
 
@@ -17,6 +19,7 @@ export function machineInfo(): MachineInfo {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     os: `${platform()} ${release()}`,
+    loadAverage: Math.round(loadavg()[0]! * 100) / 100,
     measuredAt: new Date().toISOString(),
   };
 }
