@@ -4,7 +4,7 @@
  * Prints a table (or, with --json, only the JSON) and writes bench/results.json.
  *
  *   npm run bench                  # everything (about a minute)
- *   npm run bench -- --json        # JSON only on stdout
+ *   npm run -s bench -- --json     # JSON only on stdout (-s keeps npm's own banner off it)
  *   npm run bench -- --emails 1000 # more emails in the CPU measurement (default 500)
  *   npm run bench -- --build       # rebuild dist/ even when it looks fresh
  *

@@ -6,7 +6,7 @@
  * happen, not what the pipeline does today.
  *
  *   npm run eval
- *   npm run eval -- --json                # JSON only on stdout
+ *   npm run -s eval -- --json             # JSON only on stdout (-s keeps npm's own banner off it)
  *   npm run eval -- --liar-rate 0.5 --seeds 4
  *   npm run eval -- --store woocommerce
  *
