@@ -1,0 +1,90 @@
+import type { FetchLike } from '../../src/platform/fetch';
+
+/**
+ * The fetch the benchmarked app uses: every request to a sandbox URL goes to that fake's Hono app
+ * in-process, after a set delay per service (the "network"). Each call is logged with its start and
+ * end time, and with the CPU time the fake itself spent, so that the app's own CPU can be told
+ * apart from the fakes' (they run in the same process).
+ */
+export type Service = 'google' | 'store' | 'llm';
+
+export interface RoutedCall {
+  service: Service;
+  /** Gmail method name ("messages.get"), "oauth.token", "jwks", "orders" or "chat". */
+  name: string;
+  start: number;
+  end: number;
+  /** CPU microseconds spent inside the fake (meaningful only when calls do not overlap). */
+  fakeCpuMicros: number;
+}
+
+export interface Route {
+  prefix: string;
+  service: Service;
+  app: { fetch(req: Request): Response | Promise<Response> };
+}
+
+export interface Router {
+  fetch: FetchLike;
+  calls: RoutedCall[];
+  latencyMs: Record<Service, number>;
+  /** Called with each chat completion request body and its response body (both parsed JSON). */
+  onChat?: (request: unknown, response: unknown) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createRouter(routes: Route[], latencyMs: Record<Service, number>): Router {
+  const router: Router = { calls: [], latencyMs, fetch: async () => new Response(null) };
+  router.fetch = async (input, init) => {
+    const req = new Request(input, init);
+    const route = routes.find((r) => req.url.startsWith(r.prefix));
+    if (!route) throw new Error(`bench router: no fake serves ${new URL(req.url).origin}`);
+    const start = performance.now();
+    const delay = router.latencyMs[route.service];
+    if (delay > 0) await sleep(delay);
+
+    const url = new URL(req.url);
+    const target = new URL(req.url.slice(route.prefix.length) || '/', 'http://fake.local');
+    target.search = url.search;
+    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer();
+    const name = callName(route.service, req.method, target.pathname);
+
+    const cpu = process.cpuUsage();
+    const res = await route.app.fetch(new Request(target, { method: req.method, headers: req.headers, body }));
+    const bytes = await res.arrayBuffer();
+    const used = process.cpuUsage(cpu);
+
+    if (name === 'chat' && router.onChat && body) {
+      router.onChat(JSON.parse(new TextDecoder().decode(body)), safeJson(bytes));
+    }
+    router.calls.push({ service: route.service, name, start, end: performance.now(), fakeCpuMicros: used.user + used.system });
+    return new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+  return router;
+}
+
+function safeJson(bytes: ArrayBuffer): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return null;
+  }
+}
+
+/** A short name for a call, matching the Gmail method names the Google fake counts units by. */
+function callName(service: Service, method: string, path: string): string {
+  if (service === 'llm') return path.endsWith('/chat/completions') ? 'chat' : 'llm.other';
+  if (service === 'store') return 'orders';
+  if (path === '/token') return 'oauth.token';
+  if (path.endsWith('/certs')) return 'jwks';
+  const gmail = /^\/gmail\/v1\/users\/[^/]+\/(.+)$/.exec(path)?.[1] ?? path;
+  if (gmail === 'profile') return 'getProfile';
+  if (gmail === 'history') return 'history.list';
+  if (gmail === 'watch') return 'watch';
+  if (gmail.startsWith('messages/')) return 'messages.get';
+  if (gmail === 'messages') return 'messages.list';
+  if (gmail.startsWith('threads/')) return 'threads.get';
+  if (gmail === 'drafts') return method === 'POST' ? 'drafts.create' : 'drafts.list';
+  return `gmail:${gmail}`;
+}

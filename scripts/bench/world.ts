@@ -1,0 +1,207 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@libsql/client';
+import { drizzle } from 'drizzle-orm/libsql';
+import { createGoogleFake, type GoogleFake } from '../../test/fakes/google';
+import { createOpenAIFake, type OpenAIFake } from '../../test/fakes/openai';
+import { createShopifyFake } from '../../test/fakes/shopify';
+import { createWooCommerceFake } from '../../test/fakes/woocommerce';
+import { connectGmail, connectStore, createAccount } from '../../src/accounts/connect';
+import { createApp } from '../../src/app';
+import { parseConfig } from '../../src/config';
+import * as schema from '../../src/db/schema';
+import { migrateDb } from '../../src/db/node';
+import { consumeSyncBatch } from '../../src/pipeline/consume';
+import { createLogger } from '../../src/platform/log';
+import { createMemoryQueue } from '../../src/platform/memory-queue';
+import type { Delivery, JobQueue } from '../../src/platform/queue';
+import { createServices, type Services } from '../../src/services';
+import type { Order } from '../../src/stores/order';
+import { createRouter, type Router, type Service } from './router';
+
+/**
+ * The whole app in one process, wired like `npm start` in sandbox mode (same config, same clients,
+ * same webhook, queue consumer and pipeline), except that the fakes sit behind a router that adds
+ * latency per call and logs every call, and that any number of merchants can be connected.
+ * The fakes are built here (not by src/sandbox) so that benchmarks can set their options.
+ */
+export const APP_URL = 'http://draftline.bench';
+const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/gmail.compose'];
+
+export interface WorldOptions {
+  latencyMs?: Partial<Record<Service, number>>;
+  /** Rate at which the fake LLM plants one false fact in a reply (its "liar" mode). */
+  plantFalseFacts?: number;
+  /** Seed of the fake LLM (which replies get a planted fact). */
+  llmSeed?: number;
+  /**
+   * 'serial': the in-process queue `npm start` uses (one sync at a time).
+   * 'concurrent': every queued sync starts at once, as Cloudflare Queues scales consumers out.
+   */
+  queue?: 'serial' | 'concurrent';
+}
+
+export interface Merchant {
+  accountId: string;
+  mailbox: string;
+}
+
+export interface World {
+  services: Services;
+  router: Router;
+  google: GoogleFake;
+  openai: OpenAIFake;
+  /** SQL statements the app sent to the database so far. */
+  dbStatements(): number;
+  /** CPU microseconds spent inside database calls so far (the embedded libSQL engine, fsync included). */
+  dbCpuMicros(): number;
+  addMerchant(o: { mailbox: string; store: 'shopify' | 'woocommerce'; orders: Order[] }): Promise<Merchant>;
+  /** A message arrives in the mailbox: Gmail stores it and Pub/Sub pushes (not awaited). */
+  arrive(mailbox: string, raw: string, opts?: { labelIds?: string[]; internalDate?: number }): { id: string; threadId: string };
+  /** Resolves once every push and every queued sync (with its retries) is done. */
+  settle(): Promise<void>;
+  close(): void;
+}
+
+export async function createWorld(options: WorldOptions = {}): Promise<World> {
+  const dir = mkdtempSync(join(process.env.BENCH_DB_DIR ?? tmpdir(), 'draftline-bench-'));
+  const config = parseConfig({
+    APP_URL,
+    DATABASE_URL: `file:${join(dir, 'bench.db')}`,
+    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+    SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
+    HASH_KEY: 'bench-hash-key',
+    DRAFTLINE_MODE: 'sandbox',
+    LOG_LEVEL: 'warn',
+  });
+
+  // Count statements at the client: on Workers each one is a round trip to Turso.
+  const client = createClient({ url: config.database.url });
+  // The embedded engine's CPU is measured too: on Workers the database is remote (Turso), so that
+  // work is not the Worker's (meaningful only when statements do not overlap).
+  let statements = 0;
+  let dbCpuMicros = 0;
+  for (const method of ['execute', 'batch'] as const) {
+    const original = client[method].bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+      statements++;
+      const cpu = process.cpuUsage();
+      try {
+        return await original(...args);
+      } finally {
+        const used = process.cpuUsage(cpu);
+        dbCpuMicros += used.user + used.system;
+      }
+    };
+  }
+  const db = drizzle(client, { schema });
+  await migrateDb(db);
+
+  const google = createGoogleFake();
+  const shopify = createShopifyFake({ apiKey: config.shopify.apiKey, apiSecret: config.shopify.apiSecret });
+  const woocommerce = createWooCommerceFake();
+  const openai = createOpenAIFake({ apiKey: config.openai.apiKey, plantFalseFacts: options.plantFalseFacts ?? 0, seed: options.llmSeed ?? 0 });
+  const sandbox = `${APP_URL}/sandbox`;
+  const router = createRouter(
+    [
+      { prefix: `${sandbox}/google`, service: 'google', app: google.app },
+      { prefix: `${sandbox}/shopify`, service: 'store', app: shopify.app },
+      { prefix: `${sandbox}/woocommerce`, service: 'store', app: woocommerce.app },
+      { prefix: `${sandbox}/openai`, service: 'llm', app: openai.app },
+    ],
+    { google: 0, store: 0, llm: 0, ...options.latencyMs },
+  );
+
+  let services: Services | undefined;
+  const consume = (batch: Delivery[]) => consumeSyncBatch(services!, batch);
+  const queue = options.queue === 'concurrent' ? createConcurrentQueue(consume) : createMemoryQueue({ consume, maxRetries: 5 });
+  const logger = createLogger('warn', (line) => process.stderr.write(`${line}\n`));
+  services = createServices({ config, db, logger, fetch: router.fetch, queue });
+  const app = createApp({ services });
+
+  const pushes = new Set<Promise<unknown>>();
+  google.configurePush({ endpoint: `${APP_URL}/webhooks/gmail`, audience: config.google.pushAudience, serviceAccountEmail: config.google.pushServiceAccount });
+  google.onPush((req) => {
+    // A microtask later, so that the fake's own work (storing, threading) is not billed to the app.
+    const delivery = Promise.resolve().then(() => app.fetch(req));
+    const tracked = delivery.finally(() => pushes.delete(tracked));
+    pushes.add(tracked);
+    return delivery;
+  });
+
+  let storeSeq = 0;
+  return {
+    services,
+    router,
+    google,
+    openai,
+    dbStatements: () => statements,
+    dbCpuMicros: () => dbCpuMicros,
+    async addMerchant({ mailbox, store, orders }) {
+      const accountId = await createAccount(services!, { shopName: 'Bench Shop', signOffName: 'Sam' });
+      const refreshToken = google.issueRefreshToken(mailbox, GMAIL_SCOPES);
+      await connectGmail(services!, { accountId, mailbox, refreshToken, grantedScopes: GMAIL_SCOPES });
+      const n = ++storeSeq;
+      if (store === 'shopify') {
+        const shop = `bench-${n}.myshopify.com`;
+        const accessToken = `shpat_bench_${n}`;
+        shopify.addShop(shop, accessToken, orders);
+        await connectStore(services!, { accountId, storeDomain: shop, credentials: { kind: 'shopify', accessToken }, scopes: 'read_orders' });
+      } else {
+        const consumerKey = `ck_bench_${n}`;
+        const consumerSecret = `cs_bench_${n}`;
+        woocommerce.addStore(consumerKey, consumerSecret, orders);
+        await connectStore(services!, {
+          accountId,
+          storeDomain: `${sandbox}/woocommerce`,
+          credentials: { kind: 'woocommerce', consumerKey, consumerSecret },
+          scopes: 'read',
+        });
+      }
+      return { accountId, mailbox };
+    },
+    arrive: (mailbox, raw, opts) => google.insertMessage(mailbox, raw, opts),
+    async settle() {
+      do {
+        while (pushes.size) await Promise.allSettled([...pushes]);
+        await google.flushPushes();
+        await queue.idle();
+      } while (pushes.size);
+    },
+    close() {
+      client.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every message is consumed at once (Workers Queues with consumers scaled out); retries after their delay. */
+function createConcurrentQueue(consume: (batch: Delivery[]) => Promise<void>): JobQueue & { idle(): Promise<void> } {
+  const running = new Set<Promise<void>>();
+  const run = (body: { accountId: string }, attempts: number): void => {
+    let retryDelay: number | null = null;
+    const delivery: Delivery = {
+      body,
+      attempts,
+      ack: () => undefined,
+      retry: (o) => void (retryDelay = o?.delaySeconds ?? 0),
+    };
+    const job = consume([delivery]).then(async () => {
+      if (retryDelay !== null && attempts < 5) {
+        await new Promise((r) => setTimeout(r, retryDelay! * 1000));
+        run(body, attempts + 1);
+      }
+    });
+    const tracked = job.finally(() => running.delete(tracked));
+    running.add(tracked);
+  };
+  return {
+    async send(message) {
+      run({ accountId: message.accountId }, 1);
+    },
+    async idle() {
+      while (running.size) await Promise.allSettled([...running]);
+    },
+  };
+}
