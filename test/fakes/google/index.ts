@@ -56,6 +56,8 @@ export interface GoogleFake {
   watchOf(email: string): { topicName: string; labelIds: string[]; labelFilterBehavior: string; expiration: number } | null;
   /** Quota units served for this mailbox (Google's per-method costs). */
   units(email: string): number;
+  /** Requests to the token endpoint so far (code exchanges and refreshes). */
+  tokenRequests(): number;
   /** Authenticated calls per method, including ones answered with an injected or scope error. */
   calls(email: string): Record<string, number>;
   failNext(method: FaultMethod, rule: { status: number; count?: number; retryAfterSeconds?: number; reason?: string }): void;
@@ -154,6 +156,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}): GoogleFake {
       return w && w.expiration > now() ? { ...w, labelIds: [...w.labelIds] } : null;
     },
     units: (email) => state.findMailbox(email)?.units ?? 0,
+    tokenRequests: () => state.tokenRequests,
     calls: (email) => Object.fromEntries(state.findMailbox(email)?.calls ?? []),
     failNext: (method, rule) => {
       if (method !== 'token' && method !== 'revoke' && !(method in UNIT_COST)) throw new Error(`failNext: unknown method ${method}`);

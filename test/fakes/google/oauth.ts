@@ -109,6 +109,7 @@ export function oauthRoutes(state: FakeState, keys: SigningKeys): Hono {
   }
 
   app.post('/token', async (c) => {
+    state.tokenRequests++;
     const fault = state.takeFailure('token');
     if (fault) {
       if (fault.retryAfterSeconds !== null) c.header('Retry-After', String(fault.retryAfterSeconds));

@@ -159,6 +159,8 @@ export class FakeState {
   readonly historyRetentionMs: number;
   clients = new Map<string, FakeClient>();
   signedInAs = DEFAULT_ACCOUNT;
+  /** Requests to the token endpoint (code exchanges and refreshes), for tests of token reuse. */
+  tokenRequests = 0;
   mailboxes = new Map<string, Mailbox>();
   /** Active (not revoked) grant per `${email}\n${clientId}`. */
   grants = new Map<string, Grant>();
