@@ -34,7 +34,7 @@ const EnvSchema = z.object({
   /** Older keys still accepted for opening sealed values during a rotation: "kid:base64,kid:base64". */
   TOKEN_ENCRYPTION_OLD_KEYS: optional,
   SESSION_SECRET: z.string().trim().min(32, { message: 'must be at least 32 characters' }),
-  /** Key for the keyed hash of end-customer addresses (opt-outs). Defaults to one derived from SESSION_SECRET. */
+  /** Key for the keyed hash of end-customer addresses (opt-outs). Required in live mode and never rotated; the sandbox derives one from SESSION_SECRET. */
   HASH_KEY: optional,
 
   GOOGLE_CLIENT_ID: optional,
@@ -89,7 +89,8 @@ export interface Config {
     pushAudience: string;
     pushServiceAccount: string;
   };
-  shopify: { apiKey: string; apiSecret: string; oldApiSecret: string | null; apiVersion: string; apiUrl: string | null };
+  /** `configured`: real app credentials are set (or this is the sandbox); otherwise Shopify is not offered. */
+  shopify: { apiKey: string; apiSecret: string; oldApiSecret: string | null; apiVersion: string; apiUrl: string | null; configured: boolean };
   openai: { apiKey: string; baseUrl: string; model: string };
   dnsResolverUrl: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -116,8 +117,11 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
   const missingLive = LIVE_CREDENTIALS.filter((k) => !env[k]);
   const mode: Mode =
     env.DRAFTLINE_MODE === 'auto' ? (missingLive.length ? 'sandbox' : 'live') : env.DRAFTLINE_MODE;
-  if (mode === 'live' && missingLive.length) {
-    throw new ConfigError(missingLive.map((k) => `${k}: required in live mode`));
+  // HASH_KEY too: a hash key derived from SESSION_SECRET would silently stop matching every stored
+  // opt-out the day the session secret is rotated, and customers who objected would be read again.
+  const missing = [...missingLive, ...(env.HASH_KEY ? [] : ['HASH_KEY'])];
+  if (mode === 'live' && missing.length) {
+    throw new ConfigError(missing.map((k) => `${k}: required in live mode`));
   }
 
   const appUrl = env.APP_URL.replace(/\/+$/, '');
@@ -155,6 +159,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       oldApiSecret: env.SHOPIFY_API_SECRET_OLD ?? null,
       apiVersion: env.SHOPIFY_API_VERSION,
       apiUrl: env.SHOPIFY_API_URL ?? (mode === 'sandbox' ? `${sandbox}/shopify` : null),
+      configured: mode === 'sandbox' || (!!env.SHOPIFY_API_KEY && !!env.SHOPIFY_API_SECRET),
     },
     openai: {
       apiKey: env.OPENAI_API_KEY ?? 'sandbox-openai-key',

@@ -16,7 +16,7 @@ describe('config', () => {
   });
 
   it('runs live with real endpoints when credentials are set', () => {
-    const config = parseConfig({ ...base, GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's', OPENAI_API_KEY: 'sk' });
+    const config = parseConfig({ ...base, GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's', OPENAI_API_KEY: 'sk', HASH_KEY: 'h' });
     expect(config.mode).toBe('live');
     expect(config.google.tokenUrl).toBe('https://oauth2.googleapis.com/token');
     expect(config.shopify.apiUrl).toBeNull();
@@ -36,6 +36,14 @@ describe('config', () => {
 
   it('refuses live mode without the credentials it needs', () => {
     expect(() => parseConfig({ ...base, DRAFTLINE_MODE: 'live', GOOGLE_CLIENT_ID: 'id' })).toThrow(/GOOGLE_CLIENT_SECRET.*\n.*OPENAI_API_KEY/s);
+  });
+
+  it('requires a HASH_KEY of its own in live mode, and offers Shopify only with real app credentials', () => {
+    const live = { ...base, GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's', OPENAI_API_KEY: 'sk' };
+    expect(() => parseConfig(live)).toThrow(/HASH_KEY: required in live mode/);
+    expect(parseConfig({ ...live, HASH_KEY: 'h' }).shopify.configured).toBe(false);
+    expect(parseConfig({ ...live, HASH_KEY: 'h', SHOPIFY_API_KEY: 'k', SHOPIFY_API_SECRET: 's' }).shopify.configured).toBe(true);
+    expect(parseConfig(base).shopify.configured).toBe(true);
   });
 
   it('parses old encryption keys for rotation and rejects bad ones', () => {

@@ -1,14 +1,15 @@
 import { getStoreConnection } from '../db/accounts';
 import type { Services } from '../services';
 import { exchangeInstallCode, ShopifyInstallError, type ShopifyInstallConfig } from '../stores/shopify-install';
-import { checkStoreUrl, consumeStoreNonce, verifyWooKeys, WooKeyDelivery } from '../stores/woocommerce-connect';
+import { checkStoreUrl, consumeStoreNonce, finishStoreNonce, verifyWooKeys, WooKeyDelivery } from '../stores/woocommerce-connect';
 import { connectStore } from './connect';
 import { setPaused } from './settings';
 
 /** The store half of setup: each way of connecting ends in connectStore() with verified credentials. */
 
 export function shopifyInstallConfig(s: Services): ShopifyInstallConfig {
-  return { apiKey: s.config.shopify.apiKey, apiSecret: s.config.shopify.apiSecret, appUrl: s.config.appUrl, apiUrl: s.config.shopify.apiUrl, fetch: s.fetch };
+  const { apiKey, apiSecret, apiVersion, apiUrl } = s.config.shopify;
+  return { apiKey, apiSecret, apiVersion, appUrl: s.config.appUrl, apiUrl, fetch: s.fetch };
 }
 
 export type ConnectResult = { ok: true } | { ok: false; reason: 'shopify_failed' | 'store_url_invalid' | 'store_keys_rejected' | 'store_unreachable' };
@@ -66,4 +67,18 @@ export async function connectWooWithKeys(s: Services, accountId: string, input: 
   await connectStore(s, { accountId, storeDomain: url.url, credentials: { kind: 'woocommerce', consumerKey, consumerSecret }, scopes: 'read' });
   s.logger.info('store.connected', { accountId, reason: 'woocommerce_keys' });
   return { ok: true };
+}
+
+/** What the browser's return from WooCommerce's authorize screen means for this account. */
+export async function wooReturnNotice(
+  s: Services,
+  accountId: string,
+  success: string | undefined,
+  nonce: string | undefined,
+): Promise<'store_connected' | 'store_declined' | 'store_pending'> {
+  if (success !== '1' || !nonce) return 'store_declined';
+  const state = await finishStoreNonce(s, accountId, nonce);
+  if (state === 'unknown') return 'store_declined';
+  const store = await getStoreConnection(s.db, accountId);
+  return state === 'used' && store?.kind === 'woocommerce' ? 'store_connected' : 'store_pending';
 }

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { advanceHistoryCursor, getStoreConnection, recordConsent } from '../db/accounts';
+import { advanceHistoryCursor, getGmailConnection, getStoreConnection, recordConsent } from '../db/accounts';
 import { accounts, gmailConnections, storeConnections } from '../db/schema';
 import { newId } from '../platform/ids';
 import { sealedAs, type Services, type StoreCredentials } from '../services';
@@ -24,27 +24,32 @@ export async function createAccount(
 
 /**
  * Stores a Gmail grant: the refresh token sealed to this row, the scopes as a consent record, then
- * a push watch on INBOX. The cursor starts at the watch's historyId, so only mail that arrives from
- * now on is read.
+ * a push watch on INBOX.
+ *  - First connection (or after a disconnect): the cursor starts at the watch's historyId, so only
+ *    mail that arrives from now on is read.
+ *  - Signing in again while connected, or reconnecting after Google revoked access: the cursor and
+ *    the connection time are kept, so mail that arrived in between is still drafted; the refresh
+ *    token it replaces is revoked, since Google caps how many a client may hold per user.
  */
 export async function connectGmail(
   s: Services,
   input: { accountId: string; mailbox: string; refreshToken: string; grantedScopes: string[] },
 ): Promise<void> {
   const now = s.now();
+  const previous = await getGmailConnection(s.db, input.accountId);
+  const resume = !!previous && previous.status !== 'disconnected' && previous.mailbox === input.mailbox.trim().toLowerCase();
+
   const sealed = await s.sealer.seal(input.refreshToken, sealedAs.gmailRefreshToken(input.accountId));
   const row = {
     mailbox: input.mailbox.trim().toLowerCase(),
     sealedRefreshToken: sealed,
     grantedScopes: input.grantedScopes.join(' '),
-    historyCursor: null,
-    watchExpiresAt: null,
     status: 'active' as const,
-    connectedAt: now,
+    ...(resume ? {} : { historyCursor: null, watchExpiresAt: null, connectedAt: now }),
   };
   await s.db
     .insert(gmailConnections)
-    .values({ accountId: input.accountId, ...row })
+    .values({ accountId: input.accountId, connectedAt: now, ...row })
     .onConflictDoUpdate({ target: gmailConnections.accountId, set: row });
   await recordConsent(s.db, {
     id: newId('con'),
@@ -56,7 +61,7 @@ export async function connectGmail(
   });
 
   const watch = await s.openMailbox(input.refreshToken).watch(s.config.google.pubsubTopic);
-  await advanceHistoryCursor(s.db, input.accountId, watch.historyId);
+  if (!resume || !previous?.historyCursor) await advanceHistoryCursor(s.db, input.accountId, watch.historyId);
   await s.db
     .update(gmailConnections)
     .set({ watchExpiresAt: watch.expiration })
@@ -76,16 +81,19 @@ export async function connectStore(
   const sealed = await s.sealer.seal(JSON.stringify(input.credentials), sealedAs.storeCredentials(id));
   const previous = await getStoreConnection(s.db, input.accountId);
   if (previous) await removeWooWebhooks(s, previous);
-  await s.db.delete(storeConnections).where(eq(storeConnections.accountId, input.accountId));
-  await s.db.insert(storeConnections).values({
-    id,
-    accountId: input.accountId,
-    kind: input.credentials.kind,
-    storeDomain: input.storeDomain,
-    sealedCredentials: sealed,
-    status: 'active',
-    connectedAt: s.now(),
-  });
+  // Replace the old connection in one batch (one transaction): never none, never two.
+  await s.db.batch([
+    s.db.delete(storeConnections).where(eq(storeConnections.accountId, input.accountId)),
+    s.db.insert(storeConnections).values({
+      id,
+      accountId: input.accountId,
+      kind: input.credentials.kind,
+      storeDomain: input.storeDomain,
+      sealedCredentials: sealed,
+      status: 'active',
+      connectedAt: s.now(),
+    }),
+  ]);
   await recordConsent(s.db, {
     id: newId('con'),
     accountId: input.accountId,

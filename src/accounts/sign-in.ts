@@ -1,4 +1,4 @@
-import { findAccountIdByMailbox } from '../db/accounts';
+import { findAccountIdByMailbox, getGmailConnection } from '../db/accounts';
 import { exchangeCode, GMAIL_SCOPES, GoogleAuthError, revokeToken } from '../google/oauth';
 import type { Services } from '../services';
 import { connectGmail, createAccount } from './connect';
@@ -17,7 +17,10 @@ export type SignInResult =
  * the mailbox. When something is missing nothing is stored, and a partial grant is revoked so it
  * does not linger in the merchant's Google account.
  */
-export async function completeGoogleSignIn(s: Services, input: { code: string; codeVerifier: string }): Promise<SignInResult> {
+export async function completeGoogleSignIn(
+  s: Services,
+  input: { code: string; codeVerifier: string; /** The account already signed in in this browser, if any. */ signedInAccountId?: string | null },
+): Promise<SignInResult> {
   let exchange;
   try {
     exchange = await exchangeCode(s.googleOAuth, input);
@@ -38,9 +41,17 @@ export async function completeGoogleSignIn(s: Services, input: { code: string; c
   } catch {
     return { ok: false, reason: 'google_unavailable' };
   }
-  const existing = await findAccountIdByMailbox(s.db, mailbox);
+  // The mailbox is the identity. A mailbox we do not know yet joins the signed-in account when that
+  // account has no working Gmail connection (reconnecting after a disconnect), else a new account.
+  const existing = (await findAccountIdByMailbox(s.db, mailbox)) ?? (await reusableAccount(s, input.signedInAccountId));
   const accountId = existing ?? (await createAccount(s));
   await connectGmail(s, { accountId, mailbox, refreshToken: exchange.refreshToken, grantedScopes: [...REQUIRED_SCOPES] });
   s.logger.info('account.signed_in', { accountId, reason: existing ? 'returning' : 'new' });
   return { ok: true, accountId, mailbox, isNew: !existing };
+}
+
+async function reusableAccount(s: Services, accountId: string | null | undefined): Promise<string | undefined> {
+  if (!accountId) return undefined;
+  const gmail = await getGmailConnection(s.db, accountId);
+  return !gmail || gmail.status === 'disconnected' ? accountId : undefined;
 }

@@ -21,6 +21,8 @@ export const accounts = sqliteTable('accounts', {
   fallbackLanguage: text('fallback_language').notNull().default('en'),
   /** Kinds of customer mail to draft for, comma separated: order_status,returns,address_change,cancellation,other. */
   draftKinds: text('draft_kinds').notNull().default('order_status,returns,address_change,cancellation,other'),
+  /** Bumped on sign-out, disconnect and delete: session cookies carrying an older epoch stop working. */
+  sessionEpoch: integer('session_epoch').notNull().default(0),
 });
 
 export const gmailConnections = sqliteTable(
@@ -36,7 +38,8 @@ export const gmailConnections = sqliteTable(
     /** Gmail historyId (uint64 as decimal text): the point up to which mail has been handled. */
     historyCursor: text('history_cursor'),
     watchExpiresAt: integer('watch_expires_at'),
-    status: text('status', { enum: ['active', 'reconnect_needed'] }).notNull().default('active'),
+    /** 'disconnected': the merchant let go; the row stays so that signing in again finds the account. */
+    status: text('status', { enum: ['active', 'reconnect_needed', 'disconnected'] }).notNull().default('active'),
     connectedAt: integer('connected_at').notNull(),
     lastSyncAt: integer('last_sync_at'),
     lastPushAt: integer('last_push_at'),

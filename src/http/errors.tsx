@@ -42,12 +42,22 @@ function respond(c: Context, mode: Mode, status: ContentfulStatusCode, code: str
   return c.html(renderPage(<ErrorPage mode={mode} status={status} title={title} message={message} requestId={c.get('requestId') as string} />), status);
 }
 
+/** Hono's own HTTPExceptions (body limit, unauthorized, ...) in our words. */
+const HTTP_CODES: Partial<Record<number, [string, string]>> = {
+  401: ['unauthorized', 'Not signed in or not allowed.'],
+  403: ['forbidden', 'That action was refused.'],
+  404: ['not_found', 'No such thing here.'],
+  405: ['method_not_allowed', 'Method not allowed.'],
+  413: ['payload_too_large', 'Request body too large.'],
+  415: ['unsupported_media_type', 'Unsupported content type.'],
+};
+
 export function errorHandler(logger: Logger, mode: Mode = 'live'): ErrorHandler {
   return (err, c) => {
     if (err instanceof ApiError) return respond(c, mode, err.status, err.code, err.message);
     if (err instanceof HTTPException) {
-      const tooLarge = err.status === 413;
-      return respond(c, mode, err.status, tooLarge ? 'payload_too_large' : 'bad_request', tooLarge ? 'Request body too large.' : 'Bad request.');
+      const [code, message] = HTTP_CODES[err.status] ?? ['bad_request', 'Bad request.'];
+      return respond(c, mode, err.status, code, message);
     }
     logger.error('http.unhandled', { requestId: c.get('requestId') as string, errorClass: errorClass(err) });
     return respond(c, mode, 500, 'internal', 'Something went wrong on our side. Nothing was lost; please try again.');

@@ -23,7 +23,7 @@ function cookieOptions(s: Services, flow: OAuthFlow): SignedCookieOptions {
   return {
     name: `dl_oauth_${flow}`,
     secret: s.config.secrets.sessionSecret,
-    secure: s.config.appUrl.startsWith('https:'),
+    secure: s.config.mode === 'live' || s.config.appUrl.startsWith('https:'),
     maxAgeSeconds: TEN_MINUTES,
   };
 }

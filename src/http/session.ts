@@ -1,19 +1,24 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { toBase64Url } from '../crypto/encoding';
-import { getAccount, getGmailConnection } from '../db/accounts';
+import { eq, sql } from 'drizzle-orm';
+import { getAccount, getGmailConnection, type Account } from '../db/accounts';
+import { accounts } from '../db/schema';
 import type { Services } from '../services';
 import { clearCookie, readSignedJson, writeSignedJson, type SignedCookieOptions } from './signed-cookie';
 
 /**
  * The merchant's session: a signed cookie naming the account, with a CSRF token of its own. It
  * holds no mail or store data. A new session (new id, new CSRF token) is issued at every sign-in,
- * so a cookie planted before sign-in is worthless after it.
+ * so a cookie planted before sign-in is worthless after it. The cookie carries the account's
+ * session epoch: signing out, disconnecting Gmail or deleting the account bumps it, which ends
+ * every copy of every cookie issued before, not just the one in this browser.
  */
 export interface Session {
   sid: string;
   accountId: string;
   csrf: string;
+  epoch: number;
 }
 
 export interface SessionVars {
@@ -27,7 +32,8 @@ function cookieOptions(s: Services): SignedCookieOptions {
   return {
     name: 'dl_session',
     secret: s.config.secrets.sessionSecret,
-    secure: s.config.appUrl.startsWith('https:'),
+    // Always Secure in live mode, whatever APP_URL says; over https in the sandbox.
+    secure: s.config.mode === 'live' || s.config.appUrl.startsWith('https:'),
     maxAgeSeconds: SESSION_DAYS * 86_400,
   };
 }
@@ -35,19 +41,37 @@ function cookieOptions(s: Services): SignedCookieOptions {
 const randomToken = () => toBase64Url(crypto.getRandomValues(new Uint8Array(24)));
 
 export async function startSession(c: Context, s: Services, accountId: string): Promise<Session> {
-  const session: Session = { sid: randomToken(), accountId, csrf: randomToken() };
+  const epoch = (await getAccount(s.db, accountId))?.sessionEpoch ?? 0;
+  const session: Session = { sid: randomToken(), accountId, csrf: randomToken(), epoch };
   await writeSignedJson(c, cookieOptions(s), session, s.now());
   return session;
 }
 
 export async function readSession(c: Context, s: Services): Promise<Session | null> {
   const value = await readSignedJson<Partial<Session>>(c, cookieOptions(s), s.now());
-  if (!value || typeof value.accountId !== 'string' || typeof value.csrf !== 'string' || typeof value.sid !== 'string') return null;
-  return { sid: value.sid, accountId: value.accountId, csrf: value.csrf };
+  if (!value || typeof value.accountId !== 'string' || typeof value.csrf !== 'string' || typeof value.sid !== 'string' || typeof value.epoch !== 'number') return null;
+  return { sid: value.sid, accountId: value.accountId, csrf: value.csrf, epoch: value.epoch };
 }
 
-export function endSession(c: Context, s: Services): void {
+/** Ends this browser's session and, given the account, every session of that account everywhere. */
+export async function endSession(c: Context, s: Services, accountId?: string): Promise<void> {
   clearCookie(c, cookieOptions(s));
+  if (accountId) await endAllSessions(s, accountId);
+}
+
+export async function endAllSessions(s: Services, accountId: string): Promise<void> {
+  await s.db
+    .update(accounts)
+    .set({ sessionEpoch: sql`${accounts.sessionEpoch} + 1` })
+    .where(eq(accounts.id, accountId));
+}
+
+/** The signed-in account, when the cookie is valid and still current (its epoch not ended). */
+export async function currentSession(c: Context, s: Services): Promise<{ session: Session; account: Account } | null> {
+  const session = await readSession(c, s);
+  const account = session && (await getAccount(s.db, session.accountId));
+  if (!session || !account || account.sessionEpoch !== session.epoch) return null;
+  return { session, account };
 }
 
 /**
@@ -56,14 +80,13 @@ export function endSession(c: Context, s: Services): void {
  */
 export function requireSession(s: Services): MiddlewareHandler<{ Variables: SessionVars }> {
   return createMiddleware<{ Variables: SessionVars }>(async (c, next) => {
-    const session = await readSession(c, s);
-    const account = session && (await getAccount(s.db, session.accountId));
-    if (!session || !account) {
-      endSession(c, s);
-      return c.redirect('/?signed_out=1', 303);
+    const current = await currentSession(c, s);
+    if (!current) {
+      await endSession(c, s);
+      return c.redirect('/?notice=signin_required', 303);
     }
-    c.set('session', session);
-    c.set('mailbox', (await getGmailConnection(s.db, account.id))?.mailbox ?? null);
+    c.set('session', current.session);
+    c.set('mailbox', (await getGmailConnection(s.db, current.account.id))?.mailbox ?? null);
     await next();
   });
 }

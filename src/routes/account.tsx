@@ -134,7 +134,7 @@ export function accountRoutes(s: Services) {
     const form = await c.req.parseBody();
     if (String(form.confirm ?? '').trim() !== 'DELETE') return c.redirect('/app/delete', 303);
     await deleteAccount(s, accountId(c));
-    endSession(c, s);
+    await endSession(c, s);
     return c.redirect('/?notice=account_deleted', 303);
   });
 

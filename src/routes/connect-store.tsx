@@ -1,11 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { acceptWooKeyDelivery, connectShopify, connectWooWithKeys, shopifyInstallConfig } from '../accounts/connect-store';
-import { getStoreConnection } from '../db/accounts';
+import { acceptWooKeyDelivery, connectShopify, connectWooWithKeys, shopifyInstallConfig, wooReturnNotice } from '../accounts/connect-store';
 import { csrfProtection } from '../http/csrf';
 import { errorBody } from '../http/errors';
 import { beginOAuth, finishOAuth } from '../http/oauth-state';
-import { readSession, requireSession, type SessionVars } from '../http/session';
+import { currentSession, requireSession, type SessionVars } from '../http/session';
 import type { Services } from '../services';
 import { buildInstallUrl, checkInstallCallback, parseShopDomain } from '../stores/shopify-install';
 import { buildWooAuthorizeUrl, checkStoreUrl, createStoreNonce } from '../stores/woocommerce-connect';
@@ -23,6 +22,8 @@ export function connectStoreRoutes(s: Services) {
   );
 
   const startShopify = async (c: Context<{ Variables: SessionVars }>, shopInput: string | undefined) => {
+    // Without real Shopify app credentials (live mode), there is nothing to install.
+    if (!s.config.shopify.configured) return c.redirect('/app/connect?notice=shopify_failed', 303);
     const shop = parseShopDomain(shopInput);
     if (!shop) return c.redirect('/app/connect?notice=shop_invalid', 303);
     const state = await beginOAuth(c, s, 'shopify', { shop, accountId: c.get('session').accountId });
@@ -30,12 +31,16 @@ export function connectStoreRoutes(s: Services) {
   };
   app.post('/connect/shopify', session, csrf, async (c) => startShopify(c, String((await c.req.parseBody()).shop ?? '')));
   // Installs started from Shopify (the app listing) arrive as GET ?shop=; they need a signed-in merchant first.
-  app.get('/connect/shopify', async (c, next) => ((await readSession(c, s)) ? next() : c.redirect('/?notice=signin_first', 303)), session, (c) =>
-    startShopify(c, c.req.query('shop')),
-  );
+  app.get('/connect/shopify', async (c) => {
+    const current = await currentSession(c, s);
+    if (!current) return c.redirect('/?notice=signin_first', 303);
+    c.set('session', current.session);
+    return startShopify(c, c.req.query('shop'));
+  });
 
   app.get('/connect/shopify/callback', session, async (c) => {
     const query = c.req.query();
+    if (!s.config.shopify.configured) return c.redirect('/app/connect?notice=shopify_failed', 303);
     const check = await checkInstallCallback(shopifyInstallConfig(s), query);
     const pending = await finishOAuth(c, s, 'shopify', query.state);
     if (!check.valid || !pending || pending.data.shop !== check.shop || pending.data.accountId !== c.get('session').accountId) {
@@ -54,7 +59,7 @@ export function connectStoreRoutes(s: Services) {
       return c.redirect('/app/connect?notice=store_url_invalid', 303);
     }
     const nonce = await createStoreNonce(s, c.get('session').accountId, url.url);
-    return c.redirect(buildWooAuthorizeUrl({ storeUrl: url.url, appUrl: s.config.appUrl, nonce }), 302);
+    return c.redirect(buildWooAuthorizeUrl({ storeUrl: url.url, appUrl: s.config.appUrl, nonce, mailbox: c.get('mailbox') }), 302);
   });
 
   // Called by the store's server, not the browser: no session, no CSRF token; the nonce is the proof.
@@ -69,9 +74,8 @@ export function connectStoreRoutes(s: Services) {
   });
 
   app.get('/connect/woocommerce/return', session, async (c) => {
-    if (c.req.query('success') !== '1') return c.redirect('/app/connect?notice=store_declined', 303);
-    const store = await getStoreConnection(s.db, c.get('session').accountId);
-    return c.redirect(store?.kind === 'woocommerce' ? '/app?notice=store_connected' : '/app/connect?notice=store_pending', 303);
+    const notice = await wooReturnNotice(s, c.get('session').accountId, c.req.query('success'), c.req.query('user_id'));
+    return c.redirect(notice === 'store_connected' ? '/app?notice=store_connected' : `/app/connect?notice=${notice}`, 303);
   });
 
   app.post('/connect/woocommerce/keys', session, csrf, async (c) => {

@@ -3,7 +3,7 @@ import { completeGoogleSignIn, REQUIRED_SCOPES } from '../accounts/sign-in';
 import { buildAuthUrl, codeChallengeS256, createCodeVerifier } from '../google/oauth';
 import { csrfProtection } from '../http/csrf';
 import { beginOAuth, finishOAuth } from '../http/oauth-state';
-import { endSession, requireSession, startSession, type SessionVars } from '../http/session';
+import { currentSession, endSession, requireSession, startSession, type SessionVars } from '../http/session';
 import type { Services } from '../services';
 
 /**
@@ -29,7 +29,8 @@ export function googleAuthRoutes(s: Services) {
     const codeVerifier = pending.data.codeVerifier;
     if (!code || !codeVerifier) return c.redirect('/?notice=google_error', 303);
 
-    const result = await completeGoogleSignIn(s, { code, codeVerifier });
+    const signedIn = await currentSession(c, s);
+    const result = await completeGoogleSignIn(s, { code, codeVerifier, signedInAccountId: signedIn?.account.id });
     if (!result.ok) {
       s.logger.info('account.sign_in_refused', { reason: result.reason });
       return c.redirect(`/?notice=${result.reason === 'exchange_failed' || result.reason === 'google_unavailable' ? 'google_error' : result.reason}`, 303);
@@ -38,8 +39,8 @@ export function googleAuthRoutes(s: Services) {
     return c.redirect(`/app?notice=signed_in`, 303);
   });
 
-  app.post('/sign-out', requireSession(s), csrfProtection(s.config.appUrl), (c) => {
-    endSession(c, s);
+  app.post('/sign-out', requireSession(s), csrfProtection(s.config.appUrl), async (c) => {
+    await endSession(c, s, c.get('session').accountId);
     return c.redirect('/?notice=signed_out', 303);
   });
   return app;

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { getGmailConnection } from '../db/accounts';
 import { optOutUrl } from '../compliance/opt-out';
 import { listComplianceRequests } from '../compliance/records';
-import { readSession } from '../http/session';
+import { currentSession } from '../http/session';
 import type { Services } from '../services';
 import { HomePage } from '../ui/home';
 import { renderPage } from '../ui/layout';
@@ -12,12 +12,14 @@ import { PrivacyPage } from '../ui/privacy';
 export function publicPages(s: Services) {
   const app = new Hono();
   app.get('/', async (c) => {
-    const session = await readSession(c, s);
-    if (session && !c.req.query('notice')) return c.redirect('/app', 303);
+    // An install started from Shopify (application_url with ?shop=&hmac=&timestamp=).
+    const shop = c.req.query('shop');
+    if (shop && c.req.query('hmac')) return c.redirect(`/connect/shopify?shop=${encodeURIComponent(shop)}`, 303);
+    if ((await currentSession(c, s)) && !c.req.query('notice')) return c.redirect('/app', 303);
     return c.html(renderPage(<HomePage config={s.config} notice={c.req.query('notice')} />));
   });
   app.get('/privacy', async (c) => {
-    const session = await readSession(c, s);
+    const session = (await currentSession(c, s))?.session;
     const mailbox = session ? ((await getGmailConnection(s.db, session.accountId))?.mailbox ?? 'account') : null;
     const link = session ? optOutUrl(s.config.appUrl, session.accountId) : null;
     const requests = session ? await listComplianceRequests(s.db, session.accountId) : undefined;

@@ -2,6 +2,7 @@ import { resumePendingComplianceRequests } from '../compliance/perform';
 import { runScheduled } from '../pipeline/schedule';
 import { errorClass } from '../platform/log';
 import type { Services } from '../services';
+import { purgeExpiredStoreNonces } from '../stores/woocommerce-connect';
 import { reconcileWooWebhooks } from '../stores/woocommerce-webhooks';
 
 /**
@@ -9,12 +10,14 @@ import { reconcileWooWebhooks } from '../stores/woocommerce-webhooks';
  * independent steps: one failing is logged and does not keep the others from running.
  *  - sync: poll accounts whose push went quiet, renew watches (src/pipeline/schedule.ts);
  *  - woocommerce_webhooks: re-enable or recreate webhooks WooCommerce disabled;
- *  - compliance: finish compliance requests left open (a crash mid-way, a budget overrun).
+ *  - compliance: finish compliance requests left open (a crash mid-way, a budget overrun);
+ *  - store_nonces: delete WooCommerce connection nonces past their 15 minutes.
  */
 export const CRON_STEPS = {
   sync: (s: Services) => runScheduled(s),
   woocommerce_webhooks: (s: Services) => reconcileWooWebhooks(s),
   compliance: (s: Services) => resumePendingComplianceRequests(s),
+  store_nonces: (s: Services) => purgeExpiredStoreNonces(s),
 } as const;
 
 export type CronReport = Record<keyof typeof CRON_STEPS, 'ok' | 'failed'>;

@@ -154,7 +154,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     if (!email) return c.json(errorBody(c, 'invalid_body', 'Unknown demo email.'), 400);
     google.insertMessage(SANDBOX_MAILBOX, demoMessage(email, SANDBOX_MAILBOX, s.now()));
     await settleAll();
-    return c.redirect('/app?sent=1', 303);
+    return c.redirect('/app?notice=sent', 303);
   });
 
   routes.get('/gmail/drafts', async (c) => {

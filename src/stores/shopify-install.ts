@@ -23,6 +23,7 @@ const SHOP_DOMAIN = /^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$/;
 export interface ShopifyInstallConfig {
   apiKey: string;
   apiSecret: string;
+  apiVersion: string;
   appUrl: string;
   /** When set (sandbox, tests), shop URLs are `${apiUrl}/{shop}` instead of `https://{shop}`. */
   apiUrl: string | null;
@@ -59,18 +60,19 @@ export type CallbackCheck =
 
 const apis = new Map<string, Shopify>();
 function libraryFor(cfg: ShopifyInstallConfig): Shopify {
-  let api = apis.get(cfg.apiKey + cfg.apiSecret);
+  const cacheKey = `${cfg.apiKey}:${cfg.apiSecret}:${cfg.apiVersion}`;
+  let api = apis.get(cacheKey);
   if (!api) {
     api = shopifyApi({
       apiKey: cfg.apiKey,
       apiSecretKey: cfg.apiSecret,
       scopes: [...SHOPIFY_SCOPES],
       hostName: new URL(cfg.appUrl).host,
-      apiVersion: ApiVersion.October25,
+      apiVersion: cfg.apiVersion as ApiVersion,
       isEmbeddedApp: false,
       logger: { level: LogSeverity.Error, log: async () => {} },
     });
-    apis.set(cfg.apiKey + cfg.apiSecret, api);
+    apis.set(cacheKey, api);
   }
   return api;
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import { toBase64Url, toHex, utf8 } from '../crypto/encoding';
 import { storeAuthNonces } from '../db/schema';
@@ -58,15 +58,31 @@ export async function consumeStoreNonce(s: Services, nonce: string): Promise<{ a
   return row ?? null;
 }
 
-/** True when a nonce was issued to this account and has been used (the keys arrived). */
-export async function storeNonceUsed(s: Services, accountId: string, nonce: string): Promise<boolean> {
-  const row = await s.db.query.storeAuthNonces.findFirst({ where: and(eq(storeAuthNonces.nonceHash, await sha256Hex(nonce)), eq(storeAuthNonces.accountId, accountId)) });
-  return !!row?.usedAt;
+/**
+ * The browser's return from the authorize screen: did this account's nonce bring keys? The nonce
+ * row is deleted here, its job done. 'unknown' covers a nonce of another account or none at all.
+ */
+export async function finishStoreNonce(s: Services, accountId: string, nonce: string): Promise<'used' | 'waiting' | 'unknown'> {
+  const where = and(eq(storeAuthNonces.nonceHash, await sha256Hex(nonce)), eq(storeAuthNonces.accountId, accountId));
+  const row = await s.db.query.storeAuthNonces.findFirst({ where });
+  if (!row) return 'unknown';
+  if (!row.usedAt) return 'waiting';
+  await s.db.delete(storeAuthNonces).where(where);
+  return 'used';
 }
 
-export function buildWooAuthorizeUrl(opts: { storeUrl: string; appUrl: string; nonce: string }): string {
+/** Nonces past their 15 minutes, used or not: nothing to keep them for (run by the cron). */
+export async function purgeExpiredStoreNonces(s: Services): Promise<number> {
+  const result = await s.db.delete(storeAuthNonces).where(lt(storeAuthNonces.expiresAt, s.now()));
+  return result.rowsAffected;
+}
+
+export function buildWooAuthorizeUrl(opts: { storeUrl: string; appUrl: string; nonce: string; mailbox: string | null }): string {
   const url = new URL(`${opts.storeUrl}/wc-auth/v1/authorize`);
-  url.searchParams.set('app_name', 'Draftline');
+  // WooCommerce shows app_name on its approval screen. Naming the mailbox the keys will serve lets
+  // a store owner spot an approval link someone else started (the nonce binds keys to the account
+  // that asked, not to the person who approves).
+  url.searchParams.set('app_name', opts.mailbox ? `Draftline for ${opts.mailbox}` : 'Draftline');
   // read_write, not read: WooCommerce has no narrower permission that lets an app register webhooks,
   // and the customer.deleted webhook is how we learn of erasures. Draftline only ever reads orders
   // and manages its own webhooks.

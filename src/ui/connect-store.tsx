@@ -12,6 +12,7 @@ export function ConnectStorePage(props: { config: Config; mailbox: string | null
       <h1>Connect your store</h1>
       <p class="lead">Draftline needs read-only access to orders, to answer "where is my order?" with the real status and tracking.</p>
 
+      {config.shopify.configured && (
       <section class="card" aria-labelledby="shopify">
         <h2 id="shopify">Shopify</h2>
         <form method="post" action="/connect/shopify">
@@ -40,6 +41,7 @@ export function ConnectStorePage(props: { config: Config; mailbox: string | null
           <p class="hint">Shopify asks you to approve: read orders and fulfillments. Nothing else.</p>
         </form>
       </section>
+      )}
 
       <section class="card" aria-labelledby="woocommerce">
         <h2 id="woocommerce">WooCommerce</h2>

@@ -5,6 +5,7 @@
 export const NOTICES: Record<string, { kind: 'ok' | 'warn' | 'bad'; title: string; body?: string }> = {
   signed_in: { kind: 'ok', title: 'Gmail connected.', body: 'Draftline can now read incoming mail and write drafts. Next, connect your store.' },
   signin_first: { kind: 'warn', title: 'Sign in first.', body: 'Sign in with Google, then connect your shop from the dashboard.' },
+  signin_required: { kind: 'warn', title: 'Please sign in.', body: 'Your session ended (you signed out, it expired, or the account changed). Sign in with Google to continue.' },
   signed_out: { kind: 'ok', title: 'You are signed out.' },
   declined: { kind: 'warn', title: 'Sign-in cancelled.', body: 'You declined on Google’s screen, so nothing was connected and nothing was stored. You can try again whenever you like.' },
   partial_scopes: {

@@ -20,7 +20,7 @@ export function Notice({ kind, title, children }: { kind: 'ok' | 'warn' | 'bad';
 
 /** The message for a ?notice= code after a redirect; unknown codes show nothing. */
 export function FlashNotice({ code }: { code?: string }) {
-  const n = code ? NOTICES[code] : undefined;
+  const n = code && Object.hasOwn(NOTICES, code) ? NOTICES[code] : undefined;
   return n ? (
     <Notice kind={n.kind} title={n.title}>
       {n.body && <p>{n.body}</p>}

@@ -64,7 +64,7 @@ export function PrivacyPage({
             </tr>
             <tr>
               <td>Connection nonces</td>
-              <td>While you connect a WooCommerce store: a hash of a one-time code, valid for 15 minutes.</td>
+              <td>While you connect a WooCommerce store: a hash of a one-time code, your account and the store's address. Deleted when you come back from the store, and in any case after 15 minutes.</td>
             </tr>
           </tbody>
         </table>
@@ -98,7 +98,7 @@ export function PrivacyPage({
             <strong>Turso</strong>: hosts the database holding the records above.
           </li>
           <li>
-            <strong>Shopify or WooCommerce</strong>: your store, read-only.
+            <strong>Shopify or WooCommerce</strong>: your store. Draftline reads orders; on WooCommerce it also manages its own customer-deletion webhook.
           </li>
         </ul>
       </section>

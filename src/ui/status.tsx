@@ -47,7 +47,9 @@ const REASONS: Record<string, string> = {
 
 /** The dashboard: what is connected, what happened this week (counts only), and the account's data controls. */
 export function StatusPage({ config, status, requests, csrf, notice, now }: StatusPageProps) {
-  const { account, gmail, store } = status;
+  const { account, store } = status;
+  // A disconnected mailbox is shown as not connected; the row only remembers whose account this is.
+  const gmail = status.gmail?.status === 'disconnected' ? null : status.gmail;
   const sandbox = config.mode === 'sandbox';
   const ready = !!gmail && gmail.status === 'active' && !!store && store.status === 'active';
   return (

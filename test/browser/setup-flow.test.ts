@@ -69,7 +69,7 @@ describe.skipIf(!hasChromium)('setup flow in Chromium', () => {
 
       await page.getByRole('link', { name: 'Status' }).first().click();
       await page.getByRole('button', { name: /Send to merchant@example.com/ }).click();
-      await page.waitForURL(/\/app\?sent=1/);
+      await page.waitForURL(/\/app\?notice=sent/);
       expect(await page.textContent('#drafted-today')).toBe('1');
       await shot(page, `${prefix}-08-dashboard-drafted`);
       const drafts = (await (await context.request.get(`${app.url}/sandbox/gmail/drafts`)).json()) as { text: string }[];

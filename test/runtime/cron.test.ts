@@ -17,7 +17,7 @@ describe('cron', () => {
     const { consumerKey } = await wooConnection(rt, accountId);
     const [hook] = rt.sandbox!.fakes.woocommerce.webhooks(consumerKey);
     rt.sandbox!.fakes.woocommerce.setWebhookStatus(hook!.id, 'disabled');
-    expect(await runCron(rt.services)).toEqual({ sync: 'ok', woocommerce_webhooks: 'ok', compliance: 'ok' });
+    expect(await runCron(rt.services)).toEqual({ sync: 'ok', woocommerce_webhooks: 'ok', compliance: 'ok', store_nonces: 'ok' });
     expect(rt.sandbox!.fakes.woocommerce.webhooks(consumerKey)[0]!.status).toBe('active');
     expect((await getStoreConnection(rt.services.db, accountId))!.webhookStatus).toBe('restored');
   });

@@ -53,7 +53,7 @@ describe('setup flow: happy path', () => {
     expect(saved.html).toMatch(/<option value="formal" selected/);
 
     const status = await browser.post('/sandbox/try-email', { email: 'where-is-1042' });
-    expect(status.url).toContain('/app?sent=1');
+    expect(status.url).toContain('/app?notice=sent');
     expect(status.html).toMatch(/id="drafted-today">1</);
     const drafts = await rt.drafts();
     expect(drafts).toHaveLength(1);
@@ -98,7 +98,7 @@ describe('setup flow: happy path', () => {
     const records = await rt.services.db.query.complianceRequests.findMany();
     expect(records).toEqual([expect.objectContaining({ source: 'merchant', topic: 'account/delete', accountId: null, storeDomain: null, outcome: 'deleted' })]);
     expect(rt.sandbox!.fakes.google.watchOf('merchant@example.com')).toBeNull();
-    expect((await browser.get('/app')).url).toContain('/?signed_out=1');
+    expect((await browser.get('/app')).url).toContain('/?notice=signin_required');
   });
 
   it('disconnects Gmail (watch stopped, grant revoked, token deleted) and the store', async () => {
@@ -111,7 +111,7 @@ describe('setup flow: happy path', () => {
 
     const page = await browser.post('/app/disconnect/gmail', { csrf });
     expect(page.url).toContain('notice=gmail_disconnected');
-    expect(await getGmailConnection(rt.services.db, accountId)).toBeUndefined();
+    expect(await getGmailConnection(rt.services.db, accountId)).toMatchObject({ sealedRefreshToken: null, historyCursor: null, status: 'disconnected' });
     expect(rt.sandbox!.fakes.google.watchOf('merchant@example.com')).toBeNull();
     const consent = await rt.services.db.query.consentRecords.findFirst();
     expect(consent?.withdrawnAt).toBeTypeOf('number');
