@@ -79,6 +79,41 @@ describe('drafts: exactly one per thread, even across crashes', () => {
   });
 });
 
+describe('mail as clients send it', () => {
+  let p: PipelineRuntime;
+  beforeEach(async () => {
+    p = await startPipeline();
+  });
+  afterEach(() => p.close());
+
+  it('drafts a reply to an HTML-only Outlook mail in windows-1252, from the customer’s new words only', async () => {
+    const html = '<p>Hallo, wo ist meine Bestellung Nr. 1042? Gr\u00fc\u00dfe</p><hr><b>Von:</b> Shop<br><b>Gesendet:</b> Montag<br><b>An:</b> Jane<p>Bestellung 9999</p>';
+    const body = Array.from(html, (c) => (c.charCodeAt(0) < 128 ? c : `=${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('');
+    p.deliver(
+      [
+        'From: =?windows-1252?Q?Jane_D=F6e?= <jane@example.net>',
+        'To: merchant@example.com',
+        'Subject: =?windows-1252?Q?Bestellung_=96_Frage?=',
+        'Message-ID: <html1@example.net>',
+        'MIME-Version: 1.0',
+        'Content-Type: text/html; charset=windows-1252',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        body,
+        '',
+      ].join('\r\n'),
+    );
+    const openai = p.rt.sandbox!.fakes.openai;
+    await syncAccount(p.rt.services, p.accountId, noSleep);
+    const [draft] = await p.rt.drafts();
+    expect(draft).toMatchObject({ subject: 'Re: Bestellung – Frage', inReplyTo: '<html1@example.net>' });
+    expect(draft!.text).toContain('1Z999AA10123456784');
+    // The model saw the customer's words, not the quoted history or the markup.
+    const sent = JSON.parse((openai.lastRequest() as { messages: { content: string }[] }).messages.at(-1)!.content);
+    expect(sent.customer).toEqual({ name: 'Jane Döe', message: 'Hallo, wo ist meine Bestellung Nr. 1042? Grüße' });
+  });
+});
+
 describe('fact guard in the pipeline', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
