@@ -13,8 +13,13 @@ import { gmailConnections } from './schema';
  * A holder renews while it works; a run that outlives its lease without renewing loses it.
  */
 
-/** Long enough for one message (LLM call included), short enough that a crashed run blocks little. */
-export const SYNC_LEASE_TTL_MS = 2 * 60_000;
+/**
+ * Renewed before every message and again before each draft is written, so it only has to outlast
+ * one message's slowest stretch (model retries and one regeneration, each call with its timeout);
+ * short enough that a crashed run blocks its account for minutes, not hours (the cron then picks
+ * up the rerun it left behind).
+ */
+export const SYNC_LEASE_TTL_MS = 5 * 60_000;
 
 /** Takes the lease when it is free or expired. True when `owner` now holds it. */
 export async function acquireSyncLease(db: Db, accountId: string, owner: string, now: number, ttlMs = SYNC_LEASE_TTL_MS): Promise<boolean> {

@@ -48,6 +48,16 @@ export interface MessageContext {
   retry: Pick<RetryOptions, 'attempts' | 'baseDelayMs' | 'maxWaitMs' | 'sleep'>;
   /** Every failure met on the way, retried or not, for the `error:<class>` counters. */
   onFailure?: (failure: Failure) => void;
+  /**
+   * Renews the sync lease right before the draft is written; false when another run took it over
+   * (a message can outlast the lease while the model is retried). Then no draft is written here.
+   */
+  keepLease?: () => Promise<boolean>;
+}
+
+/** The sync lease was lost while handling a message: the run must stop without writing or moving on. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
 }
 
 const skip = (reason: SkipReason): Outcome => ({ kind: 'skipped', reason });
@@ -126,6 +136,7 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
 
   // 7. The draft, in the customer's thread. The thread is looked at again first: the merchant
   //    may have answered or started a draft while the model was writing.
+  if (ctx.keepLease && !(await ctx.keepLease())) throw new LeaseLostError('sync lease lost');
   const lateSkip = await checkThread(ctx, ref);
   if (lateSkip) return skip(lateSkip);
   const body = ctx.signature ? `${reply.replyText.trimEnd()}\n\n-- \n${ctx.signature}` : reply.replyText;

@@ -18,7 +18,7 @@ import { GmailApiError, type GmailMailbox } from '../google/gmail';
 import { newId } from '../platform/ids';
 import { sealedAs, type Services, type StoreCredentials } from '../services';
 import { classifyFailure } from './failures';
-import { handleMessage, type MessageContext, type MessageRef } from './handle-message';
+import { handleMessage, LeaseLostError, type MessageContext, type MessageRef } from './handle-message';
 
 export type SyncResult =
   | { status: 'synced'; seen: number; drafted: number; runs: number }
@@ -169,6 +169,7 @@ async function runOnce(s: Services, accountId: string, owner: string, options: S
     now: s.now,
     retry: { attempts: 3, baseDelayMs: 250, maxWaitMs: 10_000, sleep: options.sleep ?? sleep },
     onFailure: (failure) => bump(`error:${failure.class}`),
+    keepLease: () => renewSyncLease(s.db, accountId, owner, s.now()),
     isOptedOut: async (hash) =>
       !!(await s.db.query.optOuts.findFirst({
         columns: { addressHash: true },
@@ -198,7 +199,15 @@ async function runOnce(s: Services, accountId: string, owner: string, options: S
         bump('seen');
         if (account.paused) bump('skipped:paused');
         else {
-          const outcome = await handleMessage(ctx, ref);
+          let outcome;
+          try {
+            outcome = await handleMessage(ctx, ref);
+          } catch (err) {
+            if (!(err instanceof LeaseLostError)) throw err;
+            if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor);
+            s.logger.warn('sync.lease_lost', { accountId });
+            return { status: 'skipped', reason: 'lease_lost' };
+          }
           bump(outcome.kind === 'drafted' ? 'drafted' : `skipped:${outcome.reason}`);
         }
         // Past a history record only once every message it added is handled.

@@ -105,6 +105,22 @@ describe('sync lease: one sync per account at a time', () => {
     expect(p.rt.queueMessages).toHaveLength(0);
   });
 
+  it('writes no draft when its lease was taken over while the model was slow', async () => {
+    p.deliver(question(1));
+    const cursor = (await p.connection())!.historyCursor;
+    const writer = p.rt.services.replyWriter;
+    p.rt.services.replyWriter = {
+      write: async (input, problem) => {
+        // The model took longer than the lease: it expired and another run took it.
+        await setLease('other-run', Date.now() + 60_000);
+        return writer.write(input, problem);
+      },
+    };
+    expect(await syncAccount(p.rt.services, p.accountId)).toEqual({ status: 'skipped', reason: 'lease_lost' });
+    expect(p.google.drafts(p.mailbox)).toHaveLength(0);
+    expect((await p.connection())!).toMatchObject({ historyCursor: cursor, syncLeaseOwner: 'other-run' });
+  });
+
   it('waits for a live lease held by a crashed run, and takes it over once expired', async () => {
     p.deliver(question(1));
     await setLease('crashed-run', Date.now() + 60_000);
