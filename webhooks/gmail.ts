@@ -1,14 +1,14 @@
 import { Hono } from 'hono';
-import { findAccountIdByMailbox, touchGmailConnection } from '../src/db/accounts';
-import { bumpCounters } from '../src/db/counters';
 import { decodePushMessage, verifyPushToken } from '../src/google/push-token';
 import { errorBody } from '../src/http/errors';
+import { acceptGmailPush } from '../src/pipeline/push';
 import type { Services } from '../src/services';
 
 /**
  * Gmail push notifications (Cloud Pub/Sub push). The body names a mailbox and a historyId, nothing
- * more; we verify Google's OIDC token, map the mailbox to an account and queue `{accountId}`.
- * Anything we cannot use is acknowledged (2xx) so Pub/Sub does not redeliver it forever.
+ * more; we verify Google's OIDC token (401 otherwise, so a forged push does no work) and hand the
+ * notification to the pipeline (src/pipeline/push.ts). Anything we cannot use is acknowledged
+ * (204) so Pub/Sub does not redeliver it forever.
  */
 export function gmailPushWebhook(s: Services) {
   return new Hono().post('/', async (c) => {
@@ -25,20 +25,11 @@ export function gmailPushWebhook(s: Services) {
 
     const push = decodePushMessage(await c.req.json().catch(() => null));
     if (!push) {
+      // No mailbox to count it against: the log event is the count.
       s.logger.warn('push.malformed');
       return c.body(null, 204);
     }
-    const accountId = await findAccountIdByMailbox(s.db, push.emailAddress);
-    if (!accountId) {
-      s.logger.info('push.unknown_mailbox');
-      return c.body(null, 204);
-    }
-    await s.queue.send({ accountId });
-    const now = s.now();
-    await Promise.all([
-      touchGmailConnection(s.db, accountId, { lastPushAt: now }),
-      bumpCounters(s.db, accountId, { notifications: 1 }, now),
-    ]);
+    await acceptGmailPush(s, push);
     return c.body(null, 204);
   });
 }

@@ -1,36 +1,196 @@
+import type { Order } from '../stores/order';
+import { unsupportedClaims } from './status-claims';
+
 /**
- * The fact guard: every number, code and link in a draft must come from what we gave the model
- * (order facts, the customer's own words, the merchant's settings). A model that invents a
- * tracking number or a delivery date must never reach the merchant's drafts folder.
+ * The fact guard: every link, date, amount, number, code and order status in a draft must come
+ * from what we gave the model (the order's facts, the customer's own words, the merchant's
+ * settings). A model that invents a tracking number, a delivery date or a refund must never reach
+ * the merchant's drafts folder.
+ *
+ * - links: verbatim in the sources;
+ * - dates (ISO, 12/11/2025, "3 November 2025", "3. November", "le 3 novembre", "3 de noviembre",
+ *   "3 novembre", "3 november"): the same day and month as a date in the sources, and the same
+ *   year when both name one (12/11 is read both ways);
+ * - amounts (a currency sign or code next to a number, or a number with two decimals): the same
+ *   value appears in the sources (the order facts hold no amounts: only the customer or the
+ *   merchant can have written one);
+ * - codes (letters and digits, 5+ characters: tracking numbers, prefixed order names): verbatim,
+ *   case aside;
+ * - numbers of 3+ digits (order numbers): the same number appears in the sources;
+ * - status words: see status-claims.ts.
+ * Small numbers ("2 mugs", "10:00") are not checked. The problem it reports names categories and
+ * counts only, never the offending text: it goes back to the model, and may end up in a count.
  */
-export type GuardResult = { ok: true } | { ok: false; problem: string; misses: number };
+export interface FactSources {
+  /** What the customer wrote: the latest text and the subject. */
+  customer: readonly string[];
+  /** The order the reply is about, when one matched the sender. */
+  order: Order | null;
+  /** The merchant's settings: shop name, sign-off, signature. */
+  merchant: readonly string[];
+}
+
+export type FactKind = 'link' | 'date' | 'amount' | 'code' | 'number' | 'status';
+
+export type GuardResult = { ok: true } | { ok: false; problem: string; misses: number; kinds: FactKind[] };
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>()"']+/gi;
-/** Alphanumeric codes with at least one digit (tracking numbers, order names), or 3+ digit runs. */
-const CODE_PATTERN = /\b(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{2,}\b/g;
 
-export function checkFacts(draft: string, sources: readonly string[]): GuardResult {
-  const corpus = sources.join('\n');
+const MONTHS: ReadonlyArray<readonly [number, readonly string[]]> = [
+  [1, ['january', 'janvier', 'januar', 'jänner', 'enero', 'gennaio', 'januari', 'jan.', 'janv.', 'ene.', 'gen.']],
+  [2, ['february', 'février', 'fevrier', 'februar', 'febrero', 'febbraio', 'februari', 'feb.', 'févr.', 'febr.']],
+  [3, ['march', 'mars', 'märz', 'maerz', 'marzo', 'maart', 'mar.', 'mrt.']],
+  [4, ['april', 'avril', 'abril', 'aprile', 'apr.', 'avr.', 'abr.']],
+  [5, ['may', 'mai', 'mayo', 'maggio', 'mei', 'mag.']],
+  [6, ['june', 'juin', 'juni', 'junio', 'giugno', 'jun.', 'giu.']],
+  [7, ['july', 'juillet', 'juli', 'julio', 'luglio', 'jul.', 'juil.', 'lug.']],
+  [8, ['august', 'août', 'aout', 'agosto', 'augustus', 'aug.', 'ago.']],
+  [9, ['september', 'septembre', 'septiembre', 'setiembre', 'settembre', 'sep.', 'sept.', 'set.']],
+  [10, ['october', 'octobre', 'oktober', 'octubre', 'ottobre', 'oct.', 'okt.', 'ott.']],
+  [11, ['november', 'novembre', 'noviembre', 'nov.']],
+  [12, ['december', 'décembre', 'decembre', 'dezember', 'diciembre', 'dicembre', 'dec.', 'déc.', 'dez.', 'dic.']],
+];
+const MONTH_OF = new Map(MONTHS.flatMap(([n, names]) => names.map((name) => [name.replace(/\.$/, ''), n] as const)));
+const MONTH_ALT = [...MONTHS.flatMap(([, names]) => names)]
+  .sort((a, b) => b.length - a.length)
+  .map((m) => m.replace(/\./g, '\\.'))
+  .join('|');
+
+const ISO_DATE = /\b(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)/g;
+const NUMERIC_DATE = /\b(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})\b/g;
+const DAY_MONTH = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th|er|e|º|°)?\\.?\\s+(?:de\\s+)?(${MONTH_ALT})(?![\\p{L}])(?:\\s+(?:de\\s+)?(\\d{4}))?`, 'giu');
+const MONTH_DAY = new RegExp(`(?<![\\p{L}])(${MONTH_ALT})\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?:,?\\s+(\\d{4}))?`, 'giu');
+
+interface DateFact {
+  month: number;
+  day: number;
+  year: number | null;
+}
+
+const AMOUNT = new RegExp(
+  [
+    '(?:[€$£¥]|\\b(?:EUR|USD|GBP|CHF|CAD|AUD|SEK|DKK|NOK|PLN)\\b)\\s?(\\d[\\d.,\\u00a0\\u202f ]{0,15}\\d|\\d)',
+    '(\\d[\\d.,\\u00a0\\u202f ]{0,15}\\d|\\d)\\s?(?:[€$£¥]|(?:EUR|USD|GBP|CHF|CAD|AUD|SEK|DKK|NOK|PLN)\\b|euros?\\b|dollars?\\b)',
+    '\\b(\\d{1,9}[.,]\\d{2})(?!\\d)',
+  ].join('|'),
+  'giu',
+);
+/** Letters and digits together, 5+ characters: a tracking number, a prefixed order name. */
+const CODE = /\b(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{4,}\b/g;
+const LONG_NUMBER = /(?<![\d.,])\d{3,}(?![\d])/g;
+
+export function checkFacts(draft: string, sources: FactSources): GuardResult {
+  const customerText = sources.customer.join('\n');
+  const corpus = [customerText, ...sources.merchant, orderFactsText(sources.order)].join('\n');
   const corpusLower = corpus.toLowerCase();
-  const corpusDigits = new Set(corpus.match(/\d+/g) ?? []);
-  let misses = 0;
+  const misses: FactKind[] = [];
 
-  const urls = draft.match(URL_PATTERN) ?? [];
-  for (const url of urls) {
-    const clean = url.replace(/[.,;:!?]+$/, '');
-    if (!corpus.includes(clean)) misses++;
-  }
-  const withoutUrls = draft.replace(URL_PATTERN, ' ');
-  for (const code of withoutUrls.match(CODE_PATTERN) ?? []) {
-    const digits = code.match(/\d+/g) ?? [];
-    // Short numbers (a day of the month, "2 mugs") are not checked; codes and long numbers are.
-    const significant = /[A-Za-z]/.test(code) ? code.length >= 5 : code.replace(/-/g, '').length >= 3;
-    if (!significant) continue;
-    if (corpusLower.includes(code.toLowerCase())) continue;
-    if (!/[A-Za-z]/.test(code) && digits.every((d) => corpusDigits.has(d))) continue;
-    misses++;
-  }
-  return misses === 0
-    ? { ok: true }
-    : { ok: false, misses, problem: `it contains ${misses} number(s), code(s) or link(s) that are not in the data provided` };
+  // Each pass blanks what it read, so a date is not also read as a number, a URL not as a code.
+  let rest = draft;
+  const blank = (re: RegExp, check: (m: RegExpExecArray) => boolean, kind: FactKind) => {
+    rest = rest.replace(re, (...args) => {
+      const m = args.slice(0, -2) as unknown as RegExpExecArray;
+      if (!check(m)) misses.push(kind);
+      return ' '.repeat(String(args[0]).length);
+    });
+  };
+
+  blank(URL_PATTERN, (m) => corpus.includes(m[0].replace(/[.,;:!?]+$/, '')), 'link');
+
+  const knownDates = datesIn(corpus);
+  const dateKnown = (candidates: DateFact[]) =>
+    candidates.some((d) => knownDates.some((k) => k.month === d.month && k.day === d.day && (k.year === null || d.year === null || k.year === d.year)));
+  blank(ISO_DATE, (m) => dateKnown([{ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) }]), 'date');
+  blank(NUMERIC_DATE, (m) => dateKnown(numericDates(m)), 'date');
+  blank(DAY_MONTH, (m) => dateKnown([{ day: Number(m[1]), month: monthOf(m[2]!), year: m[3] ? Number(m[3]) : null }]), 'date');
+  blank(MONTH_DAY, (m) => dateKnown([{ day: Number(m[2]), month: monthOf(m[1]!), year: m[3] ? Number(m[3]) : null }]), 'date');
+
+  const knownAmounts = amountsIn(corpus);
+  blank(AMOUNT, (m) => knownAmounts.has(amountValue(m[1] ?? m[2] ?? m[3] ?? '')), 'amount');
+
+  blank(CODE, (m) => corpusLower.includes(m[0].toLowerCase()), 'code');
+
+  const knownNumbers = new Set(corpus.match(/\d+/g) ?? []);
+  blank(LONG_NUMBER, (m) => knownNumbers.has(m[0]), 'number');
+
+  for (const _claim of unsupportedClaims(draft, sources.order, customerText)) misses.push('status');
+
+  if (misses.length === 0) return { ok: true };
+  const counts = new Map<FactKind, number>();
+  for (const k of misses) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const listed = [...counts].map(([k, n]) => `${n} ${LABEL[k]}`).join(', ');
+  return {
+    ok: false,
+    misses: misses.length,
+    kinds: [...counts.keys()],
+    problem: `it states ${listed} that are not in the data provided; state only facts from the order data, the customer's message or the merchant's settings, and leave out anything else`,
+  };
+}
+
+const LABEL: Record<FactKind, string> = {
+  link: 'link(s)',
+  date: 'date(s)',
+  amount: 'amount(s)',
+  code: 'tracking or reference code(s)',
+  number: 'number(s)',
+  status: 'order status statement(s)',
+};
+
+/** The order's facts as text for the corpus: every field the model was given. */
+function orderFactsText(order: Order | null): string {
+  if (!order) return '';
+  return [
+    order.number,
+    order.createdAt,
+    order.financialStatus,
+    order.fulfillmentStatus,
+    ...order.tracking.flatMap((t) => [t.company, t.number, t.url]),
+    ...order.items.map((i) => `${i.quantity} ${i.title}`),
+    order.shippingCity ?? '',
+    order.shippingCountry ?? '',
+  ].join('\n');
+}
+
+function monthOf(name: string): number {
+  return MONTH_OF.get(name.toLowerCase().replace(/\.$/, '')) ?? 0;
+}
+
+function fullYear(y: string): number {
+  return y.length === 2 ? 2000 + Number(y) : Number(y);
+}
+
+/** 12/11/2025 is 12 November in most of Europe and December 11 in the US: either may be meant. */
+function numericDates(m: RegExpExecArray): DateFact[] {
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  const year = fullYear(m[3]!);
+  return [
+    { day: a, month: b, year },
+    { day: b, month: a, year },
+  ];
+}
+
+function datesIn(text: string): DateFact[] {
+  const out: DateFact[] = [];
+  for (const m of text.matchAll(ISO_DATE)) out.push({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) });
+  for (const m of text.matchAll(NUMERIC_DATE)) out.push(...numericDates(m as RegExpExecArray));
+  for (const m of text.matchAll(DAY_MONTH)) out.push({ day: Number(m[1]), month: monthOf(m[2]!), year: m[3] ? Number(m[3]) : null });
+  for (const m of text.matchAll(MONTH_DAY)) out.push({ day: Number(m[2]), month: monthOf(m[1]!), year: m[3] ? Number(m[3]) : null });
+  return out;
+}
+
+/** "1.234,50", "1,234.50", "12,50", "12" → "1234.50", "1234.50", "12.50", "12". */
+function amountValue(raw: string): string {
+  const s = raw.replace(/[\s\u00a0\u202f]/g, '');
+  const decimal = /[.,](\d{2})$/.exec(s);
+  const whole = (decimal ? s.slice(0, -3) : s).replace(/[.,]/g, '');
+  const intPart = whole.replace(/^0+(?=\d)/, '');
+  return decimal && decimal[1] !== '00' ? `${intPart}.${decimal[1]}` : intPart;
+}
+
+/** Every number in the sources, read as an amount would be. */
+function amountsIn(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/\d[\d.,]*\d|\d/g)) out.add(amountValue(m[0]));
+  return out;
 }

@@ -16,7 +16,8 @@
  *    history and is cut.
  *  - These cut everything from the line on: Outlook header blocks (a "From:"/"De :"/"Von:"/"De:"/
  *    "Da:"/"Van:" line followed within five lines by a "Sent:"/"Date:"/"To:"/"Subject:" line or a
- *    localized one), "-----Original Message-----" and localized forms, Gmail's
+ *    localized one, or such a "Date:"/"Sent:"/"Envoyé :" line right before that "From:"),
+ *    "-----Original Message-----" and localized forms, Gmail's
  *    "---------- Forwarded message ---------" and localized forms, Apple Mail's
  *    "Begin forwarded message:" and localized forms, the signature delimiter "-- " (or "--"),
  *    and short mobile footers ("Sent from my iPhone", "Envoyé de mon iPhone",
@@ -47,7 +48,7 @@ const HEADER_BLOCK_WINDOW = 5;
 const ATTRIBUTION_ENDINGS = [
   'wrote:', // en
   'a écrit:', 'a écrit :', // fr
-  'schrieb:', // de ("… schrieb:" variant)
+  'schrieb:', 'folgendes geschrieben:', // de ("… schrieb:", GMX/Web.de "… hat X folgendes geschrieben:")
   'escribió:', 'escribio:', // es
   'ha scritto:', // it
   'schreef:', 'het volgende geschreven:', // nl
@@ -81,7 +82,7 @@ const HEADER_OTHERS = [
 /** Words inside "-----Original Message-----" style separators, localized. */
 const ORIGINAL_MESSAGE_WORDS = [
   'original message', 'message d\'origine', 'message d’origine', 'message original',
-  'ursprüngliche nachricht', 'original nachricht', 'originalnachricht', 'mensaje original',
+  'ursprüngliche nachricht', 'original nachricht', 'originalnachricht', 'original-nachricht', 'mensaje original',
   'messaggio originale', 'oorspronkelijk bericht', 'origineel bericht',
 ];
 
@@ -184,6 +185,16 @@ function startsWithAny(s: string, prefixes: readonly string[]): boolean {
 }
 
 function isHeaderBlockStart(canonLines: readonly string[], i: number): boolean {
+  const c = stripEmphasis(canonLines[i]!);
+  // Some clients (Outlook.com, Outlook in French) put "Date:"/"Envoyé :" before "From:"/"De :":
+  // such a line starts the block when a From block follows at once.
+  if (startsWithAny(c, HEADER_OTHERS) && i + 1 < canonLines.length && startsWithAny(stripEmphasis(canonLines[i + 1]!), HEADER_FROM)) {
+    return isFromBlock(canonLines, i + 1);
+  }
+  return isFromBlock(canonLines, i);
+}
+
+function isFromBlock(canonLines: readonly string[], i: number): boolean {
   const c = stripEmphasis(canonLines[i]!);
   if (!startsWithAny(c, HEADER_FROM)) return false;
   for (let k = 1; k <= HEADER_BLOCK_WINDOW && i + k < canonLines.length; k++) {

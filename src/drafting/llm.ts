@@ -1,11 +1,13 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
 import type { FetchLike } from '../platform/fetch';
+import { DRAFT_KINDS } from './kinds';
 import { REPLY_SCHEMA, SYSTEM_PROMPT, buildUserMessage, type ReplyInput } from './prompt';
 
 /** The LLM's structured answer. Lives in memory only; it becomes the draft or is dropped. */
 export const ReplyOutput = z.object({
   needsReply: z.boolean(),
+  kind: z.enum(DRAFT_KINDS),
   language: z.string().min(2).max(8),
   replyText: z.string().max(8000),
   factsUsed: z.array(z.string().max(500)).max(50),
@@ -22,6 +24,8 @@ export class LlmError extends Error {
     readonly code: 'invalid_output' | 'refused' | 'api',
     readonly status: number | null = null,
     readonly retryable = false,
+    /** What the endpoint asked for in Retry-After, in seconds. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(`LLM call failed: ${code}${status ? ` (${status})` : ''}`);
     this.name = 'LlmError';
@@ -43,8 +47,8 @@ export function createReplyWriter(opts: ReplyWriterOptions): ReplyWriter {
     baseURL: opts.baseUrl,
     fetch: opts.fetch as typeof fetch,
     timeout: opts.timeoutMs ?? 30_000,
-    // Retries belong to the pipeline's queue, which also owns backoff and counting.
-    maxRetries: 1,
+    // Retries belong to the pipeline (src/pipeline/failures.ts), which also owns backoff and counting.
+    maxRetries: 0,
   });
 
   return {
@@ -69,7 +73,11 @@ export function createReplyWriter(opts: ReplyWriterOptions): ReplyWriter {
       } catch (err) {
         // The SDK's messages quote the server's body, which may echo the prompt: keep only the status.
         const status = err instanceof OpenAI.APIError && typeof err.status === 'number' ? err.status : null;
-        throw new LlmError('api', status, status === null || status === 429 || status >= 500);
+        const retryAfter = err instanceof OpenAI.APIError ? retryAfterSeconds(err.headers?.get('retry-after')) : null;
+        // 429 insufficient_quota is a billing problem, not a rate: waiting does not help.
+        const quota = err instanceof OpenAI.APIError && err.code === 'insufficient_quota';
+        const retryable = !quota && (status === null || status === 408 || status === 409 || status === 429 || status >= 500);
+        throw new LlmError('api', status, retryable, retryable ? retryAfter : null);
       }
       const choice = completion.choices[0];
       if (!choice || choice.message.refusal) throw new LlmError('refused');
@@ -84,4 +92,9 @@ export function createReplyWriter(opts: ReplyWriterOptions): ReplyWriter {
       return result.data;
     },
   };
+}
+
+function retryAfterSeconds(value: string | null | undefined): number | null {
+  if (!value || !/^\d+(\.\d+)?$/.test(value.trim())) return null;
+  return Math.ceil(Number(value));
 }

@@ -1,8 +1,11 @@
 import PostalMime from 'postal-mime';
+import { htmlToText } from './html-text';
 
 /**
  * One incoming email, parsed in memory. Only what the pipeline needs is kept; attachments are
- * parsed over by postal-mime but never read. Never persist or log any of these fields.
+ * parsed over by postal-mime but never read (an attached message is not opened at all). Any charset
+ * the runtime's TextDecoder knows is decoded, RFC 2047 encoded words included. Never persist or
+ * log any of these fields.
  */
 export interface ParsedMail {
   messageId: string | null;
@@ -13,24 +16,32 @@ export interface ParsedMail {
   replyTo: string | null;
   /** Lower-cased header names → raw values (first occurrence), for the filters. */
   headers: Map<string, string>;
-  /** Plain text of the body; HTML-only mail is converted to text by postal-mime. */
+  /** Plain text of the body: the text/plain part, else the HTML converted (html-text.ts). Attachments are never part of it. */
   text: string;
 }
+
+/**
+ * windows-1252's printable characters in 0x80–0x9F (€, curly quotes, dashes, Œ…) for the C1
+ * control characters some TextDecoders produce instead (Node before 22 decodes windows-1252 as
+ * ISO-8859-1). C1 controls never belong in mail text, so mapping them is safe for every charset.
+ */
+const CP1252_C1 = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+const fixC1 = (text: string): string => text.replace(/[\u0080-\u009f]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80]!);
 
 export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
   const email = await PostalMime.parse(raw, { attachmentEncoding: 'arraybuffer', maxRfc822NestingDepth: 0 });
   const headers = new Map<string, string>();
   for (const h of email.headers) if (!headers.has(h.key)) headers.set(h.key, h.value);
-  const from = email.from?.address ? { address: email.from.address.toLowerCase(), name: email.from.name || null } : null;
+  const from = email.from?.address ? { address: email.from.address.toLowerCase(), name: email.from.name ? fixC1(email.from.name) : null } : null;
   const replyTo = email.replyTo?.find((a) => a.address)?.address?.toLowerCase() ?? null;
   return {
     messageId: email.messageId ?? null,
     inReplyTo: email.inReplyTo ?? null,
     references: (email.references ?? '').split(/\s+/).filter((r) => /^<[^<>\s]+>$/.test(r)),
-    subject: email.subject ?? '',
+    subject: fixC1(email.subject ?? ''),
     from,
     replyTo,
     headers,
-    text: email.text ?? '',
+    text: fixC1(email.text?.trim() ? email.text : email.html ? htmlToText(email.html) : ''),
   };
 }

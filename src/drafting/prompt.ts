@@ -1,4 +1,5 @@
 import type { Order } from '../stores/order';
+import { DRAFT_KINDS } from './kinds';
 
 /**
  * What the LLM sees: a fixed instruction, then one JSON document of data. The customer's words sit
@@ -31,6 +32,8 @@ export const SYSTEM_PROMPT = [
   'Reply in the language the customer wrote in (ISO 639-1 in "language"); if unclear, use merchant.fallbackLanguage.',
   'Match merchant.tone. Start with a greeting, end with a sign-off using merchant.signOffName. Do not add a signature block.',
   'Set needsReply to false only when the message needs no answer at all (a plain thank-you, an automatic notice).',
+  'Set kind to what the customer mainly asks about: "order_status" (where is my order, delivery, tracking), "returns" (return, exchange, refund),',
+  '"address_change" (change the delivery address), "cancellation" (cancel the order), or "other".',
   'List in factsUsed every order fact you quoted, verbatim.',
 ].join('\n');
 
@@ -51,9 +54,10 @@ export function buildUserMessage(input: ReplyInput): string {
 export const REPLY_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['needsReply', 'language', 'replyText', 'factsUsed'],
+  required: ['needsReply', 'kind', 'language', 'replyText', 'factsUsed'],
   properties: {
     needsReply: { type: 'boolean' },
+    kind: { type: 'string', enum: [...DRAFT_KINDS] },
     language: { type: 'string', description: 'ISO 639-1 code of the reply language' },
     replyText: { type: 'string' },
     factsUsed: { type: 'array', items: { type: 'string' } },

@@ -9,6 +9,11 @@ import { GoogleAuthError, googleAuthErrorFrom } from './oauth';
  * The Gmail calls Draftline makes, through the generated @googleapis/gmail client pointed at
  * `rootUrl` and our fetch. No retries here (gaxios' are switched off): the pipeline decides.
  *
+ * A 401 means the access token died early (revoked session, clock skew): the token is refreshed
+ * once, shared by every call of this mailbox that hit it, and the call is made again; a second
+ * 401 surfaces. google-auth-library does not do this itself once it knows the token's expiry.
+ * Every call has a timeout, so a hung connection becomes a retryable 'network' error.
+ *
  * Failures surface as:
  * - GmailApiError {status, reason, retryAfterSeconds}: Gmail answered non-2xx (reason from
  *   error.errors[0].reason, e.g. notFound, rateLimitExceeded, userRateLimitExceeded, backendError),
@@ -18,7 +23,8 @@ import { GoogleAuthError, googleAuthErrorFrom } from './oauth';
  */
 
 export interface HistoryPage {
-  records: { messageId: string; threadId: string; labelIds: string[] }[];
+  /** In history order; `historyId` is the id of the history record that added the message. */
+  records: { messageId: string; threadId: string; labelIds: string[]; historyId: string }[];
   nextPageToken: string | null;
   /** The mailbox's current historyId: where the cursor goes once every page is handled. */
   historyId: string;
@@ -32,6 +38,8 @@ export interface GmailMailbox {
   listHistory(startHistoryId: string, pageToken?: string): Promise<HistoryPage>;
   /** Newest first. */
   listRecentInbox(maxResults: number): Promise<{ id: string; threadId: string }[]>;
+  /** messages.get format=metadata: labels, size, date and the filter headers, without the body. */
+  getMessageMeta(id: string): Promise<MessageMeta>;
   getRawMessage(id: string): Promise<{ id: string; threadId: string; labelIds: string[]; internalDate: number; sizeEstimate: number; raw: Uint8Array }>;
   /** threads.get format=minimal, in thread order (drafts included, labelled DRAFT). */
   getThreadLabels(threadId: string): Promise<{ messageId: string; labelIds: string[] }[]>;
@@ -40,6 +48,30 @@ export interface GmailMailbox {
   watch(topicName: string): Promise<{ historyId: string; expiration: number }>;
   stop(): Promise<void>;
 }
+
+export interface MessageMeta {
+  id: string;
+  threadId: string;
+  labelIds: string[];
+  internalDate: number;
+  sizeEstimate: number;
+  /** Lower-cased names of FILTER_HEADERS → value (first occurrence), as Gmail decodes them. */
+  headers: Map<string, string>;
+}
+
+/** The headers the filters read before a message body is downloaded. */
+export const FILTER_HEADERS = [
+  'From',
+  'Auto-Submitted',
+  'Precedence',
+  'List-Id',
+  'List-Unsubscribe',
+  'X-Autoreply',
+  'X-Autorespond',
+] as const;
+
+/** Per call; Gmail answers in well under a second, so this only catches hung connections. */
+export const GMAIL_TIMEOUT_MS = 30_000;
 
 export class GmailApiError extends Error {
   override readonly name = 'GmailApiError';
@@ -77,6 +109,14 @@ const MessageList = z.object({
   messages: z.array(z.object({ id: z.string(), threadId: z.string() })).optional(),
   nextPageToken: z.string().optional(),
 });
+const MetaMessage = z.object({
+  id: z.string(),
+  threadId: z.string(),
+  labelIds: z.array(z.string()).optional(),
+  internalDate: z.string().regex(/^\d+$/),
+  sizeEstimate: z.number().int().nonnegative(),
+  payload: z.object({ headers: z.array(z.object({ name: z.string(), value: z.string() })).optional() }).optional(),
+});
 const RawMessage = z.object({
   id: z.string(),
   threadId: z.string(),
@@ -95,13 +135,13 @@ function parse<T>(schema: z.ZodType<T>, data: unknown, status: number): T {
   return result.data;
 }
 
-export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; auth: OAuth2Client }): GmailMailbox {
+export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; auth: OAuth2Client; timeoutMs?: number }): GmailMailbox {
   const rootUrl = opts.rootUrl.endsWith('/') ? opts.rootUrl : `${opts.rootUrl}/`;
   const tokenUrl = String(opts.auth.endpoints.oauth2TokenUrl);
   // rootUrl goes on each call, not on the client: a client-level rootUrl keeps only its origin
   // (googleapis-common rebuilds the URL as new URL('/gmail/v1/...', rootUrl)), which would drop a
   // path prefix such as http://localhost:8787/sandbox/google/.
-  const o = { rootUrl };
+  const o = { rootUrl, timeout: opts.timeoutMs ?? GMAIL_TIMEOUT_MS };
   const api = gmail({
     version: 'v1',
     // @googleapis/gmail types `auth` against its own (nested) google-auth-library copy; at run time
@@ -111,12 +151,36 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
     fetchImplementation: opts.fetch as typeof fetch,
   });
 
+  // One refresh at a time for this mailbox: calls that hit a 401 together wait for the same one.
+  let refreshing: Promise<void> | null = null;
+  const refreshAccessToken = (): Promise<void> => {
+    refreshing ??= (async () => {
+      try {
+        // Forget the dead access token; getAccessToken() then asks the token endpoint for a new one.
+        opts.auth.setCredentials({ refresh_token: opts.auth.credentials.refresh_token });
+        await opts.auth.getAccessToken();
+      } catch (err) {
+        throw toGoogleError(err, tokenUrl);
+      }
+    })().finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
+  };
+
   async function call<T>(schema: z.ZodType<T>, run: () => Promise<{ status: number; data: unknown }>): Promise<T> {
     let res: { status: number; data: unknown };
     try {
       res = await run();
     } catch (err) {
-      throw toGoogleError(err, tokenUrl);
+      const failure = toGoogleError(err, tokenUrl);
+      if (!(failure instanceof GmailApiError && failure.status === 401)) throw failure;
+      await refreshAccessToken();
+      try {
+        res = await run();
+      } catch (again) {
+        throw toGoogleError(again, tokenUrl);
+      }
     }
     return parse(schema, res.data, res.status);
   }
@@ -138,7 +202,7 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
           const m = added.message;
           if (seen.has(m.id)) continue;
           seen.add(m.id);
-          records.push({ messageId: m.id, threadId: m.threadId, labelIds: m.labelIds ?? [] });
+          records.push({ messageId: m.id, threadId: m.threadId, labelIds: m.labelIds ?? [], historyId: h.id });
         }
       }
       const lastRecordId = data.history?.at(-1)?.id ?? null;
@@ -156,6 +220,25 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
         pageToken = data.nextPageToken;
       }
       return out;
+    },
+
+    async getMessageMeta(id) {
+      const data = await call(MetaMessage, () =>
+        api.users.messages.get({ userId: ME, id, format: 'metadata', metadataHeaders: [...FILTER_HEADERS] }, o),
+      );
+      const headers = new Map<string, string>();
+      for (const h of data.payload?.headers ?? []) {
+        const name = h.name.toLowerCase();
+        if (!headers.has(name)) headers.set(name, h.value);
+      }
+      return {
+        id: data.id,
+        threadId: data.threadId,
+        labelIds: data.labelIds ?? [],
+        internalDate: Number(data.internalDate),
+        sizeEstimate: data.sizeEstimate,
+        headers,
+      };
     },
 
     async getRawMessage(id) {

@@ -1,18 +1,17 @@
 import { z } from 'zod';
-import { GmailApiError } from '../google/gmail';
-import { errorClass } from '../platform/log';
 import type { Delivery } from '../platform/queue';
 import type { Services } from '../services';
-import { syncAccount } from './sync';
+import { classifyFailure, retryDelaySeconds } from './failures';
+import { syncAccount, type SyncOptions } from './sync';
 
 const SyncMessageBody = z.object({ accountId: z.string().min(1).max(64) }).strict();
 
 /**
- * The queue consumer, shared by Workers and Node: one sync per message, ack on success,
- * retry with backoff (honouring Gmail's Retry-After) on failure. A malformed message is acked
- * and dropped, since retrying cannot fix it.
+ * The queue consumer, shared by Workers and Node: one sync per message, ack on success, retry with
+ * backoff and jitter (honouring Retry-After) when retrying can help, ack and count when it cannot.
+ * A malformed message is acked and dropped, since retrying cannot fix it.
  */
-export async function consumeSyncBatch(s: Services, batch: readonly Delivery[]): Promise<void> {
+export async function consumeSyncBatch(s: Services, batch: readonly Delivery[], options: SyncOptions = {}): Promise<void> {
   for (const delivery of batch) {
     const body = SyncMessageBody.safeParse(delivery.body);
     if (!body.success) {
@@ -23,20 +22,19 @@ export async function consumeSyncBatch(s: Services, batch: readonly Delivery[]):
     const { accountId } = body.data;
     const started = s.now();
     try {
-      const result = await syncAccount(s, accountId);
+      const result = await syncAccount(s, accountId, options);
       s.logger.debug('queue.synced', { accountId, ms: s.now() - started, reason: result.status });
       delivery.ack();
     } catch (err) {
+      const failure = classifyFailure(err);
+      if (!failure.retryable) {
+        s.logger.error('queue.gave_up', { accountId, errorClass: failure.class, attempt: delivery.attempts });
+        delivery.ack();
+        continue;
+      }
       const delaySeconds = retryDelaySeconds(err, delivery.attempts);
-      s.logger.warn('queue.retry', { accountId, errorClass: errorClass(err), attempt: delivery.attempts });
+      s.logger.warn('queue.retry', { accountId, errorClass: failure.class, attempt: delivery.attempts, ms: delaySeconds * 1000 });
       delivery.retry({ delaySeconds });
     }
   }
-}
-
-/** Exponential backoff with jitter, at least what the provider asked for in Retry-After. */
-export function retryDelaySeconds(err: unknown, attempts: number, random: () => number = Math.random): number {
-  const asked = err instanceof GmailApiError && err.retryAfterSeconds ? err.retryAfterSeconds : 0;
-  const backoff = Math.min(300, 2 ** Math.max(0, attempts - 1));
-  return Math.max(asked, Math.round(backoff * (0.5 + random() / 2)));
 }

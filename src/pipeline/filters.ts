@@ -1,4 +1,4 @@
-import type { ParsedMail } from '../drafting/parse-mail';
+import { addressParser } from 'postal-mime';
 
 /**
  * Reasons a message gets no draft. Each is a counter name (`skipped:<reason>`), so the status page
@@ -11,16 +11,22 @@ export type SkipReason =
   | 'no_reply_sender' // noreply@, mailer-daemon@, postmaster@
   | 'from_merchant' // the merchant's own address
   | 'no_sender'
-  | 'before_connection'
+  | 'before_connection' // arrived before the mailbox was connected
   | 'too_large'
-  | 'opted_out'
-  | 'paused'
-  | 'already_drafted'
+  | 'opted_out' // the customer asked not to be answered by Draftline
+  | 'paused' // the merchant paused drafting
+  | 'already_drafted' // the thread holds a draft (ours or the merchant's): never a second one
   | 'merchant_replied_last'
   | 'newer_message_in_thread'
-  | 'no_reply_needed'
-  | 'fact_guard'
-  | 'no_text';
+  | 'message_gone' // deleted between the notification and the read
+  | 'no_text'
+  | 'no_reply_needed' // the model found nothing to answer (a plain thank-you)
+  | 'kind_disabled' // the merchant does not want drafts for this kind of mail
+  | 'fact_guard' // the reply named a fact not in the data, twice
+  | 'llm_unavailable' // the model kept failing with retryable errors
+  | 'llm_failed' // the model refused or answered out of shape
+  | 'store_unavailable' // the store kept failing with retryable errors
+  | 'store_failed'; // the store refused (credentials, permissions)
 
 const SKIP_LABELS = new Set([
   'SENT',
@@ -33,7 +39,11 @@ const SKIP_LABELS = new Set([
   'CATEGORY_FORUMS',
 ]);
 
-export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+/**
+ * Above this the message is not downloaded. Generous on purpose: a customer's photo of a broken
+ * item is a real question, and the raw message (attachments included) still fits a Worker's memory.
+ */
+export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 /** Cheapest check first: the labels history.list already gave us, before any message is fetched. */
 export function skipByLabels(labelIds: readonly string[]): SkipReason | null {
@@ -43,8 +53,27 @@ export function skipByLabels(labelIds: readonly string[]): SkipReason | null {
 
 const NO_REPLY_LOCAL = /^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?|notifications?)([+\-_.].*)?$/i;
 
-/** Header checks on the parsed message: machines, lists and the merchant's own mail get no draft. */
-export function skipByHeaders(mail: ParsedMail, merchantAddresses: readonly string[]): SkipReason | null {
+/** What the header checks need: lower-cased header names → values, and the sender's address. */
+export interface HeaderView {
+  headers: ReadonlyMap<string, string>;
+  from: { address: string } | null;
+}
+
+/** The sender of a From header value (already decoded), lower-cased; null when there is none. */
+export function senderOf(fromHeader: string | undefined): { address: string } | null {
+  if (!fromHeader) return null;
+  for (const entry of addressParser(fromHeader)) {
+    const address = entry.address ?? entry.group?.find((g) => g.address)?.address;
+    if (address && address.includes('@')) return { address: address.trim().toLowerCase() };
+  }
+  return null;
+}
+
+/**
+ * Header checks: machines, lists and the merchant's own mail get no draft. Runs on the metadata
+ * headers before the body is downloaded, and again on the parsed message.
+ */
+export function skipByHeaders(mail: HeaderView, merchantAddresses: readonly string[]): SkipReason | null {
   const h = mail.headers;
   const autoSubmitted = h.get('auto-submitted');
   if ((autoSubmitted && autoSubmitted.trim().toLowerCase() !== 'no') || h.has('x-autoreply') || h.has('x-autorespond')) {
@@ -54,8 +83,9 @@ export function skipByHeaders(mail: ParsedMail, merchantAddresses: readonly stri
     return 'bulk';
   }
   if (!mail.from) return 'no_sender';
-  const [local] = mail.from.address.split('@');
+  const sender = mail.from.address.toLowerCase();
+  const [local] = sender.split('@');
   if (local && NO_REPLY_LOCAL.test(local)) return 'no_reply_sender';
-  if (merchantAddresses.some((a) => a.toLowerCase() === mail.from!.address)) return 'from_merchant';
+  if (merchantAddresses.some((a) => a.toLowerCase() === sender)) return 'from_merchant';
   return null;
 }

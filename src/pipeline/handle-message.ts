@@ -1,19 +1,27 @@
 import { hashAddress } from '../crypto/hmac';
-import { checkFacts } from '../drafting/fact-guard';
+import { checkFacts, type FactSources } from '../drafting/fact-guard';
+import type { DraftKind } from '../drafting/kinds';
 import { latestCustomerText } from '../drafting/latest-text';
 import type { ReplyOutput, ReplyWriter } from '../drafting/llm';
 import { parseMail } from '../drafting/parse-mail';
 import type { MerchantVoice, ReplyInput } from '../drafting/prompt';
 import { buildReplyMessage, replyHeadersFor } from '../drafting/reply-message';
-import type { GmailMailbox } from '../google/gmail';
+import { GmailApiError, type GmailMailbox } from '../google/gmail';
 import type { OrderSource } from '../stores/order';
-import { MAX_MESSAGE_BYTES, skipByHeaders, skipByLabels, type SkipReason } from './filters';
-import { findOrder } from './find-order';
+import { classifyFailure, withRetries, type Failure, type RetryOptions } from './failures';
+import { MAX_MESSAGE_BYTES, senderOf, skipByHeaders, skipByLabels, type SkipReason } from './filters';
+import { findOrder, type OrderMatch } from './find-order';
 
 /**
  * One new inbox message, from Gmail's labels to a draft in its thread. Everything read here
  * (headers, text, order, prompt, reply) lives in this function's memory and is gone when it returns;
  * the only output is an Outcome, which is a word.
+ *
+ * Cheap checks come first and the body is downloaded last: labels (free), then metadata (labels,
+ * size, date, filter headers), then the thread, and only then the raw message.
+ * Gmail failures other than "gone" (404) are thrown: the whole sync is retried by the queue, and
+ * the thread check makes that safe. The model and the store are retried here a few times; if they
+ * still fail, the message is skipped with a counted reason rather than holding up the mailbox.
  */
 export type Outcome = { kind: 'drafted' } | { kind: 'skipped'; reason: SkipReason };
 
@@ -31,66 +39,120 @@ export interface MessageContext {
   voice: MerchantVoice;
   signature: string | null;
   connectedAt: number;
+  /** The kinds of mail the merchant wants drafts for (accounts.draft_kinds). */
+  draftKinds: ReadonlySet<DraftKind>;
   isOptedOut: (addressHash: string) => Promise<boolean>;
   hashKey: string;
   now: () => number;
+  /** In-process retries of the model and the store. */
+  retry: Pick<RetryOptions, 'attempts' | 'baseDelayMs' | 'maxWaitMs' | 'sleep'>;
+  /** Every failure met on the way, retried or not, for the `error:<class>` counters. */
+  onFailure?: (failure: Failure) => void;
+  /**
+   * Renews the sync lease right before the draft is written; false when another run took it over
+   * (a message can outlast the lease while the model is retried). Then no draft is written here.
+   */
+  keepLease?: () => Promise<boolean>;
+}
+
+/** The sync lease was lost while handling a message: the run must stop without writing or moving on. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
 }
 
 const skip = (reason: SkipReason): Outcome => ({ kind: 'skipped', reason });
 
+/** A message or thread deleted since the notification: nothing to answer. */
+class Gone extends Error {}
+
+async function orGone<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof GmailApiError && err.status === 404) throw new Gone();
+    throw err;
+  }
+}
+
 export async function handleMessage(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
+  try {
+    return await handle(ctx, ref);
+  } catch (err) {
+    if (err instanceof Gone) return skip('message_gone');
+    throw err;
+  }
+}
+
+async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   // 1. Labels from history.list: free to check.
   const byLabel = skipByLabels(ref.labelIds);
   if (byLabel) return skip(byLabel);
 
-  // 2. The message itself (messages.get raw), then headers before the body.
-  const message = await ctx.mailbox.getRawMessage(ref.messageId);
-  const byFetchedLabel = skipByLabels(message.labelIds);
+  // 2. Metadata: labels now, size, date and the filter headers, without the body.
+  const meta = await orGone(ctx.mailbox.getMessageMeta(ref.messageId));
+  const byFetchedLabel = skipByLabels(meta.labelIds);
   if (byFetchedLabel) return skip(byFetchedLabel);
-  if (message.sizeEstimate > MAX_MESSAGE_BYTES) return skip('too_large');
-  if (message.internalDate < ctx.connectedAt) return skip('before_connection');
-  const mail = await parseMail(message.raw);
-  const byHeader = skipByHeaders(mail, [ctx.mailboxAddress]);
-  if (byHeader) return skip(byHeader);
-  const sender = mail.from!.address;
-  if (await ctx.isOptedOut(await hashAddress(ctx.hashKey, sender))) return skip('opted_out');
+  if (meta.sizeEstimate > MAX_MESSAGE_BYTES) return skip('too_large');
+  if (meta.internalDate < ctx.connectedAt) return skip('before_connection');
+  const metaSender = senderOf(meta.headers.get('from'));
+  const byMetaHeader = skipByHeaders({ headers: meta.headers, from: metaSender }, [ctx.mailboxAddress]);
+  if (byMetaHeader) return skip(byMetaHeader);
+  if (await isOptedOut(ctx, metaSender!.address)) return skip('opted_out');
 
   // 3. The thread: one draft per thread, and none once the merchant has answered.
   const threadSkip = await checkThread(ctx, ref);
   if (threadSkip) return skip(threadSkip);
 
-  // 4. What the customer wrote this time, and the order they mean.
+  // 4. The message itself, parsed in memory; the same header checks on what the parser read.
+  const message = await orGone(ctx.mailbox.getRawMessage(ref.messageId));
+  const mail = await parseMail(message.raw);
+  const byHeader = skipByHeaders(mail, [ctx.mailboxAddress]);
+  if (byHeader) return skip(byHeader);
+  const sender = mail.from!.address;
+  if (sender !== metaSender!.address && (await isOptedOut(ctx, sender))) return skip('opted_out');
+
+  // 5. What the customer wrote this time, and the order they mean.
   const text = latestCustomerText(mail.text);
   if (!text.trim()) return skip('no_text');
-  const match = await findOrder(ctx.orders, sender, `${mail.subject}\n${text}`, mail.text);
+  // Nothing enabled: no need to ask the model what kind of mail this is.
+  if (ctx.draftKinds.size === 0) return skip('kind_disabled');
+  const match = await lookUpOrder(ctx, sender, `${mail.subject}\n${text}`, mail.text);
+  if (typeof match === 'string') return skip(match);
 
-  // 5. The reply, checked against the facts it was given.
+  // 6. The reply, checked against the facts it was given; one more try naming what was wrong.
   const input: ReplyInput = {
     customer: { name: mail.from?.name ?? null, message: text },
     orderLookup: match.lookup,
     order: match.order,
     merchant: ctx.voice,
   };
-  const reply = await writeGroundedReply(ctx.writer, input, [
-    text,
-    mail.subject,
-    JSON.stringify(match.order ?? {}),
-    ctx.voice.shopName,
-    ctx.voice.signOffName,
-    ctx.signature ?? '',
-  ]);
-  if (reply === 'fact_guard') return skip('fact_guard');
-  if (!reply.needsReply) return skip('no_reply_needed');
+  const facts: FactSources = {
+    customer: [text, mail.subject],
+    order: match.order,
+    merchant: [ctx.voice.shopName, ctx.voice.signOffName, ctx.signature ?? ''],
+  };
+  const reply = await writeGroundedReply(ctx, input, facts);
+  if (typeof reply === 'string') return skip(reply);
 
-  // 6. The draft, in the customer's thread.
+  // 7. The draft, in the customer's thread. The thread is looked at again first: the merchant
+  //    may have answered or started a draft while the model was writing.
+  if (ctx.keepLease && !(await ctx.keepLease())) throw new LeaseLostError('sync lease lost');
+  const lateSkip = await checkThread(ctx, ref);
+  if (lateSkip) return skip(lateSkip);
   const body = ctx.signature ? `${reply.replyText.trimEnd()}\n\n-- \n${ctx.signature}` : reply.replyText;
   const raw = buildReplyMessage(replyHeadersFor(mail, ctx.mailboxAddress), body, new Date(ctx.now()));
-  await ctx.mailbox.createDraft(ref.threadId, raw);
+  await orGone(ctx.mailbox.createDraft(ref.threadId, raw));
   return { kind: 'drafted' };
 }
 
+async function isOptedOut(ctx: MessageContext, address: string): Promise<boolean> {
+  return ctx.isOptedOut(await hashAddress(ctx.hashKey, address));
+}
+
 async function checkThread(ctx: MessageContext, ref: MessageRef): Promise<SkipReason | null> {
-  const thread = await ctx.mailbox.getThreadLabels(ref.threadId);
+  const thread = await orGone(ctx.mailbox.getThreadLabels(ref.threadId));
+  // Any draft, ours or one the merchant started or edited: we never add a second one, and never
+  // touch an existing one (the mailbox client has no call that could).
   if (thread.some((m) => m.labelIds.includes('DRAFT'))) return 'already_drafted';
   const sent = thread.filter((m) => !m.labelIds.includes('DRAFT'));
   const last = sent[sent.length - 1];
@@ -100,19 +162,45 @@ async function checkThread(ctx: MessageContext, ref: MessageRef): Promise<SkipRe
   return null;
 }
 
-/** Writes the reply; if the fact guard finds an invented fact, asks once more naming the problem. */
-async function writeGroundedReply(
-  writer: ReplyWriter,
-  input: ReplyInput,
-  sources: string[],
-): Promise<ReplyOutput | 'fact_guard'> {
-  let problem: string | undefined;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const reply = await writer.write(input, problem);
-    if (!reply.needsReply) return reply;
-    const guard = checkFacts(reply.replyText, sources);
-    if (guard.ok) return reply;
-    problem = guard.problem;
+function retryOptions(ctx: MessageContext): RetryOptions {
+  return { ...ctx.retry, onFailure: ctx.onFailure };
+}
+
+async function lookUpOrder(ctx: MessageContext, sender: string, text: string, fallback: string): Promise<OrderMatch | SkipReason> {
+  try {
+    return await withRetries(() => findOrder(ctx.orders, sender, text, fallback), retryOptions(ctx));
+  } catch (err) {
+    const failure = classifyFailure(err);
+    if (failure.class === 'store_unavailable' || failure.class === 'store_failed') return failure.class;
+    throw err;
   }
-  return 'fact_guard';
+}
+
+async function write(ctx: MessageContext, input: ReplyInput, problem?: string): Promise<ReplyOutput | SkipReason> {
+  try {
+    return await withRetries(() => ctx.writer.write(input, problem), retryOptions(ctx));
+  } catch (err) {
+    const failure = classifyFailure(err);
+    if (failure.class === 'llm_unavailable' || failure.class === 'llm_failed') return failure.class;
+    throw err;
+  }
+}
+
+/**
+ * Writes the reply. A kind the merchant did not enable ends here; if the fact guard finds a fact
+ * that is not in the data, the model is asked once more with the problem named (categories and
+ * counts, no content); a second miss means no draft.
+ */
+async function writeGroundedReply(ctx: MessageContext, input: ReplyInput, facts: FactSources): Promise<ReplyOutput | SkipReason> {
+  const first = await write(ctx, input);
+  if (typeof first === 'string') return first;
+  if (!first.needsReply) return 'no_reply_needed';
+  if (!ctx.draftKinds.has(first.kind)) return 'kind_disabled';
+  const guard = checkFacts(first.replyText, facts);
+  if (guard.ok) return first;
+
+  const second = await write(ctx, input, guard.problem);
+  if (typeof second === 'string') return second;
+  if (!second.needsReply) return 'no_reply_needed';
+  return checkFacts(second.replyText, facts).ok ? second : 'fact_guard';
 }

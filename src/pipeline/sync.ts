@@ -1,5 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import {
+  type Account,
+  type GmailConnection,
+  type StoreConnection,
   advanceHistoryCursor,
   getAccount,
   getGmailConnection,
@@ -8,29 +11,112 @@ import {
   touchGmailConnection,
 } from '../db/accounts';
 import { bumpCounters, type CounterName } from '../db/counters';
+import { acquireSyncLease, finishSyncRun, releaseSyncLease, renewSyncLease, requestSyncRerun } from '../db/lease';
 import { optOuts } from '../db/schema';
+import { parseDraftKinds } from '../drafting/kinds';
 import { GmailApiError, type GmailMailbox } from '../google/gmail';
-import { GoogleAuthError } from '../google/oauth';
-import { errorClass } from '../platform/log';
+import { newId } from '../platform/ids';
 import { sealedAs, type Services, type StoreCredentials } from '../services';
-import { handleMessage, type MessageContext, type MessageRef } from './handle-message';
+import { classifyFailure } from './failures';
+import { handleMessage, LeaseLostError, type MessageContext, type MessageRef } from './handle-message';
 
 export type SyncResult =
-  | { status: 'synced'; seen: number; drafted: number }
+  | { status: 'synced'; seen: number; drafted: number; runs: number }
   | { status: 'cursor_initialised' }
-  | { status: 'skipped'; reason: 'no_account' | 'not_connected' | 'reconnect_needed' | 'no_store' };
+  /** Another run holds the account's lease; it was asked to run once more, which covers this trigger. */
+  | { status: 'busy' }
+  | { status: 'skipped'; reason: 'no_account' | 'not_connected' | 'reconnect_needed' | 'no_store' | 'lease_lost' };
+
+export interface SyncOptions {
+  /** Messages handled per run; the rest goes to a new queue message. */
+  maxMessages?: number;
+  /** For the in-process retries of the model and the store. */
+  sleep?: (ms: number) => Promise<void>;
+}
 
 /** How many recent inbox messages to look at when Gmail says our cursor is too old. */
-const RECOVERY_LIMIT = 25;
+export const RECOVERY_LIMIT = 25;
 /** Pages of history.list read in one run; what lies beyond is left for the next run (the cursor says where). */
-const MAX_HISTORY_PAGES = 20;
+export const MAX_HISTORY_PAGES = 20;
+/** Keeps one run well inside a queue consumer's time, with a model call per message. */
+export const MAX_MESSAGES_PER_RUN = 50;
+/** Reruns asked for while running are honoured this many times, then handed to the queue. */
+const MAX_RUNS = 3;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * sync(account): read what arrived since the cursor, handle each new inbox message, move the cursor.
- * A retryable failure throws before the cursor moves, so the queue re-runs the whole step; the
- * one-draft-per-thread check makes the re-run safe.
+ * sync(account): one run at a time per account (the lease in db/lease.ts); read what arrived since
+ * the cursor, handle each new inbox message, move the cursor past what was handled.
+ *
+ * A trigger that finds a run under way asks it to run once more and returns 'busy' at once. A
+ * retryable failure throws: the lease is let go and the queue re-runs the step later; the
+ * one-draft-per-thread check makes the re-run safe, and the cursor never passes unhandled mail.
  */
-export async function syncAccount(s: Services, accountId: string): Promise<SyncResult> {
+export async function syncAccount(s: Services, accountId: string, options: SyncOptions = {}): Promise<SyncResult> {
+  const ready = await loadAccount(s, accountId);
+  if ('status' in ready) return ready;
+
+  const owner = newId('lease');
+  if (!(await claimLease(s, accountId, owner))) {
+    s.logger.debug('sync.busy', { accountId });
+    return { status: 'busy' };
+  }
+
+  let seen = 0;
+  let drafted = 0;
+  try {
+    for (let runs = 1; ; runs++) {
+      const result = await runOnce(s, accountId, owner, options);
+      if (result.status !== 'synced') {
+        await letGo(s, accountId, owner);
+        return result;
+      }
+      seen += result.seen;
+      drafted += result.drafted;
+      if (runs >= MAX_RUNS) {
+        await letGo(s, accountId, owner);
+        return { status: 'synced', seen, drafted, runs };
+      }
+      const next = await finishSyncRun(s.db, accountId, owner, s.now());
+      if (next !== 'rerun') return { status: 'synced', seen, drafted, runs };
+    }
+  } catch (err) {
+    await releaseSyncLease(s.db, accountId, owner).catch(() => s.logger.warn('sync.release_failed', { accountId }));
+    const failure = classifyFailure(err);
+    await bumpCounters(s.db, accountId, { [`error:${failure.class}`]: 1 }, s.now()).catch(() => undefined);
+    if (failure.class === 'reconnect_needed') {
+      await markGmailReconnectNeeded(s.db, accountId);
+      s.logger.warn('sync.reconnect_needed', { accountId });
+      return { status: 'skipped', reason: 'reconnect_needed' };
+    }
+    throw err;
+  }
+}
+
+/** Lets the lease go; a rerun asked for in the meantime becomes a queue message. */
+async function letGo(s: Services, accountId: string, owner: string): Promise<void> {
+  const { rerunPending } = await releaseSyncLease(s.db, accountId, owner);
+  if (rerunPending) await s.queue.send({ accountId });
+}
+
+/** Takes the lease, or asks its live holder to run once more. A lease freed in between is retried. */
+async function claimLease(s: Services, accountId: string, owner: string): Promise<boolean> {
+  for (let i = 0; i < 3; i++) {
+    if (await acquireSyncLease(s.db, accountId, owner, s.now())) return true;
+    if (await requestSyncRerun(s.db, accountId, s.now())) return false;
+  }
+  return false;
+}
+
+interface LoadedAccount {
+  account: Account;
+  gmail: GmailConnection & { sealedRefreshToken: string; historyCursor: string | null };
+  store: StoreConnection & { sealedCredentials: string };
+}
+type NotReady = Extract<SyncResult, { status: 'skipped' }>;
+
+async function loadAccount(s: Services, accountId: string): Promise<LoadedAccount | NotReady> {
   const [account, gmail, store] = await Promise.all([
     getAccount(s.db, accountId),
     getGmailConnection(s.db, accountId),
@@ -40,109 +126,155 @@ export async function syncAccount(s: Services, accountId: string): Promise<SyncR
   if (!gmail?.sealedRefreshToken) return { status: 'skipped', reason: 'not_connected' };
   if (gmail.status !== 'active') return { status: 'skipped', reason: 'reconnect_needed' };
   if (!store?.sealedCredentials || store.status !== 'active') return { status: 'skipped', reason: 'no_store' };
+  return {
+    account,
+    gmail: { ...gmail, sealedRefreshToken: gmail.sealedRefreshToken },
+    store: { ...store, sealedCredentials: store.sealedCredentials },
+  };
+}
+
+async function runOnce(s: Services, accountId: string, owner: string, options: SyncOptions): Promise<SyncResult> {
+  // Read afresh every run: the merchant may have paused, or the grant died, since the last one.
+  const loaded = await loadAccount(s, accountId);
+  if ('status' in loaded) return loaded;
+  const { account, gmail, store } = loaded;
 
   const refreshToken = await s.sealer.open(gmail.sealedRefreshToken, sealedAs.gmailRefreshToken(accountId));
-  const credentials = JSON.parse(
-    await s.sealer.open(store.sealedCredentials, sealedAs.storeCredentials(store.id)),
-  ) as StoreCredentials;
+  const credentials = JSON.parse(await s.sealer.open(store.sealedCredentials, sealedAs.storeCredentials(store.id))) as StoreCredentials;
   const mailbox = s.openMailbox(refreshToken);
 
-  try {
-    if (!gmail.historyCursor) {
-      const profile = await mailbox.getProfile();
-      await advanceHistoryCursor(s.db, accountId, profile.historyId);
-      return { status: 'cursor_initialised' };
-    }
-
-    const { refs, historyId } = await collectNewMessages(mailbox, gmail.historyCursor);
-    const ctx: MessageContext = {
-      mailbox,
-      mailboxAddress: gmail.mailbox,
-      orders: s.openOrderSource(store, credentials),
-      writer: s.replyWriter,
-      voice: {
-        shopName: account.shopName ?? 'our shop',
-        tone: account.tone,
-        signOffName: account.signOffName ?? account.shopName ?? 'The team',
-        fallbackLanguage: account.fallbackLanguage,
-      },
-      signature: account.signature,
-      connectedAt: gmail.connectedAt,
-      hashKey: s.config.secrets.hashKey,
-      now: s.now,
-      isOptedOut: async (hash) =>
-        !!(await s.db.query.optOuts.findFirst({
-          columns: { addressHash: true },
-          where: and(eq(optOuts.accountId, accountId), eq(optOuts.addressHash, hash)),
-        })),
-    };
-
-    const counts: Partial<Record<CounterName, number>> = {};
-    const bump = (name: CounterName) => (counts[name] = (counts[name] ?? 0) + 1);
-    try {
-      for (const ref of refs) {
-        bump('seen');
-        if (account.paused) {
-          bump('skipped:paused');
-          continue;
-        }
-        const outcome = await handleMessage(ctx, ref);
-        bump(outcome.kind === 'drafted' ? 'drafted' : `skipped:${outcome.reason}`);
-      }
-    } finally {
-      // What was handled is counted even when a later message fails and the step is retried.
-      await bumpCounters(s.db, accountId, counts, s.now());
-    }
-
-    await advanceHistoryCursor(s.db, accountId, historyId);
-    await touchGmailConnection(s.db, accountId, { lastSyncAt: s.now() });
-    s.logger.info('sync.done', { accountId, count: refs.length });
-    return { status: 'synced', seen: refs.length, drafted: counts.drafted ?? 0 };
-  } catch (err) {
-    if (err instanceof GoogleAuthError && err.code === 'invalid_grant') {
-      await markGmailReconnectNeeded(s.db, accountId);
-      s.logger.warn('sync.reconnect_needed', { accountId });
-      return { status: 'skipped', reason: 'reconnect_needed' };
-    }
-    await bumpCounters(s.db, accountId, { [`error:${errorClass(err)}`]: 1 }, s.now());
-    throw err;
+  if (!gmail.historyCursor) {
+    const profile = await mailbox.getProfile();
+    await advanceHistoryCursor(s.db, accountId, profile.historyId);
+    return { status: 'cursor_initialised' };
   }
+
+  const counts: Partial<Record<CounterName, number>> = {};
+  const bump = (name: CounterName) => (counts[name] = (counts[name] ?? 0) + 1);
+  const ctx: MessageContext = {
+    mailbox,
+    mailboxAddress: gmail.mailbox,
+    orders: s.openOrderSource(store, credentials),
+    writer: s.replyWriter,
+    voice: {
+      shopName: account.shopName ?? 'our shop',
+      tone: account.tone,
+      signOffName: account.signOffName ?? account.shopName ?? 'The team',
+      fallbackLanguage: account.fallbackLanguage,
+    },
+    signature: account.signature,
+    connectedAt: gmail.connectedAt,
+    draftKinds: parseDraftKinds(account.draftKinds),
+    hashKey: s.config.secrets.hashKey,
+    now: s.now,
+    retry: { attempts: 3, baseDelayMs: 250, maxWaitMs: 10_000, sleep: options.sleep ?? sleep },
+    onFailure: (failure) => bump(`error:${failure.class}`),
+    keepLease: () => renewSyncLease(s.db, accountId, owner, s.now()),
+    isOptedOut: async (hash) =>
+      !!(await s.db.query.optOuts.findFirst({
+        columns: { addressHash: true },
+        where: and(eq(optOuts.accountId, accountId), eq(optOuts.addressHash, hash)),
+      })),
+  };
+
+  const budget = options.maxMessages ?? MAX_MESSAGES_PER_RUN;
+  let seen = 0;
+  let moreLeft = false;
+  try {
+    for await (const page of readNewMessages(mailbox, gmail.historyCursor)) {
+      let safeCursor: string | null = null;
+      for (let i = 0; i < page.refs.length; i++) {
+        if (seen >= budget) {
+          moreLeft = true;
+          break;
+        }
+        if (!(await renewSyncLease(s.db, accountId, owner, s.now()))) {
+          // Our lease ran out and another run took it: stop here, it carries on from the cursor.
+          if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor);
+          s.logger.warn('sync.lease_lost', { accountId });
+          return { status: 'skipped', reason: 'lease_lost' };
+        }
+        const ref = page.refs[i]!;
+        seen++;
+        bump('seen');
+        if (account.paused) bump('skipped:paused');
+        else {
+          let outcome;
+          try {
+            outcome = await handleMessage(ctx, ref);
+          } catch (err) {
+            if (!(err instanceof LeaseLostError)) throw err;
+            if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor);
+            s.logger.warn('sync.lease_lost', { accountId });
+            return { status: 'skipped', reason: 'lease_lost' };
+          }
+          bump(outcome.kind === 'drafted' ? 'drafted' : `skipped:${outcome.reason}`);
+        }
+        // Past a history record only once every message it added is handled.
+        const next = page.refs[i + 1];
+        if (ref.historyId && (!next || next.historyId !== ref.historyId)) safeCursor = ref.historyId;
+      }
+      if (moreLeft) {
+        if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor);
+        break;
+      }
+      await advanceHistoryCursor(s.db, accountId, page.cursorAfter);
+      if (page.last && page.truncated) moreLeft = true;
+    }
+  } finally {
+    // What was handled is counted even when a later message fails and the step is retried.
+    await bumpCounters(s.db, accountId, counts, s.now());
+  }
+
+  await touchGmailConnection(s.db, accountId, { lastSyncAt: s.now() });
+  // More mail than one run takes: a fresh queue message picks up from the cursor.
+  if (moreLeft) await s.queue.send({ accountId });
+  s.logger.info('sync.done', { accountId, count: seen });
+  return { status: 'synced', seen, drafted: counts.drafted ?? 0, runs: 1 };
+}
+
+interface Page {
+  refs: (MessageRef & { historyId: string | null })[];
+  /** Where the cursor goes once every message of this page is handled. */
+  cursorAfter: string;
+  last: boolean;
+  /** The run stopped reading with history left unread (MAX_HISTORY_PAGES). */
+  truncated: boolean;
 }
 
 /**
- * New inbox messages since the cursor, in arrival order, each once; and the historyId to move the
- * cursor to once they are handled. A cursor Gmail no longer knows (404) falls back to the most
- * recent inbox messages; the per-thread draft check keeps that from drafting twice.
+ * New inbox messages since the cursor, page by page, each message once. A cursor Gmail no longer
+ * knows (404) gives one page of the most recent inbox messages instead (messages.list, bounded),
+ * oldest first, after which the cursor goes to the mailbox's historyId read before the listing:
+ * whatever arrives meanwhile is read next time. The per-thread checks keep that from drafting twice.
  */
-async function collectNewMessages(
-  mailbox: GmailMailbox,
-  cursor: string,
-): Promise<{ refs: MessageRef[]; historyId: string }> {
-  const refs = new Map<string, MessageRef>();
-  let historyId = cursor;
+async function* readNewMessages(mailbox: GmailMailbox, cursor: string): AsyncGenerator<Page> {
+  const seen = new Set<string>();
   let pageToken: string | undefined;
-  try {
-    for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
-      const result = await mailbox.listHistory(cursor, pageToken);
-      for (const r of result.records) {
-        if (!refs.has(r.messageId)) refs.set(r.messageId, { messageId: r.messageId, threadId: r.threadId, labelIds: r.labelIds });
-      }
-      if (!result.nextPageToken) {
-        historyId = result.historyId;
-        break;
-      }
-      // More pages remain: if this run stops here, the cursor must not pass what it has not read.
-      historyId = result.lastRecordId ?? historyId;
-      pageToken = result.nextPageToken;
+  for (let n = 1; n <= MAX_HISTORY_PAGES; n++) {
+    let result;
+    try {
+      result = await mailbox.listHistory(cursor, pageToken);
+    } catch (err) {
+      if (!(n === 1 && err instanceof GmailApiError && err.status === 404)) throw err;
+      const profile = await mailbox.getProfile();
+      const recent = await mailbox.listRecentInbox(RECOVERY_LIMIT);
+      yield {
+        refs: recent.reverse().map((m) => ({ messageId: m.id, threadId: m.threadId, labelIds: ['INBOX'], historyId: null })),
+        cursorAfter: profile.historyId,
+        last: true,
+        truncated: false,
+      };
+      return;
     }
-  } catch (err) {
-    if (!(err instanceof GmailApiError && err.status === 404)) throw err;
-    const profile = await mailbox.getProfile();
-    const recent = await mailbox.listRecentInbox(RECOVERY_LIMIT);
-    return {
-      refs: recent.reverse().map((m) => ({ messageId: m.id, threadId: m.threadId, labelIds: ['INBOX'] })),
-      historyId: profile.historyId,
-    };
+    const refs = result.records.filter((r) => !seen.has(r.messageId));
+    refs.forEach((r) => seen.add(r.messageId));
+    const more = !!result.nextPageToken;
+    // With pages left, the cursor may only go as far as this page's last record.
+    const cursorAfter = more ? (result.lastRecordId ?? cursor) : result.historyId;
+    const last = !more || n === MAX_HISTORY_PAGES;
+    yield { refs, cursorAfter, last, truncated: more && n === MAX_HISTORY_PAGES };
+    if (!more) return;
+    pageToken = result.nextPageToken!;
   }
-  return { refs: [...refs.values()], historyId };
 }

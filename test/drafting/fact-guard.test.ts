@@ -1,29 +1,204 @@
 import { describe, expect, it } from 'vitest';
-import { checkFacts } from '../../src/drafting/fact-guard';
+import { checkFacts, type FactSources } from '../../src/drafting/fact-guard';
+import { statusClaims, unsupportedClaims } from '../../src/drafting/status-claims';
+import type { Order } from '../../src/stores/order';
+import { SUPPORTED_LANGUAGES, writeReply, type WriterInput } from '../fakes/openai-writer';
 
-const order = JSON.stringify({
+const ORDER: Order = {
   number: '1042',
+  email: 'jane@example.net',
   createdAt: '2026-11-01T10:00:00Z',
+  financialStatus: 'paid',
+  fulfillmentStatus: 'fulfilled',
   tracking: [{ company: 'UPS', number: '1Z999AA10123456784', url: 'https://ups.example/track?n=1Z999AA10123456784' }],
+  items: [{ title: 'Blue mug 350ml', quantity: 2 }],
+  shippingCity: 'Lyon',
+  shippingCountry: 'FR',
+};
+const sources = (overrides: Partial<FactSources> = {}): FactSources => ({
+  customer: ['Where is my order #1042? I paid 24,90 € on 28/10/2026.', 'Order 1042'],
+  order: ORDER,
+  merchant: ['Sandbox Shop', 'Sam', 'Call us on 0800 123 456 or see https://shop.example/help'],
+  ...overrides,
 });
-const sources = [order, 'Where is my order #1042?', 'Sandbox Shop'];
 
-describe('fact guard', () => {
-  it('accepts a draft whose numbers, codes and links all come from the data', () => {
+describe('fact guard: what passes', () => {
+  it('accepts a draft whose links, dates, codes, numbers and statuses all come from the data', () => {
     const draft =
-      'Hi Jane, order #1042 (placed 2026-11-01) shipped with UPS, tracking 1Z999AA10123456784: https://ups.example/track?n=1Z999AA10123456784. You ordered 2 mugs.';
-    expect(checkFacts(draft, sources)).toEqual({ ok: true });
+      'Hi Jane, order #1042 (placed 2026-11-01) has been shipped with UPS, tracking 1Z999AA10123456784: https://ups.example/track?n=1Z999AA10123456784. ' +
+      'You ordered 2 × Blue mug 350ml. We received your payment of €24.90 on 28 October 2026. Help: https://shop.example/help, 0800 123 456.';
+    expect(checkFacts(draft, sources())).toEqual({ ok: true });
   });
 
   it.each([
-    ['an invented tracking number', 'Your tracking number is 1Z999AA10999999999.'],
-    ['an invented link', 'Track it at https://evil.example/track.'],
-    ['another order number', 'Your order #1043 is on its way.'],
-    ['an invented date', 'It will arrive on 2026-12-24.'],
-    ['an invented amount', 'We refunded 129.99 EUR.'],
-  ])('rejects %s', (_label, draft) => {
-    const result = checkFacts(draft, sources);
+    ['1 November', 'It was placed on 1 November.'],
+    ['November 1st, 2026', 'It was placed on November 1st, 2026.'],
+    ['le 1er novembre 2026', 'Elle a été passée le 1er novembre 2026.'],
+    ['1. November', 'Sie wurde am 1. November aufgegeben.'],
+    ['1 de noviembre de 2026', 'Se realizó el 1 de noviembre de 2026.'],
+    ['1 novembre', 'È stato effettuato il 1 novembre.'],
+    ['1 november 2026', 'Hij is geplaatst op 1 november 2026.'],
+    ['01/11/2026', 'Placed on 01/11/2026.'],
+    ['11/01/2026 (US order)', 'Placed on 11/01/2026.'],
+  ])('reads the order date written as %s', (_label, draft) => {
+    expect(checkFacts(draft, sources())).toEqual({ ok: true });
+  });
+
+  it('does not check small numbers (quantities, times)', () => {
+    expect(checkFacts('You ordered 2 mugs; we open at 10:00.', sources())).toEqual({ ok: true });
+  });
+
+  it('lets a negative statement echo the customer even without an order', () => {
+    const s = sources({ order: null, customer: ['My parcel has not arrived yet.'] });
+    expect(checkFacts('I am sorry your parcel has not arrived yet. Could you send us your order number?', s)).toEqual({ ok: true });
+  });
+});
+
+describe('fact guard: what it rejects', () => {
+  it.each([
+    ['an invented tracking number', 'Your tracking number is 1Z999AA10999999999.', 'code'],
+    ['an invented link', 'Track it at https://evil.example/track.', 'link'],
+    ['a link that only shares a prefix', 'See https://shop.example/help/refunds.', 'link'],
+    ['another order number', 'Your order #1043 is on its way.', 'number'],
+    ['an invented ISO date', 'It will arrive on 2026-12-24.', 'date'],
+    ['a date sharing every number with the data', 'It was placed on 2026-11-10.', 'date'],
+    ['an invented date in words', 'It should arrive on 24 December.', 'date'],
+    ['an invented date in French', 'Elle arrivera le 24 décembre.', 'date'],
+    ['an invented amount', 'We refunded 129.99 EUR.', 'amount'],
+    ['an invented amount with a sign', 'Shipping costs $5.', 'amount'],
+    ['delivered when it only shipped', 'Your order has been delivered.', 'status'],
+    ['not shipped when it shipped', 'Your order has not shipped yet.', 'status'],
+    ['refunded when it is paid', 'Your order has been refunded.', 'status'],
+    ['cancelled when it is not', 'Votre commande a été annulée.', 'status'],
+    ['partial when it is complete', 'Part of it has shipped; the rest will follow.', 'status'],
+  ])('rejects %s', (_label, draft, kind) => {
+    const result = checkFacts(draft, sources());
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problem).not.toMatch(/1Z|evil|1043|2026|129/);
+    if (!result.ok) {
+      expect(result.kinds).toContain(kind);
+      // The problem goes back to the model and may be counted: categories only, no content.
+      expect(result.problem).not.toMatch(/1Z|evil|1043|2026|129|24|décembre|delivered|refund/);
+    }
+  });
+
+  it('does not let the customer vouch for a status the order does not have', () => {
+    const s = sources({ customer: ['Has order 1042 been delivered?'] });
+    expect(checkFacts('Yes, order #1042 has been delivered.', s).ok).toBe(false);
+  });
+
+  it('allows no positive status without an order', () => {
+    expect(checkFacts('Your order has been shipped.', sources({ order: null })).ok).toBe(false);
+  });
+
+  it('counts every miss', () => {
+    const result = checkFacts('Order #1043 shipped on 2026-12-01 with tracking ZZ12345678.', sources());
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.misses).toBe(3);
+  });
+});
+
+describe('status claims in six languages', () => {
+  it.each([
+    ['It has been shipped.', ['shipped']],
+    ['It has not shipped yet: we are preparing it.', ['not_shipped']],
+    ["It hasn't been delivered.", ['not_delivered']],
+    ['It will be delivered tomorrow.', []],
+    ['Elle a été expédiée.', ['shipped']],
+    ["Elle n'a pas encore été expédiée : nous la préparons.", ['not_shipped']],
+    ['Sie wurde zugestellt.', ['delivered']],
+    ['Sie wurde noch nicht versandt.', ['not_shipped']],
+    ['Ya ha sido entregado.', ['delivered']],
+    ['Todavía no ha sido enviado.', ['not_shipped']],
+    ['È stato rimborsato.', ['refunded']],
+    ['Non è ancora stato spedito.', ['not_shipped']],
+    ['Deze is geannuleerd.', ['cancelled']],
+    ['Een deel is verzonden; de rest volgt.', ['partial']],
+  ])('%s → %j', (text, claims) => {
+    expect([...statusClaims(text)].sort()).toEqual([...claims].sort());
+  });
+
+  it('holds claims against the order', () => {
+    expect(unsupportedClaims('It has been delivered.', { ...ORDER, fulfillmentStatus: 'delivered' }, '')).toEqual([]);
+    expect(unsupportedClaims('It has been delivered.', ORDER, '')).toEqual(['delivered']);
+    expect(unsupportedClaims('Le paiement a été annulé.', { ...ORDER, financialStatus: 'voided' }, '')).toEqual([]);
+  });
+});
+
+/**
+ * The deterministic fake model in test/fakes writes what a good model writes, in six languages and
+ * three tones; when told to, it lies (an invented tracking number, date or status). Every honest
+ * reply must pass, every lie must be caught.
+ */
+describe('fact guard against the fake model', () => {
+  const MESSAGES: Record<(typeof SUPPORTED_LANGUAGES)[number], string> = {
+    en: 'Hello, where is my order #1042? I have not received it yet.',
+    fr: "Bonjour, où est ma commande n°1042 ? Je ne l'ai toujours pas reçue.",
+    de: 'Hallo, wo ist meine Bestellung 1042? Ich habe sie noch nicht erhalten.',
+    es: 'Hola, ¿dónde está mi pedido 1042? Todavía no lo he recibido.',
+    it: "Ciao, dov'è il mio ordine 1042? Non l'ho ancora ricevuto.",
+    nl: 'Hallo, waar is mijn bestelling 1042? Ik heb hem nog niet ontvangen.',
+  };
+  const STATUSES: [string, string][] = [
+    ['fulfilled', 'paid'],
+    ['unfulfilled', 'paid'],
+    ['partially_fulfilled', 'paid'],
+    ['delivered', 'paid'],
+    ['fulfilled', 'refunded'],
+    ['fulfilled', 'partially_refunded'],
+    ['unfulfilled', 'pending'],
+    ['cancelled', 'voided'],
+    ['on_hold', 'paid'],
+  ];
+  const input = (lang: keyof typeof MESSAGES, tone: 'friendly' | 'formal' | 'concise', order: Order | null, lookup: WriterInput['orderLookup']): WriterInput => ({
+    customer: { name: 'Jane Doe', message: MESSAGES[lang] },
+    orderLookup: lookup,
+    order: order && { ...order, email: undefined } as unknown as WriterInput['order'],
+    merchant: { shopName: 'Sandbox Shop', tone, signOffName: 'Sam', fallbackLanguage: 'en' },
+  });
+  const factsFor = (i: WriterInput, order: Order | null): FactSources => ({
+    customer: [i.customer.message, 'Order'],
+    order,
+    merchant: [i.merchant.shopName, i.merchant.signOffName],
+  });
+
+  it('passes every honest reply (6 languages × 3 tones × 9 statuses, and the no-order replies)', () => {
+    let checked = 0;
+    for (const lang of SUPPORTED_LANGUAGES) {
+      for (const tone of ['friendly', 'formal', 'concise'] as const) {
+        for (const [fulfillmentStatus, financialStatus] of STATUSES) {
+          const order = { ...ORDER, fulfillmentStatus, financialStatus };
+          const i = input(lang, tone, order, 'matched');
+          const reply = writeReply(i);
+          expect(checkFacts(reply.replyText, factsFor(i, order)), `${lang}/${tone}/${fulfillmentStatus}: ${reply.replyText}`).toEqual({ ok: true });
+          checked++;
+        }
+        for (const lookup of ['not_found', 'email_mismatch', 'no_reference'] as const) {
+          const i = input(lang, tone, null, lookup);
+          expect(checkFacts(writeReply(i).replyText, factsFor(i, null))).toEqual({ ok: true });
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(6 * 3 * (STATUSES.length + 3));
+  });
+
+  it('catches every planted lie (tracking number, date, status, invented tracking)', () => {
+    const caught = new Map<string, number>();
+    let planted = 0;
+    for (const lang of SUPPORTED_LANGUAGES) {
+      for (let seed = 0; seed < 40; seed++) {
+        for (const order of [ORDER, null]) {
+          const i = input(lang, 'friendly', order, order ? 'matched' : 'not_found');
+          const reply = writeReply(i, { plantFalseFacts: 1, seed });
+          if (!reply.planted) continue;
+          planted++;
+          const result = checkFacts(reply.replyText, factsFor(i, order));
+          expect(result.ok, `${lang} ${reply.planted.kind}: ${reply.replyText}`).toBe(false);
+          caught.set(reply.planted.kind, (caught.get(reply.planted.kind) ?? 0) + 1);
+        }
+      }
+    }
+    expect(planted).toBe(6 * 40 * 2);
+    expect([...caught.keys()].sort()).toEqual(['date', 'invented_tracking', 'status', 'tracking']);
   });
 });

@@ -218,3 +218,20 @@ describe('latestCustomerText: hostile input', () => {
     expect(out.length).toBeLessThanOrEqual(MAX_LATEST_TEXT_LENGTH);
   });
 });
+
+describe('latestCustomerText: more client variants', () => {
+  it.each([
+    ['Outlook.com, Date before From', 'Date: Mon, 3 Nov 2025 10:00:00 +0100\nFrom: shop@acme.example\nTo: jane@example.net\nSubject: Your order #9999'],
+    ['Outlook fr, Envoyé before De', 'Envoyé : lundi 3 novembre 2025 10:00\nDe : Acme <shop@acme.example>\nÀ : Jane\nObjet : Votre commande #9999'],
+    ['Thunderbird de, Original-Nachricht', '-------- Original-Nachricht --------\nBetreff: Ihre Bestellung #9999\nVon: Acme'],
+    ['GMX/Web.de, folgendes geschrieben', 'Am Montag, 3. November 2025, 10:00:00 MEZ hat Acme <shop@acme.example> folgendes geschrieben:\n\nIhre Bestellung #9999'],
+  ])('%s', (_name, block) => {
+    expect(latestCustomerText(`Where is my order #1042?\n\n${block}\n\nHello Jane, order #9999 shipped.`)).toBe('Where is my order #1042?');
+  });
+
+  it('keeps a customer line starting with "Date:" when no From block follows it', () => {
+    expect(latestCustomerText('Date: the parcel was due on Monday.\nFrom what I see it never left.')).toBe(
+      'Date: the parcel was due on Monday.\nFrom what I see it never left.',
+    );
+  });
+});

@@ -21,6 +21,8 @@
  *   one fact is replaced by an invented one: a tracking number, the order date or the status, or
  *   for replies without an order, an invented tracking sentence. The invented value appears in
  *   replyText and in factsUsed, and is reported in `planted`.
+ * - kind: what the customer asks about, from keyword cues in the six languages (classifyKind);
+ *   the fake sends it only when the requested json_schema has a `kind` property.
  */
 import { z } from 'zod';
 
@@ -78,6 +80,8 @@ export interface WriterOptions {
 }
 
 export interface WriterResult extends WriterOutput {
+  /** What the message is about (classifyKind); sent only when the requested schema asks for it. */
+  kind: DraftKind;
   /** Set when a false fact was planted (never sent over the wire by the fake). */
   planted?: PlantedFact;
 }
@@ -228,6 +232,67 @@ export function detectLanguage(message: string, fallbackLanguage: string): Suppo
   if (language) return language;
   const fallback = fallbackLanguage.toLowerCase().slice(0, 2);
   return isSupported(fallback) ? fallback : 'en';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kind of request
+
+export const DRAFT_KINDS = ['order_status', 'returns', 'address_change', 'cancellation', 'other'] as const;
+export type DraftKind = (typeof DRAFT_KINDS)[number];
+
+/** Cues per kind: word prefixes (lower-cased) and whole words, in en, fr, de, es, it, nl. */
+interface Cues {
+  prefixes: readonly string[];
+  words?: readonly string[];
+}
+
+const KIND_CUES: Record<Exclude<DraftKind, 'other' | 'address_change'>, Cues> & { address: Cues; change: Cues } = {
+  cancellation: {
+    prefixes: ['cancel', 'annul', 'stornier', 'storno', 'abbestell', 'cancelar', 'cancela', 'anular', 'anula', 'cancellar', 'cancella', 'annuleer', 'annuler'],
+  },
+  address: {
+    prefixes: ['address', 'adresse', 'anschrift', 'lieferadress', 'dirección', 'direccion', 'domicilio', 'indirizz', 'adres', 'afleveradres', 'bezorgadres'],
+  },
+  change: {
+    prefixes: [
+      'chang', 'modif', 'updat', 'wrong', 'incorrect', 'correct', 'new', 'nouvel', 'änder', 'aender', 'falsch', 'neue', 'cambi',
+      'nuev', 'equivoc', 'erróne', 'errone', 'sbagliat', 'nuov', 'wijzig', 'verander', 'aanpass', 'nieuw', 'fout',
+    ],
+  },
+  returns: {
+    prefixes: [
+      'return', 'refund', 'exchang', 'retour', 'rembours', 'renvoy', 'échang', 'rücksend', 'zurücksend', 'zurückschick', 'erstatt',
+      'rückerstatt', 'umtausch', 'devolver', 'devoluc', 'devolv', 'reembols', 'restitu', 'rimbors', 'terugstur', 'terugbetal', 'ruil',
+    ],
+    words: ['reso'],
+  },
+  order_status: {
+    prefixes: [
+      'where', 'track', 'ship', 'deliver', 'arriv', 'parcel', 'package', 'status', 'colis', 'livr', 'suivi', 'expédi', 'paket',
+      'liefer', 'sendung', 'versand', 'versend', 'erhalten', 'angekommen', 'paquete', 'envío', 'envio', 'enviad', 'entreg',
+      'seguimiento', 'llegad', 'recibid', 'pacco', 'spedi', 'consegn', 'tracciament', 'arrivat', 'ricevut', 'pakket', 'pakje',
+      'verzend', 'verzonden', 'bezorg', 'lever', 'ontvangen',
+    ],
+    words: ['où', 'wo', 'dónde', 'donde', 'dove', 'dov', 'waar'],
+  },
+};
+
+function hasCue(ws: readonly string[], cues: Cues): boolean {
+  return ws.some((w) => cues.words?.includes(w) || cues.prefixes.some((p) => w.startsWith(p)));
+}
+
+/**
+ * The kind of a customer's message, deterministically from keyword cues. First match wins:
+ * cancellation, then address change (an address word and a change word), returns, order status;
+ * else "other".
+ */
+export function classifyKind(message: string): DraftKind {
+  const ws = words(message);
+  if (hasCue(ws, KIND_CUES.cancellation)) return 'cancellation';
+  if (hasCue(ws, KIND_CUES.address) && hasCue(ws, KIND_CUES.change)) return 'address_change';
+  if (hasCue(ws, KIND_CUES.returns)) return 'returns';
+  if (hasCue(ws, KIND_CUES.order_status)) return 'order_status';
+  return 'other';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -530,10 +595,11 @@ export function writeReply(input: WriterInput, options: WriterOptions = {}): Wri
   const plant = rate > 0 && rand() < rate;
 
   const language = detectLanguage(input.customer.message, input.merchant.fallbackLanguage);
+  const kind = classifyKind(input.customer.message);
   const { first, full } = safeName(input.customer.name);
 
   if (isPureAcknowledgement(input.customer.message, full)) {
-    return { needsReply: false, language, replyText: '', factsUsed: [] };
+    return { needsReply: false, kind, language, replyText: '', factsUsed: [] };
   }
 
   const p = PHRASES[language];
@@ -619,6 +685,7 @@ export function writeReply(input: WriterInput, options: WriterOptions = {}): Wri
 
   const result: WriterResult = {
     needsReply: true,
+    kind,
     language,
     replyText: paragraphs.join('\n\n'),
     factsUsed: [...new Set(facts.filter((f) => f !== ''))],

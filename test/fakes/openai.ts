@@ -606,8 +606,16 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
       seen.set(inputKey, occurrence + 1);
       const result = writeReply(parsed.data, { plantFalseFacts: plantRate, seed: hashString(`occurrence:${occurrence}`, seed) });
       if (result.planted) planted.push(result.planted);
+      // A model fills in what the schema asks for: `kind` only when the schema has it.
+      const schemaProps = format.type === 'json_schema' && isRecord(format.schema['properties']) ? format.schema['properties'] : {};
       const reply = orderKeys(
-        { needsReply: result.needsReply, language: result.language, replyText: result.replyText, factsUsed: result.factsUsed },
+        {
+          needsReply: result.needsReply,
+          ...('kind' in schemaProps ? { kind: result.kind } : {}),
+          language: result.language,
+          replyText: result.replyText,
+          factsUsed: result.factsUsed,
+        },
         format.type === 'json_schema' ? format.schema : null,
       );
       if (format.type === 'json_schema') {

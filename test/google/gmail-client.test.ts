@@ -16,7 +16,7 @@ describe('Gmail client against the fake', () => {
 
     const sent = fake.insertMessage(MERCHANT, mail({ messageId: '<q1@example.net>' }));
     const page = await mailbox.listHistory(start.historyId);
-    expect(page.records).toEqual([{ messageId: sent.id, threadId: sent.threadId, labelIds: ['INBOX', 'UNREAD', 'CATEGORY_PERSONAL'] }]);
+    expect(page.records).toEqual([{ messageId: sent.id, threadId: sent.threadId, labelIds: ['INBOX', 'UNREAD', 'CATEGORY_PERSONAL'], historyId: sent.historyId }]);
     expect(page.nextPageToken).toBeNull();
     expect(BigInt(page.historyId)).toBeGreaterThan(BigInt(start.historyId));
     expect(page.historyId).toBe(fake.historyId(MERCHANT));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseMail } from '../../src/drafting/parse-mail';
-import { skipByHeaders, skipByLabels } from '../../src/pipeline/filters';
+import { senderOf, skipByHeaders, skipByLabels } from '../../src/pipeline/filters';
 
 const mail = (headers: string) => parseMail(new TextEncoder().encode(`${headers}\r\nSubject: hi\r\n\r\nbody\r\n`));
 
@@ -37,5 +37,25 @@ describe('filters', () => {
     ['To: shop@example.com', 'no_sender'],
   ])('%s → %s', async (headers, expected) => {
     expect(skipByHeaders(await mail(headers), ['shop@example.com'])).toBe(expected);
+  });
+});
+
+describe('senderOf (the From header Gmail hands back with the metadata)', () => {
+  it.each([
+    ['Jane Doe <Jane@Example.NET>', 'jane@example.net'],
+    ['"Doe, Jane" <jane@example.net>', 'jane@example.net'],
+    ['jane@example.net', 'jane@example.net'],
+    ['Élodie Dupré <elodie@example.fr>', 'elodie@example.fr'],
+    ['Undisclosed recipients:;', null],
+    ['', null],
+    [undefined, null],
+  ])('%s → %s', (header, address) => {
+    expect(senderOf(header)?.address ?? null).toBe(address);
+  });
+
+  it('feeds the same header checks as the parsed message', () => {
+    const headers = new Map([['precedence', 'bulk']]);
+    expect(skipByHeaders({ headers, from: senderOf('news@example.net') }, [])).toBe('bulk');
+    expect(skipByHeaders({ headers: new Map(), from: senderOf('Shop <shop@example.com>') }, ['shop@example.com'])).toBe('from_merchant');
   });
 });

@@ -1,0 +1,112 @@
+import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Db } from './client';
+import { gmailConnections } from './schema';
+
+/**
+ * One sync per account at a time, across isolates and processes, with nothing but three columns
+ * of gmail_connections: who holds the lease, until when, and whether a trigger arrived meanwhile.
+ *
+ * Every step is a single conditional UPDATE, so the database decides races, not the callers:
+ * - acquire: take the lease if nobody holds it or the holder's time ran out (a crashed run);
+ * - a trigger that finds it taken sets sync_rerun_requested and goes away without waiting;
+ * - the holder, when done, either releases (no rerun asked) or clears the flag and runs once more.
+ * A holder renews while it works; a run that outlives its lease without renewing loses it.
+ */
+
+/**
+ * Renewed before every message and again before each draft is written, so it only has to outlast
+ * one message's slowest stretch (model retries and one regeneration, each call with its timeout);
+ * short enough that a crashed run blocks its account for minutes, not hours (the cron then picks
+ * up the rerun it left behind).
+ */
+export const SYNC_LEASE_TTL_MS = 5 * 60_000;
+
+/** Takes the lease when it is free or expired. True when `owner` now holds it. */
+export async function acquireSyncLease(db: Db, accountId: string, owner: string, now: number, ttlMs = SYNC_LEASE_TTL_MS): Promise<boolean> {
+  const result = await db
+    .update(gmailConnections)
+    .set({ syncLeaseOwner: owner, syncLeaseUntil: now + ttlMs, syncRerunRequested: false })
+    .where(
+      and(
+        eq(gmailConnections.accountId, accountId),
+        or(isNull(gmailConnections.syncLeaseOwner), isNull(gmailConnections.syncLeaseUntil), lt(gmailConnections.syncLeaseUntil, now)),
+      ),
+    );
+  return result.rowsAffected > 0;
+}
+
+/**
+ * Asks the live holder to run once more. True when a live holder was found (it will pick the
+ * request up); false when the lease is free or expired, so the caller should try to acquire instead.
+ */
+export async function requestSyncRerun(db: Db, accountId: string, now: number): Promise<boolean> {
+  const result = await db
+    .update(gmailConnections)
+    .set({ syncRerunRequested: true })
+    .where(
+      and(
+        eq(gmailConnections.accountId, accountId),
+        isNotNull(gmailConnections.syncLeaseOwner),
+        sql`${gmailConnections.syncLeaseUntil} >= ${now}`,
+      ),
+    );
+  return result.rowsAffected > 0;
+}
+
+/** Extends the holder's lease. False when `owner` no longer holds it (it expired and was taken). */
+export async function renewSyncLease(db: Db, accountId: string, owner: string, now: number, ttlMs = SYNC_LEASE_TTL_MS): Promise<boolean> {
+  const result = await db
+    .update(gmailConnections)
+    .set({ syncLeaseUntil: now + ttlMs })
+    .where(and(eq(gmailConnections.accountId, accountId), eq(gmailConnections.syncLeaseOwner, owner)));
+  return result.rowsAffected > 0;
+}
+
+/**
+ * The holder is done with one run. 'released' when nobody asked for more; 'rerun' when a trigger
+ * arrived meanwhile (the flag is cleared and the lease extended: run again, then call this again);
+ * 'lost' when the lease is no longer the holder's.
+ */
+export async function finishSyncRun(
+  db: Db,
+  accountId: string,
+  owner: string,
+  now: number,
+  ttlMs = SYNC_LEASE_TTL_MS,
+): Promise<'released' | 'rerun' | 'lost'> {
+  const released = await db
+    .update(gmailConnections)
+    .set({ syncLeaseOwner: null, syncLeaseUntil: null })
+    .where(
+      and(
+        eq(gmailConnections.accountId, accountId),
+        eq(gmailConnections.syncLeaseOwner, owner),
+        eq(gmailConnections.syncRerunRequested, false),
+      ),
+    );
+  if (released.rowsAffected > 0) return 'released';
+  const rerun = await db
+    .update(gmailConnections)
+    .set({ syncRerunRequested: false, syncLeaseUntil: now + ttlMs })
+    .where(
+      and(
+        eq(gmailConnections.accountId, accountId),
+        eq(gmailConnections.syncLeaseOwner, owner),
+        eq(gmailConnections.syncRerunRequested, true),
+      ),
+    );
+  return rerun.rowsAffected > 0 ? 'rerun' : 'lost';
+}
+
+/**
+ * Lets go whatever happens (after a failure, or when the holder stops rerunning). Says whether a
+ * rerun had been asked for, which is then nobody's job: the caller queues one instead.
+ */
+export async function releaseSyncLease(db: Db, accountId: string, owner: string): Promise<{ rerunPending: boolean }> {
+  const free = { syncLeaseOwner: null, syncLeaseUntil: null, syncRerunRequested: false };
+  const mine = and(eq(gmailConnections.accountId, accountId), eq(gmailConnections.syncLeaseOwner, owner));
+  const withRerun = await db.update(gmailConnections).set(free).where(and(mine, eq(gmailConnections.syncRerunRequested, true)));
+  if (withRerun.rowsAffected > 0) return { rerunPending: true };
+  await db.update(gmailConnections).set(free).where(mine);
+  return { rerunPending: false };
+}

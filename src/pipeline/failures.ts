@@ -1,0 +1,111 @@
+import { LlmError } from '../drafting/llm';
+import { GmailApiError } from '../google/gmail';
+import { GoogleAuthError } from '../google/oauth';
+import { StoreApiError } from '../stores/errors';
+
+/**
+ * What a failure means for the pipeline, decided in one place from the error's class and status
+ * (never its message). The class names are the `error:<class>` counters and log reasons.
+ *
+ * - gmail_rate_limited: 429, or 403 rateLimitExceeded / userRateLimitExceeded. Back off (longer),
+ *   never sooner than Retry-After.
+ * - gmail_unavailable: 5xx, 408, no answer (network, timeout). Retry with backoff.
+ * - gmail_auth: 401 even after one token refresh. Retry: Google's sessions do recover.
+ * - google_token: the token endpoint failed without invalid_grant (5xx, network). Retry.
+ * - reconnect_needed: invalid_grant. Not retried: the merchant has to connect again.
+ * - llm_unavailable / store_unavailable: retryable failures of the model or the store.
+ * - llm_failed / store_failed: refusals, bad output, bad credentials. Retrying cannot help.
+ * - gmail_rejected: any other Gmail answer (400, 403 forbidden, malformed). Retrying cannot help.
+ * - internal: anything else (a bug, the database). Retried, since a database blip is the likely cause.
+ */
+export type FailureClass =
+  | 'gmail_rate_limited'
+  | 'gmail_unavailable'
+  | 'gmail_auth'
+  | 'gmail_rejected'
+  | 'google_token'
+  | 'reconnect_needed'
+  | 'llm_unavailable'
+  | 'llm_failed'
+  | 'store_unavailable'
+  | 'store_failed'
+  | 'internal';
+
+export interface Failure {
+  class: FailureClass;
+  retryable: boolean;
+  /** What the provider asked for (Retry-After), in seconds. */
+  retryAfterSeconds: number | null;
+}
+
+const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
+
+export function classifyFailure(err: unknown): Failure {
+  const f = (cls: FailureClass, retryable: boolean, retryAfterSeconds: number | null = null): Failure => ({
+    class: cls,
+    retryable,
+    retryAfterSeconds,
+  });
+  if (err instanceof GmailApiError) {
+    if (err.status === 429 || (err.status === 403 && RATE_LIMIT_REASONS.has(err.reason))) {
+      return f('gmail_rate_limited', true, err.retryAfterSeconds);
+    }
+    if (err.status === 0 && err.reason === 'network') return f('gmail_unavailable', true);
+    if (err.status >= 500 || err.status === 408) return f('gmail_unavailable', true, err.retryAfterSeconds);
+    if (err.status === 401) return f('gmail_auth', true);
+    return f('gmail_rejected', false);
+  }
+  if (err instanceof GoogleAuthError) {
+    if (err.code === 'invalid_grant') return f('reconnect_needed', false);
+    const transient = err.code === 'network' || err.status === 0 || err.status === 429 || err.status >= 500;
+    return f('google_token', transient);
+  }
+  if (err instanceof LlmError) return err.retryable ? f('llm_unavailable', true, err.retryAfterSeconds) : f('llm_failed', false);
+  if (err instanceof StoreApiError) return err.retryable ? f('store_unavailable', true) : f('store_failed', false);
+  return f('internal', true);
+}
+
+/**
+ * Queue redelivery delay: Google's exponential backoff (1, 2, 4, … seconds) with jitter, so accounts
+ * that failed together do not come back together; never sooner than Retry-After; at most 15
+ * minutes unless the provider asked for more.
+ */
+export function retryDelaySeconds(err: unknown, attempts: number, random: () => number = Math.random): number {
+  const failure = classifyFailure(err);
+  const backoff = Math.min(900, 2 ** Math.max(0, attempts - 1));
+  const jittered = Math.max(1, Math.round(backoff * (0.5 + random() / 2)));
+  return Math.max(failure.retryAfterSeconds ?? 0, jittered);
+}
+
+/**
+ * In-process retry for one call inside a message (the model, the store): a few attempts with short
+ * jittered backoff, honouring Retry-After when it is short. A longer Retry-After, or a failure
+ * retrying cannot fix, ends the attempts at once. The caller decides what giving up means.
+ */
+export interface RetryOptions {
+  attempts: number;
+  baseDelayMs: number;
+  /** The longest Retry-After worth waiting for in-process. */
+  maxWaitMs: number;
+  sleep: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Called with every failure, retried or not (for the error counters). */
+  onFailure?: (failure: Failure) => void;
+}
+
+export async function withRetries<T>(run: () => Promise<T>, o: RetryOptions): Promise<T> {
+  const random = o.random ?? Math.random;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      const failure = classifyFailure(err);
+      o.onFailure?.(failure);
+      if (!failure.retryable || attempt >= o.attempts) throw err;
+      const asked = (failure.retryAfterSeconds ?? 0) * 1000;
+      if (asked > o.maxWaitMs) throw err;
+      const backoff = o.baseDelayMs * 2 ** (attempt - 1) * (0.5 + random() / 2);
+      await o.sleep(Math.min(o.maxWaitMs, Math.max(asked, backoff)));
+    }
+  }
+}

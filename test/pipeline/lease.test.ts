@@ -1,0 +1,135 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireSyncLease, finishSyncRun, releaseSyncLease, renewSyncLease, requestSyncRerun, SYNC_LEASE_TTL_MS } from '../../src/db/lease';
+import { gmailConnections } from '../../src/db/schema';
+import { syncAccount, type SyncResult } from '../../src/pipeline/sync';
+import { question, startPipeline, type PipelineRuntime } from './support';
+
+describe('sync lease: one sync per account at a time', () => {
+  let p: PipelineRuntime;
+  beforeEach(async () => {
+    p = await startPipeline();
+  });
+  afterEach(() => p.close());
+
+  const db = () => p.rt.services.db;
+  const setLease = (owner: string | null, until: number | null) =>
+    db().update(gmailConnections).set({ syncLeaseOwner: owner, syncLeaseUntil: until }).where(eq(gmailConnections.accountId, p.accountId));
+
+  it('is taken by one owner, asked for a rerun by others, and released by its holder', async () => {
+    const now = 1_000_000;
+    expect(await acquireSyncLease(db(), p.accountId, 'a', now)).toBe(true);
+    expect(await acquireSyncLease(db(), p.accountId, 'b', now + 1)).toBe(false);
+    expect(await requestSyncRerun(db(), p.accountId, now + 1)).toBe(true);
+    expect((await p.connection())!.syncRerunRequested).toBe(true);
+    // The holder finds the request, clears it and runs again; the second time it lets go.
+    expect(await finishSyncRun(db(), p.accountId, 'a', now + 2)).toBe('rerun');
+    expect((await p.connection())!.syncRerunRequested).toBe(false);
+    expect(await finishSyncRun(db(), p.accountId, 'a', now + 3)).toBe('released');
+    expect((await p.connection())!).toMatchObject({ syncLeaseOwner: null, syncLeaseUntil: null });
+    // Free again: a rerun request finds nobody to ask, and the next caller takes the lease.
+    expect(await requestSyncRerun(db(), p.accountId, now + 4)).toBe(false);
+    expect(await acquireSyncLease(db(), p.accountId, 'b', now + 4)).toBe(true);
+  });
+
+  it('is taken over once it expires, and the old holder learns it lost it', async () => {
+    const now = 2_000_000;
+    expect(await acquireSyncLease(db(), p.accountId, 'a', now)).toBe(true);
+    expect(await renewSyncLease(db(), p.accountId, 'a', now + 1000)).toBe(true);
+    expect(await acquireSyncLease(db(), p.accountId, 'b', now + 1000 + SYNC_LEASE_TTL_MS)).toBe(false);
+    expect(await acquireSyncLease(db(), p.accountId, 'b', now + 1001 + SYNC_LEASE_TTL_MS)).toBe(true);
+    expect(await renewSyncLease(db(), p.accountId, 'a', now + 2000 + SYNC_LEASE_TTL_MS)).toBe(false);
+    expect(await finishSyncRun(db(), p.accountId, 'a', now + 2000 + SYNC_LEASE_TTL_MS)).toBe('lost');
+    expect((await p.connection())!.syncLeaseOwner).toBe('b');
+  });
+
+  it('tells the releasing holder when a rerun was asked for and is now nobody’s', async () => {
+    expect(await acquireSyncLease(db(), p.accountId, 'a', 5)).toBe(true);
+    expect(await releaseSyncLease(db(), p.accountId, 'a')).toEqual({ rerunPending: false });
+    expect(await acquireSyncLease(db(), p.accountId, 'a', 6)).toBe(true);
+    expect(await requestSyncRerun(db(), p.accountId, 7)).toBe(true);
+    expect(await releaseSyncLease(db(), p.accountId, 'a')).toEqual({ rerunPending: true });
+    expect((await p.connection())!).toMatchObject({ syncLeaseOwner: null, syncRerunRequested: false });
+  });
+
+  it('50 concurrent triggers for one account leave exactly one draft per thread', async () => {
+    const threads = [1, 2, 3, 4, 5].map((n) => p.deliver(question(n)).threadId);
+    // The same customer writes again in thread 1: still one draft there.
+    p.deliver(question('1b', { subject: 'Re: Question 1', inReplyTo: '<q1@example.net>' }));
+    // Real calls take time (the model seconds, drafts.create a few hundred ms): without the lease,
+    // runs overlap there and each drafts the same thread.
+    const pause = () => new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    const writer = p.rt.services.replyWriter;
+    p.rt.services.replyWriter = { write: async (i, pr) => (await pause(), writer.write(i, pr)) };
+    const open = p.rt.services.openMailbox;
+    p.rt.services.openMailbox = (token) => {
+      const mailbox = open(token);
+      return { ...mailbox, createDraft: async (t, raw) => (await pause(), mailbox.createDraft(t, raw)) };
+    };
+
+    const results: Promise<SyncResult | void>[] = [];
+    for (let i = 0; i < 50; i++) {
+      results.push(i % 2 === 0 ? syncAccount(p.rt.services, p.accountId) : p.rt.services.queue.send({ accountId: p.accountId }));
+    }
+    const direct = (await Promise.all(results)).filter((r): r is SyncResult => !!r);
+    await p.rt.settle();
+
+    const drafts = p.google.drafts(p.mailbox);
+    expect(drafts).toHaveLength(5);
+    expect(new Set(drafts.map((d) => d.threadId))).toEqual(new Set(threads));
+    // One caller ran; the others found it running, asked for a rerun and returned at once.
+    expect(direct.filter((r) => r.status === 'synced').length).toBeGreaterThanOrEqual(1);
+    expect(direct.filter((r) => r.status === 'busy').length).toBeGreaterThan(20);
+    expect(await p.counters()).toMatchObject({ drafted: 5 });
+    expect((await p.connection())!).toMatchObject({ syncLeaseOwner: null, syncLeaseUntil: null, syncRerunRequested: false });
+  });
+
+  it('the holder runs once more for a trigger that arrived while it worked', async () => {
+    p.deliver(question(1));
+    const writer = p.rt.services.replyWriter;
+    let during: SyncResult | undefined;
+    p.rt.services.replyWriter = {
+      write: async (input, problem) => {
+        if (!during) {
+          // Mail arrives and its trigger fires while the first run is busy with the model.
+          p.deliver(question(2));
+          during = await syncAccount(p.rt.services, p.accountId);
+        }
+        return writer.write(input, problem);
+      },
+    };
+    const result = await syncAccount(p.rt.services, p.accountId);
+    expect(during).toEqual({ status: 'busy' });
+    expect(result).toMatchObject({ status: 'synced', drafted: 2, runs: 2 });
+    expect(p.google.drafts(p.mailbox)).toHaveLength(2);
+    expect(p.rt.queueMessages).toHaveLength(0);
+  });
+
+  it('writes no draft when its lease was taken over while the model was slow', async () => {
+    p.deliver(question(1));
+    const cursor = (await p.connection())!.historyCursor;
+    const writer = p.rt.services.replyWriter;
+    p.rt.services.replyWriter = {
+      write: async (input, problem) => {
+        // The model took longer than the lease: it expired and another run took it.
+        await setLease('other-run', Date.now() + 60_000);
+        return writer.write(input, problem);
+      },
+    };
+    expect(await syncAccount(p.rt.services, p.accountId)).toEqual({ status: 'skipped', reason: 'lease_lost' });
+    expect(p.google.drafts(p.mailbox)).toHaveLength(0);
+    expect((await p.connection())!).toMatchObject({ historyCursor: cursor, syncLeaseOwner: 'other-run' });
+  });
+
+  it('waits for a live lease held by a crashed run, and takes it over once expired', async () => {
+    p.deliver(question(1));
+    await setLease('crashed-run', Date.now() + 60_000);
+    expect(await syncAccount(p.rt.services, p.accountId)).toEqual({ status: 'busy' });
+    expect(p.google.drafts(p.mailbox)).toHaveLength(0);
+    expect((await p.connection())!.syncRerunRequested).toBe(true);
+
+    await setLease('crashed-run', Date.now() - 1);
+    expect(await syncAccount(p.rt.services, p.accountId)).toMatchObject({ status: 'synced', drafted: 1 });
+    expect(p.google.drafts(p.mailbox)).toHaveLength(1);
+  });
+});
