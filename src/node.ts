@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server';
 import { ConfigError, parseConfig } from './config';
 import { migrateDb, openNodeDb } from './db/node';
 import { createLogger } from './platform/log';
-import { runCron } from './runtime/cron';
+import { runScheduled } from './pipeline/schedule';
 import { createLocalRuntime } from './runtime/local';
 import { loadLocalEnv } from './runtime/local-secrets';
 
@@ -29,7 +29,7 @@ async function main() {
   });
 
   // Every 5 minutes, like the Cron Trigger in wrangler.toml.
-  const cron = setInterval(() => void runCron(runtime.services), 5 * 60_000);
+  const cron = setInterval(() => void runScheduled(runtime.services), 5 * 60_000);
   const stop = () => {
     clearInterval(cron);
     server.close();

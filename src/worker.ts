@@ -4,7 +4,7 @@ import { openWebDb } from './db/web';
 import { consumeSyncBatch } from './pipeline/consume';
 import { createLogger } from './platform/log';
 import type { SyncMessage } from './platform/queue';
-import { runCron } from './runtime/cron';
+import { runScheduled } from './pipeline/schedule';
 import { createServices, type Services } from './services';
 
 /**
@@ -58,7 +58,7 @@ export default {
     }
   },
   async scheduled(_controller: unknown, env: WorkerEnv, ctx: WaitUntil): Promise<void> {
-    ctx.waitUntil(runCron(boot(env).services));
+    ctx.waitUntil(runScheduled(boot(env).services));
   },
   async queue(batch: QueueBatch, env: WorkerEnv): Promise<void> {
     await consumeSyncBatch(boot(env).services, batch.messages);

@@ -2,7 +2,10 @@ import { and, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import { markGmailReconnectNeeded, touchGmailConnection } from '../db/accounts';
 import { bumpCounters } from '../db/counters';
 import { gmailConnections, storeConnections } from '../db/schema';
+import { resumePendingComplianceRequests } from '../compliance/perform';
 import { sealedAs, type Services } from '../services';
+import { purgeExpiredStoreNonces } from '../stores/woocommerce-connect';
+import { reconcileWooWebhooks } from '../stores/woocommerce-webhooks';
 import { classifyFailure } from './failures';
 
 /** A push that has been quiet this long makes the cron poll the account instead. */
@@ -29,6 +32,11 @@ export interface ScheduledStep {
 export const SCHEDULED_STEPS: ScheduledStep[] = [
   { name: 'poll_quiet', run: pollQuietAccounts },
   { name: 'renew_watches', run: renewExpiringWatches },
+  // WooCommerce disables a webhook after repeated failed deliveries and never retries it.
+  { name: 'woocommerce_webhooks', run: async (s) => ({ ...(await reconcileWooWebhooks(s)) }) },
+  // Compliance requests left open by a crash or a budget overrun (webhooks/shopify.ts).
+  { name: 'compliance', run: (s) => resumePendingComplianceRequests(s) },
+  { name: 'store_nonces', run: async (s) => ({ purged: await purgeExpiredStoreNonces(s) }) },
 ];
 
 /** The cron entry (Workers `scheduled`, the Node timer). */

@@ -62,11 +62,14 @@ const link = fc
   .tuple(fc.constantFrom('https', 'http'), fc.stringMatching(/^[a-z][a-z0-9-]{0,15}\.(com|example|de|fr)$/), fc.stringMatching(/^[A-Za-z0-9/_?=&%.-]{0,40}$/))
   .map(([scheme, host, path]) => `${scheme}://${host}/${path}`);
 
+/** These properties were written against a flat list of source texts; the guard takes them by origin. */
+const checkFactsIn = (draft: string, texts: readonly string[]) => checkFacts(draft, { customer: texts, order: null, merchant: [] });
+
 describe('checkFacts (property)', () => {
   it('never throws on any draft and any sources', () => {
     fc.assert(
       fc.property(anyString(400), fc.array(anyString(200), { maxLength: 6 }), (draft, sources) => {
-        const result = checkFacts(draft, sources);
+        const result = checkFactsIn(draft, sources);
         expect(typeof result.ok).toBe('boolean');
       }),
       { numRuns: 300 },
@@ -76,7 +79,7 @@ describe('checkFacts (property)', () => {
   it('passes a draft that states only the facts it was given', () => {
     fc.assert(
       fc.property(order, customerText, (o, text) => {
-        expect(checkFacts(honestDraft(o), sourcesFor(o, text.replace('{n}', o.number)))).toEqual({ ok: true });
+        expect(checkFactsIn(honestDraft(o), sourcesFor(o, text.replace('{n}', o.number)))).toEqual({ ok: true });
       }),
       { numRuns: 200 },
     );
@@ -88,7 +91,7 @@ describe('checkFacts (property)', () => {
         const sources = sourcesFor(o, text.replace('{n}', o.number));
         const code = `1Z${invented}`;
         fc.pre(!sources.join('\n').toLowerCase().includes(code.toLowerCase()));
-        expect(checkFacts(insertSentence(honestDraft(o), `Tracking number: ${code}.`, at), sources).ok).toBe(false);
+        expect(checkFactsIn(insertSentence(honestDraft(o), `Tracking number: ${code}.`, at), sources).ok).toBe(false);
       }),
       { numRuns: 200 },
     );
@@ -99,7 +102,7 @@ describe('checkFacts (property)', () => {
       fc.property(order, link, fc.nat(), (o, url, at) => {
         const sources = sourcesFor(o, 'Where is it?');
         fc.pre(!sources.join('\n').includes(url.replace(/[.,;:!?]+$/, '')) && !/[()<>"'\s]/.test(url));
-        expect(checkFacts(insertSentence(honestDraft(o), `Track it here: ${url}`, at), sources).ok).toBe(false);
+        expect(checkFactsIn(insertSentence(honestDraft(o), `Track it here: ${url}`, at), sources).ok).toBe(false);
       }),
       { numRuns: 200 },
     );
@@ -119,9 +122,7 @@ describe('checkFacts (property)', () => {
         const corpus = sources.join('\n');
         const known = new Set(corpus.match(/\d+/g) ?? []);
         fc.pre(!c.code.split('-').every((d) => known.has(d)));
-        // Known gap, pinned below: a number that is a substring of a longer one in the sources passes.
-        fc.pre(!corpus.includes(c.code));
-        expect(checkFacts(insertSentence(honestDraft(o), c.text, at), sources).ok).toBe(false);
+        expect(checkFactsIn(insertSentence(honestDraft(o), c.text, at), sources).ok).toBe(false);
       }),
       { numRuns: 200 },
     );
@@ -134,7 +135,7 @@ describe('checkFacts (property)', () => {
         // The customer quotes the other order's number; its tracking must still not be stated.
         const sources = sourcesFor(mine, `Where is order #${theirs.number}?`);
         const draft = `${honestDraft(mine)}\nThe other parcel: ${theirs.tracking[0]!.number}.`;
-        expect(checkFacts(draft, sources).ok).toBe(false);
+        expect(checkFactsIn(draft, sources).ok).toBe(false);
       }),
       { numRuns: 150 },
     );
@@ -145,7 +146,7 @@ describe('checkFacts (property)', () => {
  * Where the guard accepts what it should not. Each case fails today (it.fails); when the guard is
  * fixed, vitest reports it, and the case moves into the properties above.
  */
-describe('checkFacts: known false accepts', () => {
+describe('checkFacts: false accepts once pinned, now refused', () => {
   const o: Order = {
     number: '1042', email: 'jane@example.net', createdAt: '2026-11-20T10:00:00Z', financialStatus: 'paid', fulfillmentStatus: 'fulfilled',
     tracking: [{ company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' }],
@@ -153,13 +154,13 @@ describe('checkFacts: known false accepts', () => {
   };
   const sources = sourcesFor(o, 'Where is my order #1042?');
 
-  it.fails('rejects a number that is only a piece of a longer one in the sources ("104" of order 1042)', () => {
-    expect(checkFacts(`${honestDraft(o)}
+  it('rejects a number that is only a piece of a longer one in the sources ("104" of order 1042)', () => {
+    expect(checkFactsIn(`${honestDraft(o)}
 Your refund reference is 104.`, sources).ok).toBe(false);
   });
 
-  it.fails('rejects a date recombined from digits found elsewhere (2026-11-10 from 2026-11-20T10:00)', () => {
-    expect(checkFacts(`${honestDraft(o)}
+  it('rejects a date recombined from digits found elsewhere (2026-11-10 from 2026-11-20T10:00)', () => {
+    expect(checkFactsIn(`${honestDraft(o)}
 It will arrive on 2026-11-10.`, sources).ok).toBe(false);
   });
 });

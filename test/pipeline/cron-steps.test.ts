@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getStoreConnection } from '../../src/db/accounts';
-import { runCron } from '../../src/runtime/cron';
+import { runScheduled } from '../../src/pipeline/schedule';
+import { createStoreNonce } from '../../src/stores/woocommerce-connect';
 import { wooConnection } from '../compliance/support';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
@@ -17,23 +18,18 @@ describe('cron', () => {
     const { consumerKey } = await wooConnection(rt, accountId);
     const [hook] = rt.sandbox!.fakes.woocommerce.webhooks(consumerKey);
     rt.sandbox!.fakes.woocommerce.setWebhookStatus(hook!.id, 'disabled');
-    expect(await runCron(rt.services)).toEqual({ sync: 'ok', woocommerce_webhooks: 'ok', compliance: 'ok', store_nonces: 'ok' });
+    expect((await runScheduled(rt.services)).failedSteps).toEqual([]);
     expect(rt.sandbox!.fakes.woocommerce.webhooks(consumerKey)[0]!.status).toBe('active');
     expect((await getStoreConnection(rt.services.db, accountId))!.webhookStatus).toBe('restored');
   });
 
-  it('runs every step even when one fails, and logs the failure by class only', async () => {
-    const ran: string[] = [];
-    const report = await runCron(rt.services, {
-      first: async () => {
-        throw new TypeError('secret customer words');
-      },
-      second: async () => void ran.push('second'),
-    });
-    expect(report).toEqual({ first: 'failed', second: 'ok' });
-    expect(ran).toEqual(['second']);
-    const line = rt.logs.find((l) => l.includes('cron.step_failed'))!;
-    expect(line).toContain('TypeError');
-    expect(line).not.toContain('secret customer words');
+  it('deletes WooCommerce connection nonces past their 15 minutes', async () => {
+    const { accountId } = await rt.reset('woocommerce', [sampleOrder()]);
+    await createStoreNonce(rt.services, accountId, 'https://shop.example.com');
+    const { storeAuthNonces } = await import('../../src/db/schema');
+    await rt.services.db.update(storeAuthNonces).set({ expiresAt: Date.now() - 1 });
+    await createStoreNonce(rt.services, accountId, 'https://shop.example.com');
+    await runScheduled(rt.services);
+    expect(await rt.services.db.query.storeAuthNonces.findMany()).toHaveLength(1);
   });
 });
