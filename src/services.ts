@@ -1,3 +1,4 @@
+import type { OAuth2Client } from 'google-auth-library';
 import type { Config } from './config';
 import type { Db } from './db/client';
 import type { StoreConnection } from './db/accounts';
@@ -49,13 +50,14 @@ export interface ServiceInputs {
 export function createServices(inputs: ServiceInputs): Services {
   const { config, fetch } = inputs;
   const googleOAuth: GoogleOAuthConfig = { ...config.google, fetch };
+  const authorizedClients = new AuthorizedClientCache((refreshToken) => createAuthorizedClient(googleOAuth, refreshToken));
   return {
     ...inputs,
     now: inputs.now ?? Date.now,
     sealer: createSealer(config.secrets.encryptionKey, config.secrets.oldEncryptionKeys),
     googleOAuth,
     openMailbox: (refreshToken) =>
-      createGmailMailbox({ rootUrl: config.google.gmailApiUrl, fetch, auth: createAuthorizedClient(googleOAuth, refreshToken) }),
+      createGmailMailbox({ rootUrl: config.google.gmailApiUrl, fetch, auth: authorizedClients.get(refreshToken) }),
     openOrderSource: (connection, credentials) =>
       credentials.kind === 'shopify'
         ? createShopifyOrderSource({
@@ -79,6 +81,29 @@ export function createServices(inputs: ServiceInputs): Services {
       fetch,
     }),
   };
+}
+
+/**
+ * One OAuth client per refresh token for the life of the process (Node) or isolate (Workers), so
+ * an access token is refreshed once per hour rather than once per sync, and concurrent syncs of one
+ * account share a single refresh (google-auth-library dedupes refreshes within a client). Held in
+ * memory only, least recently used first out.
+ */
+class AuthorizedClientCache {
+  private readonly clients = new Map<string, OAuth2Client>();
+  constructor(
+    private readonly create: (refreshToken: string) => OAuth2Client,
+    private readonly max = 500,
+  ) {}
+
+  get(refreshToken: string): OAuth2Client {
+    let client = this.clients.get(refreshToken);
+    if (client) this.clients.delete(refreshToken);
+    else client = this.create(refreshToken);
+    this.clients.set(refreshToken, client);
+    if (this.clients.size > this.max) this.clients.delete(this.clients.keys().next().value!);
+    return client;
+  }
 }
 
 /** Associated data for sealed values: binds each secret to its row and column. */
