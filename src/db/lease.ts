@@ -62,6 +62,26 @@ export async function renewSyncLease(db: Db, accountId: string, owner: string, n
   return result.rowsAffected > 0;
 }
 
+/** How long after a renewal the holder takes the lease as still its own without asking the database. */
+export const LEASE_TRUST_MS = SYNC_LEASE_TTL_MS / 5;
+
+/**
+ * The holder's side of the lease, for calling before every message and every draft. Nobody can take
+ * a lease before it expires, so within LEASE_TRUST_MS of the last renewal (or of acquiring it, at
+ * `heldSince`) the answer is yes without a database round trip; after that it renews, and says no
+ * when the lease was lost.
+ */
+export function leaseKeeper(db: Db, accountId: string, owner: string, now: () => number, heldSince: number): () => Promise<boolean> {
+  let renewedAt = heldSince;
+  return async () => {
+    const at = now();
+    if (at - renewedAt < LEASE_TRUST_MS) return true;
+    if (!(await renewSyncLease(db, accountId, owner, at))) return false;
+    renewedAt = at;
+    return true;
+  };
+}
+
 /**
  * The holder is done with one run. 'released' when nobody asked for more; 'rerun' when a trigger
  * arrived meanwhile (the flag is cleared and the lease extended: run again, then call this again);

@@ -41,12 +41,23 @@ export interface GmailMailbox {
   /** messages.get format=metadata: labels, size, date and the filter headers, without the body. */
   getMessageMeta(id: string): Promise<MessageMeta>;
   getRawMessage(id: string): Promise<{ id: string; threadId: string; labelIds: string[]; internalDate: number; sizeEstimate: number; raw: Uint8Array }>;
-  /** threads.get format=minimal, in thread order (drafts included, labelled DRAFT). */
-  getThreadLabels(threadId: string): Promise<{ messageId: string; labelIds: string[] }[]>;
+  /** threads.get format=minimal: messages in thread order (drafts included, labelled DRAFT), and the thread's historyId. */
+  getThread(threadId: string): Promise<ThreadLabels>;
+  /**
+   * Whether a message was added to the thread after `historyId` (a reply sent, a draft started, a
+   * new customer message). One history.list (2 units) instead of another threads.get (10); when the
+   * answer would take more than a few pages it says true, and the caller looks at the thread.
+   */
+  threadChangedSince(threadId: string, historyId: string): Promise<boolean>;
   /** rawMessage is RFC 5322 text; it joins the thread only with In-Reply-To/References and a matching subject. */
   createDraft(threadId: string, rawMessage: string): Promise<{ draftId: string; messageId: string }>;
   watch(topicName: string): Promise<{ historyId: string; expiration: number }>;
   stop(): Promise<void>;
+}
+
+export interface ThreadLabels {
+  historyId: string;
+  messages: { messageId: string; labelIds: string[] }[];
 }
 
 export interface MessageMeta {
@@ -89,6 +100,8 @@ export class GmailApiError extends Error {
 const REASON = /^[A-Za-z0-9_]{1,64}$/;
 const ME = 'me';
 const LIST_PAGE_MAX = 500;
+/** history.list pages threadChangedSince reads before it gives up and says "changed". */
+const CHANGE_CHECK_PAGES = 3;
 
 const Profile = z.object({ emailAddress: z.string(), historyId: z.string().regex(/^\d+$/) });
 const HistoryList = z.object({
@@ -125,7 +138,10 @@ const RawMessage = z.object({
   sizeEstimate: z.number().int().nonnegative(),
   raw: z.string(),
 });
-const Thread = z.object({ messages: z.array(z.object({ id: z.string(), labelIds: z.array(z.string()).optional() })).optional() });
+const Thread = z.object({
+  historyId: z.string().regex(/^\d+$/),
+  messages: z.array(z.object({ id: z.string(), labelIds: z.array(z.string()).optional() })).optional(),
+});
 const Draft = z.object({ id: z.string(), message: z.object({ id: z.string() }) });
 const WatchResponse = z.object({ historyId: z.string().regex(/^\d+$/), expiration: z.string().regex(/^\d+$/) });
 
@@ -259,9 +275,28 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
       };
     },
 
-    async getThreadLabels(threadId) {
+    async getThread(threadId) {
       const data = await call(Thread, () => api.users.threads.get({ userId: ME, id: threadId, format: 'minimal' }, o));
-      return (data.messages ?? []).map((m) => ({ messageId: m.id, labelIds: m.labelIds ?? [] }));
+      return { historyId: data.historyId, messages: (data.messages ?? []).map((m) => ({ messageId: m.id, labelIds: m.labelIds ?? [] })) };
+    },
+
+    async threadChangedSince(threadId, historyId) {
+      let pageToken: string | undefined;
+      for (let n = 0; n < CHANGE_CHECK_PAGES; n++) {
+        let data;
+        try {
+          data = await call(HistoryList, () =>
+            api.users.history.list({ userId: ME, startHistoryId: historyId, historyTypes: ['messageAdded'], pageToken }, o),
+          );
+        } catch (err) {
+          if (err instanceof GmailApiError && err.status === 404) return true; // history gone: cannot tell
+          throw err;
+        }
+        for (const h of data.history ?? []) if (h.messagesAdded?.some((a) => a.message.threadId === threadId)) return true;
+        if (!data.nextPageToken) return false;
+        pageToken = data.nextPageToken;
+      }
+      return true;
     },
 
     async createDraft(threadId, rawMessage) {

@@ -17,8 +17,9 @@ import { findOrder, type OrderMatch } from './find-order';
  * (headers, text, order, prompt, reply) lives in this function's memory and is gone when it returns;
  * the only output is an Outcome, which is a word.
  *
- * Cheap checks come first and the body is downloaded last: labels (free), then metadata (labels,
- * size, date, filter headers), then the thread, and only then the raw message.
+ * Cheap checks come first and the body is downloaded only for mail that passes them: labels
+ * (free), then metadata (labels, size, date, filter headers, opt-out: 5 units), then the thread
+ * and the raw message side by side. An opted-out customer's words are never downloaded.
  * Gmail failures other than "gone" (404) are thrown: the whole sync is retried by the queue, and
  * the thread check makes that safe. The model and the store are retried here a few times; if they
  * still fail, the message is skipped with a counted reason rather than holding up the mailbox.
@@ -99,12 +100,16 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   if (byMetaHeader) return skip(byMetaHeader);
   if (await isOptedOut(ctx, metaSender!.address)) return skip('opted_out');
 
-  // 3. The thread: one draft per thread, and none once the merchant has answered.
-  const threadSkip = await checkThread(ctx, ref);
-  if (threadSkip) return skip(threadSkip);
+  // 3. The thread (one draft per thread, none once the merchant has answered) and the message
+  //    itself, fetched side by side: both are needed and neither depends on the other. When the
+  //    thread says no, the downloaded message is dropped unread.
+  const rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
+  rawMessage.catch(() => undefined); // awaited below, or abandoned when the thread says no
+  const thread = await checkThread(ctx, ref);
+  if (typeof thread === 'string') return skip(thread);
 
-  // 4. The message itself, parsed in memory; the same header checks on what the parser read.
-  const message = await orGone(ctx.mailbox.getRawMessage(ref.messageId));
+  // 4. The message, parsed in memory; the same header checks on what the parser read.
+  const message = await rawMessage;
   const mail = await parseMail(message.raw);
   const byHeader = skipByHeaders(mail, [ctx.mailboxAddress]);
   if (byHeader) return skip(byHeader);
@@ -134,11 +139,18 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   const reply = await writeGroundedReply(ctx, input, facts);
   if (typeof reply === 'string') return skip(reply);
 
-  // 7. The draft, in the customer's thread. The thread is looked at again first: the merchant
-  //    may have answered or started a draft while the model was writing.
-  if (ctx.keepLease && !(await ctx.keepLease())) throw new LeaseLostError('sync lease lost');
-  const lateSkip = await checkThread(ctx, ref);
-  if (lateSkip) return skip(lateSkip);
+  // 7. The draft, in the customer's thread. The merchant may have answered or started a draft while
+  //    the model was writing: history since the thread was read says whether anything was added
+  //    (2 units); only then is the thread read again to see what.
+  const [leaseKept, threadChanged] = await Promise.all([
+    ctx.keepLease ? ctx.keepLease() : true,
+    ctx.mailbox.threadChangedSince(ref.threadId, thread.historyId),
+  ]);
+  if (!leaseKept) throw new LeaseLostError('sync lease lost');
+  if (threadChanged) {
+    const late = await checkThread(ctx, ref);
+    if (typeof late === 'string') return skip(late);
+  }
   const body = ctx.signature ? `${reply.replyText.trimEnd()}\n\n-- \n${ctx.signature}` : reply.replyText;
   const raw = buildReplyMessage(replyHeadersFor(mail, ctx.mailboxAddress), body, new Date(ctx.now()));
   await orGone(ctx.mailbox.createDraft(ref.threadId, raw));
@@ -149,8 +161,9 @@ async function isOptedOut(ctx: MessageContext, address: string): Promise<boolean
   return ctx.isOptedOut(await hashAddress(ctx.hashKey, address));
 }
 
-async function checkThread(ctx: MessageContext, ref: MessageRef): Promise<SkipReason | null> {
-  const thread = await orGone(ctx.mailbox.getThreadLabels(ref.threadId));
+/** The thread's historyId when a draft may go in; otherwise why not. */
+async function checkThread(ctx: MessageContext, ref: MessageRef): Promise<{ historyId: string } | SkipReason> {
+  const { historyId, messages: thread } = await orGone(ctx.mailbox.getThread(ref.threadId));
   // Any draft, ours or one the merchant started or edited: we never add a second one, and never
   // touch an existing one (the mailbox client has no call that could).
   if (thread.some((m) => m.labelIds.includes('DRAFT'))) return 'already_drafted';
@@ -159,7 +172,7 @@ async function checkThread(ctx: MessageContext, ref: MessageRef): Promise<SkipRe
   if (last && last.labelIds.includes('SENT')) return 'merchant_replied_last';
   // A newer customer message in the same thread will get the draft; this one is covered by it.
   if (last && last.messageId !== ref.messageId) return 'newer_message_in_thread';
-  return null;
+  return { historyId };
 }
 
 function retryOptions(ctx: MessageContext): RetryOptions {

@@ -11,7 +11,7 @@ import {
   touchGmailConnection,
 } from '../db/accounts';
 import { bumpCounters, type CounterName } from '../db/counters';
-import { acquireSyncLease, finishSyncRun, releaseSyncLease, renewSyncLease, requestSyncRerun } from '../db/lease';
+import { acquireSyncLease, finishSyncRun, leaseKeeper, releaseSyncLease, requestSyncRerun } from '../db/lease';
 import { optOuts } from '../db/schema';
 import { parseDraftKinds } from '../drafting/kinds';
 import { GmailApiError, type GmailMailbox } from '../google/gmail';
@@ -58,6 +58,7 @@ export async function syncAccount(s: Services, accountId: string, options: SyncO
   if ('status' in ready) return ready;
 
   const owner = newId('lease');
+  let heldSince = s.now();
   if (!(await claimLease(s, accountId, owner))) {
     s.logger.debug('sync.busy', { accountId });
     return { status: 'busy' };
@@ -67,7 +68,8 @@ export async function syncAccount(s: Services, accountId: string, options: SyncO
   let drafted = 0;
   try {
     for (let runs = 1; ; runs++) {
-      const result = await runOnce(s, accountId, owner, options);
+      // The first run uses what was just read to claim the lease; reruns read afresh.
+      const result = await runOnce(s, accountId, leaseKeeper(s.db, accountId, owner, () => s.now(), heldSince), options, runs === 1 ? ready : undefined);
       if (result.status !== 'synced') {
         await letGo(s, accountId, owner);
         return result;
@@ -78,7 +80,8 @@ export async function syncAccount(s: Services, accountId: string, options: SyncO
         await letGo(s, accountId, owner);
         return { status: 'synced', seen, drafted, runs };
       }
-      const next = await finishSyncRun(s.db, accountId, owner, s.now());
+      heldSince = s.now();
+      const next = await finishSyncRun(s.db, accountId, owner, heldSince);
       if (next !== 'rerun') return { status: 'synced', seen, drafted, runs };
     }
   } catch (err) {
@@ -133,9 +136,15 @@ async function loadAccount(s: Services, accountId: string): Promise<LoadedAccoun
   };
 }
 
-async function runOnce(s: Services, accountId: string, owner: string, options: SyncOptions): Promise<SyncResult> {
-  // Read afresh every run: the merchant may have paused, or the grant died, since the last one.
-  const loaded = await loadAccount(s, accountId);
+async function runOnce(
+  s: Services,
+  accountId: string,
+  keepLease: () => Promise<boolean>,
+  options: SyncOptions,
+  justLoaded?: LoadedAccount,
+): Promise<SyncResult> {
+  // Read afresh for a rerun: the merchant may have paused, or the grant died, since the last one.
+  const loaded = justLoaded ?? (await loadAccount(s, accountId));
   if ('status' in loaded) return loaded;
   const { account, gmail, store } = loaded;
 
@@ -169,7 +178,7 @@ async function runOnce(s: Services, accountId: string, owner: string, options: S
     now: s.now,
     retry: { attempts: 3, baseDelayMs: 250, maxWaitMs: 10_000, sleep: options.sleep ?? sleep },
     onFailure: (failure) => bump(`error:${failure.class}`),
-    keepLease: () => renewSyncLease(s.db, accountId, owner, s.now()),
+    keepLease,
     isOptedOut: async (hash) =>
       !!(await s.db.query.optOuts.findFirst({
         columns: { addressHash: true },
@@ -188,7 +197,7 @@ async function runOnce(s: Services, accountId: string, owner: string, options: S
           moreLeft = true;
           break;
         }
-        if (!(await renewSyncLease(s.db, accountId, owner, s.now()))) {
+        if (!(await keepLease())) {
           // Our lease ran out and another run took it: stop here, it carries on from the cursor.
           if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor);
           s.logger.warn('sync.lease_lost', { accountId });

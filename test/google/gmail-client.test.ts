@@ -167,7 +167,7 @@ describe('Gmail client against the fake', () => {
     expect(await rejection(mailbox.createDraft('t', 'Subject: x\r\n\r\nbody'))).toMatchObject({ status: 500, reason: 'backendError' });
     expect(await rejection(mailbox.createDraft('t', 'Subject: x\r\n\r\nbody'))).toMatchObject({ status: 500, reason: 'backendError' });
     fake.failNext('threads.get', { status: 503 });
-    expect(await rejection(mailbox.getThreadLabels('t'))).toMatchObject({ status: 503, reason: 'backendError' });
+    expect(await rejection(mailbox.getThread('t'))).toMatchObject({ status: 503, reason: 'backendError' });
 
     // Each injected failure was one request: the client did not retry behind our back.
     expect(fake.calls(MERCHANT)).toMatchObject({ 'history.list': 1, 'messages.get': 1, 'drafts.create': 2, 'threads.get': 1 });
@@ -195,8 +195,8 @@ describe('Gmail client against the fake', () => {
     const draft = await mailbox.createDraft(q.threadId, reply);
     expect(draft.draftId).toMatch(/^r-?\d+$/);
 
-    const thread = await mailbox.getThreadLabels(q.threadId);
-    expect(thread).toEqual([
+    const thread = await mailbox.getThread(q.threadId);
+    expect(thread.messages).toEqual([
       { messageId: q.id, labelIds: ['INBOX', 'UNREAD', 'CATEGORY_PERSONAL'] },
       { messageId: draft.messageId, labelIds: ['DRAFT'] },
     ]);
@@ -212,7 +212,7 @@ describe('Gmail client against the fake', () => {
     const drafts = fake.drafts(MERCHANT);
     expect(drafts).toHaveLength(2);
     for (const d of drafts) expect(d.threadId).not.toBe(q.threadId);
-    expect(await mailbox.getThreadLabels(q.threadId)).toHaveLength(1);
+    expect((await mailbox.getThread(q.threadId)).messages).toHaveLength(1);
 
     expect(await rejection(mailbox.createDraft('ffffffffffffffff', mail({})))).toMatchObject({ status: 404, reason: 'notFound' });
   });
@@ -233,6 +233,22 @@ describe('Gmail client against the fake', () => {
     expect(BigInt(again.historyId)).toBeGreaterThan(BigInt(d.historyId));
   });
 
+  it('tells whether a thread gained a message since its historyId, for 2 units instead of a second threads.get', async () => {
+    const { fake, mailboxFor } = setup();
+    const mailbox = mailboxFor(MERCHANT);
+    const q = fake.insertMessage(MERCHANT, mail({ messageId: '<q1@example.net>', subject: 'Where is my order?' }));
+    const { historyId } = await mailbox.getThread(q.threadId);
+    expect(historyId).toBe(q.historyId);
+    fake.insertMessage(MERCHANT, mail({ messageId: '<other@example.net>', subject: 'Another customer' }));
+    const before = fake.units(MERCHANT);
+    expect(await mailbox.threadChangedSince(q.threadId, historyId)).toBe(false);
+    expect(fake.units(MERCHANT) - before).toBe(2);
+
+    // The merchant starts a reply of their own in the thread.
+    await mailbox.createDraft(q.threadId, mail({ from: MERCHANT, subject: 'Re: Where is my order?', inReplyTo: '<q1@example.net>', references: '<q1@example.net>' }));
+    expect(await mailbox.threadChangedSince(q.threadId, historyId)).toBe(true);
+  });
+
   it('counts quota units with Gmail per-method costs', async () => {
     const { fake, mailboxFor } = setup();
     const mailbox = mailboxFor(MERCHANT);
@@ -241,7 +257,7 @@ describe('Gmail client against the fake', () => {
     await mailbox.listHistory(historyId); // 2
     await mailbox.listRecentInbox(10); // 5
     await mailbox.getRawMessage(q.id); // 5
-    await mailbox.getThreadLabels(q.threadId); // 10
+    await mailbox.getThread(q.threadId); // 10
     await mailbox.createDraft(q.threadId, mail({ subject: 'Re: Where is my order?', inReplyTo: '<q@x>' })); // 10
     await mailbox.watch('projects/sandbox/topics/gmail-push'); // 100
     await mailbox.stop(); // 50

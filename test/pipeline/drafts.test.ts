@@ -73,6 +73,35 @@ describe('drafts: exactly one per thread, even across crashes', () => {
     expect(Object.keys(calls).filter((m) => m.startsWith('drafts.') && m !== 'drafts.create')).toEqual([]);
   });
 
+  it('costs 34 Gmail units per draft: the second look at the thread is a 2-unit history check when nothing changed', async () => {
+    p.deliver(question(1));
+    const before = p.google.units(p.mailbox);
+    expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ drafted: 1 });
+    // history.list 2, messages.get metadata 5, threads.get 10, messages.get raw 5, history.list 2, drafts.create 10
+    expect(p.google.units(p.mailbox) - before).toBe(34);
+    expect(p.google.calls(p.mailbox)).toMatchObject({ 'history.list': 2, 'messages.get': 2, 'threads.get': 1, 'drafts.create': 1 });
+  });
+
+  for (const merchant of ['answers', 'starts a draft'] as const) {
+    it(`adds no draft when the merchant ${merchant} while the model is writing`, async () => {
+      const q = p.deliver(question(1));
+      const writer = p.rt.services.replyWriter;
+      p.rt.services.replyWriter = {
+        write: async (input, problem) => {
+          p.deliver(
+            question('reply', { from: p.mailbox, to: 'jane@example.net', subject: 'Re: Question 1', inReplyTo: '<q1@example.net>' }),
+            { labelIds: merchant === 'answers' ? ['SENT'] : ['DRAFT'] },
+          );
+          return writer.write(input, problem);
+        },
+      };
+      expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ drafted: 0 });
+      expect(p.google.drafts(p.mailbox).filter((d) => d.threadId === q.threadId)).toHaveLength(0);
+      expect(await p.counters()).toMatchObject({ [merchant === 'answers' ? 'skipped:merchant_replied_last' : 'skipped:already_drafted']: 1 });
+      expect(p.google.calls(p.mailbox)['threads.get']).toBe(2);
+    });
+  }
+
   it('has no way to change or delete a draft: the mailbox client offers none', async () => {
     const mailbox = p.rt.services.openMailbox('any-token');
     expect(Object.keys(mailbox).filter((k) => /draft/i.test(k))).toEqual(['createDraft']);

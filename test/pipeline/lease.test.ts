@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireSyncLease, finishSyncRun, releaseSyncLease, renewSyncLease, requestSyncRerun, SYNC_LEASE_TTL_MS } from '../../src/db/lease';
+import { acquireSyncLease, finishSyncRun, LEASE_TRUST_MS, leaseKeeper, releaseSyncLease, renewSyncLease, requestSyncRerun, SYNC_LEASE_TTL_MS } from '../../src/db/lease';
 import { gmailConnections } from '../../src/db/schema';
 import { syncAccount, type SyncResult } from '../../src/pipeline/sync';
 import { question, startPipeline, type PipelineRuntime } from './support';
@@ -41,6 +41,27 @@ describe('sync lease: one sync per account at a time', () => {
     expect(await renewSyncLease(db(), p.accountId, 'a', now + 2000 + SYNC_LEASE_TTL_MS)).toBe(false);
     expect(await finishSyncRun(db(), p.accountId, 'a', now + 2000 + SYNC_LEASE_TTL_MS)).toBe('lost');
     expect((await p.connection())!.syncLeaseOwner).toBe('b');
+  });
+
+  it('is trusted without a database round trip for a fifth of its time, then renewed, and a lost one is noticed', async () => {
+    const t0 = 3_000_000;
+    let clock = t0;
+    expect(await acquireSyncLease(db(), p.accountId, 'a', t0)).toBe(true);
+    const keep = leaseKeeper(db(), p.accountId, 'a', () => clock, t0);
+    const until = async () => (await p.connection())!.syncLeaseUntil;
+
+    clock = t0 + LEASE_TRUST_MS - 1;
+    expect(await keep()).toBe(true);
+    expect(await until()).toBe(t0 + SYNC_LEASE_TTL_MS); // not renewed: nobody could have taken it yet
+
+    clock = t0 + LEASE_TRUST_MS;
+    expect(await keep()).toBe(true);
+    expect(await until()).toBe(clock + SYNC_LEASE_TTL_MS);
+
+    // It expires and another run takes it: the next renewal says so.
+    clock += SYNC_LEASE_TTL_MS + 1;
+    expect(await acquireSyncLease(db(), p.accountId, 'b', clock)).toBe(true);
+    expect(await keep()).toBe(false);
   });
 
   it('tells the releasing holder when a rerun was asked for and is now nobody’s', async () => {
@@ -112,7 +133,9 @@ describe('sync lease: one sync per account at a time', () => {
     p.rt.services.replyWriter = {
       write: async (input, problem) => {
         // The model took longer than the lease: it expired and another run took it.
-        await setLease('other-run', Date.now() + 60_000);
+        const later = Date.now() + SYNC_LEASE_TTL_MS + 1_000;
+        p.rt.services.now = () => later;
+        await setLease('other-run', later + 60_000);
         return writer.write(input, problem);
       },
     };
