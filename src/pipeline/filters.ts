@@ -6,7 +6,7 @@ import { addressParser } from 'postal-mime';
  */
 export type SkipReason =
   | 'label' // SENT, DRAFT, SPAM, TRASH, or a promotions/social/updates/forums category
-  | 'auto_reply' // Auto-Submitted, X-Autoreply, ...
+  | 'auto_reply' // Auto-Submitted, X-Autoreply, Precedence: auto_reply, ...
   | 'bulk' // Precedence bulk/list/junk, List-Id, List-Unsubscribe
   | 'no_reply_sender' // noreply@, mailer-daemon@, postmaster@
   | 'from_merchant' // the merchant's own address
@@ -51,7 +51,8 @@ export function skipByLabels(labelIds: readonly string[]): SkipReason | null {
   return labelIds.some((l) => SKIP_LABELS.has(l)) ? 'label' : null;
 }
 
-const NO_REPLY_LOCAL = /^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?|notifications?)([+\-_.].*)?$/i;
+// Platform notifications come from these too (Shopify's store mail: mailer@shopify.com).
+const NO_REPLY_LOCAL = /^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|mailer|postmaster|bounces?|notifications?)([+\-_.].*)?$/i;
 
 /** What the header checks need: lower-cased header names → values, and the sender's address. */
 export interface HeaderView {
@@ -76,10 +77,11 @@ export function senderOf(fromHeader: string | undefined): { address: string } | 
 export function skipByHeaders(mail: HeaderView, merchantAddresses: readonly string[]): SkipReason | null {
   const h = mail.headers;
   const autoSubmitted = h.get('auto-submitted');
-  if ((autoSubmitted && autoSubmitted.trim().toLowerCase() !== 'no') || h.has('x-autoreply') || h.has('x-autorespond')) {
+  const precedence = (h.get('precedence') ?? '').trim().toLowerCase();
+  if ((autoSubmitted && autoSubmitted.trim().toLowerCase() !== 'no') || h.has('x-autoreply') || h.has('x-autorespond') || precedence === 'auto_reply') {
     return 'auto_reply';
   }
-  if (/^\s*(bulk|list|junk)\s*$/i.test(h.get('precedence') ?? '') || h.has('list-id') || h.has('list-unsubscribe')) {
+  if (precedence === 'bulk' || precedence === 'list' || precedence === 'junk' || h.has('list-id') || h.has('list-unsubscribe')) {
     return 'bulk';
   }
   if (!mail.from) return 'no_sender';

@@ -24,6 +24,7 @@ describe('filters', () => {
     ['From: jane@example.net\r\nAuto-Submitted: auto-replied', 'auto_reply'],
     ['From: jane@example.net\r\nAuto-Submitted: no', null],
     ['From: jane@example.net\r\nX-Autoreply: yes', 'auto_reply'],
+    ['From: jane@example.net\r\nPrecedence: auto_reply', 'auto_reply'],
     ['From: jane@example.net\r\nPrecedence: bulk', 'bulk'],
     ['From: jane@example.net\r\nPrecedence: list', 'bulk'],
     ['From: jane@example.net\r\nList-Id: <news.example.net>', 'bulk'],
@@ -33,6 +34,9 @@ describe('filters', () => {
     ['From: do_not_reply@example.net', 'no_reply_sender'],
     ['From: MAILER-DAEMON@example.net', 'no_reply_sender'],
     ['From: postmaster@example.net', 'no_reply_sender'],
+    ['From: Shopify <mailer@shopify.com>', 'no_reply_sender'],
+    ['From: mailer-noreply@example.net', 'no_reply_sender'],
+    ['From: mailerlite.fan@example.net', null],
     ['From: Shop <Shop@Example.com>', 'from_merchant'],
     ['To: shop@example.com', 'no_sender'],
   ])('%s → %s', async (headers, expected) => {
