@@ -143,8 +143,8 @@ describe('checkFacts (property)', () => {
 });
 
 /**
- * Where the guard accepts what it should not. Each case fails today (it.fails); when the guard is
- * fixed, vitest reports it, and the case moves into the properties above.
+ * False accepts the property tests above once found (pinned with it.fails until the guard was
+ * fixed); kept as plain cases so they stay fixed.
  */
 describe('checkFacts: false accepts once pinned, now refused', () => {
   const o: Order = {
