@@ -89,7 +89,7 @@ describe('drafts: exactly one per thread, even across crashes', () => {
       p.rt.services.replyWriter = {
         write: async (input, problem) => {
           p.deliver(
-            question('reply', { from: p.mailbox, to: 'jane@example.net', subject: 'Re: Question 1', inReplyTo: '<q1@example.net>' }),
+            question('reply', { from: p.mailbox, subject: 'Re: Question 1', inReplyTo: '<q1@example.net>' }),
             { labelIds: merchant === 'answers' ? ['SENT'] : ['DRAFT'] },
           );
           return writer.write(input, problem);
