@@ -45,19 +45,20 @@ export function optOutRoutes(s: Services, options: OptOutRouteOptions = {}) {
       const accountId = c.req.param('accountId');
       if (!ACCOUNT_ID.test(accountId)) return c.json(errorBody(c, 'not_found', 'No such page.'), 404);
 
-      const allowed = await limiter.take(clientIpFrom((name) => c.req.header(name)));
-      if (!allowed.allowed) {
-        s.logger.warn('opt_out.rate_limited');
-        c.header('Retry-After', String(allowed.retryAfterSeconds));
-        return page(c, accountId, 'rate_limited', 429);
-      }
-
       const origin = checkSameOrigin(c.req.header('origin'), c.req.header('referer'), s.config.appUrl);
       const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const token = origin.valid ? await checkOptOutToken(s.config.secrets.sessionSecret, accountId, form.token, s.now()) : origin;
       if (!token.valid) {
         s.logger.warn('opt_out.refused', { reason: token.reason });
         return page(c, accountId, 'expired', 403);
+      }
+
+      // Counted only once the form is genuine, so forged posts cannot use up everyone's budget.
+      const allowed = await limiter.take(clientIpFrom((name) => c.req.header(name)));
+      if (!allowed.allowed) {
+        s.logger.warn('opt_out.rate_limited');
+        c.header('Retry-After', String(allowed.retryAfterSeconds));
+        return page(c, accountId, 'rate_limited', 429);
       }
 
       const email = parseOptOutEmail(form.email);

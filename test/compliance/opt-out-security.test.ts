@@ -108,6 +108,16 @@ describe('opt-out form: rate limit', () => {
     for (const { text } of databaseFiles(rt.dbPath)) expect(text).not.toContain('203.0.113.5');
     for (const line of rt.logs) expect(line).not.toContain('203.0.113');
   });
+
+  it('does not count forged posts, so they cannot use up the budget of genuine ones', async () => {
+    const { token } = await openForm(rt, accountId);
+    const from = { origin: APP_URL, 'cf-connecting-ip': '203.0.113.60' };
+    for (let i = 0; i < 40; i++) {
+      expect((await submitForm(rt, accountId, { email: `f${i}@example.net`, token: 'forged' }, from)).status).toBe(403);
+    }
+    expect((await submitForm(rt, accountId, { email: 'real@example.net', token }, from)).status).toBe(200);
+    expect(await rt.services.db.query.optOuts.findMany()).toHaveLength(1);
+  });
 });
 
 describe('rate limiter', () => {

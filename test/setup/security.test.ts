@@ -55,7 +55,8 @@ describe('setup flow: refusals', () => {
       expect(page.url).toContain('/?notice=partial_scopes');
       expect(page.html).toContain('Draftline needs both Gmail permissions.');
       await nothingStored();
-      expect(rt.sandbox!.fakes.google.calls('merchant@example.com')).not.toHaveProperty('users.getProfile');
+      expect(rt.sandbox!.fakes.google.calls('merchant@example.com')).not.toHaveProperty(['getProfile']);
+      expect(rt.sandbox!.fakes.google.revocations()).toBe(1);
     });
 
     it('refuses a callback whose state does not match the cookie (forged)', async () => {

@@ -58,6 +58,8 @@ export interface GoogleFake {
   units(email: string): number;
   /** Requests to the token endpoint so far (code exchanges and refreshes). */
   tokenRequests(): number;
+  /** Grants ended through POST /revoke so far. */
+  revocations(): number;
   /** Authenticated calls per method, including ones answered with an injected or scope error. */
   calls(email: string): Record<string, number>;
   failNext(method: FaultMethod, rule: { status: number; count?: number; retryAfterSeconds?: number; reason?: string }): void;
@@ -157,6 +159,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}): GoogleFake {
     },
     units: (email) => state.findMailbox(email)?.units ?? 0,
     tokenRequests: () => state.tokenRequests,
+    revocations: () => state.revocations,
     calls: (email) => Object.fromEntries(state.findMailbox(email)?.calls ?? []),
     failNext: (method, rule) => {
       if (method !== 'token' && method !== 'revoke' && !(method in UNIT_COST)) throw new Error(`failNext: unknown method ${method}`);

@@ -183,6 +183,7 @@ export function oauthRoutes(state: FakeState, keys: SigningKeys): Hono {
     const grant = refresh?.grant ?? (access && access.expiresAt > state.now() ? access.grant : undefined);
     if (!token || !grant || grant.revoked) return c.json(oauthError('invalid_token', 'Token expired or revoked'), 400);
     state.revokeGrant(grant);
+    state.revocations++;
     return c.json({});
   });
 

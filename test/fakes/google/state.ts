@@ -161,6 +161,8 @@ export class FakeState {
   signedInAs = DEFAULT_ACCOUNT;
   /** Requests to the token endpoint (code exchanges and refreshes), for tests of token reuse. */
   tokenRequests = 0;
+  /** Grants ended through POST /revoke. */
+  revocations = 0;
   mailboxes = new Map<string, Mailbox>();
   /** Active (not revoked) grant per `${email}\n${clientId}`. */
   grants = new Map<string, Grant>();
