@@ -18,12 +18,15 @@ const CANARY = {
   sender: 'canary.setup.sender@canary-mail.example',
 };
 const NEEDLES = Object.values(CANARY).flatMap((v) => [v, v.toLowerCase()]);
+/** Account records: kept while the account exists (that is their point), gone once it is deleted. */
+const ACCOUNT_RECORDS = ['merchant@example.com', 'draftline.test/sandbox/woocommerce'];
 
 describe('privacy canary: the setup flow', () => {
   let rt: TestRuntime;
   const printed: string[] = [];
   let exported = '';
   let dbFilesAfterSetup: string[] = [];
+  let accountRecordsAfterSetup: string[] = [];
 
   beforeAll(async () => {
     for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
@@ -51,6 +54,7 @@ describe('privacy canary: the setup flow', () => {
 
     exported = await (await browser.raw('/app/export')).text();
     dbFilesAfterSetup = scanDb();
+    accountRecordsAfterSetup = scanDb(ACCOUNT_RECORDS);
     await browser.post('/app/disconnect/store', { csrf });
     await browser.post('/app/delete', { csrf, confirm: 'DELETE' });
   });
@@ -60,11 +64,11 @@ describe('privacy canary: the setup flow', () => {
     rt.close();
   });
 
-  function scanDb(): string[] {
+  function scanDb(needles = NEEDLES): string[] {
     const found: string[] = [];
     for (const file of ['', '-wal', '-shm', '-journal'].map((s) => rt.dbPath + s).filter((f) => existsSync(f))) {
       const bytes = readFileSync(file);
-      for (const needle of NEEDLES) if (bytes.toString('latin1').includes(needle) || bytes.toString('utf8').includes(needle)) found.push(`${needle} in ${file}`);
+      for (const needle of needles) if (bytes.toString('latin1').includes(needle) || bytes.toString('utf8').includes(needle)) found.push(`${needle} in ${file}`);
     }
     return found;
   }
@@ -78,6 +82,11 @@ describe('privacy canary: the setup flow', () => {
   it('keeps no canary in the database, during setup or after deletion', () => {
     expect(dbFilesAfterSetup).toEqual([]);
     expect(scanDb()).toEqual([]);
+  });
+
+  it('keeps the mailbox address and the store URL while the account exists, and neither after deletion', () => {
+    expect(accountRecordsAfterSetup.length).toBeGreaterThanOrEqual(ACCOUNT_RECORDS.length);
+    expect(scanDb(ACCOUNT_RECORDS)).toEqual([]);
   });
 
   it('exports no secret and no canary', () => {
