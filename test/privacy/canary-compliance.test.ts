@@ -15,6 +15,7 @@ import {
   wooConnection,
 } from '../compliance/support';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { captureConsole } from './support';
 
 /**
  * The erasure promise, tested like the main canary: customers and a shop full of unique canary
@@ -36,13 +37,11 @@ const CANARY = {
 describe('privacy canary: nothing of an erased customer or shop remains', () => {
   let rt: TestRuntime;
   let shopAccount: string;
-  const printed: string[] = [];
+  let printed: string[] = [];
   let needles: string[] = [];
 
   beforeAll(async () => {
-    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
-    }
+    printed = captureConsole();
     rt = await startTestRuntime();
 
     // 1. A WooCommerce merchant: a customer objects on the public page, then is deleted in the store.

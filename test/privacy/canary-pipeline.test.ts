@@ -5,7 +5,8 @@ import { accounts, gmailConnections } from '../../src/db/schema';
 import type { ReplyWriter } from '../../src/drafting/llm';
 import { runScheduled } from '../../src/pipeline/schedule';
 import { syncAccount } from '../../src/pipeline/sync';
-import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { customerMail, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { captureConsole, canaryOrders } from './support';
 
 /**
  * The privacy canary (test/privacy/canary.test.ts) for the production pipeline's paths: concurrent
@@ -35,7 +36,7 @@ const NEEDLES = Object.values(CANARY).flatMap((v) => [v, v.toLowerCase()]);
 
 describe('privacy canary: the pipeline’s production paths keep nothing', () => {
   let rt: TestRuntime;
-  const printed: string[] = [];
+  let printed: string[] = [];
   const errors: string[] = [];
   const problems: string[] = [];
   let mailCount = 0;
@@ -58,18 +59,9 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
   };
 
   beforeAll(async () => {
-    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
-    }
+    printed = captureConsole();
     rt = await startTestRuntime();
-    const order = sampleOrder({
-      number: CANARY.orderNumber,
-      email: CANARY.senderAddress,
-      tracking: [{ company: 'CanaryPost', number: CANARY.tracking, url: CANARY.trackingUrl }],
-      items: [{ title: CANARY.item, quantity: 1 }],
-      shippingCity: CANARY.city,
-    });
-    const someoneElses = sampleOrder({ number: CANARY.otherOrderNumber, email: CANARY.otherAddress, tracking: [] });
+    const { order, someoneElses } = canaryOrders(CANARY);
     const noSleep = { sleep: async () => undefined };
 
     for (const store of ['shopify', 'woocommerce'] as const) {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { browserClient, field } from '../support/browser-client';
 import { customerMail, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { captureConsole } from './support';
 
 /**
  * The canary scan for the merchant setup flow: an opt-out address typed by the merchant, pasted
@@ -23,15 +24,13 @@ const ACCOUNT_RECORDS = ['merchant@example.com', 'draftline.test/sandbox/woocomm
 
 describe('privacy canary: the setup flow', () => {
   let rt: TestRuntime;
-  const printed: string[] = [];
+  let printed: string[] = [];
   let exported = '';
   let dbFilesAfterSetup: string[] = [];
   let accountRecordsAfterSetup: string[] = [];
 
   beforeAll(async () => {
-    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
-    }
+    printed = captureConsole();
     rt = await startTestRuntime();
     const browser = browserClient(rt);
 

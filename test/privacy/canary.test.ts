@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { customerMail, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { captureConsole, canaryOrders } from './support';
 
 /**
  * The product's promise, tested: run mail and orders full of unique canary strings through every
@@ -29,21 +30,12 @@ const NEEDLES = Object.values(CANARY).flatMap((v) => [v, v.toLowerCase()]);
 
 describe('privacy canary: nothing but account and consent records at rest', () => {
   let rt: TestRuntime;
-  const printed: string[] = [];
+  let printed: string[] = [];
 
   beforeAll(async () => {
-    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
-    }
+    printed = captureConsole();
     rt = await startTestRuntime();
-    const order = sampleOrder({
-      number: CANARY.orderNumber,
-      email: CANARY.senderAddress,
-      tracking: [{ company: 'CanaryPost', number: CANARY.tracking, url: CANARY.trackingUrl }],
-      items: [{ title: CANARY.item, quantity: 1 }],
-      shippingCity: CANARY.city,
-    });
-    const someoneElses = sampleOrder({ number: CANARY.otherOrderNumber, email: CANARY.otherAddress, tracking: [] });
+    const { order, someoneElses } = canaryOrders(CANARY);
     for (const store of ['woocommerce', 'shopify'] as const) {
       await rt.reset(store, [order, someoneElses]);
       const sender = `${CANARY.senderName} <${CANARY.senderAddress}>`;

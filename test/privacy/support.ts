@@ -1,0 +1,37 @@
+import { vi } from 'vitest';
+import { sampleOrder } from '../support/runtime';
+import type { Order } from '../../src/stores/order';
+
+/** Everything printed to the console from now on (restore with vi.restoreAllMocks()). */
+export function captureConsole(): string[] {
+  const printed: string[] = [];
+  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
+  }
+  return printed;
+}
+
+export interface OrderCanaries {
+  senderAddress: string;
+  otherAddress: string;
+  orderNumber: string;
+  otherOrderNumber: string;
+  tracking: string;
+  trackingUrl: string;
+  city: string;
+  item: string;
+}
+
+/** The sender's own order, full of canaries, and someone else's order the sender must never see. */
+export function canaryOrders(c: OrderCanaries): { order: Order; someoneElses: Order } {
+  return {
+    order: sampleOrder({
+      number: c.orderNumber,
+      email: c.senderAddress,
+      tracking: [{ company: 'CanaryPost', number: c.tracking, url: c.trackingUrl }],
+      items: [{ title: c.item, quantity: 1 }],
+      shippingCity: c.city,
+    }),
+    someoneElses: sampleOrder({ number: c.otherOrderNumber, email: c.otherAddress, tracking: [] }),
+  };
+}
