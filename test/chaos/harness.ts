@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { getGmailConnection } from '../../src/db/accounts';
 import { countersFor } from '../../src/db/counters';
+import { createReplyWriter } from '../../src/drafting/llm';
 import { createGmailMailbox } from '../../src/google/gmail';
 import { createAuthorizedClient } from '../../src/google/oauth';
 import { consumeSyncBatch } from '../../src/pipeline/consume';
@@ -9,6 +10,7 @@ import { syncAccount, type SyncResult } from '../../src/pipeline/sync';
 import { utcDay } from '../../src/platform/ids';
 import { createMemoryQueue, type MemoryQueue } from '../../src/platform/memory-queue';
 import type { Services } from '../../src/services';
+import { createShopifyOrderSource } from '../../src/stores/shopify';
 import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 import { createFaultFetch, type FaultFetch } from './fault-fetch';
 
@@ -73,7 +75,7 @@ export interface Chaos {
 
 export interface ChaosOptions {
   store?: 'shopify' | 'woocommerce';
-  /** Gmail and token timeouts of the clients (production: 30 s), so hangs end quickly. */
+  /** Timeouts of the Gmail, token, Shopify and model clients (production: 15–30 s), so hangs end quickly. */
   timeoutMs?: number;
 }
 
@@ -104,8 +106,26 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
   };
   s.openMailbox = recordingMailboxes(s, remember, options.timeoutMs);
   const openOrders = s.openOrderSource;
-  s.openOrderSource = (connection, credentials) => recording(openOrders(connection, credentials), remember);
-  s.replyWriter = recording(s.replyWriter, remember);
+  s.openOrderSource = (connection, credentials) =>
+    recording(
+      options.timeoutMs !== undefined && credentials.kind === 'shopify'
+        ? createShopifyOrderSource({
+            shop: connection.storeDomain,
+            accessToken: credentials.accessToken,
+            apiVersion: s.config.shopify.apiVersion,
+            baseUrl: s.config.shopify.apiUrl,
+            fetch: s.fetch,
+            timeoutMs: options.timeoutMs,
+          })
+        : openOrders(connection, credentials),
+      remember,
+    );
+  const { openai } = s.config;
+  const writer =
+    options.timeoutMs === undefined
+      ? s.replyWriter
+      : createReplyWriter({ apiKey: openai.apiKey, baseUrl: openai.baseUrl, model: openai.model, fetch: s.fetch, timeoutMs: options.timeoutMs });
+  s.replyWriter = recording(writer, remember);
 
   const state = { deadLetters: 0 };
   const queue = createMemoryQueue({
