@@ -1,6 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { getGmailConnection } from '../../src/db/accounts';
 import { countersFor } from '../../src/db/counters';
+import { SYNC_LEASE_TTL_MS } from '../../src/db/lease';
+import { gmailConnections } from '../../src/db/schema';
 import { createReplyWriter } from '../../src/drafting/llm';
 import { createGmailMailbox } from '../../src/google/gmail';
 import { createAuthorizedClient } from '../../src/google/oauth';
@@ -51,7 +53,7 @@ export interface Chaos {
   errors: string[];
   deadLetters: number;
   /** A customer question about the canary order, in a thread of its own: it deserves a draft. */
-  question(): { id: string; threadId: string; historyId: string };
+  question(): { id: string; threadId: string; historyId: string; n: number };
   /** A mailing-list message with canary content: it deserves none. */
   newsletter(): { id: string; threadId: string; historyId: string };
   /** The customer writes again in the thread of `previous` (still one draft for the thread). */
@@ -60,6 +62,12 @@ export interface Chaos {
   trigger(): Promise<void>;
   /** A sync called directly (as the sandbox and the concurrent tests do); its error is recorded and returned. */
   sync(): Promise<SyncResult | Error>;
+  /** The process dies right after the next `times` drafts.create calls succeed (lease left behind). */
+  crashAfterDraft(times: number): void;
+  /** Google's signed push notifications, in the order Gmail sent them (not delivered). */
+  pushes: CapturedPush[];
+  /** Delivers a captured notification to POST /webhooks/gmail (again); answers its status. */
+  replay(push: CapturedPush): Promise<number>;
   /** Resolves when the queue is idle, retries included. */
   settle(): Promise<void>;
   /** Moves the app's clock (leases, quiet accounts) forward. */
@@ -71,6 +79,12 @@ export interface Chaos {
   counters(): Promise<Record<string, number>>;
   connection(): ReturnType<typeof getGmailConnection>;
   close(): void;
+}
+
+export interface CapturedPush {
+  url: string;
+  headers: [string, string][];
+  body: string;
 }
 
 export interface ChaosOptions {
@@ -93,8 +107,16 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
   const { accountId, mailbox } = await rt.reset(options.store ?? 'shopify', [order]);
   const s = rt.services;
   const google = rt.sandbox!.fakes.google;
-  // Pushes are muted: each test decides what triggers a sync (pushes.test.ts replays them by hand).
-  google.onPush(async () => new Response(null, { status: 204 }));
+  // Pushes are captured, not delivered: each test decides what triggers a sync, and may replay
+  // Google's signed notifications late, twice or out of order.
+  const pushes: CapturedPush[] = [];
+  google.onPush(async (req) => {
+    // Recorded before the first await: Gmail hands the push over while the mail is delivered.
+    const push = { url: req.url, headers: [...req.headers], body: '' };
+    pushes.push(push);
+    push.body = await req.text();
+    return new Response(null, { status: 204 });
+  });
   rt.queueMessages.length = 0;
 
   let skew = 0;
@@ -104,7 +126,23 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
     const e = err as Error & { cause?: unknown };
     errors.push(String(err), e?.message ?? '', e?.stack ?? '', JSON.stringify(err) ?? '', String(e?.cause ?? ''));
   };
-  s.openMailbox = recordingMailboxes(s, remember, options.timeoutMs);
+  const state = { deadLetters: 0, crashesLeft: 0, crashed: false };
+  const openRecorded = recordingMailboxes(s, remember, options.timeoutMs);
+  s.openMailbox = (refreshToken) => {
+    const mailbox = openRecorded(refreshToken);
+    return {
+      ...mailbox,
+      createDraft: async (threadId, raw) => {
+        const created = await mailbox.createDraft(threadId, raw);
+        if (state.crashesLeft > 0) {
+          state.crashesLeft--;
+          state.crashed = true;
+          throw new Error('process died');
+        }
+        return created;
+      },
+    };
+  };
   const openOrders = s.openOrderSource;
   s.openOrderSource = (connection, credentials) =>
     recording(
@@ -127,9 +165,23 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
       : createReplyWriter({ apiKey: openai.apiKey, baseUrl: openai.baseUrl, model: openai.model, fetch: s.fetch, timeoutMs: options.timeoutMs });
   s.replyWriter = recording(writer, remember);
 
-  const state = { deadLetters: 0 };
+  /**
+   * A process that dies runs no cleanup: the lease it held stays taken until it expires. The
+   * pipeline's own error path let it go, so it is put back as the dead process left it.
+   */
+  const afterCrash = async () => {
+    if (!state.crashed) return;
+    state.crashed = false;
+    await s.db
+      .update(gmailConnections)
+      .set({ syncLeaseOwner: 'dead-process', syncLeaseUntil: s.now() + SYNC_LEASE_TTL_MS })
+      .where(eq(gmailConnections.accountId, accountId));
+  };
   const queue = createMemoryQueue({
-    consume: (batch) => consumeSyncBatch(s, batch, { sleep: noSleep }),
+    consume: async (batch) => {
+      await consumeSyncBatch(s, batch, { sleep: noSleep });
+      await afterCrash();
+    },
     maxRetries: 5,
     onSend: (m) => rt.queueMessages.push(m),
     onDeadLetter: (m) => {
@@ -206,10 +258,19 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
     },
     trigger: () => queue.send({ accountId }),
     sync: () =>
-      syncAccount(s, accountId, { sleep: noSleep }).catch((err: unknown) => {
-        remember(err);
-        return err as Error;
-      }),
+      syncAccount(s, accountId, { sleep: noSleep })
+        .catch((err: unknown) => {
+          remember(err);
+          return err as Error;
+        })
+        .finally(afterCrash),
+    crashAfterDraft: (times) => void (state.crashesLeft += times),
+    pushes,
+    replay: async (push) => {
+      await google.flushPushes();
+      const res = await rt.app.request(push.url, { method: 'POST', headers: push.headers, body: push.body });
+      return res.status;
+    },
     settle: () => queue.idle(),
     advance: (ms) => void (skew += ms),
     cron: async () => {
