@@ -64,6 +64,8 @@ export interface Chaos {
   sync(): Promise<SyncResult | Error>;
   /** The process dies right after the next `times` drafts.create calls succeed (lease left behind). */
   crashAfterDraft(times: number): void;
+  /** The network and the process stop failing (faults planned on the Google fake still play out). */
+  calm(): void;
   /** Google's signed push notifications, in the order Gmail sent them (not delivered). */
   pushes: CapturedPush[];
   /** Delivers a captured notification to POST /webhooks/gmail (again); answers its status. */
@@ -265,6 +267,10 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
         })
         .finally(afterCrash),
     crashAfterDraft: (times) => void (state.crashesLeft += times),
+    calm: () => {
+      state.crashesLeft = 0;
+      net.clear();
+    },
     pushes,
     replay: async (push) => {
       await google.flushPushes();
