@@ -335,10 +335,11 @@ export function toGoogleError(err: unknown, tokenUrl: string): GmailApiError | G
   const res = e.response;
   if (res && typeof res.status === 'number') {
     const data = res.data as { error?: unknown } | null | undefined;
-    if (fromTokenEndpoint || typeof data?.error === 'string') return googleAuthErrorFrom(res.status, data?.error);
+    const retryAfter = parseRetryAfter(headerOf(res.headers, 'retry-after'));
+    if (fromTokenEndpoint || typeof data?.error === 'string') return googleAuthErrorFrom(res.status, data?.error, retryAfter);
     const first = (data?.error as { errors?: { reason?: unknown }[] } | undefined)?.errors?.[0]?.reason;
     const reason = typeof first === 'string' && REASON.test(first) ? first : String(res.status);
-    return new GmailApiError(res.status, reason, parseRetryAfter(headerOf(res.headers, 'retry-after')));
+    return new GmailApiError(res.status, reason, retryAfter);
   }
   if (fromTokenEndpoint) return new GoogleAuthError('network', 0, null);
   return new GmailApiError(0, e.config ? 'network' : 'client_error', null);

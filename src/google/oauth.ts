@@ -37,6 +37,8 @@ export class GoogleAuthError extends Error {
     readonly status: number,
     /** Google's OAuth error word (e.g. `redirect_uri_mismatch`), when it sent one. */
     readonly reason: string | null = null,
+    /** Retry-After of the answer (429/503), in seconds. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(`google_oauth_${code} status=${status}${reason ? ` reason=${reason}` : ''}`);
   }
@@ -45,11 +47,11 @@ export class GoogleAuthError extends Error {
 const OAUTH_WORD = /^[a-z_]{1,64}$/;
 
 /** Builds the error for an OAuth error answer ({error, error_description}); the description is dropped. */
-export function googleAuthErrorFrom(status: number, error: unknown): GoogleAuthError {
+export function googleAuthErrorFrom(status: number, error: unknown, retryAfterSeconds: number | null = null): GoogleAuthError {
   const word = typeof error === 'string' && OAUTH_WORD.test(error) ? error : null;
   if (word === 'invalid_grant') return new GoogleAuthError('invalid_grant', status, word);
   if (word === 'invalid_client' || word === 'unauthorized_client') return new GoogleAuthError('invalid_client', status, word);
-  return new GoogleAuthError('unknown', status, word);
+  return new GoogleAuthError('unknown', status, word, retryAfterSeconds);
 }
 
 export const GMAIL_SCOPES = {
@@ -195,19 +197,24 @@ export async function revokeToken(cfg: GoogleOAuthConfig, token: string): Promis
   }
 }
 
+/** Per token refresh; Google answers in well under a second, so this only catches hung connections. */
+export const GOOGLE_TOKEN_TIMEOUT_MS = 30_000;
+
 /**
  * An OAuth2Client holding only the refresh token: the first API call refreshes an access token at
  * cfg.tokenUrl through cfg.fetch (gaxios `fetchImplementation`), and again before it expires.
  * gaxios' own retries (3 with backoff on 429/5xx, also on the token POST) are switched off: the
  * pipeline owns retries.
  */
-export function createAuthorizedClient(cfg: GoogleOAuthConfig, refreshToken: string): OAuth2Client {
+export function createAuthorizedClient(cfg: GoogleOAuthConfig, refreshToken: string, opts: { timeoutMs?: number } = {}): OAuth2Client {
   const client = new OAuth2Client({
     clientId: cfg.clientId,
     clientSecret: cfg.clientSecret,
     redirectUri: cfg.redirectUri,
     endpoints: { oauth2TokenUrl: cfg.tokenUrl, oauth2AuthBaseUrl: cfg.authUrl, oauth2RevokeUrl: cfg.revokeUrl },
-    transporterOptions: { fetchImplementation: cfg.fetch as typeof fetch, retry: false },
+    // The timeout is the default for every request of this client, the token refresh included
+    // (without it a hung token endpoint would hang the sync for good); Gmail calls set their own.
+    transporterOptions: { fetchImplementation: cfg.fetch as typeof fetch, retry: false, timeout: opts.timeoutMs ?? GOOGLE_TOKEN_TIMEOUT_MS },
   });
   client.transporter.interceptors.request.add({
     resolved: async (opts) => {

@@ -11,7 +11,8 @@ import { StoreApiError } from '../stores/errors';
  *   never sooner than Retry-After.
  * - gmail_unavailable: 5xx, 408, no answer (network, timeout). Retry with backoff.
  * - gmail_auth: 401 even after one token refresh. Retry: Google's sessions do recover.
- * - google_token: the token endpoint failed without invalid_grant (5xx, network). Retry.
+ * - google_token: the token endpoint failed without invalid_grant (429, 5xx, network). Retry, never
+ *   sooner than Retry-After.
  * - reconnect_needed: invalid_grant. Not retried: the merchant has to connect again.
  * - llm_unavailable / store_unavailable: retryable failures of the model or the store.
  * - llm_failed / store_failed: refusals, bad output, bad credentials. Retrying cannot help.
@@ -58,7 +59,7 @@ export function classifyFailure(err: unknown): Failure {
   if (err instanceof GoogleAuthError) {
     if (err.code === 'invalid_grant') return f('reconnect_needed', false);
     const transient = err.code === 'network' || err.status === 0 || err.status === 429 || err.status >= 500;
-    return f('google_token', transient);
+    return f('google_token', transient, transient ? err.retryAfterSeconds : null);
   }
   if (err instanceof LlmError) return err.retryable ? f('llm_unavailable', true, err.retryAfterSeconds) : f('llm_failed', false);
   if (err instanceof StoreApiError) return err.retryable ? f('store_unavailable', true) : f('store_failed', false);

@@ -23,6 +23,11 @@ export interface LocalRuntimeOptions {
   logSink?: LogSink;
   onQueueSend?: (serialised: string) => void;
   now?: () => number;
+  /**
+   * For tests: wraps the fetch every client ends up using (sandbox fakes included), so a test can
+   * inject network faults (hangs, dropped connections) where the real network would cause them.
+   */
+  wrapFetch?: (fetch: FetchLike) => FetchLike;
 }
 
 export interface LocalRuntime {
@@ -40,7 +45,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   let app: Hono | undefined;
   const appFetch = async (req: Request) => app!.fetch(req);
   const outside = options.fetch ?? globalThis.fetch;
-  const fetch = config.mode === 'sandbox' ? loopbackFetch(`${config.appUrl}/sandbox/`, appFetch, outside) : outside;
+  const routed = config.mode === 'sandbox' ? loopbackFetch(`${config.appUrl}/sandbox/`, appFetch, outside) : outside;
+  const fetch = options.wrapFetch ? options.wrapFetch(routed) : routed;
 
   let services: Services | undefined;
   const queue = createMemoryQueue({

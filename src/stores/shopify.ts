@@ -16,7 +16,12 @@ export interface ShopifyOrderSourceOptions {
   baseUrl?: string | null;
   sleep?: (ms: number) => Promise<void>;
   maxThrottleRetries?: number;
+  /** Per request; a hung connection becomes a retryable 'network' StoreApiError. */
+  timeoutMs?: number;
 }
+
+/** Like WooCommerce's: Shopify answers in well under a second, so this only catches hung connections. */
+export const SHOPIFY_TIMEOUT_MS = 15_000;
 
 const ORDERS_QUERY = `#graphql
 query DraftlineOrders($first: Int!, $query: String!) {
@@ -56,7 +61,10 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
     logger: () => {},
     customFetchApi: (url, init) => {
       const target = base ? String(url).replace(/^https:\/\/([^/]+)\//, `${base}/$1/`) : String(url);
-      return opts.fetch(target, init as RequestInit);
+      // The client sets no timeout of its own: without this, a hung connection hangs the sync.
+      const timeout = AbortSignal.timeout(opts.timeoutMs ?? SHOPIFY_TIMEOUT_MS);
+      const signal = init?.signal ? AbortSignal.any([init.signal as AbortSignal, timeout]) : timeout;
+      return opts.fetch(target, { ...(init as RequestInit), signal });
     },
   });
 
@@ -76,6 +84,9 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
         continue;
       }
       if (errors) {
+        // The client turns a fetch that threw (connection reset, timeout) into errors without a
+        // status and without GraphQL errors: no answer came, which retrying can fix.
+        if (errors.networkStatusCode === undefined && !errors.graphQLErrors?.length) throw new StoreApiError(0, 'network');
         const status = errors.networkStatusCode ?? 200;
         throw status === 200 ? new StoreApiError(200, 'bad_response') : storeErrorFromStatus(status);
       }

@@ -26,6 +26,7 @@ describe('failure classes', () => {
     [new GoogleAuthError('invalid_grant', 400, 'invalid_grant'), 'reconnect_needed', false, null],
     [new GoogleAuthError('network', 0), 'google_token', true, null],
     [new GoogleAuthError('unknown', 503, 'temporarily_unavailable'), 'google_token', true, null],
+    [new GoogleAuthError('unknown', 429, 'rate_limit_exceeded', 30), 'google_token', true, 30],
     [new GoogleAuthError('invalid_client', 401, 'invalid_client'), 'google_token', false, null],
     [new LlmError('api', 429, true, 20), 'llm_unavailable', true, 20],
     [new LlmError('api', 400, false), 'llm_failed', false, null],

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseConfig, type Config } from '../../src/config';
 import { migrateDb, openNodeDb } from '../../src/db/node';
 import { refuseNetwork } from '../../src/platform/loopback-fetch';
-import { createLocalRuntime, type LocalRuntime } from '../../src/runtime/local';
+import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../src/runtime/local';
 import type { Order } from '../../src/stores/order';
 
 export const APP_URL = 'http://draftline.test';
@@ -32,7 +32,10 @@ export interface SandboxDraft {
 }
 
 /** The whole app in sandbox mode on a fresh database file, with every log line and queue message captured. */
-export async function startTestRuntime(env: Record<string, string> = {}): Promise<TestRuntime> {
+export async function startTestRuntime(
+  env: Record<string, string> = {},
+  options: Pick<LocalRuntimeOptions, 'wrapFetch'> = {},
+): Promise<TestRuntime> {
   const dir = mkdtempSync(join(tmpdir(), 'draftline-'));
   const dbPath = join(dir, 'draftline.db');
   const config = parseConfig({
@@ -54,6 +57,7 @@ export async function startTestRuntime(env: Record<string, string> = {}): Promis
     fetch: refuseNetwork,
     logSink: (line) => logs.push(line),
     onQueueSend: (m) => queueMessages.push(m),
+    wrapFetch: options.wrapFetch,
   });
   const request = (path: string, init?: RequestInit) => Promise.resolve(runtime.app.request(`${APP_URL}${path}`, init));
   const json = async <T>(res: Response): Promise<T> => {

@@ -1,0 +1,76 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startChaos, type CapturedPush, type Chaos } from './harness';
+import { expectInvariants } from './invariants';
+
+/**
+ * Pub/Sub delivers at least once and in no particular order: Google's own signed notifications,
+ * replayed twice, shuffled, late, or not at all.
+ */
+describe('chaos: duplicate and out-of-order pushes', () => {
+  let c: Chaos;
+  beforeEach(async () => {
+    c = await startChaos();
+  });
+  afterEach(() => c.close());
+
+  const historyIdOf = (p: CapturedPush) => Number((JSON.parse(atob((JSON.parse(p.body) as { message: { data: string } }).message.data)) as { historyId: number }).historyId);
+
+  it('every notification twice, newest first, all at once: one draft per mail', async () => {
+    for (let i = 0; i < 5; i++) c.question();
+    c.newsletter();
+    await c.google.flushPushes();
+    expect(c.pushes).toHaveLength(6);
+    const storm = [...c.pushes, ...c.pushes].sort((a, b) => historyIdOf(b) - historyIdOf(a));
+    const statuses = await Promise.all(storm.map((p) => c.replay(p)));
+    expect(statuses).toEqual(storm.map(() => 204));
+    await c.settle();
+    expect(await c.counters()).toMatchObject({ notifications: 12, drafted: 5 });
+    await expectInvariants(c);
+  });
+
+  it('replayed after the sync: acknowledged, nothing queued, no Gmail call', async () => {
+    for (let i = 0; i < 3; i++) c.question();
+    await c.replay(c.pushes.at(-1)!);
+    await c.settle();
+    const queued = c.rt.queueMessages.length;
+    const calls = { ...c.google.calls(c.mailbox) };
+    for (const p of [...c.pushes].reverse()) expect(await c.replay(p)).toBe(204);
+    await c.settle();
+    expect(c.rt.queueMessages).toHaveLength(queued);
+    expect(c.google.calls(c.mailbox)).toEqual(calls);
+    await expectInvariants(c);
+  });
+
+  it('only the oldest notification arrives, late: the sync still reads everything since the cursor', async () => {
+    for (let i = 0; i < 4; i++) c.question();
+    await c.replay(c.pushes[0]!);
+    await c.settle();
+    expect(c.google.drafts(c.mailbox)).toHaveLength(4);
+    await expectInvariants(c);
+  });
+
+  it('notifications lost altogether: the cron polls the quiet mailbox', async () => {
+    for (let i = 0; i < 3; i++) c.question();
+    await c.cron();
+    await expectInvariants(c);
+  });
+
+  it('pushes arrive while Gmail is failing: the rerun they ask for is not lost', async () => {
+    const first = c.question();
+    c.google.failNext('threads.get', { status: 503, count: 2 });
+    c.net.onRequest = (target) => {
+      // Mail and its push arrive while the first sync is in the middle of failing.
+      if (target === 'threads.get' && c.pushes.length < 4) {
+        c.question();
+        void c.replay(c.pushes.at(-1)!);
+        void c.replay(c.pushes[0]!);
+      }
+    };
+    await c.replay(c.pushes[0]!);
+    await c.settle();
+    c.net.onRequest = undefined;
+    await c.settle();
+    expect(c.google.drafts(c.mailbox).map((d) => d.threadId)).toContain(first.threadId);
+    await expectInvariants(c);
+  });
+});
