@@ -54,6 +54,8 @@ async function play(c: Chaos, rounds: Round[]): Promise<void> {
   let last: ReturnType<Chaos['question']> | null = null;
   for (const r of rounds) {
     for (const f of r.faults) {
+      // Access tokens live an hour and are reused: a token fault only bites once they have expired.
+      if ((f.kind === 'google' && f.method === 'token') || (f.kind === 'net' && f.target === 'token')) c.google.expireAccessTokens();
       if (f.kind === 'google') c.google.failNext(f.method, { status: f.status, count: f.count, retryAfterSeconds: f.retryAfter });
       else if (f.kind === 'net') c.net.failNext(f.target, f.fault, f.count);
       else c.crashAfterDraft(1);

@@ -32,6 +32,7 @@ describe('chaos: 429 bursts with Retry-After', () => {
 
   it('token endpoint: three 429s in a row, Retry-After honoured', async () => {
     mails();
+    c.google.expireAccessTokens(); // access tokens are reused for their hour: make the next sync refresh
     c.google.failNext('token', { status: 429, count: 3, retryAfterSeconds: 11 });
     const before = c.google.tokenRequests();
     await c.trigger();

@@ -48,6 +48,8 @@ export interface GoogleFake {
   authorize(authUrl: string, opts?: { grant?: string[]; cancel?: boolean }): Promise<URL>;
   issueRefreshToken(email: string, scopes: string[], opts?: { clientId?: string }): string;
   revokeAll(email: string): void;
+  /** Access tokens issued so far answer 401 from now on; the next call must refresh. */
+  expireAccessTokens(): void;
   insertMessage(email: string, raw: string | Uint8Array, opts?: { labelIds?: string[]; internalDate?: number }): { id: string; threadId: string; historyId: string };
   messages(email: string): FakeMessage[];
   drafts(email: string): Array<{ id: string; threadId: string; raw: string }>;
@@ -132,6 +134,7 @@ export function createGoogleFake(options: GoogleFakeOptions = {}): GoogleFake {
       return state.newRefreshToken(grant, scopes.map(normalizeScope));
     },
     revokeAll: (email) => state.revokeAll(email),
+    expireAccessTokens: () => state.expireAccessTokens(),
     insertMessage: (email, raw, opts = {}) => {
       const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw) : new Uint8Array(raw);
       const m = state.insertMessage(email, bytes, opts);

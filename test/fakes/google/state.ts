@@ -185,6 +185,11 @@ export class FakeState {
     this.defaultClientId = client.clientId;
   }
 
+  /** Every access token issued so far stops working (as after an hour), refresh tokens stay valid. */
+  expireAccessTokens(): void {
+    this.accessTokens.clear();
+  }
+
   reset(): void {
     this.signedInAs = DEFAULT_ACCOUNT;
     this.mailboxes.clear();
