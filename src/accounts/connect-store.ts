@@ -5,6 +5,8 @@ import { checkStoreUrl, consumeStoreNonce, finishStoreNonce, verifyWooKeys, WooK
 import { connectStore } from './connect';
 import { setPaused } from './settings';
 
+const KEY_CHECK_NOTICE = { rejected: 'store_keys_rejected', moved: 'store_moved', unreachable: 'store_unreachable' } as const;
+
 /** The store half of setup: each way of connecting ends in connectStore() with verified credentials. */
 
 export function shopifyInstallConfig(s: Services): ShopifyInstallConfig {
@@ -12,7 +14,7 @@ export function shopifyInstallConfig(s: Services): ShopifyInstallConfig {
   return { apiKey, apiSecret, apiVersion, appUrl: s.config.appUrl, apiUrl, fetch: s.fetch };
 }
 
-export type ConnectResult = { ok: true } | { ok: false; reason: 'shopify_failed' | 'store_url_invalid' | 'store_keys_rejected' | 'store_unreachable' };
+export type ConnectResult = { ok: true } | { ok: false; reason: 'shopify_failed' | 'store_url_invalid' | 'store_keys_rejected' | 'store_moved' | 'store_unreachable' };
 
 export async function connectShopify(s: Services, accountId: string, input: { shop: string; code: string }): Promise<ConnectResult> {
   try {
@@ -63,7 +65,7 @@ export async function connectWooWithKeys(s: Services, accountId: string, input: 
   const consumerSecret = input.consumerSecret.trim();
   if (!/^ck_[A-Za-z0-9]{20,64}$/.test(consumerKey) || !/^cs_[A-Za-z0-9]{20,64}$/.test(consumerSecret)) return { ok: false, reason: 'store_keys_rejected' };
   const check = await verifyWooKeys(s.fetch, url.url, consumerKey, consumerSecret);
-  if (!check.valid) return { ok: false, reason: check.reason === 'rejected' ? 'store_keys_rejected' : 'store_unreachable' };
+  if (!check.valid) return { ok: false, reason: KEY_CHECK_NOTICE[check.reason] };
   await connectStore(s, { accountId, storeDomain: url.url, credentials: { kind: 'woocommerce', consumerKey, consumerSecret }, scopes: 'read' });
   s.logger.info('store.connected', { accountId, reason: 'woocommerce_keys' });
   return { ok: true };

@@ -2,7 +2,7 @@
  * A store call that failed. The message is built from the status and a code only: store error
  * bodies can quote the query (an email, an order number), and errors end up in logs.
  */
-export type StoreErrorCode = 'unauthorized' | 'forbidden' | 'not_found' | 'throttled' | 'server' | 'network' | 'bad_response';
+export type StoreErrorCode = 'unauthorized' | 'forbidden' | 'not_found' | 'throttled' | 'server' | 'network' | 'redirected' | 'bad_response';
 
 export class StoreApiError extends Error {
   override readonly name = 'StoreApiError';
@@ -25,6 +25,7 @@ export function storeErrorFromStatus(status: number): StoreApiError {
   if (status === 429) return new StoreApiError(status, 'throttled');
   if (status >= 500) return new StoreApiError(status, 'server');
   if (status === 0) return new StoreApiError(0, 'network');
+  if (status >= 300 && status < 400) return new StoreApiError(status, 'redirected');
   return new StoreApiError(status, 'bad_response');
 }
 

@@ -102,7 +102,7 @@ export const WooKeyDelivery = z.object({
   key_permissions: z.enum(['read', 'write', 'read_write']),
 });
 
-export type KeyCheck = { valid: true } | { valid: false; reason: 'rejected' | 'unreachable' };
+export type KeyCheck = { valid: true } | { valid: false; reason: 'rejected' | 'moved' | 'unreachable' };
 
 /** One read call with the keys: proves they work and can read orders. */
 export async function verifyWooKeys(fetch: FetchLike, storeUrl: string, consumerKey: string, consumerSecret: string): Promise<KeyCheck> {
@@ -111,6 +111,7 @@ export async function verifyWooKeys(fetch: FetchLike, storeUrl: string, consumer
     return { valid: true };
   } catch (err) {
     const code = (err as { code?: string }).code;
-    return { valid: false, reason: code === 'unauthorized' || code === 'forbidden' || code === 'not_found' ? 'rejected' : 'unreachable' };
+    if (code === 'unauthorized' || code === 'forbidden' || code === 'not_found') return { valid: false, reason: 'rejected' };
+    return { valid: false, reason: code === 'redirected' ? 'moved' : 'unreachable' };
   }
 }

@@ -5,6 +5,7 @@ import type { StoreConnection } from '../db/accounts';
 import { storeConnections } from '../db/schema';
 import { errorClass } from '../platform/log';
 import { sealedAs, type Services, type StoreCredentials } from '../services';
+import { wooAxiosConfig } from './woocommerce';
 
 /**
  * The webhooks Draftline keeps registered in a WooCommerce store, through REST v3
@@ -66,7 +67,7 @@ function webhooksClient(s: Services, storeUrl: string, credentials: StoreCredent
     consumerSecret: credentials.consumerSecret,
     version: 'wc/v3',
     queryStringAuth: false,
-    axiosConfig: { adapter: 'fetch', env: { fetch: s.fetch }, timeout: 15_000 },
+    axiosConfig: wooAxiosConfig(s.fetch),
   });
   const call = async (request: Promise<{ data: unknown }>): Promise<WooWebhook> => {
     let data: unknown;

@@ -8,6 +8,19 @@ import type { Order, OrderSource } from './order';
  * axios' fetch adapter with `env.fetch` makes it run on Workers and use our fetch (Basic auth over
  * https, OAuth 1.0a query signing over http, as the package does).
  */
+/** Per request; a store answers in well under a second, so this only catches hung connections. */
+export const WOOCOMMERCE_TIMEOUT_MS = 15_000;
+
+/**
+ * axios over our fetch, with redirects refused. The store URL was checked to be a public address
+ * when it was connected; a redirect could send the next request (with the store keys on it) to any
+ * address, an internal one included. A store that moved answers 3xx: StoreApiError 'redirected'.
+ */
+export function wooAxiosConfig(fetch: FetchLike, timeoutMs = WOOCOMMERCE_TIMEOUT_MS) {
+  const noRedirects: FetchLike = (input, init) => fetch(input, { ...init, redirect: 'manual' });
+  return { adapter: 'fetch', env: { fetch: noRedirects }, timeout: timeoutMs, maxRedirects: 0 };
+}
+
 export interface WooCommerceOrderSourceOptions {
   storeUrl: string;
   consumerKey: string;
@@ -48,7 +61,7 @@ export function createWooCommerceOrderSource(opts: WooCommerceOrderSourceOptions
     consumerSecret: opts.consumerSecret,
     version: 'wc/v3',
     queryStringAuth: false,
-    axiosConfig: { adapter: 'fetch', env: { fetch: opts.fetch }, timeout: 15_000 },
+    axiosConfig: wooAxiosConfig(opts.fetch),
   });
 
   async function search(term: string, page: number): Promise<{ orders: WooOrder[]; totalPages: number }> {

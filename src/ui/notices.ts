@@ -27,6 +27,7 @@ export const NOTICES: Record<string, { kind: 'ok' | 'warn' | 'bad'; title: strin
   shopify_failed: { kind: 'bad', title: 'Shopify did not complete the installation.', body: 'Nothing was stored. Please start the installation again.' },
   store_url_invalid: { kind: 'bad', title: 'That store address cannot be used.', body: 'Enter your store’s public https address, like https://shop.example.com.' },
   store_keys_rejected: { kind: 'bad', title: 'Your store refused those keys.', body: 'Check that the key and secret are copied in full and have Read permission.' },
+  store_moved: { kind: 'bad', title: 'Your store answered from another address.', body: 'Enter the address your shop shows in the browser’s address bar (https://, with or without www.), then try again.' },
   store_unreachable: { kind: 'bad', title: 'Your store did not answer.', body: 'Check the address and that the WooCommerce REST API is enabled, then try again.' },
   settings_saved: { kind: 'ok', title: 'Settings saved.' },
   paused: { kind: 'ok', title: 'Drafting paused.', body: 'No drafts are written until you resume. Mail that arrives meanwhile is not drafted later.' },

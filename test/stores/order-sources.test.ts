@@ -4,6 +4,7 @@ import { StoreApiError } from '../../src/stores/errors';
 import type { Order, OrderSource } from '../../src/stores/order';
 import { createShopifyOrderSource } from '../../src/stores/shopify';
 import { createWooCommerceOrderSource } from '../../src/stores/woocommerce';
+import { verifyWooKeys } from '../../src/stores/woocommerce-connect';
 import { routeFetch } from '../fakes/route-fetch';
 import { createShopifyFake } from '../fakes/shopify';
 import { createWooCommerceFake } from '../fakes/woocommerce';
@@ -128,5 +129,37 @@ describe('woocommerce pagination', () => {
     const found = await source.recentByEmail('jane@example.net', 3);
     expect(found.map((o) => o.number)).toEqual(['2009', '2008', '2007']);
     expect(fake.calls()).toBe(3);
+  });
+});
+
+describe('WooCommerce: redirects are refused, never followed', () => {
+  /** A store whose REST API answers with a redirect to an internal address. */
+  function redirectingStore() {
+    const requests: { url: string; redirect: RequestRedirect | undefined }[] = [];
+    const fetch: FetchLike = async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      requests.push({ url, redirect: init?.redirect ?? (input instanceof Request ? input.redirect : undefined) });
+      if (url.startsWith('https://shop.example.com/')) {
+        return new Response(null, { status: 301, headers: { location: 'http://127.0.0.1:8080/wp-json/wc/v3/orders' } });
+      }
+      return new Response('[]', { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    return { fetch, requests };
+  }
+
+  it('asks fetch not to follow, and turns the 3xx into a non-retryable StoreApiError', async () => {
+    const store = redirectingStore();
+    const source = createWooCommerceOrderSource({ storeUrl: 'https://shop.example.com', consumerKey: 'ck_x', consumerSecret: 'cs_x', fetch: store.fetch });
+    const err = await source.findByNumber('1042').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreApiError);
+    expect(err).toMatchObject({ status: 301, code: 'redirected', retryable: false });
+    expect(store.requests).toHaveLength(1);
+    expect(store.requests[0]!.redirect).toBe('manual');
+  });
+
+  it('says "moved" when keys are checked against a store that redirects', async () => {
+    const store = redirectingStore();
+    expect(await verifyWooKeys(store.fetch, 'https://shop.example.com', 'ck_x', 'cs_x')).toEqual({ valid: false, reason: 'moved' });
+    expect(store.requests.map((r) => new URL(r.url).host)).toEqual(['shop.example.com']);
   });
 });
