@@ -44,11 +44,11 @@ export interface GmailMailbox {
   /** threads.get format=minimal: messages in thread order (drafts included, labelled DRAFT), and the thread's historyId. */
   getThread(threadId: string): Promise<ThreadLabels>;
   /**
-   * Whether a message was added to the thread after `historyId` (a reply sent, a draft started, a
-   * new customer message). One history.list (2 units) instead of another threads.get (10); when the
+   * Whether a message other than `exceptMessageId` was added to the thread after `historyId` (a
+   * reply sent, a draft started, a new customer message). One history.list (2 units) instead of another threads.get (10); when the
    * answer would take more than a few pages it says true, and the caller looks at the thread.
    */
-  threadChangedSince(threadId: string, historyId: string): Promise<boolean>;
+  threadChangedSince(threadId: string, historyId: string, exceptMessageId?: string): Promise<boolean>;
   /** rawMessage is RFC 5322 text; it joins the thread only with In-Reply-To/References and a matching subject. */
   createDraft(threadId: string, rawMessage: string): Promise<{ draftId: string; messageId: string }>;
   watch(topicName: string): Promise<{ historyId: string; expiration: number }>;
@@ -280,7 +280,7 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
       return { historyId: data.historyId, messages: (data.messages ?? []).map((m) => ({ messageId: m.id, labelIds: m.labelIds ?? [] })) };
     },
 
-    async threadChangedSince(threadId, historyId) {
+    async threadChangedSince(threadId, historyId, exceptMessageId) {
       let pageToken: string | undefined;
       for (let n = 0; n < CHANGE_CHECK_PAGES; n++) {
         let data;
@@ -292,7 +292,8 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
           if (err instanceof GmailApiError && err.status === 404) return true; // history gone: cannot tell
           throw err;
         }
-        for (const h of data.history ?? []) if (h.messagesAdded?.some((a) => a.message.threadId === threadId)) return true;
+        const added = (data.history ?? []).flatMap((h) => h.messagesAdded ?? []);
+        if (added.some(({ message: m }) => m.threadId === threadId && m.id !== exceptMessageId)) return true;
         if (!data.nextPageToken) return false;
         pageToken = data.nextPageToken;
       }

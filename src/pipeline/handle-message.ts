@@ -30,6 +30,8 @@ export interface MessageRef {
   messageId: string;
   threadId: string;
   labelIds: readonly string[];
+  /** The history record that added the message; null when it was found another way (recovery). */
+  historyId: string | null;
 }
 
 export interface MessageContext {
@@ -103,10 +105,18 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   // 3. The thread (one draft per thread, none once the merchant has answered) and the message
   //    itself, fetched side by side: both are needed and neither depends on the other. When the
   //    thread says no, the downloaded message is dropped unread.
+  //    A message that started its thread (Gmail gives a thread the id of its first message) has
+  //    nothing before it to look at: whatever came after it (a reply, a draft, a newer message)
+  //    is looked for once, right before the draft is written, from the history record that added it.
   const rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
   rawMessage.catch(() => undefined); // awaited below, or abandoned when the thread says no
-  const thread = await checkThread(ctx, ref);
-  if (typeof thread === 'string') return skip(thread);
+  let threadSeenAt: string;
+  if (ref.historyId !== null && ref.threadId === ref.messageId) threadSeenAt = ref.historyId;
+  else {
+    const thread = await checkThread(ctx, ref);
+    if (typeof thread === 'string') return skip(thread);
+    threadSeenAt = thread.historyId;
+  }
 
   // 4. The message, parsed in memory; the same header checks on what the parser read.
   const message = await rawMessage;
@@ -140,11 +150,11 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   if (typeof reply === 'string') return skip(reply);
 
   // 7. The draft, in the customer's thread. The merchant may have answered or started a draft while
-  //    the model was writing: history since the thread was read says whether anything was added
-  //    (2 units); only then is the thread read again to see what.
+  //    the model was writing: history since the thread was read (or the message arrived) says
+  //    whether anything was added (2 units); only then is the thread read to see what.
   const [leaseKept, threadChanged] = await Promise.all([
     ctx.keepLease ? ctx.keepLease() : true,
-    ctx.mailbox.threadChangedSince(ref.threadId, thread.historyId),
+    ctx.mailbox.threadChangedSince(ref.threadId, threadSeenAt, ref.messageId),
   ]);
   if (!leaseKept) throw new LeaseLostError('sync lease lost');
   if (threadChanged) {

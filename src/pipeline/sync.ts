@@ -207,6 +207,9 @@ async function runOnce(
         seen++;
         bump('seen');
         if (account.paused) bump('skipped:paused');
+        // The customer wrote again in the same thread: the newer message gets the draft, and this
+        // one needs no call at all.
+        else if (page.refs.some((r, j) => j > i && r.threadId === ref.threadId)) bump('skipped:newer_message_in_thread');
         else {
           let outcome;
           try {
@@ -243,7 +246,7 @@ async function runOnce(
 }
 
 interface Page {
-  refs: (MessageRef & { historyId: string | null })[];
+  refs: MessageRef[];
   /** Where the cursor goes once every message of this page is handled. */
   cursorAfter: string;
   last: boolean;

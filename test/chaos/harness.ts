@@ -52,8 +52,13 @@ export interface Chaos {
   /** Every error met: thrown by the Gmail, store and model clients, and by syncs. */
   errors: string[];
   deadLetters: number;
-  /** A customer question about the canary order, in a thread of its own: it deserves a draft. */
-  question(): { id: string; threadId: string; historyId: string; n: number };
+  /**
+   * A customer question about the canary order: it deserves a draft. Odd ones (the first, the
+   * third, …) answer an earlier message the merchant sent, so the pipeline reads the thread
+   * (threads.get); even ones start a thread of their own, which it only checks with history.list
+   * before drafting. `ongoing` picks one.
+   */
+  question(opts?: { ongoing?: boolean }): { id: string; threadId: string; historyId: string; n: number };
   /** A mailing-list message with canary content: it deserves none. */
   newsletter(): { id: string; threadId: string; historyId: string };
   /** The customer writes again in the thread of `previous` (still one draft for the thread). */
@@ -219,16 +224,27 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
     get deadLetters() {
       return state.deadLetters;
     },
-    question: () => {
+    question: (opts = {}) => {
       const i = ++n;
+      const ongoing = opts.ongoing ?? i % 2 === 1;
+      if (ongoing) {
+        // The merchant wrote first (a shipping notice from their own mailbox: SENT, not in the inbox).
+        google.insertMessage(
+          mailbox,
+          customerMail({ from: mailbox, subject: `${CANARY.subject} ${i}`, body: 'Your order is on its way.', messageId: `<chaos-${i}-earlier@chaos-canary.example>` }),
+          { labelIds: ['SENT'] },
+        );
+      }
       const m = deliver(
         customerMail({
           from: sender,
-          subject: `${CANARY.subject} ${i}`,
+          subject: ongoing ? `Re: ${CANARY.subject} ${i}` : `${CANARY.subject} ${i}`,
           body: `${CANARY.body} where is my order #${CANARY.orderNumber}? (${i})`,
           messageId: `<chaos-${i}@chaos-canary.example>`,
+          ...(ongoing ? { inReplyTo: `<chaos-${i}-earlier@chaos-canary.example>` } : {}),
         }),
       );
+      if (ongoing && m.threadId === m.id) throw new Error('question did not join the merchant’s thread');
       deserving.add(m.threadId);
       return { ...m, n: i };
     },

@@ -73,13 +73,33 @@ describe('drafts: exactly one per thread, even across crashes', () => {
     expect(Object.keys(calls).filter((m) => m.startsWith('drafts.') && m !== 'drafts.create')).toEqual([]);
   });
 
-  it('costs 34 Gmail units per draft: the second look at the thread is a 2-unit history check when nothing changed', async () => {
+  it('costs 24 Gmail units for a draft in a new thread: nothing before the message to read, a 2-unit history check after', async () => {
     p.deliver(question(1));
     const before = p.google.units(p.mailbox);
     expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ drafted: 1 });
-    // history.list 2, messages.get metadata 5, threads.get 10, messages.get raw 5, history.list 2, drafts.create 10
+    // history.list 2, messages.get metadata 5, messages.get raw 5, history.list 2, drafts.create 10
+    expect(p.google.units(p.mailbox) - before).toBe(24);
+    expect(p.google.calls(p.mailbox)).toMatchObject({ 'history.list': 2, 'messages.get': 2, 'drafts.create': 1 });
+    expect(p.google.calls(p.mailbox)['threads.get']).toBeUndefined();
+  });
+
+  it('costs 34 for a draft in an ongoing thread, which is read first (threads.get) to see who wrote last', async () => {
+    p.google.insertMessage(p.mailbox, question('earlier', { from: p.mailbox, subject: 'Question 1' }), { labelIds: ['SENT'] });
+    p.deliver(question(1, { subject: 'Re: Question 1', inReplyTo: '<qearlier@example.net>' }));
+    const before = p.google.units(p.mailbox);
+    expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ drafted: 1 });
+    // … plus threads.get 10
     expect(p.google.units(p.mailbox) - before).toBe(34);
     expect(p.google.calls(p.mailbox)).toMatchObject({ 'history.list': 2, 'messages.get': 2, 'threads.get': 1, 'drafts.create': 1 });
+  });
+
+  it('answers only the newest of two questions in one thread, without a call for the older one', async () => {
+    const first = p.deliver(question(1));
+    p.deliver(question('1b', { subject: 'Re: Question 1', inReplyTo: '<q1@example.net>' }));
+    expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ drafted: 1 });
+    expect(p.google.drafts(p.mailbox).map((d) => d.threadId)).toEqual([first.threadId]);
+    expect(await p.counters()).toMatchObject({ drafted: 1, 'skipped:newer_message_in_thread': 1 });
+    expect(p.google.calls(p.mailbox)['messages.get']).toBe(2); // metadata and raw of the newer one only
   });
 
   for (const merchant of ['answers', 'starts a draft'] as const) {
@@ -98,7 +118,7 @@ describe('drafts: exactly one per thread, even across crashes', () => {
       expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ drafted: 0 });
       expect(p.google.drafts(p.mailbox).filter((d) => d.threadId === q.threadId)).toHaveLength(0);
       expect(await p.counters()).toMatchObject({ [merchant === 'answers' ? 'skipped:merchant_replied_last' : 'skipped:already_drafted']: 1 });
-      expect(p.google.calls(p.mailbox)['threads.get']).toBe(2);
+      expect(p.google.calls(p.mailbox)['threads.get']).toBe(1); // only once history showed a change
     });
   }
 
