@@ -38,7 +38,10 @@ const perEmail = (counts: Record<string, number>, n: number) =>
 // ---------------------------------------------------------------------------------------------
 
 export interface UnitsResult {
+  /** A customer's new message in a thread of its own in the shop's mailbox (the common case). */
   gmailUnitsPerDraft: number;
+  /** A customer answering in a thread the shop replied to from Gmail: the thread is read first. */
+  gmailUnitsPerDraftOngoingThread: number;
   gmailUnitsPerSkip: number;
   gmailUnitsPerSkipByKind: Record<string, number>;
   callsPerDraft: Record<string, number>;
@@ -62,6 +65,21 @@ export async function measureUnits(drafts = 60, skipRounds = 6): Promise<UnitsRe
     const callsPerDraft = perEmail(tally(callsSince(world, startCalls)), drafts);
     const dbStatementsPerDraft = (world.dbStatements() - startDb) / drafts;
 
+    // Ongoing threads: the earlier messages are in the mailbox (the shop's as SENT, the customer's
+    // archived), then the customer's newest message arrives in the inbox.
+    const ongoing = Math.min(20, drafts);
+    let ongoingUnits = 0;
+    for (let i = 0; i < ongoing; i++) {
+      const c = conversation(i, MAILBOX, 'o');
+      for (const m of c.messages.slice(0, -1)) world.arrive(MAILBOX, m.raw, { labelIds: m.fromShop ? ['SENT'] : ['CATEGORY_PERSONAL'] });
+      await world.settle();
+      const before = world.google.units(MAILBOX);
+      world.arrive(MAILBOX, newestMessage(c));
+      await world.settle();
+      ongoingUnits += world.google.units(MAILBOX) - before;
+    }
+    if (world.google.drafts(MAILBOX).length !== drafts + ongoing) throw new Error('units: an ongoing thread was not drafted');
+
     const byKind: Record<string, number[]> = {};
     for (let round = 0; round < skipRounds; round++) {
       for (const sample of skipSamples(round, MAILBOX)) {
@@ -71,10 +89,11 @@ export async function measureUnits(drafts = 60, skipRounds = 6): Promise<UnitsRe
         (byKind[sample.kind] ??= []).push(world.google.units(MAILBOX) - before);
       }
     }
-    if (world.google.drafts(MAILBOX).length !== drafts) throw new Error('units: a skip sample was drafted');
+    if (world.google.drafts(MAILBOX).length !== drafts + ongoing) throw new Error('units: a skip sample was drafted');
     const gmailUnitsPerSkipByKind = Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, mean(v)]));
     return {
       gmailUnitsPerDraft: round2(draftUnits / drafts),
+      gmailUnitsPerDraftOngoingThread: round2(ongoingUnits / ongoing),
       gmailUnitsPerSkip: round2(mean(Object.values(gmailUnitsPerSkipByKind))),
       gmailUnitsPerSkipByKind,
       callsPerDraft,
