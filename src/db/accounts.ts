@@ -31,7 +31,7 @@ export async function getStoreConnection(db: Db, accountId: string): Promise<Sto
  * comparison is by length, then lexically (no leading zeros), inside the UPDATE itself: two syncs
  * racing cannot move the cursor backwards. Returns whether it moved.
  */
-export async function advanceHistoryCursor(db: Db, accountId: string, historyId: string): Promise<boolean> {
+export async function advanceHistoryCursor(db: Db, accountId: string, historyId: string, only: StillCurrent = {}): Promise<boolean> {
   if (!/^[1-9][0-9]{0,19}$/.test(historyId)) throw new RangeError('historyId must be a decimal uint64');
   const cursor = gmailConnections.historyCursor;
   const result = await db
@@ -40,14 +40,36 @@ export async function advanceHistoryCursor(db: Db, accountId: string, historyId:
     .where(
       and(
         eq(gmailConnections.accountId, accountId),
+        ...stillCurrent(only),
         sql`(${cursor} IS NULL OR length(${cursor}) < length(${historyId}) OR (length(${cursor}) = length(${historyId}) AND ${cursor} < ${historyId}))`,
       ),
     );
   return result.rowsAffected > 0;
 }
 
-export async function markGmailReconnectNeeded(db: Db, accountId: string): Promise<void> {
-  await db.update(gmailConnections).set({ status: 'reconnect_needed' }).where(eq(gmailConnections.accountId, accountId));
+/**
+ * Conditions that keep a slow writer from touching a connection that changed under it: the sync
+ * lease it holds (a disconnect clears it), or the sealed token it used (a reconnect replaces it).
+ */
+export interface StillCurrent {
+  leaseOwner?: string;
+  sealedRefreshToken?: string;
+}
+
+function stillCurrent(only: StillCurrent) {
+  return [
+    ...(only.leaseOwner !== undefined ? [eq(gmailConnections.syncLeaseOwner, only.leaseOwner)] : []),
+    ...(only.sealedRefreshToken !== undefined ? [eq(gmailConnections.sealedRefreshToken, only.sealedRefreshToken)] : []),
+  ];
+}
+
+/** True when the connection was marked; false when it changed meanwhile (see StillCurrent). */
+export async function markGmailReconnectNeeded(db: Db, accountId: string, only: StillCurrent = {}): Promise<boolean> {
+  const result = await db
+    .update(gmailConnections)
+    .set({ status: 'reconnect_needed' })
+    .where(and(eq(gmailConnections.accountId, accountId), ...stillCurrent(only)));
+  return result.rowsAffected > 0;
 }
 
 export async function touchGmailConnection(

@@ -68,14 +68,21 @@ export const LEASE_TRUST_MS = SYNC_LEASE_TTL_MS / 5;
 /**
  * The holder's side of the lease, for calling before every message and every draft. Nobody can take
  * a lease before it expires, so within LEASE_TRUST_MS of the last renewal (or of acquiring it, at
- * `heldSince`) the answer is yes without a database round trip; after that it renews, and says no
- * when the lease was lost.
+ * `heldSince`) the answer is yes without a database round trip; after that, or when asked to be
+ * `sure` (before a draft is written: a disconnect clears the lease at once), it renews, and says
+ * no when the lease was lost.
  */
-export function leaseKeeper(db: Db, accountId: string, owner: string, now: () => number, heldSince: number): () => Promise<boolean> {
+export function leaseKeeper(
+  db: Db,
+  accountId: string,
+  owner: string,
+  now: () => number,
+  heldSince: number,
+): (opts?: { sure?: boolean }) => Promise<boolean> {
   let renewedAt = heldSince;
-  return async () => {
+  return async ({ sure = false } = {}) => {
     const at = now();
-    if (at - renewedAt < LEASE_TRUST_MS) return true;
+    if (!sure && at - renewedAt < LEASE_TRUST_MS) return true;
     if (!(await renewSyncLease(db, accountId, owner, at))) return false;
     renewedAt = at;
     return true;

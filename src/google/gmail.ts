@@ -286,7 +286,7 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
         let data;
         try {
           data = await call(HistoryList, () =>
-            api.users.history.list({ userId: ME, startHistoryId: historyId, historyTypes: ['messageAdded'], pageToken }, o),
+            api.users.history.list({ userId: ME, startHistoryId: historyId, historyTypes: ['messageAdded'], maxResults: LIST_PAGE_MAX, pageToken }, o),
           );
         } catch (err) {
           if (err instanceof GmailApiError && err.status === 404) return true; // history gone: cannot tell

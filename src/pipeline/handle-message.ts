@@ -65,6 +65,9 @@ export class LeaseLostError extends Error {
 
 const skip = (reason: SkipReason): Outcome => ({ kind: 'skipped', reason });
 
+/** A message older than this when handled may have been answered before we got to it. */
+export const FRESH_MESSAGE_MS = 5 * 60_000;
+
 /** A message or thread deleted since the notification: nothing to answer. */
 class Gone extends Error {}
 
@@ -110,9 +113,15 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   //    is looked for once, right before the draft is written, from the history record that added it.
   const rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
   rawMessage.catch(() => undefined); // awaited below, or abandoned when the thread says no
-  let threadSeenAt: string;
-  if (ref.historyId !== null && ref.threadId === ref.messageId) threadSeenAt = ref.historyId;
-  else {
+  let threadSeenAt: string | null = null;
+  if (ref.historyId !== null && ref.threadId === ref.messageId) {
+    threadSeenAt = ref.historyId;
+    // Reached long after it arrived (a backlog, a catch-up): the merchant may have answered it
+    // meanwhile. Looking costs 2 units and spares the store lookup and the model call.
+    const waited = ctx.now() - meta.internalDate > FRESH_MESSAGE_MS;
+    if (waited && (await ctx.mailbox.threadChangedSince(ref.threadId, ref.historyId, ref.messageId))) threadSeenAt = null;
+  }
+  if (threadSeenAt === null) {
     const thread = await checkThread(ctx, ref);
     if (typeof thread === 'string') return skip(thread);
     threadSeenAt = thread.historyId;

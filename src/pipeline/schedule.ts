@@ -116,7 +116,9 @@ export async function renewExpiringWatches(s: Services): Promise<{ renewed: numb
       failed++;
       const failure = classifyFailure(err);
       await bumpCounters(s.db, row.accountId, { [`error:${failure.class}`]: 1 }, s.now());
-      if (failure.class === 'reconnect_needed') await markGmailReconnectNeeded(s.db, row.accountId);
+      if (failure.class === 'reconnect_needed') {
+        await markGmailReconnectNeeded(s.db, row.accountId, { sealedRefreshToken: row.sealedRefreshToken! });
+      }
       s.logger.warn('cron.watch_renewal_failed', { accountId: row.accountId, errorClass: failure.class });
     }
   }

@@ -68,8 +68,8 @@ export async function syncAccount(s: Services, accountId: string, options: SyncO
   let drafted = 0;
   try {
     for (let runs = 1; ; runs++) {
-      // The first run uses what was just read to claim the lease; reruns read afresh.
-      const result = await runOnce(s, accountId, leaseKeeper(s.db, accountId, owner, () => s.now(), heldSince), options, runs === 1 ? ready : undefined);
+      const lease = { owner, keep: leaseKeeper(s.db, accountId, owner, () => s.now(), heldSince) };
+      const result = await runOnce(s, accountId, lease, options);
       if (result.status !== 'synced') {
         await letGo(s, accountId, owner);
         return result;
@@ -85,11 +85,17 @@ export async function syncAccount(s: Services, accountId: string, options: SyncO
       if (next !== 'rerun') return { status: 'synced', seen, drafted, runs };
     }
   } catch (err) {
-    await releaseSyncLease(s.db, accountId, owner).catch(() => s.logger.warn('sync.release_failed', { accountId }));
     const failure = classifyFailure(err);
+    // Only while the lease is still ours: a disconnect or reconnect meanwhile cleared it, and the
+    // dead token was the old connection's, not the new one's.
+    const marked = failure.class === 'reconnect_needed' && (await markGmailReconnectNeeded(s.db, accountId, { leaseOwner: owner }));
+    await releaseSyncLease(s.db, accountId, owner).catch(() => s.logger.warn('sync.release_failed', { accountId }));
+    if (failure.class === 'reconnect_needed' && !marked) {
+      s.logger.warn('sync.lease_lost', { accountId });
+      return { status: 'skipped', reason: 'lease_lost' };
+    }
     await bumpCounters(s.db, accountId, { [`error:${failure.class}`]: 1 }, s.now()).catch(() => undefined);
-    if (failure.class === 'reconnect_needed') {
-      await markGmailReconnectNeeded(s.db, accountId);
+    if (marked) {
       s.logger.warn('sync.reconnect_needed', { accountId });
       return { status: 'skipped', reason: 'reconnect_needed' };
     }
@@ -136,15 +142,17 @@ async function loadAccount(s: Services, accountId: string): Promise<LoadedAccoun
   };
 }
 
-async function runOnce(
-  s: Services,
-  accountId: string,
-  keepLease: () => Promise<boolean>,
-  options: SyncOptions,
-  justLoaded?: LoadedAccount,
-): Promise<SyncResult> {
-  // Read afresh for a rerun: the merchant may have paused, or the grant died, since the last one.
-  const loaded = justLoaded ?? (await loadAccount(s, accountId));
+interface HeldLease {
+  owner: string;
+  /** Whether the lease is still ours; `sure` asks the database even within the trust window. */
+  keep: (opts?: { sure?: boolean }) => Promise<boolean>;
+}
+
+async function runOnce(s: Services, accountId: string, lease: HeldLease, options: SyncOptions): Promise<SyncResult> {
+  // Read afresh every run, now that the lease is ours: the merchant may have paused, reconnected,
+  // or the grant died, since the last one.
+  const loaded = await loadAccount(s, accountId);
+  const { owner } = lease;
   if ('status' in loaded) return loaded;
   const { account, gmail, store } = loaded;
 
@@ -154,7 +162,7 @@ async function runOnce(
 
   if (!gmail.historyCursor) {
     const profile = await mailbox.getProfile();
-    await advanceHistoryCursor(s.db, accountId, profile.historyId);
+    await advanceHistoryCursor(s.db, accountId, profile.historyId, { leaseOwner: owner });
     return { status: 'cursor_initialised' };
   }
 
@@ -178,7 +186,8 @@ async function runOnce(
     now: s.now,
     retry: { attempts: 3, baseDelayMs: 250, maxWaitMs: 10_000, sleep: options.sleep ?? sleep },
     onFailure: (failure) => bump(`error:${failure.class}`),
-    keepLease,
+    // Right before a draft is written, the database is always asked: a disconnect clears the lease.
+    keepLease: () => lease.keep({ sure: true }),
     isOptedOut: async (hash) =>
       !!(await s.db.query.optOuts.findFirst({
         columns: { addressHash: true },
@@ -197,9 +206,9 @@ async function runOnce(
           moreLeft = true;
           break;
         }
-        if (!(await keepLease())) {
+        if (!(await lease.keep())) {
           // Our lease ran out and another run took it: stop here, it carries on from the cursor.
-          if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor);
+          if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor, { leaseOwner: owner });
           s.logger.warn('sync.lease_lost', { accountId });
           return { status: 'skipped', reason: 'lease_lost' };
         }
@@ -216,7 +225,7 @@ async function runOnce(
             outcome = await handleMessage(ctx, ref);
           } catch (err) {
             if (!(err instanceof LeaseLostError)) throw err;
-            if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor);
+            if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor, { leaseOwner: owner });
             s.logger.warn('sync.lease_lost', { accountId });
             return { status: 'skipped', reason: 'lease_lost' };
           }
@@ -227,10 +236,10 @@ async function runOnce(
         if (ref.historyId && (!next || next.historyId !== ref.historyId)) safeCursor = ref.historyId;
       }
       if (moreLeft) {
-        if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor);
+        if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor, { leaseOwner: owner });
         break;
       }
-      await advanceHistoryCursor(s.db, accountId, page.cursorAfter);
+      await advanceHistoryCursor(s.db, accountId, page.cursorAfter, { leaseOwner: owner });
       if (page.last && page.truncated) moreLeft = true;
     }
   } finally {

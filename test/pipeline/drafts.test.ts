@@ -93,6 +93,20 @@ describe('drafts: exactly one per thread, even across crashes', () => {
     expect(p.google.calls(p.mailbox)).toMatchObject({ 'history.list': 2, 'messages.get': 2, 'threads.get': 1, 'drafts.create': 1 });
   });
 
+  it('looks at history first for a new-thread question that waited: answered meanwhile, it costs no store or model call', async () => {
+    const q = p.deliver(question(1));
+    const later = Date.now() + 10 * 60_000; // the sync comes ten minutes after the mail
+    p.rt.services.now = () => later;
+    p.google.insertMessage(p.mailbox, question('reply', { from: p.mailbox, subject: 'Re: Question 1', inReplyTo: '<q1@example.net>' }), { labelIds: ['SENT'] });
+    let writes = 0;
+    const writer = p.rt.services.replyWriter;
+    p.rt.services.replyWriter = { write: (input, problem) => (writes++, writer.write(input, problem)) };
+    expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ drafted: 0 });
+    expect(writes).toBe(0);
+    expect(p.google.drafts(p.mailbox).filter((d) => d.threadId === q.threadId)).toHaveLength(0);
+    expect(await p.counters()).toMatchObject({ 'skipped:merchant_replied_last': 1 });
+  });
+
   it('answers only the newest of two questions in one thread, without a call for the older one', async () => {
     const first = p.deliver(question(1));
     p.deliver(question('1b', { subject: 'Re: Question 1', inReplyTo: '<q1@example.net>' }));

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireSyncLease, finishSyncRun, LEASE_TRUST_MS, leaseKeeper, releaseSyncLease, renewSyncLease, requestSyncRerun, SYNC_LEASE_TTL_MS } from '../../src/db/lease';
 import { gmailConnections } from '../../src/db/schema';
+import { disconnectGmail } from '../../src/accounts/disconnect';
 import { syncAccount, type SyncResult } from '../../src/pipeline/sync';
 import { question, startPipeline, type PipelineRuntime } from './support';
 
@@ -57,6 +58,11 @@ describe('sync lease: one sync per account at a time', () => {
     clock = t0 + LEASE_TRUST_MS;
     expect(await keep()).toBe(true);
     expect(await until()).toBe(clock + SYNC_LEASE_TTL_MS);
+
+    // Asked to be sure, it goes to the database even within the window.
+    await setLease(null, null);
+    expect(await keep({ sure: true })).toBe(false);
+    await setLease('a', clock + SYNC_LEASE_TTL_MS);
 
     // It expires and another run takes it: the next renewal says so.
     clock += SYNC_LEASE_TTL_MS + 1;
@@ -142,6 +148,20 @@ describe('sync lease: one sync per account at a time', () => {
     expect(await syncAccount(p.rt.services, p.accountId)).toEqual({ status: 'skipped', reason: 'lease_lost' });
     expect(p.google.drafts(p.mailbox)).toHaveLength(0);
     expect((await p.connection())!).toMatchObject({ historyCursor: cursor, syncLeaseOwner: 'other-run' });
+  });
+
+  it('a disconnect while the model writes: no draft, no cursor written, and the connection is not marked for reconnection', async () => {
+    p.deliver(question(1));
+    const writer = p.rt.services.replyWriter;
+    p.rt.services.replyWriter = {
+      write: async (input, problem) => {
+        await disconnectGmail(p.rt.services, p.accountId);
+        return writer.write(input, problem);
+      },
+    };
+    expect(await syncAccount(p.rt.services, p.accountId)).toEqual({ status: 'skipped', reason: 'lease_lost' });
+    expect(p.google.drafts(p.mailbox)).toHaveLength(0);
+    expect((await p.connection())!).toMatchObject({ status: 'disconnected', historyCursor: null, syncLeaseOwner: null });
   });
 
   it('waits for a live lease held by a crashed run, and takes it over once expired', async () => {
