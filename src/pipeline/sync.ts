@@ -54,12 +54,15 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * one-draft-per-thread check makes the re-run safe, and the cursor never passes unhandled mail.
  */
 export async function syncAccount(s: Services, accountId: string, options: SyncOptions = {}): Promise<SyncResult> {
-  const ready = await loadAccount(s, accountId);
-  if ('status' in ready) return ready;
-
   const owner = newId('lease');
   let heldSince = s.now();
-  if (!(await claimLease(s, accountId, owner))) {
+  const claim = await claimLease(s, accountId, owner);
+  if (claim === 'no_row') {
+    // No Gmail connection row to hold a lease on: say why (or 'busy' if one appeared meanwhile).
+    const ready = await loadAccount(s, accountId);
+    return 'status' in ready ? ready : { status: 'busy' };
+  }
+  if (claim === 'busy') {
     s.logger.debug('sync.busy', { accountId });
     return { status: 'busy' };
   }
@@ -109,13 +112,17 @@ async function letGo(s: Services, accountId: string, owner: string): Promise<voi
   if (rerunPending) await s.queue.send({ accountId });
 }
 
-/** Takes the lease, or asks its live holder to run once more. A lease freed in between is retried. */
-async function claimLease(s: Services, accountId: string, owner: string): Promise<boolean> {
+/**
+ * Takes the lease, or asks its live holder to run once more. A lease freed in between is retried;
+ * neither working three times means there is no row to hold it on. An account that is not ready
+ * (paused, waiting for a reconnect, no store) is found out by the run itself, under the lease.
+ */
+async function claimLease(s: Services, accountId: string, owner: string): Promise<'acquired' | 'busy' | 'no_row'> {
   for (let i = 0; i < 3; i++) {
-    if (await acquireSyncLease(s.db, accountId, owner, s.now())) return true;
-    if (await requestSyncRerun(s.db, accountId, s.now())) return false;
+    if (await acquireSyncLease(s.db, accountId, owner, s.now())) return 'acquired';
+    if (await requestSyncRerun(s.db, accountId, s.now())) return 'busy';
   }
-  return false;
+  return 'no_row';
 }
 
 interface LoadedAccount {
