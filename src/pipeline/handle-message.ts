@@ -109,23 +109,11 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   //    itself, fetched side by side: both are needed and neither depends on the other. When the
   //    thread says no, the downloaded message is dropped unread.
   //    A message that started its thread (Gmail gives a thread the id of its first message) has
-  //    nothing before it to look at: whatever came after it (a reply, a draft, a newer message)
-  //    is looked for once, right before the draft is written, from the history record that added it.
+  //    nothing before it to look at (threadBeforeWriting).
   const rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
   rawMessage.catch(() => undefined); // awaited below, or abandoned when the thread says no
-  let threadSeenAt: string | null = null;
-  if (ref.historyId !== null && ref.threadId === ref.messageId) {
-    threadSeenAt = ref.historyId;
-    // Reached long after it arrived (a backlog, a catch-up): the merchant may have answered it
-    // meanwhile. Looking costs 2 units and spares the store lookup and the model call.
-    const waited = ctx.now() - meta.internalDate > FRESH_MESSAGE_MS;
-    if (waited && (await ctx.mailbox.threadChangedSince(ref.threadId, ref.historyId, ref.messageId))) threadSeenAt = null;
-  }
-  if (threadSeenAt === null) {
-    const thread = await checkThread(ctx, ref);
-    if (typeof thread === 'string') return skip(thread);
-    threadSeenAt = thread.historyId;
-  }
+  const thread = await threadBeforeWriting(ctx, ref, meta.internalDate);
+  if (typeof thread === 'string') return skip(thread);
 
   // 4. The message, parsed in memory; the same header checks on what the parser read.
   const message = await rawMessage;
@@ -163,7 +151,7 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   //    whether anything was added (2 units); only then is the thread read to see what.
   const [leaseKept, threadChanged] = await Promise.all([
     ctx.keepLease ? ctx.keepLease() : true,
-    ctx.mailbox.threadChangedSince(ref.threadId, threadSeenAt, ref.messageId),
+    ctx.mailbox.threadChangedSince(ref.threadId, thread.historyId, ref.messageId),
   ]);
   if (!leaseKept) throw new LeaseLostError('sync lease lost');
   if (threadChanged) {
@@ -178,6 +166,21 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
 
 async function isOptedOut(ctx: MessageContext, address: string): Promise<boolean> {
   return ctx.isOptedOut(await hashAddress(ctx.hashKey, address));
+}
+
+/**
+ * The thread as it stands before the reply is written: the historyId the pre-draft check starts
+ * from, or why no draft goes in. A message that started its thread needs no threads.get: there is
+ * nothing before it, and what came after is looked for from the history record that added it;
+ * only one reached long after it arrived (a backlog) is looked at now, since the merchant may have
+ * answered it meanwhile (2 units, and the store and the model are spared).
+ */
+async function threadBeforeWriting(ctx: MessageContext, ref: MessageRef, arrivedAt: number): Promise<{ historyId: string } | SkipReason> {
+  if (ref.historyId !== null && ref.threadId === ref.messageId) {
+    const waited = ctx.now() - arrivedAt > FRESH_MESSAGE_MS;
+    if (!waited || !(await ctx.mailbox.threadChangedSince(ref.threadId, ref.historyId, ref.messageId))) return { historyId: ref.historyId };
+  }
+  return checkThread(ctx, ref);
 }
 
 /** The thread's historyId when a draft may go in; otherwise why not. */

@@ -159,9 +159,9 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
   // Read afresh every run, now that the lease is ours: the merchant may have paused, reconnected,
   // or the grant died, since the last one.
   const loaded = await loadAccount(s, accountId);
-  const { owner } = lease;
   if ('status' in loaded) return loaded;
   const { account, gmail, store } = loaded;
+  const { owner } = lease;
 
   const refreshToken = await s.sealer.open(gmail.sealedRefreshToken, sealedAs.gmailRefreshToken(accountId));
   const credentials = JSON.parse(await s.sealer.open(store.sealedCredentials, sealedAs.storeCredentials(store.id))) as StoreCredentials;
@@ -208,17 +208,21 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
   try {
     for await (const page of readNewMessages(mailbox, gmail.historyCursor)) {
       let safeCursor: string | null = null;
+      const keepProgress = async () => {
+        if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor, { leaseOwner: owner });
+      };
+      // Our lease ran out and another run took it: stop here, it carries on from the cursor.
+      const leaseLost = async (): Promise<SyncResult> => {
+        await keepProgress();
+        s.logger.warn('sync.lease_lost', { accountId });
+        return { status: 'skipped', reason: 'lease_lost' };
+      };
       for (let i = 0; i < page.refs.length; i++) {
         if (seen >= budget) {
           moreLeft = true;
           break;
         }
-        if (!(await lease.keep())) {
-          // Our lease ran out and another run took it: stop here, it carries on from the cursor.
-          if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor, { leaseOwner: owner });
-          s.logger.warn('sync.lease_lost', { accountId });
-          return { status: 'skipped', reason: 'lease_lost' };
-        }
+        if (!(await lease.keep())) return await leaseLost();
         const ref = page.refs[i]!;
         seen++;
         bump('seen');
@@ -231,10 +235,8 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
           try {
             outcome = await handleMessage(ctx, ref);
           } catch (err) {
-            if (!(err instanceof LeaseLostError)) throw err;
-            if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor, { leaseOwner: owner });
-            s.logger.warn('sync.lease_lost', { accountId });
-            return { status: 'skipped', reason: 'lease_lost' };
+            if (err instanceof LeaseLostError) return await leaseLost();
+            throw err;
           }
           bump(outcome.kind === 'drafted' ? 'drafted' : `skipped:${outcome.reason}`);
         }
@@ -243,7 +245,7 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
         if (ref.historyId && (!next || next.historyId !== ref.historyId)) safeCursor = ref.historyId;
       }
       if (moreLeft) {
-        if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor, { leaseOwner: owner });
+        await keepProgress();
         break;
       }
       await advanceHistoryCursor(s.db, accountId, page.cursorAfter, { leaseOwner: owner });
