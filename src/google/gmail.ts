@@ -10,7 +10,7 @@ import { GoogleAuthError, googleAuthErrorFrom } from './oauth';
  * `rootUrl` and our fetch. No retries here (gaxios' are switched off): the pipeline decides.
  *
  * A 401 means the access token died early (revoked session, clock skew): the token is refreshed
- * once, shared by every call of this mailbox that hit it, and the call is made again; a second
+ * once, shared by every call made with the same OAuth client that hit it, and the call is made again; a second
  * 401 surfaces. google-auth-library does not do this itself once it knows the token's expiry.
  * Every call has a timeout, so a hung connection becomes a retryable 'network' error.
  *
@@ -145,6 +145,30 @@ const Thread = z.object({
 const Draft = z.object({ id: z.string(), message: z.object({ id: z.string() }) });
 const WatchResponse = z.object({ historyId: z.string().regex(/^\d+$/), expiration: z.string().regex(/^\d+$/) });
 
+/**
+ * One refresh at a time per OAuth client: calls that hit a 401 together wait for the same one. Kept
+ * by client, not by mailbox, since every mailbox opened with one refresh token shares its client
+ * (services.ts) and a second refresh would throw away the first one's new token.
+ */
+const refreshing = new WeakMap<OAuth2Client, Promise<void>>();
+
+function refreshOnce(auth: OAuth2Client, tokenUrl: string): Promise<void> {
+  let pending = refreshing.get(auth);
+  if (!pending) {
+    pending = (async () => {
+      try {
+        // Forget the dead access token; getAccessToken() then asks the token endpoint for a new one.
+        auth.setCredentials({ refresh_token: auth.credentials.refresh_token });
+        await auth.getAccessToken();
+      } catch (err) {
+        throw toGoogleError(err, tokenUrl);
+      }
+    })().finally(() => refreshing.delete(auth));
+    refreshing.set(auth, pending);
+  }
+  return pending;
+}
+
 function parse<T>(schema: z.ZodType<T>, data: unknown, status: number): T {
   const result = schema.safeParse(data);
   if (!result.success) throw new GmailApiError(status, 'malformed_response', null);
@@ -167,22 +191,7 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
     fetchImplementation: opts.fetch as typeof fetch,
   });
 
-  // One refresh at a time for this mailbox: calls that hit a 401 together wait for the same one.
-  let refreshing: Promise<void> | null = null;
-  const refreshAccessToken = (): Promise<void> => {
-    refreshing ??= (async () => {
-      try {
-        // Forget the dead access token; getAccessToken() then asks the token endpoint for a new one.
-        opts.auth.setCredentials({ refresh_token: opts.auth.credentials.refresh_token });
-        await opts.auth.getAccessToken();
-      } catch (err) {
-        throw toGoogleError(err, tokenUrl);
-      }
-    })().finally(() => {
-      refreshing = null;
-    });
-    return refreshing;
-  };
+  const refreshAccessToken = () => refreshOnce(opts.auth, tokenUrl);
 
   async function call<T>(schema: z.ZodType<T>, run: () => Promise<{ status: number; data: unknown }>): Promise<T> {
     let res: { status: number; data: unknown };
