@@ -1,11 +1,10 @@
-import WooCommerceRestApiModule from '@woocommerce/woocommerce-rest-api';
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { toBase64Url } from '../crypto/encoding';
 import type { StoreConnection } from '../db/accounts';
 import { storeConnections } from '../db/schema';
 import { errorClass } from '../platform/log';
 import { sealedAs, type Services, type StoreCredentials } from '../services';
-import { wooAxiosConfig } from './woocommerce';
+import { wooRestClient } from './woocommerce';
 
 /**
  * The webhooks Draftline keeps registered in a WooCommerce store, through REST v3
@@ -48,27 +47,10 @@ export class WooWebhookError extends Error {
 
 export const wooDeliveryUrl = (s: Services) => `${s.config.appUrl}/webhooks/woocommerce`;
 
-type WooApi = {
-  get(endpoint: string, params?: Record<string, unknown>): Promise<{ data: unknown }>;
-  post(endpoint: string, data: unknown, params?: Record<string, unknown>): Promise<{ data: unknown }>;
-  put(endpoint: string, data: unknown, params?: Record<string, unknown>): Promise<{ data: unknown }>;
-  delete(endpoint: string, params?: Record<string, unknown>): Promise<{ data: unknown }>;
-};
-const WooCommerceRestApi = ((WooCommerceRestApiModule as unknown as { default?: unknown }).default ?? WooCommerceRestApiModule) as new (
-  options: Record<string, unknown>,
-) => WooApi;
-
-/** The same client and transport as the order source (src/stores/woocommerce.ts), for webhooks. */
+/** Webhook calls through the same client as the order source (wooRestClient). */
 function webhooksClient(s: Services, storeUrl: string, credentials: StoreCredentials) {
   if (credentials.kind !== 'woocommerce') throw new WooWebhookError(0, 'not_woocommerce');
-  const api = new WooCommerceRestApi({
-    url: storeUrl.replace(/\/+$/, ''),
-    consumerKey: credentials.consumerKey,
-    consumerSecret: credentials.consumerSecret,
-    version: 'wc/v3',
-    queryStringAuth: false,
-    axiosConfig: wooAxiosConfig(s.fetch),
-  });
+  const api = wooRestClient({ storeUrl, consumerKey: credentials.consumerKey, consumerSecret: credentials.consumerSecret, fetch: s.fetch });
   const call = async (request: Promise<{ data: unknown }>): Promise<WooWebhook> => {
     let data: unknown;
     try {

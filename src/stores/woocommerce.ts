@@ -3,24 +3,41 @@ import type { FetchLike } from '../platform/fetch';
 import { neutralStatus, StoreApiError, storeErrorFromStatus } from './errors';
 import type { Order, OrderSource } from './order';
 
-/**
- * Orders from WooCommerce REST v3 through @woocommerce/woocommerce-rest-api. It is built on axios;
- * axios' fetch adapter with `env.fetch` makes it run on Workers and use our fetch (Basic auth over
- * https, OAuth 1.0a query signing over http, as the package does).
- */
 /** Per request; a store answers in well under a second, so this only catches hung connections. */
 export const WOOCOMMERCE_TIMEOUT_MS = 15_000;
 
-/**
- * axios over our fetch, with redirects refused. The store URL was checked to be a public address
- * when it was connected; a redirect could send the next request (with the store keys on it) to any
- * address, an internal one included. A store that moved answers 3xx: StoreApiError 'redirected'.
- */
-export function wooAxiosConfig(fetch: FetchLike, timeoutMs = WOOCOMMERCE_TIMEOUT_MS) {
-  const noRedirects: FetchLike = (input, init) => fetch(input, { ...init, redirect: 'manual' });
-  return { adapter: 'fetch', env: { fetch: noRedirects }, timeout: timeoutMs, maxRedirects: 0 };
+/** The REST calls Draftline makes through @woocommerce/woocommerce-rest-api (axios underneath). */
+export interface WooRestClient {
+  get(endpoint: string, params?: Record<string, unknown>): Promise<{ data: unknown; headers: Record<string, string> }>;
+  post(endpoint: string, data: unknown, params?: Record<string, unknown>): Promise<{ data: unknown }>;
+  put(endpoint: string, data: unknown, params?: Record<string, unknown>): Promise<{ data: unknown }>;
+  delete(endpoint: string, params?: Record<string, unknown>): Promise<{ data: unknown }>;
 }
 
+const WooCommerceRestApi = ((WooCommerceRestApiModule as unknown as { default?: unknown }).default ?? WooCommerceRestApiModule) as new (
+  options: Record<string, unknown>,
+) => WooRestClient;
+
+/**
+ * The one WooCommerce REST v3 client, for orders and for webhooks. axios' fetch adapter with
+ * `env.fetch` makes it run on Workers and use our fetch (Basic auth over https, OAuth 1.0a query
+ * signing over http, as the package does). Redirects are refused: the store URL was checked to be
+ * a public address when it was connected, and a redirect could send the next request (with the
+ * store keys on it) to any address, an internal one included. A store that moved answers 3xx.
+ */
+export function wooRestClient(opts: { storeUrl: string; consumerKey: string; consumerSecret: string; fetch: FetchLike }): WooRestClient {
+  const noRedirects: FetchLike = (input, init) => opts.fetch(input, { ...init, redirect: 'manual' });
+  return new WooCommerceRestApi({
+    url: opts.storeUrl.replace(/\/+$/, ''),
+    consumerKey: opts.consumerKey,
+    consumerSecret: opts.consumerSecret,
+    version: 'wc/v3',
+    queryStringAuth: false,
+    axiosConfig: { adapter: 'fetch', env: { fetch: noRedirects }, timeout: WOOCOMMERCE_TIMEOUT_MS, maxRedirects: 0 },
+  });
+}
+
+/** Orders from WooCommerce REST v3, searched by order number or by the customer's address. */
 export interface WooCommerceOrderSourceOptions {
   storeUrl: string;
   consumerKey: string;
@@ -49,20 +66,8 @@ interface ShipmentTrackingItem {
   custom_tracking_link?: string;
 }
 
-type WooApi = { get(endpoint: string, params?: Record<string, unknown>): Promise<{ data: unknown; headers: Record<string, string> }> };
-const WooCommerceRestApi = ((WooCommerceRestApiModule as unknown as { default?: unknown }).default ?? WooCommerceRestApiModule) as new (
-  options: Record<string, unknown>,
-) => WooApi;
-
 export function createWooCommerceOrderSource(opts: WooCommerceOrderSourceOptions): OrderSource {
-  const api = new WooCommerceRestApi({
-    url: opts.storeUrl.replace(/\/+$/, ''),
-    consumerKey: opts.consumerKey,
-    consumerSecret: opts.consumerSecret,
-    version: 'wc/v3',
-    queryStringAuth: false,
-    axiosConfig: wooAxiosConfig(opts.fetch),
-  });
+  const api = wooRestClient(opts);
 
   async function search(term: string, page: number): Promise<{ orders: WooOrder[]; totalPages: number }> {
     let response;
