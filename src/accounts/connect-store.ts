@@ -1,7 +1,15 @@
 import { getStoreConnection } from '../db/accounts';
 import type { Services } from '../services';
 import { exchangeInstallCode, ShopifyInstallError, type ShopifyInstallConfig } from '../stores/shopify-install';
-import { checkStoreUrl, consumeStoreNonce, finishStoreNonce, verifyWooKeys, WooKeyDelivery } from '../stores/woocommerce-connect';
+import {
+  checkStoreUrl,
+  consumeStoreNonce,
+  finishStoreNonce,
+  verifyWooKeys,
+  WOO_CONSUMER_KEY,
+  WOO_CONSUMER_SECRET,
+  WooKeyDelivery,
+} from '../stores/woocommerce-connect';
 import { connectStore } from './connect';
 import { setPaused } from './settings';
 
@@ -63,7 +71,7 @@ export async function connectWooWithKeys(s: Services, accountId: string, input: 
   if (!url.ok) return { ok: false, reason: 'store_url_invalid' };
   const consumerKey = input.consumerKey.trim();
   const consumerSecret = input.consumerSecret.trim();
-  if (!/^ck_[A-Za-z0-9]{20,64}$/.test(consumerKey) || !/^cs_[A-Za-z0-9]{20,64}$/.test(consumerSecret)) return { ok: false, reason: 'store_keys_rejected' };
+  if (!WOO_CONSUMER_KEY.test(consumerKey) || !WOO_CONSUMER_SECRET.test(consumerSecret)) return { ok: false, reason: 'store_keys_rejected' };
   const check = await verifyWooKeys(s.fetch, url.url, consumerKey, consumerSecret);
   if (!check.valid) return { ok: false, reason: KEY_CHECK_NOTICE[check.reason] };
   await connectStore(s, { accountId, storeDomain: url.url, credentials: { kind: 'woocommerce', consumerKey, consumerSecret }, scopes: 'read' });

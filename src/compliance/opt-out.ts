@@ -69,21 +69,3 @@ export async function checkOptOutToken(secret: string, accountId: string, token:
   const ok = await verifyHmacBase64(secret, tokenData(accountId, issuedAt), match[2]!);
   return ok ? { valid: true } : { valid: false, reason: 'bad_token' };
 }
-
-/**
- * The request must come from our own page: Origin (sent by browsers on every POST) must be ours;
- * without it, Referer must be; without either, refuse.
- */
-export function checkSameOrigin(origin: string | undefined, referer: string | undefined, appUrl: string): Check<object> {
-  const ours = new URL(appUrl).origin;
-  const originOf = (value: string) => {
-    try {
-      return new URL(value).origin;
-    } catch {
-      return null;
-    }
-  };
-  if (origin) return originOf(origin) === ours ? { valid: true } : { valid: false, reason: 'foreign_origin' };
-  if (referer) return originOf(referer) === ours ? { valid: true } : { valid: false, reason: 'foreign_referer' };
-  return { valid: false, reason: 'no_origin' };
-}

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Config } from '../config';
 import { verifyHmacBase64 } from '../crypto/hmac';
 import { fromUtf8 } from '../crypto/encoding';
+import { SHOP_DOMAIN } from '../stores/shopify-install';
 import { COMPLIANCE_TOPICS as T } from './records';
 
 /**
@@ -14,7 +15,6 @@ import { COMPLIANCE_TOPICS as T } from './records';
 export const SHOPIFY_TOPICS = [T.shopifyDataRequest, T.shopifyCustomerRedact, T.shopifyShopRedact, T.shopifyUninstalled] as const;
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
 
-const SHOP_DOMAIN = /^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$/;
 
 export type Check<T> = ({ valid: true } & T) | { valid: false; reason: string };
 

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { utf8 } from '../crypto/encoding';
 import { ApiError } from './errors';
+import { checkSameOrigin } from './same-origin';
 import type { SessionVars } from './session';
 
 /**
@@ -10,11 +11,11 @@ import type { SessionVars } from './session';
  * carry the session's CSRF token. Either alone is refused with 403.
  */
 export function csrfProtection(appUrl: string): MiddlewareHandler<{ Variables: SessionVars }> {
-  const origin = new URL(appUrl).origin;
   return createMiddleware<{ Variables: SessionVars }>(async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    const from = c.req.header('origin') ?? originOf(c.req.header('referer'));
-    if (from !== origin) throw new ApiError(403, 'csrf_origin', 'This form was not sent from Draftline.');
+    if (!checkSameOrigin(c.req.header('origin'), c.req.header('referer'), appUrl).valid) {
+      throw new ApiError(403, 'csrf_origin', 'This form was not sent from Draftline.');
+    }
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const token = form['csrf'];
     if (typeof token !== 'string' || !sameToken(token, c.get('session').csrf)) {
@@ -22,14 +23,6 @@ export function csrfProtection(appUrl: string): MiddlewareHandler<{ Variables: S
     }
     await next();
   });
-}
-
-function originOf(referer: string | undefined): string | null {
-  try {
-    return referer ? new URL(referer).origin : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Constant-time comparison of two short tokens. */

@@ -3,13 +3,13 @@ import { bodyLimit } from 'hono/body-limit';
 import {
   ACCOUNT_ID,
   checkOptOutToken,
-  checkSameOrigin,
   issueOptOutToken,
   parseOptOutEmail,
   recordOptOut,
 } from '../compliance/opt-out';
 import { clientIpFrom, createRateLimiter, type RateLimiter } from '../compliance/rate-limit';
 import { errorBody } from '../http/errors';
+import { checkSameOrigin } from '../http/same-origin';
 import type { Services } from '../services';
 import { renderPage } from '../ui/layout';
 import { OptOutPage, type OptOutState } from '../ui/opt-out-page';

@@ -18,7 +18,8 @@ import type { FetchLike } from '../platform/fetch';
 /** Read orders and their fulfillments (tracking): nothing else. */
 export const SHOPIFY_SCOPES = ['read_orders', 'read_fulfillments'] as const;
 
-const SHOP_DOMAIN = /^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$/;
+/** A shop's own myshopify.com domain, the only form Shopify sends or accepts. */
+export const SHOP_DOMAIN = /^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$/;
 
 export interface ShopifyInstallConfig {
   apiKey: string;

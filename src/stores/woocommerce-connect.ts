@@ -94,11 +94,15 @@ export function buildWooAuthorizeUrl(opts: { storeUrl: string; appUrl: string; n
 }
 
 /** What WooCommerce POSTs to callback_url (WC_Auth::create_keys). */
+/** WooCommerce REST API keys as WooCommerce makes them. */
+export const WOO_CONSUMER_KEY = /^ck_[A-Za-z0-9]{20,64}$/;
+export const WOO_CONSUMER_SECRET = /^cs_[A-Za-z0-9]{20,64}$/;
+
 export const WooKeyDelivery = z.object({
   key_id: z.coerce.number().int().positive(),
   user_id: z.coerce.string().min(1).max(200),
-  consumer_key: z.string().regex(/^ck_[A-Za-z0-9]{20,64}$/),
-  consumer_secret: z.string().regex(/^cs_[A-Za-z0-9]{20,64}$/),
+  consumer_key: z.string().regex(WOO_CONSUMER_KEY),
+  consumer_secret: z.string().regex(WOO_CONSUMER_SECRET),
   key_permissions: z.enum(['read', 'write', 'read_write']),
 });
 
