@@ -1,7 +1,7 @@
-import { and, eq, isNull } from 'drizzle-orm';
-import { getGmailConnection, getStoreConnection } from '../db/accounts';
+import { eq } from 'drizzle-orm';
+import { getGmailConnection, getStoreConnection, withdrawConsent } from '../db/accounts';
 import { compactAfterErasure, deleteAccountData } from '../compliance/erase';
-import { complianceRequests, consentRecords, gmailConnections, storeAuthNonces, storeConnections } from '../db/schema';
+import { complianceRequests, gmailConnections, storeAuthNonces, storeConnections } from '../db/schema';
 import { revokeToken } from '../google/oauth';
 import { newId } from '../platform/ids';
 import { errorClass } from '../platform/log';
@@ -41,7 +41,7 @@ export async function disconnectGmail(s: Services, accountId: string): Promise<G
     .update(gmailConnections)
     .set({ sealedRefreshToken: null, historyCursor: null, watchExpiresAt: null, status: 'disconnected', syncLeaseOwner: null, syncLeaseUntil: null })
     .where(eq(gmailConnections.accountId, accountId));
-  await withdrawConsent(s, accountId, 'google_scopes');
+  await withdrawConsent(s.db, accountId, 'google_scopes', s.now());
   s.logger.info('gmail.disconnected', { accountId, reason: revoked ? 'revoked' : 'revoke_unconfirmed' });
   return { revoked };
 }
@@ -53,7 +53,7 @@ export async function disconnectStore(s: Services, accountId: string): Promise<v
     // Our webhooks in the store go first, while we still hold the keys to remove them.
     if (store.kind === 'woocommerce') await removeWooWebhooks(s, store);
     await s.db.delete(storeConnections).where(eq(storeConnections.id, store.id));
-    await withdrawConsent(s, accountId, 'store_access');
+    await withdrawConsent(s.db, accountId, 'store_access', s.now());
     s.logger.info('store.disconnected', { accountId, reason: store.kind });
   }
   await s.db.delete(storeAuthNonces).where(eq(storeAuthNonces.accountId, accountId));
@@ -85,9 +85,4 @@ export async function deleteAccount(s: Services, accountId: string): Promise<Gma
   return gmail;
 }
 
-async function withdrawConsent(s: Services, accountId: string, kind: string): Promise<void> {
-  await s.db
-    .update(consentRecords)
-    .set({ withdrawnAt: s.now() })
-    .where(and(eq(consentRecords.accountId, accountId), eq(consentRecords.kind, kind), isNull(consentRecords.withdrawnAt)));
-}
+

@@ -1,5 +1,6 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { hashAddress } from '../crypto/hmac';
+import { getGmailConnection, withdrawConsent } from '../db/accounts';
 import type { Db } from '../db/client';
 import {
   accounts,
@@ -82,15 +83,8 @@ export async function eraseStore(
       .delete(storeConnections)
       .where(and(eq(storeConnections.accountId, accountId), eq(storeConnections.kind, kind)));
     storesErased += deleted.rowsAffected;
-    await db
-      .update(consentRecords)
-      .set({ withdrawnAt: now })
-      .where(and(eq(consentRecords.accountId, accountId), eq(consentRecords.kind, 'store_access'), isNull(consentRecords.withdrawnAt)));
-    const gmail = await db.query.gmailConnections.findFirst({
-      columns: { accountId: true },
-      where: eq(gmailConnections.accountId, accountId),
-    });
-    if (!gmail) {
+    await withdrawConsent(db, accountId, 'store_access', now);
+    if (!(await getGmailConnection(db, accountId))) {
       await deleteAccountData(db, accountId);
       accountsErased++;
     }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { accounts, consentRecords, gmailConnections, storeConnections } from './schema';
 
@@ -78,6 +78,14 @@ export async function touchGmailConnection(
   fields: Partial<Pick<GmailConnection, 'lastSyncAt' | 'lastPushAt' | 'watchExpiresAt'>>,
 ): Promise<void> {
   await db.update(gmailConnections).set(fields).where(eq(gmailConnections.accountId, accountId));
+}
+
+/** Marks the open consent of this kind as withdrawn now; the record itself stays. */
+export async function withdrawConsent(db: Db, accountId: string, kind: string, now: number): Promise<void> {
+  await db
+    .update(consentRecords)
+    .set({ withdrawnAt: now })
+    .where(and(eq(consentRecords.accountId, accountId), eq(consentRecords.kind, kind), isNull(consentRecords.withdrawnAt)));
 }
 
 export async function recordConsent(
