@@ -112,3 +112,8 @@ export const sealedAs = {
   storeCredentials: (connectionId: string) => `store_connections.sealed_credentials:${connectionId}`,
   webhookSecret: (connectionId: string) => `store_connections.sealed_webhook_secret:${connectionId}`,
 };
+
+/** A store connection's credentials, unsealed (for one step, in memory). */
+export async function openStoreCredentials(s: Pick<Services, 'sealer'>, connection: { id: string; sealedCredentials: string }): Promise<StoreCredentials> {
+  return JSON.parse(await s.sealer.open(connection.sealedCredentials, sealedAs.storeCredentials(connection.id))) as StoreCredentials;
+}

@@ -16,7 +16,7 @@ import { optOuts } from '../db/schema';
 import { parseDraftKinds } from '../drafting/kinds';
 import { GmailApiError, type GmailMailbox } from '../google/gmail';
 import { newId } from '../platform/ids';
-import { sealedAs, type Services, type StoreCredentials } from '../services';
+import { openStoreCredentials, sealedAs, type Services } from '../services';
 import { classifyFailure } from './failures';
 import { handleMessage, LeaseLostError, type MessageContext, type MessageRef } from './handle-message';
 
@@ -164,7 +164,7 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
   const { owner } = lease;
 
   const refreshToken = await s.sealer.open(gmail.sealedRefreshToken, sealedAs.gmailRefreshToken(accountId));
-  const credentials = JSON.parse(await s.sealer.open(store.sealedCredentials, sealedAs.storeCredentials(store.id))) as StoreCredentials;
+  const credentials = await openStoreCredentials(s, store);
   const mailbox = s.openMailbox(refreshToken);
 
   if (!gmail.historyCursor) {

@@ -3,7 +3,7 @@ import { toBase64Url } from '../crypto/encoding';
 import type { StoreConnection } from '../db/accounts';
 import { storeConnections } from '../db/schema';
 import { errorClass } from '../platform/log';
-import { sealedAs, type Services, type StoreCredentials } from '../services';
+import { openStoreCredentials, sealedAs, type Services, type StoreCredentials } from '../services';
 import { wooRestClient } from './woocommerce';
 
 /**
@@ -73,8 +73,8 @@ function webhooksClient(s: Services, storeUrl: string, credentials: StoreCredent
 }
 
 async function openCredentials(s: Services, connection: StoreConnection): Promise<StoreCredentials | null> {
-  if (!connection.sealedCredentials) return null;
-  return JSON.parse(await s.sealer.open(connection.sealedCredentials, sealedAs.storeCredentials(connection.id))) as StoreCredentials;
+  const { sealedCredentials } = connection;
+  return sealedCredentials ? openStoreCredentials(s, { id: connection.id, sealedCredentials }) : null;
 }
 
 interface WebhookSecret {
