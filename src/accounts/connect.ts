@@ -4,6 +4,7 @@ import { accounts, gmailConnections, storeConnections } from '../db/schema';
 import { newId } from '../platform/ids';
 import { sealedAs, type Services, type StoreCredentials } from '../services';
 import { registerWooWebhooks, removeWooWebhooks } from '../stores/woocommerce-webhooks';
+import { normaliseAddress } from '../crypto/hmac';
 
 /** The version of the wording a merchant agrees to when connecting; bump it when the wording changes. */
 export const CONSENT_VERSION = '2026-11-25';
@@ -28,20 +29,22 @@ export async function createAccount(
  *  - First connection (or after a disconnect): the cursor starts at the watch's historyId, so only
  *    mail that arrives from now on is read.
  *  - Signing in again while connected, or reconnecting after Google revoked access: the cursor and
- *    the connection time are kept, so mail that arrived in between is still drafted; the refresh
- *    token it replaces is revoked, since Google caps how many a client may hold per user.
+ *    the connection time are kept, so mail that arrived in between is still drafted. The refresh
+ *    token it replaces is not revoked: Google revokes a whole grant with any one of its tokens,
+ *    the new one included.
  */
 export async function connectGmail(
   s: Services,
   input: { accountId: string; mailbox: string; refreshToken: string; grantedScopes: string[] },
 ): Promise<void> {
   const now = s.now();
+  const mailbox = normaliseAddress(input.mailbox);
   const previous = await getGmailConnection(s.db, input.accountId);
-  const resume = !!previous && previous.status !== 'disconnected' && previous.mailbox === input.mailbox.trim().toLowerCase();
+  const resume = !!previous && previous.status !== 'disconnected' && previous.mailbox === mailbox;
 
   const sealed = await s.sealer.seal(input.refreshToken, sealedAs.gmailRefreshToken(input.accountId));
   const row = {
-    mailbox: input.mailbox.trim().toLowerCase(),
+    mailbox,
     sealedRefreshToken: sealed,
     grantedScopes: input.grantedScopes.join(' '),
     status: 'active' as const,

@@ -29,13 +29,10 @@ export function FlashNotice({ code }: { code?: string }) {
 }
 
 /** A one-button form posting to `action` (e.g. pause, confirm a deletion). */
-export function PostButton(props: { action: string; csrf: string; label: string; variant?: 'secondary' | 'danger'; hidden?: Record<string, string> }) {
+export function PostButton(props: { action: string; csrf: string; label: string; variant?: 'secondary' | 'danger' }) {
   return (
     <form method="post" action={props.action} class="inline">
       <CsrfField token={props.csrf} />
-      {Object.entries(props.hidden ?? {}).map(([name, value]) => (
-        <input type="hidden" name={name} value={value} />
-      ))}
       <button type="submit" class={props.variant}>
         {props.label}
       </button>

@@ -22,7 +22,6 @@ const TOPICS: Record<string, string> = {
   'app/uninstalled': 'Shopify: app uninstalled',
   'customer.deleted': 'WooCommerce: customer deleted',
   customer_erasure: 'You asked to erase a customer',
-  'account/delete': 'Account deleted',
 };
 
 const REASONS: Record<string, string> = {
