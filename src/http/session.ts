@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { toBase64Url } from '../crypto/encoding';
 import { eq, sql } from 'drizzle-orm';
-import { getAccount, getGmailConnection, type Account } from '../db/accounts';
+import { getAccount, type Account } from '../db/accounts';
 import { accounts } from '../db/schema';
 import type { Services } from '../services';
 import { clearCookie, readSignedJson, writeSignedJson, type SignedCookieOptions } from './signed-cookie';
@@ -23,7 +23,8 @@ export interface Session {
 
 export interface SessionVars {
   session: Session;
-  mailbox: string | null;
+  /** The signed-in account, as read when the session was checked. */
+  account: Account;
 }
 
 const SESSION_DAYS = 7;
@@ -86,7 +87,7 @@ export function requireSession(s: Services): MiddlewareHandler<{ Variables: Sess
       return c.redirect('/?notice=signin_required', 303);
     }
     c.set('session', current.session);
-    c.set('mailbox', (await getGmailConnection(s.db, current.account.id))?.mailbox ?? null);
+    c.set('account', current.account);
     await next();
   });
 }

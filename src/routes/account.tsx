@@ -5,7 +5,6 @@ import { addOptOut, removeOptOut, setPaused, updateSettings } from '../accounts/
 import { accountStatus } from '../accounts/status';
 import { countOptOuts, optOutUrl } from '../compliance/opt-out';
 import { listComplianceRequests } from '../compliance/records';
-import { getAccount } from '../db/accounts';
 import { csrfProtection } from '../http/csrf';
 import { endSession, requireSession, type SessionVars } from '../http/session';
 import type { Services } from '../services';
@@ -36,14 +35,13 @@ export function accountRoutes(s: Services) {
   });
 
   const settingsPage = async (c: AppContext, extra: { errors?: Record<string, string>; optOutError?: string } = {}, status: 200 | 400 = 200) => {
-    const account = (await getAccount(s.db, accountId(c)))!;
+    const account = c.get('account');
     const n = await countOptOuts(s.db, account.id);
     return c.html(
       renderPage(
         <SettingsPage
           config={s.config}
           account={account}
-          mailbox={c.get('mailbox')}
           csrf={c.get('session').csrf}
           notice={c.req.query('notice')}
           optOutCount={n}
@@ -81,7 +79,7 @@ export function accountRoutes(s: Services) {
   });
 
   const confirm = (c: AppContext, props: { title: string; explanation: string[]; action: string; confirmLabel: string; typeToConfirm?: string }) =>
-    c.html(renderPage(<ConfirmPage config={s.config} mailbox={c.get('mailbox')} csrf={c.get('session').csrf} {...props} />));
+    c.html(renderPage(<ConfirmPage config={s.config} csrf={c.get('session').csrf} {...props} />));
 
   app.get('/disconnect/gmail', (c) =>
     confirm(c, {

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { acceptWooKeyDelivery, connectShopify, connectWooWithKeys, shopifyInstallConfig, wooReturnNotice } from '../accounts/connect-store';
+import { getGmailConnection } from '../db/accounts';
 import { csrfProtection } from '../http/csrf';
 import { errorBody } from '../http/errors';
 import { beginOAuth, finishOAuth } from '../http/oauth-state';
@@ -18,7 +19,7 @@ export function connectStoreRoutes(s: Services) {
   const csrf = csrfProtection(s.config.appUrl);
 
   app.get('/app/connect', session, (c) =>
-    c.html(renderPage(<ConnectStorePage config={s.config} mailbox={c.get('mailbox')} csrf={c.get('session').csrf} notice={c.req.query('notice')} />)),
+    c.html(renderPage(<ConnectStorePage config={s.config} csrf={c.get('session').csrf} notice={c.req.query('notice')} />)),
   );
 
   const startShopify = async (c: Context<{ Variables: SessionVars }>, shopInput: string | undefined) => {
@@ -35,6 +36,7 @@ export function connectStoreRoutes(s: Services) {
     const current = await currentSession(c, s);
     if (!current) return c.redirect('/?notice=signin_first', 303);
     c.set('session', current.session);
+    c.set('account', current.account);
     return startShopify(c, c.req.query('shop'));
   });
 
@@ -58,8 +60,11 @@ export function connectStoreRoutes(s: Services) {
       s.logger.info('store.url_refused', { reason: url.reason });
       return c.redirect('/app/connect?notice=store_url_invalid', 303);
     }
-    const nonce = await createStoreNonce(s, c.get('session').accountId, url.url);
-    return c.redirect(buildWooAuthorizeUrl({ storeUrl: url.url, appUrl: s.config.appUrl, nonce, mailbox: c.get('mailbox') }), 302);
+    const accountId = c.get('session').accountId;
+    const nonce = await createStoreNonce(s, accountId, url.url);
+    // The mailbox names the key WooCommerce creates ("Draftline for <mailbox>"), so the store owner knows whose it is.
+    const mailbox = (await getGmailConnection(s.db, accountId))?.mailbox ?? null;
+    return c.redirect(buildWooAuthorizeUrl({ storeUrl: url.url, appUrl: s.config.appUrl, nonce, mailbox }), 302);
   });
 
   // Called by the store's server, not the browser: no session, no CSRF token; the nonce is the proof.

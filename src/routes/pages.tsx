@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { getGmailConnection } from '../db/accounts';
 import { optOutUrl } from '../compliance/opt-out';
 import { listComplianceRequests } from '../compliance/records';
 import { currentSession } from '../http/session';
@@ -20,10 +19,9 @@ export function publicPages(s: Services) {
   });
   app.get('/privacy', async (c) => {
     const session = (await currentSession(c, s))?.session;
-    const mailbox = session ? ((await getGmailConnection(s.db, session.accountId))?.mailbox ?? 'account') : null;
     const link = session ? optOutUrl(s.config.appUrl, session.accountId) : null;
     const requests = session ? await listComplianceRequests(s.db, session.accountId) : undefined;
-    return c.html(renderPage(<PrivacyPage config={s.config} signedInAs={mailbox} optOutUrl={link} requests={requests} />));
+    return c.html(renderPage(<PrivacyPage config={s.config} signedIn={!!session} optOutUrl={link} requests={requests} />));
   });
   return app;
 }

@@ -5,7 +5,6 @@ import { CsrfField } from './parts';
 /** "Are you sure?" for every destructive action: a GET shows this, only the POST acts. */
 export function ConfirmPage(props: {
   config: Config;
-  mailbox: string | null;
   csrf: string;
   title: string;
   explanation: string[];
@@ -15,7 +14,7 @@ export function ConfirmPage(props: {
   typeToConfirm?: string;
 }) {
   return (
-    <Layout title={props.title} mode={props.config.mode} signedInAs={props.mailbox ?? 'account'}>
+    <Layout title={props.title} mode={props.config.mode} signedIn>
       <h1>{props.title}</h1>
       <section class="card">
         {props.explanation.map((p) => (

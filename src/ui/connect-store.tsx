@@ -3,11 +3,11 @@ import { Layout } from './layout';
 import { CsrfField, FlashNotice } from './parts';
 
 /** Choosing and connecting a store: Shopify by shop domain, WooCommerce by store URL (or pasted keys). */
-export function ConnectStorePage(props: { config: Config; mailbox: string | null; csrf: string; notice?: string; shop?: string; storeUrl?: string }) {
+export function ConnectStorePage(props: { config: Config; csrf: string; notice?: string; shop?: string; storeUrl?: string }) {
   const { config, csrf } = props;
   const sandbox = config.mode === 'sandbox';
   return (
-    <Layout title="Connect your store" mode={config.mode} signedInAs={props.mailbox ?? 'account'}>
+    <Layout title="Connect your store" mode={config.mode} signedIn>
       <FlashNotice code={props.notice} />
       <h1>Connect your store</h1>
       <p class="lead">Draftline needs read-only access to orders, to answer "where is my order?" with the real status and tracking.</p>

@@ -5,13 +5,13 @@ export interface LayoutProps {
   title: string;
   /** Shown as a badge in the header so nobody mistakes the sandbox for their real mailbox. */
   mode: 'sandbox' | 'live';
-  /** The signed-in merchant's mailbox, when there is one: shows the account navigation. */
-  signedInAs?: string | null;
+  /** A merchant is signed in: shows the account navigation. */
+  signedIn?: boolean;
   children?: Child;
 }
 
 /** The one page frame every browser-facing page uses: header, navigation, main, footer. */
-export function Layout({ title, mode, signedInAs, children }: LayoutProps) {
+export function Layout({ title, mode, signedIn = false, children }: LayoutProps) {
   return (
     <html lang="en">
       <head>
@@ -31,7 +31,7 @@ export function Layout({ title, mode, signedInAs, children }: LayoutProps) {
           </a>
           {mode === 'sandbox' && <span class="badge">Sandbox</span>}
           <nav aria-label="Account">
-            {signedInAs ? (
+            {signedIn ? (
               <>
                 <a href="/app">Status</a>
                 <a href="/app/settings">Settings</a>

@@ -6,18 +6,18 @@ import { Layout } from './layout';
 /** The privacy page, in plain words. It mirrors src/db/schema.ts: if a column is added, say so here. */
 export function PrivacyPage({
   config,
-  signedInAs,
+  signedIn,
   optOutUrl,
   requests,
 }: {
   config: Config;
-  signedInAs?: string | null;
+  signedIn: boolean;
   optOutUrl?: string | null;
   /** The signed-in merchant's records of processing; none when signed out. */
   requests?: ComplianceRecordView[];
 }) {
   return (
-    <Layout title="Privacy" mode={config.mode} signedInAs={signedInAs}>
+    <Layout title="Privacy" mode={config.mode} signedIn={signedIn}>
       <h1>What Draftline stores, and what it never stores</h1>
       <p class="lead">
         Draftline reads your customers' emails in transit to write reply drafts. It keeps only what it needs to keep your

@@ -16,7 +16,6 @@ const TONE_LABELS: Record<(typeof TONES)[number], string> = { friendly: 'Friendl
 export interface SettingsPageProps {
   config: Config;
   account: Account;
-  mailbox: string | null;
   csrf: string;
   notice?: string;
   errors?: Record<string, string>;
@@ -31,7 +30,7 @@ export function SettingsPage(p: SettingsPageProps) {
   const kinds = new Set(account.draftKinds.split(','));
   const e = p.errors ?? {};
   return (
-    <Layout title="Settings" mode={p.config.mode} signedInAs={p.mailbox ?? 'account'}>
+    <Layout title="Settings" mode={p.config.mode} signedIn>
       <FlashNotice code={p.notice} />
       {Object.keys(e).length > 0 && <Notice kind="bad" title="Some settings need another look; nothing was saved." />}
       <h1>Settings</h1>

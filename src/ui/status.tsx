@@ -52,7 +52,7 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
   const sandbox = config.mode === 'sandbox';
   const ready = !!gmail && gmail.status === 'active' && !!store && store.status === 'active';
   return (
-    <Layout title="Status" mode={config.mode} signedInAs={gmail?.mailbox ?? 'account'}>
+    <Layout title="Status" mode={config.mode} signedIn>
       <FlashNotice code={notice} />
       {gmail?.status === 'reconnect_needed' && (
         <Notice kind="bad" title="Reconnect Gmail">
