@@ -1,8 +1,6 @@
 import { Hono } from 'hono';
-import { finishWithin, keepAliveFor } from '../src/compliance/budget';
 import { accountsForShop } from '../src/compliance/erase';
-import { performComplianceRequest } from '../src/compliance/perform';
-import { COMPLIANCE_TOPICS as T, openComplianceRequest } from '../src/compliance/records';
+import { COMPLIANCE_TOPICS as T } from '../src/compliance/records';
 import {
   isShopifyTopic,
   parseShopifyPayload,
@@ -10,10 +8,9 @@ import {
   shopifyWebhookSecrets,
   verifyShopifySignature,
 } from '../src/compliance/shopify-webhook';
-import { hashAddress } from '../src/crypto/hmac';
 import { errorBody } from '../src/http/errors';
-import { errorClass } from '../src/platform/log';
 import type { Services } from '../src/services';
+import { recordAndPerform } from './compliance-request';
 
 /**
  * Shopify webhooks: the mandatory compliance topics (customers/data_request, customers/redact,
@@ -65,27 +62,11 @@ export function shopifyWebhook(s: Services, options: ShopifyWebhookOptions = {})
     const concernsCustomer = topic === T.shopifyDataRequest || topic === T.shopifyCustomerRedact;
     const email = concernsCustomer ? body.payload.email : null;
     const [accountId] = await accountsForShop(s.db, shop);
-    const { row, completed } = await openComplianceRequest(
-      s.db,
-      {
-        source: 'shopify',
-        topic,
-        accountId: accountId ?? null,
-        storeDomain: shop,
-        externalId: webhookId,
-        subjectHash: email ? await hashAddress(s.config.secrets.hashKey, email) : null,
-      },
-      s.now(),
+    return recordAndPerform(
+      s,
+      c,
+      { source: 'shopify', topic, accountId: accountId ?? null, storeDomain: shop, externalId: webhookId, email },
+      { budgetMs, log: 'shopify' },
     );
-    if (completed) {
-      s.logger.info('shopify.webhook_duplicate', { accountId });
-      return c.body(null, 200);
-    }
-
-    const result = await finishWithin(performComplianceRequest(s, row), budgetMs, keepAliveFor(c), (err) =>
-      s.logger.error('shopify.webhook_late_failure', { errorClass: errorClass(err) }),
-    );
-    if (!result.done) s.logger.warn('shopify.webhook_answered_early', { accountId, ms: budgetMs });
-    return c.body(null, 200);
   });
 }

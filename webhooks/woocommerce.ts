@@ -1,12 +1,9 @@
 import { Hono } from 'hono';
-import { finishWithin, keepAliveFor } from '../src/compliance/budget';
-import { performComplianceRequest } from '../src/compliance/perform';
-import { COMPLIANCE_TOPICS as T, openComplianceRequest } from '../src/compliance/records';
+import { COMPLIANCE_TOPICS as T } from '../src/compliance/records';
 import { identifyWooStore, isWooPing, parseWooPayload, wooDeliveryKey } from '../src/compliance/woocommerce-webhook';
-import { hashAddress } from '../src/crypto/hmac';
 import { errorBody } from '../src/http/errors';
-import { errorClass } from '../src/platform/log';
 import type { Services } from '../src/services';
+import { recordAndPerform } from './compliance-request';
 
 /**
  * WooCommerce webhooks, registered per store by src/stores/woocommerce-webhooks.ts.
@@ -57,27 +54,18 @@ export function wooCommerceWebhook(s: Services, options: WooCommerceWebhookOptio
       return c.json(errorBody(c, 'bad_request', 'Malformed webhook body.'), 400);
     }
 
-    const { row, completed } = await openComplianceRequest(
-      s.db,
+    return recordAndPerform(
+      s,
+      c,
       {
         source: 'woocommerce',
         topic,
         accountId: connection.accountId,
         storeDomain: connection.storeDomain,
         externalId: await wooDeliveryKey(s.config.secrets.hashKey, c.req.header('x-wc-webhook-delivery-id'), raw),
-        subjectHash: body.email ? await hashAddress(s.config.secrets.hashKey, body.email) : null,
+        email: body.email,
       },
-      s.now(),
+      { budgetMs, log: 'woo' },
     );
-    if (completed) {
-      s.logger.info('woo.webhook_duplicate', { accountId: connection.accountId });
-      return c.body(null, 200);
-    }
-
-    const result = await finishWithin(performComplianceRequest(s, row), budgetMs, keepAliveFor(c), (err) =>
-      s.logger.error('woo.webhook_late_failure', { errorClass: errorClass(err) }),
-    );
-    if (!result.done) s.logger.warn('woo.webhook_answered_early', { accountId: connection.accountId, ms: budgetMs });
-    return c.body(null, 200);
   });
 }
