@@ -57,17 +57,22 @@ export type OptOutChange = { ok: true; changed: boolean } | { ok: false; error: 
  * the hash is kept, so the list can be checked but never read back.
  */
 export async function addOptOut(s: Services, accountId: string, address: unknown): Promise<OptOutChange> {
-  const parsed = Address.safeParse(typeof address === 'string' ? address.trim() : address);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues[0]!.message };
-  const addressHash = await hashAddress(s.config.secrets.hashKey, parsed.data);
-  const result = await s.db.insert(optOuts).values({ accountId, addressHash, createdAt: s.now() }).onConflictDoNothing();
+  const hashed = await hashTypedAddress(s, address);
+  if (!hashed.ok) return hashed;
+  const result = await s.db.insert(optOuts).values({ accountId, addressHash: hashed.addressHash, createdAt: s.now() }).onConflictDoNothing();
   return { ok: true, changed: result.rowsAffected > 0 };
 }
 
 export async function removeOptOut(s: Services, accountId: string, address: unknown): Promise<OptOutChange> {
+  const hashed = await hashTypedAddress(s, address);
+  if (!hashed.ok) return hashed;
+  const result = await s.db.delete(optOuts).where(and(eq(optOuts.accountId, accountId), eq(optOuts.addressHash, hashed.addressHash)));
+  return { ok: true, changed: result.rowsAffected > 0 };
+}
+
+/** The address the merchant typed, as its keyed hash; or why it is not an address. */
+async function hashTypedAddress(s: Services, address: unknown): Promise<{ ok: true; addressHash: string } | { ok: false; error: string }> {
   const parsed = Address.safeParse(typeof address === 'string' ? address.trim() : address);
   if (!parsed.success) return { ok: false, error: parsed.error.issues[0]!.message };
-  const addressHash = await hashAddress(s.config.secrets.hashKey, parsed.data);
-  const result = await s.db.delete(optOuts).where(and(eq(optOuts.accountId, accountId), eq(optOuts.addressHash, addressHash)));
-  return { ok: true, changed: result.rowsAffected > 0 };
+  return { ok: true, addressHash: await hashAddress(s.config.secrets.hashKey, parsed.data) };
 }
