@@ -100,10 +100,7 @@ export function checkFacts(draft: string, sources: FactSources): GuardResult {
   const knownDates = datesIn(corpus);
   const dateKnown = (candidates: DateFact[]) =>
     candidates.some((d) => knownDates.some((k) => k.month === d.month && k.day === d.day && (k.year === null || d.year === null || k.year === d.year)));
-  blank(ISO_DATE, (m) => dateKnown([{ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) }]), 'date');
-  blank(NUMERIC_DATE, (m) => dateKnown(numericDates(m)), 'date');
-  blank(DAY_MONTH, (m) => dateKnown([{ day: Number(m[1]), month: monthOf(m[2]!), year: m[3] ? Number(m[3]) : null }]), 'date');
-  blank(MONTH_DAY, (m) => dateKnown([{ day: Number(m[2]), month: monthOf(m[1]!), year: m[3] ? Number(m[3]) : null }]), 'date');
+  for (const [pattern, read] of DATE_READERS) blank(pattern, (m) => dateKnown(read(m)), 'date');
 
   const knownAmounts = amountsIn(corpus);
   blank(AMOUNT, (m) => knownAmounts.has(amountValue(m[1] ?? m[2] ?? m[3] ?? '')), 'amount');
@@ -160,7 +157,7 @@ function fullYear(y: string): number {
 }
 
 /** 12/11/2025 is 12 November in most of Europe and December 11 in the US: either may be meant. */
-function numericDates(m: RegExpExecArray): DateFact[] {
+function numericDates(m: RegExpMatchArray): DateFact[] {
   const a = Number(m[1]);
   const b = Number(m[2]);
   const year = fullYear(m[3]!);
@@ -170,13 +167,19 @@ function numericDates(m: RegExpExecArray): DateFact[] {
   ];
 }
 
+/**
+ * Each way a date is written, and how a match reads as dates (a numeric one either way round), in
+ * the order the guard blanks them: the same readers find the dates in the sources.
+ */
+const DATE_READERS: [RegExp, (m: RegExpMatchArray) => DateFact[]][] = [
+  [ISO_DATE, (m) => [{ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) }]],
+  [NUMERIC_DATE, (m) => numericDates(m)],
+  [DAY_MONTH, (m) => [{ day: Number(m[1]), month: monthOf(m[2]!), year: m[3] ? Number(m[3]) : null }]],
+  [MONTH_DAY, (m) => [{ day: Number(m[2]), month: monthOf(m[1]!), year: m[3] ? Number(m[3]) : null }]],
+];
+
 function datesIn(text: string): DateFact[] {
-  const out: DateFact[] = [];
-  for (const m of text.matchAll(ISO_DATE)) out.push({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) });
-  for (const m of text.matchAll(NUMERIC_DATE)) out.push(...numericDates(m as RegExpExecArray));
-  for (const m of text.matchAll(DAY_MONTH)) out.push({ day: Number(m[1]), month: monthOf(m[2]!), year: m[3] ? Number(m[3]) : null });
-  for (const m of text.matchAll(MONTH_DAY)) out.push({ day: Number(m[2]), month: monthOf(m[1]!), year: m[3] ? Number(m[3]) : null });
-  return out;
+  return DATE_READERS.flatMap(([pattern, read]) => [...text.matchAll(pattern)].flatMap(read));
 }
 
 /** "1.234,50", "1,234.50", "12,50", "12" → "1234.50", "1234.50", "12.50", "12". */
