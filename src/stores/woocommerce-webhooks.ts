@@ -3,7 +3,7 @@ import { toBase64Url } from '../crypto/encoding';
 import type { StoreConnection } from '../db/accounts';
 import { storeConnections } from '../db/schema';
 import { errorClass } from '../platform/log';
-import { openStoreCredentials, sealedAs, type Services, type StoreCredentials } from '../services';
+import { openStoreCredentials, sealedAs, type Services } from '../services';
 import { wooRestClient } from './woocommerce';
 
 /**
@@ -47,10 +47,14 @@ export class WooWebhookError extends Error {
 
 export const wooDeliveryUrl = (s: Services) => `${s.config.appUrl}/webhooks/woocommerce`;
 
-/** Webhook calls through the same client as the order source (wooRestClient). */
-function webhooksClient(s: Services, storeUrl: string, credentials: StoreCredentials) {
+/** Webhook calls for this connection's store, through the same client as the order source (wooRestClient). */
+async function webhooksClient(s: Services, connection: StoreConnection) {
+  const { sealedCredentials } = connection;
+  if (!sealedCredentials) throw new WooWebhookError(0, 'no_credentials');
+  const credentials = await openStoreCredentials(s, { id: connection.id, sealedCredentials });
   if (credentials.kind !== 'woocommerce') throw new WooWebhookError(0, 'not_woocommerce');
-  const api = wooRestClient({ storeUrl, consumerKey: credentials.consumerKey, consumerSecret: credentials.consumerSecret, fetch: s.fetch });
+  const { consumerKey, consumerSecret } = credentials;
+  const api = wooRestClient({ storeUrl: connection.storeDomain, consumerKey, consumerSecret, fetch: s.fetch });
   const call = async (request: Promise<{ data: unknown }>): Promise<WooWebhook> => {
     let data: unknown;
     try {
@@ -70,11 +74,6 @@ function webhooksClient(s: Services, storeUrl: string, credentials: StoreCredent
     update: (id: number, body: Record<string, unknown>) => call(api.put(`webhooks/${id}`, body)),
     remove: (id: number) => call(api.delete(`webhooks/${id}`, { force: true })),
   };
-}
-
-async function openCredentials(s: Services, connection: StoreConnection): Promise<StoreCredentials | null> {
-  const { sealedCredentials } = connection;
-  return sealedCredentials ? openStoreCredentials(s, { id: connection.id, sealedCredentials }) : null;
 }
 
 interface WebhookSecret {
@@ -140,9 +139,7 @@ export async function registerWooWebhooks(s: Services, connection: StoreConnecti
   const ids = parseWebhookIds(connection.webhookIds);
   let status: WooWebhookStatus = 'active';
   try {
-    const credentials = await openCredentials(s, connection);
-    if (!credentials) throw new WooWebhookError(0, 'no_credentials');
-    const api = webhooksClient(s, connection.storeDomain, credentials);
+    const api = await webhooksClient(s, connection);
     for (const topic of WOO_WEBHOOK_TOPICS) {
       const hook = await api.create(newWebhookBody(s, topic, secret.secret));
       ids.push(hook.id);
@@ -173,9 +170,7 @@ export async function removeWooWebhooks(s: Services, connection: StoreConnection
   if (connection.kind !== 'woocommerce' || !ids.length) return { removed: 0, failed: 0 };
   const left: number[] = [];
   try {
-    const credentials = await openCredentials(s, connection);
-    if (!credentials) throw new WooWebhookError(0, 'no_credentials');
-    const api = webhooksClient(s, connection.storeDomain, credentials);
+    const api = await webhooksClient(s, connection);
     for (const id of ids) {
       try {
         await api.remove(id);
@@ -219,7 +214,7 @@ export async function reconcileWooWebhooks(s: Services): Promise<ReconcileSummar
   for (const row of rows) {
     const status = await reconcileOne(s, row);
     summary.checked++;
-    summary[status === 'active' ? 'active' : status === 'restored' ? 'restored' : 'failing']++;
+    summary[status]++;
   }
   s.logger.info('woo_webhooks.reconciled', { count: summary.checked });
   if (summary.restored) s.logger.warn('woo_webhooks.restored', { count: summary.restored });
@@ -236,9 +231,7 @@ async function reconcileOne(s: Services, row: StoreConnection): Promise<WooWebho
   let secret: WebhookSecret | undefined;
   try {
     secret = await webhookSecretFor(s, row);
-    const credentials = await openCredentials(s, row);
-    if (!credentials) throw new WooWebhookError(0, 'no_credentials');
-    const api = webhooksClient(s, row.storeDomain, credentials);
+    const api = await webhooksClient(s, row);
     const covered = new Set<string>();
     for (const id of ids) {
       let hook: WooWebhook;
