@@ -2,7 +2,7 @@ import { countersFor } from '../../src/db/counters';
 import { parseMail } from '../../src/drafting/parse-mail';
 import { utcDay } from '../../src/platform/ids';
 import type { Order } from '../../src/stores/order';
-import type { PlantedFact } from '../../test/fakes/openai-writer';
+import type { PlantedFact } from '../../src/sandbox/fakes/openai-writer';
 import { rawMessage, type Corpus, type EvalCase } from './eval-corpus';
 import { createWorld } from './world';
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createWooCommerceFake } from '../fakes/woocommerce';
-import { routeFetch } from '../fakes/route-fetch';
+import { createWooCommerceFake } from '../../src/sandbox/fakes/woocommerce';
+import { routeFetch } from '../../src/sandbox/fakes/route-fetch';
 
 /**
  * The WooCommerce fake's webhook endpoints answer as WooCommerce's REST controller does (shapes,

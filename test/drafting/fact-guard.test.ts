@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkFacts, type FactSources } from '../../src/drafting/fact-guard';
 import { statusClaims, unsupportedClaims } from '../../src/drafting/status-claims';
 import type { Order } from '../../src/stores/order';
-import { SUPPORTED_LANGUAGES, writeReply, type WriterInput } from '../fakes/openai-writer';
+import { SUPPORTED_LANGUAGES, writeReply, type WriterInput } from '../../src/sandbox/fakes/openai-writer';
 
 const ORDER: Order = {
   number: '1042',

@@ -5,8 +5,8 @@ import { DRAFT_KINDS, parseDraftKinds } from '../../src/drafting/kinds';
 import { createReplyWriter } from '../../src/drafting/llm';
 import { REPLY_SCHEMA } from '../../src/drafting/prompt';
 import { syncAccount } from '../../src/pipeline/sync';
-import { createOpenAIFake, DEFAULT_FAKE_API_KEY, fakeFetch } from '../fakes/openai';
-import { classifyKind, DRAFT_KINDS as FAKE_KINDS } from '../fakes/openai-writer';
+import { createOpenAIFake, DEFAULT_FAKE_API_KEY, fakeFetch } from '../../src/sandbox/fakes/openai';
+import { classifyKind, DRAFT_KINDS as FAKE_KINDS } from '../../src/sandbox/fakes/openai-writer';
 import { question, startPipeline, type PipelineRuntime } from '../pipeline/support';
 
 describe('draft kinds setting', () => {

@@ -1,5 +1,5 @@
-import { createGoogleFake, type GoogleFakeOptions } from '../fakes/google';
-import { routeFetch } from '../fakes/route-fetch';
+import { createGoogleFake, type GoogleFakeOptions } from '../../src/sandbox/fakes/google';
+import { routeFetch } from '../../src/sandbox/fakes/route-fetch';
 import { createGmailMailbox } from '../../src/google/gmail';
 import { createAuthorizedClient, type GoogleOAuthConfig } from '../../src/google/oauth';
 import type { FetchLike } from '../../src/platform/fetch';

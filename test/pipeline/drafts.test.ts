@@ -4,7 +4,7 @@ import { gmailConnections } from '../../src/db/schema';
 import { createReplyWriter, type ReplyOutput, type ReplyWriter } from '../../src/drafting/llm';
 import type { ReplyInput } from '../../src/drafting/prompt';
 import { syncAccount } from '../../src/pipeline/sync';
-import { createOpenAIFake, DEFAULT_FAKE_API_KEY, fakeFetch } from '../fakes/openai';
+import { createOpenAIFake, DEFAULT_FAKE_API_KEY, fakeFetch } from '../../src/sandbox/fakes/openai';
 import { question, startPipeline, type PipelineRuntime } from './support';
 
 const noSleep = { sleep: async () => undefined };

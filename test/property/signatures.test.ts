@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { fromBase64, toBase64, toBase64Url } from '../../src/crypto/encoding';
 import { hmacSha256, verifyHmacBase64 } from '../../src/crypto/hmac';
 import { verifyPushToken } from '../../src/google/push-token';
-import { createGoogleFake } from '../fakes/google';
-import { routeFetch } from '../fakes/route-fetch';
+import { createGoogleFake } from '../../src/sandbox/fakes/google';
+import { routeFetch } from '../../src/sandbox/fakes/route-fetch';
 import { anyString } from './arbitraries';
 
 /**

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { completeGoogleSignIn } from '../../src/accounts/sign-in';
 import { getStoreConnection } from '../../src/db/accounts';
-import { signQuery } from '../fakes/shopify-oauth';
+import { signQuery } from '../../src/sandbox/fakes/shopify-oauth';
 import { browserClient, field } from '../support/browser-client';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 

@@ -5,9 +5,9 @@ import type { Order, OrderSource } from '../../src/stores/order';
 import { createShopifyOrderSource } from '../../src/stores/shopify';
 import { createWooCommerceOrderSource } from '../../src/stores/woocommerce';
 import { verifyWooKeys } from '../../src/stores/woocommerce-connect';
-import { routeFetch } from '../fakes/route-fetch';
-import { createShopifyFake } from '../fakes/shopify';
-import { createWooCommerceFake } from '../fakes/woocommerce';
+import { routeFetch } from '../../src/sandbox/fakes/route-fetch';
+import { createShopifyFake } from '../../src/sandbox/fakes/shopify';
+import { createWooCommerceFake } from '../../src/sandbox/fakes/woocommerce';
 import { sampleOrder } from '../support/runtime';
 
 /** The same behaviour from both platforms: each client against its fake, through an in-process fetch. */

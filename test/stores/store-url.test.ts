@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dohResolver, isPublicAddress } from '../../src/platform/public-host';
 import { checkStoreUrl } from '../../src/stores/woocommerce-connect';
-import { createDohFake } from '../fakes/doh';
+import { createDohFake } from '../../src/sandbox/fakes/doh';
 
 const doh = createDohFake({
   'shop.example.com': ['93.184.215.14', '2606:2800:21f:cb07:6820:80da:af6b:8b2c'],

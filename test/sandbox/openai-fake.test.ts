@@ -4,9 +4,9 @@ import { LengthFinishReasonError } from 'openai/core/error';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createOpenAIFake, DEFAULT_FAKE_API_KEY, fakeFetch, maskApiKey, type OpenAIFake } from './openai';
+import { createOpenAIFake, DEFAULT_FAKE_API_KEY, fakeFetch, maskApiKey, type OpenAIFake } from '../../src/sandbox/fakes/openai';
 import { buildUserMessage, REPLY_SCHEMA, SYSTEM_PROMPT } from '../../src/drafting/prompt';
-import { draftReplyJsonSchema, writeReply, type WriterInput, type WriterOrder } from './openai-writer';
+import { draftReplyJsonSchema, writeReply, type WriterInput, type WriterOrder } from '../../src/sandbox/fakes/openai-writer';
 
 const API_KEY = 'sk-test-0123456789abcdef';
 

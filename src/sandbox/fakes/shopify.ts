@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { Order } from '../../src/stores/order';
+import type { Order } from '../../stores/order';
 
 /**
  * A fake Shopify: the Admin GraphQL orders query as Shopify answers it (order shape, search syntax,

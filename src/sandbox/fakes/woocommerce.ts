@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import type { Order } from '../../src/stores/order';
+import type { Order } from '../../stores/order';
 
 /**
  * A fake WooCommerce store: REST v3 orders as WooCommerce answers them (order JSON, `search`,

@@ -1,4 +1,4 @@
-import type { FetchLike } from '../../src/platform/fetch';
+import type { FetchLike } from '../../platform/fetch';
 
 /**
  * An in-process fetch for tests: requests under `base` (origin + optional path prefix) go to `app`
