@@ -18,6 +18,9 @@ import { recordAndPerform } from './compliance-request';
  *
  * - The HMAC is checked over the raw bytes before anything is parsed; a bad or missing one is 401,
  *   which is what Shopify's app review tests for.
+ * - Only the body is signed, so it alone says what to do: it must be the body of the topic in
+ *   X-Shopify-Topic and name the shop in X-Shopify-Shop-Domain, and the shop acted on is the one it
+ *   names. A signed body replayed under another topic or shop is refused with 400.
  * - Each delivery is recorded under X-Shopify-Webhook-Id, so a redelivery of finished work is
  *   answered 200 and does nothing twice.
  * - Topics we do not act on are answered 200 and ignored: Shopify counts any other answer as a
@@ -47,18 +50,22 @@ export function shopifyWebhook(s: Services, options: ShopifyWebhookOptions = {})
       s.logger.warn('shopify.webhook_rejected', { reason: headers.reason });
       return c.json(errorBody(c, 'bad_request', 'Missing or invalid Shopify webhook headers.'), 400);
     }
-    const { topic, shop, webhookId } = headers;
+    const { topic, webhookId } = headers;
     if (!isShopifyTopic(topic)) {
       s.logger.info('shopify.webhook_ignored', { reason: 'unknown_topic' });
       return c.body(null, 200);
     }
 
-    const body = parseShopifyPayload(topic, shop, raw);
+    const body = parseShopifyPayload(topic, headers.shop, raw);
     if (!body.valid) {
       s.logger.warn('shopify.webhook_rejected', { reason: body.reason });
+      // 400, not 401: the signature was good, so this is an authentic body sent with headers that do
+      // not fit it (another topic, another shop), a bad request like the missing headers above.
       return c.json(errorBody(c, 'bad_request', 'Malformed webhook body.'), 400);
     }
 
+    // From here on the shop is the signed body's (the header only had to agree with it).
+    const { shop } = body.payload;
     const concernsCustomer = topic === T.shopifyDataRequest || topic === T.shopifyCustomerRedact;
     const email = concernsCustomer ? body.payload.email : null;
     const [accountId] = await accountsForShop(s.db, shop);

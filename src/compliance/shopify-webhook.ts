@@ -67,32 +67,81 @@ export function isShopifyTopic(topic: string): topic is ShopifyTopic {
   return (SHOPIFY_TOPICS as readonly string[]).includes(topic);
 }
 
+const Id = z.union([z.number(), z.string()]);
 const Customer = z.object({
-  id: z.union([z.number(), z.string()]).nullish(),
+  id: Id.nullish(),
   email: z.string().max(320).nullish(),
   phone: z.string().max(64).nullish(),
 });
-const Ids = z.array(z.union([z.number(), z.string()])).max(100_000);
+const Ids = z.array(Id).max(100_000);
+const ShopName = z.string().max(255);
+/** A field that belongs to another topic's body: it must not be there at all (not even as null). */
+const absent = z.never().optional();
 
-// Only what we use is required; Shopify may add fields at any time.
+/**
+ * One schema per topic. Only the body is signed; the X-Shopify-Topic header is not, so a signed body
+ * relabelled under another topic must fit no schema but its own. Each schema requires the fields that
+ * make its topic what it is and forbids the fields that make the others what they are, which makes
+ * the four mutually exclusive: customers/data_request alone has `data_request`, customers/redact alone
+ * `orders_to_redact`, shop/redact has `shop_domain` and no `customer`, app/uninstalled (the Shop
+ * resource) has `myshopify_domain` and no `shop_domain`.
+ *
+ * Other fields are allowed and ignored: Shopify adds fields to payloads without notice, and refusing a
+ * genuine compliance request over a new field would leave it undone once Shopify stops retrying.
+ */
 const PAYLOADS = {
-  [T.shopifyDataRequest]: z.object({ shop_domain: z.string(), customer: Customer, orders_requested: Ids.nullish(), data_request: z.object({ id: z.union([z.number(), z.string()]) }).nullish() }),
-  [T.shopifyCustomerRedact]: z.object({ shop_domain: z.string(), customer: Customer, orders_to_redact: Ids.nullish() }),
-  [T.shopifyShopRedact]: z.object({ shop_domain: z.string() }),
-  // app/uninstalled carries the Shop resource; its myshopify_domain names the shop.
-  [T.shopifyUninstalled]: z.object({ myshopify_domain: z.string().nullish() }),
+  [T.shopifyDataRequest]: z.object({
+    shop_domain: ShopName,
+    customer: Customer,
+    orders_requested: Ids.nullish(),
+    data_request: z.object({ id: Id }),
+    orders_to_redact: absent,
+    myshopify_domain: absent,
+  }),
+  [T.shopifyCustomerRedact]: z.object({
+    shop_domain: ShopName,
+    customer: Customer,
+    orders_to_redact: Ids,
+    data_request: absent,
+    orders_requested: absent,
+    myshopify_domain: absent,
+  }),
+  [T.shopifyShopRedact]: z.object({
+    shop_domain: ShopName,
+    customer: absent,
+    data_request: absent,
+    orders_requested: absent,
+    orders_to_redact: absent,
+    myshopify_domain: absent,
+  }),
+  // app/uninstalled carries the Shop resource; its myshopify_domain names the shop (`domain` is the
+  // storefront's own domain, which the merchant may change, so it names nothing we can check).
+  [T.shopifyUninstalled]: z.object({
+    myshopify_domain: ShopName,
+    shop_domain: absent,
+    customer: absent,
+    data_request: absent,
+    orders_requested: absent,
+    orders_to_redact: absent,
+  }),
 } satisfies Record<ShopifyTopic, z.ZodType>;
 
-/** What the handler needs from a body: the customer's address, if the topic names one. Nothing else is kept. */
+/**
+ * What the handler needs from a body: the shop it concerns (from the signed body, never the header)
+ * and the customer's address if the topic names one. Nothing else is kept.
+ */
 export interface ShopifyPayload {
+  shop: string;
   email: string | null;
 }
 
 /**
- * Parses the (already authenticated) body for a known topic. The shop named inside the signed body
- * must be the one in the unsigned X-Shopify-Shop-Domain header.
+ * Parses the (already authenticated) body for a known topic. The body must be that topic's body,
+ * and the shop named inside it must be the one in the unsigned X-Shopify-Shop-Domain header.
+ * Refusals: `malformed_body` (no topic's shape), `wrong_topic_body` (another topic's body under this
+ * topic's header), `shop_mismatch`.
  */
-export function parseShopifyPayload(topic: ShopifyTopic, shop: string, rawBody: Uint8Array): Check<{ payload: ShopifyPayload }> {
+export function parseShopifyPayload(topic: ShopifyTopic, headerShop: string, rawBody: Uint8Array): Check<{ payload: ShopifyPayload }> {
   let json: unknown;
   try {
     json = JSON.parse(fromUtf8(rawBody));
@@ -100,10 +149,13 @@ export function parseShopifyPayload(topic: ShopifyTopic, shop: string, rawBody: 
     return { valid: false, reason: 'malformed_body' };
   }
   const parsed = PAYLOADS[topic].safeParse(json);
-  if (!parsed.success) return { valid: false, reason: 'malformed_body' };
-  const data = parsed.data as { shop_domain?: string; myshopify_domain?: string | null; customer?: z.infer<typeof Customer> };
-  const named = data.shop_domain ?? data.myshopify_domain;
-  if (named && named.trim().toLowerCase() !== shop) return { valid: false, reason: 'shop_mismatch' };
+  if (!parsed.success) {
+    const fitsAnother = SHOPIFY_TOPICS.some((other) => other !== topic && PAYLOADS[other].safeParse(json).success);
+    return { valid: false, reason: fitsAnother ? 'wrong_topic_body' : 'malformed_body' };
+  }
+  const data = parsed.data as { shop_domain?: string; myshopify_domain?: string; customer?: z.infer<typeof Customer> };
+  const shop = (data.shop_domain ?? data.myshopify_domain ?? '').trim().toLowerCase();
+  if (shop !== headerShop) return { valid: false, reason: 'shop_mismatch' };
   const email = data.customer?.email?.trim();
-  return { valid: true, payload: { email: email ? email : null } };
+  return { valid: true, payload: { shop, email: email ? email : null } };
 }

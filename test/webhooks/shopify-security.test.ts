@@ -1,11 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getStoreConnection } from '../../src/db/accounts';
+import { getAccount, getStoreConnection } from '../../src/db/accounts';
 import {
   addOptOut,
   allComplianceRows,
   customerRedactPayload,
+  dataRequestPayload,
   deliverShopify,
   optOutHashes,
+  SANDBOX_SHOP,
+  shopRedactPayload,
   signBase64,
   uninstalledPayload,
 } from '../compliance/support';
@@ -141,6 +144,74 @@ describe('Shopify webhooks: signature', () => {
       const res = await deliverShopify(rt, customerRedactPayload(EMAIL), { shop: 'other-shop.myshopify.com' });
       expect(res.status).toBe(400);
       await expectNothingProcessed();
+    });
+  });
+
+  /**
+   * Only the body is signed. The topic, shop and webhook id headers are not, so a signed body
+   * captured for one purpose must not be replayed for another: the shop acted on is the one in the
+   * signed body, and the body must have the shape of the topic it is delivered under.
+   */
+  describe('the signed body, not the headers, says what to do and to which shop', () => {
+    const OTHER_SHOP = 'other-shop.myshopify.com';
+    beforeEach(() => start());
+
+    const expectStoreIntact = async () => {
+      const store = await getStoreConnection(rt.services.db, accountId);
+      expect(store).toMatchObject({ status: 'active', storeDomain: SANDBOX_SHOP });
+      expect(store!.sealedCredentials).not.toBeNull();
+      expect((await getAccount(rt.services.db, accountId))!.paused).toBe(false);
+      expect(await optOutHashes(rt, accountId)).toHaveLength(1);
+      expect(await allComplianceRows(rt)).toEqual([]);
+    };
+
+    it.each([
+      ["another shop's uninstall", uninstalledPayload(OTHER_SHOP)],
+      ['an uninstall body whose myshopify_domain is null', { ...uninstalledPayload(), myshopify_domain: null }],
+      ['an uninstall body without myshopify_domain (only the storefront domain)', (({ myshopify_domain: _, ...rest }) => rest)(uninstalledPayload(OTHER_SHOP))],
+      ["another shop's shop/redact relabelled as app/uninstalled", shopRedactPayload(OTHER_SHOP)],
+      ["another shop's customers/redact relabelled as app/uninstalled", customerRedactPayload(EMAIL, OTHER_SHOP)],
+    ])('app/uninstalled replayed with this shop in the header and a fresh webhook id: %s → 400, nothing uninstalled', async (_label, payload) => {
+      const res = await deliverShopify(rt, payload, { topic: 'app/uninstalled', shop: SANDBOX_SHOP });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_request');
+      await expectStoreIntact();
+    });
+
+    it('app/uninstalled names the shop in any letter case, as long as it is the one in the header', async () => {
+      const res = await deliverShopify(rt, uninstalledPayload('Sandbox-Shop.myshopify.com'), { topic: 'app/uninstalled', shop: SANDBOX_SHOP });
+      expect(res.status).toBe(200);
+      expect((await getStoreConnection(rt.services.db, accountId))!.sealedCredentials).toBeNull();
+    });
+
+    it.each([
+      ['customers/data_request relabelled as shop/redact', dataRequestPayload(EMAIL), 'shop/redact', 'wrong_topic_body'],
+      ['customers/redact relabelled as shop/redact', customerRedactPayload(EMAIL), 'shop/redact', 'wrong_topic_body'],
+      ['a Shop resource with a shop_domain added, as shop/redact (fits no topic)', { ...uninstalledPayload(), shop_domain: SANDBOX_SHOP }, 'shop/redact', 'malformed_body'],
+      ['shop/redact relabelled as customers/redact', shopRedactPayload(), 'customers/redact', 'wrong_topic_body'],
+      ['customers/data_request relabelled as customers/redact', dataRequestPayload(EMAIL), 'customers/redact', 'wrong_topic_body'],
+      ['customers/redact relabelled as customers/data_request', customerRedactPayload(EMAIL), 'customers/data_request', 'wrong_topic_body'],
+      ['shop/redact relabelled as customers/data_request', shopRedactPayload(), 'customers/data_request', 'wrong_topic_body'],
+    ])('%s → 400, nothing erased or recorded', async (_label, payload, topic, reason) => {
+      const res = await deliverShopify(rt, payload, { topic });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { code: string; requestId: string } };
+      expect(body.error.code).toBe('bad_request');
+      expect(body.error.requestId).toBeTruthy();
+      expect(JSON.stringify(body)).not.toContain(EMAIL);
+      await expectStoreIntact();
+      expect(rt.logs.some((l) => l.includes('shopify.webhook_rejected') && l.includes(reason))).toBe(true);
+    });
+
+    it.each([
+      ['customers/data_request', dataRequestPayload(EMAIL)],
+      ['customers/redact', customerRedactPayload(EMAIL)],
+      ['shop/redact', shopRedactPayload()],
+      ['app/uninstalled', uninstalledPayload()],
+    ])('a genuine %s body with fields Shopify may add later is still accepted', async (topic, payload) => {
+      const res = await deliverShopify(rt, { ...payload, added_by_shopify_later: { anything: true } }, { topic });
+      expect(res.status).toBe(200);
+      expect(await allComplianceRows(rt)).toHaveLength(1);
     });
   });
 });
