@@ -5,6 +5,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { gmailPushWebhook } from '../webhooks/gmail';
 import { shopifyWebhook } from '../webhooks/shopify';
 import { wooCommerceWebhook } from '../webhooks/woocommerce';
+import { nodeSocketAddress, provideClientAddress, type ClientAddressSource } from './http/client-address';
 import { errorHandler, notFound } from './http/errors';
 import { accountRoutes } from './routes/account';
 import { connectStoreRoutes } from './routes/connect-store';
@@ -17,12 +18,15 @@ export interface AppDeps {
   services: Services;
   /** The built-in fakes and the sandbox control routes; mounted only in sandbox mode. */
   sandbox?: Hono;
+  /** Where a request came from, as the runtime reports it (src/http/client-address.ts). Default: the Node socket. */
+  clientAddress?: ClientAddressSource;
 }
 
 /** The whole HTTP surface, built from explicit dependencies. Node and Workers both serve this. */
-export function createApp({ services, sandbox }: AppDeps) {
+export function createApp({ services, sandbox, clientAddress = nodeSocketAddress }: AppDeps) {
   const app = new Hono();
   app.use(requestId());
+  app.use(provideClientAddress(clientAddress));
   app.use(secureHeaders());
   app.onError(errorHandler(services.logger, services.config.mode));
   app.notFound(notFound(services.config.mode));

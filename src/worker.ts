@@ -1,6 +1,7 @@
 import { createApp } from './app';
 import { ConfigError, parseConfig } from './config';
 import { openWebDb } from './db/web';
+import { cloudflareClientAddress } from './http/client-address';
 import { consumeSyncBatch } from './pipeline/consume';
 import { createLogger } from './platform/log';
 import type { SyncMessage } from './platform/queue';
@@ -9,7 +10,8 @@ import { createServices, type Services } from './services';
 
 /**
  * Cloudflare Workers entry: HTTP (fetch), Cron Triggers (scheduled) and the sync queue (queue).
- * The sandbox is not part of this bundle: a deployed Worker runs live and answers /sandbox with 404.
+ * The sandbox is not part of this bundle: a deployed Worker runs live and answers /sandbox with 404;
+ * no environment variable switches it to the sandbox (DRAFTLINE_MODE=sandbox refuses to boot).
  * Minimal shapes of the Workers runtime types are declared here rather than pulling
  * @cloudflare/workers-types' globals into a project that also type-checks Node code.
  */
@@ -34,7 +36,8 @@ let booted: { services: Services; app: ReturnType<typeof createApp> } | undefine
 function boot(env: WorkerEnv) {
   if (booted) return booted;
   const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  const config = parseConfig({ DRAFTLINE_MODE: 'live', ...vars });
+  // Always live: a DRAFTLINE_MODE var other than `live` is a configuration error, never a sandbox.
+  const config = parseConfig(vars, { runtime: 'worker' });
   const logger = createLogger(config.logLevel);
   const services = createServices({
     config,
@@ -43,7 +46,7 @@ function boot(env: WorkerEnv) {
     fetch: (input, init) => fetch(input, init),
     queue: { send: (message) => env.SYNC_QUEUE.send({ accountId: message.accountId }) },
   });
-  booted = { services, app: createApp({ services }) };
+  booted = { services, app: createApp({ services, clientAddress: cloudflareClientAddress }) };
   return booted;
 }
 

@@ -7,7 +7,8 @@ import {
   parseOptOutEmail,
   recordOptOut,
 } from '../compliance/opt-out';
-import { clientIpFrom, createRateLimiter, type RateLimiter } from '../compliance/rate-limit';
+import { createRateLimiter, type RateLimiter } from '../compliance/rate-limit';
+import { clientAddress } from '../http/client-address';
 import { errorBody } from '../http/errors';
 import { checkSameOrigin } from '../http/same-origin';
 import type { Services } from '../services';
@@ -24,8 +25,20 @@ export interface OptOutRouteOptions {
 }
 
 export function optOutRoutes(s: Services, options: OptOutRouteOptions = {}) {
-  // 5 tries per client, one back every 2 minutes; 120 a minute for everyone on this isolate.
-  const limiter = options.limiter ?? createRateLimiter({ capacity: 5, refillPerMinute: 0.5, globalCapacity: 120, globalRefillPerMinute: 120, now: s.now });
+  // 5 tries per client, one back every 2 minutes; 120 a minute for everyone on this isolate. Posts
+  // whose client the runtime cannot name share 50 tries (10 a minute back) per account, never a
+  // client's bucket (see src/compliance/rate-limit.ts).
+  const limiter =
+    options.limiter ??
+    createRateLimiter({
+      capacity: 5,
+      refillPerMinute: 0.5,
+      unknownCapacity: 50,
+      unknownRefillPerMinute: 10,
+      globalCapacity: 120,
+      globalRefillPerMinute: 120,
+      now: s.now,
+    });
 
   const page = async (c: Context, accountId: string, state: OptOutState, status: 200 | 400 | 403 | 429, email?: string) => {
     c.header('Cache-Control', 'no-store');
@@ -53,8 +66,10 @@ export function optOutRoutes(s: Services, options: OptOutRouteOptions = {}) {
         return page(c, accountId, 'expired', 403);
       }
 
-      // Counted only once the form is genuine, so forged posts cannot use up everyone's budget.
-      const allowed = await limiter.take(clientIpFrom((name) => c.req.header(name)));
+      // Counted only once the form is genuine, so forged posts cannot use up everyone's budget. The
+      // address is the runtime's (CF-Connecting-IP on Workers, the socket on Node), never
+      // X-Forwarded-For or X-Real-IP, which the client writes itself.
+      const allowed = await limiter.take(clientAddress(c), accountId);
       if (!allowed.allowed) {
         s.logger.warn('opt_out.rate_limited');
         c.header('Retry-After', String(allowed.retryAfterSeconds));

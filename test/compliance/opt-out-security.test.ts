@@ -1,7 +1,13 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app';
 import { issueOptOutToken, OPT_OUT_TOKEN_TTL_MS } from '../../src/compliance/opt-out';
-import { clientIpFrom, createRateLimiter } from '../../src/compliance/rate-limit';
-import { databaseFiles, openForm, submitForm } from './support';
+import { clientKey, createRateLimiter } from '../../src/compliance/rate-limit';
+import { clientAddress, cloudflareClientAddress, nodeSocketAddress, provideClientAddress } from '../../src/http/client-address';
+import { databaseFiles, openForm, shopOnlyAccount, submitForm } from './support';
 import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /** The public opt-out form, security: forged posts, stale tokens, bad input, and the rate limit. */
@@ -84,11 +90,17 @@ describe('opt-out form: forgery and input', () => {
   });
 });
 
+/** The app as src/worker.ts builds it: the client is whoever CF-Connecting-IP names. */
+function asOnWorkers(rt: TestRuntime): TestRuntime {
+  const app = createApp({ services: rt.services, sandbox: rt.sandbox?.routes, clientAddress: cloudflareClientAddress });
+  return { ...rt, request: (path, init) => Promise.resolve(app.request(`${APP_URL}${path}`, init)) };
+}
+
 describe('opt-out form: rate limit', () => {
   let rt: TestRuntime;
   let accountId: string;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = asOnWorkers(await startTestRuntime());
     ({ accountId } = await rt.reset('shopify', [sampleOrder()]));
   });
   afterEach(() => rt.close());
@@ -118,6 +130,99 @@ describe('opt-out form: rate limit', () => {
     expect((await submitForm(rt, accountId, { email: 'real@example.net', token }, from)).status).toBe(200);
     expect(await rt.services.db.query.optOuts.findMany()).toHaveLength(1);
   });
+
+  it('cannot be escaped by rotating X-Forwarded-For or X-Real-IP behind one CF-Connecting-IP', async () => {
+    const { token } = await openForm(rt, accountId);
+    const statuses = [];
+    for (let i = 0; i < 8; i++) {
+      const headers = { origin: APP_URL, 'cf-connecting-ip': '203.0.113.70', 'x-forwarded-for': `10.0.0.${i}, 192.0.2.${i}`, 'x-real-ip': `192.0.2.${i}` };
+      statuses.push((await submitForm(rt, accountId, { email: `x${i}@example.net`, token }, headers)).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+  });
+
+  it('counts an IPv6 client by its /64, so hopping addresses inside it does not escape', async () => {
+    const { token } = await openForm(rt, accountId);
+    const from = (addr: string) => ({ origin: APP_URL, 'cf-connecting-ip': addr });
+    const statuses = [];
+    for (let i = 1; i <= 7; i++) statuses.push((await submitForm(rt, accountId, { email: `h${i}@example.net`, token }, from(`2001:db8:aa:bb::${i.toString(16)}`))).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    expect((await submitForm(rt, accountId, { email: 'n@example.net', token }, from('2001:db8:aa:bc::1'))).status).toBe(200);
+  });
+
+  it('does not lump requests with no known address into one bucket that locks the form', async () => {
+    const { token } = await openForm(rt, accountId);
+    const nowhere = { origin: APP_URL }; // no CF-Connecting-IP: the runtime cannot name the client
+    // Far more than one client's 5: address-less posts have 50 per account of their own.
+    for (let i = 0; i < 50; i++) expect((await submitForm(rt, accountId, { email: `u${i}@example.net`, token }, nowhere)).status, `post ${i}`).toBe(200);
+    expect((await submitForm(rt, accountId, { email: 'u50@example.net', token }, nowhere)).status).toBe(429);
+    // A client whose address is known is untouched by all that, and so is another account's form.
+    expect((await submitForm(rt, accountId, { email: 'known@example.net', token }, { origin: APP_URL, 'cf-connecting-ip': '203.0.113.80' })).status).toBe(200);
+    const other = await shopOnlyAccount(rt, 'other-shop.myshopify.com');
+    const { token: otherToken } = await openForm(rt, other);
+    expect((await submitForm(rt, other, { email: 'o@example.net', token: otherToken }, nowhere)).status).toBe(200);
+  });
+});
+
+/** The app as src/node.ts serves it, on a real socket: the client is the TCP peer. */
+describe('opt-out form: rate limit on Node', () => {
+  let rt: TestRuntime;
+  let accountId: string;
+  let close: () => void;
+  let port: number;
+  beforeEach(async () => {
+    rt = await startTestRuntime();
+    ({ accountId } = await rt.reset('shopify', [sampleOrder()]));
+    await new Promise<void>((resolve) => {
+      const server = serve({ fetch: rt.app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
+        port = info.port;
+        resolve();
+      });
+      close = () => server.close();
+    });
+  });
+  afterEach(() => {
+    close();
+    rt.close();
+  });
+
+  /** POSTs the form from a given local address (the whole of 127.0.0.0/8 is loopback on Linux). */
+  const post = (from: string, token: string, email: string, headers: Record<string, string> = {}) =>
+    new Promise<number>((resolve, reject) => {
+      const body = new URLSearchParams({ email, token }).toString();
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          localAddress: from,
+          method: 'POST',
+          path: `/opt-out/${accountId}`,
+          headers: { origin: APP_URL, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...headers },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  it('keys by the socket: rotating X-Forwarded-For, X-Real-IP or even CF-Connecting-IP does not escape', async () => {
+    const { token } = await openForm(rt, accountId);
+    const statuses = [];
+    for (let i = 0; i < 8; i++) {
+      statuses.push(await post('127.0.0.2', token, `s${i}@example.net`, { 'x-forwarded-for': `198.51.100.${i}`, 'x-real-ip': `198.51.100.${i}`, 'cf-connecting-ip': `198.51.100.${i}` }));
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+  });
+
+  it('one client sending no forwarding headers cannot lock out another', async () => {
+    const { token } = await openForm(rt, accountId);
+    for (let i = 0; i < 6; i++) await post('127.0.0.3', token, `a${i}@example.net`);
+    expect(await post('127.0.0.3', token, 'a6@example.net')).toBe(429);
+    expect(await post('127.0.0.4', token, 'b@example.net')).toBe(200);
+  });
 });
 
 describe('rate limiter', () => {
@@ -137,10 +242,48 @@ describe('rate limiter', () => {
     expect((await limiter.take('c')).allowed).toBe(false);
   });
 
-  it('keys clients by the address the platform reports', () => {
-    const h = (headers: Record<string, string>) => (name: string) => headers[name];
-    expect(clientIpFrom(h({ 'cf-connecting-ip': '1.1.1.1', 'x-forwarded-for': '9.9.9.9' }))).toBe('1.1.1.1');
-    expect(clientIpFrom(h({ 'x-forwarded-for': 'spoofed, 2.2.2.2' }))).toBe('2.2.2.2');
-    expect(clientIpFrom(h({}))).toBe('unknown');
+  it('gives requests with no known address their own, larger bucket per scope, apart from every client', async () => {
+    const limiter = createRateLimiter({ capacity: 1, refillPerMinute: 1, unknownCapacity: 3, unknownRefillPerMinute: 1, globalCapacity: 100, globalRefillPerMinute: 1, now: () => 0 });
+    for (let i = 0; i < 3; i++) expect((await limiter.take(null, 'acc_a')).allowed).toBe(true);
+    expect((await limiter.take(null, 'acc_a')).allowed).toBe(false);
+    expect((await limiter.take(null, 'acc_b')).allowed).toBe(true);
+    expect((await limiter.take('198.51.100.1', 'acc_a')).allowed).toBe(true);
+    // An address that spells the scope cannot reach the unknown bucket, nor the other way round.
+    expect((await limiter.take('unknown acc_a', 'acc_a')).allowed).toBe(true);
+  });
+
+  it.each([
+    ['198.51.100.7', '198.51.100.7'],
+    ['::ffff:198.51.100.7', '198.51.100.7'],
+    ['::ffff:c633:6407', '198.51.100.7'],
+    ['2001:db8:1:2:aaaa:bbbb:cccc:dddd', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::1', '2001:db8:1:2::/64'],
+    ['[2001:DB8:1:2::ffff]', '2001:db8:1:2::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+  ])('counts %s as %s', (address, key) => {
+    expect(clientKey(address)).toBe(key);
+  });
+});
+
+describe('client address: the runtime says, not the client', () => {
+  const spoofed = { 'x-forwarded-for': '9.9.9.9, 8.8.8.8', 'x-real-ip': '7.7.7.7' };
+  const appWith = (source?: typeof cloudflareClientAddress) => {
+    const app = new Hono();
+    if (source) app.use(provideClientAddress(source));
+    return app.get('/', (c) => c.json({ address: clientAddress(c) }));
+  };
+  const seen = async (app: Hono, headers: Record<string, string>) => ((await (await app.request('/', { headers })).json()) as { address: string | null }).address;
+
+  it('on Workers is CF-Connecting-IP, whatever X-Forwarded-For and X-Real-IP say', async () => {
+    expect(await seen(appWith(cloudflareClientAddress), { 'cf-connecting-ip': '1.1.1.1', ...spoofed })).toBe('1.1.1.1');
+    expect(await seen(appWith(cloudflareClientAddress), spoofed)).toBeNull();
+  });
+
+  it('on Node is the socket, and never a header (none here: app.request has no socket)', async () => {
+    expect(await seen(appWith(nodeSocketAddress), { 'cf-connecting-ip': '1.1.1.1', ...spoofed })).toBeNull();
+  });
+
+  it('is unknown when no runtime source was given', async () => {
+    expect(await seen(appWith(), { 'cf-connecting-ip': '1.1.1.1', ...spoofed })).toBeNull();
   });
 });
