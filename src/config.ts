@@ -64,7 +64,11 @@ const EnvSchema = z.object({
   /** DNS-over-HTTPS (JSON) resolver used to refuse store URLs on private networks. */
   DNS_RESOLVER_URL: optional.pipe(url.optional()),
 
-  /** "sandbox" forces the built-in fakes even with credentials; "live" refuses to start without them. */
+  /**
+   * "sandbox" forces the built-in fakes even with credentials; "live" refuses to start without them;
+   * "auto" runs the sandbox when no live setting is set, live when all are, and refuses anything in between.
+   * The Worker always runs live (parseConfig's `runtime: 'worker'`).
+   */
   DRAFTLINE_MODE: z.enum(['auto', 'sandbox', 'live']).default('auto'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
@@ -103,10 +107,59 @@ export class ConfigError extends Error {
   }
 }
 
-/** The credentials whose absence switches Draftline into sandbox mode. */
-const LIVE_CREDENTIALS = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'OPENAI_API_KEY'] as const;
+/** What live mode cannot run without. Shopify is optional (without it, Shopify is simply not offered). */
+const LIVE_REQUIRED = [
+  'APP_URL',
+  'HASH_KEY',
+  'GOOGLE_CLIENT_ID',
+  'GOOGLE_CLIENT_SECRET',
+  'GOOGLE_PUBSUB_TOPIC',
+  'GOOGLE_PUSH_SERVICE_ACCOUNT',
+  'OPENAI_API_KEY',
+] as const;
 
-export function parseConfig(raw: Record<string, string | undefined>): Config {
+/**
+ * Settings that only mean something in live mode. In `auto` mode, none of them set is the sandbox;
+ * any of them set means someone meant to run live, so a missing one is an error rather than a
+ * silent sandbox (whose fakes would accept placeholder secrets and whose reset wipes the database).
+ * APP_URL and HASH_KEY are not among them: the sandbox uses both, and `npm start` generates HASH_KEY.
+ */
+const LIVE_SIGNS = [
+  'GOOGLE_CLIENT_ID',
+  'GOOGLE_CLIENT_SECRET',
+  'GOOGLE_PUBSUB_TOPIC',
+  'GOOGLE_PUSH_AUDIENCE',
+  'GOOGLE_PUSH_SERVICE_ACCOUNT',
+  'OPENAI_API_KEY',
+  'SHOPIFY_API_KEY',
+  'SHOPIFY_API_SECRET',
+  'SHOPIFY_API_SECRET_OLD',
+  'DATABASE_AUTH_TOKEN',
+] as const;
+
+/** The base-URL overrides; in live mode none may point at a sandbox fake. */
+const URL_OVERRIDES = [
+  'GOOGLE_AUTH_URL',
+  'GOOGLE_TOKEN_URL',
+  'GOOGLE_REVOKE_URL',
+  'GOOGLE_JWKS_URL',
+  'GMAIL_API_URL',
+  'SHOPIFY_API_URL',
+  'OPENAI_BASE_URL',
+  'DNS_RESOLVER_URL',
+] as const;
+
+const isLocalFile = (databaseUrl: string) => databaseUrl.startsWith('file:') || databaseUrl === ':memory:';
+
+export interface ParseOptions {
+  /**
+   * `worker`: the Cloudflare Worker, which always runs live (the sandbox is not in its bundle), so
+   * DRAFTLINE_MODE may only be unset or `live`, and the database must be one it reaches over HTTP.
+   */
+  runtime?: 'node' | 'worker';
+}
+
+export function parseConfig(raw: Record<string, string | undefined>, options: ParseOptions = {}): Config {
   const parsed = EnvSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
@@ -114,20 +167,59 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     );
   }
   const env = parsed.data;
-  const missingLive = LIVE_CREDENTIALS.filter((k) => !env[k]);
-  const mode: Mode =
-    env.DRAFTLINE_MODE === 'auto' ? (missingLive.length ? 'sandbox' : 'live') : env.DRAFTLINE_MODE;
-  // HASH_KEY too: a hash key derived from SESSION_SECRET would silently stop matching every stored
-  // opt-out the day the session secret is rotated, and customers who objected would be read again.
-  const missing = [...missingLive, ...(env.HASH_KEY ? [] : ['HASH_KEY'])];
-  if (mode === 'live' && missing.length) {
-    throw new ConfigError(missing.map((k) => `${k}: required in live mode`));
+  const problems: string[] = [];
+  const set = (name: string) => !!raw[name]?.trim();
+
+  let mode: Mode;
+  if (options.runtime === 'worker') {
+    mode = 'live';
+    if (set('DRAFTLINE_MODE') && env.DRAFTLINE_MODE !== 'live') {
+      problems.push(`DRAFTLINE_MODE: the Worker always runs live; remove DRAFTLINE_MODE (it is "${env.DRAFTLINE_MODE}") or set it to live`);
+    }
+    if (!set('DATABASE_URL') || isLocalFile(env.DATABASE_URL)) {
+      problems.push('DATABASE_URL: required on the Worker, as libsql://… or https://… (a file: database cannot be opened there)');
+    }
+  } else if (env.DRAFTLINE_MODE === 'auto') {
+    const signs = [...LIVE_SIGNS.filter(set), ...(set('DATABASE_URL') && !isLocalFile(env.DATABASE_URL) ? ['DATABASE_URL'] : [])];
+    mode = signs.length ? 'live' : 'sandbox';
+    if (signs.length && LIVE_REQUIRED.some((k) => !set(k))) {
+      problems.push(
+        `DRAFTLINE_MODE: auto found live settings (${signs.join(', ')}), so it will not fall back to the sandbox; set the rest below, or DRAFTLINE_MODE=sandbox to use the fakes`,
+      );
+    }
+  } else {
+    mode = env.DRAFTLINE_MODE;
   }
+
+  if (mode === 'live') {
+    // HASH_KEY too: a hash key derived from SESSION_SECRET would silently stop matching every stored
+    // opt-out the day the session secret is rotated, and customers who objected would be read again.
+    // APP_URL too: its local default would put localhost into OAuth redirects and the push audience.
+    problems.push(...LIVE_REQUIRED.filter((k) => !set(k)).map((k) => `${k}: required in live mode`));
+    // Half a Shopify app would silently not offer Shopify (or accept no webhook): name the other half.
+    if (set('SHOPIFY_API_KEY') || set('SHOPIFY_API_SECRET') || set('SHOPIFY_API_SECRET_OLD')) {
+      for (const k of ['SHOPIFY_API_KEY', 'SHOPIFY_API_SECRET'] as const) {
+        if (!set(k)) problems.push(`${k}: required in live mode when any Shopify app setting is set`);
+      }
+    }
+    for (const k of URL_OVERRIDES) {
+      const value = env[k];
+      if (value && /^\/sandbox(\/|$)/.test(new URL(value).pathname)) {
+        problems.push(`${k}: points at a sandbox fake (…/sandbox); remove it in live mode`);
+      }
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
 
   const appUrl = env.APP_URL.replace(/\/+$/, '');
   const sandbox = `${appUrl}/sandbox`;
   const pick = (value: string | undefined, live: string, fake: string) =>
     value ?? (mode === 'sandbox' ? fake : live);
+  /**
+   * A placeholder only the sandbox may use. In live mode every required value is set (checked
+   * above), so this only ever yields '' for the optional Shopify app: never a public placeholder.
+   */
+  const fake = (value: string | undefined, placeholder: string) => value ?? (mode === 'sandbox' ? placeholder : '');
 
   return {
     mode,
@@ -138,31 +230,31 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       encryptionKey: { id: env.TOKEN_ENCRYPTION_KEY_ID, key: decodeBase64Loose(env.TOKEN_ENCRYPTION_KEY)! },
       oldEncryptionKeys: parseOldKeys(env.TOKEN_ENCRYPTION_OLD_KEYS),
       sessionSecret: env.SESSION_SECRET,
-      hashKey: env.HASH_KEY ?? `hash:${env.SESSION_SECRET}`,
+      hashKey: fake(env.HASH_KEY, `hash:${env.SESSION_SECRET}`),
     },
     google: {
-      clientId: env.GOOGLE_CLIENT_ID ?? 'sandbox-client-id',
-      clientSecret: env.GOOGLE_CLIENT_SECRET ?? 'sandbox-client-secret',
+      clientId: fake(env.GOOGLE_CLIENT_ID, 'sandbox-client-id'),
+      clientSecret: fake(env.GOOGLE_CLIENT_SECRET, 'sandbox-client-secret'),
       redirectUri: `${appUrl}/auth/google/callback`,
       authUrl: pick(env.GOOGLE_AUTH_URL, 'https://accounts.google.com/o/oauth2/v2/auth', `${sandbox}/google/o/oauth2/v2/auth`),
       tokenUrl: pick(env.GOOGLE_TOKEN_URL, 'https://oauth2.googleapis.com/token', `${sandbox}/google/token`),
       revokeUrl: pick(env.GOOGLE_REVOKE_URL, 'https://oauth2.googleapis.com/revoke', `${sandbox}/google/revoke`),
       jwksUrl: pick(env.GOOGLE_JWKS_URL, 'https://www.googleapis.com/oauth2/v3/certs', `${sandbox}/google/oauth2/v3/certs`),
       gmailApiUrl: pick(env.GMAIL_API_URL, 'https://gmail.googleapis.com/', `${sandbox}/google/`),
-      pubsubTopic: env.GOOGLE_PUBSUB_TOPIC ?? 'projects/sandbox/topics/gmail-push',
+      pubsubTopic: fake(env.GOOGLE_PUBSUB_TOPIC, 'projects/sandbox/topics/gmail-push'),
       pushAudience: env.GOOGLE_PUSH_AUDIENCE ?? `${appUrl}/webhooks/gmail`,
-      pushServiceAccount: env.GOOGLE_PUSH_SERVICE_ACCOUNT ?? 'gmail-push@sandbox.iam.gserviceaccount.com',
+      pushServiceAccount: fake(env.GOOGLE_PUSH_SERVICE_ACCOUNT, 'gmail-push@sandbox.iam.gserviceaccount.com'),
     },
     shopify: {
-      apiKey: env.SHOPIFY_API_KEY ?? 'sandbox-shopify-key',
-      apiSecret: env.SHOPIFY_API_SECRET ?? 'sandbox-shopify-secret',
+      apiKey: fake(env.SHOPIFY_API_KEY, 'sandbox-shopify-key'),
+      apiSecret: fake(env.SHOPIFY_API_SECRET, 'sandbox-shopify-secret'),
       oldApiSecret: env.SHOPIFY_API_SECRET_OLD ?? null,
       apiVersion: env.SHOPIFY_API_VERSION,
       apiUrl: env.SHOPIFY_API_URL ?? (mode === 'sandbox' ? `${sandbox}/shopify` : null),
       configured: mode === 'sandbox' || (!!env.SHOPIFY_API_KEY && !!env.SHOPIFY_API_SECRET),
     },
     openai: {
-      apiKey: env.OPENAI_API_KEY ?? 'sandbox-openai-key',
+      apiKey: fake(env.OPENAI_API_KEY, 'sandbox-openai-key'),
       baseUrl: pick(env.OPENAI_BASE_URL, 'https://api.openai.com/v1', `${sandbox}/openai/v1`),
       model: env.OPENAI_MODEL,
     },

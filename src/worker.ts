@@ -1,7 +1,6 @@
 import { createApp } from './app';
 import { ConfigError, parseConfig } from './config';
 import { openWebDb } from './db/web';
-import { cloudflareClientAddress } from './http/client-address';
 import { consumeSyncBatch } from './pipeline/consume';
 import { createLogger } from './platform/log';
 import type { SyncMessage } from './platform/queue';
@@ -46,7 +45,7 @@ function boot(env: WorkerEnv) {
     fetch: (input, init) => fetch(input, init),
     queue: { send: (message) => env.SYNC_QUEUE.send({ accountId: message.accountId }) },
   });
-  booted = { services, app: createApp({ services, clientAddress: cloudflareClientAddress }) };
+  booted = { services, app: createApp({ services }) };
   return booted;
 }
 

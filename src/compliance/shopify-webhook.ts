@@ -18,13 +18,14 @@ export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
 
 export type Check<T> = ({ valid: true } & T) | { valid: false; reason: string };
 
-/** config.ts fills SHOPIFY_API_SECRET with this public placeholder when it is not set. */
+/** In the sandbox, config.ts fills SHOPIFY_API_SECRET with this public placeholder when it is not set. */
 const PLACEHOLDER_SECRET = 'sandbox-shopify-secret';
 
 /**
  * The secrets a Shopify webhook may be signed with: the app secret, and the old one during a
  * rotation. In live mode the sandbox placeholder is never one of them: it is public, and accepting
- * it would let anyone forge shop/redact. With no real secret configured, every webhook is refused.
+ * it would let anyone forge shop/redact (config.ts never fills it in live mode; this is the second
+ * lock, in case someone sets it by hand). With no real secret configured, every webhook is refused.
  */
 export function shopifyWebhookSecrets(config: Pick<Config, 'mode' | 'shopify'>): string[] {
   const secrets = [config.shopify.apiSecret, config.shopify.oldApiSecret ?? ''].filter(Boolean);

@@ -90,7 +90,8 @@ describe('Shopify webhooks: signature', () => {
   });
 
   describe('secret rotation', () => {
-    beforeEach(() => start({ SHOPIFY_API_SECRET: 'new-shopify-secret', SHOPIFY_API_SECRET_OLD: 'retired-shopify-secret' }));
+    // A Shopify secret alone is half a live configuration; the sandbox has to be asked for by name.
+    beforeEach(() => start({ DRAFTLINE_MODE: 'sandbox', SHOPIFY_API_SECRET: 'new-shopify-secret', SHOPIFY_API_SECRET_OLD: 'retired-shopify-secret' }));
 
     it('accepts the current secret', async () => {
       const res = await deliverShopify(rt, customerRedactPayload(EMAIL), { secret: 'new-shopify-secret' });
@@ -113,11 +114,18 @@ describe('Shopify webhooks: signature', () => {
 
   describe('live mode without SHOPIFY_API_SECRET', () => {
     beforeEach(async () => {
-      rt = await startTestRuntime({ DRAFTLINE_MODE: 'live', GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 'secret', OPENAI_API_KEY: 'key' });
+      rt = await startTestRuntime({
+        DRAFTLINE_MODE: 'live',
+        GOOGLE_CLIENT_ID: 'id',
+        GOOGLE_CLIENT_SECRET: 'secret',
+        GOOGLE_PUBSUB_TOPIC: 'projects/acme/topics/gmail-push',
+        GOOGLE_PUSH_SERVICE_ACCOUNT: 'gmail-push@acme.iam.gserviceaccount.com',
+        OPENAI_API_KEY: 'key',
+      });
     });
 
     it('refuses everything, including bodies signed with the public sandbox placeholder', async () => {
-      expect(rt.config.shopify.apiSecret).toBe('sandbox-shopify-secret');
+      expect(rt.config.shopify.apiSecret).toBe('');
       const res = await deliverShopify(rt, customerRedactPayload(EMAIL), { secret: 'sandbox-shopify-secret' });
       expect(res.status).toBe(401);
       expect(await allComplianceRows(rt)).toEqual([]);
