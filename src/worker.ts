@@ -1,6 +1,7 @@
 import { createApp } from './app';
 import { ConfigError, parseConfig } from './config';
 import { openWebDb } from './db/web';
+import { cloudflareClientAddress } from './http/client-address';
 import { consumeSyncBatch } from './pipeline/consume';
 import { createLogger } from './platform/log';
 import type { SyncMessage } from './platform/queue';
@@ -45,7 +46,7 @@ function boot(env: WorkerEnv) {
     fetch: (input, init) => fetch(input, init),
     queue: { send: (message) => env.SYNC_QUEUE.send({ accountId: message.accountId }) },
   });
-  booted = { services, app: createApp({ services }) };
+  booted = { services, app: createApp({ services, clientAddress: cloudflareClientAddress }) };
   return booted;
 }
 
