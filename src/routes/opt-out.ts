@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import {
   ACCOUNT_ID,
   checkOptOutToken,
@@ -8,6 +7,7 @@ import {
   recordOptOut,
 } from '../compliance/opt-out';
 import { createRateLimiter, type RateLimiter } from '../compliance/rate-limit';
+import { formBodyLimit } from '../http/body-limit';
 import { clientAddress } from '../http/client-address';
 import { errorBody } from '../http/errors';
 import { checkSameOrigin } from '../http/same-origin';
@@ -54,7 +54,7 @@ export function optOutRoutes(s: Services, options: OptOutRouteOptions = {}) {
       if (!ACCOUNT_ID.test(accountId)) return c.json(errorBody(c, 'not_found', 'No such page.'), 404);
       return page(c, accountId, 'form', 200);
     })
-    .post('/:accountId', bodyLimit({ maxSize: 4 * 1024 }), async (c) => {
+    .post('/:accountId', formBodyLimit(4 * 1024), async (c) => {
       const accountId = c.req.param('accountId');
       if (!ACCOUNT_ID.test(accountId)) return c.json(errorBody(c, 'not_found', 'No such page.'), 404);
 
