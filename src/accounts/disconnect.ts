@@ -39,7 +39,17 @@ export async function disconnectGmail(s: Services, accountId: string): Promise<G
   }
   await s.db
     .update(gmailConnections)
-    .set({ sealedRefreshToken: null, historyCursor: null, watchExpiresAt: null, status: 'disconnected', syncLeaseOwner: null, syncLeaseUntil: null })
+    .set({
+      sealedRefreshToken: null,
+      historyCursor: null,
+      watchExpiresAt: null,
+      status: 'disconnected',
+      syncLeaseOwner: null,
+      syncLeaseUntil: null,
+      failingMessageTag: null,
+      failingMessageAttempts: 0,
+      failingMessageSince: null,
+    })
     .where(eq(gmailConnections.accountId, accountId));
   await withdrawConsent(s.db, accountId, 'google_scopes', s.now());
   s.logger.info('gmail.disconnected', { accountId, reason: revoked ? 'revoked' : 'revoke_unconfirmed' });

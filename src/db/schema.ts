@@ -48,6 +48,13 @@ export const gmailConnections = sqliteTable(
     syncLeaseUntil: integer('sync_lease_until'),
     /** A trigger found the lease taken: the holder runs once more before letting go. */
     syncRerunRequested: integer('sync_rerun_requested', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * The one message that keeps failing with transient errors: a keyed hash of its Gmail id (never
+     * the id itself), how many runs it failed and since when. Bounds a retry loop on one message.
+     */
+    failingMessageTag: text('failing_message_tag'),
+    failingMessageAttempts: integer('failing_message_attempts').notNull().default(0),
+    failingMessageSince: integer('failing_message_since'),
   },
   (t) => [uniqueIndex('gmail_connections_mailbox').on(t.mailbox)],
 );

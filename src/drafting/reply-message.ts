@@ -24,7 +24,9 @@ export function replyHeadersFor(original: ParsedMail, mailbox: string): ReplyHea
   const messageId = original.messageId && MESSAGE_ID.test(original.messageId) ? original.messageId : null;
   const references = original.references.filter((r) => MESSAGE_ID.test(r));
   if (messageId && !references.includes(messageId)) references.push(messageId);
-  const to = original.replyTo ?? original.from?.address ?? '';
+  // Always the From address, never Reply-To: the order was matched against From, and order data
+  // goes only to the address it was matched with (a Reply-To could aim Jane's order at anyone).
+  const to = original.from?.address ?? '';
   const subject = original.subject.replace(/[\r\n]+/g, ' ').trim();
   return {
     from: mailbox,

@@ -1,3 +1,4 @@
+import { DatabaseError } from '../db/errors';
 import { LlmError } from '../drafting/llm';
 import { GmailApiError } from '../google/gmail';
 import { GoogleAuthError } from '../google/oauth';
@@ -17,7 +18,9 @@ import { StoreApiError } from '../stores/errors';
  * - llm_unavailable / store_unavailable: retryable failures of the model or the store.
  * - llm_failed / store_failed: refusals, bad output, bad credentials. Retrying cannot help.
  * - gmail_rejected: any other Gmail answer (400, 403 forbidden, malformed). Retrying cannot help.
- * - internal: anything else (a bug, the database). Retried, since a database blip is the likely cause.
+ * - database_unavailable: a database call inside a message's handling failed. Retry.
+ * - internal: anything else (a bug, the database). Retried as a whole run, since a database blip is
+ *   the likely cause; inside one message's handling it is that message's own trouble (a parse error).
  */
 export type FailureClass =
   | 'gmail_rate_limited'
@@ -30,6 +33,7 @@ export type FailureClass =
   | 'llm_failed'
   | 'store_unavailable'
   | 'store_failed'
+  | 'database_unavailable'
   | 'internal';
 
 export interface Failure {
@@ -63,7 +67,27 @@ export function classifyFailure(err: unknown): Failure {
   }
   if (err instanceof LlmError) return err.retryable ? f('llm_unavailable', true, err.retryAfterSeconds) : f('llm_failed', false);
   if (err instanceof StoreApiError) return err.retryable ? f('store_unavailable', true) : f('store_failed', false);
+  if (err instanceof DatabaseError) return f('database_unavailable', true);
   return f('internal', true);
+}
+
+/**
+ * What a failure while handling one message costs, so that a poison message costs itself and
+ * never the mailbox:
+ * - 'retry_run': the mailbox's trouble, not the message's (rate limits, the token, a dead grant, the
+ *   database): the run is retried, or the account marked, and the message waits with it.
+ * - 'count': transient, but possibly this message's own (Gmail 5xx or a timeout on its download or
+ *   its draft): the run is retried a bounded number of times for it (sync.ts), then it is skipped.
+ * - 'skip': retrying cannot help (a message the parser chokes on, Gmail 400 on its draft, a bug).
+ */
+export type MessageFailureVerdict = 'retry_run' | 'count' | 'skip';
+
+const MAILBOX_WIDE = new Set<FailureClass>(['gmail_rate_limited', 'gmail_auth', 'google_token', 'reconnect_needed', 'database_unavailable']);
+
+export function messageFailureVerdict(failure: Failure): MessageFailureVerdict {
+  if (MAILBOX_WIDE.has(failure.class)) return 'retry_run';
+  if (failure.class === 'internal' || !failure.retryable) return 'skip';
+  return 'count';
 }
 
 /**

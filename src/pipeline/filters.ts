@@ -26,7 +26,9 @@ export type SkipReason =
   | 'llm_unavailable' // the model kept failing with retryable errors
   | 'llm_failed' // the model refused or answered out of shape
   | 'store_unavailable' // the store kept failing with retryable errors
-  | 'store_failed'; // the store refused (credentials, permissions)
+  | 'store_failed' // the store refused (credentials, permissions)
+  | 'unprocessable' // handling it failed in a way retrying cannot fix (a malformed message, Gmail 400 on its draft)
+  | 'kept_failing'; // transient failures on this one message, run after run: given up so the mailbox moves on
 
 const SKIP_LABELS = new Set([
   'SENT',

@@ -11,14 +11,19 @@ import {
   touchGmailConnection,
 } from '../db/accounts';
 import { bumpCounters, type CounterName } from '../db/counters';
+import { inDatabase } from '../db/errors';
+import { recordFailingMessage } from '../db/failing-message';
 import { acquireSyncLease, finishSyncRun, leaseKeeper, releaseSyncLease, requestSyncRerun } from '../db/lease';
 import { optOuts } from '../db/schema';
 import { parseDraftKinds } from '../drafting/kinds';
 import { GmailApiError, type GmailMailbox } from '../google/gmail';
+import { toHex } from '../crypto/encoding';
+import { hmacSha256 } from '../crypto/hmac';
 import { newId } from '../platform/ids';
+import { errorClass } from '../platform/log';
 import { openStoreCredentials, sealedAs, type Services } from '../services';
-import { classifyFailure } from './failures';
-import { handleMessage, LeaseLostError, type MessageContext, type MessageRef } from './handle-message';
+import { classifyFailure, messageFailureVerdict, type FailureClass } from './failures';
+import { handleMessage, LeaseLostError, type MessageContext, type MessageRef, type Outcome } from './handle-message';
 
 export type SyncResult =
   | { status: 'synced'; seen: number; drafted: number; runs: number }
@@ -194,12 +199,15 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
     retry: { attempts: 3, baseDelayMs: 250, maxWaitMs: 10_000, sleep: options.sleep ?? sleep },
     onFailure: (failure) => bump(`error:${failure.class}`),
     // Right before a draft is written, the database is always asked: a disconnect clears the lease.
-    keepLease: () => lease.keep({ sure: true }),
-    isOptedOut: async (hash) =>
-      !!(await s.db.query.optOuts.findFirst({
-        columns: { addressHash: true },
-        where: and(eq(optOuts.accountId, accountId), eq(optOuts.addressHash, hash)),
-      })),
+    keepLease: () => inDatabase(() => lease.keep({ sure: true })),
+    isOptedOut: (hash) =>
+      inDatabase(
+        async () =>
+          !!(await s.db.query.optOuts.findFirst({
+            columns: { addressHash: true },
+            where: and(eq(optOuts.accountId, accountId), eq(optOuts.addressHash, hash)),
+          })),
+      ),
   };
 
   const budget = options.maxMessages ?? MAX_MESSAGES_PER_RUN;
@@ -233,11 +241,12 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
         else {
           let outcome;
           try {
-            outcome = await handleMessage(ctx, ref);
+            outcome = await handleIsolated(s, { accountId, owner }, ctx, ref);
           } catch (err) {
             if (err instanceof LeaseLostError) return await leaseLost();
             throw err;
           }
+          if (outcome.failure) bump(`error:${outcome.failure}`);
           bump(outcome.kind === 'drafted' ? 'drafted' : `skipped:${outcome.reason}`);
         }
         // Past a history record only once every message it added is handled.
@@ -261,6 +270,40 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
   if (moreLeft) await s.queue.send({ accountId });
   s.logger.info('sync.done', { accountId, count: seen });
   return { status: 'synced', seen, drafted: counts.drafted ?? 0, runs: 1 };
+}
+
+/** A message tried in this many runs, over at least this long, with transient failures each time, is given up. */
+export const MAX_MESSAGE_ATTEMPTS = 5;
+export const MIN_FAILING_SPAN_MS = 10 * 60_000;
+
+/** A skip that a failure caused also names the failure's class, for its `error:<class>` counter. */
+type IsolatedOutcome = Outcome & { failure?: FailureClass };
+
+/**
+ * One message, its failures settled so that a poison message costs itself, never the mailbox
+ * (messageFailureVerdict). The mailbox's own trouble still throws and the run is retried; so does
+ * a transient failure of this message, until it has failed MAX_MESSAGE_ATTEMPTS runs over at least
+ * MIN_FAILING_SPAN_MS (long enough that a short Gmail outage costs no mail). Only the error's class
+ * is logged: its message may quote the mail.
+ */
+async function handleIsolated(s: Services, run: { accountId: string; owner: string }, ctx: MessageContext, ref: MessageRef): Promise<IsolatedOutcome> {
+  try {
+    return await handleMessage(ctx, ref);
+  } catch (err) {
+    if (err instanceof LeaseLostError) throw err;
+    const failure = classifyFailure(err);
+    const verdict = messageFailureVerdict(failure);
+    if (verdict === 'retry_run') throw err;
+    if (verdict === 'count') {
+      const tag = toHex(await hmacSha256(s.config.secrets.hashKey, `gmail-message:${ref.messageId}`)).slice(0, 32);
+      const tally = await inDatabase(() => recordFailingMessage(s.db, run.accountId, tag, run.owner, s.now()));
+      if (!tally) throw new LeaseLostError('sync lease lost');
+      if (tally.attempts < MAX_MESSAGE_ATTEMPTS || s.now() - tally.since < MIN_FAILING_SPAN_MS) throw err;
+    }
+    const reason = verdict === 'count' ? 'kept_failing' : 'unprocessable';
+    s.logger.warn('sync.message_skipped', { accountId: run.accountId, reason, errorClass: errorClass(err) });
+    return { kind: 'skipped', reason, failure: failure.class };
+  }
 }
 
 interface Page {

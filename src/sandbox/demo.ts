@@ -1,4 +1,5 @@
 import type { Order } from '../stores/order';
+import { hostileHtmlMail, nestedMultipartMail, replyToAttackMail } from './hostile-mail';
 
 /**
  * What a store connected through the sandbox's install screens holds, and the customer emails
@@ -39,6 +40,8 @@ export interface DemoEmail {
   from: string;
   subject: string;
   text: string;
+  /** The raw message, for mail a plain text body cannot express (the hostile ones). */
+  raw?: (o: { from: string; to: string; messageId: string; date: Date }) => string;
 }
 
 export const DEMO_EMAILS: DemoEmail[] = [
@@ -63,11 +66,37 @@ export const DEMO_EMAILS: DemoEmail[] = [
     subject: 'Order 1042',
     text: 'Hello, can you tell me the address and tracking for order 1042?',
   },
+  // An attacker's mail: each costs itself at most, and mail after it still gets drafts.
+  {
+    id: 'hostile-reply-to',
+    label: 'Attack: From Jane, Reply-To an attacker (the draft goes to Jane)',
+    from: 'Jane Doe <jane@example.net>',
+    subject: 'Where is my order?',
+    text: '',
+    raw: (o) => replyToAttackMail({ ...o, replyTo: 'attacker@example.com' }),
+  },
+  {
+    id: 'hostile-nested',
+    label: 'Attack: a multipart nested 300 levels deep (skipped as unreadable)',
+    from: 'Mallory <mallory@example.com>',
+    subject: 'Where is my order #1042?',
+    text: '',
+    raw: (o) => nestedMultipartMail(o),
+  },
+  {
+    id: 'hostile-html',
+    label: 'Attack: 1 MB of unclosed HTML tags (read in linear time)',
+    from: 'Mallory <mallory@example.com>',
+    subject: 'Order question',
+    text: '',
+    raw: (o) => hostileHtmlMail(o),
+  },
 ];
 
 /** An RFC 5322 message as a customer's mail client would send it. */
 export function demoMessage(email: DemoEmail, to: string, now: number): string {
   const id = `<${crypto.randomUUID()}@example.net>`;
+  if (email.raw) return email.raw({ from: email.from, to, messageId: id, date: new Date(now) });
   return [
     `From: ${email.from}`,
     `To: ${to}`,

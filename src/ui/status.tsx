@@ -2,6 +2,7 @@ import type { AccountStatus } from '../accounts/status';
 import { describeOutcome, type ComplianceRecordView } from '../compliance/records';
 import type { Config } from '../config';
 import { DEMO_EMAILS } from '../sandbox/demo';
+import type { SkipReason } from '../pipeline/filters';
 import { Layout } from './layout';
 import { CsrfField, formatTime, FlashNotice, Notice, PostButton } from './parts';
 
@@ -24,7 +25,8 @@ const TOPICS: Record<string, string> = {
   customer_erasure: 'You asked to erase a customer',
 };
 
-const REASONS: Record<string, string> = {
+/** Every skip reason in words; keyed by the union so a new reason without a label does not compile. */
+const REASONS: Record<SkipReason, string> = {
   label: 'Sent, spam, promotions and similar folders',
   auto_reply: 'Automatic replies',
   bulk: 'Newsletters and mailing lists',
@@ -42,6 +44,13 @@ const REASONS: Record<string, string> = {
   kind_disabled: 'Kind of mail switched off in settings',
   no_text: 'No readable text',
   no_sender: 'No sender',
+  message_gone: 'Deleted before Draftline read it',
+  llm_unavailable: 'The reply writer was unavailable',
+  llm_failed: 'The reply writer could not answer',
+  store_unavailable: 'Your store was unavailable',
+  store_failed: 'Your store refused the order lookup',
+  unprocessable: 'Could not be read (malformed or rejected by Gmail)',
+  kept_failing: 'Gave up after repeated errors',
 };
 
 /** The dashboard: what is connected, what happened this week (counts only), and the account's data controls. */
@@ -128,7 +137,7 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
             <tbody>
               {status.skippedWeek.map((s) => (
                 <tr>
-                  <td>{REASONS[s.reason] ?? s.reason}</td>
+                  <td>{REASONS[s.reason as SkipReason] ?? s.reason}</td>
                   <td style="text-align:right">{s.count}</td>
                 </tr>
               ))}
