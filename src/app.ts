@@ -5,9 +5,9 @@ import { secureHeaders } from 'hono/secure-headers';
 import { gmailPushWebhook } from '../webhooks/gmail';
 import { shopifyWebhook } from '../webhooks/shopify';
 import { wooCommerceWebhook } from '../webhooks/woocommerce';
-import { formBodyLimit } from './http/body-limit';
 import { nodeSocketAddress, provideClientAddress, type ClientAddressSource } from './http/client-address';
 import { errorHandler, notFound } from './http/errors';
+import { pageSecurityHeaders } from './http/security-headers';
 import { accountRoutes } from './routes/account';
 import { connectStoreRoutes } from './routes/connect-store';
 import { googleAuthRoutes } from './routes/google-auth';
@@ -29,13 +29,12 @@ export function createApp({ services, sandbox, clientAddress = nodeSocketAddress
   app.use(requestId());
   app.use(provideClientAddress(clientAddress));
   app.use(secureHeaders());
+  app.use(pageSecurityHeaders(services.config));
   app.onError(errorHandler(services.logger, services.config.mode));
   app.notFound(notFound(services.config.mode));
 
   app.get('/healthz', (c) => c.json({ ok: true, mode: services.config.mode }));
   app.route('/', publicPages(services));
-  // Setup-page form posts (settings, opt-outs, connect, sign-out) are small: 413 before anything reads a larger body.
-  for (const forms of ['/app/*', '/connect/*', '/auth/*']) app.use(forms, formBodyLimit());
   app.route('/auth', googleAuthRoutes(services));
   app.route('/', connectStoreRoutes(services));
   app.route('/app', accountRoutes(services));
