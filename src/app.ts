@@ -5,6 +5,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { gmailPushWebhook } from '../webhooks/gmail';
 import { shopifyWebhook } from '../webhooks/shopify';
 import { wooCommerceWebhook } from '../webhooks/woocommerce';
+import { formBodyLimit } from './http/body-limit';
 import { nodeSocketAddress, provideClientAddress, type ClientAddressSource } from './http/client-address';
 import { errorHandler, notFound } from './http/errors';
 import { pageSecurityHeaders } from './http/security-headers';
@@ -35,6 +36,8 @@ export function createApp({ services, sandbox, clientAddress = nodeSocketAddress
 
   app.get('/healthz', (c) => c.json({ ok: true, mode: services.config.mode }));
   app.route('/', publicPages(services));
+  // Setup-page form posts (settings, opt-outs, connect, sign-out) are small: 413 before anything reads a larger body.
+  for (const forms of ['/app/*', '/connect/*', '/auth/*']) app.use(forms, formBodyLimit());
   app.route('/auth', googleAuthRoutes(services));
   app.route('/', connectStoreRoutes(services));
   app.route('/app', accountRoutes(services));
