@@ -32,6 +32,19 @@ export interface Services {
   replyWriter: ReplyWriter;
   /** Resolves store hostnames before we call a URL a person typed (SSRF guard). */
   hostResolver: HostResolver;
+  /**
+   * Told what the sync decided for each message, in memory. Only the sandbox listens (its mailbox
+   * view says why a thread got no draft); nothing in production keeps it.
+   */
+  onMessageOutcome?: (event: MessageOutcomeEvent) => void;
+}
+
+export interface MessageOutcomeEvent {
+  accountId: string;
+  messageId: string;
+  threadId: string;
+  /** 'drafted', or the skip reason (a SkipReason word). */
+  outcome: string;
 }
 
 export type StoreCredentials =

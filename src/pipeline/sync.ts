@@ -234,21 +234,23 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
         const ref = page.refs[i]!;
         seen++;
         bump('seen');
-        if (account.paused) bump('skipped:paused');
+        let outcome: IsolatedOutcome;
+        if (account.paused) outcome = { kind: 'skipped', reason: 'paused' };
         // The customer wrote again in the same thread: the newer message gets the draft, and this
         // one needs no call at all.
-        else if (page.refs.some((r, j) => j > i && r.threadId === ref.threadId)) bump('skipped:newer_message_in_thread');
+        else if (page.refs.some((r, j) => j > i && r.threadId === ref.threadId)) outcome = { kind: 'skipped', reason: 'newer_message_in_thread' };
         else {
-          let outcome;
           try {
             outcome = await handleIsolated(s, { accountId, owner }, ctx, ref);
           } catch (err) {
             if (err instanceof LeaseLostError) return await leaseLost();
             throw err;
           }
-          if (outcome.failure) bump(`error:${outcome.failure}`);
-          bump(outcome.kind === 'drafted' ? 'drafted' : `skipped:${outcome.reason}`);
         }
+        if (outcome.failure) bump(`error:${outcome.failure}`);
+        const word = outcome.kind === 'drafted' ? 'drafted' : outcome.reason;
+        bump(outcome.kind === 'drafted' ? 'drafted' : `skipped:${outcome.reason}`);
+        s.onMessageOutcome?.({ accountId, messageId: ref.messageId, threadId: ref.threadId, outcome: word });
         // Past a history record only once every message it added is handled.
         const next = page.refs[i + 1];
         if (ref.historyId && (!next || next.historyId !== ref.historyId)) safeCursor = ref.historyId;
