@@ -1,3 +1,4 @@
+import { toBase64, utf8 } from '../crypto/encoding';
 import type { Order } from '../stores/order';
 import { hostileHtmlMail, nestedMultipartMail, replyToAttackMail } from './hostile-mail';
 
@@ -97,17 +98,67 @@ export const DEMO_EMAILS: DemoEmail[] = [
 export function demoMessage(email: DemoEmail, to: string, now: number): string {
   const id = `<${crypto.randomUUID()}@example.net>`;
   if (email.raw) return email.raw({ from: email.from, to, messageId: id, date: new Date(now) });
+  const text = email.text.replace(/\r\n?/g, '\n');
+  // A line over RFC 5322's 998 octets cannot go as 8bit: such a body (a pasted paragraph) goes as base64.
+  const longLine = text.split('\n').some((line) => utf8Length(line) > 998);
   return [
     `From: ${email.from}`,
     `To: ${to}`,
-    `Subject: ${email.subject}`,
+    `Subject: ${headerText(email.subject)}`,
     `Date: ${new Date(now).toUTCString()}`,
     `Message-ID: ${id}`,
     'MIME-Version: 1.0',
     'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
+    `Content-Transfer-Encoding: ${longLine ? 'base64' : '8bit'}`,
     '',
-    email.text.replace(/\n/g, '\r\n'),
+    longLine ? base64Lines(text.replace(/\n/g, '\r\n')) : text.replace(/\n/g, '\r\n'),
     '',
   ].join('\r\n');
+}
+
+/**
+ * A customer email someone typed into the sandbox mailbox's "Write as a customer" form. The name
+ * and subject may hold any text (they are encoded for the header); the address has been checked.
+ */
+export function customerEmail(o: { name: string | null; address: string; subject: string; text: string }): DemoEmail {
+  const name = o.name?.trim();
+  return {
+    id: 'custom',
+    label: 'Written in the sandbox mailbox',
+    from: name ? `${displayName(name)} <${o.address}>` : o.address,
+    subject: o.subject,
+    text: o.text,
+  };
+}
+
+const utf8Length = (s: string) => utf8(s).length;
+const PLAIN_HEADER = /^[\x20-\x7e]*$/;
+
+/** Header text as is when it is printable ASCII, else as RFC 2047 encoded words (each under 76 characters). */
+function headerText(value: string): string {
+  const flat = value.replace(/[\r\n\t]+/g, ' ');
+  if (PLAIN_HEADER.test(flat)) return flat;
+  const words: string[] = [];
+  let chunk = '';
+  for (const ch of flat) {
+    if (utf8Length(chunk + ch) > 45) {
+      words.push(chunk);
+      chunk = '';
+    }
+    chunk += ch;
+  }
+  if (chunk) words.push(chunk);
+  return words.map((w) => `=?UTF-8?B?${toBase64(utf8(w))}?=`).join('\r\n ');
+}
+
+/** A display name: an atom phrase as is, one with specials quoted, anything else encoded. */
+function displayName(name: string): string {
+  const flat = name.replace(/[\r\n\t]+/g, ' ');
+  if (/^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+$/.test(flat)) return flat;
+  if (PLAIN_HEADER.test(flat)) return `"${flat.replace(/(["\\])/g, '\\$1')}"`;
+  return headerText(flat);
+}
+
+function base64Lines(text: string): string {
+  return (toBase64(utf8(text)).match(/.{1,76}/g) ?? []).join('\r\n');
 }

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import PostalMime from 'postal-mime';
 import { z } from 'zod';
@@ -9,10 +9,16 @@ import { createShopifyOAuthFake } from './fakes/shopify-oauth';
 import { createWooCommerceFake } from './fakes/woocommerce';
 import { createWooAuthorizeFake } from './fakes/woocommerce-authorize';
 import { connectGmail, connectStore, createAccount } from '../accounts/connect';
+import { findAccountIdByMailbox, getAccount, getGmailConnection, getStoreConnection } from '../db/accounts';
 import * as schema from '../db/schema';
-import { errorBody } from '../http/errors';
-import type { Services } from '../services';
-import { DEMO_EMAILS, demoMessage, demoOrders } from './demo';
+import { formBodyLimit } from '../http/body-limit';
+import { ApiError, errorBody } from '../http/errors';
+import { checkSameOrigin } from '../http/same-origin';
+import { readSession } from '../http/session';
+import type { MessageOutcomeEvent, Services } from '../services';
+import { renderPage } from '../ui/layout';
+import { customerEmail, DEMO_EMAILS, demoMessage, demoOrders } from './demo';
+import { MailboxPage, readComposeForm, readThreads, type ComposeValues } from './mailbox-view';
 
 /**
  * The built-in sandbox: faithful fakes of Google (OAuth, Gmail, Pub/Sub push), Shopify,
@@ -22,6 +28,13 @@ import { DEMO_EMAILS, demoMessage, demoOrders } from './demo';
 export const SANDBOX_MAILBOX = 'merchant@example.com';
 export const SANDBOX_SHOP = 'sandbox-shop.myshopify.com';
 const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/gmail.compose'];
+/** Outcomes the mailbox view remembers, the latest ones. */
+const MAX_OUTCOMES = 500;
+/** What the "Write as a customer" form offers first: the demo email that gets a grounded draft. */
+const COMPOSE_EXAMPLE: ComposeValues = (() => {
+  const jane = DEMO_EMAILS.find((e) => e.id === 'where-is-1042')!;
+  return { from: jane.from, subject: jane.subject, body: jane.text };
+})();
 
 const SandboxOrder = z.object({
   number: z.string().regex(/^#?\d{1,12}$/).transform((n) => n.replace(/^#/, '')),
@@ -88,6 +101,26 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     while (pushes.size) await Promise.allSettled([...pushes]);
     await settle();
   };
+  /** Nothing under way: no push being delivered, no sync queued, running or waiting to retry. */
+  const isIdle = async () => {
+    if (pushes.size) return false;
+    let idle = false;
+    void settle().then(() => (idle = true));
+    // queue.idle() resolves at once when the queue is idle; a macrotask later it has, or it is not.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return idle;
+  };
+
+  // What the sync decided for each message, for the mailbox view: in this process's memory only,
+  // like the fake mailbox itself, the latest MAX_OUTCOMES, gone on /sandbox/reset.
+  const outcomes = new Map<string, MessageOutcomeEvent>();
+  const listener = s.onMessageOutcome;
+  s.onMessageOutcome = (event) => {
+    outcomes.delete(event.messageId);
+    outcomes.set(event.messageId, event);
+    if (outcomes.size > MAX_OUTCOMES) outcomes.delete(outcomes.keys().next().value!);
+    listener?.(event);
+  };
 
   const routes = new Hono();
   routes.route('/google', google.app);
@@ -103,6 +136,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
       return c.json(errorBody(c, 'invalid_body', 'Expected {"store":"shopify"|"woocommerce","orders":[...]} (see README).'), 400);
     }
     await settleAll();
+    outcomes.clear();
     google.reset();
     shopify.reset();
     shopifyOAuth.reset();
@@ -152,9 +186,51 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     const form = await c.req.parseBody();
     const email = DEMO_EMAILS.find((e) => e.id === form.email);
     if (!email) return c.json(errorBody(c, 'invalid_body', 'Unknown demo email.'), 400);
-    google.insertMessage(SANDBOX_MAILBOX, demoMessage(email, SANDBOX_MAILBOX, s.now()));
+    const { threadId } = google.insertMessage(SANDBOX_MAILBOX, demoMessage(email, SANDBOX_MAILBOX, s.now()));
     await settleAll();
-    return c.redirect('/app?notice=sent', 303);
+    // Sent from the mailbox view: back there, at the thread.
+    return c.redirect(form.back === 'mail' ? `/sandbox/mail#thread-${threadId}` : '/app?notice=sent', 303);
+  });
+
+  // The mailbox as Gmail would show it, with what Draftline wrote or why it did not (mailbox-view.tsx).
+  const mailboxPage = async (c: Context, form: { values: ComposeValues; error?: string }, status: 200 | 400 = 200) => {
+    const [{ threads, more }, busy, idleReason, session] = await Promise.all([
+      readThreads(google.messages(SANDBOX_MAILBOX), (id) => outcomes.get(id)?.outcome ?? null),
+      isIdle().then((idle) => !idle),
+      whyNotDrafting(s),
+      readSession(c, s),
+    ]);
+    const page = MailboxPage({
+      mode: s.config.mode,
+      signedIn: !!session,
+      mailbox: SANDBOX_MAILBOX,
+      threads,
+      more,
+      busy,
+      idleReason,
+      demoEmails: DEMO_EMAILS,
+      form: form.values,
+      formError: form.error,
+    });
+    return c.html(renderPage(page), status);
+  };
+
+  routes.get('/mail', (c) => mailboxPage(c, { values: COMPOSE_EXAMPLE }));
+
+  // "Write as a customer": the typed email, delivered like one from outside, then back to the mailbox.
+  routes.post('/mail', formBodyLimit(COMPOSE_FORM_MAX_BYTES), async (c) => {
+    if (!checkSameOrigin(c.req.header('origin'), c.req.header('referer'), s.config.appUrl).valid) {
+      throw new ApiError(403, 'csrf_origin', 'Cross-site request refused.');
+    }
+    const { values, result } = readComposeForm(await c.req.parseBody());
+    if (!result.ok) {
+      if (!(c.req.header('accept') ?? '').includes('text/html')) return c.json(errorBody(c, 'invalid_body', result.message), 400);
+      return mailboxPage(c, { values, error: result.message }, 400);
+    }
+    const raw = demoMessage(customerEmail(result), SANDBOX_MAILBOX, s.now());
+    const { threadId } = google.insertMessage(SANDBOX_MAILBOX, raw);
+    await settleAll();
+    return c.redirect(`/sandbox/mail#thread-${threadId}`, 303);
   });
 
   routes.get('/gmail/drafts', async (c) => {
@@ -176,6 +252,25 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
   });
 
   return { routes, fakes: { google, shopify, woocommerce, openai }, settle: settleAll };
+}
+
+/**
+ * The form takes 20,000 characters of message; percent-encoded, a character can take 9 bytes (or
+ * 12 for a pair), so its posts get more room than the setup forms' 64 KiB.
+ */
+const COMPOSE_FORM_MAX_BYTES = 256 * 1024;
+
+/** Why mail in the sandbox mailbox gets no draft at all right now, or null when it does. */
+async function whyNotDrafting(s: Services): Promise<string | null> {
+  const accountId = await findAccountIdByMailbox(s.db, SANDBOX_MAILBOX);
+  const [account, gmail, store] = accountId
+    ? await Promise.all([getAccount(s.db, accountId), getGmailConnection(s.db, accountId), getStoreConnection(s.db, accountId)])
+    : [undefined, undefined, undefined];
+  if (!account || !gmail || gmail.status === 'disconnected') return `${SANDBOX_MAILBOX} is not connected: sign in with Google on the home page, then connect the sandbox store.`;
+  if (gmail.status !== 'active') return 'Gmail needs reconnecting: see the dashboard.';
+  if (!store || store.status !== 'active') return 'No store is connected: connect the sandbox store from the dashboard.';
+  if (account.paused) return 'Drafting is paused: resume it on the dashboard.';
+  return null;
 }
 
 /** The sandbox owns the whole local database: a reset starts from nothing. */

@@ -58,5 +58,24 @@ th { color:var(--muted); font-weight:600; }
 pre { background:#1b2230; color:#f1f3f7; padding:1rem; border-radius:.5rem; overflow-x:auto; font-size:.82rem; }
 code { font-size:.9em; }
 .foot { max-width:46rem; margin:0 auto; padding:0 1.25rem 2rem; color:var(--muted); font-size:.9rem; }
+/* The sandbox mailbox view (/sandbox/mail): threads as in Gmail, the draft marked like Gmail marks it. */
+.inbox-title { margin-top:2rem; }
+.thread { background:var(--card); border:1px solid var(--line); border-radius:.75rem; margin-top:1rem; overflow:hidden; }
+.thread h3 { font-size:1.1rem; line-height:1.35; margin:0; padding:.9rem 1rem .3rem; overflow-wrap:anywhere; }
+.mail { padding:.75rem 1rem .9rem; border-top:1px solid var(--line); }
+.thread h3 + .mail, .thread h3 + .mail-note + .mail { border-top:0; }
+.mail.draft { background:#fdf6f6; border-left:4px solid var(--bad); }
+.mail-head { display:flex; flex-wrap:wrap; justify-content:space-between; align-items:baseline; gap:0 .75rem; }
+.mail-from { font-weight:600; overflow-wrap:anywhere; min-width:0; }
+.mail-date, .mail-meta, .mail-note { color:var(--muted); font-size:.88rem; }
+.mail-meta { overflow-wrap:anywhere; }
+.mail-note { margin:.5rem 0 0; padding:0 1rem 0 0; }
+.thread > .mail-note { padding:0 1rem; }
+.draft-mark { color:var(--bad); font-weight:700; }
+.mail-body { white-space:pre-wrap; overflow-wrap:anywhere; margin-top:.6rem; }
+.outcome { margin:.7rem 0 0; padding-top:.55rem; border-top:1px dashed var(--line); font-size:.92rem; }
+.tag { display:inline-block; font-size:.76rem; font-weight:700; padding:.05rem .55rem; margin-right:.45rem; border-radius:1rem; background:#e9ecf1; color:#3a4352; }
+.tag.ok { background:var(--ok-bg); color:var(--ok); }
+form.prepared { margin-top:1.25rem; padding-top:.25rem; border-top:1px solid var(--line); }
 @media (max-width:520px) { h1 { font-size:1.45rem; } .top nav { margin-left:0; width:100%; } dl.facts { grid-template-columns:1fr; } dl.facts dd { margin-bottom:.4rem; } }
 `;

@@ -1,0 +1,337 @@
+import PostalMime, { type Address, type Email } from 'postal-mime';
+import { z } from 'zod';
+import { htmlToText } from '../drafting/html-text';
+import { Layout } from '../ui/layout';
+import { formatTime, Notice } from '../ui/parts';
+import { describeSkip } from '../ui/skip-reasons';
+import type { FakeMessage } from './fakes/google';
+import type { DemoEmail } from './demo';
+
+/**
+ * The sandbox mailbox as Gmail would show it (GET /sandbox/mail): threads newest first, each
+ * customer message as its sender wrote it, what the sync decided for it, and Draftline's draft
+ * under it. Everything comes from the fake mailbox and the sandbox's in-memory outcomes; nothing is
+ * stored. Mail here may be hostile (1 MB of HTML, 300 nested multiparts, markup in the text): it is
+ * parsed with the same limits as the pipeline, shown as text only (JSX escapes it), and capped.
+ */
+
+/** Characters of one message's text shown on the page. */
+export const MAX_SHOWN_CHARS = 4000;
+/** Conversations shown, newest first. */
+export const MAX_THREADS = 50;
+/** Messages shown per conversation, the latest ones. */
+const MAX_MESSAGES_PER_THREAD = 20;
+/** A message larger than this is not parsed for the page: only its headers are read. */
+const MAX_PARSED_CHARS = 2 * 1024 * 1024;
+
+export interface MailView {
+  id: string;
+  kind: 'customer' | 'draft' | 'sent';
+  from: string;
+  to: string;
+  subject: string;
+  date: number;
+  text: string;
+  /** Characters of the text left out (MAX_SHOWN_CHARS). */
+  cut: number;
+  /** The mail had no text part; its HTML is shown as text. */
+  fromHtml: boolean;
+  /** Why the body could not be shown, when it could not. */
+  unreadable: 'malformed' | 'too_large' | null;
+  attachments: string[];
+  /** What the sync decided for it ('drafted' or a SkipReason word), null when it has not said. */
+  outcome: string | null;
+}
+
+export interface ThreadView {
+  id: string;
+  subject: string;
+  messages: MailView[];
+  /** Earlier messages of the thread not shown (MAX_MESSAGES_PER_THREAD). */
+  earlier: number;
+  /** The thread holds a draft. */
+  drafted: boolean;
+}
+
+/** The fake mailbox's messages grouped into threads, the most recently active first. */
+export async function readThreads(messages: FakeMessage[], outcomeOf: (messageId: string) => string | null): Promise<{ threads: ThreadView[]; more: number }> {
+  const byThread = new Map<string, FakeMessage[]>();
+  for (const m of messages) {
+    const list = byThread.get(m.threadId) ?? [];
+    list.push(m);
+    byThread.set(m.threadId, list);
+  }
+  const latest = (list: FakeMessage[]) => Math.max(...list.map((m) => m.internalDate));
+  const ordered = [...byThread.entries()].sort((a, b) => latest(b[1]) - latest(a[1]));
+  const threads: ThreadView[] = [];
+  for (const [id, list] of ordered.slice(0, MAX_THREADS)) {
+    const shown = list.slice(-MAX_MESSAGES_PER_THREAD);
+    const views: MailView[] = [];
+    for (const m of shown) views.push(await readMail(m, outcomeOf(m.id)));
+    threads.push({
+      id,
+      subject: views.find((v) => v.subject)?.subject ?? '',
+      messages: views,
+      earlier: list.length - shown.length,
+      drafted: views.some((v) => v.kind === 'draft'),
+    });
+  }
+  return { threads, more: Math.max(0, ordered.length - MAX_THREADS) };
+}
+
+async function readMail(m: FakeMessage, outcome: string | null): Promise<MailView> {
+  const kind = m.labelIds.includes('DRAFT') ? 'draft' : m.labelIds.includes('SENT') ? 'sent' : 'customer';
+  let mail: Email | null = null;
+  let unreadable: MailView['unreadable'] = null;
+  if (m.raw.length > MAX_PARSED_CHARS) unreadable = 'too_large';
+  else mail = await parse(m.raw);
+  if (!mail) {
+    unreadable ??= 'malformed';
+    mail = await parse(headerBlock(m.raw));
+  }
+  let text = '';
+  let fromHtml = false;
+  if (mail && !unreadable) {
+    // HTML-only mail is read the way the pipeline's own reader reads it (drafting/html-text.ts).
+    fromHtml = !!mail.html && !/^content-type:[ \t]*text\/plain/im.test(m.raw);
+    text = (fromHtml ? htmlToText(mail.html!) : (mail.text ?? '')).replace(/\r\n?/g, '\n').trim();
+  }
+  const shown = cut(text, MAX_SHOWN_CHARS);
+  return {
+    id: m.id,
+    kind,
+    from: formatAddress(mail?.from),
+    to: (mail?.to ?? []).map(formatAddress).join(', '),
+    subject: mail?.subject ?? '',
+    date: m.internalDate,
+    text: shown,
+    cut: text.length - shown.length,
+    fromHtml,
+    unreadable,
+    attachments: (mail?.attachments ?? []).slice(0, 10).map((a) => a.filename ?? a.mimeType),
+    outcome: kind === 'customer' ? outcome : null,
+  };
+}
+
+/** The first `max` UTF-16 units, never ending in half a surrogate pair. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+async function parse(raw: string): Promise<Email | null> {
+  try {
+    return await PostalMime.parse(raw, { attachmentEncoding: 'arraybuffer', maxRfc822NestingDepth: 0 });
+  } catch {
+    return null;
+  }
+}
+
+/** Just the headers, for a message whose body cannot be read: who sent it, when, about what. */
+function headerBlock(raw: string): string {
+  const end = raw.search(/\r?\n\r?\n/);
+  return `${(end < 0 ? raw : raw.slice(0, end)).slice(0, 64 * 1024).replace(/^content-type:.*$/gim, 'X-Content-Type-Dropped: 1')}\r\n\r\n`;
+}
+
+function formatAddress(a: Address | undefined): string {
+  if (!a) return '';
+  if (a.address) return a.name ? `${a.name} <${a.address}>` : a.address;
+  return a.name;
+}
+
+/** What the "Write as a customer" form takes. */
+export const COMPOSE_LIMITS = { from: 320, name: 100, subject: 200, body: 20_000 } as const;
+
+export interface ComposeValues {
+  from: string;
+  subject: string;
+  body: string;
+}
+
+export type ComposeResult =
+  | { ok: true; name: string | null; address: string; subject: string; text: string }
+  | { ok: false; message: string };
+
+const EmailAddress = z.email();
+// "Jane Doe <jane@example.net>", "\"Doe, Jane\" <jane@example.net>" or a bare address.
+const NAMED = /^(.*?)\s*<([^<>]*)>$/s;
+
+/** The form's fields as typed (for showing them again), and what they say, or what is wrong. */
+export function readComposeForm(form: Record<string, unknown>): { values: ComposeValues; result: ComposeResult } {
+  const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
+  const values = { from: field('from'), subject: field('subject'), body: field('body') };
+  const fail = (message: string) => ({ values, result: { ok: false as const, message } });
+  const from = values.from.trim();
+  if (!from) return fail('Enter who the email is from, like Jane Doe <jane@example.net>.');
+  if (from.length > COMPOSE_LIMITS.from || /[\r\n\0]/.test(from)) return fail('That From address is too long or spans lines.');
+  const named = NAMED.exec(from);
+  let name = named ? named[1]!.trim() : '';
+  const address = (named ? named[2]! : from).trim();
+  if (!EmailAddress.safeParse(address).success) return fail('That From does not look like an email address. Write it like jane@example.net or Jane Doe <jane@example.net>.');
+  if (name.length >= 2 && name.startsWith('"') && name.endsWith('"')) name = name.slice(1, -1).replace(/\\(.)/g, '$1');
+  if (name.length > COMPOSE_LIMITS.name || /[<>]/.test(name)) return fail(`The name before the address must be at most ${COMPOSE_LIMITS.name} characters, without < or >.`);
+  const subject = values.subject.replace(/\s+/g, ' ').trim();
+  if (subject.length > COMPOSE_LIMITS.subject) return fail(`The subject must be at most ${COMPOSE_LIMITS.subject} characters.`);
+  const text = values.body.replace(/\r\n?/g, '\n').replace(/\0/g, '');
+  if (text.length > COMPOSE_LIMITS.body) return fail(`The message must be at most ${COMPOSE_LIMITS.body.toLocaleString('en')} characters.`);
+  return { values, result: { ok: true, name: name || null, address, subject, text } };
+}
+
+export interface MailboxPageProps {
+  mode: 'sandbox' | 'live';
+  signedIn: boolean;
+  mailbox: string;
+  threads: ThreadView[];
+  /** Conversations beyond MAX_THREADS, not shown. */
+  more: number;
+  /** Pushes or syncs are still under way: the page refreshes itself. */
+  busy: boolean;
+  /** Why Draftline is not reading the mailbox, when it is not (no Gmail or store connected, paused). */
+  idleReason: string | null;
+  demoEmails: DemoEmail[];
+  form: ComposeValues;
+  formError?: string;
+}
+
+export function MailboxPage(p: MailboxPageProps) {
+  return (
+    <Layout title="Sandbox mailbox" mode={p.mode} signedIn={p.signedIn}>
+      {p.busy && <meta http-equiv="refresh" content="5" />}
+      <h1>Sandbox mailbox</h1>
+      <p class="lead">
+        {p.mailbox} as you would see it in Gmail: each customer email and, under it, the draft Draftline wrote, or why it wrote none. It lives in this
+        process's memory only.
+      </p>
+      <div class="actions">
+        <a class="button secondary" href="/sandbox/mail" id="refresh-mailbox">
+          Refresh
+        </a>
+        <a href="/app">Dashboard</a>
+        <a href="/sandbox/gmail/drafts">Drafts as JSON</a>
+      </div>
+      {p.busy && (
+        <Notice kind="warn" title="Draftline is still working.">
+          <p>This page refreshes every 5 seconds until it is done.</p>
+        </Notice>
+      )}
+      {p.idleReason && (
+        <Notice kind="warn" title="Draftline is not writing drafts for this mailbox.">
+          <p>{p.idleReason}</p>
+        </Notice>
+      )}
+
+      <section class="card" aria-labelledby="compose">
+        <h2 id="compose">Write as a customer</h2>
+        <p class="hint">Delivered to {p.mailbox} like mail from outside; the page comes back once Draftline has handled it.</p>
+        {p.formError && (
+          <Notice kind="bad" title="The email was not sent.">
+            <p id="compose-error">{p.formError}</p>
+          </Notice>
+        )}
+        <form method="post" action="/sandbox/mail">
+          <label for="compose-from">From</label>
+          <input type="text" id="compose-from" name="from" value={p.form.from} required maxlength={COMPOSE_LIMITS.from} autocomplete="off" spellcheck={false} />
+          <label for="compose-subject">Subject</label>
+          <input type="text" id="compose-subject" name="subject" value={p.form.subject} maxlength={COMPOSE_LIMITS.subject} />
+          <label for="compose-body">Message</label>
+          <textarea id="compose-body" name="body" rows={6} maxlength={COMPOSE_LIMITS.body}>
+            {p.form.body}
+          </textarea>
+          <div class="actions">
+            <button type="submit" id="compose-send">
+              Send as this customer
+            </button>
+          </div>
+        </form>
+        <form method="post" action="/sandbox/try-email" class="prepared">
+          <input type="hidden" name="back" value="mail" />
+          <label for="prepared-email">Or send a prepared email</label>
+          <select id="prepared-email" name="email">
+            {p.demoEmails.map((e) => (
+              <option value={e.id}>{e.label}</option>
+            ))}
+          </select>
+          <div class="actions">
+            <button type="submit" class="secondary" id="prepared-send">
+              Send prepared email
+            </button>
+          </div>
+        </form>
+      </section>
+
+      <h2 class="inbox-title" id="inbox">
+        Inbox
+      </h2>
+      {p.threads.length === 0 ? (
+        <p class="card">No mail yet. Write as a customer above, and Draftline's draft appears here under the email.</p>
+      ) : (
+        p.threads.map((t) => <Thread thread={t} busy={p.busy} />)
+      )}
+      {p.more > 0 && <p class="hint">{p.more} older conversations are not shown.</p>}
+    </Layout>
+  );
+}
+
+function Thread({ thread, busy }: { thread: ThreadView; busy: boolean }) {
+  return (
+    <article class="thread" id={`thread-${thread.id}`} aria-labelledby={`subject-${thread.id}`}>
+      <h3 id={`subject-${thread.id}`}>{thread.subject || '(no subject)'}</h3>
+      {thread.earlier > 0 && <p class="mail-note">{thread.earlier} earlier messages not shown</p>}
+      {thread.messages.map((m) => (
+        <Mail mail={m} thread={thread} busy={busy} />
+      ))}
+    </article>
+  );
+}
+
+function Mail({ mail, thread, busy }: { mail: MailView; thread: ThreadView; busy: boolean }) {
+  const draft = mail.kind === 'draft';
+  return (
+    <section class={`mail ${mail.kind}`} aria-label={draft ? 'Draft' : `Message from ${mail.from || 'unknown sender'}`}>
+      <div class="mail-head">
+        <span class="mail-from">{draft ? <span class="draft-mark">Draft</span> : mail.from || '(no sender)'}</span>
+        <span class="mail-date">{formatTime(mail.date)}</span>
+      </div>
+      <div class="mail-meta">
+        {draft ? <>Written by Draftline · to {mail.to || '(nobody)'}</> : mail.kind === 'sent' ? <>Sent by you · to {mail.to}</> : <>to {mail.to || '(nobody)'}</>}
+      </div>
+      {draft && <div class="mail-meta">Subject: {mail.subject || '(no subject)'}</div>}
+      {mail.unreadable ? (
+        <p class="mail-note">{mail.unreadable === 'too_large' ? 'This message is too large to show here.' : 'This message could not be read (its structure is malformed).'}</p>
+      ) : (
+        <div class="mail-body">{mail.text || '(no text)'}</div>
+      )}
+      {mail.cut > 0 && <p class="mail-note">… {mail.cut.toLocaleString('en')} more characters not shown.</p>}
+      {mail.fromHtml && <p class="mail-note">An HTML email, shown as text.</p>}
+      {mail.attachments.length > 0 && <p class="mail-note">Attachments: {mail.attachments.join(', ')}</p>}
+      {mail.kind === 'customer' && <Outcome outcome={mail.outcome} draftBelow={thread.drafted} busy={busy} />}
+    </section>
+  );
+}
+
+/** What the sync decided for a customer's message, in words. */
+function Outcome({ outcome, draftBelow, busy }: { outcome: string | null; draftBelow: boolean; busy: boolean }) {
+  if (outcome === 'drafted') {
+    return (
+      <p class="outcome">
+        <span class="tag ok">Drafted</span>
+        {draftBelow ? 'Draftline wrote the draft below.' : 'Draftline wrote a draft; Gmail filed it outside this thread.'}
+      </p>
+    );
+  }
+  if (outcome) {
+    return (
+      <p class="outcome">
+        <span class="tag">No draft</span>
+        Skipped: {describeSkip(outcome)}
+      </p>
+    );
+  }
+  return (
+    <p class="outcome">
+      <span class="tag">{busy ? 'Waiting' : 'Not read'}</span>
+      {busy ? 'Draftline has not got to this email yet.' : 'Draftline has not read this email (it reads mail that arrives while Gmail and a store are connected).'}
+    </p>
+  );
+}
