@@ -2,9 +2,9 @@ import type { AccountStatus } from '../accounts/status';
 import { describeOutcome, type ComplianceRecordView } from '../compliance/records';
 import type { Config } from '../config';
 import { DEMO_EMAILS } from '../sandbox/demo';
-import type { SkipReason } from '../pipeline/filters';
 import { Layout } from './layout';
 import { CsrfField, formatTime, FlashNotice, Notice, PostButton } from './parts';
+import { describeSkip } from './skip-reasons';
 
 export interface StatusPageProps {
   config: Config;
@@ -23,34 +23,6 @@ const TOPICS: Record<string, string> = {
   'app/uninstalled': 'Shopify: app uninstalled',
   'customer.deleted': 'WooCommerce: customer deleted',
   customer_erasure: 'You asked to erase a customer',
-};
-
-/** Every skip reason in words; keyed by the union so a new reason without a label does not compile. */
-const REASONS: Record<SkipReason, string> = {
-  label: 'Sent, spam, promotions and similar folders',
-  auto_reply: 'Automatic replies',
-  bulk: 'Newsletters and mailing lists',
-  no_reply_sender: 'No-reply senders',
-  from_merchant: 'Sent by you',
-  before_connection: 'Arrived before you connected',
-  too_large: 'Too large',
-  opted_out: 'Customer opted out',
-  paused: 'Drafting paused',
-  already_drafted: 'Thread already had a draft',
-  merchant_replied_last: 'You had already replied',
-  newer_message_in_thread: 'A newer message followed',
-  no_reply_needed: 'No reply needed',
-  fact_guard: 'Held back: a fact could not be verified',
-  kind_disabled: 'Kind of mail switched off in settings',
-  no_text: 'No readable text',
-  no_sender: 'No sender',
-  message_gone: 'Deleted before Draftline read it',
-  llm_unavailable: 'The reply writer was unavailable',
-  llm_failed: 'The reply writer could not answer',
-  store_unavailable: 'Your store was unavailable',
-  store_failed: 'Your store refused the order lookup',
-  unprocessable: 'Could not be read (malformed or rejected by Gmail)',
-  kept_failing: 'Gave up after repeated errors',
 };
 
 /** The dashboard: what is connected, what happened this week (counts only), and the account's data controls. */
@@ -137,7 +109,7 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
             <tbody>
               {status.skippedWeek.map((s) => (
                 <tr>
-                  <td>{REASONS[s.reason as SkipReason] ?? s.reason}</td>
+                  <td>{describeSkip(s.reason)}</td>
                   <td style="text-align:right">{s.count}</td>
                 </tr>
               ))}
@@ -161,6 +133,9 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
               <button type="submit" id="send-test-email">
                 Send to {gmail.mailbox}
               </button>
+              <a class="button secondary" href="/sandbox/mail" id="open-mailbox">
+                See the mail and drafts
+              </a>
               <a href="/sandbox/gmail/drafts">See the drafts (JSON)</a>
             </div>
           </form>
