@@ -95,7 +95,7 @@ describe('sandbox contract errors', () => {
   });
 
   it('answers 404 on /sandbox in live mode', async () => {
-    const live = await startTestRuntime({ GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 'secret', OPENAI_API_KEY: 'sk-test' });
+    const live = await startTestRuntime({ GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 'secret', OPENAI_API_KEY: 'sk-test', GOOGLE_PUBSUB_TOPIC: 'projects/x/topics/y', GOOGLE_PUSH_SERVICE_ACCOUNT: 'push@x.iam.gserviceaccount.com' });
     try {
       expect((await live.request('/healthz').then((r) => r.json()))).toEqual({ ok: true, mode: 'live' });
       for (const path of ['/sandbox/reset', '/sandbox/gmail/drafts', '/sandbox/google/token']) {

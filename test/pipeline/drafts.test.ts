@@ -6,6 +6,7 @@ import type { ReplyInput } from '../../src/drafting/prompt';
 import { syncAccount } from '../../src/pipeline/sync';
 import { createOpenAIFake, DEFAULT_FAKE_API_KEY, fakeFetch } from '../../src/sandbox/fakes/openai';
 import { question, startPipeline, type PipelineRuntime } from './support';
+import { DatabaseError } from '../../src/db/errors';
 
 const noSleep = { sleep: async () => undefined };
 
@@ -26,7 +27,8 @@ describe('drafts: exactly one per thread, even across crashes', () => {
         ...mailbox,
         createDraft: async (threadId, raw) => {
           const created = await mailbox.createDraft(threadId, raw);
-          if (left-- > 0) throw new Error('process died');
+          // A failure that ends the whole run, as dying would (a per-message error would only skip the message).
+          if (left-- > 0) throw new DatabaseError('process died');
           return created;
         },
       };
@@ -42,7 +44,7 @@ describe('drafts: exactly one per thread, even across crashes', () => {
     expect(p.google.drafts(p.mailbox)).toHaveLength(1);
     expect(p.google.calls(p.mailbox)['drafts.create']).toBe(1);
     const counts = await p.counters();
-    expect(counts).toMatchObject({ 'skipped:already_drafted': 1, 'error:internal': 1 });
+    expect(counts).toMatchObject({ 'skipped:already_drafted': 1, 'error:database_unavailable': 1 });
     expect((await p.connection())!.historyCursor).not.toBe(cursorBefore);
   });
 
