@@ -193,7 +193,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
   });
 
   // The mailbox as Gmail would show it, with what Draftline wrote or why it did not (mailbox-view.tsx).
-  const mailboxPage = async (c: Context, form: { values: ComposeValues; error?: string }, status: 200 | 400 = 200) => {
+  const mailboxPage = async (c: Context, form: { values: ComposeValues; error?: { field: keyof ComposeValues; message: string } }, status: 200 | 400 = 200) => {
     const [{ threads, more }, busy, idleReason, session] = await Promise.all([
       readThreads(google.messages(SANDBOX_MAILBOX), (id) => outcomes.get(id)?.outcome ?? null),
       isIdle().then((idle) => !idle),
@@ -225,7 +225,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     const { values, result } = readComposeForm(await c.req.parseBody());
     if (!result.ok) {
       if (!(c.req.header('accept') ?? '').includes('text/html')) return c.json(errorBody(c, 'invalid_body', result.message), 400);
-      return mailboxPage(c, { values, error: result.message }, 400);
+      return mailboxPage(c, { values, error: result }, 400);
     }
     const raw = demoMessage(customerEmail(result), SANDBOX_MAILBOX, s.now());
     const { threadId } = google.insertMessage(SANDBOX_MAILBOX, raw);

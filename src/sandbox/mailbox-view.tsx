@@ -151,7 +151,7 @@ export interface ComposeValues {
 
 export type ComposeResult =
   | { ok: true; name: string | null; address: string; subject: string; text: string }
-  | { ok: false; message: string };
+  | { ok: false; field: keyof ComposeValues; message: string };
 
 const EmailAddress = z.email();
 // "Jane Doe <jane@example.net>", "\"Doe, Jane\" <jane@example.net>" or a bare address.
@@ -161,7 +161,7 @@ const NAMED = /^(.*?)\s*<([^<>]*)>$/s;
 export function readComposeForm(form: Record<string, unknown>): { values: ComposeValues; result: ComposeResult } {
   const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
   const values = { from: field('from'), subject: field('subject'), body: field('body') };
-  const fail = (message: string) => ({ values, result: { ok: false as const, message } });
+  const fail = (message: string, field: keyof ComposeValues = 'from') => ({ values, result: { ok: false as const, field, message } });
   const from = values.from.trim();
   if (!from) return fail('Enter who the email is from, like Jane Doe <jane@example.net>.');
   if (from.length > COMPOSE_LIMITS.from || /[\r\n\0]/.test(from)) return fail('That From address is too long or spans lines.');
@@ -172,9 +172,9 @@ export function readComposeForm(form: Record<string, unknown>): { values: Compos
   if (name.length >= 2 && name.startsWith('"') && name.endsWith('"')) name = name.slice(1, -1).replace(/\\(.)/g, '$1');
   if (name.length > COMPOSE_LIMITS.name || /[<>]/.test(name)) return fail(`The name before the address must be at most ${COMPOSE_LIMITS.name} characters, without < or >.`);
   const subject = values.subject.replace(/\s+/g, ' ').trim();
-  if (subject.length > COMPOSE_LIMITS.subject) return fail(`The subject must be at most ${COMPOSE_LIMITS.subject} characters.`);
+  if (subject.length > COMPOSE_LIMITS.subject) return fail(`The subject must be at most ${COMPOSE_LIMITS.subject} characters.`, 'subject');
   const text = values.body.replace(/\r\n?/g, '\n').replace(/\0/g, '');
-  if (text.length > COMPOSE_LIMITS.body) return fail(`The message must be at most ${COMPOSE_LIMITS.body.toLocaleString('en')} characters.`);
+  if (text.length > COMPOSE_LIMITS.body) return fail(`The message must be at most ${COMPOSE_LIMITS.body.toLocaleString('en')} characters.`, 'body');
   return { values, result: { ok: true, name: name || null, address, subject, text } };
 }
 
@@ -191,7 +191,7 @@ export interface MailboxPageProps {
   idleReason: string | null;
   demoEmails: DemoEmail[];
   form: ComposeValues;
-  formError?: string;
+  formError?: { field: keyof ComposeValues; message: string };
 }
 
 export function MailboxPage(p: MailboxPageProps) {
@@ -204,6 +204,9 @@ export function MailboxPage(p: MailboxPageProps) {
         process's memory only.
       </p>
       <div class="actions">
+        <a class="button" href="#compose">
+          Write as a customer
+        </a>
         <a class="button secondary" href="/sandbox/mail" id="refresh-mailbox">
           Refresh
         </a>
@@ -215,27 +218,42 @@ export function MailboxPage(p: MailboxPageProps) {
           <p>This page refreshes every 5 seconds until it is done.</p>
         </Notice>
       )}
+      {p.formError && (
+        <Notice kind="bad" title="The email was not sent.">
+          <p>
+            {p.formError.message} <a href={`#compose-${p.formError.field}`}>Correct it in the form</a>
+          </p>
+        </Notice>
+      )}
       {p.idleReason && (
         <Notice kind="warn" title="Draftline is not writing drafts for this mailbox.">
           <p>{p.idleReason}</p>
         </Notice>
       )}
 
+      <h2 class="inbox-title" id="inbox">
+        Inbox
+      </h2>
+      {p.threads.length === 0 ? (
+        <p class="card">No mail yet. Write as a customer below, and Draftline's draft appears here under the email.</p>
+      ) : (
+        p.threads.map((t) => <Thread thread={t} busy={p.busy} />)
+      )}
+      {p.more > 0 && <p class="hint">{p.more} older conversations are not shown.</p>}
+
       <section class="card" aria-labelledby="compose">
         <h2 id="compose">Write as a customer</h2>
         <p class="hint">Delivered to {p.mailbox} like mail from outside; the page comes back once Draftline has handled it.</p>
-        {p.formError && (
-          <Notice kind="bad" title="The email was not sent.">
-            <p id="compose-error">{p.formError}</p>
-          </Notice>
-        )}
         <form method="post" action="/sandbox/mail">
           <label for="compose-from">From</label>
-          <input type="text" id="compose-from" name="from" value={p.form.from} required maxlength={COMPOSE_LIMITS.from} autocomplete="off" spellcheck={false} />
+          <FieldError error={p.formError} field="from" />
+          <input type="text" id="compose-from" name="from" value={p.form.from} required maxlength={COMPOSE_LIMITS.from} autocomplete="off" spellcheck={false} {...invalid(p.formError, 'from')} />
           <label for="compose-subject">Subject</label>
-          <input type="text" id="compose-subject" name="subject" value={p.form.subject} maxlength={COMPOSE_LIMITS.subject} />
+          <FieldError error={p.formError} field="subject" />
+          <input type="text" id="compose-subject" name="subject" value={p.form.subject} maxlength={COMPOSE_LIMITS.subject} {...invalid(p.formError, 'subject')} />
           <label for="compose-body">Message</label>
-          <textarea id="compose-body" name="body" rows={6} maxlength={COMPOSE_LIMITS.body}>
+          <FieldError error={p.formError} field="body" />
+          <textarea id="compose-body" name="body" rows={8} maxlength={COMPOSE_LIMITS.body} {...invalid(p.formError, 'body')}>
             {p.form.body}
           </textarea>
           <div class="actions">
@@ -259,18 +277,23 @@ export function MailboxPage(p: MailboxPageProps) {
           </div>
         </form>
       </section>
-
-      <h2 class="inbox-title" id="inbox">
-        Inbox
-      </h2>
-      {p.threads.length === 0 ? (
-        <p class="card">No mail yet. Write as a customer above, and Draftline's draft appears here under the email.</p>
-      ) : (
-        p.threads.map((t) => <Thread thread={t} busy={p.busy} />)
-      )}
-      {p.more > 0 && <p class="hint">{p.more} older conversations are not shown.</p>}
     </Layout>
   );
+}
+
+type FormError = MailboxPageProps['formError'];
+
+function FieldError({ error, field }: { error: FormError; field: keyof ComposeValues }) {
+  return error?.field === field ? (
+    <p class="field-error" id={`compose-${field}-error`}>
+      {error.message}
+    </p>
+  ) : null;
+}
+
+/** The attributes that tie a field to its error, when the error is this field's. */
+function invalid(error: FormError, field: keyof ComposeValues): Record<string, string> {
+  return error?.field === field ? { 'aria-invalid': 'true', 'aria-describedby': `compose-${field}-error` } : {};
 }
 
 function Thread({ thread, busy }: { thread: ThreadView; busy: boolean }) {

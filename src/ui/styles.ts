@@ -60,7 +60,7 @@ code { font-size:.9em; }
 .foot { max-width:46rem; margin:0 auto; padding:0 1.25rem 2rem; color:var(--muted); font-size:.9rem; }
 /* The sandbox mailbox view (/sandbox/mail): threads as in Gmail, the draft marked like Gmail marks it. */
 .inbox-title { margin-top:2rem; }
-.thread { background:var(--card); border:1px solid var(--line); border-radius:.75rem; margin-top:1rem; overflow:hidden; }
+.thread { background:var(--card); border:1px solid var(--line); border-radius:.75rem; margin-top:1rem; overflow:hidden; scroll-margin-top:1rem; }
 .thread h3 { font-size:1.1rem; line-height:1.35; margin:0; padding:.9rem 1rem .3rem; overflow-wrap:anywhere; }
 .mail { padding:.75rem 1rem .9rem; border-top:1px solid var(--line); }
 .thread h3 + .mail, .thread h3 + .mail-note + .mail { border-top:0; }
@@ -76,6 +76,7 @@ code { font-size:.9em; }
 .outcome { margin:.7rem 0 0; padding-top:.55rem; border-top:1px dashed var(--line); font-size:.92rem; }
 .tag { display:inline-block; font-size:.76rem; font-weight:700; padding:.05rem .55rem; margin-right:.45rem; border-radius:1rem; background:#e9ecf1; color:#3a4352; }
 .tag.ok { background:var(--ok-bg); color:var(--ok); }
+p.field-error { color:var(--bad); font-weight:600; margin:0 0 .3rem; }
 form.prepared { margin-top:1.25rem; padding-top:.25rem; border-top:1px solid var(--line); }
 @media (max-width:520px) { h1 { font-size:1.45rem; } .top nav { margin-left:0; width:100%; } dl.facts { grid-template-columns:1fr; } dl.facts dd { margin-bottom:.4rem; } }
 `;

@@ -180,6 +180,10 @@ describe('sandbox mailbox view', () => {
     expect(again).toContain('does not look like an email address');
     expect(again).toContain('value="Jane Doe"');
     expect(again).toContain('Keep this text</textarea>');
+    expect(again).toMatch(/<input type="text" id="compose-from" name="from" value="Jane Doe"[^>]*aria-invalid="true" aria-describedby="compose-from-error"/);
+    const long = await post({ from: 'jane@example.net', subject: 's'.repeat(201), body: 'x' });
+    expect(long.status).toBe(400);
+    expect(await long.text()).toContain('id="compose-subject-error"');
 
     expect((await post({ from: '', subject: 'Hi', body: 'x' })).status).toBe(400);
     expect((await post({ from: 'jane@example.net\r\nBcc: x@example.com', body: 'x' })).status).toBe(400);
