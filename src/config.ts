@@ -23,7 +23,8 @@ const key32 = z
   });
 
 const EnvSchema = z.object({
-  APP_URL: url.default('http://localhost:8787'),
+  /** The public URL. Only the sandbox may leave it unset (live requires it): then http://localhost:$PORT. */
+  APP_URL: optional.pipe(url.optional()),
   PORT: z.coerce.number().int().min(1).max(65535).default(8787),
   DATABASE_URL: z.string().trim().min(1).default('file:./data/draftline.db'),
   DATABASE_AUTH_TOKEN: optional,
@@ -211,7 +212,9 @@ export function parseConfig(raw: Record<string, string | undefined>, options: Pa
   }
   if (problems.length) throw new ConfigError(problems);
 
-  const appUrl = env.APP_URL.replace(/\/+$/, '');
+  // Without APP_URL (the sandbox; live refused above), the address `npm start` actually listens
+  // on, so OAuth redirects and the banner follow PORT.
+  const appUrl = (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
   const sandbox = `${appUrl}/sandbox`;
   const pick = (value: string | undefined, live: string, fake: string) =>
     value ?? (mode === 'sandbox' ? fake : live);

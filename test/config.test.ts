@@ -57,6 +57,20 @@ describe('config', () => {
     expect(config.openai.baseUrl).toBe('https://api.openai.com/v1');
   });
 
+  it('without APP_URL, the sandbox is at http://localhost:$PORT (OAuth redirects, fakes and push audience follow PORT)', () => {
+    const config = parseConfig({ ...base, PORT: '18800' });
+    expect(config.appUrl).toBe('http://localhost:18800');
+    expect(config.google.redirectUri).toBe('http://localhost:18800/auth/google/callback');
+    expect(config.google.tokenUrl).toBe('http://localhost:18800/sandbox/google/token');
+    expect(config.google.pushAudience).toBe('http://localhost:18800/webhooks/gmail');
+    expect(parseConfig(base).appUrl).toBe('http://localhost:8787');
+    expect(parseConfig({ ...base, APP_URL: '  ' }).appUrl).toBe('http://localhost:8787');
+  });
+
+  it('an APP_URL that is set wins over PORT (a tunnel or proxy in front)', () => {
+    expect(parseConfig({ ...base, PORT: '18800', APP_URL: 'https://tunnel.example/' }).appUrl).toBe('https://tunnel.example');
+  });
+
   it('names every missing or malformed variable in one error', () => {
     const message = problems({ TOKEN_ENCRYPTION_KEY: 'short', PORT: 'eighty', APP_URL: 'not a url' });
     for (const name of ['TOKEN_ENCRYPTION_KEY', 'SESSION_SECRET', 'PORT', 'APP_URL']) expect(message).toContain(name);
@@ -89,6 +103,8 @@ describe('config: live mode never falls back to sandbox values', () => {
 
   it('live mode needs its public URL set, not the local default (OAuth redirects and the push audience are built from it)', () => {
     expect(problems(without(live, 'APP_URL'))).toContain('APP_URL: required in live mode');
+    // PORT does not stand in for it: live never derives its public URL from the local port.
+    expect(problems({ ...without(live, 'APP_URL'), PORT: '18800' })).toContain('APP_URL: required in live mode');
   });
 
   it.each([
