@@ -2,7 +2,7 @@ import { createApp } from './app';
 import { ConfigError, parseConfig } from './config';
 import { openWebDb } from './db/web';
 import { cloudflareClientAddress } from './http/client-address';
-import { consumeSyncBatch } from './pipeline/consume';
+import { consumeDeadLetters, consumeSyncBatch } from './pipeline/consume';
 import { createLogger } from './platform/log';
 import type { SyncMessage } from './platform/queue';
 import { runScheduled } from './pipeline/schedule';
@@ -20,6 +20,8 @@ interface WorkerEnv {
   [name: string]: unknown;
 }
 interface QueueBatch {
+  /** The queue's name: the sync queue, or its dead-letter queue (wrangler.toml). */
+  queue: string;
   messages: readonly {
     body: unknown;
     attempts: number;
@@ -64,6 +66,8 @@ export default {
     ctx.waitUntil(runScheduled(boot(env).services));
   },
   async queue(batch: QueueBatch, env: WorkerEnv): Promise<void> {
-    await consumeSyncBatch(boot(env).services, batch.messages);
+    const { services } = boot(env);
+    if (batch.queue.endsWith('-dlq')) await consumeDeadLetters(services, batch.messages);
+    else await consumeSyncBatch(services, batch.messages);
   },
 };

@@ -90,16 +90,20 @@ export function messageFailureVerdict(failure: Failure): MessageFailureVerdict {
   return 'count';
 }
 
+/** Cloudflare Queues' longest `retry({ delaySeconds })`: 12 hours. */
+export const MAX_QUEUE_DELAY_SECONDS = 12 * 60 * 60;
+
 /**
  * Queue redelivery delay: Google's exponential backoff (1, 2, 4, … seconds) with jitter, so accounts
- * that failed together do not come back together; never sooner than Retry-After; at most 15
- * minutes unless the provider asked for more.
+ * that failed together do not come back together; never sooner than Retry-After (so a long one
+ * spends one retry, not all of them); at most 15 minutes unless the provider asked for more, and
+ * never past what Queues accepts.
  */
 export function retryDelaySeconds(err: unknown, attempts: number, random: () => number = Math.random): number {
   const failure = classifyFailure(err);
   const backoff = Math.min(900, 2 ** Math.max(0, attempts - 1));
   const jittered = Math.max(1, Math.round(backoff * (0.5 + random() / 2)));
-  return Math.max(failure.retryAfterSeconds ?? 0, jittered);
+  return Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(failure.retryAfterSeconds ?? 0, jittered));
 }
 
 /**

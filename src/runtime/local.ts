@@ -6,7 +6,8 @@ import type { FetchLike } from '../platform/fetch';
 import { createLogger, type LogSink } from '../platform/log';
 import { loopbackFetch } from '../platform/loopback-fetch';
 import { createMemoryQueue, type MemoryQueue } from '../platform/memory-queue';
-import { consumeSyncBatch } from '../pipeline/consume';
+import type { Delivery, SyncMessage } from '../platform/queue';
+import { consumeDeadLetters, consumeSyncBatch } from '../pipeline/consume';
 import { createSandbox } from '../sandbox';
 import { createServices, type Services } from '../services';
 
@@ -53,11 +54,17 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     consume: (batch) => consumeSyncBatch(services!, batch),
     maxRetries: 5,
     onSend: options.onQueueSend,
-    onDeadLetter: (m) => logger.error('queue.dead_letter', { accountId: m.accountId }),
+    // As on Workers: what runs out of retries goes to the dead-letter consumer.
+    onDeadLetter: (m) => void consumeDeadLetters(services!, [deadLetter(m)]).catch(() => logger.error('queue.dead_letter_failed')),
   });
   services = createServices({ config, db: options.db, logger, fetch, queue, now: options.now });
 
   const sandbox = config.mode === 'sandbox' ? createSandbox({ services, appFetch, settle: () => queue.idle() }) : null;
   app = createApp({ services, sandbox: sandbox?.routes });
   return { app, services, queue, sandbox, settle: sandbox ? sandbox.settle : () => queue.idle() };
+}
+
+/** A dead-lettered message as the dead-letter queue would deliver it. */
+function deadLetter(body: SyncMessage): Delivery {
+  return { body, attempts: 1, ack: () => undefined, retry: () => undefined };
 }

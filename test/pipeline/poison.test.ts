@@ -2,8 +2,10 @@ import PostalMime from 'postal-mime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GmailApiError } from '../../src/google/gmail';
 import { GoogleAuthError } from '../../src/google/oauth';
-import { consumeSyncBatch } from '../../src/pipeline/consume';
-import { classifyFailure, messageFailureVerdict } from '../../src/pipeline/failures';
+import { touchGmailConnection } from '../../src/db/accounts';
+import { consumeDeadLetters, consumeSyncBatch } from '../../src/pipeline/consume';
+import { classifyFailure, MAX_QUEUE_DELAY_SECONDS, messageFailureVerdict, retryDelaySeconds } from '../../src/pipeline/failures';
+import { pollQuietAccounts, runScheduled } from '../../src/pipeline/schedule';
 import { acceptGmailPush } from '../../src/pipeline/push';
 import { MAX_MESSAGE_ATTEMPTS, syncAccount } from '../../src/pipeline/sync';
 import { DatabaseError } from '../../src/db/errors';
@@ -88,14 +90,25 @@ describe('a poison message', () => {
     expect(BigInt((await p.connection())!.historyCursor!)).toBeGreaterThanOrEqual(BigInt(second.historyId));
   });
 
-  it('a 1 MB HTML mail of unclosed tags is read and answered, and the mail after it too', async () => {
-    p.deliver(hostileHtmlMail({ from: JANE, to: MAILBOX, messageId: '<html@example.net>' }));
+  it.each(['unclosed_tags', 'unclosed_style'] as const)('a 1 MB HTML mail (%s) is read and answered, the mail after it too, and /healthz keeps answering', async (pattern) => {
+    p.deliver(hostileHtmlMail({ from: JANE, to: MAILBOX, messageId: '<html@example.net>', pattern }));
     p.deliver(question(2, { from: 'Jane Doe <jane@example.net>' }));
-    const started = performance.now();
-    const result = await syncAccount(p.rt.services, p.accountId, noSleep);
+    // /healthz is asked every 20 ms while the sync runs; the slowest answer shows how long the
+    // process was blocked (the quadratic reader blocked it 18 s on 117 KB, minutes on 1 MB).
+    let slowest = 0;
+    let done = false;
+    const probe = (async () => {
+      while (!done) {
+        const t = performance.now();
+        expect((await p.rt.request('/healthz')).status).toBe(200);
+        slowest = Math.max(slowest, performance.now() - t);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const result = await syncAccount(p.rt.services, p.accountId, noSleep).finally(() => (done = true));
+    await probe;
     expect(result).toMatchObject({ status: 'synced', seen: 2, drafted: 2 });
-    // Not a timing test: a guard that the run did not take minutes (the quadratic reader took 18 s for 117 KB).
-    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(slowest).toBeLessThan(2_000);
   });
 });
 
@@ -175,6 +188,41 @@ describe('a message that keeps failing with transient errors', () => {
     await p.rt.settle();
     // Both the held-up question and the new one are answered.
     expect(p.google.drafts(p.mailbox)).toHaveLength(2);
+  });
+});
+
+describe('the dead-letter queue', () => {
+  let p: PipelineRuntime;
+  beforeEach(async () => {
+    p = await startPipeline();
+  });
+  afterEach(() => p.close());
+
+  it('a dead-lettered sync marks the account for the next cron pass and is counted; the cron then syncs it', async () => {
+    p.deliver(question(1));
+    await touchGmailConnection(p.rt.services.db, p.accountId, { lastSyncAt: Date.now(), lastPushAt: Date.now() });
+    expect((await pollQuietAccounts(p.rt.services)).syncAccountIds).toEqual([]);
+    const d = delivery(p.accountId, 6);
+    await consumeDeadLetters(p.rt.services, [d]);
+    expect(d.acked).toBe(true);
+    expect(await p.counters()).toMatchObject({ 'error:dead_lettered': 1 });
+    expect((await pollQuietAccounts(p.rt.services)).syncAccountIds).toEqual([p.accountId]);
+    await runScheduled(p.rt.services);
+    await p.rt.settle();
+    expect(p.google.drafts(p.mailbox)).toHaveLength(1);
+  });
+
+  it('a Retry-After longer than the backoff is honoured in one retry, up to the 12 hours Queues allows', () => {
+    expect(retryDelaySeconds(new GmailApiError(429, 'rateLimitExceeded', 3 * 3600), 1)).toBe(3 * 3600);
+    expect(retryDelaySeconds(new GmailApiError(429, 'rateLimitExceeded', 30 * 3600), 1)).toBe(MAX_QUEUE_DELAY_SECONDS);
+  });
+
+  it('every message of a batch is consumed, a few accounts side by side', async () => {
+    const batch = [delivery(p.accountId), ...Array.from({ length: 9 }, (_, i) => delivery(`acc_missing_${i}`)), Object.assign(delivery('x'), { body: { nope: 1 } })];
+    p.deliver(question(1));
+    await consumeSyncBatch(p.rt.services, batch, noSleep);
+    expect(batch.every((d) => d.acked)).toBe(true);
+    expect(p.google.drafts(p.mailbox)).toHaveLength(1);
   });
 });
 
