@@ -43,5 +43,5 @@ export const NOTICES: Record<string, { kind: 'ok' | 'warn' | 'bad'; title: strin
   },
   store_disconnected: { kind: 'ok', title: 'Store disconnected.', body: 'We deleted the store’s access keys.' },
   account_deleted: { kind: 'ok', title: 'Your Draftline account is deleted.', body: 'Every record about it is gone; only a note that a deletion happened, with no details, is kept.' },
-  sent: { kind: 'ok', title: 'Test email delivered.', body: 'Open the sandbox drafts to read the reply Draftline wrote.' },
+  sent: { kind: 'ok', title: 'Test email delivered.', body: 'Open the sandbox mailbox (See the mail and drafts) to read the reply Draftline wrote under it.' },
 };

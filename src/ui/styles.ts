@@ -23,7 +23,7 @@ h2 { font-size:1.2rem; margin:0 0 .6rem; }
 .card > :first-child { margin-top:0; }
 .card > :last-child { margin-bottom:0; }
 .steps { counter-reset:step; list-style:none; padding:0; }
-.steps li { counter-increment:step; margin:.4rem 0; padding-left:2.2rem; position:relative; }
+.steps li { counter-increment:step; margin:.4rem 0; padding-left:2.2rem; position:relative; overflow-wrap:anywhere; }
 .steps li::before { content:counter(step); position:absolute; left:0; width:1.6rem; height:1.6rem; border-radius:50%; background:#e4ecff; color:#1f3c88; font-weight:700; text-align:center; font-size:.9rem; line-height:1.6rem; }
 .steps li.done::before { content:"✓"; background:var(--ok-bg); color:var(--ok); }
 .button, button { display:inline-block; font:inherit; font-weight:600; padding:.6rem 1.1rem; border-radius:.5rem; border:1px solid var(--accent); background:var(--accent); color:var(--accent-ink); text-decoration:none; cursor:pointer; }
