@@ -6,6 +6,7 @@ import { gmailPushWebhook } from '../webhooks/gmail';
 import { shopifyWebhook } from '../webhooks/shopify';
 import { wooCommerceWebhook } from '../webhooks/woocommerce';
 import { formBodyLimit } from './http/body-limit';
+import { canonicalHost } from './http/canonical-host';
 import { nodeSocketAddress, provideClientAddress, type ClientAddressSource } from './http/client-address';
 import { errorHandler, notFound } from './http/errors';
 import { pageSecurityHeaders } from './http/security-headers';
@@ -27,6 +28,8 @@ export interface AppDeps {
 /** The whole HTTP surface, built from explicit dependencies. Node and Workers both serve this. */
 export function createApp({ services, sandbox, clientAddress = nodeSocketAddress }: AppDeps) {
   const app = new Hono();
+  // First, before anything can set a cookie: the sandbox's pages on another host go to APP_URL's.
+  app.use(canonicalHost(services.config));
   app.use(requestId());
   app.use(provideClientAddress(clientAddress));
   app.use(secureHeaders());
