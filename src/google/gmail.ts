@@ -44,6 +44,11 @@ export interface GmailMailbox {
   /** threads.get format=minimal: messages in thread order (drafts included, labelled DRAFT), and the thread's historyId. */
   getThread(threadId: string): Promise<ThreadLabels>;
   /**
+   * threads.get format=metadata: the same, with every message's size, date and filter headers, so
+   * one read (10 units) serves as both the thread check and the message's metadata read.
+   */
+  getThreadMeta(threadId: string): Promise<ThreadMeta>;
+  /**
    * Whether a message other than `exceptMessageId` was added to the thread after `historyId` (a
    * reply sent, a draft started, a new customer message). One history.list (2 units) instead of another threads.get (10); when the
    * answer would take more than a few pages it says true, and the caller looks at the thread.
@@ -58,6 +63,11 @@ export interface GmailMailbox {
 export interface ThreadLabels {
   historyId: string;
   messages: { messageId: string; labelIds: string[] }[];
+}
+
+export interface ThreadMeta {
+  historyId: string;
+  messages: MessageMeta[];
 }
 
 export interface MessageMeta {
@@ -142,6 +152,23 @@ const Thread = z.object({
   historyId: z.string().regex(/^\d+$/),
   messages: z.array(z.object({ id: z.string(), labelIds: z.array(z.string()).optional() })).optional(),
 });
+const MetaThread = z.object({ historyId: z.string().regex(/^\d+$/), messages: z.array(MetaMessage).optional() });
+
+function toMessageMeta(data: z.infer<typeof MetaMessage>): MessageMeta {
+  const headers = new Map<string, string>();
+  for (const h of data.payload?.headers ?? []) {
+    const name = h.name.toLowerCase();
+    if (!headers.has(name)) headers.set(name, h.value);
+  }
+  return {
+    id: data.id,
+    threadId: data.threadId,
+    labelIds: data.labelIds ?? [],
+    internalDate: Number(data.internalDate),
+    sizeEstimate: data.sizeEstimate,
+    headers,
+  };
+}
 const Draft = z.object({ id: z.string(), message: z.object({ id: z.string() }) });
 const WatchResponse = z.object({ historyId: z.string().regex(/^\d+$/), expiration: z.string().regex(/^\d+$/) });
 
@@ -251,19 +278,7 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
       const data = await call(MetaMessage, () =>
         api.users.messages.get({ userId: ME, id, format: 'metadata', metadataHeaders: [...FILTER_HEADERS] }, o),
       );
-      const headers = new Map<string, string>();
-      for (const h of data.payload?.headers ?? []) {
-        const name = h.name.toLowerCase();
-        if (!headers.has(name)) headers.set(name, h.value);
-      }
-      return {
-        id: data.id,
-        threadId: data.threadId,
-        labelIds: data.labelIds ?? [],
-        internalDate: Number(data.internalDate),
-        sizeEstimate: data.sizeEstimate,
-        headers,
-      };
+      return toMessageMeta(data);
     },
 
     async getRawMessage(id) {
@@ -287,6 +302,13 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
     async getThread(threadId) {
       const data = await call(Thread, () => api.users.threads.get({ userId: ME, id: threadId, format: 'minimal' }, o));
       return { historyId: data.historyId, messages: (data.messages ?? []).map((m) => ({ messageId: m.id, labelIds: m.labelIds ?? [] })) };
+    },
+
+    async getThreadMeta(threadId) {
+      const data = await call(MetaThread, () =>
+        api.users.threads.get({ userId: ME, id: threadId, format: 'metadata', metadataHeaders: [...FILTER_HEADERS] }, o),
+      );
+      return { historyId: data.historyId, messages: (data.messages ?? []).map(toMessageMeta) };
     },
 
     async threadChangedSince(threadId, historyId, exceptMessageId) {

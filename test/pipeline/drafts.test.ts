@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { gmailConnections } from '../../src/db/schema';
+import { hashAddress } from '../../src/crypto/hmac';
+import { gmailConnections, optOuts } from '../../src/db/schema';
 import { createReplyWriter, type ReplyOutput, type ReplyWriter } from '../../src/drafting/llm';
 import type { ReplyInput } from '../../src/drafting/prompt';
 import { syncAccount } from '../../src/pipeline/sync';
@@ -85,14 +86,24 @@ describe('drafts: exactly one per thread, even across crashes', () => {
     expect(p.google.calls(p.mailbox)['threads.get']).toBeUndefined();
   });
 
-  it('costs 34 for a draft in an ongoing thread, which is read first (threads.get) to see who wrote last', async () => {
+  it('costs 29 for a draft in an ongoing thread: the thread read (threads.get metadata) is also the message\'s metadata read', async () => {
     p.google.insertMessage(p.mailbox, question('earlier', { from: p.mailbox, subject: 'Question 1' }), { labelIds: ['SENT'] });
     p.deliver(question(1, { subject: 'Re: Question 1', inReplyTo: '<qearlier@example.net>' }));
     const before = p.google.units(p.mailbox);
     expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ drafted: 1 });
-    // … plus threads.get 10
-    expect(p.google.units(p.mailbox) - before).toBe(34);
-    expect(p.google.calls(p.mailbox)).toMatchObject({ 'history.list': 2, 'messages.get': 2, 'threads.get': 1, 'drafts.create': 1 });
+    // history.list 2 + threads.get 10 + messages.get raw 5 + history.list 2 + drafts.create 10
+    expect(p.google.units(p.mailbox) - before).toBe(29);
+    expect(p.google.calls(p.mailbox)).toMatchObject({ 'history.list': 2, 'messages.get': 1, 'threads.get': 1, 'drafts.create': 1 });
+  });
+
+  it('an opted-out customer writing in an ongoing thread: the thread read is all, their words are never downloaded', async () => {
+    await p.rt.services.db.insert(optOuts).values({ accountId: p.accountId, addressHash: await hashAddress(p.rt.services.config.secrets.hashKey, 'jane@example.net'), createdAt: Date.now() });
+    p.google.insertMessage(p.mailbox, question('earlier', { from: p.mailbox, subject: 'Question 1' }), { labelIds: ['SENT'] });
+    p.deliver(question(1, { subject: 'Re: Question 1', inReplyTo: '<qearlier@example.net>' }));
+    expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ drafted: 0 });
+    expect(await p.counters()).toMatchObject({ 'skipped:opted_out': 1 });
+    expect(p.google.calls(p.mailbox)).toMatchObject({ 'threads.get': 1 });
+    expect(p.google.calls(p.mailbox)['messages.get'] ?? 0).toBe(0);
   });
 
   it('looks at history first for a new-thread question that waited: answered meanwhile, it costs no store or model call', async () => {
@@ -115,7 +126,8 @@ describe('drafts: exactly one per thread, even across crashes', () => {
     expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ drafted: 1 });
     expect(p.google.drafts(p.mailbox).map((d) => d.threadId)).toEqual([first.threadId]);
     expect(await p.counters()).toMatchObject({ drafted: 1, 'skipped:newer_message_in_thread': 1 });
-    expect(p.google.calls(p.mailbox)['messages.get']).toBe(2); // metadata and raw of the newer one only
+    // The newer one only: its thread read (which carries its metadata) and its raw download.
+    expect(p.google.calls(p.mailbox)).toMatchObject({ 'messages.get': 1, 'threads.get': 1 });
   });
 
   for (const merchant of ['answers', 'starts a draft'] as const) {
