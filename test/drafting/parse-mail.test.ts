@@ -103,6 +103,36 @@ describe('HTML-only mail', () => {
     expect(htmlToText(`${'<div>'.repeat(20_000)}x`)).toBe('x');
   });
 
+  it('drops the rest of the document after an unclosed comment, style, script, title or template, as browsers do', () => {
+    expect(htmlToText('<p>Hello</p><!-- <p>hidden</p>')).toBe('Hello');
+    expect(htmlToText('<p>Hello</p><style>p { color: red } <p>hidden</p>')).toBe('Hello');
+    expect(htmlToText('<p>Hello</p><SCRIPT type="x">alert(1) <p>hidden</p>')).toBe('Hello');
+    expect(htmlToText('<p>Hello</p><title>t</title ><template><p>hidden</p>')).toBe('Hello');
+  });
+
+  it('reads the body after an unclosed <head>, which browsers end where the content starts', () => {
+    expect(htmlToText('<html><head><meta charset="utf-8"><title>Re: order</title><body><p>Where is order 1042?</p>')).toBe('Where is order 1042?');
+  });
+
+  it('keeps a "<" with no ">" after it as text, without an unclosed comment', () => {
+    expect(htmlToText('<p>Hi</p>is 3 <b and <a href=x')).toBe('Hi\n\nis 3 <b and <a href=x');
+    expect(htmlToText('a <b c <!-- d')).toBe('a <b c');
+  });
+
+  it('drops declarations and processing instructions (<!DOCTYPE>, Outlook’s <?xml:namespace …>)', () => {
+    const html = '<!DOCTYPE html><?xml:namespace prefix = o ns = "urn:schemas-microsoft-com:office:office" /><html><body><p>Hi<o:p></o:p></p></body></html>';
+    expect(htmlToText(html)).toBe('Hi');
+  });
+
+  it('keeps entities split by a comment or a style whole, as before', () => {
+    expect(htmlToText('Tom &am<!-- x -->p; Jerry &eu<style>p{}</style>ro;')).toBe('Tom & Jerry €');
+  });
+
+  it('draws at most 32 quote levels, however deep the nesting', () => {
+    const out = htmlToText(`${'<blockquote>'.repeat(1000)}deep<br>${'</blockquote>'.repeat(1000)}top`);
+    expect(out).toBe(`${'> '.repeat(32)}deep\ntop`);
+  });
+
   it.each([
     [
       'Gmail, French',
