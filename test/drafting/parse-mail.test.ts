@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEntities, htmlToText } from '../../src/drafting/html-text';
 import { latestCustomerText } from '../../src/drafting/latest-text';
-import { parseMail } from '../../src/drafting/parse-mail';
+import { MAX_HEADER_BYTES, MAX_HTML_CHARS, MAX_TEXT_CHARS, parseMail } from '../../src/drafting/parse-mail';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const bytes = (head: string, body: number[]) => new Uint8Array([...enc(head), ...body, 0x0d, 0x0a]);
@@ -86,6 +86,32 @@ describe('parseMail: attachments are never read', () => {
   it('prefers the text/plain part of multipart/alternative', async () => {
     const alt = ['From: a@b.c', 'Content-Type: multipart/alternative; boundary=AA', '', '--AA', 'Content-Type: text/plain', '', 'plain version', '--AA', 'Content-Type: text/html', '', '<p>html version</p>', '--AA--', ''].join('\r\n');
     expect((await parseMail(enc(alt))).text.trim()).toBe('plain version');
+  });
+});
+
+describe('parseMail: bounded work on hostile mail', () => {
+  it('hands on the first MAX_TEXT_CHARS of a long plain-text body', async () => {
+    const m = await parseMail(message(['From: a@b.c', 'Content-Type: text/plain; charset=utf-8'], `Where is order 1042?\r\n${'> old '.repeat(MAX_TEXT_CHARS)}`));
+    expect(m.text.length).toBe(MAX_TEXT_CHARS);
+    expect(latestCustomerText(m.text)).toBe('Where is order 1042?');
+  });
+
+  it('never cuts the text inside a surrogate pair', async () => {
+    const m = await parseMail(message(['From: a@b.c', 'Content-Type: text/plain; charset=utf-8'], `${'a'.repeat(MAX_TEXT_CHARS - 1)}🚚🚚`));
+    expect(m.text).toBe('a'.repeat(MAX_TEXT_CHARS - 1));
+  });
+
+  it('converts only the first MAX_HTML_CHARS of an HTML body', async () => {
+    const html = `<p>Hello</p><div>${'x'.repeat(MAX_HTML_CHARS)}</div><p>AFTER THE CUT</p>`;
+    const m = await parseMail(message(['From: a@b.c', 'Content-Type: text/html; charset=utf-8'], html));
+    expect(m.text.startsWith('Hello\n\nxxx')).toBe(true);
+    expect(m.text).not.toContain('AFTER THE CUT');
+  });
+
+  it('refuses a message whose headers pass MAX_HEADER_BYTES (the sync skips it as unprocessable)', async () => {
+    await expect(parseMail(message(['From: a@b.c', `To: ${'a:'.repeat(MAX_HEADER_BYTES / 2)}`], 'x'))).rejects.toThrow(/header size/);
+    const fine = await parseMail(message(['From: a@b.c', `X-Long: ${'a'.repeat(MAX_HEADER_BYTES / 2)}`], 'Where is order 1042?'));
+    expect(fine.text.trim()).toBe('Where is order 1042?');
   });
 });
 
