@@ -107,22 +107,33 @@ export function statusClaims(text: string): Set<StatusClaim> {
   return claims;
 }
 
-/** The claims an order's statuses support. */
+/**
+ * The claims an order's statuses support. `unknown` (a status the store reported that we cannot
+ * read, such as a plugin's own) supports no claim at all: not "shipped", and not "not shipped"
+ * either; an unknown fulfilment also leaves "not cancelled" unsupported, an unknown payment
+ * "not refunded".
+ */
 export function claimsAllowedBy(order: Order): Set<StatusClaim> {
   const allowed = new Set<StatusClaim>();
   const add = (...cs: StatusClaim[]) => cs.forEach((c) => allowed.add(c));
   const fulfilment = order.fulfillmentStatus.toLowerCase();
   const financial = order.financialStatus.toLowerCase();
-  if (['fulfilled', 'shipped', 'in_transit', 'completed'].includes(fulfilment)) add('shipped', 'not_delivered');
-  else if (fulfilment === 'delivered') add('shipped', 'delivered');
-  else if (['partially_fulfilled', 'partial'].includes(fulfilment)) add('partial', 'shipped', 'not_shipped', 'not_delivered');
-  else if (fulfilment === 'cancelled') add('cancelled', 'not_shipped', 'not_delivered');
-  else if (fulfilment === 'refunded') add('refunded');
-  else add('not_shipped', 'not_delivered');
-  if (financial === 'refunded' || financial === 'partially_refunded') add('refunded');
-  else if (financial === 'voided') add('cancelled');
-  else add('not_refunded');
-  if (fulfilment !== 'cancelled' && financial !== 'voided') add('not_cancelled');
+  const fulfilmentKnown = fulfilment !== 'unknown' && fulfilment !== '';
+  const financialKnown = financial !== 'unknown' && financial !== '';
+  if (fulfilmentKnown) {
+    if (['fulfilled', 'shipped', 'in_transit', 'out_for_delivery', 'completed'].includes(fulfilment)) add('shipped', 'not_delivered');
+    else if (fulfilment === 'delivered') add('shipped', 'delivered');
+    else if (['partially_fulfilled', 'partial'].includes(fulfilment)) add('partial', 'shipped', 'not_shipped', 'not_delivered');
+    else if (fulfilment === 'cancelled') add('cancelled', 'not_shipped', 'not_delivered');
+    else if (fulfilment === 'refunded') add('refunded');
+    else add('not_shipped', 'not_delivered');
+  }
+  if (financialKnown) {
+    if (financial === 'refunded' || financial === 'partially_refunded') add('refunded');
+    else if (financial === 'voided') add('cancelled');
+    else add('not_refunded');
+  }
+  if (fulfilmentKnown && financialKnown && fulfilment !== 'cancelled' && financial !== 'voided') add('not_cancelled');
   return allowed;
 }
 

@@ -8,6 +8,29 @@ export interface TrackingInfo {
   url: string;
 }
 
+/**
+ * The fulfilment words Draftline understands, from any platform. `unknown` is explicit: the store
+ * reported a state we cannot read (a plugin's own status, say), so nothing may be claimed about
+ * shipping from it. A platform may still pass another lower-case word (Shopify's own display
+ * statuses), hence the open end.
+ */
+export type FulfillmentStatus =
+  | 'fulfilled'
+  | 'unfulfilled'
+  | 'partially_fulfilled'
+  | 'ready_to_ship'
+  | 'shipped'
+  | 'in_transit'
+  | 'out_for_delivery'
+  | 'delivered'
+  | 'cancelled'
+  | 'refunded'
+  | 'unknown'
+  | (string & {});
+
+/** Payment words; `unknown` as for FulfillmentStatus. */
+export type FinancialStatus = 'paid' | 'pending' | 'failed' | 'refunded' | 'partially_refunded' | 'voided' | 'unknown' | (string & {});
+
 export interface OrderItem {
   title: string;
   quantity: number;
@@ -20,10 +43,10 @@ export interface Order {
   email: string;
   /** ISO 8601. */
   createdAt: string;
-  /** Lower-case platform-neutral words, e.g. "paid", "pending", "refunded". */
-  financialStatus: string;
-  /** Lower-case platform-neutral words, e.g. "fulfilled", "unfulfilled", "partially_fulfilled". */
-  fulfillmentStatus: string;
+  /** Lower-case platform-neutral words, e.g. "paid", "pending", "refunded"; "unknown" when unreadable. */
+  financialStatus: FinancialStatus;
+  /** Lower-case platform-neutral words, e.g. "fulfilled", "unfulfilled", "partially_fulfilled"; "unknown" when unreadable. */
+  fulfillmentStatus: FulfillmentStatus;
   tracking: TrackingInfo[];
   items: OrderItem[];
   shippingCity: string | null;

@@ -347,6 +347,8 @@ interface Phrases {
     unfulfilled: string;
     partial: string;
     delivered: string;
+    /** fulfillmentStatus "unknown": the shop's status says nothing certain, so nothing is claimed. */
+    unknown: string;
     other(status: string): string;
   };
   financial: { refunded: string; partially_refunded: string; pending: string; voided: string };
@@ -370,6 +372,7 @@ const PHRASES: Record<SupportedLanguage, Phrases> = {
       unfulfilled: 'It has not shipped yet: we are preparing it.',
       partial: 'Part of it has shipped; the rest will follow.',
       delivered: 'It has been delivered.',
+      unknown: 'We are checking where it is and will get back to you shortly.',
       other: (s) => `Its current status is: ${s}.`,
     },
     financial: {
@@ -397,6 +400,7 @@ const PHRASES: Record<SupportedLanguage, Phrases> = {
       unfulfilled: "Elle n'a pas encore été expédiée : nous la préparons.",
       partial: 'Une partie a été expédiée ; le reste suivra.',
       delivered: 'Elle a été livrée.',
+      unknown: 'Nous vérifions où elle en est et revenons vers vous rapidement.',
       other: (s) => `Son statut actuel est : ${s}.`,
     },
     financial: {
@@ -424,6 +428,7 @@ const PHRASES: Record<SupportedLanguage, Phrases> = {
       unfulfilled: 'Sie wurde noch nicht versandt: Wir bereiten sie vor.',
       partial: 'Ein Teil wurde versandt; der Rest folgt.',
       delivered: 'Sie wurde zugestellt.',
+      unknown: 'Wir prüfen gerade, wo sie sich befindet, und melden uns in Kürze.',
       other: (s) => `Ihr aktueller Status ist: ${s}.`,
     },
     financial: {
@@ -451,6 +456,7 @@ const PHRASES: Record<SupportedLanguage, Phrases> = {
       unfulfilled: 'Todavía no ha sido enviado: lo estamos preparando.',
       partial: 'Una parte ya ha sido enviada; el resto llegará después.',
       delivered: 'Ya ha sido entregado.',
+      unknown: 'Estamos comprobando dónde se encuentra y le responderemos en breve.',
       other: (s) => `Su estado actual es: ${s}.`,
     },
     financial: {
@@ -478,6 +484,7 @@ const PHRASES: Record<SupportedLanguage, Phrases> = {
       unfulfilled: 'Non è ancora stato spedito: lo stiamo preparando.',
       partial: 'Una parte è stata spedita; il resto seguirà.',
       delivered: 'È stato consegnato.',
+      unknown: 'Stiamo verificando dove si trova e le risponderemo a breve.',
       other: (s) => `Il suo stato attuale è: ${s}.`,
     },
     financial: {
@@ -505,6 +512,7 @@ const PHRASES: Record<SupportedLanguage, Phrases> = {
       unfulfilled: 'Deze is nog niet verzonden: we zijn hem aan het voorbereiden.',
       partial: 'Een deel is verzonden; de rest volgt.',
       delivered: 'Deze is bezorgd.',
+      unknown: 'We zoeken uit waar deze is en laten het u snel weten.',
       other: (s) => `De huidige status is: ${s}.`,
     },
     financial: {
@@ -541,12 +549,13 @@ function orderDate(createdAt: string): string {
   return m ? m[1]! : createdAt;
 }
 
-type StatusKey = 'fulfilled' | 'unfulfilled' | 'partial' | 'delivered';
+type StatusKey = 'fulfilled' | 'unfulfilled' | 'partial' | 'delivered' | 'unknown';
 
 function statusKey(status: string): StatusKey | null {
   const s = status.toLowerCase().replace(/[\s-]+/g, '_');
-  if (s === 'fulfilled' || s === 'shipped' || s === 'completed' || s === 'in_transit') return 'fulfilled';
-  if (s === 'unfulfilled' || s === '' || s === 'null' || s === 'processing' || s === 'pending' || s === 'on_hold' || s === 'unshipped') return 'unfulfilled';
+  if (s === 'unknown') return 'unknown';
+  if (s === 'fulfilled' || s === 'shipped' || s === 'completed' || s === 'in_transit' || s === 'out_for_delivery') return 'fulfilled';
+  if (s === 'unfulfilled' || s === '' || s === 'null' || s === 'processing' || s === 'pending' || s === 'on_hold' || s === 'unshipped' || s === 'ready_to_ship') return 'unfulfilled';
   if (s === 'partially_fulfilled' || s === 'partial') return 'partial';
   if (s === 'delivered') return 'delivered';
   return null;
@@ -632,7 +641,8 @@ export function writeReply(input: WriterInput, options: WriterOptions = {}): Wri
     }
     const key = statusKey(status);
     body.push(key ? p.status[key] : p.status.other(status));
-    facts.push(status);
+    // "unknown" is no fact about the order: nothing of it is quoted.
+    if (key !== 'unknown') facts.push(status);
 
     const fin = order.financialStatus.toLowerCase();
     if (fin === 'refunded' || fin === 'partially_refunded' || fin === 'pending' || fin === 'voided') {
