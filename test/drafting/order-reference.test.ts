@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractOrderNumbers, MAX_ORDER_REFERENCES } from '../../src/drafting/order-reference';
+import { extractOrderNumbers, MAX_ORDER_REFERENCES, normalizeBounded } from '../../src/drafting/order-reference';
 
 function expectOne(text: string, number = '1042'): void {
   expect(extractOrderNumbers(text), text).toEqual([number]);
@@ -247,5 +247,24 @@ describe('extractOrderNumbers: hostile input', () => {
   it('handles many distinct references', () => {
     const text = Array.from({ length: 20_000 }, (_, i) => `#${100000 + i}`).join(' ');
     expect(extractOrderNumbers(text)).toEqual(['100000', '100001', '100002', '100003', '100004']);
+  });
+});
+
+describe('normalizeBounded', () => {
+  it('is plain normalization on real text', () => {
+    for (const text of ['Où est ma commande n°1042 ?', 'Größe ﬁ ①', 'ｶﾞｷﾞ', 'e\u0301\u0316 a\u0316\u0301', 'Ω\u0345\u0301']) {
+      expect(normalizeBounded(text, 'NFC')).toBe(text.normalize('NFC'));
+      expect(normalizeBounded(text, 'NFKC')).toBe(text.normalize('NFKC'));
+    }
+  });
+
+  it('keeps the first 30 marks of a run (Unicode stream-safe), so sorting them stays cheap', () => {
+    const run = '\u0301\u0316'.repeat(50_000);
+    expect(normalizeBounded(`a${run}b`, 'NFC')).toBe(`a${run.slice(0, 30)}b`.normalize('NFC'));
+    expect(normalizeBounded(`ｶ${'\uff9e\u0301'.repeat(50_000)}`, 'NFKC')).toBe(`ｶ${'\uff9e\u0301'.repeat(15)}`.normalize('NFKC'));
+  });
+
+  it('still lets a reference after a hostile run of marks be read', () => {
+    expect(extractOrderNumbers(`a${'\u0316\u0301'.repeat(100_000)} order 1042`)).toEqual(['1042']);
   });
 });
