@@ -1,4 +1,5 @@
 import type { Order } from '../stores/order';
+import { normalizeBounded } from './order-reference';
 
 /**
  * What a reply says about an order's state, read from its words in en, fr, de, es, it and nl, so
@@ -78,7 +79,7 @@ const WORD_INDEX: Map<string, Positive> = new Map(
 
 /** Lower-cased words, with sentence ends kept as '.' so a window never reaches into another sentence. */
 function tokens(text: string): string[] {
-  const normal = text.normalize('NFC').toLowerCase().replace(/n[’']t\b/g, ' not');
+  const normal = normalizeBounded(text, 'NFC').toLowerCase().replace(/n[’']t\b/g, ' not');
   return normal.match(/[\p{L}\p{M}]+|[.!?;:]/gu) ?? [];
 }
 
