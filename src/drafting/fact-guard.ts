@@ -7,7 +7,10 @@ import { unsupportedClaims } from './status-claims';
  * settings). A model that invents a tracking number, a delivery date or a refund must never reach
  * the merchant's drafts folder.
  *
- * - links: verbatim in the sources;
+ * - links ("https://…", "http://…", "www.…"): verbatim in the order (its tracking URLs) or the
+ *   merchant's settings, never only in the customer's words: a link the mail carried (a phishing
+ *   page, a prompt injection asking the model to "include this link") must not reach a draft the
+ *   shop sends under its name;
  * - dates (ISO, 12/11/2025, "3 November 2025", "3. November", "le 3 novembre", "3 de noviembre",
  *   "3 novembre", "3 november"): the same day and month as a date in the sources, and the same
  *   year when both name one (12/11 is read both ways);
@@ -22,11 +25,11 @@ import { unsupportedClaims } from './status-claims';
  * counts only, never the offending text: it goes back to the model, and may end up in a count.
  */
 export interface FactSources {
-  /** What the customer wrote: the latest text and the subject. */
+  /** What the customer wrote: the latest text and the subject. Never a source of links. */
   customer: readonly string[];
   /** The order the reply is about, when one matched the sender. */
   order: Order | null;
-  /** The merchant's settings: shop name, sign-off, signature. */
+  /** The merchant's own texts: shop name, sign-off, signature, any policy text. */
   merchant: readonly string[];
 }
 
@@ -34,7 +37,7 @@ export type FactKind = 'link' | 'date' | 'amount' | 'code' | 'number' | 'status'
 
 export type GuardResult = { ok: true } | { ok: false; problem: string; misses: number; kinds: FactKind[] };
 
-const URL_PATTERN = /\bhttps?:\/\/[^\s<>()"']+/gi;
+const URL_PATTERN = /\b(?:https?:\/\/|www\.)[^\s<>()"']+/gi;
 
 const MONTHS: ReadonlyArray<readonly [number, readonly string[]]> = [
   [1, ['january', 'janvier', 'januar', 'jänner', 'enero', 'gennaio', 'januari', 'jan.', 'janv.', 'ene.', 'gen.']],
@@ -75,27 +78,36 @@ const AMOUNT = new RegExp(
   ].join('|'),
   'giu',
 );
-/** Letters and digits together, 5+ characters: a tracking number, a prefixed order name. */
-const CODE = /\b(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{4,}\b/g;
+/**
+ * A word of letters, digits and hyphens, 5+ characters; it is a code (a tracking number, a
+ * prefixed order name) when it holds both a letter and a digit (isCode). Not tested with
+ * lookaheads here: those rescan the rest of the word from every hyphen, quadratic in "a-a-a-…".
+ */
+const CODE = /\b[A-Za-z0-9][A-Za-z0-9-]{4,}\b/g;
+const isCode = (word: string) => /\d/.test(word) && /[A-Za-z]/.test(word);
 const LONG_NUMBER = /(?<![\d.,])\d{3,}(?![\d])/g;
 
 export function checkFacts(draft: string, sources: FactSources): GuardResult {
   const customerText = sources.customer.join('\n');
-  const corpus = [customerText, ...sources.merchant, orderFactsText(sources.order)].join('\n');
+  const shopText = [...sources.merchant, orderFactsText(sources.order)].join('\n');
+  const corpus = [customerText, shopText].join('\n');
   const corpusLower = corpus.toLowerCase();
   const misses: FactKind[] = [];
 
   // Each pass blanks what it read, so a date is not also read as a number, a URL not as a code.
+  // A match that `applies` rejects is left as it was, for the later passes.
   let rest = draft;
-  const blank = (re: RegExp, check: (m: RegExpExecArray) => boolean, kind: FactKind) => {
+  const blank = (re: RegExp, check: (m: RegExpExecArray) => boolean, kind: FactKind, applies = (_text: string) => true) => {
     rest = rest.replace(re, (...args) => {
+      const text = String(args[0]);
+      if (!applies(text)) return text;
       const m = args.slice(0, -2) as unknown as RegExpExecArray;
       if (!check(m)) misses.push(kind);
-      return ' '.repeat(String(args[0]).length);
+      return ' '.repeat(text.length);
     });
   };
 
-  blank(URL_PATTERN, (m) => corpus.includes(m[0].replace(/[.,;:!?]+$/, '')), 'link');
+  blank(URL_PATTERN, (m) => shopText.includes(withoutTrailingPunctuation(m[0])), 'link');
 
   const knownDates = datesIn(corpus);
   const dateKnown = (candidates: DateFact[]) =>
@@ -105,7 +117,7 @@ export function checkFacts(draft: string, sources: FactSources): GuardResult {
   const knownAmounts = amountsIn(corpus);
   blank(AMOUNT, (m) => knownAmounts.has(amountValue(m[1] ?? m[2] ?? m[3] ?? '')), 'amount');
 
-  blank(CODE, (m) => corpusLower.includes(m[0].toLowerCase()), 'code');
+  blank(CODE, (m) => corpusLower.includes(m[0].toLowerCase()), 'code', isCode);
 
   const knownNumbers = new Set(corpus.match(/\d+/g) ?? []);
   blank(LONG_NUMBER, (m) => knownNumbers.has(m[0]), 'number');
@@ -120,7 +132,7 @@ export function checkFacts(draft: string, sources: FactSources): GuardResult {
     ok: false,
     misses: misses.length,
     kinds: [...counts.keys()],
-    problem: `it states ${listed} that are not in the data provided; state only facts from the order data, the customer's message or the merchant's settings, and leave out anything else`,
+    problem: `it states ${listed} that are not in the data provided; state only facts from the order data, the customer's message or the merchant's settings (links only from the order data or the merchant's settings), and leave out anything else`,
   };
 }
 
@@ -132,6 +144,16 @@ const LABEL: Record<FactKind, string> = {
   number: 'number(s)',
   status: 'order status statement(s)',
 };
+
+/**
+ * "https://x.example/a." → "https://x.example/a": the sentence's full stop is not part of the link.
+ * A loop from the end: `/[.,;:!?]+$/` retries from every dot of a run, quadratic in "…/.....a".
+ */
+function withoutTrailingPunctuation(url: string): string {
+  let end = url.length;
+  while (end > 0 && '.,;:!?'.includes(url[end - 1]!)) end--;
+  return url.slice(0, end);
+}
 
 /** The order's facts as text for the corpus: every field the model was given. */
 function orderFactsText(order: Order | null): string {
