@@ -10,8 +10,11 @@ export interface OrderMatch {
 }
 
 /**
- * The order the customer means: first any order number in their words (subject included), else
- * their most recent order. An order whose email is not the sender's is never used.
+ * The order the customer means: the order number in their words (subject included) or, when they
+ * name none, in the quoted mail; only when no number is named at all, their most recent order.
+ * An order whose email is not the sender's is never used. A named number that matches no order we
+ * can see (mistyped, or older than the 60 days Shopify shows without read_all_orders) is `not_found`:
+ * never another of their orders in its place, which would describe an order they did not ask about.
  */
 export async function findOrder(
   source: OrderSource,
@@ -31,8 +34,9 @@ export async function findOrder(
     mismatch = true;
   }
   if (mismatch) return { lookup: 'email_mismatch', order: null };
+  if (numbers.length) return { lookup: 'not_found', order: null };
 
   const [recent] = await source.recentByEmail(senderAddress, 1);
   if (recent && normaliseAddress(recent.email) === senderAddress) return { lookup: 'matched', order: recent };
-  return { lookup: numbers.length ? 'not_found' : 'no_reference', order: null };
+  return { lookup: 'no_reference', order: null };
 }

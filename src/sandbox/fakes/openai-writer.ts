@@ -34,7 +34,7 @@ export const writerInputSchema = z.object({
     name: z.string().nullable(),
     message: z.string(),
   }),
-  orderLookup: z.enum(['matched', 'not_found', 'email_mismatch', 'no_reference']),
+  orderLookup: z.enum(['matched', 'not_found', 'email_mismatch', 'no_reference', 'customer_data_unavailable']),
   order: z
     .object({
       number: z.string(),
@@ -357,6 +357,8 @@ interface Phrases {
   noReference: string;
   notFound: string;
   emailMismatch: string;
+  /** customer_data_unavailable: the shop cannot tell which orders are the customer's; ask for number and name. */
+  orderAndName: string;
   invitation: Record<Tone, string | null>;
 }
 
@@ -387,6 +389,7 @@ const PHRASES: Record<SupportedLanguage, Phrases> = {
     notFound: 'We could not find an order matching your message. Could you check your order number and send it to us?',
     emailMismatch:
       'To protect your privacy, we can only share order details with the email address used to place the order. Could you write to us from that address, or send us the order number together with the name on the order?',
+    orderAndName: 'Could you send us your order number and the name on the order, so that we can look into it?',
     invitation: { friendly: 'Let us know if there is anything else we can do!', formal: 'Please do not hesitate to contact us if you have any other questions.', concise: null },
   },
   fr: {
@@ -415,6 +418,7 @@ const PHRASES: Record<SupportedLanguage, Phrases> = {
     notFound: "Nous n'avons pas trouvé de commande correspondant à votre message. Pourriez-vous vérifier votre numéro de commande et nous l'envoyer ?",
     emailMismatch:
       "Pour protéger vos données, nous ne pouvons communiquer les détails d'une commande qu'à l'adresse e-mail utilisée lors de l'achat. Pourriez-vous nous écrire depuis cette adresse, ou nous envoyer le numéro de commande avec le nom indiqué sur la commande ?",
+    orderAndName: 'Pourriez-vous nous envoyer votre numéro de commande et le nom indiqué sur la commande, afin que nous puissions vérifier ?',
     invitation: { friendly: "N'hésitez pas si vous avez d'autres questions !", formal: 'Nous restons à votre disposition pour toute autre question.', concise: null },
   },
   de: {
@@ -443,6 +447,7 @@ const PHRASES: Record<SupportedLanguage, Phrases> = {
     notFound: 'Wir konnten keine Bestellung zu Ihrer Nachricht finden. Könnten Sie Ihre Bestellnummer prüfen und uns senden?',
     emailMismatch:
       'Zum Schutz Ihrer Daten können wir Bestelldetails nur an die E-Mail-Adresse senden, mit der bestellt wurde. Könnten Sie uns von dieser Adresse schreiben oder uns die Bestellnummer zusammen mit dem Namen auf der Bestellung senden?',
+    orderAndName: 'Könnten Sie uns Ihre Bestellnummer und den Namen auf der Bestellung senden, damit wir nachsehen können?',
     invitation: { friendly: 'Melde dich gern, wenn wir noch helfen können!', formal: 'Bei weiteren Fragen stehen wir Ihnen gerne zur Verfügung.', concise: null },
   },
   es: {
@@ -471,6 +476,7 @@ const PHRASES: Record<SupportedLanguage, Phrases> = {
     notFound: 'No hemos encontrado ningún pedido que corresponda a su mensaje. ¿Podría comprobar su número de pedido y enviárnoslo?',
     emailMismatch:
       'Para proteger su privacidad, solo podemos compartir los detalles de un pedido con la dirección de correo usada para realizarlo. ¿Podría escribirnos desde esa dirección, o enviarnos el número de pedido junto con el nombre que figura en el pedido?',
+    orderAndName: '¿Podría enviarnos su número de pedido y el nombre que figura en el pedido para que podamos revisarlo?',
     invitation: { friendly: '¡Quedamos a su disposición para lo que necesite!', formal: 'Quedamos a su disposición para cualquier otra consulta.', concise: null },
   },
   it: {
@@ -499,6 +505,7 @@ const PHRASES: Record<SupportedLanguage, Phrases> = {
     notFound: 'Non abbiamo trovato alcun ordine corrispondente al suo messaggio. Potrebbe controllare il numero d’ordine e inviarcelo?',
     emailMismatch:
       "Per proteggere la sua privacy, possiamo condividere i dettagli di un ordine solo con l'indirizzo email usato per effettuarlo. Potrebbe scriverci da quell'indirizzo, oppure inviarci il numero d'ordine insieme al nome indicato sull'ordine?",
+    orderAndName: "Potrebbe inviarci il numero dell'ordine e il nome indicato sull'ordine, così possiamo verificare?",
     invitation: { friendly: 'Scrivici pure se possiamo aiutarti ancora!', formal: 'Restiamo a disposizione per qualsiasi altra domanda.', concise: null },
   },
   nl: {
@@ -527,6 +534,7 @@ const PHRASES: Record<SupportedLanguage, Phrases> = {
     notFound: 'We konden geen bestelling vinden die bij uw bericht past. Kunt u uw bestelnummer controleren en naar ons sturen?',
     emailMismatch:
       'Om uw privacy te beschermen, kunnen we bestelgegevens alleen delen met het e-mailadres waarmee de bestelling is geplaatst. Kunt u ons vanaf dat adres schrijven, of ons het bestelnummer samen met de naam op de bestelling sturen?',
+    orderAndName: 'Kunt u ons uw bestelnummer en de naam op de bestelling sturen, zodat we het kunnen nakijken?',
     invitation: { friendly: 'Laat het ons weten als we nog ergens mee kunnen helpen!', formal: 'Voor verdere vragen staan wij graag tot uw beschikking.', concise: null },
   },
 };
@@ -672,7 +680,10 @@ export function writeReply(input: WriterInput, options: WriterOptions = {}): Wri
   } else if (input.orderLookup === 'email_mismatch') {
     body.push(p.emailMismatch);
   } else if (input.orderLookup === 'not_found') {
+    // The number they named matches no order: ask them to check it, and describe no other order.
     body.push(p.notFound);
+  } else if (input.orderLookup === 'customer_data_unavailable') {
+    body.push(p.orderAndName);
   } else {
     // no_reference, or "matched" without an order object
     body.push(p.noReference);
