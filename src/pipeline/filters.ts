@@ -62,9 +62,16 @@ export interface HeaderView {
   from: { address: string } | null;
 }
 
+/**
+ * Longer From values are no person's address: not parsed, no sender (so no draft). postal-mime's
+ * address parser takes time linear in its input only with a large factor ("a:a:…" groups are parsed
+ * 50 levels deep: 5 s for 1 MB); a real From, encoded name included, fits in a few hundred characters.
+ */
+export const MAX_FROM_LENGTH = 4096;
+
 /** The sender of a From header value (already decoded), lower-cased; null when there is none. */
 export function senderOf(fromHeader: string | undefined): { address: string } | null {
-  if (!fromHeader) return null;
+  if (!fromHeader || fromHeader.length > MAX_FROM_LENGTH) return null;
   for (const entry of addressParser(fromHeader)) {
     const address = entry.address ?? entry.group?.find((g) => g.address)?.address;
     if (address && address.includes('@')) return { address: address.trim().toLowerCase() };
