@@ -17,12 +17,18 @@ export async function bumpCounters(
   counts: Partial<Record<CounterName, number>>,
   nowMs: number,
 ): Promise<void> {
+  const upsert = counterUpsert(db, accountId, counts, nowMs);
+  if (upsert) await upsert;
+}
+
+/** The one statement that adds `counts` to today's counters, to run alone or in a batch; null when there is nothing to add. */
+export function counterUpsert(db: Db, accountId: string, counts: Partial<Record<CounterName, number>>, nowMs: number) {
   const day = utcDay(nowMs);
   const rows = Object.entries(counts)
     .filter(([, n]) => n && n > 0)
     .map(([name, n]) => ({ accountId, day, name, count: n as number }));
-  if (!rows.length) return;
-  await db
+  if (!rows.length) return null;
+  return db
     .insert(dailyCounters)
     .values(rows)
     .onConflictDoUpdate({
