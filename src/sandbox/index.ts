@@ -47,10 +47,14 @@ const SandboxOrder = z.object({
   shippingCity: z.string().max(120).nullable().default(null),
   shippingCountry: z.string().max(2).nullable().default(null),
 });
-const ResetBody = z.object({
-  store: z.enum(['shopify', 'woocommerce']),
-  orders: z.array(SandboxOrder).max(500),
-});
+const ResetBody = z
+  .object({
+    store: z.enum(['shopify', 'woocommerce']),
+    orders: z.array(SandboxOrder).max(500).optional(),
+    /** WooCommerce only: REST v3 order objects exactly as GET /wp-json/wc/v3/orders returns them, served verbatim. */
+    raw: z.array(z.record(z.string(), z.unknown())).max(500).optional(),
+  })
+  .refine((b) => (b.raw ? b.store === 'woocommerce' && !b.orders : !!b.orders));
 
 export interface SandboxOptions {
   services: Services;
@@ -133,7 +137,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
   routes.post('/reset', async (c) => {
     const body = ResetBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) {
-      return c.json(errorBody(c, 'invalid_body', 'Expected {"store":"shopify"|"woocommerce","orders":[...]} (see README).'), 400);
+      return c.json(errorBody(c, 'invalid_body', 'Expected {"store":"shopify"|"woocommerce","orders":[...]} or {"store":"woocommerce","raw":[...]} (see README).'), 400);
     }
     await settleAll();
     outcomes.clear();
@@ -147,7 +151,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     const accountId = await createAccount(s, { shopName: 'Sandbox Shop', signOffName: 'Sam' });
     const refreshToken = google.issueRefreshToken(SANDBOX_MAILBOX, GMAIL_SCOPES);
     await connectGmail(s, { accountId, mailbox: SANDBOX_MAILBOX, refreshToken, grantedScopes: GMAIL_SCOPES });
-    const orders = body.data.orders;
+    const orders = body.data.orders ?? [];
     if (body.data.store === 'shopify') {
       const accessToken = `shpat_${crypto.randomUUID().replace(/-/g, '')}`;
       shopify.addShop(SANDBOX_SHOP, accessToken, orders);
@@ -155,7 +159,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     } else {
       const consumerKey = `ck_${crypto.randomUUID().replace(/-/g, '')}`;
       const consumerSecret = `cs_${crypto.randomUUID().replace(/-/g, '')}`;
-      woocommerce.addStore(consumerKey, consumerSecret, orders);
+      woocommerce.addStore(consumerKey, consumerSecret, orders, body.data.raw ? { raw: body.data.raw } : {});
       await connectStore(s, {
         accountId,
         storeDomain: `${s.config.appUrl}/sandbox/woocommerce`,

@@ -207,8 +207,8 @@ const TrackingItem = z.object({
   tracking_number: z.union([str(200), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).transform(String)]),
 });
 
-/** Letters, digits and the separators carriers print; nothing that could break out of a URL or a sentence. */
-const TRACKING_NUMBER = /^[A-Za-z0-9](?:[A-Za-z0-9 ._/-]{0,62}[A-Za-z0-9])?$/;
+/** 4 to 64 letters, digits and the separators carriers print; nothing that could break out of a URL or a sentence. */
+const TRACKING_NUMBER = /^[A-Za-z0-9][A-Za-z0-9 ._/-]{2,62}[A-Za-z0-9]$/;
 
 /** A name as a person would read it: no control characters, single spaces, at most 80 characters. */
 function cleanName(value: string | undefined): string {

@@ -148,14 +148,15 @@ describe('meta as stored, and hostile meta', () => {
       wst('ups', '<script>alert(1)</script>'),
       wst('ups', '1Z999"onmouseover="x'),
       wst('ups', 'x'.repeat(65)),
-      { ...wst('ups', '1Z1'), tracking_provider: ['ups'] },
-      { ...wst('', '1Z2'), custom_tracking_provider: 42, custom_tracking_link: { href: 'https://x' } },
+      wst('ups', '1Z9'),
+      { ...wst('ups', '1Z1001'), tracking_provider: ['ups'] },
+      { ...wst('', '1Z2002'), custom_tracking_provider: 42, custom_tracking_link: { href: 'https://x' } },
       wst('royal-mail', 'AB123456789GB'),
     ];
     expect(trackingOf(value)).toEqual([
       // A field of the wrong type counts as not given.
-      { company: '', number: '1Z1', url: '' },
-      { company: '', number: '1Z2', url: '' },
+      { company: '', number: '1Z1001', url: '' },
+      { company: '', number: '1Z2002', url: '' },
       { company: 'Royal Mail', number: 'AB123456789GB', url: 'https://www.royalmail.com/track-your-item/?trackNumber=AB123456789GB' },
     ]);
   });
@@ -167,7 +168,7 @@ describe('meta as stored, and hostile meta', () => {
       expect(o!.tracking).toEqual([]);
     }
     expect(readWooOrders([{ ...order([]), meta_data: 'nope' }])[0]!.tracking).toEqual([]);
-    expect(readWooOrders([{ ...order([]), meta_data: [null, 1, { value: [wst('ups', '1Z1')] }] }])[0]!.tracking).toEqual([]);
+    expect(readWooOrders([{ ...order([]), meta_data: [null, 1, { value: [wst('ups', '1Z1001')] }] }])[0]!.tracking).toEqual([]);
   });
 
   it('a huge list is capped: 10 parcels at most, quickly', () => {
@@ -177,13 +178,13 @@ describe('meta as stored, and hostile meta', () => {
     expect(tracking).toHaveLength(10);
     expect(performance.now() - started).toBeLessThan(500);
     const junkMeta = Array.from({ length: 20_000 }, (_, i) => ({ id: i, key: `_junk_${i}`, value: 'x' }));
-    expect(trackingOf([wst('ups', '1Z1')], undefined, junkMeta)).toEqual([]);
+    expect(trackingOf([wst('ups', '1Z1001')], undefined, junkMeta)).toEqual([]);
   });
 
   it('the same parcel twice is listed once; cleaned names', () => {
-    expect(trackingOf([wst('ups', '1Z1'), wst('ups', '1Z1'), wst('', 'C1', { name: '  Local\u0000\n  Courier  ' })])).toEqual([
-      { company: 'UPS', number: '1Z1', url: 'http://wwwapps.ups.com/WebTracking/track?track=yes&trackNums=1Z1' },
-      { company: 'Local Courier', number: 'C1', url: '' },
+    expect(trackingOf([wst('ups', '1Z1001'), wst('ups', '1Z1001'), wst('', 'C1001', { name: '  Local\u0000\n  Courier  ' })])).toEqual([
+      { company: 'UPS', number: '1Z1001', url: 'http://wwwapps.ups.com/WebTracking/track?track=yes&trackNums=1Z1001' },
+      { company: 'Local Courier', number: 'C1001', url: '' },
     ]);
   });
 

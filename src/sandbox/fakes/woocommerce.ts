@@ -1,12 +1,21 @@
 import { Hono, type Context } from 'hono';
 import type { Order } from '../../stores/order';
+import { carrierLink, findCarrier } from '../../stores/woocommerce-carriers';
 
 /**
  * A fake WooCommerce store: REST v3 orders as WooCommerce answers them (order JSON, `search`,
  * `per_page`/`page` with X-WP-Total/X-WP-TotalPages, its error bodies), authenticated by HTTP Basic
  * (https) or OAuth 1.0a query parameters (http; the fake checks the consumer key, not the signature).
- * Orders are seeded in Draftline's neutral shape. Routes are relative: mounted at
- * /sandbox/woocommerce, the store's REST root is /wp-json/wc/v3/.
+ * Orders are seeded either in Draftline's neutral shape, turned into REST orders the way stores
+ * with the common plugins hold them (below), or as raw REST v3 order objects, served verbatim
+ * (`raw`: real payloads replayed exactly as GET /wp-json/wc/v3/orders returned them). Routes are
+ * relative: mounted at /sandbox/woocommerce, the store's REST root is /wp-json/wc/v3/.
+ *
+ * Neutral orders become what a store running a shipping plugin returns: statuses such as
+ * delivered, partial-shipped, in-transit (and, for "unknown", a plugin status Draftline does not
+ * know), and `_wc_shipment_tracking_items` as WooCommerce Shipment Tracking or Advanced Shipment
+ * Tracking write it: a carrier from the plugin's list as its slug only (no name, no link), any
+ * other carrier as custom_tracking_provider/custom_tracking_link.
  *
  * Webhooks as WooCommerce runs them (WC_REST_Webhooks_V2_Controller, WC_Webhook): list, create
  * (201, then the `webhook_id=N` ping to the delivery URL), get, update, delete (only with
@@ -29,8 +38,15 @@ interface Store {
   permissions: KeyPermissions;
   /** home_url('/'): sent as X-WC-Webhook-Source. Defaults to the URL the store was reached at. */
   homeUrl: string | null;
-  orders: (Order & { id: number })[];
+  /** The REST order objects the store answers with. */
+  orders: WooRestOrder[];
 }
+
+/** A REST v3 order as the fake serves it: any JSON object (raw ones are served exactly as given). */
+type WooRestOrder = Record<string, unknown>;
+
+/** Which plugin wrote the tracking meta of neutral orders. */
+export type TrackingPlugin = 'shipment-tracking' | 'advanced-shipment-tracking';
 
 export interface FakeWebhook {
   id: number;
@@ -118,18 +134,18 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
     const term = (c.req.query('search') ?? '').toLowerCase();
     const asc = c.req.query('order') === 'asc';
     const matches = store.orders
-      .filter((o) => !term || o.number.includes(term) || String(o.id) === term || o.email.toLowerCase().includes(term))
-      .sort((a, b) => (asc ? 1 : -1) * a.createdAt.localeCompare(b.createdAt));
+      .filter((o) => !term || String(o.id) === term || searchable(o).some((field) => field.includes(term)))
+      .sort((a, b) => (asc ? 1 : -1) * createdOf(a).localeCompare(createdOf(b)));
     const totalPages = Math.max(1, Math.ceil(matches.length / perPage));
     c.header('X-WP-Total', String(matches.length));
     c.header('X-WP-TotalPages', String(totalPages));
-    return c.json(matches.slice((page - 1) * perPage, page * perPage).map(toWooOrder));
+    return c.json(matches.slice((page - 1) * perPage, page * perPage));
   });
 
   app.get('/wp-json/wc/v3/orders/:id', (c) => {
     const store = c.get('store' as never) as Store;
     const order = store.orders.find((o) => String(o.id) === c.req.param('id'));
-    return order ? c.json(toWooOrder(order)) : wooError(c, 404, 'woocommerce_rest_shop_order_invalid_id', 'Invalid ID.');
+    return order ? c.json(order) : wooError(c, 404, 'woocommerce_rest_shop_order_invalid_id', 'Invalid ID.');
   });
 
 
@@ -331,13 +347,23 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
 
   return {
     app,
-    /** A store and its API key. Keys default to read_write, what webhook management needs. */
-    addStore(consumerKey: string, consumerSecret: string, orders: Order[], store: { permissions?: KeyPermissions; homeUrl?: string } = {}) {
+    /**
+     * A store and its API key. Keys default to read_write, what webhook management needs. `raw`
+     * REST order objects, when given, are what the store holds instead of `orders` (served as given).
+     */
+    addStore(
+      consumerKey: string,
+      consumerSecret: string,
+      orders: Order[],
+      store: { permissions?: KeyPermissions; homeUrl?: string; raw?: readonly unknown[]; trackingPlugin?: TrackingPlugin } = {},
+    ) {
       stores.set(consumerKey, {
         secret: consumerSecret,
         permissions: store.permissions ?? 'read_write',
         homeUrl: store.homeUrl ?? null,
-        orders: orders.map((o, i) => ({ ...structuredClone(o), id: 5000 + i })),
+        orders: store.raw
+          ? store.raw.filter((o): o is WooRestOrder => !!o && typeof o === 'object' && !Array.isArray(o)).map((o) => structuredClone(o))
+          : orders.map((o, i) => toWooOrder({ ...structuredClone(o), id: 5000 + i }, store.trackingPlugin ?? 'shipment-tracking')),
       });
     },
     /** The store's webhooks, as stored (secret and failure count included). */
@@ -393,14 +419,62 @@ function consumerKeyOf(c: Context): { key: string; secret: string | null } | nul
   return key ? { key, secret: c.req.query('consumer_secret') ?? '' } : null;
 }
 
+/** The fields WooCommerce's order search looks in (besides the exact id): number, billing email and names. */
+function searchable(o: WooRestOrder): string[] {
+  const billing = (o.billing && typeof o.billing === 'object' ? o.billing : {}) as Record<string, unknown>;
+  return [o.number, billing.email, billing.first_name, billing.last_name]
+    .filter((v) => typeof v === 'string' || typeof v === 'number')
+    .map((v) => String(v).toLowerCase());
+}
+
+const createdOf = (o: WooRestOrder): string => String(o.date_created_gmt ?? o.date_created ?? '');
+
+/**
+ * The WooCommerce status a store shows for a neutral order: the core ones, or the one its shipping
+ * plugin set (Advanced Shipment Tracking: delivered, partial-shipped; others: shipped, in-transit,
+ * out-for-delivery, ready-to-ship). "unknown" becomes a status of a plugin Draftline has never heard of.
+ */
+const PLUGIN_STATUS: Record<string, string> = {
+  delivered: 'delivered',
+  shipped: 'shipped',
+  partially_fulfilled: 'partial-shipped',
+  in_transit: 'in-transit',
+  out_for_delivery: 'out-for-delivery',
+  ready_to_ship: 'ready-to-ship',
+  cancelled: 'cancelled',
+  refunded: 'refunded',
+  unknown: 'awaiting-collection',
+};
 const WOO_STATUS = (o: Order): string => {
   if (o.financialStatus === 'refunded') return 'refunded';
   if (o.financialStatus === 'pending') return 'pending';
+  if (o.financialStatus === 'voided') return 'cancelled';
+  if (PLUGIN_STATUS[o.fulfillmentStatus]) return PLUGIN_STATUS[o.fulfillmentStatus]!;
   if (o.fulfillmentStatus === 'fulfilled') return 'completed';
   return 'processing';
 };
 
-function toWooOrder(o: Order & { id: number }) {
+/**
+ * One parcel of `_wc_shipment_tracking_items` as the plugin writes it. A carrier from the plugin's
+ * list (its name, and a link that is the plugin's own, or none) is stored as the slug alone;
+ * anything else as a custom carrier with its link.
+ */
+function trackingItem(t: Order['tracking'][number], n: number, o: Order, plugin: TrackingPlugin) {
+  const carrier = findCarrier(t.company);
+  const known = carrier && carrier.name === t.company && (t.url === '' || t.url === carrierLink(carrier, { number: t.number, country: o.shippingCountry }));
+  const dateShipped = String(Math.floor(Date.parse(o.createdAt) / 1000));
+  const base = {
+    tracking_provider: known ? carrier.slug : '',
+    custom_tracking_provider: known ? '' : t.company,
+    custom_tracking_link: known ? '' : t.url,
+    tracking_number: t.number,
+  };
+  return plugin === 'advanced-shipment-tracking'
+    ? { ...base, tracking_product_code: '', source: 'admin', date_shipped: dateShipped, status_shipped: '1', tracking_id: `ast${n}` }
+    : { ...base, date_shipped: dateShipped, tracking_id: `t${n}` };
+}
+
+function toWooOrder(o: Order & { id: number }, plugin: TrackingPlugin): WooRestOrder {
   const gmt = o.createdAt.replace(/(\.\d+)?Z$/, '');
   return {
     id: o.id,
@@ -413,21 +487,6 @@ function toWooOrder(o: Order & { id: number }) {
     billing: { first_name: '', last_name: '', email: o.email },
     shipping: { first_name: '', last_name: '', city: o.shippingCity ?? '', country: o.shippingCountry ?? '' },
     line_items: o.items.map((i, n) => ({ id: n + 1, name: i.title, quantity: i.quantity })),
-    meta_data: o.tracking.length
-      ? [
-          {
-            id: 1,
-            key: '_wc_shipment_tracking_items',
-            value: o.tracking.map((t, n) => ({
-              tracking_provider: '',
-              custom_tracking_provider: t.company,
-              tracking_number: t.number,
-              custom_tracking_link: t.url,
-              date_shipped: String(Math.floor(Date.parse(o.createdAt) / 1000)),
-              tracking_id: `t${n}`,
-            })),
-          },
-        ]
-      : [],
+    meta_data: o.tracking.length ? [{ id: 1, key: '_wc_shipment_tracking_items', value: o.tracking.map((t, n) => trackingItem(t, n, o, plugin)) }] : [],
   };
 }
