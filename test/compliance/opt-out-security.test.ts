@@ -197,7 +197,7 @@ describe('opt-out form: rate limit on Node', () => {
           localAddress: from,
           method: 'POST',
           path: `/opt-out/${accountId}`,
-          headers: { origin: APP_URL, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...headers },
+          headers: { host: new URL(APP_URL).host, origin: APP_URL, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...headers },
         },
         (res) => {
           res.resume();
