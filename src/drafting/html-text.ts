@@ -52,6 +52,14 @@ export function decodeEntities(text: string): string {
   });
 }
 
+/**
+ * Where HTML whitespace needs collapsing to one space: a run of two or more, or a lone tab or line
+ * break. A lone space is left alone, so ordinary text (and a megabyte of "<a <a <a …") makes no
+ * replacements at all.
+ */
+const COLLAPSIBLE = /[ \t\r\n]{2,}|[\t\r\n]/g;
+const collapse = (text: string) => text.replace(COLLAPSIBLE, ' ');
+
 const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 const isDigit = (c: number) => c >= 48 && c <= 57;
 /** What `\b` counts as a word character: a tag name must not run on into one. */
@@ -82,7 +90,7 @@ export function htmlToText(html: string): string {
   let depth = 0;
   const prefix = () => '> '.repeat(Math.min(depth, MAX_QUOTE_DEPTH));
   const flush = (force = false) => {
-    const text = line.replace(/[ \t\r\n]+/g, ' ').trim();
+    const text = collapse(line).trim();
     line = '';
     if (!text && !force) return;
     lines.push(`${prefix()}${text}`.trimEnd());
@@ -99,7 +107,7 @@ export function htmlToText(html: string): string {
     if (end > textStart) pending += html.slice(textStart, end);
   };
   const takeText = () => {
-    line += decodeEntities(pending.replace(/[ \t\r\n]+/g, ' '));
+    line += decodeEntities(collapse(pending));
     pending = '';
   };
   /** Where the rest of the document stops counting as text (an unclosed comment or element drops it). */
