@@ -53,19 +53,24 @@ export function buildReplyMessage(headers: ReplyHeaders, text: string, now: Date
   return `${lines.join('\r\n')}\r\n\r\n${body}\r\n`;
 }
 
-/** RFC 2047 B-encoding in chunks that never split a UTF-8 character; ASCII passes through. */
+/** Bytes per encoded word: 60 base64 characters, so "=?UTF-8?B?…?=" stays within 75 (RFC 2047). */
+const WORD_BYTES = 45;
+
+/**
+ * RFC 2047 B-encoding in words that never split a UTF-8 character; ASCII passes through. The
+ * subject is the customer's, of any length: it is encoded once and cut by bytes, in linear time.
+ */
 export function encodeWord(value: string): string {
   const clean = value.replace(/[\r\n]+/g, ' ');
   if (/^[\x20-\x7e]*$/.test(clean)) return clean;
+  const bytes = utf8(clean);
   const words: string[] = [];
-  let chunk = '';
-  for (const ch of clean) {
-    if (utf8(chunk + ch).length > 45) {
-      words.push(chunk);
-      chunk = '';
-    }
-    chunk += ch;
+  for (let start = 0; start < bytes.length; ) {
+    let end = Math.min(start + WORD_BYTES, bytes.length);
+    // Back off continuation bytes (10xxxxxx): a word ends where a character does.
+    while (end < bytes.length && (bytes[end]! & 0xc0) === 0x80) end--;
+    words.push(`=?UTF-8?B?${toBase64(bytes.subarray(start, end))}?=`);
+    start = end;
   }
-  if (chunk) words.push(chunk);
-  return words.map((w) => `=?UTF-8?B?${toBase64(utf8(w))}?=`).join('\r\n ');
+  return words.join('\r\n ');
 }

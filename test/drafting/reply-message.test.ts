@@ -25,12 +25,12 @@ describe('reply message', () => {
     expect(parsed.text?.replace(/\r\n/g, '\n').trim()).toBe('Bonjour Jane,\nvotre commande est partie. ✓');
   });
 
-  it('answers Reply-To over From and does not stack "Re:"', async () => {
+  it('answers the From address the order was matched with, never Reply-To, and does not stack "Re:"', async () => {
     const mail = await parseMail(
       original('From: jane@example.net\r\nReply-To: Jane Orders <orders@jane.example>\r\nSubject: RE: help\r\nMessage-ID: <x@y>'),
     );
     const headers = replyHeadersFor(mail, 'shop@example.com');
-    expect(headers.to).toBe('orders@jane.example');
+    expect(headers.to).toBe('jane@example.net');
     expect(headers.subject).toBe('RE: help');
   });
 
@@ -39,6 +39,16 @@ describe('reply message', () => {
     const encoded = encodeWord(subject);
     expect(encoded).toMatch(/^=\?UTF-8\?B\?/);
     expect(encoded.split('\r\n ').every((w) => w.length <= 75)).toBe(true);
+    const parsed = await PostalMime.parse(`Subject: ${encoded}\r\n\r\nx`);
+    expect(parsed.subject).toBe(subject);
+  });
+
+  it('encodes a subject of any length, in linear time, as words that decode back exactly', async () => {
+    const subject = `Re: ${'Où est ma commande ? 🚚 '.repeat(4_000)}`; // 100 KB
+    const encoded = encodeWord(subject);
+    const words = encoded.split('\r\n ');
+    expect(words.every((w) => /^=\?UTF-8\?B\?[A-Za-z0-9+/]+=*\?=$/.test(w) && w.length <= 75)).toBe(true);
+    expect(words.map((w) => new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(atob(w.slice(10, -2)), (c) => c.charCodeAt(0)))).join('')).toBe(subject);
     const parsed = await PostalMime.parse(`Subject: ${encoded}\r\n\r\nx`);
     expect(parsed.subject).toBe(subject);
   });
