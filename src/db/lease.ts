@@ -101,27 +101,20 @@ export async function finishSyncRun(
   now: number,
   ttlMs = SYNC_LEASE_TTL_MS,
 ): Promise<'released' | 'rerun' | 'lost'> {
-  const released = await db
-    .update(gmailConnections)
-    .set({ syncLeaseOwner: null, syncLeaseUntil: null })
-    .where(
-      and(
-        eq(gmailConnections.accountId, accountId),
-        eq(gmailConnections.syncLeaseOwner, owner),
-        eq(gmailConnections.syncRerunRequested, false),
-      ),
-    );
+  const mine = and(eq(gmailConnections.accountId, accountId), eq(gmailConnections.syncLeaseOwner, owner));
+  // One round trip: at most one of the two applies (the first frees the lease, so the second no
+  // longer finds it ours; the second needs the rerun flag the first required to be unset).
+  const [released, rerun] = await db.batch([
+    db
+      .update(gmailConnections)
+      .set({ syncLeaseOwner: null, syncLeaseUntil: null })
+      .where(and(mine, eq(gmailConnections.syncRerunRequested, false))),
+    db
+      .update(gmailConnections)
+      .set({ syncRerunRequested: false, syncLeaseUntil: now + ttlMs })
+      .where(and(mine, eq(gmailConnections.syncRerunRequested, true))),
+  ]);
   if (released.rowsAffected > 0) return 'released';
-  const rerun = await db
-    .update(gmailConnections)
-    .set({ syncRerunRequested: false, syncLeaseUntil: now + ttlMs })
-    .where(
-      and(
-        eq(gmailConnections.accountId, accountId),
-        eq(gmailConnections.syncLeaseOwner, owner),
-        eq(gmailConnections.syncRerunRequested, true),
-      ),
-    );
   return rerun.rowsAffected > 0 ? 'rerun' : 'lost';
 }
 
@@ -132,8 +125,10 @@ export async function finishSyncRun(
 export async function releaseSyncLease(db: Db, accountId: string, owner: string): Promise<{ rerunPending: boolean }> {
   const free = { syncLeaseOwner: null, syncLeaseUntil: null, syncRerunRequested: false };
   const mine = and(eq(gmailConnections.accountId, accountId), eq(gmailConnections.syncLeaseOwner, owner));
-  const withRerun = await db.update(gmailConnections).set(free).where(and(mine, eq(gmailConnections.syncRerunRequested, true)));
-  if (withRerun.rowsAffected > 0) return { rerunPending: true };
-  await db.update(gmailConnections).set(free).where(mine);
-  return { rerunPending: false };
+  // One round trip; the second finds the lease ours only when the first did not apply.
+  const [withRerun] = await db.batch([
+    db.update(gmailConnections).set(free).where(and(mine, eq(gmailConnections.syncRerunRequested, true))),
+    db.update(gmailConnections).set(free).where(mine),
+  ]);
+  return { rerunPending: withRerun.rowsAffected > 0 };
 }

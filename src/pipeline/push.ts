@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { touchGmailConnection } from '../db/accounts';
-import { bumpCounters } from '../db/counters';
+import { counterUpsert } from '../db/counters';
 import { gmailConnections } from '../db/schema';
 import type { Services } from '../services';
 
@@ -27,7 +26,11 @@ export async function acceptGmailPush(s: Services, push: { emailAddress: string;
   }
   const { accountId } = connection;
   const now = s.now();
-  await Promise.all([touchGmailConnection(s.db, accountId, { lastPushAt: now }), bumpCounters(s.db, accountId, { notifications: 1 }, now)]);
+  // One round trip for both writes (one HTTP request to Turso from a Worker).
+  await s.db.batch([
+    s.db.update(gmailConnections).set({ lastPushAt: now }).where(eq(gmailConnections.accountId, accountId)),
+    counterUpsert(s.db, accountId, { notifications: 1 }, now)!,
+  ]);
 
   let outcome: PushOutcome = 'queued';
   if (connection.status !== 'active' || !connection.sealedRefreshToken) outcome = 'reconnect_needed';
