@@ -23,10 +23,12 @@ export interface AppDeps {
   sandbox?: Hono;
   /** Where a request came from, as the runtime reports it (src/http/client-address.ts). Default: the Node socket. */
   clientAddress?: ClientAddressSource;
+  /** Which runtime serves the app, as its entry knows it; /healthz reports it when given. */
+  runtime?: 'node' | 'workerd';
 }
 
 /** The whole HTTP surface, built from explicit dependencies. Node and Workers both serve this. */
-export function createApp({ services, sandbox, clientAddress = nodeSocketAddress }: AppDeps) {
+export function createApp({ services, sandbox, clientAddress = nodeSocketAddress, runtime }: AppDeps) {
   const app = new Hono();
   // First, before anything can set a cookie: the sandbox's pages on another host go to APP_URL's.
   app.use(canonicalHost(services.config));
@@ -37,7 +39,7 @@ export function createApp({ services, sandbox, clientAddress = nodeSocketAddress
   app.onError(errorHandler(services.logger, services.config.mode));
   app.notFound(notFound(services.config.mode));
 
-  app.get('/healthz', (c) => c.json({ ok: true, mode: services.config.mode }));
+  app.get('/healthz', (c) => c.json({ ok: true, mode: services.config.mode, ...(runtime ? { runtime } : {}) }));
   app.route('/', publicPages(services));
   // Setup-page form posts (settings, opt-outs, connect, sign-out) are small: 413 before anything reads a larger body.
   for (const forms of ['/app/*', '/connect/*', '/auth/*']) app.use(forms, formBodyLimit());

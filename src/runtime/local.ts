@@ -29,6 +29,8 @@ export interface LocalRuntimeOptions {
    * inject network faults (hangs, dropped connections) where the real network would cause them.
    */
   wrapFetch?: (fetch: FetchLike) => FetchLike;
+  /** Reported by /healthz as `runtime` (src/node.ts: 'node'); left out when not given. */
+  runtime?: 'node';
 }
 
 export interface LocalRuntime {
@@ -60,7 +62,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   services = createServices({ config, db: options.db, logger, fetch, queue, now: options.now });
 
   const sandbox = config.mode === 'sandbox' ? createSandbox({ services, appFetch, settle: () => queue.idle() }) : null;
-  app = createApp({ services, sandbox: sandbox?.routes });
+  app = createApp({ services, sandbox: sandbox?.routes, runtime: options.runtime });
   return { app, services, queue, sandbox, settle: sandbox ? sandbox.settle : () => queue.idle() };
 }
 
