@@ -3,6 +3,7 @@ import { COMPLIANCE_TOPICS as T } from '../src/compliance/records';
 import { identifyWooStore, isWooPing, parseWooPayload, wooDeliveryKey } from '../src/compliance/woocommerce-webhook';
 import { errorBody } from '../src/http/errors';
 import type { Services } from '../src/services';
+import { recordWooSourceMismatch } from '../src/stores/woocommerce-webhooks';
 import { recordAndPerform } from './compliance-request';
 
 /**
@@ -11,8 +12,11 @@ import { recordAndPerform } from './compliance-request';
  * - The creation ping (form body `webhook_id=N`, unsigned) is answered 200: WooCommerce wants
  *   exactly 200 there and shows anything else as an error.
  * - Every other delivery must carry a valid X-WC-Webhook-Signature for the store named in
- *   X-WC-Webhook-Source; otherwise 401, and the same 401 whether the store is unknown or the
- *   signature wrong.
+ *   X-WC-Webhook-Source (matched on its identity: scheme, www., trailing slash aside, see
+ *   storeIdentity); otherwise 401, and the same 401 whether the store is unknown or the signature
+ *   wrong. One of our stores signing under another address gets that 401 too, but is counted
+ *   against the store and marks its webhooks failing, so the merchant is told and the cron does
+ *   not re-enable them in a loop.
  * - customer.deleted erases what we hold for that customer. Stock WooCommerce sends only `{id}`
  *   for deleted resources, and we key nothing to store customer ids; when a payload also carries
  *   the address, the opt-out for it is erased. Either way the request is recorded.
@@ -35,9 +39,14 @@ export function wooCommerceWebhook(s: Services, options: WooCommerceWebhookOptio
       return c.body(null, 200);
     }
 
-    const store = await identifyWooStore(s, c.req.header('x-wc-webhook-source'), signature, raw);
+    const store = await identifyWooStore(s, { source: c.req.header('x-wc-webhook-source'), webhookId: c.req.header('x-wc-webhook-id'), signature }, raw);
     if (!store.valid) {
-      s.logger.warn('woo.webhook_rejected', { reason: store.reason });
+      if (store.reason === 'source_mismatch') {
+        await recordWooSourceMismatch(s, store.connection);
+        s.logger.warn('woo.webhook_rejected', { accountId: store.connection.accountId, reason: store.reason });
+      } else {
+        s.logger.warn('woo.webhook_rejected', { reason: store.reason });
+      }
       return c.json(errorBody(c, 'unauthorized', 'Invalid webhook signature.'), 401);
     }
     const { connection } = store;

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, notInArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { fromUtf8, toHex } from '../crypto/encoding';
 import { hmacSha256, verifyHmacBase64 } from '../crypto/hmac';
@@ -12,6 +12,10 @@ import type { Check } from './shopify-webhook';
  * secret (ours, one per store), so the store is found first by X-WC-Webhook-Source and the
  * signature then checked against that store's secret. An unknown store and a wrong signature get
  * the same answer, so the endpoint does not tell which stores are connected.
+ *
+ * A delivery that one of our stores signed but that names another address as its source is
+ * refused too ('source_mismatch'), but it is told apart, so the handler can count it against that
+ * store and the cron stops re-enabling a webhook that can only fail (see woocommerce-webhooks.ts).
  */
 
 /** WooCommerce's creation ping: form body `webhook_id=N`, no X-WC-Webhook-* headers, no signature. */
@@ -19,31 +23,82 @@ export function isWooPing(rawBody: Uint8Array, signature: string | undefined): b
   return !signature?.trim() && rawBody.length <= 64 && /^webhook_id=\d{1,20}$/.test(fromUtf8(rawBody).trim());
 }
 
-/** Store URLs compare without scheme, case or trailing slashes: X-WC-Webhook-Source is home_url('/'). */
-export function normaliseStoreUrl(url: string): string {
-  return url.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, '');
+/**
+ * A WooCommerce store's identity, the one definition both sides of the match use. The connected URL
+ * and X-WC-Webhook-Source (home_url('/')) name the same store however WordPress writes it: the
+ * scheme does not count (a store behind a TLS-terminating proxy reports http://), nor a leading
+ * "www.", case, a default port or trailing slashes; the path does (a store installed in a
+ * subdirectory, example.com/shop, is not example.com). Null for anything that is not an http(s) URL.
+ */
+export function storeIdentity(url: string): string | null {
+  const trimmed = url.trim();
+  if (!trimmed || trimmed.length > 2048) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`);
+  } catch {
+    return null;
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) return null;
+  const host = parsed.hostname.toLowerCase().replace(/^www\./, '');
+  const port = parsed.port && parsed.port !== '80' && parsed.port !== '443' ? `:${parsed.port}` : '';
+  return `${host}${port}${parsed.pathname.replace(/\/+$/, '').toLowerCase()}`;
 }
+
+export type WooStoreCheck =
+  | { valid: true; connection: StoreConnection }
+  | { valid: false; reason: 'missing_signature' | 'unknown_store' | 'bad_signature' }
+  /** Signed by this store, but its X-WC-Webhook-Source names another store: refused all the same. */
+  | { valid: false; reason: 'source_mismatch'; connection: StoreConnection };
+
+/** Connections tried for one delivery, at most: each costs an unseal and an HMAC. */
+const MAX_CANDIDATES = 20;
 
 export async function identifyWooStore(
   s: Services,
-  source: string | undefined,
-  signature: string | undefined,
+  headers: { source: string | undefined; webhookId: string | undefined; signature: string | undefined },
   rawBody: Uint8Array,
-): Promise<Check<{ connection: StoreConnection }>> {
+): Promise<WooStoreCheck> {
+  const { signature } = headers;
   if (!signature?.trim()) return { valid: false, reason: 'missing_signature' };
-  if (!source?.trim() || source.length > 2048) return { valid: false, reason: 'unknown_store' };
-  const candidates = await s.db.query.storeConnections.findMany({
-    where: and(
-      eq(storeConnections.kind, 'woocommerce'),
-      sql`replace(replace(rtrim(lower(${storeConnections.storeDomain}), '/'), 'https://', ''), 'http://', '') = ${normaliseStoreUrl(source)}`,
-    ),
-  });
-  let known = false;
-  for (const connection of candidates) {
-    if (!connection.sealedWebhookSecret) continue;
-    known = true;
+  const identity = storeIdentity(headers.source ?? '');
+  const tried: string[] = [];
+  const signedBy = async (connection: StoreConnection) => {
+    tried.push(connection.id);
+    if (!connection.sealedWebhookSecret) return false;
     const secret = await s.sealer.open(connection.sealedWebhookSecret, sealedAs.webhookSecret(connection.id));
-    if (await verifyHmacBase64(secret, rawBody, signature)) return { valid: true, connection };
+    return verifyHmacBase64(secret, rawBody, signature);
+  };
+
+  let known = false;
+  if (identity) {
+    // SQL narrows by host (a prefilter only: storeIdentity alone decides, so the rule lives in one place).
+    const host = identity.replace(/[:/].*$/, '');
+    const candidates = await s.db.query.storeConnections.findMany({
+      where: and(eq(storeConnections.kind, 'woocommerce'), sql`instr(lower(${storeConnections.storeDomain}), ${`://${host}`}) + instr(lower(${storeConnections.storeDomain}), ${`://www.${host}`}) > 0`),
+      limit: MAX_CANDIDATES,
+    });
+    for (const connection of candidates.filter((c) => storeIdentity(c.storeDomain) === identity)) {
+      known ||= !!connection.sealedWebhookSecret;
+      if (await signedBy(connection)) return { valid: true, connection };
+    }
+  }
+
+  // No store by that address took the signature. If a store whose webhook has this id did, it is
+  // ours sending under another address (home_url differs from the URL the merchant connected).
+  const webhookId = headers.webhookId?.trim() ?? '';
+  if (/^\d{1,19}$/.test(webhookId)) {
+    const owners = await s.db.query.storeConnections.findMany({
+      where: and(
+        eq(storeConnections.kind, 'woocommerce'),
+        sql`(',' || trim(coalesce(${storeConnections.webhookIds}, ''), '[]') || ',') like ${`%,${webhookId},%`}`,
+        ...(tried.length ? [notInArray(storeConnections.id, tried)] : []),
+      ),
+      limit: MAX_CANDIDATES,
+    });
+    for (const connection of owners) {
+      if (await signedBy(connection)) return { valid: false, reason: 'source_mismatch', connection };
+    }
   }
   return { valid: false, reason: known ? 'bad_signature' : 'unknown_store' };
 }

@@ -9,7 +9,11 @@ export type CounterName =
   | 'seen'
   | 'drafted'
   | `skipped:${string}`
+  /** A WooCommerce webhook that one of our stores signed, sent under another address (X-WC-Webhook-Source): refused. */
+  | typeof WOO_WEBHOOK_SOURCE_MISMATCH
   | `error:${string}`;
+
+export const WOO_WEBHOOK_SOURCE_MISMATCH = 'error:woo_webhook_source_mismatch';
 
 export async function bumpCounters(
   db: Db,

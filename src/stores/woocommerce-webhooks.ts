@@ -1,10 +1,13 @@
-import { and, eq, isNotNull } from 'drizzle-orm';
+import { and, eq, gte, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import { toBase64Url } from '../crypto/encoding';
-import type { StoreConnection } from '../db/accounts';
-import { storeConnections } from '../db/schema';
+import { getStoreConnection, type StoreConnection } from '../db/accounts';
+import { bumpCounters, WOO_WEBHOOK_SOURCE_MISMATCH } from '../db/counters';
+import { dailyCounters, storeConnections } from '../db/schema';
+import { utcDay } from '../platform/ids';
 import { errorClass } from '../platform/log';
 import { openStoreCredentials, sealedAs, type Services } from '../services';
 import { wooRestClient } from './woocommerce';
+import { verifyWooKeys } from './woocommerce-connect';
 
 /**
  * The webhooks Draftline keeps registered in a WooCommerce store, through REST v3
@@ -17,6 +20,12 @@ import { wooRestClient } from './woocommerce';
  *
  * Managing webhooks needs an API key with write permission ('read_write'); a 'read' key gets 401
  * "The API key provided does not have write permissions." and the store is marked 'failing'.
+ *
+ * A store whose deliveries name another address than the one connected (X-WC-Webhook-Source is
+ * home_url('/'), which can differ from what the merchant typed) has them refused; turning its
+ * webhook back on would only start the next round of refusals. So while such a refusal was
+ * counted for the connection (in the last 7 days), reconcile leaves its webhooks alone and reports
+ * them failing, and the status page asks the merchant to connect the store with its own address.
  */
 export const WOO_WEBHOOK_TOPICS = ['customer.deleted'] as const;
 
@@ -212,7 +221,8 @@ export async function reconcileWooWebhooks(s: Services): Promise<ReconcileSummar
   });
   const summary: ReconcileSummary = { checked: 0, active: 0, restored: 0, failing: 0 };
   for (const row of rows) {
-    const status = await reconcileOne(s, row);
+    // A store whose setup never finished (its merchant did not come back from the authorize screen).
+    const status = row.webhookStatus === null ? setupStatus(await finishWooSetup(s, row.accountId)) : await reconcileOne(s, row);
     summary.checked++;
     summary[status]++;
   }
@@ -222,8 +232,92 @@ export async function reconcileWooWebhooks(s: Services): Promise<ReconcileSummar
   return summary;
 }
 
+// --- Setup after WooCommerce's key delivery ------------------------------------------------------
+
+/**
+ * How finishing a store's setup went: 'active'/'failing' are its webhooks once registered;
+ * 'rejected' or 'moved' the keys did not work at the store's address (the connection now needs a
+ * reconnect); 'unreachable' try again later; 'busy' another run holds it; 'none' nothing to finish.
+ */
+export type WooSetupOutcome = 'active' | 'failing' | 'rejected' | 'moved' | 'unreachable' | 'busy' | 'none';
+
+/** A claim on a setup older than this is taken over: the run holding it is gone. */
+export const WOO_SETUP_CLAIM_MS = 2 * 60_000;
+
+const setupStatus = (outcome: WooSetupOutcome): WooWebhookStatus => (outcome === 'active' ? 'active' : 'failing');
+
+/**
+ * Finishes connecting a store whose keys arrived through WooCommerce's authorize callback. That
+ * callback is answered before any request back into the store (WooCommerce waits for it, and a
+ * host with one PHP worker cannot answer us meanwhile; see acceptWooKeyDelivery), so the
+ * connection is stored with its webhook status unset, and this does the rest: one read to check
+ * the keys, then our webhooks registered. Run by the merchant's return from the authorize screen,
+ * and by the cron for a merchant who never came back. A conditional UPDATE claims the run, so two
+ * never overlap.
+ */
+export async function finishWooSetup(s: Services, accountId: string): Promise<WooSetupOutcome> {
+  const now = s.now();
+  const pending = and(
+    eq(storeConnections.accountId, accountId),
+    eq(storeConnections.kind, 'woocommerce'),
+    eq(storeConnections.status, 'active'),
+    isNull(storeConnections.webhookStatus),
+    isNotNull(storeConnections.sealedCredentials),
+  );
+  const [row] = await s.db
+    .update(storeConnections)
+    .set({ webhookCheckedAt: now })
+    .where(and(pending, or(isNull(storeConnections.webhookCheckedAt), lt(storeConnections.webhookCheckedAt, now - WOO_SETUP_CLAIM_MS))))
+    .returning();
+  if (!row) {
+    const current = await getStoreConnection(s.db, accountId);
+    return current?.kind === 'woocommerce' && current.status === 'active' && current.webhookStatus === null ? 'busy' : 'none';
+  }
+  const credentials = await openStoreCredentials(s, { id: row.id, sealedCredentials: row.sealedCredentials! });
+  if (credentials.kind !== 'woocommerce') return 'none';
+  const check = await verifyWooKeys(s.fetch, row.storeDomain, credentials.consumerKey, credentials.consumerSecret);
+  if (!check.valid) {
+    s.logger.warn('store.woo_setup_failed', { accountId, reason: check.reason });
+    // Unreachable: the claim lapses and the next run tries again. Otherwise the merchant must reconnect.
+    if (check.reason === 'unreachable') return 'unreachable';
+    await s.db
+      .update(storeConnections)
+      .set({ status: 'reconnect_needed' })
+      .where(and(eq(storeConnections.id, row.id), eq(storeConnections.sealedCredentials, row.sealedCredentials!)));
+    return check.reason === 'moved' ? 'moved' : 'rejected';
+  }
+  const { status } = await registerWooWebhooks(s, row);
+  s.logger.info('store.woo_setup_done', { accountId, reason: status });
+  return status === 'failing' ? 'failing' : 'active';
+}
+
+const DAY_MS = 86_400_000;
+
+/** Counts a delivery this store signed under another address, and marks its webhooks failing. */
+export async function recordWooSourceMismatch(s: Services, connection: StoreConnection): Promise<void> {
+  await bumpCounters(s.db, connection.accountId, { [WOO_WEBHOOK_SOURCE_MISMATCH]: 1 }, s.now());
+  await s.db.update(storeConnections).set({ webhookStatus: 'failing', webhookCheckedAt: s.now() }).where(eq(storeConnections.id, connection.id));
+}
+
+/** A source mismatch marked this connection failing, and was counted since it was made, in the last 7 days. */
+async function refusedForSource(s: Services, row: StoreConnection): Promise<boolean> {
+  if (row.webhookStatus !== 'failing') return false;
+  const since = utcDay(Math.max(row.connectedAt, s.now() - 6 * DAY_MS));
+  const counts = await s.db
+    .select({ count: dailyCounters.count })
+    .from(dailyCounters)
+    .where(and(eq(dailyCounters.accountId, row.accountId), eq(dailyCounters.name, WOO_WEBHOOK_SOURCE_MISMATCH), gte(dailyCounters.day, since)));
+  return counts.some((c) => c.count > 0);
+}
+
 async function reconcileOne(s: Services, row: StoreConnection): Promise<WooWebhookStatus> {
   const ids = parseWebhookIds(row.webhookIds);
+  if (await refusedForSource(s, row)) {
+    // Re-enabling would only be refused again (and disabled again by WooCommerce): wait for the merchant.
+    s.logger.warn('woo_webhooks.source_mismatch', { accountId: row.accountId });
+    await saveHealth(s, row.id, { webhookIds: ids, webhookStatus: 'failing' });
+    return 'failing';
+  }
   const kept: number[] = [];
   const gone = new Set<number>();
   let restored = false;

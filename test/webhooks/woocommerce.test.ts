@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connectStore } from '../../src/accounts/connect';
+import { connectStore, createAccount } from '../../src/accounts/connect';
 import { listComplianceRequests } from '../../src/compliance/records';
 import { getStoreConnection } from '../../src/db/accounts';
-import { removeWooWebhooks } from '../../src/stores/woocommerce-webhooks';
-import { addOptOut, allComplianceRows, deliverWoo, optOutHashes, wooConnection, wooStoreUrl } from '../compliance/support';
+import { countersFor } from '../../src/db/counters';
+import { utcDay } from '../../src/platform/ids';
+import { reconcileWooWebhooks, removeWooWebhooks } from '../../src/stores/woocommerce-webhooks';
+import { addOptOut, allComplianceRows, deliverWoo, optOutHashes, signBase64, wooConnection, wooStoreUrl } from '../compliance/support';
 import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /** WooCommerce webhooks, happy paths: registration on connect, the ping, customer.deleted, removal. */
@@ -133,5 +135,114 @@ describe('WooCommerce webhooks', () => {
       expect(after).toMatchObject({ webhookIds: connection.webhookIds, webhookStatus: 'failing' });
       expect(after!.sealedWebhookSecret).not.toBeNull();
     });
+  });
+});
+
+/**
+ * X-WC-Webhook-Source is home_url('/') (WC_Webhook::deliver): a trailing slash, maybe www., maybe a
+ * subdirectory, http when the site sits behind a TLS-terminating proxy. It names the same store as
+ * the URL the merchant connected whenever their identities (storeIdentity) agree.
+ */
+describe('WooCommerce webhooks: the store named by X-WC-Webhook-Source', () => {
+  let rt: TestRuntime;
+  beforeEach(async () => {
+    rt = await startTestRuntime();
+  });
+  afterEach(() => rt.close());
+
+  /** A store connected under `storeDomain` (unreachable from the sandbox, so only its webhook secret matters here). */
+  async function connectedAs(storeDomain: string) {
+    const accountId = await createAccount(rt.services);
+    await connectStore(rt.services, { accountId, storeDomain, credentials: { kind: 'woocommerce', consumerKey: `ck_${'a'.repeat(32)}`, consumerSecret: `cs_${'b'.repeat(32)}` }, scopes: 'read_write' });
+    return { accountId, secret: (await wooConnection(rt, accountId)).webhookSecret! };
+  }
+
+  it.each([
+    ['https://shop.example', 'https://shop.example/'],
+    ['https://shop.example', 'http://shop.example/'],
+    ['https://shop.example', 'https://www.shop.example/'],
+    ['https://www.shop.example', 'https://shop.example/'],
+    ['https://www.shop.example', 'HTTP://WWW.Shop.Example//'],
+    ['https://shop.example', 'https://shop.example:443/'],
+    ['https://example.com/shop', 'https://example.com/shop/'],
+    ['https://example.com/shop', 'http://www.example.com/shop/'],
+    ['https://example.com/shop/', 'https://example.com/Shop'],
+  ])('connected as %s, a delivery from %s is that store', async (storeDomain, source) => {
+    const { secret } = await connectedAs(storeDomain);
+    expect((await deliverWoo(rt, { id: 42 }, { secret, source })).status).toBe(200);
+    expect(await allComplianceRows(rt)).toHaveLength(1);
+  });
+
+  it.each([
+    ['https://example.com/shop', 'https://example.com/'],
+    ['https://example.com/shop', 'https://example.com/shop2/'],
+    ['https://example.com/shop', 'https://example.com/shop/blog/'],
+    ['https://shop.example', 'https://shop.example.evil.example/'],
+    ['https://shop.example', 'https://myshop.example/'],
+    ['https://shop.example', 'https://shop.example:8443/'],
+  ])('connected as %s, a delivery from %s is not', async (storeDomain, source) => {
+    const { secret } = await connectedAs(storeDomain);
+    expect((await deliverWoo(rt, { id: 42 }, { secret, source })).status).toBe(401);
+    expect(await allComplianceRows(rt)).toEqual([]);
+  });
+
+  /** WC_Webhook::deliver's headers, with this webhook id and source. */
+  const deliverAs = (o: { secret: string; source: string; webhookId: number | string; body?: string }) => {
+    const body = o.body ?? JSON.stringify({ id: 42 });
+    return rt.request('/webhooks/woocommerce', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-wc-webhook-source': o.source,
+        'x-wc-webhook-topic': 'customer.deleted',
+        'x-wc-webhook-resource': 'customer',
+        'x-wc-webhook-event': 'deleted',
+        'x-wc-webhook-id': String(o.webhookId),
+        'x-wc-webhook-delivery-id': crypto.randomUUID().replace(/-/g, ''),
+        'x-wc-webhook-signature': signBase64(o.secret, body),
+      },
+      body,
+    });
+  };
+
+  it('one of our stores signing under a foreign address is refused, counted against it, and its webhooks marked failing', async () => {
+    const { accountId } = await rt.reset('woocommerce', [sampleOrder()]);
+    const { webhookSecret, consumerKey } = await wooConnection(rt, accountId);
+    const [hook] = rt.sandbox!.fakes.woocommerce.webhooks(consumerKey);
+    const res = await deliverAs({ secret: webhookSecret!, source: 'https://elsewhere.example/', webhookId: hook!.id });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: 'unauthorized', message: 'Invalid webhook signature.' } });
+    expect(await allComplianceRows(rt)).toEqual([]);
+    expect((await countersFor(rt.services.db, accountId, utcDay(Date.now())))['error:woo_webhook_source_mismatch']).toBe(1);
+    expect((await getStoreConnection(rt.services.db, accountId))!.webhookStatus).toBe('failing');
+    expect(rt.logs.some((l) => l.includes('woo.webhook_rejected') && l.includes('source_mismatch') && l.includes(accountId))).toBe(true);
+
+    // Not ours (wrong secret, or a webhook id we never registered): refused, counted nowhere.
+    expect((await deliverAs({ secret: 'someone-else', source: 'https://elsewhere.example/', webhookId: hook!.id })).status).toBe(401);
+    expect((await deliverAs({ secret: webhookSecret!, source: 'https://elsewhere.example/', webhookId: 999_999 })).status).toBe(401);
+    expect((await deliverAs({ secret: webhookSecret!, source: 'https://elsewhere.example/', webhookId: '1 OR 1=1' })).status).toBe(401);
+    expect((await countersFor(rt.services.db, accountId, utcDay(Date.now())))['error:woo_webhook_source_mismatch']).toBe(1);
+  });
+
+  it('a store whose home_url is not the connected address: refused and counted, and the cron does not re-enable its webhook in a loop', async () => {
+    const woo = rt.sandbox!.fakes.woocommerce;
+    const accountId = await createAccount(rt.services);
+    // The merchant connected the address they type; WordPress calls the site by another one.
+    woo.addStore('ck_moved', 'cs_moved', [], { homeUrl: 'https://www.shop-elsewhere.example/' });
+    await connectStore(rt.services, { accountId, storeDomain: wooStoreUrl(rt), credentials: { kind: 'woocommerce', consumerKey: 'ck_moved', consumerSecret: 'cs_moved' }, scopes: 'read_write' });
+    const [hook] = woo.webhooks('ck_moved');
+    expect(hook!.status).toBe('active');
+
+    for (let i = 0; i < 7; i++) await woo.trigger('ck_moved', 'customer.deleted', { id: i });
+    expect(woo.deliveries().filter((d) => d.kind === 'delivery').map((d) => d.status)).toEqual(Array(7).fill(401));
+    expect(woo.webhooks('ck_moved')[0]!.status).toBe('disabled');
+    expect((await countersFor(rt.services.db, accountId, utcDay(Date.now())))['error:woo_webhook_source_mismatch']).toBe(7);
+
+    // Re-enabling would only start the next round of refusals: reconcile leaves it, and says so.
+    const modified = woo.webhooks('ck_moved')[0]!.date_modified;
+    for (let run = 0; run < 3; run++) expect(await reconcileWooWebhooks(rt.services)).toEqual({ checked: 1, active: 0, restored: 0, failing: 1 });
+    expect(woo.webhooks('ck_moved')).toMatchObject([{ id: hook!.id, status: 'disabled', date_modified: modified }]);
+    expect((await getStoreConnection(rt.services.db, accountId))!.webhookStatus).toBe('failing');
+    expect(woo.deliveries().filter((d) => d.kind === 'delivery')).toHaveLength(7);
   });
 });
