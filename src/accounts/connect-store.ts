@@ -1,5 +1,8 @@
-import { getStoreConnection } from '../db/accounts';
-import type { Services } from '../services';
+import { eq } from 'drizzle-orm';
+import { getStoreConnection, recordConsent, type StoreConnection } from '../db/accounts';
+import { storeConnections } from '../db/schema';
+import { newId } from '../platform/ids';
+import { sealedAs, type Services, type StoreCredentials } from '../services';
 import { exchangeInstallCode, ShopifyInstallError, type ShopifyInstallConfig } from '../stores/shopify-install';
 import {
   checkStoreUrl,
@@ -10,7 +13,8 @@ import {
   WOO_CONSUMER_SECRET,
   WooKeyDelivery,
 } from '../stores/woocommerce-connect';
-import { connectStore } from './connect';
+import { finishWooSetup, parseWebhookIds, removeWooWebhooks } from '../stores/woocommerce-webhooks';
+import { CONSENT_VERSION, connectStore } from './connect';
 import { setPaused } from './settings';
 
 const KEY_CHECK_NOTICE = { rejected: 'store_keys_rejected', moved: 'store_moved', unreachable: 'store_unreachable' } as const;
@@ -42,14 +46,24 @@ export async function connectShopify(s: Services, accountId: string, input: { sh
 
 export type KeyDeliveryResult =
   | { ok: true }
-  | { ok: false; status: 400 | 403 | 422 | 502; code: 'invalid_body' | 'unknown_nonce' | 'read_permission_required' | 'keys_rejected' | 'store_unreachable' };
+  | { ok: false; status: 400 | 403 | 422; code: 'invalid_body' | 'unknown_nonce' | 'read_permission_required' };
 
 /**
  * WooCommerce's server-to-server key delivery to our callback_url. Accepted only for a live,
- * unused nonce that we issued, and only after the keys work against the store URL recorded with
- * that nonce (never a URL from the request).
+ * unused nonce that we issued, for the store URL recorded with that nonce (never a URL from the
+ * request).
+ *
+ * It is answered without a single request back into the store. WooCommerce (WC_Auth) POSTs the
+ * keys and waits for our answer while holding the PHP worker that serves the merchant; on a host
+ * with one worker, a request from us to that store (checking the keys, registering webhooks,
+ * whose creation pings us again) waits for that same worker: the callback times out, and a
+ * non-200 answer makes WooCommerce delete the keys. So the keys are stored (sealed) at once and
+ * answered 200; finishWooSetup checks them and registers the webhooks afterwards, when the
+ * merchant's browser comes back (wooReturnNotice) or, failing that, from the cron. `defer` runs
+ * work after the answer (Workers: waitUntil): the webhooks of the connection replaced are removed
+ * there, with its own keys.
  */
-export async function acceptWooKeyDelivery(s: Services, body: unknown): Promise<KeyDeliveryResult> {
+export async function acceptWooKeyDelivery(s: Services, body: unknown, defer: (task: () => Promise<unknown>) => void): Promise<KeyDeliveryResult> {
   const delivery = WooKeyDelivery.safeParse(body);
   if (!delivery.success) return { ok: false, status: 400, code: 'invalid_body' };
   const nonce = await consumeStoreNonce(s, delivery.data.user_id);
@@ -58,11 +72,50 @@ export async function acceptWooKeyDelivery(s: Services, body: unknown): Promise<
   // read_write is what we ask for (webhooks need it); a read-only key still connects, and the
   // status page then shows the customer-deletion webhook as failing.
   const { consumer_key: consumerKey, consumer_secret: consumerSecret } = delivery.data;
-  const check = await verifyWooKeys(s.fetch, nonce.storeUrl, consumerKey, consumerSecret);
-  if (!check.valid) return { ok: false, status: check.reason === 'rejected' ? 422 : 502, code: check.reason === 'rejected' ? 'keys_rejected' : 'store_unreachable' };
-  await connectStore(s, { accountId: nonce.accountId, storeDomain: nonce.storeUrl, credentials: { kind: 'woocommerce', consumerKey, consumerSecret }, scopes: delivery.data.key_permissions });
-  s.logger.info('store.connected', { accountId: nonce.accountId, reason: 'woocommerce' });
+  const previous = await stageWooConnection(s, {
+    accountId: nonce.accountId,
+    storeUrl: nonce.storeUrl,
+    credentials: { kind: 'woocommerce', consumerKey, consumerSecret },
+    scopes: delivery.data.key_permissions,
+  });
+  if (previous) defer(() => removeWooWebhooks(s, previous));
+  s.logger.info('store.connected', { accountId: nonce.accountId, reason: 'woocommerce_pending_setup' });
   return { ok: true };
+}
+
+/**
+ * Stores delivered WooCommerce keys as the account's store connection, replacing the old one in one
+ * batch as connectStore does, but with no request to any store: webhook status unset (setup not
+ * finished). Returns the replaced connection when it has webhooks of ours to remove.
+ */
+async function stageWooConnection(
+  s: Services,
+  input: { accountId: string; storeUrl: string; credentials: StoreCredentials & { kind: 'woocommerce' }; scopes: string },
+): Promise<StoreConnection | null> {
+  const id = newId('sto');
+  const sealed = await s.sealer.seal(JSON.stringify(input.credentials), sealedAs.storeCredentials(id));
+  const previous = await getStoreConnection(s.db, input.accountId);
+  await s.db.batch([
+    s.db.delete(storeConnections).where(eq(storeConnections.accountId, input.accountId)),
+    s.db.insert(storeConnections).values({
+      id,
+      accountId: input.accountId,
+      kind: 'woocommerce',
+      storeDomain: input.storeUrl,
+      sealedCredentials: sealed,
+      status: 'active',
+      connectedAt: s.now(),
+    }),
+  ]);
+  await recordConsent(s.db, {
+    id: newId('con'),
+    accountId: input.accountId,
+    kind: 'store_access',
+    detail: `woocommerce ${input.scopes}`,
+    version: CONSENT_VERSION,
+    grantedAt: s.now(),
+  });
+  return previous?.kind === 'woocommerce' && parseWebhookIds(previous.webhookIds).length ? previous : null;
 }
 
 /** The fallback: read-only keys pasted by the merchant, verified the same way. */
@@ -79,16 +132,22 @@ export async function connectWooWithKeys(s: Services, accountId: string, input: 
   return { ok: true };
 }
 
-/** What the browser's return from WooCommerce's authorize screen means for this account. */
-export async function wooReturnNotice(
-  s: Services,
-  accountId: string,
-  success: string | undefined,
-  nonce: string | undefined,
-): Promise<'store_connected' | 'store_declined' | 'store_pending'> {
+export type WooReturnNotice = 'store_connected' | 'store_declined' | 'store_pending' | 'store_keys_rejected' | 'store_moved' | 'store_setup_pending';
+
+/**
+ * What the browser's return from WooCommerce's authorize screen means for this account. By now
+ * WooCommerce has its answer and the PHP worker is free, so this is where the setup of delivered
+ * keys is finished (finishWooSetup): 'store_setup_pending' when the store could not be reached (or
+ * another run is at it), which the status page shows until the cron has finished it.
+ */
+export async function wooReturnNotice(s: Services, accountId: string, success: string | undefined, nonce: string | undefined): Promise<WooReturnNotice> {
   if (success !== '1' || !nonce) return 'store_declined';
   const state = await finishStoreNonce(s, accountId, nonce);
   if (state === 'unknown') return 'store_declined';
   const store = await getStoreConnection(s.db, accountId);
-  return state === 'used' && store?.kind === 'woocommerce' ? 'store_connected' : 'store_pending';
+  if (state !== 'used' || store?.kind !== 'woocommerce') return 'store_pending';
+  const outcome = await finishWooSetup(s, accountId);
+  if (outcome === 'rejected' || (outcome === 'none' && store.status === 'reconnect_needed')) return 'store_keys_rejected';
+  if (outcome === 'moved') return 'store_moved';
+  return outcome === 'unreachable' || outcome === 'busy' ? 'store_setup_pending' : 'store_connected';
 }

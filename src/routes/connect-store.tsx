@@ -5,6 +5,7 @@ import { getGmailConnection } from '../db/accounts';
 import { csrfProtection } from '../http/csrf';
 import { errorBody } from '../http/errors';
 import { beginOAuth, finishOAuth } from '../http/oauth-state';
+import { errorClass } from '../platform/log';
 import { currentSession, requireSession, type SessionVars } from '../http/session';
 import type { Services } from '../services';
 import { buildInstallUrl, checkInstallCallback, parseShopDomain } from '../stores/shopify-install';
@@ -68,9 +69,10 @@ export function connectStoreRoutes(s: Services) {
   });
 
   // Called by the store's server, not the browser: no session, no CSRF token; the nonce is the proof.
+  // WooCommerce waits for this answer: it makes no request back into the store (acceptWooKeyDelivery).
   app.post('/connect/woocommerce/callback', bodyLimit({ maxSize: 16 * 1024 }), async (c) => {
     const body = await c.req.json().catch(() => null);
-    const result = await acceptWooKeyDelivery(s, body);
+    const result = await acceptWooKeyDelivery(s, body, (task) => afterResponse(c, s, task));
     if (!result.ok) {
       s.logger.warn('store.key_delivery_refused', { reason: result.code });
       return c.json(errorBody(c, result.code, DELIVERY_MESSAGES[result.code]), result.status);
@@ -80,7 +82,10 @@ export function connectStoreRoutes(s: Services) {
 
   app.get('/connect/woocommerce/return', session, async (c) => {
     const notice = await wooReturnNotice(s, c.get('session').accountId, c.req.query('success'), c.req.query('user_id'));
-    return c.redirect(notice === 'store_connected' ? '/app?notice=store_connected' : `/app/connect?notice=${notice}`, 303);
+    if (notice === 'store_connected') return c.redirect('/app?notice=store_connected', 303);
+    // Keys stored, setup still to finish: the status page says so until it is done.
+    if (notice === 'store_setup_pending') return c.redirect('/app', 303);
+    return c.redirect(`/app/connect?notice=${notice}`, 303);
   });
 
   app.post('/connect/woocommerce/keys', session, csrf, async (c) => {
@@ -100,6 +105,19 @@ const DELIVERY_MESSAGES = {
   invalid_body: 'Expected WooCommerce key delivery JSON.',
   unknown_nonce: 'Unknown, used or expired user_id.',
   read_permission_required: 'Draftline needs keys with read permission.',
-  keys_rejected: 'The store refused the delivered keys.',
-  store_unreachable: 'The store could not be reached to verify the keys.',
 } as const;
+
+/**
+ * Work that must not hold up the answer: on Workers kept alive with waitUntil, on Node left to run
+ * in the process. It starts on a later turn of the event loop, after the answer is on its way.
+ */
+function afterResponse(c: Context, s: Services, task: () => Promise<unknown>): void {
+  const run = new Promise((resolve) => setTimeout(resolve, 0))
+    .then(task)
+    .catch((err: unknown) => s.logger.warn('store.deferred_failed', { errorClass: errorClass(err) }));
+  try {
+    c.executionCtx.waitUntil(run);
+  } catch {
+    // No ExecutionContext (Node): the promise runs on its own.
+  }
+}
