@@ -51,6 +51,30 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
           <PostButton action="/app/resume" csrf={csrf} label="Resume drafting" />
         </Notice>
       )}
+      {store?.kind === 'woocommerce' && store.status === 'active' && store.webhookStatus === null && (
+        <Notice kind="warn" title="Finishing the connection with your store">
+          <p>
+            WooCommerce delivered Draftline's keys for {store.storeDomain}. Draftline still has to check them and register its webhook there; when the store could
+            not be reached just now, it tries again every few minutes. Refresh this page to see the result.
+          </p>
+        </Notice>
+      )}
+      {store?.kind === 'woocommerce' && store.status === 'active' && store.webhookStatus === 'failing' && (
+        <Notice kind="warn" title="Your store's webhook is not working">
+          <p>
+            Customers you delete in WooCommerce are not erased from Draftline automatically until it works (drafts are not affected). Its refusals count among the
+            errors below. Usually one of these:
+          </p>
+          <ul>
+            <li>
+              WordPress calls your site by another address than the one you connected ({store.storeDomain}). Compare it with WordPress › Settings › General › Site
+              Address (URL), and <a href="/app/connect">connect the store again</a> with exactly that address.
+            </li>
+            <li>The key has Read permission only: connect again and approve Read/Write.</li>
+            <li>The webhook “Draftline (customer.deleted)” is paused under WooCommerce › Settings › Advanced › Webhooks.</li>
+          </ul>
+        </Notice>
+      )}
 
       <h1>{account.shopName ?? 'Your Draftline'}</h1>
       <p class="lead">{ready ? 'Draftline is writing reply drafts for new customer emails.' : 'Finish setting up to start getting reply drafts.'}</p>

@@ -1,10 +1,14 @@
+import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectStore, createAccount } from '../../src/accounts/connect';
+import { accountStatus } from '../../src/accounts/status';
 import { listComplianceRequests } from '../../src/compliance/records';
 import { getStoreConnection } from '../../src/db/accounts';
 import { countersFor } from '../../src/db/counters';
+import { storeConnections } from '../../src/db/schema';
 import { utcDay } from '../../src/platform/ids';
 import { reconcileWooWebhooks, removeWooWebhooks } from '../../src/stores/woocommerce-webhooks';
+import { StatusPage } from '../../src/ui/status';
 import { addOptOut, allComplianceRows, deliverWoo, optOutHashes, signBase64, wooConnection, wooStoreUrl } from '../compliance/support';
 import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
@@ -244,5 +248,34 @@ describe('WooCommerce webhooks: the store named by X-WC-Webhook-Source', () => {
     expect(woo.webhooks('ck_moved')).toMatchObject([{ id: hook!.id, status: 'disabled', date_modified: modified }]);
     expect((await getStoreConnection(rt.services.db, accountId))!.webhookStatus).toBe('failing');
     expect(woo.deliveries().filter((d) => d.kind === 'delivery')).toHaveLength(7);
+  });
+});
+
+describe('WooCommerce webhooks on the status page', () => {
+  let rt: TestRuntime;
+  beforeEach(async () => {
+    rt = await startTestRuntime();
+  });
+  afterEach(() => rt.close());
+
+  const page = async (accountId: string) =>
+    String(StatusPage({ config: rt.config, status: (await accountStatus(rt.services, accountId))!, requests: [], csrf: 'x', now: Date.now() }));
+
+  it('a source mismatch shows as a failing webhook, with what to do, and counts as an error', async () => {
+    const { accountId } = await rt.reset('woocommerce', [sampleOrder()]);
+    const { webhookSecret } = await wooConnection(rt, accountId);
+    expect(await page(accountId)).not.toContain('webhook is not working');
+    expect((await deliverWoo(rt, { id: 1 }, { secret: webhookSecret!, source: 'https://www.elsewhere.example/' })).status).toBe(401);
+    const html = await page(accountId);
+    expect(html).toContain('webhook is not working');
+    expect(html).toContain('Site Address (URL)');
+    expect(html).toMatch(/Store webhooks<\/dt><dd>failing/);
+    expect((await accountStatus(rt.services, accountId))!.errorsWeek).toBe(1);
+  });
+
+  it('a connection whose setup is still to finish says so', async () => {
+    const { accountId } = await rt.reset('woocommerce', [sampleOrder()]);
+    await rt.services.db.update(storeConnections).set({ webhookStatus: null, webhookCheckedAt: null }).where(eq(storeConnections.accountId, accountId));
+    expect(await page(accountId)).toContain('Finishing the connection with your store');
   });
 });
