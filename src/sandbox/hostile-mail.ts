@@ -23,7 +23,7 @@ function headers(o: HostileMailOptions, subject: string, extra: string[]): strin
 }
 
 /** Multiparts nested `depth` levels deep (about 20 KB for 300): deeper than any MIME parser accepts. */
-export function nestedMultipartMail(o: HostileMailOptions & { depth?: number; text?: string }): string {
+export function nestedMultipartMail(o: HostileMailOptions & { depth?: number; text?: string; subject?: string }): string {
   const depth = o.depth ?? 300;
   const open: string[] = [];
   const close: string[] = [];
@@ -33,7 +33,7 @@ export function nestedMultipartMail(o: HostileMailOptions & { depth?: number; te
     close.unshift(`--n${i}--`);
   }
   return [
-    ...headers(o, 'Where is my order #1042?', [`Content-Type: multipart/mixed; boundary="n0"`]),
+    ...headers(o, o.subject ?? 'Where is my order #1042?', [`Content-Type: multipart/mixed; boundary="n0"`]),
     '',
     ...open,
     'Content-Type: text/plain; charset=utf-8',
@@ -49,17 +49,20 @@ export function nestedMultipartMail(o: HostileMailOptions & { depth?: number; te
  * readers take quadratic time: tags that never close (`<a <a <a …`), or an unclosed `<style>`
  * opened again and again.
  */
-export function hostileHtmlMail(o: HostileMailOptions & { bytes?: number; pattern?: 'unclosed_tags' | 'unclosed_style' }): string {
+export function hostileHtmlMail(
+  o: HostileMailOptions & { bytes?: number; pattern?: 'unclosed_tags' | 'unclosed_style'; text?: string; subject?: string },
+): string {
   const bytes = o.bytes ?? 1024 * 1024;
   const unit = o.pattern === 'unclosed_style' ? '<style>x' : '<a ';
-  const html = `<p>Where is my order #1042?</p>${unit.repeat(Math.ceil(bytes / unit.length))}`;
-  return [...headers(o, 'Order question', ['Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: 8bit']), '', html, ''].join('\r\n');
+  const html = `<p>${o.text ?? 'Where is my order #1042?'}</p>${unit.repeat(Math.ceil(bytes / unit.length))}`;
+  const type = ['Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: 8bit'];
+  return [...headers(o, o.subject ?? 'Order question', type), '', html, ''].join('\r\n');
 }
 
 /** From the order's owner, Reply-To someone else: whoever replies must not send the order there. */
-export function replyToAttackMail(o: HostileMailOptions & { replyTo: string; text?: string }): string {
+export function replyToAttackMail(o: HostileMailOptions & { replyTo: string; text?: string; subject?: string }): string {
   return [
-    ...headers(o, 'Where is my order?', [`Reply-To: ${o.replyTo}`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit']),
+    ...headers(o, o.subject ?? 'Where is my order?', [`Reply-To: ${o.replyTo}`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit']),
     '',
     o.text ?? 'Hi, where is my order #1042? Please send the tracking number.',
     '',

@@ -10,11 +10,13 @@ import { consumeSyncBatch } from '../../src/pipeline/consume';
 import { QUIET_AFTER_MS, runScheduled } from '../../src/pipeline/schedule';
 import { syncAccount, type SyncResult } from '../../src/pipeline/sync';
 import { utcDay } from '../../src/platform/ids';
+import { hostileHtmlMail, nestedMultipartMail, replyToAttackMail } from '../../src/sandbox/hostile-mail';
 import { createMemoryQueue, type MemoryQueue } from '../../src/platform/memory-queue';
 import type { Services } from '../../src/services';
 import { createShopifyOrderSource } from '../../src/stores/shopify';
 import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 import { createFaultFetch, type FaultFetch } from './fault-fetch';
+import { DatabaseError } from '../../src/db/errors';
 
 /**
  * The sandbox app with a fault layer under every client, a queue whose retry delays are recorded
@@ -34,6 +36,9 @@ export const CANARY = {
   item: 'Chaos Canary Kettle',
   listName: 'chaos-canary-list.example',
 };
+
+/** Where a Reply-To attack asks for the order to go: no draft may ever be addressed there. */
+export const ATTACKER = 'chaos.attacker@attacker.example';
 
 const noSleep = async () => undefined;
 
@@ -61,6 +66,12 @@ export interface Chaos {
   question(opts?: { ongoing?: boolean }): { id: string; threadId: string; historyId: string; n: number };
   /** A mailing-list message with canary content: it deserves none. */
   newsletter(): { id: string; threadId: string; historyId: string };
+  /** A multipart nested deeper than any parser takes, with canary content: it deserves none, and costs only itself. */
+  poison(): { id: string; threadId: string; historyId: string };
+  /** A question in HTML padded with unclosed tags (256 KB): read in linear time, it deserves a draft. */
+  hostileHtml(): { id: string; threadId: string; historyId: string };
+  /** A question from the order's owner with Reply-To an attacker: it deserves a draft, to the owner. */
+  replyToAttack(): { id: string; threadId: string; historyId: string };
   /** The customer writes again in the thread of `previous` (still one draft for the thread). */
   followUp(previous: { threadId: string; n: number }): { id: string; threadId: string; historyId: string };
   /** One queue message for the account, as a push or the cron would send. */
@@ -144,7 +155,8 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
         if (state.crashesLeft > 0) {
           state.crashesLeft--;
           state.crashed = true;
-          throw new Error('process died');
+          // A failure that ends the whole run, as dying would (a per-message error would only skip the message).
+          throw new DatabaseError('process died');
         }
         return created;
       },
@@ -259,6 +271,27 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
           extraHeaders: [`List-Id: <${CANARY.listName}>`],
         }),
       );
+    },
+    poison: () => {
+      const i = ++n;
+      const text = `${CANARY.body} where is my order #${CANARY.orderNumber}? (${i})`;
+      return deliver(nestedMultipartMail({ from: sender, to: mailbox, subject: `${CANARY.subject} ${i}`, text, messageId: `<chaos-${i}@chaos-canary.example>` }));
+    },
+    hostileHtml: () => {
+      const i = ++n;
+      const text = `${CANARY.body} where is my order #${CANARY.orderNumber}? (${i})`;
+      const m = deliver(hostileHtmlMail({ from: sender, to: mailbox, subject: `${CANARY.subject} ${i}`, text, bytes: 256 * 1024, messageId: `<chaos-${i}@chaos-canary.example>` }));
+      deserving.add(m.threadId);
+      return m;
+    },
+    replyToAttack: () => {
+      const i = ++n;
+      const text = `${CANARY.body} where is my order #${CANARY.orderNumber}? (${i})`;
+      const m = deliver(
+        replyToAttackMail({ from: sender, to: mailbox, subject: `${CANARY.subject} ${i}`, text, replyTo: ATTACKER, messageId: `<chaos-${i}@chaos-canary.example>` }),
+      );
+      deserving.add(m.threadId);
+      return m;
     },
     followUp: (previous) => {
       const i = ++n;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { sealedAs } from '../../src/services';
-import { CANARY, cursorMoves, type Chaos } from './harness';
+import { ATTACKER, CANARY, cursorMoves, type Chaos } from './harness';
 
 /**
  * What must hold after any storm, once the faults have cleared and retries and the cron have run:
@@ -34,6 +34,11 @@ export function draftViolations(c: Chaos): string[] {
     if (n !== 1) out.push(`thread ${thread} has ${n} drafts, expected 1`);
   }
   for (const [thread, n] of perThread) if (!c.deserving.has(thread)) out.push(`thread ${thread} has ${n} drafts, expected none`);
+  // Order data goes only to the address the order was matched with, whatever Reply-To said.
+  for (const d of c.google.drafts(c.mailbox)) {
+    const to = /^To: (.*)$/m.exec(d.raw)?.[1]?.trim();
+    if (to !== CANARY.senderAddress) out.push(`draft in thread ${d.threadId} addressed to ${to === ATTACKER ? 'the attacker' : 'someone else'}`);
+  }
   return out;
 }
 

@@ -16,7 +16,8 @@ type Fault =
   | { kind: 'google'; method: 'history.list' | 'messages.get' | 'threads.get' | 'drafts.create' | 'token'; status: 429 | 500 | 503; count: number; retryAfter: number }
   | { kind: 'net'; target: Target; fault: 'hang' | 'drop' | 'drop_after'; count: number }
   | { kind: 'crash' };
-type Mail = 'question' | 'followUp' | 'newsletter';
+/** Hostile mail (poison, hostileHtml, replyToAttack) is mixed in with the faults. */
+type Mail = 'question' | 'followUp' | 'newsletter' | 'poison' | 'hostileHtml' | 'replyToAttack';
 type Trigger = { kind: 'queue' | 'sync' | 'push' | 'cron' } | { kind: 'storm'; size: number };
 interface Round {
   mails: Mail[];
@@ -45,7 +46,7 @@ const trigger: fc.Arbitrary<Trigger> = fc.oneof(
   fc.record({ kind: fc.constant('storm' as const), size: fc.integer({ min: 5, max: 25 }) }),
 );
 const round: fc.Arbitrary<Round> = fc.record({
-  mails: fc.array(fc.constantFrom<Mail>('question', 'question', 'followUp', 'newsletter'), { minLength: 1, maxLength: 4 }),
+  mails: fc.array(fc.constantFrom<Mail>('question', 'question', 'followUp', 'newsletter', 'poison', 'hostileHtml', 'replyToAttack'), { minLength: 1, maxLength: 4 }),
   faults: fc.array(fault, { maxLength: 3 }),
   triggers: fc.array(trigger, { minLength: 1, maxLength: 3 }),
 });
@@ -63,6 +64,9 @@ async function play(c: Chaos, rounds: Round[]): Promise<void> {
     for (const m of r.mails) {
       if (m === 'followUp' && last) c.followUp(last);
       else if (m === 'newsletter') c.newsletter();
+      else if (m === 'poison') c.poison();
+      else if (m === 'hostileHtml') c.hostileHtml();
+      else if (m === 'replyToAttack') c.replyToAttack();
       else last = c.question();
     }
     for (const t of r.triggers) {

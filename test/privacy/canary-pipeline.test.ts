@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { accounts, gmailConnections } from '../../src/db/schema';
 import type { ReplyWriter } from '../../src/drafting/llm';
 import { runScheduled } from '../../src/pipeline/schedule';
-import { syncAccount } from '../../src/pipeline/sync';
+import { MAX_MESSAGE_ATTEMPTS, MIN_FAILING_SPAN_MS, syncAccount } from '../../src/pipeline/sync';
+import { hostileHtmlMail, nestedMultipartMail, replyToAttackMail } from '../../src/sandbox/hostile-mail';
 import { customerMail, startTestRuntime, type TestRuntime } from '../support/runtime';
 import { captureConsole, canaryOrders } from './support';
 
@@ -31,6 +32,7 @@ const CANARY = {
   item: 'Canary Pipe Gadget',
   invented: 'CANARYLIE77102',
   modelEcho: 'CanaryModelEchoPz31',
+  attacker: 'canary.pipe.attacker.r8@canary-pipe.example',
 };
 const NEEDLES = Object.values(CANARY).flatMap((v) => [v, v.toLowerCase()]);
 
@@ -129,6 +131,28 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
       await sync();
       await s.db.update(accounts).set({ draftKinds: 'order_status,returns,address_change,cancellation,other' }).where(eq(accounts.id, accountId));
 
+      // 5b. Hostile mail: a poison multipart, Gmail refusing one draft, a message that keeps failing
+      //     until it is given up, a Reply-To attack and a padded HTML mail, all full of canaries.
+      const hostile = () => {
+        const n = ++mailCount;
+        return { from: sender, to: mailbox, subject: `${CANARY.subject} ${n}`, text: `${CANARY.body} where is my order #${CANARY.orderNumber}? (${n})`, messageId: `<canary-pipe-${n}@canary-pipe.example>` };
+      };
+      deliver(nestedMultipartMail(hostile()));
+      await sync();
+      google.failNext('drafts.create', { status: 400, reason: 'invalidArgument' });
+      deliver(mail());
+      await sync();
+      const realNow = s.now;
+      let skew = 0;
+      s.now = () => realNow() + skew;
+      deliver(mail());
+      google.failNext('messages.get', { status: 503, count: MAX_MESSAGE_ATTEMPTS });
+      for (let i = 0; i < MAX_MESSAGE_ATTEMPTS; i++, skew += MIN_FAILING_SPAN_MS / 2) await sync();
+      s.now = realNow;
+      deliver(replyToAttackMail({ ...hostile(), replyTo: `${CANARY.senderName} <${CANARY.attacker}>` }));
+      deliver(hostileHtmlMail({ ...hostile(), bytes: 200 * 1024 }));
+      await sync();
+
       // 6. Pushes: an unknown (canary) mailbox, canary garbage, and a real one.
       const token = await google.signPushToken();
       const push = (data: string) =>
@@ -159,13 +183,16 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
   it('really ran the canaries through every path', async () => {
     const drafts = await rt.drafts();
     expect(drafts.some((d) => d.text.includes(CANARY.tracking))).toBe(true);
+    // The Reply-To attack was answered, to the order's owner only.
+    expect(drafts.filter((d) => d.to.includes(CANARY.attacker))).toEqual([]);
+    expect(drafts.every((d) => d.to === CANARY.senderAddress)).toBe(true);
     expect(problems.length).toBeGreaterThanOrEqual(2);
     const events = rt.logs.map((l) => JSON.parse(l) as { event: string; reason?: string });
     for (const event of ['sync.busy', 'queue.retry', 'push.unknown_mailbox', 'push.malformed', 'sync.reconnect_needed', 'cron.done']) {
       expect(events.some((e) => e.event === event), event).toBe(true);
     }
     const names = (await rt.services.db.query.dailyCounters.findMany()).map((c) => c.name);
-    for (const name of ['drafted', 'skipped:fact_guard', 'skipped:kind_disabled', 'skipped:llm_unavailable', 'skipped:store_unavailable', 'skipped:already_drafted', 'error:gmail_rate_limited', 'error:gmail_unavailable', 'error:llm_unavailable', 'error:reconnect_needed']) {
+    for (const name of ['drafted', 'skipped:fact_guard', 'skipped:kind_disabled', 'skipped:llm_unavailable', 'skipped:store_unavailable', 'skipped:already_drafted', 'error:gmail_rate_limited', 'error:gmail_unavailable', 'error:llm_unavailable', 'error:reconnect_needed', 'skipped:unprocessable', 'skipped:kept_failing']) {
       expect(names, name).toContain(name);
     }
     expect(errors.length).toBeGreaterThan(0);
