@@ -13,7 +13,6 @@ export interface ParsedMail {
   references: string[];
   subject: string;
   from: { address: string; name: string | null } | null;
-  replyTo: string | null;
   /** Lower-cased header names → raw values (first occurrence), for the filters. */
   headers: Map<string, string>;
   /**
@@ -60,7 +59,6 @@ export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
   const headers = new Map<string, string>();
   for (const h of email.headers) if (!headers.has(h.key)) headers.set(h.key, h.value);
   const from = email.from?.address ? { address: email.from.address.toLowerCase(), name: email.from.name ? fixC1(email.from.name) : null } : null;
-  const replyTo = email.replyTo?.find((a) => a.address)?.address?.toLowerCase() ?? null;
   const body = email.text?.trim() ? email.text : email.html ? htmlToText(head(email.html, MAX_HTML_CHARS)) : '';
   return {
     messageId: email.messageId ?? null,
@@ -68,7 +66,6 @@ export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
     references: (email.references ?? '').split(/\s+/).filter((r) => /^<[^<>\s]+>$/.test(r)),
     subject: fixC1(email.subject ?? ''),
     from,
-    replyTo,
     headers,
     text: fixC1(head(body, MAX_TEXT_CHARS)),
   };
