@@ -41,6 +41,7 @@ import type { Order } from '../src/stores/order';
  *   /sandbox/…                the sandbox contract (reset, gmail/messages, gmail/drafts, mail, try-email)
  *                             and the fakes the browser sees (consent screens), as under `npm start`
  *   /fakes/{google,shopify,openai,woocommerce,dns}/…  the same fake instances, for the Worker
+ *                             (and the consent and install screens the Worker sends the browser to)
  *   everything else           proxied to the Worker (with CF-Connecting-IP, as Cloudflare sends it)
  *
  * The libSQL endpoint (src/sandbox/fakes/hrana.ts) listens on its own 127.0.0.1 port; the Worker
@@ -449,8 +450,18 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
   });
 
   // --- workerd -----------------------------------------------------------------------------
-  const wrangler = unstable_getMiniflareWorkerOptions(WRANGLER_TOML);
-  const wranglerConfig = unstable_readConfig({ config: WRANGLER_TOML });
+  // wrangler's reading of wrangler.toml, without its chatter ("Using secrets defined in .dev.vars").
+  const wranglerLog = process.env.WRANGLER_LOG;
+  process.env.WRANGLER_LOG = 'error';
+  let wrangler: ReturnType<typeof unstable_getMiniflareWorkerOptions>;
+  let wranglerConfig: ReturnType<typeof unstable_readConfig>;
+  try {
+    wrangler = unstable_getMiniflareWorkerOptions(WRANGLER_TOML);
+    wranglerConfig = unstable_readConfig({ config: WRANGLER_TOML });
+  } finally {
+    if (wranglerLog === undefined) delete process.env.WRANGLER_LOG;
+    else process.env.WRANGLER_LOG = wranglerLog;
+  }
   const consumers = (wrangler.workerOptions.queueConsumers ?? {}) as Record<string, { maxRetries?: number; deadLetterQueue?: string }>;
   const spy = new QueueSpy(consumers);
   const workerLines: string[] = [];
@@ -474,7 +485,8 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
     GMAIL_API_URL: `${internal}/fakes/google/`,
     SHOPIFY_API_KEY: config.shopify.apiKey,
     SHOPIFY_API_SECRET: config.shopify.apiSecret,
-    SHOPIFY_API_URL: `${internal}/fakes/shopify`,
+    // Shopify's install screen is opened by the browser too, the Admin API fetched by the Worker.
+    SHOPIFY_API_URL: `${appUrl}/fakes/shopify`,
     OPENAI_API_KEY: config.openai.apiKey,
     OPENAI_BASE_URL: `${internal}/fakes/openai/v1`,
     DNS_RESOLVER_URL: `${internal}/fakes/dns/dns-query`,
@@ -489,7 +501,9 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
       { type: 'ESModule', path: join(modulesRoot, 'worker.js'), contents: readFileSync(bundle, 'utf8') },
     ],
     modulesRoot,
-    bindings: { ...(wrangler.workerOptions.bindings ?? {}), ...workerEnv },
+    // wrangler.toml's [vars], then this world's settings. (Not .dev.vars, which wrangler would add:
+    // a developer's local secrets have no business in a test's Worker.)
+    bindings: { ...(wranglerConfig.vars as Record<string, string>), ...workerEnv },
     serviceBindings: {
       __WORLD_SPY: async (req: { json(): Promise<unknown> }) => {
         spy.handle((await req.json()) as { type: string });
@@ -592,11 +606,10 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
     const health = (await res.json().catch(() => null)) as { ok?: boolean } | null;
     return c.json({ ok: res.ok && health?.ok === true, mode: 'sandbox', runtime: 'workerd' }, res.ok ? 200 : 503);
   });
-  front.route('/fakes/google', sandbox.fakes.google.app);
-  front.route('/fakes/shopify', sandbox.fakes.shopify.app);
-  front.route('/fakes/openai', sandbox.fakes.openai.app);
-  front.route('/fakes/woocommerce', sandbox.fakes.woocommerce.app);
   front.route('/fakes/dns', doh);
+  // The sandbox's routes once more under /fakes: the same fake instances (and the Shopify install
+  // and WooCommerce authorize screens with them), at a path live mode accepts as a base URL.
+  front.route('/fakes', sandbox.routes);
   // The browser is kept on APP_URL's host, as under `npm start` (its cookies live there).
   front.use('*', canonicalHost({ mode: 'sandbox', appUrl }));
   front.route('/sandbox', sandbox.routes);
