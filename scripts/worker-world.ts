@@ -117,6 +117,14 @@ export async function workerBundle(): Promise<string> {
       maxBuffer: 16 * 1024 * 1024,
     });
     renameSync(out, cache);
+    // Older builds (sources changed since) are of no further use; one still in use by a parallel
+    // run is recent, so only those untouched for ten minutes go.
+    for (const name of readdirSync(tmpdir())) {
+      const path = join(tmpdir(), name);
+      if (!name.startsWith('draftline-worker-bundle-') || path === cache || path === lock) continue;
+      const stat = statSync(path, { throwIfNoEntry: false });
+      if (stat && Date.now() - stat.mtimeMs > 10 * 60_000) rmSync(path, { recursive: true, force: true });
+    }
     return built;
   } finally {
     rmSync(lock, { recursive: true, force: true });
