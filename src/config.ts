@@ -48,7 +48,13 @@ const EnvSchema = z.object({
   SHOPIFY_API_SECRET: optional,
   /** The previous app secret, still accepted on incoming webhooks while a rotation settles. */
   SHOPIFY_API_SECRET_OLD: optional,
-  SHOPIFY_API_VERSION: z.string().default('2025-10'),
+  SHOPIFY_API_VERSION: z.string().default('2026-10'),
+  /**
+   * "true": ask Shopify for read_all_orders, so orders older than 60 days can be found. Shopify
+   * grants it only after approving the app's request for it; without it only the last 60 days of
+   * orders are visible, and a customer asking about an older order is asked to check the number.
+   */
+  SHOPIFY_READ_ALL_ORDERS: z.enum(['true', 'false']).default('false'),
 
   OPENAI_API_KEY: optional,
   OPENAI_BASE_URL: optional.pipe(url.optional()),
@@ -95,7 +101,16 @@ export interface Config {
     pushServiceAccount: string;
   };
   /** `configured`: real app credentials are set (or this is the sandbox); otherwise Shopify is not offered. */
-  shopify: { apiKey: string; apiSecret: string; oldApiSecret: string | null; apiVersion: string; apiUrl: string | null; configured: boolean };
+  shopify: {
+    apiKey: string;
+    apiSecret: string;
+    oldApiSecret: string | null;
+    apiVersion: string;
+    apiUrl: string | null;
+    configured: boolean;
+    /** SHOPIFY_READ_ALL_ORDERS: whether the install asks for read_all_orders (orders older than 60 days). */
+    readAllOrders: boolean;
+  };
   openai: { apiKey: string; baseUrl: string; model: string };
   dnsResolverUrl: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -255,6 +270,7 @@ export function parseConfig(raw: Record<string, string | undefined>, options: Pa
       apiVersion: env.SHOPIFY_API_VERSION,
       apiUrl: env.SHOPIFY_API_URL ?? (mode === 'sandbox' ? `${sandbox}/shopify` : null),
       configured: mode === 'sandbox' || (!!env.SHOPIFY_API_KEY && !!env.SHOPIFY_API_SECRET),
+      readAllOrders: env.SHOPIFY_READ_ALL_ORDERS === 'true',
     },
     openai: {
       apiKey: fake(env.OPENAI_API_KEY, 'sandbox-openai-key'),

@@ -11,7 +11,8 @@ import type { Logger } from './platform/log';
 import type { JobQueue } from './platform/queue';
 import { dohResolver, type HostResolver } from './platform/public-host';
 import type { OrderSource } from './stores/order';
-import { createShopifyOrderSource } from './stores/shopify';
+import { openShopifyOrderSource } from './stores/shopify';
+import type { ShopifyCredentials } from './stores/shopify-install';
 import { createWooCommerceOrderSource } from './stores/woocommerce';
 
 /**
@@ -47,9 +48,12 @@ export interface MessageOutcomeEvent {
   outcome: string;
 }
 
-export type StoreCredentials =
-  | { kind: 'shopify'; accessToken: string }
-  | { kind: 'woocommerce'; consumerKey: string; consumerSecret: string };
+/**
+ * A store connection's credentials, sealed together as one JSON value. Shopify's carry the access
+ * token and, for an expiring token, its refresh token and both expiries (see ShopifyCredentials);
+ * a rotated pair replaces the old one in the same sealed value, never in a column of its own.
+ */
+export type StoreCredentials = ShopifyCredentials | { kind: 'woocommerce'; consumerKey: string; consumerSecret: string };
 
 export interface ServiceInputs {
   config: Config;
@@ -64,22 +68,19 @@ export function createServices(inputs: ServiceInputs): Services {
   const { config, fetch } = inputs;
   const googleOAuth: GoogleOAuthConfig = { ...config.google, fetch };
   const authorizedClients = new AuthorizedClientCache((refreshToken) => createAuthorizedClient(googleOAuth, refreshToken));
-  return {
+  const now = inputs.now ?? Date.now;
+  const sealer = createSealer(config.secrets.encryptionKey, config.secrets.oldEncryptionKeys);
+  const services: Services = {
     ...inputs,
-    now: inputs.now ?? Date.now,
-    sealer: createSealer(config.secrets.encryptionKey, config.secrets.oldEncryptionKeys),
+    now,
+    sealer,
     googleOAuth,
     openMailbox: (refreshToken) =>
       createGmailMailbox({ rootUrl: config.google.gmailApiUrl, fetch, auth: authorizedClients.get(refreshToken) }),
     openOrderSource: (connection, credentials) =>
       credentials.kind === 'shopify'
-        ? createShopifyOrderSource({
-            shop: connection.storeDomain,
-            accessToken: credentials.accessToken,
-            apiVersion: config.shopify.apiVersion,
-            baseUrl: config.shopify.apiUrl,
-            fetch,
-          })
+        ? // The token keeper reads the services' clock when it runs (tests move it).
+          openShopifyOrderSource({ db: inputs.db, sealer, logger: inputs.logger, fetch, now: () => services.now(), config }, connection, credentials, sealedAs.storeCredentials(connection.id))
         : createWooCommerceOrderSource({
             storeUrl: connection.storeDomain,
             consumerKey: credentials.consumerKey,
@@ -94,6 +95,7 @@ export function createServices(inputs: ServiceInputs): Services {
       fetch,
     }),
   };
+  return services;
 }
 
 /**

@@ -27,6 +27,30 @@ export async function getStoreConnection(db: Db, accountId: string): Promise<Sto
 }
 
 /**
+ * Changes a store connection only while it still holds the credentials the caller read (and, when
+ * given, the status it saw): a reconnect (new row), a racing token refresh (new sealed value) or an
+ * uninstall in between is never overwritten. True when the row was changed.
+ */
+export async function updateStoreConnectionIfCurrent(
+  db: Db,
+  connectionId: string,
+  current: { sealedCredentials: string; status?: StoreConnection['status'] },
+  changes: Partial<Pick<StoreConnection, 'status' | 'sealedCredentials'>>,
+): Promise<boolean> {
+  const result = await db
+    .update(storeConnections)
+    .set(changes)
+    .where(
+      and(
+        eq(storeConnections.id, connectionId),
+        eq(storeConnections.sealedCredentials, current.sealedCredentials),
+        ...(current.status ? [eq(storeConnections.status, current.status)] : []),
+      ),
+    );
+  return result.rowsAffected > 0;
+}
+
+/**
  * Moves the history cursor forward, never back. historyIds are uint64 decimal strings, so the
  * comparison is by length, then lexically (no leading zeros), inside the UPDATE itself: two syncs
  * racing cannot move the cursor backwards. Returns whether it moved.

@@ -71,7 +71,12 @@ export const storeConnections = sqliteTable(
     storeDomain: text('store_domain').notNull(),
     /** JSON of the platform's credentials, sealed. */
     sealedCredentials: text('sealed_credentials'),
-    status: text('status', { enum: ['active', 'reconnect_needed', 'uninstalled'] }).notNull().default('active'),
+    /**
+     * 'reconnect_needed': the store refused our grant (Shopify: a refresh or migration was refused).
+     * 'customer_data_not_approved': Shopify answers but withholds customer data until it approves the
+     * app, so no sender can be matched to an order (a text enum: no migration, no CHECK constraint).
+     */
+    status: text('status', { enum: ['active', 'reconnect_needed', 'uninstalled', 'customer_data_not_approved'] }).notNull().default('active'),
     connectedAt: integer('connected_at').notNull(),
     /** WooCommerce: the secret our webhooks are signed with, sealed. */
     sealedWebhookSecret: text('sealed_webhook_secret'),

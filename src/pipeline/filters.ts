@@ -27,6 +27,7 @@ export type SkipReason =
   | 'llm_failed' // the model refused or answered out of shape
   | 'store_unavailable' // the store kept failing with retryable errors
   | 'store_failed' // the store refused (credentials, permissions)
+  | 'store_reconnect_needed' // the store refused our grant (a token refresh or migration): the merchant must reconnect it
   | 'unprocessable' // handling it failed in a way retrying cannot fix (a malformed message, Gmail 400 on its draft)
   | 'kept_failing'; // transient failures on this one message, run after run: given up so the mailbox moves on
 

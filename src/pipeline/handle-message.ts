@@ -7,6 +7,7 @@ import { parseMail } from '../drafting/parse-mail';
 import type { MerchantVoice, ReplyInput } from '../drafting/prompt';
 import { buildReplyMessage, replyHeadersFor } from '../drafting/reply-message';
 import { GmailApiError, type GmailMailbox, type ThreadLabels } from '../google/gmail';
+import { StoreApiError } from '../stores/errors';
 import type { OrderSource } from '../stores/order';
 import { classifyFailure, withRetries, type Failure, type RetryOptions } from './failures';
 import { MAX_MESSAGE_BYTES, senderOf, skipByHeaders, skipByLabels, type SkipReason } from './filters';
@@ -216,9 +217,21 @@ function retryOptions(ctx: MessageContext): RetryOptions {
   return { ...ctx.retry, onFailure: ctx.onFailure };
 }
 
+/**
+ * The order the customer means, or why the lookup cannot say. Two store states are answers, not
+ * failures (neither is retried or counted as an error here): customer data withheld (Shopify has not
+ * approved it) still gets a reply that discloses nothing and asks for the order number and name;
+ * a refused grant skips the message as store_reconnect_needed (the store is marked for reconnecting).
+ */
 async function lookUpOrder(ctx: MessageContext, sender: string, text: string, fallback: string): Promise<OrderMatch | SkipReason> {
+  const lookup = (): Promise<OrderMatch | SkipReason> =>
+    findOrder(ctx.orders, sender, text, fallback).catch((err: unknown): OrderMatch | SkipReason => {
+      if (err instanceof StoreApiError && err.code === 'customer_data_not_approved') return { lookup: 'customer_data_unavailable', order: null };
+      if (err instanceof StoreApiError && err.code === 'reconnect_needed') return 'store_reconnect_needed';
+      throw err;
+    });
   try {
-    return await withRetries(() => findOrder(ctx.orders, sender, text, fallback), retryOptions(ctx));
+    return await withRetries(lookup, retryOptions(ctx));
   } catch (err) {
     const failure = classifyFailure(err);
     if (failure.class === 'store_unavailable' || failure.class === 'store_failed') return failure.class;

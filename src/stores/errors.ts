@@ -2,7 +2,19 @@
  * A store call that failed. The message is built from the status and a code only: store error
  * bodies can quote the query (an email, an order number), and errors end up in logs.
  */
-export type StoreErrorCode = 'unauthorized' | 'forbidden' | 'not_found' | 'throttled' | 'server' | 'network' | 'redirected' | 'bad_response';
+export type StoreErrorCode =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'throttled'
+  | 'server'
+  | 'network'
+  | 'redirected'
+  | 'bad_response'
+  /** The store no longer accepts our grant (a refresh or migration was refused): the merchant must reconnect. */
+  | 'reconnect_needed'
+  /** Shopify answers, but withholds customer data (email, name, address) until it approves the app. */
+  | 'customer_data_not_approved';
 
 export class StoreApiError extends Error {
   override readonly name = 'StoreApiError';

@@ -1,7 +1,14 @@
-import { createAdminApiClient } from '@shopify/admin-api-client';
+import { createAdminApiClient, type AdminApiClient } from '@shopify/admin-api-client';
+import type { Config } from '../config';
+import type { Sealer } from '../crypto/seal';
+import { getStoreConnection, updateStoreConnectionIfCurrent, type StoreConnection } from '../db/accounts';
+import type { Db } from '../db/client';
+import { bumpCounters } from '../db/counters';
 import type { FetchLike } from '../platform/fetch';
+import type { Logger } from '../platform/log';
 import { neutralStatus, StoreApiError, storeErrorFromStatus } from './errors';
 import type { Order, OrderSource } from './order';
+import { migrateShopifyToken, refreshShopifyToken, ShopifyTokenError, type ShopifyCredentials, type ShopifyTokenConfig } from './shopify-install';
 
 /**
  * Orders from Shopify's Admin GraphQL API through @shopify/admin-api-client, which takes a fetch per
@@ -10,7 +17,9 @@ import type { Order, OrderSource } from './order';
  */
 export interface ShopifyOrderSourceOptions {
   shop: string;
-  accessToken: string;
+  /** A fixed token (tests, tools). A connection's source uses `tokens`, which refreshes. */
+  accessToken?: string;
+  tokens?: ShopifyAccessTokens;
   apiVersion: string;
   fetch: FetchLike;
   baseUrl?: string | null;
@@ -18,10 +27,34 @@ export interface ShopifyOrderSourceOptions {
   maxThrottleRetries?: number;
   /** Per request; a hung connection becomes a retryable 'network' StoreApiError. */
   timeoutMs?: number;
+  /** Where the client's version warnings go, as ids and versions only. */
+  logger?: Logger;
+  accountId?: string;
+  /**
+   * Told whether Shopify released the customer data a lookup needs (false: protected customer data
+   * not approved, so every answer is redacted or refused).
+   */
+  onCustomerData?: (approved: boolean) => Promise<void>;
+}
+
+/** Where the order source gets its access token. */
+export interface ShopifyAccessTokens {
+  /** A token to use now: refreshed (or a non-expiring one migrated) first when needed. */
+  get(): Promise<string>;
+  /** Shopify answered 401 to `token`: a token to retry with once, or a `reconnect_needed` throw. */
+  afterUnauthorized(token: string): Promise<string>;
+  /** The retried token got 401 too: the grant is dead. Throws `reconnect_needed`. */
+  dead(): Promise<never>;
 }
 
 /** Like WooCommerce's: Shopify answers in well under a second, so this only catches hung connections. */
 export const SHOPIFY_TIMEOUT_MS = 15_000;
+
+/**
+ * Refresh this long before the access token expires. Shopify: "Proactively refresh tokens a few
+ * minutes before they expire" (https://shopify.dev/changelog/offline-access-tokens-now-support-expiry-and-refresh).
+ */
+export const REFRESH_MARGIN_MS = 5 * 60_000;
 
 const ORDERS_QUERY = `#graphql
 query DraftlineOrders($first: Int!, $query: String!) {
@@ -50,47 +83,106 @@ interface ShopifyOrderNode {
   shippingAddress: { city: string | null; countryCodeV2: string | null } | null;
 }
 
+interface GraphQLErrorShape {
+  message?: string;
+  extensions?: { code?: string };
+}
+
+/**
+ * Protected customer data withheld: without Shopify's approval an unapproved type is refused and
+ * unapproved fields come back null, each with an `errors` entry "This app is not approved to access
+ * the … object" / "… to use the … field" (HTTP 200; https://shopify.dev/docs/apps/launch/protected-customer-data#using-protected-customer-data).
+ * In practice the refusal also carries `extensions.code: "ACCESS_DENIED"`, which a missing access
+ * scope shares ("Access denied for … field. Required access: …"), so the words decide.
+ */
+export function isCustomerDataRefusal(error: GraphQLErrorShape): boolean {
+  return /\bnot approved to (access|use)\b/i.test(error.message ?? '') || /protected customer data|\/customer_data\b/i.test(error.message ?? '');
+}
+
 export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): OrderSource {
   const sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   const base = opts.baseUrl?.replace(/\/+$/, '');
-  const client = createAdminApiClient({
-    storeDomain: opts.shop,
-    apiVersion: opts.apiVersion,
-    accessToken: opts.accessToken,
-    retries: 0,
-    logger: () => {},
-    customFetchApi: (url, init) => {
-      const target = base ? String(url).replace(/^https:\/\/([^/]+)\//, `${base}/$1/`) : String(url);
-      // The client sets no timeout of its own: without this, a hung connection hangs the sync.
-      const timeout = AbortSignal.timeout(opts.timeoutMs ?? SHOPIFY_TIMEOUT_MS);
-      const signal = init?.signal ? AbortSignal.any([init.signal as AbortSignal, timeout]) : timeout;
-      return opts.fetch(target, { ...(init as RequestInit), signal });
-    },
-  });
+  const tokens = opts.tokens ?? fixedToken(opts.accessToken ?? '');
+  const log = opts.logger;
+  const logged = new Set<string>();
+  /** Each warning once per source (one sync run), not once per request. */
+  const warnOnce = (event: string, reason: string) => {
+    if (!log || logged.has(`${event}:${reason}`)) return;
+    logged.add(`${event}:${reason}`);
+    log.warn(event, { accountId: opts.accountId, reason });
+  };
+
+  // The client takes its token when created (per-request headers cannot override it), so there is
+  // one client per token; a refresh makes a new one.
+  let client: { token: string; api: AdminApiClient } | null = null;
+  const clientFor = (token: string): AdminApiClient => {
+    if (client?.token === token) return client.api;
+    const api = createAdminApiClient({
+      storeDomain: opts.shop,
+      apiVersion: opts.apiVersion,
+      accessToken: token,
+      retries: 0,
+      // Not silenced: an unsupported version or a deprecation notice is logged as the versions
+      // involved, never the notice's text or the request (which quotes the query).
+      logger: (entry) => {
+        if (entry.type === 'Unsupported_Api_Version') warnOnce('shopify.api_version_unsupported', opts.apiVersion);
+        else if (entry.type === 'HTTP-Response-GraphQL-Deprecation-Notice') warnOnce('shopify.api_deprecated', opts.apiVersion);
+        else if (entry.type === 'HTTP-Response') {
+          // Past its support window a version "falls forward" to the oldest supported one, and
+          // Shopify says which it served: https://shopify.dev/docs/api/usage/versioning
+          const served = entry.content.response.headers?.get('X-Shopify-API-Version');
+          if (served && served !== opts.apiVersion) warnOnce('shopify.api_version_fell_forward', `${opts.apiVersion}:${served}`);
+        }
+      },
+      customFetchApi: (url, init) => {
+        const target = base ? String(url).replace(/^https:\/\/([^/]+)\//, `${base}/$1/`) : String(url);
+        // The client sets no timeout of its own: without this, a hung connection hangs the sync.
+        const timeout = AbortSignal.timeout(opts.timeoutMs ?? SHOPIFY_TIMEOUT_MS);
+        const signal = init?.signal ? AbortSignal.any([init.signal as AbortSignal, timeout]) : timeout;
+        return opts.fetch(target, { ...(init as RequestInit), signal });
+      },
+    });
+    client = { token, api };
+    return api;
+  };
 
   async function orders(query: string, first: number): Promise<Order[]> {
+    let token = await tokens.get();
+    let retriedAuth = false;
     for (let attempt = 0; ; attempt++) {
       let response;
       try {
-        response = await client.request<{ orders: { nodes: ShopifyOrderNode[] } }>(ORDERS_QUERY, { variables: { first, query } });
+        response = await clientFor(token).request<{ orders: { nodes: ShopifyOrderNode[] } }>(ORDERS_QUERY, { variables: { first, query } });
       } catch {
         throw new StoreApiError(0, 'network');
       }
       const { data, errors, extensions } = response;
-      const throttled = errors?.graphQLErrors?.some((e: { extensions?: { code?: string } }) => e?.extensions?.code === 'THROTTLED');
-      if (throttled) {
+      const graphQLErrors: GraphQLErrorShape[] = Array.isArray(errors?.graphQLErrors) ? errors.graphQLErrors : [];
+      if (graphQLErrors.some((e) => e?.extensions?.code === 'THROTTLED')) {
         if (attempt >= (opts.maxThrottleRetries ?? 3)) throw new StoreApiError(200, 'throttled');
         await sleep(throttleWaitMs(extensions));
         continue;
       }
+      if (errors?.networkStatusCode === 401) {
+        // Expired, revoked, or a non-expiring token Shopify no longer takes: one fresh token, then give up.
+        if (retriedAuth) return tokens.dead();
+        token = await tokens.afterUnauthorized(token);
+        retriedAuth = true;
+        continue;
+      }
+      if (graphQLErrors.some(isCustomerDataRefusal)) {
+        await opts.onCustomerData?.(false);
+        throw new StoreApiError(200, 'customer_data_not_approved');
+      }
       if (errors) {
         // The client turns a fetch that threw (connection reset, timeout) into errors without a
         // status and without GraphQL errors: no answer came, which retrying can fix.
-        if (errors.networkStatusCode === undefined && !errors.graphQLErrors?.length) throw new StoreApiError(0, 'network');
+        if (errors.networkStatusCode === undefined && !graphQLErrors.length) throw new StoreApiError(0, 'network');
         const status = errors.networkStatusCode ?? 200;
         throw status === 200 ? new StoreApiError(200, 'bad_response') : storeErrorFromStatus(status);
       }
       if (!data?.orders?.nodes) throw new StoreApiError(200, 'bad_response');
+      await opts.onCustomerData?.(true);
       return data.orders.nodes.map(toOrder);
     }
   }
@@ -106,6 +198,171 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
       return found.filter((o) => o.email.toLowerCase() === email.toLowerCase()).slice(0, limit);
     },
   };
+}
+
+function fixedToken(token: string): ShopifyAccessTokens {
+  return {
+    get: async () => token,
+    afterUnauthorized: async () => {
+      throw new StoreApiError(401, 'unauthorized');
+    },
+    dead: async () => {
+      throw new StoreApiError(401, 'unauthorized');
+    },
+  };
+}
+
+/** What a store connection's order source needs from the services. */
+export interface ShopifyConnectionServices {
+  db: Db;
+  sealer: Sealer;
+  logger: Logger;
+  fetch: FetchLike;
+  now: () => number;
+  config: Pick<Config, 'shopify'>;
+}
+
+interface Held {
+  /** The sealed credentials as stored: the conditional UPDATEs compare against this. */
+  sealed: string;
+  credentials: ShopifyCredentials;
+}
+
+/**
+ * One refresh (or migration) at a time per store connection within this process or isolate:
+ * concurrent lookups wait for the same one. Keyed by connection id; a finished one is dropped.
+ */
+const renewals = new Map<string, Promise<Held>>();
+
+/**
+ * The order source of a Shopify store connection: its sealed credentials kept current (refreshed
+ * within REFRESH_MARGIN_MS of expiry, non-expiring tokens migrated on first use, the rotated refresh
+ * token re-sealed and written only over the value it replaces), a refused grant marked
+ * `reconnect_needed`, and withheld customer data marked `customer_data_not_approved` and counted.
+ */
+export function openShopifyOrderSource(
+  s: ShopifyConnectionServices,
+  connection: Pick<StoreConnection, 'id' | 'accountId' | 'storeDomain' | 'status' | 'sealedCredentials'>,
+  credentials: ShopifyCredentials,
+  /** The sealed value's associated data (sealedAs.storeCredentials(connection.id)). */
+  associatedData: string,
+): OrderSource {
+  const { accountId } = connection;
+  const tokenConfig: ShopifyTokenConfig = { ...s.config.shopify, fetch: s.fetch, now: s.now };
+  let status = connection.status;
+  let held: Held | null = connection.sealedCredentials ? { sealed: connection.sealedCredentials, credentials } : null;
+  let deadReason: string | null = null;
+
+  const reconnectNeeded = async (reason: string, httpStatus: number, from: Held | null): Promise<never> => {
+    if (!deadReason) {
+      deadReason = reason;
+      const marked = from ? await updateStoreConnectionIfCurrent(s.db, connection.id, { sealedCredentials: from.sealed }, { status: 'reconnect_needed' }) : false;
+      s.logger.warn('store.reconnect_needed', { accountId, reason, status: httpStatus, count: marked ? 1 : 0 });
+    }
+    throw new StoreApiError(httpStatus, 'reconnect_needed');
+  };
+
+  /** The connection as stored now, when it is still this one and still holds credentials. */
+  const reread = async (): Promise<Held | null> => {
+    const row = await getStoreConnection(s.db, accountId);
+    if (!row || row.id !== connection.id || !row.sealedCredentials || row.status === 'reconnect_needed' || row.status === 'uninstalled') return null;
+    const opened = JSON.parse(await s.sealer.open(row.sealedCredentials, associatedData)) as ShopifyCredentials;
+    return { sealed: row.sealedCredentials, credentials: opened };
+  };
+
+  const renew = async (from: Held): Promise<Held> => {
+    const migrating = !from.credentials.refreshToken;
+    let next: ShopifyCredentials;
+    try {
+      next = migrating
+        ? await migrateShopifyToken(tokenConfig, connection.storeDomain, from.credentials.accessToken)
+        : await refreshShopifyToken(tokenConfig, connection.storeDomain, from.credentials.refreshToken!);
+    } catch (err) {
+      if (!(err instanceof ShopifyTokenError)) throw err;
+      if (err.reason === 'rejected') {
+        // Another isolate may have rotated the refresh token after we read ours: use what it stored.
+        const stored = await reread();
+        if (stored && stored.sealed !== from.sealed) return stored;
+        return reconnectNeeded(migrating ? 'migration_rejected' : 'refresh_rejected', err.status, from);
+      }
+      // No answer: a token that still works is used as it is, and the renewal is tried again later.
+      if (migrating || from.credentials.expiresAt! > s.now()) return from;
+      throw new StoreApiError(err.status, err.status >= 500 ? 'server' : 'network');
+    }
+    const sealed = await s.sealer.seal(JSON.stringify(next), associatedData);
+    // Written only over the value it replaces: a racing refresh that stored a newer pair, or a
+    // reconnect, is never overwritten with an older one.
+    if (await updateStoreConnectionIfCurrent(s.db, connection.id, { sealedCredentials: from.sealed }, { sealedCredentials: sealed })) {
+      s.logger.info(migrating ? 'store.shopify_token_migrated' : 'store.shopify_token_refreshed', { accountId });
+      return { sealed, credentials: next };
+    }
+    // Someone stored first: theirs is what the next run reads, so use theirs; ours still works for now.
+    return (await reread()) ?? { sealed: from.sealed, credentials: next };
+  };
+
+  /** The renewal of this connection under way in this isolate, or a new one from `from`. */
+  const renewOnce = (from: Held): Promise<Held> => {
+    let pending = renewals.get(connection.id);
+    if (!pending) {
+      pending = renew(from).finally(() => renewals.delete(connection.id));
+      renewals.set(connection.id, pending);
+    }
+    return pending;
+  };
+
+  const needsRenewal = (c: ShopifyCredentials) => !c.refreshToken || c.expiresAt! - s.now() <= REFRESH_MARGIN_MS;
+
+  const tokens: ShopifyAccessTokens = {
+    async get() {
+      if (deadReason) throw new StoreApiError(0, 'reconnect_needed');
+      if (!held) return credentials.accessToken;
+      // At most twice: a renewal may hand back credentials another isolate stored, which can be due too.
+      for (let i = 0; i < 2 && needsRenewal(held.credentials); i++) {
+        const before: Held = held;
+        held = await renewOnce(before);
+        if (held === before) break; // kept as it was (no answer): use it
+      }
+      return held.credentials.accessToken;
+    },
+    async afterUnauthorized(token) {
+      if (!held) return reconnectNeeded('unauthorized', 401, null);
+      // Already replaced meanwhile (a concurrent lookup renewed it): retry with the new one.
+      if (held.credentials.accessToken !== token) return held.credentials.accessToken;
+      const before: Held = held;
+      held = await renewOnce(before);
+      if (held.credentials.accessToken === token) return reconnectNeeded('unauthorized', 401, held);
+      return held.credentials.accessToken;
+    },
+    async dead() {
+      return reconnectNeeded('unauthorized', 401, held);
+    },
+  };
+
+  return createShopifyOrderSource({
+    shop: connection.storeDomain,
+    tokens,
+    apiVersion: s.config.shopify.apiVersion,
+    baseUrl: s.config.shopify.apiUrl,
+    fetch: s.fetch,
+    logger: s.logger,
+    accountId,
+    async onCustomerData(approved) {
+      if (!approved) {
+        s.logger.warn('store.customer_data_not_approved', { accountId });
+        // Counted per lookup (the dashboard's errors), whatever the stored status already says.
+        await bumpCounters(s.db, accountId, { 'error:customer_data_not_approved': 1 }, s.now()).catch(() => undefined);
+        if (status === 'active' && held) {
+          await updateStoreConnectionIfCurrent(s.db, connection.id, { sealedCredentials: held.sealed, status: 'active' }, { status: 'customer_data_not_approved' });
+          status = 'customer_data_not_approved';
+        }
+      } else if (status === 'customer_data_not_approved' && held) {
+        // Shopify approved the app since: the store is back to normal.
+        await updateStoreConnectionIfCurrent(s.db, connection.id, { sealedCredentials: held.sealed, status: 'customer_data_not_approved' }, { status: 'active' });
+        status = 'active';
+        s.logger.info('store.customer_data_approved', { accountId });
+      }
+    },
+  });
 }
 
 /** Wait long enough for the bucket to refill what the query costs (Shopify's leaky bucket). */

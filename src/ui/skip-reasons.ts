@@ -28,6 +28,7 @@ export const REASONS: Record<SkipReason, string> = {
   llm_failed: 'The reply writer could not answer',
   store_unavailable: 'Your store was unavailable',
   store_failed: 'Your store refused the order lookup',
+  store_reconnect_needed: 'Your store needs to be reconnected',
   unprocessable: 'Could not be read (malformed or rejected by Gmail)',
   kept_failing: 'Gave up after repeated errors',
 };

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import { fakePage } from './fake-page';
+import type { ShopifyTokenIssuer } from './shopify';
 
 /**
  * A fake of Shopify's OAuth install for non-embedded apps: the grant screen at
@@ -8,17 +9,26 @@ import { fakePage } from './fake-page';
  * The redirect back carries code, hmac, host, shop, state and timestamp, signed the way Shopify
  * signs it (hex HMAC-SHA256 of the sorted query with the app's secret). Codes work once and for
  * a minute. Any *.myshopify.com shop can install; `onInstall` lets the sandbox seed its orders.
+ *
+ * The code exchange answers as Shopify does: with `expiring=1` an access token for 1 h plus a
+ * refresh token (`expires_in`, `refresh_token`, `refresh_token_expires_in`), without it a
+ * non-expiring token (https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/offline-access-tokens).
+ * The tokens come from `tokens`, the Admin API fake's issuer (createShopifyFake().tokens), so that
+ * fake accepts, expires and refreshes them; without it only non-expiring tokens can be handed out
+ * (the Admin API fake learns them through onInstall → addShop), which Draftline then migrates.
  */
 export interface ShopifyOAuthFakeOptions {
   apiKey: string;
   apiSecret: string;
   now?: () => number;
   onInstall?: (shop: string, accessToken: string) => void;
+  tokens?: ShopifyTokenIssuer;
 }
 
 const SHOP = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
 const SCOPE_LABELS: Record<string, string> = {
   read_orders: 'View orders, transactions and fulfillments',
+  read_all_orders: 'View all orders, including those older than 60 days',
   read_fulfillments: 'View fulfillment services',
 };
 
@@ -94,9 +104,13 @@ export function createShopifyOAuthFake(options: ShopifyOAuthFakeOptions) {
     if (!grant || grant.shop !== shop || grant.expiresAt < now()) {
       return c.json({ error: 'invalid_request', error_description: 'The authorization code was not found or was already used' }, 400);
     }
-    const accessToken = `shpat_${crypto.randomUUID().replace(/-/g, '')}`;
-    options.onInstall?.(shop, accessToken);
-    return c.json({ access_token: accessToken, scope: grant.scopes });
+    const scopes = grant.scopes.split(',').filter(Boolean);
+    const expiring = String(body.expiring ?? '0') === '1';
+    const answer = options.tokens
+      ? options.tokens.issue(shop, { expiring, scopes })
+      : { access_token: `shpat_${crypto.randomUUID().replace(/-/g, '')}`, scope: grant.scopes };
+    options.onInstall?.(shop, answer.access_token);
+    return c.json(answer);
   });
 
   return { app, reset: () => codes.clear() };

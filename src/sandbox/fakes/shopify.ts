@@ -1,11 +1,32 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Order } from '../../stores/order';
 
 /**
  * A fake Shopify: the Admin GraphQL orders query as Shopify answers it (order shape, search syntax,
  * `extensions.cost` with a draining and refilling bucket, THROTTLED errors at HTTP 200, 401 for a
- * bad token, 404 for an unknown shop). Orders are seeded in Draftline's neutral shape and served in
- * Shopify's. Routes are relative: mounted at /sandbox/shopify, a shop lives at /{shop}/admin/...
+ * bad, expired or retired token, 404 for an unknown shop), and the token endpoint's refresh and
+ * migration grants. Orders are seeded in Draftline's neutral shape and served in Shopify's. Routes
+ * are relative: mounted at /sandbox/shopify, a shop lives at /{shop}/admin/...
+ *
+ * What Shopify does and a kind fake would forget, each done here as documented:
+ * - Expiring offline tokens last 1 h and come with a 90-day refresh token that rotates on every use
+ *   (https://shopify.dev/changelog/offline-access-tokens-now-support-expiry-and-refresh); an expired
+ *   token gets Shopify's 401. The previous refresh token works until its replacement is first used,
+ *   for at most 30 days (https://shopify.dev/changelog/more-resilient-refreshes-for-expiring-offline-access-tokens).
+ * - Non-expiring tokens (addShop) work until 2027-01-01 and get the same 401 from then on
+ *   ("Starting January 1, 2027, public apps … with non-expiring tokens receive error responses",
+ *   https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/offline-access-tokens);
+ *   the token exchange of https://shopify.dev/docs/apps/build/authentication-authorization/migrate-to-expiring-offline-access-tokens
+ *   swaps one for an expiring pair, after which the old token is refused; repeating it within 7 days
+ *   returns the same pair (https://shopify.dev/changelog/more-resilient-token-exchanges-when-migrating-tokens-without-a-user-session).
+ * - Only the last 60 days of orders are visible without read_all_orders
+ *   (https://shopify.dev/docs/api/admin-graphql/latest/objects/Order).
+ * - Protected customer data: a shop can be put in "not approved" mode (setCustomerDataAccess).
+ *   'none': the Order type itself is refused; 'no_fields': orders come back with `email` null (the
+ *   Level 2 field we read; city and country are not among the protected address fields), each with
+ *   an `errors` entry, at HTTP 200 (https://shopify.dev/docs/apps/launch/protected-customer-data#using-protected-customer-data).
+ * - Every answer names the version it was served in (X-Shopify-API-Version); a version past its
+ *   12 months falls forward to the oldest supported one (https://shopify.dev/docs/api/usage/versioning).
  */
 export interface ShopifyFakeOptions {
   apiKey?: string;
@@ -14,30 +35,119 @@ export interface ShopifyFakeOptions {
   now?: () => number;
 }
 
+/** Protected customer data access: 'all' approved, 'no_fields' (Level 1 only), 'none' (not approved at all). */
+export type CustomerDataAccess = 'all' | 'no_fields' | 'none';
+
 const MAX_AVAILABLE = 2000;
 const RESTORE_RATE = 100;
+export const ACCESS_TOKEN_TTL_SECONDS = 3600;
+export const REFRESH_TOKEN_TTL_SECONDS = 90 * 86_400;
+/** From then on Shopify refuses non-expiring offline tokens of public apps. */
+export const NON_EXPIRING_TOKENS_END = Date.UTC(2027, 0, 1);
+const ROTATION_GRACE_MS = 30 * 86_400_000;
+const MIGRATION_RETRY_MS = 7 * 86_400_000;
+const ORDER_WINDOW_MS = 60 * 86_400_000;
+
+/** Shopify's 401 body for a token it does not accept (unknown, expired, revoked). */
+export const INVALID_TOKEN_BODY = { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' };
+
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const OFFLINE_TOKEN_TYPE = 'urn:shopify:params:oauth:token-type:offline-access-token';
 
 interface Shop {
-  token: string;
   orders: Order[];
   bucket: number;
   bucketAt: number;
   calls: number;
+  customerData: CustomerDataAccess;
+}
+
+interface AccessToken {
+  shop: string;
+  scopes: string[];
+  /** null: a non-expiring token. */
+  expiresAt: number | null;
+  /** A non-expiring token swapped for an expiring pair: refused from then on. */
+  migrated?: { at: number; pair: TokenResponse };
+}
+
+interface RefreshToken {
+  shop: string;
+  scopes: string[];
+  expiresAt: number;
+  /** The refresh token this one replaced: retired when this one is first used. */
+  previous?: string;
+  /** When this one was first used; it can be used again (a lost answer) until its replacement is. */
+  firstUsedAt?: number;
+}
+
+/** The token endpoint's answer, as Shopify sends it. */
+export interface TokenResponse {
+  access_token: string;
+  scope: string;
+  expires_in?: number;
+  refresh_token?: string;
+  refresh_token_expires_in?: number;
+}
+
+export interface ShopifyTokenIssuer {
+  /** What the code exchange answers: an expiring pair when the app asked for it (`expiring=1`). */
+  issue(shop: string, opts: { expiring: boolean; scopes: string[] }): TokenResponse;
 }
 
 export function createShopifyFake(options: ShopifyFakeOptions = {}) {
   const now = options.now ?? Date.now;
   const shops = new Map<string, Shop>();
+  const accessTokens = new Map<string, AccessToken>();
+  const refreshTokens = new Map<string, RefreshToken>();
+  const tokenRequests: { shop: string; grant: string }[] = [];
   let faults: { status?: number; throttled?: boolean; count: number }[] = [];
 
+  const newToken = (prefix: string) => `${prefix}_${crypto.randomUUID().replace(/-/g, '')}`;
+
+  function issuePair(shop: string, scopes: string[], previous?: string): TokenResponse {
+    const access = newToken('shpat');
+    const refresh = newToken('shprt');
+    accessTokens.set(access, { shop, scopes, expiresAt: now() + ACCESS_TOKEN_TTL_SECONDS * 1000 });
+    refreshTokens.set(refresh, { shop, scopes, expiresAt: now() + REFRESH_TOKEN_TTL_SECONDS * 1000, previous });
+    return {
+      access_token: access,
+      scope: scopes.join(','),
+      expires_in: ACCESS_TOKEN_TTL_SECONDS,
+      refresh_token: refresh,
+      refresh_token_expires_in: REFRESH_TOKEN_TTL_SECONDS,
+    };
+  }
+
+  const tokens: ShopifyTokenIssuer = {
+    issue(shop, { expiring, scopes }) {
+      if (expiring) return issuePair(shop, scopes);
+      const access = newToken('shpat');
+      accessTokens.set(access, { shop, scopes, expiresAt: null });
+      return { access_token: access, scope: scopes.join(',') };
+    },
+  };
+
+  /** Whether this token may call the Admin API of this shop right now. */
+  function accepted(token: string | undefined, shop: string): AccessToken | null {
+    const rec = token ? accessTokens.get(token) : undefined;
+    if (!rec || rec.shop !== shop || rec.migrated) return null;
+    if (rec.expiresAt === null ? now() >= NON_EXPIRING_TOKENS_END : now() >= rec.expiresAt) return null;
+    return rec;
+  }
+
   const app = new Hono();
+
   app.post('/:shop/admin/api/:version/graphql.json', async (c) => {
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
     const shop = shops.get(c.req.param('shop'));
     if (!shop) return c.text('Not Found', 404);
     shop.calls++;
-    if (c.req.header('x-shopify-access-token') !== shop.token) {
-      return c.json({ errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' }, 401);
+    c.header('X-Shopify-API-Version', servedVersion(c.req.param('version'), now()));
+    const token = accepted(c.req.header('x-shopify-access-token'), c.req.param('shop'));
+    if (!token) {
+      c.header('WWW-Authenticate', 'Basic Realm="Shopify API Authentication"');
+      return c.json(INVALID_TOKEN_BODY, 401);
     }
     const fault = faults[0];
     if (fault) {
@@ -63,13 +173,95 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
         extensions: { cost: cost(shop, requestedQueryCost, 0) },
       });
     }
-    const matches = search(shop.orders, String(body.variables?.query ?? '')).slice(0, first);
+    if (shop.customerData === 'none') {
+      // The non-null `orders` field refused, so `data` is null; the words are Shopify's.
+      shop.bucket -= 2;
+      return c.json({
+        data: null,
+        errors: [
+          {
+            message: `This app is not approved to access the Order object. See ${customerDataUrl(options.apiKey)} for more details.`,
+            locations: [{ line: 3, column: 3 }],
+            path: ['orders'],
+            extensions: { code: 'ACCESS_DENIED', documentation: 'https://shopify.dev/docs/apps/launch/protected-customer-data' },
+          },
+        ],
+        extensions: { cost: cost(shop, requestedQueryCost, 2) },
+      });
+    }
+    const visible = token.scopes.includes('read_all_orders') ? shop.orders : shop.orders.filter((o) => Date.parse(o.createdAt) >= now() - ORDER_WINDOW_MS);
+    // The search runs on Shopify's side, so an email search still finds the orders; only the
+    // answer is redacted.
+    const matches = search(visible, String(body.variables?.query ?? '')).slice(0, first);
     const actualQueryCost = 2 + matches.length * 3;
     shop.bucket -= actualQueryCost;
+    const nodes = matches.map(toShopifyOrder);
+    const redacted = shop.customerData === 'no_fields' && /\bemail\b/.test(body.query);
+    if (redacted) for (const node of nodes) node.email = null;
     return c.json({
-      data: { orders: { nodes: matches.map(toShopifyOrder), pageInfo: { hasNextPage: false, endCursor: null } } },
+      data: { orders: { nodes, pageInfo: { hasNextPage: false, endCursor: null } } },
+      ...(redacted && nodes.length
+        ? {
+            errors: nodes.map((_, i) => ({
+              message: `This app is not approved to access the Order object. See ${customerDataUrl(options.apiKey)} for more details.`,
+              locations: [{ line: 5, column: 7 }],
+              path: ['orders', 'nodes', i, 'email'],
+            })),
+          }
+        : {}),
       extensions: { cost: cost(shop, requestedQueryCost, actualQueryCost) },
     });
+  });
+
+  /**
+   * The refresh and migration grants of /admin/oauth/access_token. An authorization code is the
+   * install fake's (shopify-oauth.ts, mounted after this one): passed on to it.
+   */
+  app.post('/:shop/admin/oauth/access_token', async (c, next) => {
+    const shop = c.req.param('shop');
+    const body = await readForm(c);
+    const grant = String(body.grant_type ?? '');
+    if (grant !== 'refresh_token' && grant !== TOKEN_EXCHANGE_GRANT) return next();
+    tokenRequests.push({ shop, grant });
+    if ((options.apiKey && body.client_id !== options.apiKey) || (options.apiSecret && body.client_secret !== options.apiSecret)) {
+      return c.json({ error: 'invalid_client', error_description: 'Client credentials are invalid' }, 400);
+    }
+    if (grant === 'refresh_token') {
+      const presented = String(body.refresh_token ?? '');
+      const rec = refreshTokens.get(presented);
+      const expired = !rec || rec.shop !== shop || now() >= rec.expiresAt || (rec.firstUsedAt !== undefined && now() >= rec.firstUsedAt + ROTATION_GRACE_MS);
+      if (expired) {
+        // RFC 6749 §5.2: an invalid, expired or revoked refresh token is invalid_grant, at 400.
+        return c.json({ error: 'invalid_grant', error_description: 'The refresh token is invalid, expired or revoked' }, 400);
+      }
+      rec.firstUsedAt ??= now();
+      // Using the replacement retires the token it replaced.
+      if (rec.previous) refreshTokens.delete(rec.previous);
+      return c.json(issuePair(shop, rec.scopes, presented));
+    }
+    // Token exchange: a non-expiring offline token for an expiring pair.
+    if (body.subject_token_type !== OFFLINE_TOKEN_TYPE || body.requested_token_type !== OFFLINE_TOKEN_TYPE || String(body.expiring) !== '1') {
+      return c.json({ error: 'invalid_request', error_description: 'Unsupported token exchange' }, 400);
+    }
+    const subject = accessTokens.get(String(body.subject_token ?? ''));
+    if (!subject || subject.shop !== shop || subject.expiresAt !== null) {
+      return c.json({ error: 'invalid_subject_token', error_description: 'The subject token is invalid' }, 400);
+    }
+    if (subject.migrated) {
+      // A retry (the first answer was lost): the same pair, within 7 days and while it is unused.
+      const pair = subject.migrated.pair;
+      const rt = refreshTokens.get(pair.refresh_token!);
+      if (now() < subject.migrated.at + MIGRATION_RETRY_MS && rt && rt.firstUsedAt === undefined && accessTokens.has(pair.access_token)) {
+        accessTokens.get(pair.access_token)!.expiresAt = now() + ACCESS_TOKEN_TTL_SECONDS * 1000;
+        return c.json({ ...pair, expires_in: ACCESS_TOKEN_TTL_SECONDS });
+      }
+      return c.json({ error: 'invalid_subject_token', error_description: 'The subject token is invalid' }, 400);
+    }
+    // Shopify invalidates the remaining non-expiring tokens on 2027-01-01: nothing left to migrate.
+    if (now() >= NON_EXPIRING_TOKENS_END) return c.json({ error: 'invalid_subject_token', error_description: 'The subject token is invalid' }, 400);
+    const pair = issuePair(shop, subject.scopes);
+    subject.migrated = { at: now(), pair };
+    return c.json(pair);
   });
 
   function refill(shop: Shop) {
@@ -85,8 +277,24 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
 
   return {
     app,
-    addShop(domain: string, token: string, orders: Order[]) {
-      shops.set(domain, { token, orders: structuredClone(orders), bucket: MAX_AVAILABLE, bucketAt: now(), calls: 0 });
+    /** Issues tokens for the install fake's code exchange (pass it as its `tokens` option). */
+    tokens,
+    /**
+     * A shop with its orders. `token`, if given, is a non-expiring offline token (as installs before
+     * expiring tokens got), unless it was issued by `tokens` already; scopes default to read_orders.
+     */
+    addShop(domain: string, token: string | null, orders: Order[], opts: { scopes?: string[]; customerData?: CustomerDataAccess } = {}) {
+      shops.set(domain, { orders: structuredClone(orders), bucket: MAX_AVAILABLE, bucketAt: now(), calls: 0, customerData: opts.customerData ?? 'all' });
+      if (token && !accessTokens.has(token)) accessTokens.set(token, { shop: domain, scopes: opts.scopes ?? ['read_orders'], expiresAt: null });
+    },
+    /** An expiring pair for a shop, as an install with expiring=1 would get it. */
+    issueTokens(domain: string, scopes: string[] = ['read_orders']): TokenResponse {
+      return issuePair(domain, scopes);
+    },
+    /** Protected customer data approval for this app on this shop. */
+    setCustomerDataAccess(domain: string, access: CustomerDataAccess) {
+      const shop = shops.get(domain);
+      if (shop) shop.customerData = access;
     },
     /** Empties a shop's bucket, as a burst of other apps' queries would. */
     drain(domain: string, to = 0) {
@@ -97,11 +305,51 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
       faults.push({ ...fault, count: fault.count ?? 1 });
     },
     calls: (domain: string) => shops.get(domain)?.calls ?? 0,
+    /** Refresh and migration requests made, in order (grant types only). */
+    tokenRequests: (domain: string) => tokenRequests.filter((r) => r.shop === domain).map((r) => r.grant),
+    /** Whether this token would be accepted by the Admin API now. */
+    accepts: (domain: string, token: string) => accepted(token, domain) !== null,
     reset() {
       shops.clear();
+      accessTokens.clear();
+      refreshTokens.clear();
+      tokenRequests.length = 0;
       faults = [];
     },
   };
+}
+
+export type ShopifyFake = ReturnType<typeof createShopifyFake>;
+
+/** The token endpoint takes JSON or a form; read it without consuming the body for the next handler. */
+async function readForm(c: Context): Promise<Record<string, unknown>> {
+  const raw = c.req.raw.clone();
+  const type = raw.headers.get('content-type') ?? '';
+  try {
+    if (type.includes('json')) return ((await raw.json()) ?? {}) as Record<string, unknown>;
+    return Object.fromEntries(new URLSearchParams(await raw.text()));
+  } catch {
+    return {};
+  }
+}
+
+const customerDataUrl = (apiKey = 'app') => `https://partners.shopify.com/0/apps/${encodeURIComponent(apiKey)}/customer_data`;
+
+/**
+ * The version an answer is served in: the one asked for while it is supported (12 months from its
+ * release at the start of its quarter), else the oldest supported one; `unstable` as is.
+ */
+export function servedVersion(requested: string, at: number): string {
+  const m = /^(\d{4})-(01|04|07|10)$/.exec(requested);
+  if (!m) return requested;
+  const d = new Date(at);
+  const quarterStart = Date.UTC(d.getUTCFullYear(), Math.floor(d.getUTCMonth() / 3) * 3, 1);
+  const oldest = new Date(quarterStart);
+  oldest.setUTCFullYear(oldest.getUTCFullYear() - 1);
+  oldest.setUTCMonth(oldest.getUTCMonth() + 3);
+  const released = Date.UTC(Number(m[1]), Number(m[2]) - 1, 1);
+  if (released >= oldest.getTime()) return requested;
+  return `${oldest.getUTCFullYear()}-${String(oldest.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
 /** Shopify search syntax, the part Draftline uses: `name:#1042`, `name:1042`, `email:"a@b.c"`. */
@@ -123,7 +371,7 @@ function toShopifyOrder(o: Order) {
   const upper = (map: Record<string, string>, v: string) => map[v.toLowerCase()] ?? v.toUpperCase().replace(/\s+/g, '_');
   return {
     name: `#${o.number}`,
-    email: o.email,
+    email: o.email as string | null,
     createdAt: o.createdAt,
     displayFinancialStatus: upper(FINANCIAL, o.financialStatus),
     displayFulfillmentStatus: upper(FULFILLMENT, o.fulfillmentStatus),
