@@ -25,13 +25,21 @@ const TOPICS: Record<string, string> = {
   customer_erasure: 'You asked to erase a customer',
 };
 
+const STORE_STATUS: Record<string, string> = {
+  active: 'active',
+  reconnect_needed: 'reconnect needed',
+  uninstalled: 'uninstalled',
+  customer_data_not_approved: 'customer data not approved by Shopify',
+};
+
 /** The dashboard: what is connected, what happened this week (counts only), and the account's data controls. */
 export function StatusPage({ config, status, requests, csrf, notice, now }: StatusPageProps) {
   const { account, store } = status;
   // A disconnected mailbox is shown as not connected; the row only remembers whose account this is.
   const gmail = status.gmail?.status === 'disconnected' ? null : status.gmail;
   const sandbox = config.mode === 'sandbox';
-  const ready = !!gmail && gmail.status === 'active' && !!store && store.status === 'active';
+  // Without Shopify's customer-data approval drafts are still written (they disclose nothing).
+  const ready = !!gmail && gmail.status === 'active' && !!store && (store.status === 'active' || store.status === 'customer_data_not_approved');
   return (
     <Layout title="Status" mode={config.mode} signedIn>
       <FlashNotice code={notice} />
@@ -43,6 +51,30 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
               Reconnect Gmail
             </a>
           </p>
+        </Notice>
+      )}
+      {store?.status === 'reconnect_needed' && (
+        <Notice kind="bad" title="Reconnect your store">
+          <p>
+            {store.kind === 'shopify' ? 'Shopify' : 'WooCommerce'} no longer accepts Draftline's access to {store.storeDomain} (it was revoked or could not be renewed), so new customer
+            emails get no draft until you reconnect. They are counted below as “{describeSkip('store_reconnect_needed')}”.
+          </p>
+          <p>
+            {/* One click: a signed-in merchant goes straight to the store's install screen. */}
+            <a class="button" id="reconnect-store" href={store.kind === 'shopify' ? `/connect/shopify?shop=${encodeURIComponent(store.storeDomain)}` : '/app/connect'}>
+              Reconnect {store.kind === 'shopify' ? 'Shopify' : 'WooCommerce'}
+            </a>
+          </p>
+        </Notice>
+      )}
+      {store?.status === 'customer_data_not_approved' && (
+        <Notice kind="warn" title="Shopify has not yet approved access to customer data: drafts cannot be matched to orders">
+          <p>
+            Until Shopify approves Draftline's request for protected customer data (the email, name and address on orders), it withholds the email on each order, so
+            Draftline cannot tell which orders belong to the customer who wrote. Drafts are still written, but they share no order details: they ask the customer for
+            the order number and the name on the order.
+          </p>
+          <p class="hint">Apps installed only on development stores, and custom apps, don't need this review.</p>
         </Notice>
       )}
       {account.paused && (
@@ -176,7 +208,9 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
           <dt>Last sync</dt>
           <dd>{formatTime(gmail?.lastSyncAt)}</dd>
           <dt>Store</dt>
-          <dd>{store ? `${store.kind === 'shopify' ? 'Shopify' : 'WooCommerce'} · ${store.storeDomain} · ${store.status} since ${formatTime(store.connectedAt)}` : 'not connected'}</dd>
+          <dd>
+            {store ? `${store.kind === 'shopify' ? 'Shopify' : 'WooCommerce'} · ${store.storeDomain} · ${STORE_STATUS[store.status] ?? store.status} since ${formatTime(store.connectedAt)}` : 'not connected'}
+          </dd>
           {store?.kind === 'woocommerce' && (
             <>
               <dt>Store webhooks</dt>
