@@ -275,9 +275,13 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
   return { status: 'synced', seen, drafted: counts.drafted ?? 0, runs: 1 };
 }
 
-/** A message tried in this many runs, over at least this long, with transient failures each time, is given up. */
-export const MAX_MESSAGE_ATTEMPTS = 5;
-export const MIN_FAILING_SPAN_MS = 10 * 60_000;
+/**
+ * A message tried in this many runs, over at least this long, with transient failures each time, is
+ * given up. Generous on purpose: a storm of ordinary faults (timeouts, dropped connections) must not
+ * cost a real customer's mail, only a message that fails for an hour and more.
+ */
+export const MAX_MESSAGE_ATTEMPTS = 8;
+export const MIN_FAILING_SPAN_MS = 60 * 60_000;
 
 /** A skip that a failure caused also names the failure's class, for its `error:<class>` counter. */
 type IsolatedOutcome = Outcome & { failure?: FailureClass };

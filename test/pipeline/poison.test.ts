@@ -7,7 +7,7 @@ import { consumeDeadLetters, consumeSyncBatch } from '../../src/pipeline/consume
 import { classifyFailure, MAX_QUEUE_DELAY_SECONDS, messageFailureVerdict, retryDelaySeconds } from '../../src/pipeline/failures';
 import { pollQuietAccounts, runScheduled } from '../../src/pipeline/schedule';
 import { acceptGmailPush } from '../../src/pipeline/push';
-import { MAX_MESSAGE_ATTEMPTS, syncAccount } from '../../src/pipeline/sync';
+import { MAX_MESSAGE_ATTEMPTS, MIN_FAILING_SPAN_MS, syncAccount } from '../../src/pipeline/sync';
 import { DatabaseError } from '../../src/db/errors';
 import { LlmError } from '../../src/drafting/llm';
 import type { Delivery } from '../../src/platform/queue';
@@ -122,7 +122,7 @@ describe('a message that keeps failing with transient errors', () => {
   });
   afterEach(() => p.close());
 
-  it(`is given up after ${MAX_MESSAGE_ATTEMPTS} runs over at least ten minutes; then the mail after it is drafted`, async () => {
+  it(`is given up after ${MAX_MESSAGE_ATTEMPTS} runs over at least an hour; then the mail after it is drafted`, async () => {
     const stuck = p.deliver(question(1));
     const after = p.deliver(question(2));
     // Gmail answers 503 for this message's metadata, run after run.
@@ -132,7 +132,7 @@ describe('a message that keeps failing with transient errors', () => {
       await consumeSyncBatch(p.rt.services, [d], noSleep);
       expect(d.retried).not.toBeNull();
       expect(p.google.drafts(p.mailbox)).toHaveLength(0);
-      skew += 3 * 60_000;
+      skew += MIN_FAILING_SPAN_MS / (MAX_MESSAGE_ATTEMPTS - 2);
     }
     const last = delivery(p.accountId, MAX_MESSAGE_ATTEMPTS);
     await consumeSyncBatch(p.rt.services, [last], noSleep);
