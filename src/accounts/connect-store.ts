@@ -22,17 +22,18 @@ const KEY_CHECK_NOTICE = { rejected: 'store_keys_rejected', moved: 'store_moved'
 /** The store half of setup: each way of connecting ends in connectStore() with verified credentials. */
 
 export function shopifyInstallConfig(s: Services): ShopifyInstallConfig {
-  const { apiKey, apiSecret, apiVersion, apiUrl } = s.config.shopify;
-  return { apiKey, apiSecret, apiVersion, appUrl: s.config.appUrl, apiUrl, fetch: s.fetch };
+  const { apiKey, apiSecret, apiVersion, apiUrl, readAllOrders } = s.config.shopify;
+  return { apiKey, apiSecret, apiVersion, appUrl: s.config.appUrl, apiUrl, fetch: s.fetch, readAllOrders, now: s.now };
 }
 
 export type ConnectResult = { ok: true } | { ok: false; reason: 'shopify_failed' | 'store_url_invalid' | 'store_keys_rejected' | 'store_moved' | 'store_unreachable' };
 
 export async function connectShopify(s: Services, accountId: string, input: { shop: string; code: string }): Promise<ConnectResult> {
   try {
-    const { accessToken, scopes } = await exchangeInstallCode(shopifyInstallConfig(s), input);
+    // The expiring token's whole set (access and refresh tokens, their expiries) is sealed together.
+    const { credentials, scopes } = await exchangeInstallCode(shopifyInstallConfig(s), input);
     const previous = await getStoreConnection(s.db, accountId);
-    await connectStore(s, { accountId, storeDomain: input.shop, credentials: { kind: 'shopify', accessToken }, scopes: scopes.join(',') });
+    await connectStore(s, { accountId, storeDomain: input.shop, credentials, scopes: scopes.join(',') });
     // app/uninstalled paused drafting; installing again is the merchant saying "carry on".
     if (previous?.status === 'uninstalled') await setPaused(s, accountId, false);
     s.logger.info('store.connected', { accountId, reason: 'shopify' });

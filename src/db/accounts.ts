@@ -6,6 +6,16 @@ export type Account = typeof accounts.$inferSelect;
 export type GmailConnection = typeof gmailConnections.$inferSelect;
 export type StoreConnection = typeof storeConnections.$inferSelect;
 
+/**
+ * Store states in which mail is drafted: a connected store, and a Shopify store whose customer
+ * data is not yet approved (drafts then ask for the order number and disclose nothing).
+ */
+export const DRAFTING_STORE_STATUSES = ['active', 'customer_data_not_approved'] as const satisfies readonly StoreConnection['status'][];
+
+export function storeCanDraft(status: StoreConnection['status']): boolean {
+  return (DRAFTING_STORE_STATUSES as readonly string[]).includes(status);
+}
+
 export async function getAccount(db: Db, accountId: string): Promise<Account | undefined> {
   return db.query.accounts.findFirst({ where: eq(accounts.id, accountId) });
 }

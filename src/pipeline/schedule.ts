@@ -1,5 +1,5 @@
-import { and, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
-import { markGmailReconnectNeeded, touchGmailConnection } from '../db/accounts';
+import { and, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
+import { DRAFTING_STORE_STATUSES, markGmailReconnectNeeded, touchGmailConnection } from '../db/accounts';
 import { bumpCounters } from '../db/counters';
 import { gmailConnections, storeConnections } from '../db/schema';
 import { resumePendingComplianceRequests } from '../compliance/perform';
@@ -76,7 +76,7 @@ export async function pollQuietAccounts(s: Services): Promise<{ syncAccountIds: 
     })
     .from(gmailConnections)
     .innerJoin(storeConnections, eq(storeConnections.accountId, gmailConnections.accountId))
-    .where(and(eq(gmailConnections.status, 'active'), isNotNull(gmailConnections.sealedRefreshToken), eq(storeConnections.status, 'active')));
+    .where(and(eq(gmailConnections.status, 'active'), isNotNull(gmailConnections.sealedRefreshToken), inArray(storeConnections.status, [...DRAFTING_STORE_STATUSES])));
   const ids: string[] = [];
   for (const row of rows) {
     const quiet = now - Math.max(row.lastSyncAt ?? 0, row.lastPushAt ?? 0) >= QUIET_AFTER_MS;

@@ -5,6 +5,7 @@ import {
   type StoreConnection,
   advanceHistoryCursor,
   markGmailReconnectNeeded,
+  storeCanDraft,
   touchGmailConnection,
 } from '../db/accounts';
 import { bumpCounters, type CounterName } from '../db/counters';
@@ -147,7 +148,7 @@ async function loadAccount(s: Services, accountId: string): Promise<LoadedAccoun
   const { account, gmail, store } = row;
   if (!gmail?.sealedRefreshToken) return { status: 'skipped', reason: 'not_connected' };
   if (gmail.status !== 'active') return { status: 'skipped', reason: 'reconnect_needed' };
-  if (!store?.sealedCredentials || store.status !== 'active') return { status: 'skipped', reason: 'no_store' };
+  if (!store?.sealedCredentials || !storeCanDraft(store.status)) return { status: 'skipped', reason: 'no_store' };
   return {
     account,
     gmail: { ...gmail, sealedRefreshToken: gmail.sealedRefreshToken },

@@ -6,6 +6,8 @@ import { createGoogleFake } from './fakes/google';
 import { createOpenAIFake } from './fakes/openai';
 import { createShopifyFake } from './fakes/shopify';
 import { createShopifyOAuthFake } from './fakes/shopify-oauth';
+import { credentialsFrom } from '../stores/shopify-install';
+import { storeCanDraft } from '../db/accounts';
 import { createWooCommerceFake } from './fakes/woocommerce';
 import { createWooAuthorizeFake } from './fakes/woocommerce-authorize';
 import { connectGmail, connectStore, createAccount } from '../accounts/connect';
@@ -75,6 +77,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     apiKey: s.config.shopify.apiKey,
     apiSecret: s.config.shopify.apiSecret,
     onInstall: (shop, token) => shopify.addShop(shop, token, demoOrders(s.now())),
+    tokens: shopify.tokens,
   });
   let wooKeyId = 0;
   const wooAuthorize = createWooAuthorizeFake({
@@ -153,9 +156,10 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     await connectGmail(s, { accountId, mailbox: SANDBOX_MAILBOX, refreshToken, grantedScopes: GMAIL_SCOPES });
     const orders = body.data.orders ?? [];
     if (body.data.store === 'shopify') {
-      const accessToken = `shpat_${crypto.randomUUID().replace(/-/g, '')}`;
-      shopify.addShop(SANDBOX_SHOP, accessToken, orders);
-      await connectStore(s, { accountId, storeDomain: SANDBOX_SHOP, credentials: { kind: 'shopify', accessToken }, scopes: 'read_orders' });
+      // An expiring token pair, as every install gets since Shopify's 2027 rules.
+      shopify.addShop(SANDBOX_SHOP, null, orders);
+      const credentials = credentialsFrom(shopify.issueTokens(SANDBOX_SHOP), s.now());
+      await connectStore(s, { accountId, storeDomain: SANDBOX_SHOP, credentials, scopes: 'read_orders' });
     } else {
       const consumerKey = `ck_${crypto.randomUUID().replace(/-/g, '')}`;
       const consumerSecret = `cs_${crypto.randomUUID().replace(/-/g, '')}`;
@@ -272,7 +276,7 @@ async function whyNotDrafting(s: Services): Promise<string | null> {
     : [undefined, undefined, undefined];
   if (!account || !gmail || gmail.status === 'disconnected') return `${SANDBOX_MAILBOX} is not connected: sign in with Google on the home page, then connect the sandbox store.`;
   if (gmail.status !== 'active') return 'Gmail needs reconnecting: see the dashboard.';
-  if (!store || store.status !== 'active') return 'No store is connected: connect the sandbox store from the dashboard.';
+  if (!store || !storeCanDraft(store.status)) return 'No store is connected: connect the sandbox store from the dashboard.';
   if (account.paused) return 'Drafting is paused: resume it on the dashboard.';
   return null;
 }

@@ -180,7 +180,8 @@ export async function exchangeInstallCode(
 }
 
 /** Expiries are counted from when the request was sent, so a slow answer errs on the early side. */
-function credentialsFrom(data: z.infer<typeof AccessTokenResponse>, requestedAt: number): ShopifyCredentials {
+/** The token endpoint's answer as the credentials Draftline seals. */
+export function credentialsFrom(data: z.infer<typeof AccessTokenResponse>, requestedAt: number): ShopifyCredentials {
   const credentials: ShopifyCredentials = { kind: 'shopify', accessToken: data.access_token };
   if (data.refresh_token && data.expires_in) {
     credentials.refreshToken = data.refresh_token;
