@@ -146,7 +146,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       if (store === 'shopify') {
         const shop = `bench-${n}.myshopify.com`;
         const accessToken = `shpat_bench_${n}`;
-        shopify.addShop(shop, accessToken, orders);
+        // The eval corpus has orders of every age: this bench shop granted read_all_orders.
+        shopify.addShop(shop, accessToken, orders, { scopes: ['read_orders', 'read_all_orders'] });
         await connectStore(services!, { accountId, storeDomain: shop, credentials: { kind: 'shopify', accessToken }, scopes: 'read_orders' });
       } else {
         const consumerKey = `ck_bench_${n}`;

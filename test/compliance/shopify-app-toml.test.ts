@@ -30,7 +30,7 @@ describe('shopify.app.toml', () => {
 
   it('asks for read-only order scopes and nothing more', () => {
     const scopes = /^\s*scopes\s*=\s*"([^"]*)"/m.exec(toml)?.[1]?.split(',').map((s) => s.trim());
-    expect(scopes?.sort()).toEqual(['read_fulfillments', 'read_orders']);
+    expect(scopes?.sort()).toEqual(['read_orders']);
   });
 });
 

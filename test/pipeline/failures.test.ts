@@ -220,13 +220,14 @@ describe('failures through the pipeline', () => {
     expect(await p.counters()).not.toHaveProperty('error:store_unavailable');
   });
 
-  it('a store that refuses our credentials: skipped as store_failed at once', async () => {
+  it('a store that refuses our credentials (and the token migration): the store is marked for reconnecting, the mail skipped and counted', async () => {
     p.deliver(question(1));
     const store = (await p.rt.services.db.query.storeConnections.findFirst())!;
     // The merchant uninstalled the app: the stored token is no longer accepted.
     const sealed = await p.rt.services.sealer.seal(JSON.stringify({ kind: 'shopify', accessToken: 'shpat_revoked' }), `store_connections.sealed_credentials:${store.id}`);
     await p.rt.services.db.update(storeConnections).set({ sealedCredentials: sealed }).where(eq(storeConnections.id, store.id));
     await syncAccount(p.rt.services, p.accountId, noSleep);
-    expect(await p.counters()).toMatchObject({ 'skipped:store_failed': 1, 'error:store_failed': 1 });
+    expect(await p.counters()).toMatchObject({ 'skipped:store_reconnect_needed': 1 });
+    expect((await p.rt.services.db.query.storeConnections.findFirst())!.status).toBe('reconnect_needed');
   });
 });

@@ -114,7 +114,8 @@ export function sampleOrder(overrides: Partial<Order> = {}): Order {
   return {
     number: '1042',
     email: 'jane@example.net',
-    createdAt: '2026-11-20T10:00:00Z',
+    // Recent, whatever day the tests run: Shopify shows only the last 60 days without read_all_orders.
+    createdAt: new Date(Date.now() - 11 * 86_400_000).toISOString(),
     financialStatus: 'paid',
     fulfillmentStatus: 'fulfilled',
     tracking: [{ company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' }],
