@@ -40,6 +40,8 @@ export function createApp({ services, sandbox, clientAddress = nodeSocketAddress
   app.notFound(notFound(services.config.mode));
 
   app.get('/healthz', (c) => c.json({ ok: true, mode: services.config.mode, ...(runtime ? { runtime } : {}) }));
+  // No icon: an empty answer, so browsers stop asking and logs stay free of 404s.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.route('/', publicPages(services));
   // Setup-page form posts (settings, opt-outs, connect, sign-out) are small: 413 before anything reads a larger body.
   for (const forms of ['/app/*', '/connect/*', '/auth/*']) app.use(forms, formBodyLimit());

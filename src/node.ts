@@ -37,7 +37,7 @@ async function main() {
   }
   const { db, client } = opened;
 
-  const runtime = createLocalRuntime({ config, db });
+  const runtime = createLocalRuntime({ config, db, runtime: 'node' });
   const logger = createLogger(config.logLevel);
   const server = serve({ fetch: runtime.app.fetch, port: config.port }, () => {
     logger.info('server.started', { port: config.port, mode: config.mode });

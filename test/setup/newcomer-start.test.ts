@@ -229,7 +229,7 @@ describe('npm start in a child process', () => {
       expect(url).toBe(`http://localhost:${port}`);
       const health = await fetch(`${url}/healthz`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ ok: true, mode: 'sandbox' });
+      expect(await health.json()).toEqual({ ok: true, mode: 'sandbox', runtime: 'node' });
 
       const typed = await fetch(`http://127.0.0.1:${port}/auth/google/start`, { redirect: 'manual' });
       expect(typed.status).toBe(302);
