@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { pageSecurityHeaders } from '../../src/http/security-headers';
 import { hasChromium, launchChromium, serveSandbox, type ServedApp } from '../browser/chromium';
 import { browserClient, field, type Page } from '../support/browser-client';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { LIVE_ENV, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**
  * Content-Security-Policy and Permissions-Policy: on every HTML page the app serves (the sandbox's
@@ -138,15 +138,7 @@ describe('security headers on every page (sandbox)', () => {
 });
 
 describe('security headers in live mode', () => {
-  const live = {
-    DRAFTLINE_MODE: 'live',
-    APP_URL: 'https://draftline.example.com',
-    GOOGLE_CLIENT_ID: 'id',
-    GOOGLE_CLIENT_SECRET: 'secret',
-    GOOGLE_PUBSUB_TOPIC: 'projects/acme/topics/gmail-push',
-    GOOGLE_PUSH_SERVICE_ACCOUNT: 'gmail-push@acme.iam.gserviceaccount.com',
-    OPENAI_API_KEY: 'sk-test',
-  };
+  const live = LIVE_ENV;
 
   it('pages have both headers; nothing under /sandbox gets the fakes’ looser policy', async () => {
     const rt = await startTestRuntime(live);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { browserClient, field } from '../support/browser-client';
-import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { customerMail, LIVE_ENV, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**
  * The sandbox mailbox view (GET /sandbox/mail): customer mail and Draftline's draft in one thread,
@@ -276,15 +276,7 @@ describe('sandbox mailbox view while Draftline is working', () => {
 
 describe('sandbox mailbox view in live mode', () => {
   it('answers 404', async () => {
-    const rt = await startTestRuntime({
-      DRAFTLINE_MODE: 'live',
-      APP_URL: 'https://draftline.example.com',
-      GOOGLE_CLIENT_ID: 'id',
-      GOOGLE_CLIENT_SECRET: 'secret',
-      GOOGLE_PUBSUB_TOPIC: 'projects/acme/topics/gmail-push',
-      GOOGLE_PUSH_SERVICE_ACCOUNT: 'gmail-push@acme.iam.gserviceaccount.com',
-      OPENAI_API_KEY: 'sk-test',
-    });
+    const rt = await startTestRuntime(LIVE_ENV);
     try {
       expect((await rt.request('/sandbox/mail', { headers: html })).status).toBe(404);
       const post = await rt.request('/sandbox/mail', { method: 'POST', headers: { origin: 'https://draftline.example.com' }, body: new URLSearchParams({ from: 'jane@example.net' }) });

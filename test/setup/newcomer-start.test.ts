@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { LIVE_ENV, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**
  * The newcomer's `npm start`: the printed URL follows PORT and works, whichever local host is typed
@@ -92,15 +92,7 @@ describe('canonical host (sandbox)', () => {
   });
 
   it('does nothing in live mode (APP_URL names the public host; proxies and workers.dev may forward another)', async () => {
-    rt = await startTestRuntime({
-      DRAFTLINE_MODE: 'live',
-      APP_URL: 'https://draftline.example.com',
-      GOOGLE_CLIENT_ID: 'id',
-      GOOGLE_CLIENT_SECRET: 'secret',
-      GOOGLE_PUBSUB_TOPIC: 'projects/acme/topics/gmail-push',
-      GOOGLE_PUSH_SERVICE_ACCOUNT: 'gmail-push@acme.iam.gserviceaccount.com',
-      OPENAI_API_KEY: 'sk-test',
-    });
+    rt = await startTestRuntime(LIVE_ENV);
     const res = await rt.app.request('http://draftline-app.acme.workers.dev/', { redirect: 'manual' });
     expect(res.status).toBe(200);
   });

@@ -9,6 +9,17 @@ import type { Order } from '../../src/stores/order';
 
 export const APP_URL = 'http://draftline.test';
 
+/** The least a live-mode runtime needs (config.ts refuses to start live without each of these). */
+export const LIVE_ENV = {
+  DRAFTLINE_MODE: 'live',
+  APP_URL: 'https://draftline.example.com',
+  GOOGLE_CLIENT_ID: 'id',
+  GOOGLE_CLIENT_SECRET: 'secret',
+  GOOGLE_PUBSUB_TOPIC: 'projects/acme/topics/gmail-push',
+  GOOGLE_PUSH_SERVICE_ACCOUNT: 'gmail-push@acme.iam.gserviceaccount.com',
+  OPENAI_API_KEY: 'sk-test',
+} as const;
+
 export interface TestRuntime extends LocalRuntime {
   config: Config;
   dbPath: string;
