@@ -1,8 +1,5 @@
-import { eq } from 'drizzle-orm';
-import { getStoreConnection, recordConsent, type StoreConnection } from '../db/accounts';
-import { storeConnections } from '../db/schema';
-import { newId } from '../platform/ids';
-import { sealedAs, type Services, type StoreCredentials } from '../services';
+import { getStoreConnection, type StoreConnection } from '../db/accounts';
+import type { Services, StoreCredentials } from '../services';
 import { exchangeInstallCode, ShopifyInstallError, type ShopifyInstallConfig } from '../stores/shopify-install';
 import {
   checkStoreUrl,
@@ -14,7 +11,7 @@ import {
   WooKeyDelivery,
 } from '../stores/woocommerce-connect';
 import { finishWooSetup, parseWebhookIds, removeWooWebhooks } from '../stores/woocommerce-webhooks';
-import { CONSENT_VERSION, connectStore } from './connect';
+import { connectStore, replaceStoreConnection } from './connect';
 import { setPaused } from './settings';
 
 const KEY_CHECK_NOTICE = { rejected: 'store_keys_rejected', moved: 'store_moved', unreachable: 'store_unreachable' } as const;
@@ -93,29 +90,7 @@ async function stageWooConnection(
   s: Services,
   input: { accountId: string; storeUrl: string; credentials: StoreCredentials & { kind: 'woocommerce' }; scopes: string },
 ): Promise<StoreConnection | null> {
-  const id = newId('sto');
-  const sealed = await s.sealer.seal(JSON.stringify(input.credentials), sealedAs.storeCredentials(id));
-  const previous = await getStoreConnection(s.db, input.accountId);
-  await s.db.batch([
-    s.db.delete(storeConnections).where(eq(storeConnections.accountId, input.accountId)),
-    s.db.insert(storeConnections).values({
-      id,
-      accountId: input.accountId,
-      kind: 'woocommerce',
-      storeDomain: input.storeUrl,
-      sealedCredentials: sealed,
-      status: 'active',
-      connectedAt: s.now(),
-    }),
-  ]);
-  await recordConsent(s.db, {
-    id: newId('con'),
-    accountId: input.accountId,
-    kind: 'store_access',
-    detail: `woocommerce ${input.scopes}`,
-    version: CONSENT_VERSION,
-    grantedAt: s.now(),
-  });
+  const { previous } = await replaceStoreConnection(s, { ...input, storeDomain: input.storeUrl });
   return previous?.kind === 'woocommerce' && parseWebhookIds(previous.webhookIds).length ? previous : null;
 }
 

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { advanceHistoryCursor, getGmailConnection, getStoreConnection, recordConsent } from '../db/accounts';
+import { advanceHistoryCursor, getGmailConnection, getStoreConnection, recordConsent, type StoreConnection } from '../db/accounts';
 import { accounts, gmailConnections, storeConnections } from '../db/schema';
 import { newId } from '../platform/ids';
 import { sealedAs, type Services, type StoreCredentials } from '../services';
@@ -73,18 +73,31 @@ export async function connectGmail(
 
 /**
  * Stores a store connection with its credentials sealed to the row, and the grant as consent.
- * WooCommerce: our webhooks are registered in the store (a replaced connection's are removed first);
+ * WooCommerce: our webhooks are registered in the store (a replaced connection's are removed);
  * a store that refuses is marked 'failing' and retried by the cron, the connection still stands.
  */
 export async function connectStore(
   s: Services,
   input: { accountId: string; storeDomain: string; credentials: StoreCredentials; scopes: string },
 ): Promise<string> {
+  const { id, previous } = await replaceStoreConnection(s, input);
+  if (previous) await removeWooWebhooks(s, previous);
+  if (input.credentials.kind === 'woocommerce') await registerWooWebhooks(s, (await getStoreConnection(s.db, input.accountId))!);
+  return id;
+}
+
+/**
+ * The account's store connection replaced in one batch (one transaction: never none, never two),
+ * credentials sealed to the new row, the grant recorded as consent; no request to any store.
+ * Returns the new row's id and the connection it replaced (its sealed values still open).
+ */
+export async function replaceStoreConnection(
+  s: Services,
+  input: { accountId: string; storeDomain: string; credentials: StoreCredentials; scopes: string },
+): Promise<{ id: string; previous: StoreConnection | undefined }> {
   const id = newId('sto');
   const sealed = await s.sealer.seal(JSON.stringify(input.credentials), sealedAs.storeCredentials(id));
   const previous = await getStoreConnection(s.db, input.accountId);
-  if (previous) await removeWooWebhooks(s, previous);
-  // Replace the old connection in one batch (one transaction): never none, never two.
   await s.db.batch([
     s.db.delete(storeConnections).where(eq(storeConnections.accountId, input.accountId)),
     s.db.insert(storeConnections).values({
@@ -105,6 +118,5 @@ export async function connectStore(
     version: CONSENT_VERSION,
     grantedAt: s.now(),
   });
-  if (input.credentials.kind === 'woocommerce') await registerWooWebhooks(s, (await getStoreConnection(s.db, input.accountId))!);
-  return id;
+  return { id, previous };
 }

@@ -160,14 +160,12 @@ function toMessageMeta(data: z.infer<typeof MetaMessage>): MessageMeta {
     const name = h.name.toLowerCase();
     if (!headers.has(name)) headers.set(name, h.value);
   }
-  return {
-    id: data.id,
-    threadId: data.threadId,
-    labelIds: data.labelIds ?? [],
-    internalDate: Number(data.internalDate),
-    sizeEstimate: data.sizeEstimate,
-    headers,
-  };
+  return { ...messageBasics(data), headers };
+}
+
+/** What every message resource carries, whatever its format. */
+function messageBasics(data: z.infer<typeof RawMessage> | z.infer<typeof MetaMessage>) {
+  return { id: data.id, threadId: data.threadId, labelIds: data.labelIds ?? [], internalDate: Number(data.internalDate), sizeEstimate: data.sizeEstimate };
 }
 const Draft = z.object({ id: z.string(), message: z.object({ id: z.string() }) });
 const WatchResponse = z.object({ historyId: z.string().regex(/^\d+$/), expiration: z.string().regex(/^\d+$/) });
@@ -290,11 +288,7 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
         throw new GmailApiError(200, 'malformed_response', null);
       }
       return {
-        id: data.id,
-        threadId: data.threadId,
-        labelIds: data.labelIds ?? [],
-        internalDate: Number(data.internalDate),
-        sizeEstimate: data.sizeEstimate,
+        ...messageBasics(data),
         raw,
       };
     },
