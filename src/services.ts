@@ -7,6 +7,7 @@ import { createReplyWriter, type ReplyWriter } from './drafting/llm';
 import { createGmailMailbox, type GmailMailbox } from './google/gmail';
 import { createAuthorizedClient, type GoogleOAuthConfig } from './google/oauth';
 import type { FetchLike } from './platform/fetch';
+import { meteredFetch } from './platform/subrequests';
 import type { Logger } from './platform/log';
 import type { JobQueue } from './platform/queue';
 import { dohResolver, type HostResolver } from './platform/public-host';
@@ -65,13 +66,16 @@ export interface ServiceInputs {
 }
 
 export function createServices(inputs: ServiceInputs): Services {
-  const { config, fetch } = inputs;
+  const { config } = inputs;
+  // Every outside call is counted against the sync it belongs to (Workers' subrequest limit).
+  const fetch = meteredFetch(inputs.fetch);
   const googleOAuth: GoogleOAuthConfig = { ...config.google, fetch };
   const authorizedClients = new AuthorizedClientCache((refreshToken) => createAuthorizedClient(googleOAuth, refreshToken));
   const now = inputs.now ?? Date.now;
   const sealer = createSealer(config.secrets.encryptionKey, config.secrets.oldEncryptionKeys);
   const services: Services = {
     ...inputs,
+    fetch,
     now,
     sealer,
     googleOAuth,

@@ -4,6 +4,7 @@ import { openWebDb } from './db/web';
 import { cloudflareClientAddress } from './http/client-address';
 import { consumeDeadLetters, consumeSyncBatch } from './pipeline/consume';
 import { createLogger } from './platform/log';
+import { meteredFetch } from './platform/subrequests';
 import type { SyncMessage } from './platform/queue';
 import { runScheduled } from './pipeline/schedule';
 import { createServices, type Services } from './services';
@@ -43,7 +44,7 @@ function boot(env: WorkerEnv) {
   const logger = createLogger(config.logLevel);
   const services = createServices({
     config,
-    db: openWebDb(config.database.url, config.database.authToken),
+    db: openWebDb(config.database.url, config.database.authToken, meteredFetch((input, init) => fetch(input, init))),
     logger,
     fetch: (input, init) => fetch(input, init),
     queue: { send: (message) => env.SYNC_QUEUE.send({ accountId: message.accountId }) },

@@ -19,6 +19,7 @@ import { toHex } from '../crypto/encoding';
 import { hmacSha256 } from '../crypto/hmac';
 import { newId } from '../platform/ids';
 import { errorClass } from '../platform/log';
+import { metered, type SubrequestMeter } from '../platform/subrequests';
 import { openStoreCredentials, sealedAs, type Services } from '../services';
 import { classifyFailure, messageFailureVerdict, type FailureClass } from './failures';
 import { handleMessage, LeaseLostError, type MessageContext, type MessageRef, type Outcome } from './handle-message';
@@ -33,6 +34,8 @@ export type SyncResult =
 export interface SyncOptions {
   /** Messages handled per run; the rest goes to a new queue message. */
   maxMessages?: number;
+  /** Subrequests (outside calls and database statements over HTTP) one sync may make; the rest goes to a new queue message. */
+  subrequestBudget?: number;
   /** For the in-process retries of the model and the store. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -43,6 +46,14 @@ export const RECOVERY_LIMIT = 25;
 export const MAX_HISTORY_PAGES = 20;
 /** Keeps one run well inside a queue consumer's time, with a model call per message. */
 export const MAX_MESSAGES_PER_RUN = 50;
+/**
+ * Well under Workers' 1,000 subrequests per invocation (paid plan), which a queue batch of several
+ * accounts shares. Before each message the sync checks that the worst a message can cost
+ * (MESSAGE_SUBREQUEST_RESERVE: Gmail reads and a token refresh, the store and the model with their
+ * retries and one regeneration, its database statements) still fits; otherwise it hands over.
+ */
+export const SUBREQUEST_BUDGET = 300;
+export const MESSAGE_SUBREQUEST_RESERVE = 30;
 /** Reruns asked for while running are honoured this many times, then handed to the queue. */
 const MAX_RUNS = 3;
 
@@ -56,7 +67,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * retryable failure throws: the lease is let go and the queue re-runs the step later; the
  * one-draft-per-thread check makes the re-run safe, and the cursor never passes unhandled mail.
  */
-export async function syncAccount(s: Services, accountId: string, options: SyncOptions = {}): Promise<SyncResult> {
+export function syncAccount(s: Services, accountId: string, options: SyncOptions = {}): Promise<SyncResult> {
+  return metered((meter) => syncMetered(s, accountId, options, meter));
+}
+
+async function syncMetered(s: Services, accountId: string, options: SyncOptions, meter: SubrequestMeter): Promise<SyncResult> {
   const owner = newId('lease');
   let heldSince = s.now();
   const claim = await claimLease(s, accountId, owner);
@@ -75,14 +90,15 @@ export async function syncAccount(s: Services, accountId: string, options: SyncO
   try {
     for (let runs = 1; ; runs++) {
       const lease = { owner, keep: leaseKeeper(s.db, accountId, owner, () => s.now(), heldSince) };
-      const result = await runOnce(s, accountId, lease, options);
+      const result = await runOnce(s, accountId, lease, options, meter);
       if (result.status !== 'synced') {
         await letGo(s, accountId, owner);
         return result;
       }
       seen += result.seen;
       drafted += result.drafted;
-      if (runs >= MAX_RUNS) {
+      // Out of reruns, or of subrequests: a rerun asked for meanwhile becomes a queue message.
+      if (runs >= MAX_RUNS || overBudget(meter, options)) {
         await letGo(s, accountId, owner);
         return { status: 'synced', seen, drafted, runs };
       }
@@ -162,7 +178,7 @@ interface HeldLease {
   keep: (opts?: { sure?: boolean }) => Promise<boolean>;
 }
 
-async function runOnce(s: Services, accountId: string, lease: HeldLease, options: SyncOptions): Promise<SyncResult> {
+async function runOnce(s: Services, accountId: string, lease: HeldLease, options: SyncOptions, meter: SubrequestMeter): Promise<SyncResult> {
   // Read afresh every run, now that the lease is ours: the merchant may have paused, reconnected,
   // or the grant died, since the last one.
   const loaded = await loadAccount(s, accountId);
@@ -213,6 +229,7 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
   };
 
   const budget = options.maxMessages ?? MAX_MESSAGES_PER_RUN;
+  const subrequestBudget = options.subrequestBudget ?? SUBREQUEST_BUDGET;
   let seen = 0;
   let moreLeft = false;
   try {
@@ -228,7 +245,7 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
         return { status: 'skipped', reason: 'lease_lost' };
       };
       for (let i = 0; i < page.refs.length; i++) {
-        if (seen >= budget) {
+        if (seen >= budget || meter.count + MESSAGE_SUBREQUEST_RESERVE > subrequestBudget) {
           moreLeft = true;
           break;
         }
@@ -272,7 +289,7 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
   await touchGmailConnection(s.db, accountId, { lastSyncAt: s.now() });
   // More mail than one run takes: a fresh queue message picks up from the cursor.
   if (moreLeft) await s.queue.send({ accountId });
-  s.logger.info('sync.done', { accountId, count: seen });
+  s.logger.info('sync.done', { accountId, count: seen, subrequests: meter.count });
   return { status: 'synced', seen, drafted: counts.drafted ?? 0, runs: 1 };
 }
 
@@ -312,6 +329,10 @@ async function handleIsolated(s: Services, run: { accountId: string; owner: stri
     s.logger.warn('sync.message_skipped', { accountId: run.accountId, reason, errorClass: errorClass(err) });
     return { kind: 'skipped', reason, failure: failure.class };
   }
+}
+
+function overBudget(meter: SubrequestMeter, options: SyncOptions): boolean {
+  return meter.count + MESSAGE_SUBREQUEST_RESERVE > (options.subrequestBudget ?? SUBREQUEST_BUDGET);
 }
 
 interface Page {

@@ -11,6 +11,7 @@ export interface LogFields {
   errorClass?: string;
   status?: number;
   count?: number;
+  subrequests?: number;
   ms?: number;
   attempt?: number;
   mode?: string;
