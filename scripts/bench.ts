@@ -45,8 +45,13 @@ const bundle = measureBundle(ROOT, { forceBuild: args.includes('--build') });
 
 const results = {
   gmailUnitsPerDraft: units.gmailUnitsPerDraft,
+  gmailUnitsPerDraftOngoing: units.gmailUnitsPerDraftOngoingThread,
   gmailUnitsPerSkip: units.gmailUnitsPerSkip,
+  dbStatementsPerDraft: units.dbStatementsPerDraft,
+  dbStatementsPerSkip: units.dbStatementsPerSkip,
+  subrequestsPerDraft: units.subrequestsPerDraft,
   cpuMsPerEmail: cpu.cpuMsPerEmail,
+  cpuMsPerEmailWithoutDb: cpu.cpuMsPerEmailWithoutDb,
   latencyRatio: latency.latencyRatio,
   llmInputTokensPerEmail: tokens.llmInputTokensPerEmail,
   llmTokenRatio: tokens.llmTokenRatio,
@@ -90,7 +95,7 @@ if (jsonOnly) {
   ];
   const m = results.machine;
   process.stdout.write(`${formatTable(rows)}\n\n`);
-  process.stdout.write(`calls per draft: ${Object.entries(units.callsPerDraft).map(([k, v]) => `${k} ${v}`).join(', ')}; database statements per draft: ${units.dbStatementsPerDraft}\n`);
+  process.stdout.write(`calls per draft: ${Object.entries(units.callsPerDraft).map(([k, v]) => `${k} ${v}`).join(', ')}; database statements per draft: ${units.dbStatementsPerDraft}, per skip: ${units.dbStatementsPerSkip}; subrequests per draft (Workers): ${units.subrequestsPerDraft}\n`);
   process.stdout.write(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}, load ${m.loadAverage}\n`);
   process.stdout.write('written: bench/results.json\n');
 }

@@ -46,6 +46,13 @@ export interface UnitsResult {
   gmailUnitsPerSkipByKind: Record<string, number>;
   callsPerDraft: Record<string, number>;
   dbStatementsPerDraft: number;
+  /** Database statements per skipped notification (push and sync), over the skip samples. */
+  dbStatementsPerSkip: number;
+  /**
+   * What Workers would count per drafted email: every outside call plus every database statement
+   * (an upper bound: statements sent in one batch are one request).
+   */
+  subrequestsPerDraft: number;
 }
 
 /** Gmail quota units per drafted and per skipped notification, as the Google fake bills them. */
@@ -81,15 +88,19 @@ export async function measureUnits(drafts = 60, skipRounds = 6): Promise<UnitsRe
     if (world.google.drafts(MAILBOX).length !== drafts + ongoing) throw new Error('units: an ongoing thread was not drafted');
 
     const byKind: Record<string, number[]> = {};
+    const skipDbStart = world.dbStatements();
+    let skips = 0;
     for (let round = 0; round < skipRounds; round++) {
       for (const sample of skipSamples(round, MAILBOX)) {
         const before = world.google.units(MAILBOX);
         world.arrive(MAILBOX, sample.raw, sample.labelIds ? { labelIds: sample.labelIds } : undefined);
         await world.settle();
         (byKind[sample.kind] ??= []).push(world.google.units(MAILBOX) - before);
+        skips++;
       }
     }
     if (world.google.drafts(MAILBOX).length !== drafts + ongoing) throw new Error('units: a skip sample was drafted');
+    const dbStatementsPerSkip = (world.dbStatements() - skipDbStart) / skips;
     const gmailUnitsPerSkipByKind = Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, mean(v)]));
     return {
       gmailUnitsPerDraft: round2(draftUnits / drafts),
@@ -98,6 +109,8 @@ export async function measureUnits(drafts = 60, skipRounds = 6): Promise<UnitsRe
       gmailUnitsPerSkipByKind,
       callsPerDraft,
       dbStatementsPerDraft: round2(dbStatementsPerDraft),
+      dbStatementsPerSkip: round2(dbStatementsPerSkip),
+      subrequestsPerDraft: round2(Object.values(callsPerDraft).reduce((a, b) => a + b, 0) + dbStatementsPerDraft),
     };
   } finally {
     world.close();
