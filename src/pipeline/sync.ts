@@ -245,7 +245,8 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
         return { status: 'skipped', reason: 'lease_lost' };
       };
       for (let i = 0; i < page.refs.length; i++) {
-        if (seen >= budget || meter.count + MESSAGE_SUBREQUEST_RESERVE > subrequestBudget) {
+        // At least one message per run, whatever the budget: a hand-over that handled nothing would loop.
+        if (seen >= budget || (seen > 0 && meter.count + MESSAGE_SUBREQUEST_RESERVE > subrequestBudget)) {
           moreLeft = true;
           break;
         }

@@ -41,4 +41,11 @@ describe('the subrequest budget', () => {
     await p.rt.settle();
     expect(p.google.drafts(p.mailbox).map((d) => d.threadId).sort()).toEqual([...threads].sort());
   });
+
+  it('a budget too small for any message still handles one per run, so the hand-over never loops empty', async () => {
+    p.deliver(question(1));
+    p.deliver(question(2));
+    const run = await syncAccount(p.rt.services, p.accountId, { ...noSleep, subrequestBudget: 1 });
+    expect(run).toMatchObject({ status: 'synced', seen: 1, drafted: 1 });
+  });
 });
