@@ -66,9 +66,15 @@ export async function updateStoreConnectionIfCurrent(
  * racing cannot move the cursor backwards. Returns whether it moved.
  */
 export async function advanceHistoryCursor(db: Db, accountId: string, historyId: string, only: StillCurrent = {}): Promise<boolean> {
+  const result = await historyCursorUpdate(db, accountId, historyId, only);
+  return result.rowsAffected > 0;
+}
+
+/** advanceHistoryCursor's one conditional UPDATE, built but not run, for a batch with other writes. */
+export function historyCursorUpdate(db: Db, accountId: string, historyId: string, only: StillCurrent = {}) {
   if (!/^[1-9][0-9]{0,19}$/.test(historyId)) throw new RangeError('historyId must be a decimal uint64');
   const cursor = gmailConnections.historyCursor;
-  const result = await db
+  return db
     .update(gmailConnections)
     .set({ historyCursor: historyId })
     .where(
@@ -78,7 +84,6 @@ export async function advanceHistoryCursor(db: Db, accountId: string, historyId:
         sql`(${cursor} IS NULL OR length(${cursor}) < length(${historyId}) OR (length(${cursor}) = length(${historyId}) AND ${cursor} < ${historyId}))`,
       ),
     );
-  return result.rowsAffected > 0;
 }
 
 /**

@@ -4,11 +4,11 @@ import {
   type GmailConnection,
   type StoreConnection,
   advanceHistoryCursor,
+  historyCursorUpdate,
   markGmailReconnectNeeded,
   storeCanDraft,
-  touchGmailConnection,
 } from '../db/accounts';
-import { bumpCounters, type CounterName } from '../db/counters';
+import { bumpCounters, counterUpsert, type CounterName } from '../db/counters';
 import { inDatabase } from '../db/errors';
 import { recordFailingMessage } from '../db/failing-message';
 import { acquireSyncLease, finishSyncRun, leaseKeeper, releaseSyncLease, requestSyncRerun } from '../db/lease';
@@ -148,18 +148,30 @@ interface LoadedAccount {
   account: Account;
   gmail: GmailConnection & { sealedRefreshToken: string; historyCursor: string | null };
   store: StoreConnection & { sealedCredentials: string };
+  /** The account's opt-out hashes, read with it; null when there are too many to hold (then asked per message). */
+  optOutHashes: ReadonlySet<string> | null;
 }
+
+/** Opt-out hashes read up front with the account; past this many they are looked up one by one. */
+const PRELOADED_OPT_OUTS = 1000;
 type NotReady = Extract<SyncResult, { status: 'skipped' }>;
 
 /** The account with its connections, in one statement (one round trip to Turso, not three). */
 async function loadAccount(s: Services, accountId: string): Promise<LoadedAccount | NotReady> {
-  const [row] = await s.db
-    .select({ account: accounts, gmail: gmailConnections, store: storeConnections })
-    .from(accounts)
-    .leftJoin(gmailConnections, eq(gmailConnections.accountId, accounts.id))
-    .leftJoin(storeConnections, eq(storeConnections.accountId, accounts.id))
-    .where(eq(accounts.id, accountId))
-    .limit(1);
+  const [[row], hashes] = await s.db.batch([
+    s.db
+      .select({ account: accounts, gmail: gmailConnections, store: storeConnections })
+      .from(accounts)
+      .leftJoin(gmailConnections, eq(gmailConnections.accountId, accounts.id))
+      .leftJoin(storeConnections, eq(storeConnections.accountId, accounts.id))
+      .where(eq(accounts.id, accountId))
+      .limit(1),
+    s.db
+      .select({ hash: optOuts.addressHash })
+      .from(optOuts)
+      .where(eq(optOuts.accountId, accountId))
+      .limit(PRELOADED_OPT_OUTS + 1),
+  ]);
   if (!row) return { status: 'skipped', reason: 'no_account' };
   const { account, gmail, store } = row;
   if (!gmail?.sealedRefreshToken) return { status: 'skipped', reason: 'not_connected' };
@@ -169,6 +181,7 @@ async function loadAccount(s: Services, accountId: string): Promise<LoadedAccoun
     account,
     gmail: { ...gmail, sealedRefreshToken: gmail.sealedRefreshToken },
     store: { ...store, sealedCredentials: store.sealedCredentials },
+    optOutHashes: hashes.length > PRELOADED_OPT_OUTS ? null : new Set(hashes.map((h) => h.hash)),
   };
 }
 
@@ -183,7 +196,7 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
   // or the grant died, since the last one.
   const loaded = await loadAccount(s, accountId);
   if ('status' in loaded) return loaded;
-  const { account, gmail, store } = loaded;
+  const { account, gmail, store, optOutHashes } = loaded;
   const { owner } = lease;
 
   const refreshToken = await s.sealer.open(gmail.sealedRefreshToken, sealedAs.gmailRefreshToken(accountId));
@@ -218,20 +231,17 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
     onFailure: (failure) => bump(`error:${failure.class}`),
     // Right before a draft is written, the database is always asked: a disconnect clears the lease.
     keepLease: () => inDatabase(() => lease.keep({ sure: true })),
-    isOptedOut: (hash) =>
-      inDatabase(
-        async () =>
-          !!(await s.db.query.optOuts.findFirst({
-            columns: { addressHash: true },
-            where: and(eq(optOuts.accountId, accountId), eq(optOuts.addressHash, hash)),
-          })),
-      ),
+    // Read with the account (one round trip for the run); asked per message only for a very long list.
+    isOptedOut: async (hash) => (optOutHashes ? optOutHashes.has(hash) : inDatabase(() => hasOptOut(s, accountId, hash))),
   };
 
   const budget = options.maxMessages ?? MAX_MESSAGES_PER_RUN;
   const subrequestBudget = options.subrequestBudget ?? SUBREQUEST_BUDGET;
   let seen = 0;
   let moreLeft = false;
+  let countsWritten = false;
+  /** The last page's cursor, written with the run's other last writes in one round trip. */
+  let finalCursor: string | null = null;
   try {
     for await (const page of readNewMessages(mailbox, gmail.historyCursor)) {
       let safeCursor: string | null = null;
@@ -279,15 +289,23 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
         await keepProgress();
         break;
       }
-      await advanceHistoryCursor(s.db, accountId, page.cursorAfter, { leaseOwner: owner });
+      if (page.last) finalCursor = page.cursorAfter;
+      else await advanceHistoryCursor(s.db, accountId, page.cursorAfter, { leaseOwner: owner });
       if (page.last && page.truncated) moreLeft = true;
     }
+    // The run's last writes in one batch (one round trip to Turso): cursor, counters, sync time.
+    const upsert = counterUpsert(s.db, accountId, counts, s.now());
+    await s.db.batch([
+      s.db.update(gmailConnections).set({ lastSyncAt: s.now() }).where(eq(gmailConnections.accountId, accountId)),
+      ...(finalCursor ? [historyCursorUpdate(s.db, accountId, finalCursor, { leaseOwner: owner })] : []),
+      ...(upsert ? [upsert] : []),
+    ]);
+    countsWritten = true;
   } finally {
     // What was handled is counted even when a later message fails and the step is retried.
-    await bumpCounters(s.db, accountId, counts, s.now());
+    if (!countsWritten) await bumpCounters(s.db, accountId, counts, s.now());
   }
 
-  await touchGmailConnection(s.db, accountId, { lastSyncAt: s.now() });
   // More mail than one run takes: a fresh queue message picks up from the cursor.
   if (moreLeft) await s.queue.send({ accountId });
   s.logger.info('sync.done', { accountId, count: seen, subrequests: meter.count });
@@ -330,6 +348,11 @@ async function handleIsolated(s: Services, run: { accountId: string; owner: stri
     s.logger.warn('sync.message_skipped', { accountId: run.accountId, reason, errorClass: errorClass(err) });
     return { kind: 'skipped', reason, failure: failure.class };
   }
+}
+
+async function hasOptOut(s: Services, accountId: string, hash: string): Promise<boolean> {
+  const row = await s.db.query.optOuts.findFirst({ columns: { addressHash: true }, where: and(eq(optOuts.accountId, accountId), eq(optOuts.addressHash, hash)) });
+  return !!row;
 }
 
 function overBudget(meter: SubrequestMeter, options: SyncOptions): boolean {

@@ -36,6 +36,13 @@ async function draftsTo(p: PipelineRuntime): Promise<string[]> {
   return Promise.all(drafts.map(async (d) => (await PostalMime.parse(d.raw)).to?.map((a) => a.address).join(',') ?? ''));
 }
 
+async function countersOnAnyDay(p: PipelineRuntime): Promise<Record<string, number>> {
+  const rows = await p.rt.services.db.query.dailyCounters.findMany({ where: (t, { eq }) => eq(t.accountId, p.accountId) });
+  const out: Record<string, number> = {};
+  for (const r of rows) out[r.name] = (out[r.name] ?? 0) + r.count;
+  return out;
+}
+
 describe('which failures cost a message, and which the mailbox', () => {
   it.each([
     [new GmailApiError(429, 'rateLimitExceeded', 30), 'retry_run'],
@@ -138,7 +145,8 @@ describe('a message that keeps failing with transient errors', () => {
     await consumeSyncBatch(p.rt.services, [last], noSleep);
     expect(last.acked).toBe(true);
     expect(p.google.drafts(p.mailbox).map((d) => d.threadId)).toEqual([after.threadId]);
-    expect(await p.counters()).toMatchObject({ drafted: 1, 'skipped:kept_failing': 1 });
+    // The clock moved on by more than an hour: the counts may fall on two days.
+    expect(await countersOnAnyDay(p)).toMatchObject({ drafted: 1, 'skipped:kept_failing': 1 });
     const row = (await p.connection())!;
     expect(BigInt(row.historyCursor!)).toBeGreaterThanOrEqual(BigInt(after.historyId));
     // What the database remembers of the failing message is a keyed hash, never its id.
@@ -157,7 +165,7 @@ describe('a message that keeps failing with transient errors', () => {
     }
     await consumeSyncBatch(p.rt.services, [delivery(p.accountId)], noSleep);
     expect(p.google.drafts(p.mailbox)).toHaveLength(1);
-    expect(await p.counters()).not.toHaveProperty('skipped:kept_failing');
+    expect(await countersOnAnyDay(p)).not.toHaveProperty('skipped:kept_failing');
   });
 
   it('mailbox-wide rate limits never give up a message, however long they last', async () => {
