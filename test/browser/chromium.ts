@@ -22,7 +22,8 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-async function freePort(): Promise<number> {
+/** A port nobody listens on right now, on the loopback address. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {

@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
-import { hasChromium, launchChromium, SCREENSHOTS } from './chromium';
+import { freePort, hasChromium, launchChromium, SCREENSHOTS } from './chromium';
 
 /**
  * The newcomer types http://127.0.0.1:<port> while APP_URL is http://localhost:<port> (the default
@@ -65,13 +64,3 @@ async function shot(page: import('playwright-core').Page, name: string) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}

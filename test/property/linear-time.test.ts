@@ -9,6 +9,7 @@ import { encodeWord } from '../../src/drafting/reply-message';
 import { statusClaims } from '../../src/drafting/status-claims';
 import { senderOf } from '../../src/pipeline/filters';
 import type { Order } from '../../src/stores/order';
+import { sampleOrder } from '../support/runtime';
 
 /**
  * Every byte of an incoming mail is hostile, and the Node server runs one message at a time on one
@@ -127,17 +128,7 @@ linearIn('statusClaims', statusClaims, [
   ['sentence ends', (n) => repeat('.', n)],
 ]);
 
-const ORDER: Order = {
-  number: '1042',
-  email: 'jane@example.net',
-  createdAt: '2026-11-01T10:00:00Z',
-  financialStatus: 'paid',
-  fulfillmentStatus: 'fulfilled',
-  tracking: [{ company: 'UPS', number: '1Z999AA10123456784', url: 'https://ups.example/track?n=1Z999AA10123456784' }],
-  items: [{ title: 'Blue mug', quantity: 2 }],
-  shippingCity: 'Lyon',
-  shippingCountry: 'FR',
-};
+const ORDER: Order = sampleOrder();
 /** The hostile text is both the draft and the customer's words (the subject is not capped). */
 const guard = (text: string) => checkFacts(text, { customer: [text, text], order: ORDER, merchant: ['Shop', 'Sam', text] } satisfies FactSources);
 
