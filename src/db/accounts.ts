@@ -116,7 +116,12 @@ export async function touchGmailConnection(
   accountId: string,
   fields: Partial<Pick<GmailConnection, 'lastSyncAt' | 'lastPushAt' | 'watchExpiresAt'>>,
 ): Promise<void> {
-  await db.update(gmailConnections).set(fields).where(eq(gmailConnections.accountId, accountId));
+  await gmailConnectionTouch(db, accountId, fields);
+}
+
+/** touchGmailConnection's UPDATE, built but not run, for a batch with other writes. */
+export function gmailConnectionTouch(db: Db, accountId: string, fields: Partial<Pick<GmailConnection, 'lastSyncAt' | 'lastPushAt' | 'watchExpiresAt'>>) {
+  return db.update(gmailConnections).set(fields).where(eq(gmailConnections.accountId, accountId));
 }
 
 /** Marks the open consent of this kind as withdrawn now; the record itself stays. */

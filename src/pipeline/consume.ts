@@ -9,15 +9,15 @@ import { syncAccount, type SyncOptions } from './sync';
 
 const SyncMessageBody = z.object({ accountId: z.string().min(1).max(64) }).strict();
 
+/** Accounts of one batch synced side by side: a slow mailbox does not hold up the other nine. */
+export const BATCH_CONCURRENCY = 3;
+
 /**
  * The queue consumer, shared by Workers and Node: one sync per message (a few accounts of a batch side
  * by side), ack on success, retry with backoff and jitter (honouring Retry-After) when retrying can
  * help, ack and count when it cannot.
  * A malformed message is acked and dropped, since retrying cannot fix it.
  */
-/** Accounts of one batch synced side by side: a slow mailbox does not hold up the other nine. */
-export const BATCH_CONCURRENCY = 3;
-
 export async function consumeSyncBatch(s: Services, batch: readonly Delivery[], options: SyncOptions = {}): Promise<void> {
   let next = 0;
   const worker = async () => {

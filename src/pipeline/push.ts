@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { gmailConnectionTouch } from '../db/accounts';
 import { counterUpsert } from '../db/counters';
 import { gmailConnections } from '../db/schema';
 import type { Services } from '../services';
@@ -28,7 +29,7 @@ export async function acceptGmailPush(s: Services, push: { emailAddress: string;
   const now = s.now();
   // One round trip for both writes (one HTTP request to Turso from a Worker).
   await s.db.batch([
-    s.db.update(gmailConnections).set({ lastPushAt: now }).where(eq(gmailConnections.accountId, accountId)),
+    gmailConnectionTouch(s.db, accountId, { lastPushAt: now }),
     counterUpsert(s.db, accountId, { notifications: 1 }, now)!,
   ]);
 

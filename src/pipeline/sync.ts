@@ -1,13 +1,15 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import {
   type Account,
   type GmailConnection,
   type StoreConnection,
   advanceHistoryCursor,
+  gmailConnectionTouch,
   historyCursorUpdate,
   markGmailReconnectNeeded,
   storeCanDraft,
 } from '../db/accounts';
+import { hasOptOut } from '../compliance/erase';
 import { bumpCounters, counterUpsert, type CounterName } from '../db/counters';
 import { inDatabase } from '../db/errors';
 import { recordFailingMessage } from '../db/failing-message';
@@ -232,11 +234,10 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
     // Right before a draft is written, the database is always asked: a disconnect clears the lease.
     keepLease: () => inDatabase(() => lease.keep({ sure: true })),
     // Read with the account (one round trip for the run); asked per message only for a very long list.
-    isOptedOut: async (hash) => (optOutHashes ? optOutHashes.has(hash) : inDatabase(() => hasOptOut(s, accountId, hash))),
+    isOptedOut: async (hash) => (optOutHashes ? optOutHashes.has(hash) : inDatabase(() => hasOptOut(s.db, [accountId], hash))),
   };
 
   const budget = options.maxMessages ?? MAX_MESSAGES_PER_RUN;
-  const subrequestBudget = options.subrequestBudget ?? SUBREQUEST_BUDGET;
   let seen = 0;
   let moreLeft = false;
   let countsWritten = false;
@@ -256,7 +257,7 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
       };
       for (let i = 0; i < page.refs.length; i++) {
         // At least one message per run, whatever the budget: a hand-over that handled nothing would loop.
-        if (seen >= budget || (seen > 0 && meter.count + MESSAGE_SUBREQUEST_RESERVE > subrequestBudget)) {
+        if (seen >= budget || (seen > 0 && overBudget(meter, options))) {
           moreLeft = true;
           break;
         }
@@ -279,7 +280,7 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
         }
         if (outcome.failure) bump(`error:${outcome.failure}`);
         const word = outcome.kind === 'drafted' ? 'drafted' : outcome.reason;
-        bump(outcome.kind === 'drafted' ? 'drafted' : `skipped:${outcome.reason}`);
+        bump(word === 'drafted' ? 'drafted' : `skipped:${word}`);
         s.onMessageOutcome?.({ accountId, messageId: ref.messageId, threadId: ref.threadId, outcome: word });
         // Past a history record only once every message it added is handled.
         const next = page.refs[i + 1];
@@ -296,7 +297,7 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
     // The run's last writes in one batch (one round trip to Turso): cursor, counters, sync time.
     const upsert = counterUpsert(s.db, accountId, counts, s.now());
     await s.db.batch([
-      s.db.update(gmailConnections).set({ lastSyncAt: s.now() }).where(eq(gmailConnections.accountId, accountId)),
+      gmailConnectionTouch(s.db, accountId, { lastSyncAt: s.now() }),
       ...(finalCursor ? [historyCursorUpdate(s.db, accountId, finalCursor, { leaseOwner: owner })] : []),
       ...(upsert ? [upsert] : []),
     ]);
@@ -348,11 +349,6 @@ async function handleIsolated(s: Services, run: { accountId: string; owner: stri
     s.logger.warn('sync.message_skipped', { accountId: run.accountId, reason, errorClass: errorClass(err) });
     return { kind: 'skipped', reason, failure: failure.class };
   }
-}
-
-async function hasOptOut(s: Services, accountId: string, hash: string): Promise<boolean> {
-  const row = await s.db.query.optOuts.findFirst({ columns: { addressHash: true }, where: and(eq(optOuts.accountId, accountId), eq(optOuts.addressHash, hash)) });
-  return !!row;
 }
 
 function overBudget(meter: SubrequestMeter, options: SyncOptions): boolean {
