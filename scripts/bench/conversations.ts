@@ -117,6 +117,7 @@ export function orderOf(c: Customer, i: number): Order {
     financialStatus: 'paid',
     fulfillmentStatus: i % 3 === 0 ? 'unfulfilled' : 'fulfilled',
     tracking: i % 3 === 0 ? [] : [{ company: 'UPS', number: tracking, url: `https://www.ups.com/track?tracknum=${tracking}` }],
+    shipments: [],
     items: [{ title: 'Blue mug', quantity: 1 + (i % 2) }, ...(i % 4 === 0 ? [{ title: 'Tea towel', quantity: 1 }] : [])],
     shippingCity: ['Lyon', 'Köln', 'Madrid', 'Torino', 'Utrecht', 'Leeds'][i % 6]!,
     shippingCountry: ['FR', 'DE', 'ES', 'IT', 'NL', 'GB'][i % 6]!,

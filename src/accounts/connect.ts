@@ -5,6 +5,7 @@ import { newId } from '../platform/ids';
 import { sealedAs, type Services, type StoreCredentials } from '../services';
 import { registerWooWebhooks, removeWooWebhooks } from '../stores/woocommerce-webhooks';
 import { normaliseAddress } from '../crypto/hmac';
+import { DRAFT_KINDS } from '../drafting/kinds';
 
 /** The version of the wording a merchant agrees to when connecting; bump it when the wording changes. */
 export const CONSENT_VERSION = '2026-11-25';
@@ -19,6 +20,7 @@ export async function createAccount(
     createdAt: s.now(),
     shopName: settings.shopName ?? null,
     signOffName: settings.signOffName ?? null,
+    draftKinds: DRAFT_KINDS.join(','),
   });
   return id;
 }

@@ -2,9 +2,10 @@ import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { hashAddress } from '../crypto/hmac';
 import { accounts, optOuts } from '../db/schema';
+import { DRAFT_KINDS } from '../drafting/kinds';
 import type { Services } from '../services';
 
-export const DRAFT_KINDS = ['order_status', 'returns', 'address_change', 'cancellation', 'other'] as const;
+export { DRAFT_KINDS } from '../drafting/kinds';
 export const TONES = ['friendly', 'formal', 'concise'] as const;
 export const LANGUAGES = { en: 'English', fr: 'Français', de: 'Deutsch', es: 'Español', it: 'Italiano', nl: 'Nederlands' } as const;
 

@@ -19,8 +19,18 @@ export const accounts = sqliteTable('accounts', {
   signOffName: text('sign_off_name'),
   signature: text('signature'),
   fallbackLanguage: text('fallback_language').notNull().default('en'),
-  /** Kinds of customer mail to draft for, comma separated: order_status,returns,address_change,cancellation,other. */
+  /** Kinds of customer mail to draft for, comma separated (src/drafting/kinds.ts DRAFT_KINDS; new accounts get them all). */
   draftKinds: text('draft_kinds').notNull().default('order_status,returns,address_change,cancellation,other'),
+  // The merchant's store policies, in their own words (src/drafting/policies.ts): quoted in replies,
+  // never invented. Null means "not set": then a reply promises nothing about that policy.
+  returnWindowDays: integer('return_window_days'),
+  policyReturns: text('policy_returns'),
+  policyShipping: text('policy_shipping'),
+  policyOrderChanges: text('policy_order_changes'),
+  policyDamagedItems: text('policy_damaged_items'),
+  policyFaq: text('policy_faq'),
+  /** A parcel with no movement for this many days is called stalled in the facts the model gets. */
+  stalledAfterDays: integer('stalled_after_days').notNull().default(7),
   /** Bumped on sign-out, disconnect and delete: session cookies carrying an older epoch stop working. */
   sessionEpoch: integer('session_epoch').notNull().default(0),
 });

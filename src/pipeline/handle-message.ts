@@ -4,6 +4,7 @@ import type { DraftKind } from '../drafting/kinds';
 import { latestCustomerText } from '../drafting/latest-text';
 import type { ReplyOutput, ReplyWriter } from '../drafting/llm';
 import { parseMail } from '../drafting/parse-mail';
+import type { StorePolicies } from '../drafting/policies';
 import type { MerchantVoice, ReplyInput } from '../drafting/prompt';
 import { buildReplyMessage, replyHeadersFor } from '../drafting/reply-message';
 import { GmailApiError, type GmailMailbox, type ThreadLabels } from '../google/gmail';
@@ -42,6 +43,10 @@ export interface MessageContext {
   writer: ReplyWriter;
   voice: MerchantVoice;
   signature: string | null;
+  /** The shop's own policies (account settings): quoted in replies, never invented. */
+  policies: StorePolicies;
+  /** Days without movement after which a parcel is called stalled. */
+  stalledAfterDays: number;
   connectedAt: number;
   /** The kinds of mail the merchant wants drafts for (accounts.draft_kinds). */
   draftKinds: ReadonlySet<DraftKind>;

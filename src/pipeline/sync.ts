@@ -16,6 +16,7 @@ import { recordFailingMessage } from '../db/failing-message';
 import { acquireSyncLease, finishSyncRun, leaseKeeper, releaseSyncLease, requestSyncRerun } from '../db/lease';
 import { accounts, gmailConnections, optOuts, storeConnections } from '../db/schema';
 import { parseDraftKinds } from '../drafting/kinds';
+import { policiesOf } from '../drafting/policies';
 import { GmailApiError, type GmailMailbox } from '../google/gmail';
 import { toHex } from '../crypto/encoding';
 import { hmacSha256 } from '../crypto/hmac';
@@ -225,6 +226,8 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
       fallbackLanguage: account.fallbackLanguage,
     },
     signature: account.signature,
+    policies: policiesOf(account),
+    stalledAfterDays: account.stalledAfterDays,
     connectedAt: gmail.connectedAt,
     draftKinds: parseDraftKinds(account.draftKinds),
     hashKey: s.config.secrets.hashKey,

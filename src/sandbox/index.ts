@@ -45,6 +45,8 @@ const SandboxOrder = z.object({
   financialStatus: z.string().min(1).max(40),
   fulfillmentStatus: z.string().min(1).max(40),
   tracking: z.array(z.object({ company: z.string().max(80), number: z.string().max(80), url: z.string().max(500) })).max(10).default([]),
+  // Filled in with the stores' delivery states (issue 17); until then an order has no shipments.
+  shipments: z.array(z.never()).max(0).default([]),
   items: z.array(z.object({ title: z.string().max(200), quantity: z.number().int().min(1) })).max(50).default([]),
   shippingCity: z.string().max(120).nullable().default(null),
   shippingCountry: z.string().max(2).nullable().default(null),

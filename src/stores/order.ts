@@ -31,6 +31,32 @@ export type FulfillmentStatus =
 /** Payment words; `unknown` as for FulfillmentStatus. */
 export type FinancialStatus = 'paid' | 'pending' | 'failed' | 'refunded' | 'partially_refunded' | 'voided' | 'unknown' | (string & {});
 
+/**
+ * Where one parcel is, as the store knows it: Shopify from the fulfillment's displayStatus and
+ * events, WooCommerce from what its tracking plugins store. `unknown` when the store says nothing
+ * readable: then nothing is claimed about where the parcel is.
+ */
+export type ShipmentStatus =
+  | 'label_created'
+  | 'in_transit'
+  | 'out_for_delivery'
+  | 'delivered'
+  | 'attempted_delivery'
+  | 'failed_delivery'
+  | 'unknown';
+
+export interface Shipment {
+  status: ShipmentStatus;
+  /** This parcel's tracking, when the store has it (it is in Order.tracking as well). */
+  tracking: TrackingInfo | null;
+  /** ISO 8601, each null when the store does not know it. */
+  shippedAt: string | null;
+  deliveredAt: string | null;
+  estimatedDeliveryAt: string | null;
+  /** The latest movement the store knows (last carrier event, else delivered or shipped): for "stalled". */
+  lastEventAt: string | null;
+}
+
 export interface OrderItem {
   title: string;
   quantity: number;
@@ -48,6 +74,8 @@ export interface Order {
   /** Lower-case platform-neutral words, e.g. "fulfilled", "unfulfilled", "partially_fulfilled"; "unknown" when unreadable. */
   fulfillmentStatus: FulfillmentStatus;
   tracking: TrackingInfo[];
+  /** One per parcel the store knows of, oldest first; empty when nothing has shipped or the store cannot say. */
+  shipments: Shipment[];
   items: OrderItem[];
   shippingCity: string | null;
   shippingCountry: string | null;

@@ -384,6 +384,7 @@ function toOrder(node: ShopifyOrderNode): Order {
     tracking: node.fulfillments.flatMap((f) =>
       f.trackingInfo.filter((t) => t.number).map((t) => ({ company: t.company ?? '', number: t.number!, url: t.url ?? '' })),
     ),
+    shipments: [],
     items: node.lineItems.nodes.map((i) => ({ title: i.title, quantity: i.quantity })),
     shippingCity: node.shippingAddress?.city ?? null,
     shippingCountry: node.shippingAddress?.countryCodeV2 ?? null,

@@ -138,6 +138,7 @@ function toOrder(o: WooOrder): Order {
       postcode: o.shipping?.postcode || o.billing?.postcode || null,
       country: o.shipping?.country || null,
     }),
+    shipments: [],
     items: o.line_items.slice(0, MAX_ITEMS).flatMap((i) => {
       const item = LineItem.safeParse(i);
       return item.success && item.data.name ? [{ title: item.data.name, quantity: item.data.quantity }] : [];

@@ -6,9 +6,11 @@ import { CsrfField, FieldError, FlashNotice, Notice, PostButton } from './parts'
 
 const KIND_LABELS: Record<(typeof DRAFT_KINDS)[number], string> = {
   order_status: 'Order status and tracking ("where is my order?")',
-  returns: 'Returns and refunds',
+  returns: 'Returns, exchanges and refunds',
+  damaged: 'Damaged or wrong items',
   address_change: 'Address changes',
   cancellation: 'Cancellations',
+  presales: 'Questions before buying (shipping, products)',
   other: 'Anything else from customers',
 };
 const TONE_LABELS: Record<(typeof TONES)[number], string> = { friendly: 'Friendly', formal: 'Formal', concise: 'Short and to the point' };

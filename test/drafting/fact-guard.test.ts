@@ -11,6 +11,7 @@ const ORDER: Order = {
   financialStatus: 'paid',
   fulfillmentStatus: 'fulfilled',
   tracking: [{ company: 'UPS', number: '1Z999AA10123456784', url: 'https://ups.example/track?n=1Z999AA10123456784' }],
+  shipments: [],
   items: [{ title: 'Blue mug 350ml', quantity: 2 }],
   shippingCity: 'Lyon',
   shippingCountry: 'FR',

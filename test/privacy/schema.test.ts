@@ -7,7 +7,9 @@ import { startTestRuntime, type TestRuntime } from '../support/runtime';
  * which is the moment to ask: could it ever hold mail, order or end-customer content? (It must not.)
  */
 const REVIEWED: Record<string, string[]> = {
-  accounts: ['id', 'created_at', 'paused', 'shop_name', 'tone', 'sign_off_name', 'signature', 'fallback_language', 'draft_kinds', 'session_epoch'],
+  accounts: ['id', 'created_at', 'paused', 'shop_name', 'tone', 'sign_off_name', 'signature', 'fallback_language', 'draft_kinds', 'session_epoch',
+    // The merchant's own policy texts (account settings, issue 17): their words, never a customer's.
+    'return_window_days', 'policy_returns', 'policy_shipping', 'policy_order_changes', 'policy_damaged_items', 'policy_faq', 'stalled_after_days'],
   gmail_connections: ['account_id', 'mailbox', 'sealed_refresh_token', 'granted_scopes', 'history_cursor', 'watch_expires_at', 'status', 'connected_at', 'last_sync_at', 'last_push_at', 'sync_lease_owner', 'sync_lease_until', 'sync_rerun_requested', 'failing_message_tag', 'failing_message_attempts', 'failing_message_since'],
   store_connections: ['id', 'account_id', 'kind', 'store_domain', 'sealed_credentials', 'status', 'connected_at', 'sealed_webhook_secret', 'webhook_ids', 'webhook_status', 'webhook_checked_at'],
   consent_records: ['id', 'account_id', 'kind', 'detail', 'version', 'granted_at', 'withdrawn_at'],

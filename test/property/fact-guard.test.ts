@@ -30,6 +30,7 @@ const order: fc.Arbitrary<Order> = fc.record({
     })),
     { maxLength: 2 },
   ),
+  shipments: fc.constant([]),
   items: fc.array(
     fc.record({ title: fc.constantFrom('Blue mug', 'Tea towel', 'Mug 350ml', 'Vase XL-2'), quantity: fc.integer({ min: 1, max: 9 }) }),
     { minLength: 1, maxLength: 3 },
@@ -163,6 +164,7 @@ describe('checkFacts: false accepts once pinned, now refused', () => {
   const o: Order = {
     number: '1042', email: 'jane@example.net', createdAt: '2026-11-20T10:00:00Z', financialStatus: 'paid', fulfillmentStatus: 'fulfilled',
     tracking: [{ company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' }],
+    shipments: [],
     items: [{ title: 'Blue mug', quantity: 2 }], shippingCity: 'Lyon', shippingCountry: 'FR',
   };
   const sources = sourcesFor(o, 'Where is my order #1042?');

@@ -147,7 +147,7 @@ describe('OpenAI fake: the chat.completion object, through the real openai SDK',
       model: 'gpt-4o-mini',
       messages: [
         { role: 'system', content: SYSTEM_PROMPT },
-        { role: 'user', content: buildUserMessage({ ...input(), order: { ...ORDER, email: 'jane@example.com' } }) },
+        { role: 'user', content: buildUserMessage({ ...input(), order: { ...ORDER, email: 'jane@example.com', shipments: [] } }) },
       ],
       store: false,
       temperature: 0.2,

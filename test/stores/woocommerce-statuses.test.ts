@@ -83,6 +83,7 @@ const ORDER: Order = {
   financialStatus: 'unknown',
   fulfillmentStatus: 'unknown',
   tracking: [],
+  shipments: [],
   items: [{ title: 'Blue mug', quantity: 2 }],
   shippingCity: 'Lyon',
   shippingCountry: 'FR',

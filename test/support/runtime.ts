@@ -130,6 +130,7 @@ export function sampleOrder(overrides: Partial<Order> = {}): Order {
     financialStatus: 'paid',
     fulfillmentStatus: 'fulfilled',
     tracking: [{ company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' }],
+    shipments: [],
     items: [{ title: 'Blue mug', quantity: 2 }],
     shippingCity: 'Lyon',
     shippingCountry: 'FR',
