@@ -73,6 +73,7 @@ export function PoliciesSection(p: { csrf: string; values: PolicyFormValues; err
           inputmode="numeric"
           class="days"
           value={v.returnWindowDays}
+          aria-invalid={e.returnWindowDays ? 'true' : undefined}
           aria-describedby="return-window-error"
         />
         <FieldError id="return-window-error" message={e.returnWindowDays} />
@@ -82,7 +83,7 @@ export function PoliciesSection(p: { csrf: string; values: PolicyFormValues; err
             <label for={t.id}>
               {t.label} <span class="hint">{t.hint}</span>
             </label>
-            <textarea id={t.id} name={t.field} maxlength={t.max} rows={t.rows} aria-describedby={`${t.id}-error`}>
+            <textarea id={t.id} name={t.field} maxlength={t.max} rows={t.rows} aria-invalid={e[t.field] ? 'true' : undefined} aria-describedby={`${t.id}-error`}>
               {v[t.field]}
             </textarea>
             <FieldError id={`${t.id}-error`} message={e[t.field]} />
@@ -106,6 +107,7 @@ export function PoliciesSection(p: { csrf: string; values: PolicyFormValues; err
           inputmode="numeric"
           class="days"
           value={v.stalledAfterDays}
+          aria-invalid={e.stalledAfterDays ? 'true' : undefined}
           aria-describedby="stalled-after-error"
         />
         <FieldError id="stalled-after-error" message={e.stalledAfterDays} />
