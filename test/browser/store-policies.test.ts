@@ -60,6 +60,8 @@ describe.skipIf(!hasChromium)('store policies in Chromium', () => {
       // The sandbox mailbox tells a newcomer the shop has none, and where to write them.
       await page.goto(`${app.url}/sandbox/mail`);
       expect(await page.locator('#no-policies').innerText()).toContain('This shop has no store policies yet');
+      await noSideways(page);
+      await page.screenshot({ path: join(SCREENSHOTS, `policies-${viewport.width}-mailbox-hint.png`) });
       await page.locator('#no-policies').getByRole('link', { name: 'Settings › Store policies' }).click();
       await page.waitForURL(/\/app\/settings#store-policies$/);
 
