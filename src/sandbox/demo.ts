@@ -1,4 +1,5 @@
 import { toBase64, utf8 } from '../crypto/encoding';
+import type { PolicySettings } from '../accounts/policies';
 import type { Order } from '../stores/order';
 import { hostileHtmlMail, nestedMultipartMail, replyToAttackMail } from './hostile-mail';
 
@@ -36,6 +37,23 @@ export function demoOrders(now: number): Order[] {
     },
   ];
 }
+
+/**
+ * A small, realistic set of store policies, for the mailbox view's "Use example policies" button:
+ * a newcomer sees replies quote them. Never set on its own: a merchant starts with none.
+ */
+export const DEMO_POLICIES: PolicySettings = {
+  returnWindowDays: 30,
+  returns:
+    'Unused items can be returned within 30 days of delivery. Start a return at https://sandbox-shop.example/returns and we email you a prepaid label. Refunds go back to the original payment method within 5 business days of the parcel reaching us.',
+  shipping:
+    'We ship from Lyon to the EU, the UK and Switzerland. France: 2–3 business days, €4.90, free over €60. Rest of Europe: 3–6 business days, €9.90.',
+  orderChanges: 'Address changes and cancellations are possible until the order ships: reply to your order confirmation and we change it the same day.',
+  damagedItems:
+    'If something arrives damaged or is not what you ordered, send us a photo within 14 days of delivery and we send a replacement or refund you in full, at no cost to you.',
+  faq: 'Our mugs are stoneware, dishwasher and microwave safe. Gift wrapping is free: mention it in the order notes.',
+  stalledAfterDays: 7,
+};
 
 export interface DemoEmail {
   id: string;

@@ -11,6 +11,8 @@ import { storeCanDraft } from '../db/accounts';
 import { createWooCommerceFake } from './fakes/woocommerce';
 import { createWooAuthorizeFake } from './fakes/woocommerce-authorize';
 import { connectGmail, connectStore, createAccount } from '../accounts/connect';
+import { PoliciesJson, policiesSetCount, savePolicies } from '../accounts/policies';
+import { policiesOf } from '../drafting/policies';
 import { findAccountIdByMailbox, getAccount, getGmailConnection, getStoreConnection } from '../db/accounts';
 import * as schema from '../db/schema';
 import { formBodyLimit } from '../http/body-limit';
@@ -19,7 +21,7 @@ import { checkSameOrigin } from '../http/same-origin';
 import { readSession } from '../http/session';
 import type { MessageOutcomeEvent, Services } from '../services';
 import { renderPage } from '../ui/layout';
-import { customerEmail, DEMO_EMAILS, demoMessage, demoOrders } from './demo';
+import { customerEmail, DEMO_EMAILS, DEMO_POLICIES, demoMessage, demoOrders } from './demo';
 import { MailboxPage, readComposeForm, readThreads, type ComposeValues } from './mailbox-view';
 
 /**
@@ -57,6 +59,8 @@ const ResetBody = z
     orders: z.array(SandboxOrder).max(500).optional(),
     /** WooCommerce only: REST v3 order objects exactly as GET /wp-json/wc/v3/orders returns them, served verbatim. */
     raw: z.array(z.record(z.string(), z.unknown())).max(500).optional(),
+    /** The merchant's store policies, validated as the settings form does; without it none are set. */
+    policies: PoliciesJson.optional(),
   })
   .refine((b) => (b.raw ? b.store === 'woocommerce' && !b.orders : !!b.orders));
 
@@ -142,6 +146,8 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
   routes.post('/reset', async (c) => {
     const body = ResetBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) {
+      const policy = body.error.issues.find((i) => i.path[0] === 'policies');
+      if (policy) return c.json(errorBody(c, 'invalid_body', `policies${policy.path.slice(1).map((k) => `.${String(k)}`).join('')}: ${policy.message}`), 400);
       return c.json(errorBody(c, 'invalid_body', 'Expected {"store":"shopify"|"woocommerce","orders":[...]} or {"store":"woocommerce","raw":[...]} (see README).'), 400);
     }
     await settleAll();
@@ -156,6 +162,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     const accountId = await createAccount(s, { shopName: 'Sandbox Shop', signOffName: 'Sam' });
     const refreshToken = google.issueRefreshToken(SANDBOX_MAILBOX, GMAIL_SCOPES);
     await connectGmail(s, { accountId, mailbox: SANDBOX_MAILBOX, refreshToken, grantedScopes: GMAIL_SCOPES });
+    if (body.data.policies) await savePolicies(s.db, accountId, body.data.policies);
     const orders = body.data.orders ?? [];
     if (body.data.store === 'shopify') {
       // An expiring token pair, as every install gets since Shopify's 2027 rules.
@@ -202,12 +209,26 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     return c.redirect(form.back === 'mail' ? `/sandbox/mail#thread-${threadId}` : '/app?notice=sent', 303);
   });
 
+  // The mailbox view's "Use example policies": a realistic set for the sandbox merchant, only while
+  // none is written (never over the merchant's own), then back to the mailbox to try it.
+  routes.post('/example-policies', async (c) => {
+    if (!checkSameOrigin(c.req.header('origin'), c.req.header('referer'), s.config.appUrl).valid) {
+      throw new ApiError(403, 'csrf_origin', 'Cross-site request refused.');
+    }
+    const accountId = await findAccountIdByMailbox(s.db, SANDBOX_MAILBOX);
+    const account = accountId ? await getAccount(s.db, accountId) : undefined;
+    if (!account) throw new ApiError(409, 'no_account', `${SANDBOX_MAILBOX} is not connected: sign in with Google first.`);
+    if (policiesSetCount(policiesOf(account)) === 0) await savePolicies(s.db, account.id, DEMO_POLICIES);
+    return c.redirect('/sandbox/mail', 303);
+  });
+
   // The mailbox as Gmail would show it, with what Draftline wrote or why it did not (mailbox-view.tsx).
   const mailboxPage = async (c: Context, form: { values: ComposeValues; error?: { field: keyof ComposeValues; message: string } }, status: 200 | 400 = 200) => {
-    const [{ threads, more }, busy, idleReason, session] = await Promise.all([
+    const [{ threads, more }, busy, idleReason, policiesSet, session] = await Promise.all([
       readThreads(google.messages(SANDBOX_MAILBOX), (id) => outcomes.get(id)?.outcome ?? null),
       isIdle().then((idle) => !idle),
       whyNotDrafting(s),
+      sandboxPoliciesSet(s),
       readSession(c, s),
     ]);
     const page = MailboxPage({
@@ -218,6 +239,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
       more,
       busy,
       idleReason,
+      policiesSet,
       demoEmails: DEMO_EMAILS,
       form: form.values,
       formError: form.error,
@@ -281,6 +303,13 @@ async function whyNotDrafting(s: Services): Promise<string | null> {
   if (!store || !storeCanDraft(store.status)) return 'No store is connected: connect the sandbox store from the dashboard.';
   if (account.paused) return 'Drafting is paused: resume it on the dashboard.';
   return null;
+}
+
+/** How many store policies the sandbox merchant has written, for the mailbox view's hint; null with no account. */
+async function sandboxPoliciesSet(s: Services): Promise<number | null> {
+  const accountId = await findAccountIdByMailbox(s.db, SANDBOX_MAILBOX);
+  const account = accountId ? await getAccount(s.db, accountId) : undefined;
+  return account ? policiesSetCount(policiesOf(account)) : null;
 }
 
 /** The sandbox owns the whole local database: a reset starts from nothing. */
