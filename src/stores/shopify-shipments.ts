@@ -62,7 +62,7 @@ const EVENT_STATUS: Readonly<Record<string, ShipmentStatus>> = {
 const NOT_SENT = new Set(['CANCELLED', 'ERROR', 'FAILURE']);
 
 const word = z.string().max(64).nullish().catch(null);
-const date = z.unknown().transform(instant);
+const date = z.unknown().optional().transform(instant);
 const text = (max: number) => z.string().max(max).nullish().catch(null);
 
 /** Each field read on its own: a malformed one is "not given", never the whole order. */

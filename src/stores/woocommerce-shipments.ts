@@ -43,7 +43,7 @@ const word = z
   .transform((s) => s.trim().toLowerCase())
   .optional()
   .catch(undefined);
-const StatusEntry = z.object({ status: word, status_date: z.unknown().transform(instant), est_delivery_date: z.unknown().transform(instant) });
+const StatusEntry = z.object({ status: word, status_date: z.unknown().optional().transform(instant), est_delivery_date: z.unknown().optional().transform(instant) });
 
 interface Reported {
   status?: string;
