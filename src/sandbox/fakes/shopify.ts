@@ -28,6 +28,10 @@ import { parcelsOf, type FakeParcel } from './parcels';
  *   an `errors` entry, at HTTP 200 (https://shopify.dev/docs/apps/launch/protected-customer-data#using-protected-customer-data).
  * - Every answer names the version it was served in (X-Shopify-API-Version); a version past its
  *   12 months falls forward to the oldest supported one (https://shopify.dev/docs/api/usage/versioning).
+ * - One fulfillment per parcel (parcels.ts), in the Fulfillment object's shape: displayStatus,
+ *   createdAt, inTransitAt, deliveredAt, estimatedDeliveryAt, trackingInfo, and events honouring
+ *   first/sortKey/reverse (Shopify sorts by ID unless asked otherwise). A Fulfillment field
+ *   Shopify does not have is refused with its `undefinedField` error, as a misspelt query would be.
  */
 export interface ShopifyFakeOptions {
   apiKey?: string;
@@ -419,7 +423,7 @@ function toFulfillment(p: FakeParcel, args: EventsArgs) {
   if (p.status === 'label_created') events.push({ status: 'LABEL_PURCHASED', happenedAt: p.shippedAt });
   if (moving) events.push({ status: 'IN_TRANSIT', happenedAt: p.shippedAt });
   if (p.lastEventAt && p.lastEventAt > p.shippedAt) {
-    const word = p.status === 'unknown' ? 'CONFIRMED' : p.status === 'failed_delivery' ? 'FAILURE' : DISPLAY[p.status];
+    const word = p.status === 'unknown' ? 'CONFIRMED' : DISPLAY[p.status];
     events.push({ status: word, happenedAt: p.lastEventAt });
   }
   // Shopify sorts by id unless asked for HAPPENED_AT; ids grow as events are added, oldest first.

@@ -16,7 +16,11 @@ import { parcelsOf, unixSeconds, type FakeParcel } from './parcels';
  * delivered, partial-shipped, in-transit (and, for "unknown", a plugin status Draftline does not
  * know), and `_wc_shipment_tracking_items` as WooCommerce Shipment Tracking or Advanced Shipment
  * Tracking write it: a carrier from the plugin's list as its slug only (no name, no link), any
- * other carrier as custom_tracking_provider/custom_tracking_link.
+ * other carrier as custom_tracking_provider/custom_tracking_link, date_shipped in unix seconds.
+ * Parcels a carrier reported (the order's shipments) get TrackShip's metas keyed like the tracking
+ * entries, `shipment_status` (status, status_date, est_delivery_date) and `ts_shipment_status`
+ * (status), and a completed or delivered order its date_completed(_gmt). A parcel without a
+ * tracking number has no place in these metas: WooCommerce shows it only through the order status.
  *
  * Webhooks as WooCommerce runs them (WC_REST_Webhooks_V2_Controller, WC_Webhook): list, create
  * (201, then the `webhook_id=N` ping to the delivery URL), get, update, delete (only with
