@@ -8,6 +8,7 @@ import { createShopifyFake } from './fakes/shopify';
 import { createShopifyOAuthFake } from './fakes/shopify-oauth';
 import { credentialsFrom } from '../stores/shopify-install';
 import { storeCanDraft } from '../db/accounts';
+import type { Order } from '../stores/order';
 import { createWooCommerceFake } from './fakes/woocommerce';
 import { createWooAuthorizeFake } from './fakes/woocommerce-authorize';
 import { connectGmail, connectStore, createAccount } from '../accounts/connect';
@@ -40,6 +41,24 @@ const COMPOSE_EXAMPLE: ComposeValues = (() => {
   return { from: jane.from, subject: jane.subject, body: jane.text };
 })();
 
+/** An instant as ISO 8601 with an offset (or a plain date: midnight UTC), kept in one form. */
+const SandboxInstant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((v) => new Date(/T/.test(v) ? v : `${v}T00:00:00Z`).toISOString())
+  .nullable()
+  .default(null);
+/**
+ * A parcel as a tracking service reports it; the nth is the parcel of the order's nth tracking
+ * entry. Only status is required; lastEventAt (the latest carrier scan) makes a stalled parcel.
+ */
+const SandboxShipment = z.object({
+  status: z.enum(['label_created', 'in_transit', 'out_for_delivery', 'delivered', 'attempted_delivery', 'failed_delivery', 'unknown']),
+  shippedAt: SandboxInstant,
+  deliveredAt: SandboxInstant,
+  estimatedDeliveryAt: SandboxInstant,
+  lastEventAt: SandboxInstant,
+});
+
 const SandboxOrder = z.object({
   number: z.string().regex(/^#?\d{1,12}$/).transform((n) => n.replace(/^#/, '')),
   email: z.email(),
@@ -47,12 +66,11 @@ const SandboxOrder = z.object({
   financialStatus: z.string().min(1).max(40),
   fulfillmentStatus: z.string().min(1).max(40),
   tracking: z.array(z.object({ company: z.string().max(80), number: z.string().max(80), url: z.string().max(500) })).max(10).default([]),
-  // Filled in with the stores' delivery states (issue 17); until then an order has no shipments.
-  shipments: z.array(z.never()).max(0).default([]),
+  shipments: z.array(SandboxShipment).max(10).default([]),
   items: z.array(z.object({ title: z.string().max(200), quantity: z.number().int().min(1) })).max(50).default([]),
   shippingCity: z.string().max(120).nullable().default(null),
   shippingCountry: z.string().max(2).nullable().default(null),
-});
+}).transform((o): Order => ({ ...o, shipments: o.shipments.map((sh, i) => ({ ...sh, tracking: o.tracking[i] ?? null })) }));
 const ResetBody = z
   .object({
     store: z.enum(['shopify', 'woocommerce']),
