@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { LogLevel } from 'miniflare';
 import type { Order } from '../../src/stores/order';
 import { startWorkerWorld, type WorkerWorld } from '../worker-world';
@@ -37,6 +39,10 @@ const POLL_MS = 2;
 const DRAFT_TIMEOUT_MS = 30_000;
 
 export async function measureWorkerd(runs = 3): Promise<WorkerdResult> {
+  // Asked first: Miniflare spawning a binary that is not there crashes the process (an unhandled
+  // 'error' event) rather than rejecting, and a bench run must still end with its other figures.
+  const missing = workerdMissing();
+  if (missing) return { workerdPushToDraftMs: null, reason: `workerd cannot run here: ${missing}`, runs: 0, pushToDraftMsEach: [] };
   const started = performance.now();
   let world: WorkerWorld;
   try {
@@ -45,7 +51,7 @@ export async function measureWorkerd(runs = 3): Promise<WorkerdResult> {
   } catch (err) {
     // A machine without the workerd binary (or where it cannot run) gets no figure, never a guess.
     const e = err as Error;
-    return { workerdPushToDraftMs: null, reason: `Miniflare could not start: ${e.message.split('\n')[0]}`, runs: 0, pushToDraftMsEach: [] };
+    return { workerdPushToDraftMs: null, reason: `workerd (Miniflare) could not start: ${e.message.split('\n')[0]}`, runs: 0, pushToDraftMsEach: [] };
   }
   const startMs = performance.now() - started;
   try {
@@ -95,6 +101,21 @@ export async function measureWorkerd(runs = 3): Promise<WorkerdResult> {
     };
   } finally {
     await world.close();
+  }
+}
+
+/** Why the workerd binary Miniflare would spawn cannot run here, or null when it answers `--version`. */
+function workerdMissing(): string | null {
+  try {
+    // The binary Miniflare itself resolves: MINIFLARE_WORKERD_PATH, else its `workerd` dependency.
+    const fromMiniflare = createRequire(createRequire(import.meta.url).resolve('miniflare'));
+    const binary = process.env.MINIFLARE_WORKERD_PATH ?? (fromMiniflare('workerd') as { default: string }).default;
+    const run = spawnSync(binary, ['--version'], { timeout: 15_000, encoding: 'utf8' });
+    if (run.error) return `${binary}: ${run.error.message}`;
+    if (run.status !== 0) return `${binary} --version exited with ${run.status ?? run.signal}`;
+    return null;
+  } catch (err) {
+    return (err as Error).message.split('\n')[0]!;
   }
 }
 
