@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { accounts } from '../../src/db/schema';
 import type { ReplyInput } from '../../src/drafting/prompt';
 import { buildUserMessage } from '../../src/drafting/prompt';
 import { findOrders, MAX_NAMED_ORDERS, MAX_RECENT_ORDERS } from '../../src/pipeline/find-order';
@@ -211,5 +213,40 @@ describe('several orders named in one mail, one of them someone else’s', () =>
     for (const canary of ['CANARY-TRACK-2001', 'Canary kettle', 'Canaryville', 'CanaryPost', 'bob@example.org']) expect(prompt).not.toContain(canary);
     const [draft] = await p.rt.drafts();
     for (const canary of ['CANARY-TRACK-2001', 'Canary kettle', 'Canaryville']) expect(draft!.text).not.toContain(canary);
+  });
+});
+
+describe('the shop’s policies and the computed facts reach the model', () => {
+  let p: PipelineRuntime;
+  afterEach(() => p?.close());
+
+  it('sends the policy texts that matter for the question, the return window, the order’s facts and today', async () => {
+    // Not shipped yet (the sandbox's orders carry no shipments until its reset learns them).
+    const delivered = sampleOrder({ number: '1042', email: 'jane@example.net', fulfillmentStatus: 'unfulfilled', tracking: [] });
+    p = await startPipeline('shopify', [delivered]);
+    await p.rt.services.db
+      .update(accounts)
+      .set({ returnWindowDays: 45, policyReturns: 'Returns: https://shop.example/returns', policyFaq: 'FAQ text', stalledAfterDays: 5 })
+      .where(eq(accounts.id, p.accountId));
+    const inputs: ReplyInput[] = [];
+    const writer = p.rt.services.replyWriter;
+    p.rt.services.replyWriter = { write: (input, problem) => (inputs.push(input), writer.write(input, problem)) };
+
+    p.deliver(customerMail({ from: 'Jane Doe <jane@example.net>', subject: 'Order #1042', body: 'Can I still send the mug back for a refund?', messageId: '<ret1@example.net>' }));
+    await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined });
+
+    expect(inputs).toHaveLength(1);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(inputs[0]!.today).toBe(today);
+    // A return question: the returns text and the window, not the FAQ.
+    expect(inputs[0]!.policies).toEqual({ returnWindowDays: 45, returns: 'Returns: https://shop.example/returns' });
+    expect(inputs[0]!.orders[0]!.facts).toEqual({
+      daysSinceShipped: null,
+      stalled: false,
+      lastReturnDay: null,
+      returnWindowOpen: null,
+      canChangeAddress: true,
+      canCancel: true,
+    });
   });
 });
