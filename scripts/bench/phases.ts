@@ -309,12 +309,13 @@ export async function measureTokens(conversations = 24): Promise<TokenResult> {
       const request = sent[before];
       if (!request || sent.length !== before + 1) throw new Error(`tokens: expected one LLM call for conversation ${i}, got ${sent.length - before}`);
       real += encodeChat(request, 'gpt-4o-mini').length;
-      const user = JSON.parse(request[request.length - 1]!.content) as Record<string, unknown>;
+      // Everything the real prompt holds (orders, facts, policies, settings), the thread in place of the customer's words.
+      const { customer: _customer, ...data } = JSON.parse(request[request.length - 1]!.content) as Record<string, unknown>;
       const thread = c.messages.map((m) => m.raw).join('\n');
       naive += encodeChat(
         [
           { role: 'system', content: SYSTEM_PROMPT },
-          { role: 'user', content: JSON.stringify({ thread, orderLookup: user.orderLookup, order: user.order, merchant: user.merchant }) },
+          { role: 'user', content: JSON.stringify({ thread, ...data }) },
         ],
         'gpt-4o-mini',
       ).length;

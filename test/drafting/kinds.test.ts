@@ -62,8 +62,11 @@ describe('the kind in the structured answer', () => {
     const reply = await writer.write({
       customer: { name: 'Jane', message: 'Bitte stornieren Sie meine Bestellung 1042.' },
       orderLookup: 'no_reference',
-      order: null,
+      orders: [],
+      unmatchedNumbers: [],
+      policies: {},
       merchant: { shopName: 'Shop', tone: 'friendly', signOffName: 'Sam', fallbackLanguage: 'en' },
+      today: '2026-12-01',
     });
     expect(reply.kind).toBe('cancellation');
     expect(reply.language).toBe('de');

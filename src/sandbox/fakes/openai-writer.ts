@@ -29,7 +29,17 @@ import { z } from 'zod';
 export const SUPPORTED_LANGUAGES = ['en', 'fr', 'de', 'es', 'it', 'nl'] as const;
 export type SupportedLanguage = (typeof SUPPORTED_LANGUAGES)[number];
 
-export const writerInputSchema = z.object({
+// minimal adapter, replaced by the writer rewrite: PromptData's first order (the first named, or the
+// newest recent one) stands in for the old single `order`, and 'recent' reads as 'matched'.
+const fromPromptData = (data: unknown): unknown => {
+  if (typeof data !== 'object' || data === null || !('orders' in data) || 'order' in data) return data;
+  const { orders, orderLookup, ...rest } = data as { orders: unknown; orderLookup: unknown };
+  const first = Array.isArray(orders) && orders.length ? (orders[0] as unknown) : null;
+  const lookup = orderLookup === 'recent' ? 'matched' : orderLookup;
+  return { ...rest, orderLookup: lookup, order: lookup === 'matched' ? first : null };
+};
+
+export const writerInputSchema = z.preprocess(fromPromptData, z.object({
   customer: z.object({
     name: z.string().nullable(),
     message: z.string(),
@@ -53,7 +63,7 @@ export const writerInputSchema = z.object({
     signOffName: z.string(),
     fallbackLanguage: z.string(),
   }),
-});
+}));
 
 export type WriterInput = z.infer<typeof writerInputSchema>;
 export type WriterOrder = NonNullable<WriterInput['order']>;
