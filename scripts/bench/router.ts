@@ -44,22 +44,25 @@ export function createRouter(routes: Route[], latencyMs: Record<Service, number>
     const delay = router.latencyMs[route.service];
     if (delay > 0) await sleep(delay);
 
+    // Building the Request and reading its body is what a real fetch does for the app; everything
+    // after it stands for the network and the other side (the fake's request, its answer, the
+    // copy handed back), so it is billed to the fake, not the app.
+    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer();
+    const cpu = process.cpuUsage();
     const url = new URL(req.url);
     const target = new URL(req.url.slice(route.prefix.length) || '/', 'http://fake.local');
     target.search = url.search;
-    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer();
     const name = callName(route.service, req.method, target.pathname);
-
-    const cpu = process.cpuUsage();
     const res = await route.app.fetch(new Request(target, { method: req.method, headers: req.headers, body }));
     const bytes = await res.arrayBuffer();
+    const answer = new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
     const used = process.cpuUsage(cpu);
 
     if (name === 'chat' && router.onChat && body) {
       router.onChat(JSON.parse(new TextDecoder().decode(body)), safeJson(bytes));
     }
     router.calls.push({ service: route.service, name, start, end: performance.now(), fakeCpuMicros: used.user + used.system });
-    return new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
+    return answer;
   };
   return router;
 }
