@@ -29,21 +29,62 @@ export async function verifyPushToken(
   if (!authorization || !authorization.trim()) return { valid: false, reason: 'missing' };
   const m = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\s*$/i.exec(authorization.trim());
   if (!m) return { valid: false, reason: 'malformed' };
+  const token = m[1]!;
+  const jwks = googleJwks(opts.jwksUrl, opts.fetch);
+  const nowS = Math.floor((opts.now ?? Date.now)() / 1000);
   let payload: Record<string, unknown>;
-  try {
-    ({ payload } = await jwtVerify(m[1]!, googleJwks(opts.jwksUrl, opts.fetch), {
-      issuer: GOOGLE_ISSUERS,
-      audience: opts.audience,
-      algorithms: ['RS256'],
-      requiredClaims: ['exp', 'iat'],
-      currentDate: opts.now ? new Date(opts.now()) : undefined,
-    }));
-  } catch (err) {
-    return { valid: false, reason: reasonFor(err) };
+  const known = verifiedTokens(jwks).get(`${opts.audience}\n${token}`);
+  if (known) {
+    // Verified before, signature, issuer and audience included: only the clock can have changed
+    // (the same checks as jose's, with no tolerance).
+    if (known.exp <= nowS) return { valid: false, reason: 'expired' };
+    if (known.nbf !== undefined && known.nbf > nowS) return { valid: false, reason: 'malformed' };
+    payload = known.payload;
+  } else {
+    try {
+      ({ payload } = await jwtVerify(token, jwks, {
+        issuer: GOOGLE_ISSUERS,
+        audience: opts.audience,
+        algorithms: ['RS256'],
+        requiredClaims: ['exp', 'iat'],
+        currentDate: new Date(nowS * 1000),
+      }));
+    } catch (err) {
+      return { valid: false, reason: reasonFor(err) };
+    }
+    remember(jwks, `${opts.audience}\n${token}`, payload);
   }
   const verified = payload.email_verified === true || payload.email_verified === 'true';
   if (payload.email !== opts.serviceAccountEmail || !verified) return { valid: false, reason: 'email' };
   return { valid: true };
+}
+
+/**
+ * Tokens whose signature and claims were verified, per key set (so per JWKS URL and fetch) and
+ * audience. Pub/Sub sends the same token with every push for up to an hour; checking its RSA
+ * signature again for each one is most of a push's CPU. Bounded; an entry lives until the
+ * token's exp at most (then it fails as expired, like a fresh check would).
+ */
+interface KnownToken {
+  exp: number;
+  nbf: number | undefined;
+  payload: Record<string, unknown>;
+}
+const MAX_KNOWN_TOKENS = 64;
+const known = new WeakMap<object, Map<string, KnownToken>>();
+
+function verifiedTokens(jwks: object): Map<string, KnownToken> {
+  let tokens = known.get(jwks);
+  if (!tokens) known.set(jwks, (tokens = new Map()));
+  return tokens;
+}
+
+function remember(jwks: object, key: string, payload: Record<string, unknown>): void {
+  if (typeof payload.exp !== 'number') return;
+  const tokens = verifiedTokens(jwks);
+  tokens.set(key, { exp: payload.exp, nbf: typeof payload.nbf === 'number' ? payload.nbf : undefined, payload });
+  // The oldest out first (Map keeps insertion order).
+  if (tokens.size > MAX_KNOWN_TOKENS) tokens.delete(tokens.keys().next().value!);
 }
 
 function reasonFor(err: unknown): 'malformed' | 'signature' | 'issuer' | 'audience' | 'expired' {

@@ -125,6 +125,17 @@ describe('verifyPushToken', () => {
     expect(await verify(`Bearer ${await fake.signPushToken()}`, { jwksUrl: 'http://down.test/certs' })).toEqual({ valid: false, reason: 'signature' });
   });
 
+  it('checks a token seen before against the clock and the audience again', async () => {
+    const { fake, verify } = pushSetup();
+    const token = await fake.signPushToken();
+    expect(await verify(`Bearer ${token}`)).toEqual({ valid: true });
+    expect(await verify(`Bearer ${token}`)).toEqual({ valid: true });
+    expect(await verify(`Bearer ${token}`, { now: () => Date.now() + 2 * 3600 * 1000 })).toEqual({ valid: false, reason: 'expired' });
+    expect(await verify(`Bearer ${token}`, { audience: 'https://someone-else.example/push' })).toEqual({ valid: false, reason: 'audience' });
+    expect(await verify(`Bearer ${token}`, { serviceAccountEmail: 'other@example.iam.gserviceaccount.com' })).toEqual({ valid: false, reason: 'email' });
+    expect(await verify(`Bearer ${token}`)).toEqual({ valid: true });
+  });
+
   it('honours an injected clock', async () => {
     const { fake, verify } = pushSetup();
     const token = await fake.signPushToken();
