@@ -92,6 +92,7 @@ const owners = new Map<string, number>();
 const self = new Map<string, number>();
 const total = new Map<string, number>();
 const files = new Map<string, number>();
+const fileTotals = new Map<string, number>();
 let all = 0;
 for (let i = 0; i < profile.samples.length; i++) {
   const us = profile.timeDeltas[i + 1] ?? 0; // a sample lasts until the next one
@@ -108,6 +109,7 @@ for (let i = 0; i < profile.samples.length; i++) {
   const entry = k > 0 ? stack.slice(0, k).reverse().find((f) => f.url) : undefined;
   const entryName = entry ? (lib(path(entry.url)) ?? short(entry.url)) : k > 0 ? 'native' : 'own code';
   add(files, k >= 0 ? `${short(stack[k]!.url)} → ${entryName}` : `unowned ${entryName}`);
+  add(fileTotals, k >= 0 ? short(stack[k]!.url) : '(no app frame on the stack)');
   const seen = new Set<string>(); // recursion counts once
   for (const f of stack) {
     const k = key(f);
@@ -126,4 +128,5 @@ process.stdout.write(`${profilePath(target)}: ${(all / 1000).toFixed(0)} ms samp
 print('by owner', owners, 50);
 print(`${wanted}: top self time (leaf function, libraries included)`, self);
 print(`${wanted}: top total time`, total);
+print(`${wanted}: by app file, everything it called included`, fileTotals);
 print(`${wanted}: by app file and what it called into (natives and the library's own dependencies included)`, files);
