@@ -11,9 +11,9 @@ import { meteredFetch } from './platform/subrequests';
 import type { Logger } from './platform/log';
 import type { JobQueue } from './platform/queue';
 import { dohResolver, type HostResolver } from './platform/public-host';
+import { sealedAs, type StoreCredentials } from './db/sealed';
 import type { OrderSource } from './stores/order';
 import { openShopifyOrderSource } from './stores/shopify';
-import type { ShopifyCredentials } from './stores/shopify-install';
 import { createWooCommerceOrderSource } from './stores/woocommerce';
 
 /**
@@ -48,13 +48,6 @@ export interface MessageOutcomeEvent {
   /** 'drafted', or the skip reason (a SkipReason word). */
   outcome: string;
 }
-
-/**
- * A store connection's credentials, sealed together as one JSON value. Shopify's carry the access
- * token and, for an expiring token, its refresh token and both expiries (see ShopifyCredentials);
- * a rotated pair replaces the old one in the same sealed value, never in a column of its own.
- */
-export type StoreCredentials = ShopifyCredentials | { kind: 'woocommerce'; consumerKey: string; consumerSecret: string };
 
 export interface ServiceInputs {
   config: Config;
@@ -123,16 +116,4 @@ class AuthorizedClientCache {
     if (this.clients.size > this.max) this.clients.delete(this.clients.keys().next().value!);
     return client;
   }
-}
-
-/** Associated data for sealed values: binds each secret to its row and column. */
-export const sealedAs = {
-  gmailRefreshToken: (accountId: string) => `gmail_connections.sealed_refresh_token:${accountId}`,
-  storeCredentials: (connectionId: string) => `store_connections.sealed_credentials:${connectionId}`,
-  webhookSecret: (connectionId: string) => `store_connections.sealed_webhook_secret:${connectionId}`,
-};
-
-/** A store connection's credentials, unsealed (for one step, in memory). */
-export async function openStoreCredentials(s: Pick<Services, 'sealer'>, connection: { id: string; sealedCredentials: string }): Promise<StoreCredentials> {
-  return JSON.parse(await s.sealer.open(connection.sealedCredentials, sealedAs.storeCredentials(connection.id))) as StoreCredentials;
 }

@@ -1,5 +1,6 @@
 import { getStoreConnection, type StoreConnection } from '../db/accounts';
-import type { Services, StoreCredentials } from '../services';
+import type { StoreCredentials } from '../db/sealed';
+import type { Services } from '../services';
 import { exchangeInstallCode, ShopifyInstallError, type ShopifyInstallConfig } from '../stores/shopify-install';
 import {
   checkStoreUrl,

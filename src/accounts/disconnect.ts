@@ -5,7 +5,8 @@ import { complianceRequests, gmailConnections, storeAuthNonces, storeConnections
 import { revokeToken } from '../google/oauth';
 import { newId } from '../platform/ids';
 import { errorClass } from '../platform/log';
-import { sealedAs, type Services } from '../services';
+import { sealedAs } from '../db/sealed';
+import type { Services } from '../services';
 import { removeWooWebhooks } from '../stores/woocommerce-webhooks';
 
 export interface GmailDisconnect {

@@ -4,7 +4,8 @@ import { fromUtf8, toHex } from '../crypto/encoding';
 import { hmacSha256, verifyHmacBase64 } from '../crypto/hmac';
 import type { StoreConnection } from '../db/accounts';
 import { storeConnections } from '../db/schema';
-import { sealedAs, type Services } from '../services';
+import { sealedAs } from '../db/sealed';
+import type { Services } from '../services';
 import type { Check } from './shopify-webhook';
 
 /**

@@ -24,7 +24,8 @@ import { hmacSha256 } from '../crypto/hmac';
 import { newId } from '../platform/ids';
 import { errorClass } from '../platform/log';
 import { metered, type SubrequestMeter } from '../platform/subrequests';
-import { openStoreCredentials, sealedAs, type Services } from '../services';
+import { openStoreCredentials, sealedAs } from '../db/sealed';
+import type { Services } from '../services';
 import { classifyFailure, messageFailureVerdict, type FailureClass } from './failures';
 import { handleMessage, LeaseLostError, type MessageContext, type MessageRef, type Outcome } from './handle-message';
 

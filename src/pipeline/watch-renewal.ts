@@ -2,7 +2,8 @@ import { and, asc, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import { markGmailReconnectNeeded, touchGmailConnection } from '../db/accounts';
 import { bumpCounters } from '../db/counters';
 import { gmailConnections } from '../db/schema';
-import { sealedAs, type Services } from '../services';
+import { sealedAs } from '../db/sealed';
+import type { Services } from '../services';
 import { classifyFailure } from './failures';
 
 /** Watches last about 7 days; renew the ones ending within a day (the cron runs every 5 minutes). */

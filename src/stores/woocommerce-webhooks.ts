@@ -5,7 +5,8 @@ import { bumpCounters, WOO_WEBHOOK_SOURCE_MISMATCH } from '../db/counters';
 import { dailyCounters, storeConnections } from '../db/schema';
 import { utcDay } from '../platform/ids';
 import { errorClass } from '../platform/log';
-import { openStoreCredentials, sealedAs, type Services } from '../services';
+import { openStoreCredentials, sealedAs } from '../db/sealed';
+import type { Services } from '../services';
 import { wooRestClient } from './woocommerce';
 import { verifyWooKeys } from './woocommerce-connect';
 

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accounts, gmailConnections } from '../../src/db/schema';
-import { sealedAs } from '../../src/services';
+import { sealedAs } from '../../src/db/sealed';
 import { CANARY, startChaos, type Chaos } from './harness';
 import { cursorViolations, draftViolations, leakViolations, quietViolations, violations } from './invariants';
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { sealedAs } from '../../src/services';
+import { sealedAs } from '../../src/db/sealed';
 import { ATTACKER, CANARY, cursorMoves, type Chaos } from './harness';
 import { queueMessageProblem } from '../support/queue-messages';
 

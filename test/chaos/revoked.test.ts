@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectGmail } from '../../src/accounts/connect';
 import { GMAIL_SCOPES } from '../../src/google/oauth';
-import { sealedAs } from '../../src/services';
+import { sealedAs } from '../../src/db/sealed';
 import { startChaos, type Chaos } from './harness';
 import { expectInvariants, retries } from './invariants';
 

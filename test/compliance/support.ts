@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { connectStore, createAccount } from '../../src/accounts/connect';
 import { hashAddress } from '../../src/crypto/hmac';
 import { complianceRequests, optOuts, storeConnections } from '../../src/db/schema';
-import { sealedAs } from '../../src/services';
+import { sealedAs } from '../../src/db/sealed';
 import type { TestRuntime } from '../support/runtime';
 
 /** Helpers for the compliance tests: tests sign their own webhook bodies, as Shopify and WooCommerce do. */

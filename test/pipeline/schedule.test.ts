@@ -5,7 +5,7 @@ import { consumeDeadLetters } from '../../src/pipeline/consume';
 import { pollQuietAccounts, QUIET_AFTER_MS, runScheduled, SCHEDULED_STEPS, type ScheduledStep } from '../../src/pipeline/schedule';
 import { renewWatch, watchesDueForRenewal } from '../../src/pipeline/watch-renewal';
 import type { Delivery, QueueMessage } from '../../src/platform/queue';
-import { sealedAs } from '../../src/services';
+import { sealedAs } from '../../src/db/sealed';
 import { startPipeline, type PipelineRuntime } from './support';
 
 const DAY = 24 * 60 * 60_000;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getStoreConnection } from '../../src/db/accounts';
-import { sealedAs } from '../../src/services';
+import { sealedAs } from '../../src/db/sealed';
 import { dataRequestPayload, deliverShopify, uninstalledPayload } from '../compliance/support';
 import { browserClient, field } from '../support/browser-client';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStoreConnection } from '../../src/db/accounts';
-import { openStoreCredentials } from '../../src/services';
+import { openStoreCredentials } from '../../src/db/sealed';
 import { routeFetch } from '../../src/sandbox/fakes/route-fetch';
 import { createShopifyFake } from '../../src/sandbox/fakes/shopify';
 import { createWooCommerceFake, type TrackingPlugin } from '../../src/sandbox/fakes/woocommerce';

@@ -4,7 +4,7 @@ import { getStoreConnection } from '../../src/db/accounts';
 import type { ReplyInput } from '../../src/drafting/prompt';
 import { buildUserMessage } from '../../src/drafting/prompt';
 import { syncAccount } from '../../src/pipeline/sync';
-import { openStoreCredentials } from '../../src/services';
+import { openStoreCredentials } from '../../src/db/sealed';
 import type { CustomerDataAccess } from '../../src/sandbox/fakes/shopify';
 import { question, sampleOrder, startPipeline, type PipelineRuntime } from '../pipeline/support';
 import { browserClient, field } from '../support/browser-client';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/accounts/connect';
 import { newId } from '../../src/platform/ids';
 import { storeConnections } from '../../src/db/schema';
-import { sealedAs } from '../../src/services';
+import { sealedAs } from '../../src/db/sealed';
 import { addOptOut, allComplianceRows, deliverWoo, optOutHashes, signBase64, wooConnection } from '../compliance/support';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 

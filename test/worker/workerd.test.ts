@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkerWorld, type WorkerWorld } from '../../scripts/worker-world';
 import { listComplianceRequests } from '../../src/compliance/records';
 import { accounts, gmailConnections, storeConnections } from '../../src/db/schema';
-import { sealedAs } from '../../src/services';
+import { sealedAs } from '../../src/db/sealed';
 import { WOO_REPAIR_EVERY_MS } from '../../src/stores/woocommerce-webhooks';
 import { queueMessageProblem } from '../support/queue-messages';
 import { QUIET_AFTER_MS } from '../../src/pipeline/schedule';
