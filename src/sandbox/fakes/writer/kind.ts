@@ -19,7 +19,7 @@ const CUES = {
   damaged: {
     prefixes: [
       'damag', 'broke', 'broken', 'crack', 'shatter', 'smash', 'défectu', 'endommag', 'abîm', 'cassé', 'fissur', 'ébréch',
-      'beschädig', 'kaputt', 'zerbroch', 'gebroch', 'defekt', 'gesprung', 'dañad', 'estropead', 'agrietad', 'dannegg',
+      'beschädig', 'kaputt', 'sprung', 'gesprung', 'zerbroch', 'gebroch', 'defekt', 'gesprung', 'dañad', 'estropead', 'agrietad', 'dannegg',
       'incrinat', 'scheggiat', 'beschadig', 'kapot', 'gebarsten', 'gescheurd',
     ],
     words: ['stuk', 'roto', 'rota', 'rotos', 'rotas', 'rotto', 'rotta', 'rotti', 'rotte', 'cassée', 'cassés', 'cassées'],
@@ -35,6 +35,7 @@ const CUES = {
     prefixes: [
       'chang', 'modif', 'updat', 'wrong', 'incorrect', 'correct', 'new', 'nouvel', 'tromp', 'änder', 'aender', 'falsch', 'neue', 'cambi',
       'nuev', 'equivoc', 'erróne', 'errone', 'sbagliat', 'nuov', 'wijzig', 'verander', 'aanpass', 'nieuw', 'fout',
+      'mistak', 'instead', 'another', 'autre', 'andere', 'otra', 'otro', 'altro', 'altra', 'ander',
     ],
   },
   returns: {
@@ -60,8 +61,10 @@ const CUES = {
       'where', 'track', 'ship', 'deliver', 'arriv', 'parcel', 'package', 'status', 'colis', 'livr', 'suivi', 'expédi', 'paket',
       'liefer', 'sendung', 'versand', 'versend', 'erhalten', 'angekommen', 'paquete', 'envío', 'envio', 'enviad', 'entreg',
       'seguimiento', 'llegad', 'recibid', 'pacco', 'spedi', 'consegn', 'tracciament', 'arrivat', 'ricevut', 'pakket', 'pakje',
-      'verzend', 'verzonden', 'bezorg', 'lever', 'ontvangen',
+      'verzend', 'verzonden', 'bezorg', 'lever', 'ontvangen', 'reçu', 'news', 'nouvelle', 'neuigkeit', 'neues', 'novedad', 'novità',
+      'nieuws',
     ],
+    phrases: ['any update', 'still nothing', 'toujours rien', 'immer noch nicht', 'todavía nada', 'ancora niente', 'nog steeds niets'],
     words: ['où', 'wo', 'dónde', 'donde', 'dove', 'dov', 'waar'],
   },
 } satisfies Record<string, Cues>;
