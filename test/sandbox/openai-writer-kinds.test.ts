@@ -217,3 +217,23 @@ describe('the fake model: planted lies in policy facts', () => {
     expect(kinds.has('return_day')).toBe(true);
   });
 });
+
+describe('the fake model reads in linear time', () => {
+  const fastest = (run: () => unknown) => {
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const start = performance.now();
+      run();
+      best = Math.min(best, performance.now() - start);
+    }
+    return Math.max(best, 2);
+  };
+  // Cue-heavy patterns: repeated phrases, one endless word, separators only.
+  it.each(['do you ship to ', 'a'.repeat(40), 'kaputt-cancel ', ' . ? '])('10× the input costs at most 25× the time: %j', (unit) => {
+    const message = (size: number) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+    const run = (size: number) => () => writeReply(doc(message(size)));
+    run(100_000)(); // warm-up: JIT, regular expressions
+    const small = fastest(run(100_000));
+    expect(fastest(run(1_000_000)) / small).toBeLessThan(25);
+  });
+});
