@@ -237,3 +237,15 @@ describe('the fake model reads in linear time', () => {
     expect(fastest(run(1_000_000)) / small).toBeLessThan(25);
   });
 });
+
+describe('the fake model and delivery estimates', () => {
+  const inTransit = (estimatedDeliveryAt: string) => [{ status: 'in_transit' as const, trackingNumber: null, shippedAt: '2026-11-28T09:00:00Z', deliveredAt: null, estimatedDeliveryAt }];
+  it('gives an estimate still ahead, never one already past or for a stalled parcel', () => {
+    const ahead = writeReply(doc(MESSAGES.order_status.en, { orders: [order({ shipments: inTransit('2026-12-03T18:00:00Z') }, { lastReturnDay: null })] }));
+    expect(ahead.replyText).toContain(PHRASES.en.expectedOn('2026-12-03'));
+    const past = writeReply(doc(MESSAGES.order_status.en, { orders: [order({ shipments: inTransit('2026-11-29T18:00:00Z') }, { lastReturnDay: null })] }));
+    expect(past.replyText).not.toContain('2026-11-29');
+    const stalled = writeReply(doc(MESSAGES.order_status.en, { orders: [order({ shipments: inTransit('2026-12-03T18:00:00Z') }, { stalled: true, lastReturnDay: null })] }));
+    expect(stalled.replyText).not.toContain('2026-12-03');
+  });
+});

@@ -83,7 +83,7 @@ export function composeBody(doc: PromptData, kind: DraftKind, p: Phrases, tone: 
     }
     case 'order_status':
     case 'other':
-      for (const o of targets) describeOrder(o, p, tone, say);
+      for (const o of targets) describeOrder(o, p, tone, doc.today, say);
       break;
   }
 
@@ -113,7 +113,7 @@ function askFor(doc: PromptData, p: Phrases): string | null {
 type Say = (sentence: string, ...facts: string[]) => void;
 
 /** One order's state: placed when, fulfilment and payment, items, each parcel, tracking, and a stall. */
-function describeOrder(o: PromptOrder, p: Phrases, tone: Tone, say: Say): void {
+function describeOrder(o: PromptOrder, p: Phrases, tone: Tone, today: string, say: Say): void {
   say(p.orderIntro(o.number, day(o.createdAt)), o.number, day(o.createdAt));
   const key = statusKey(o.fulfillmentStatus);
   // "unknown" is no fact about the order: nothing of it is quoted.
@@ -126,12 +126,13 @@ function describeOrder(o: PromptOrder, p: Phrases, tone: Tone, say: Say): void {
   if (tone !== 'concise' && o.items.length > 0) {
     say(p.items(o.items.map((i) => `${i.quantity} × ${i.title}`).join(', ')), ...o.items.map((i) => i.title));
   }
-  for (const s of o.shipments) describeShipment(s, p, say);
+  for (const s of o.shipments) describeShipment(s, p, o.facts.stalled ? null : today, say);
   for (const t of o.tracking) say(p.tracking(t.company, t.number, t.url), t.company, t.number, ...(t.url ? [t.url] : []));
   if (o.facts.stalled) say(p.stalled);
 }
 
-function describeShipment(s: PromptShipment, p: Phrases, say: Say): void {
+/** One parcel; its estimate only while it is still ahead (`today` null for a stalled order: an old estimate misleads). */
+function describeShipment(s: PromptShipment, p: Phrases, today: string | null, say: Say): void {
   if (s.status === 'unknown') return;
   if (s.status === 'delivered') {
     if (s.deliveredAt) say(p.deliveredOn(day(s.deliveredAt)), day(s.deliveredAt));
@@ -139,5 +140,6 @@ function describeShipment(s: PromptShipment, p: Phrases, say: Say): void {
     return;
   }
   say(p.shipment[s.status], s.status);
-  if (s.estimatedDeliveryAt) say(p.expectedOn(day(s.estimatedDeliveryAt)), day(s.estimatedDeliveryAt));
+  const expected = s.estimatedDeliveryAt ? day(s.estimatedDeliveryAt) : null;
+  if (expected && today !== null && expected >= today) say(p.expectedOn(expected), expected);
 }
