@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCorpus, type Corpus, type EvalCase } from '../../scripts/bench/eval-corpus';
+import type { PromptData } from '../../src/drafting/prompt-data';
+import { writeReply } from '../../src/sandbox/fakes/openai-writer';
+import { loadCorpus, senderOf, type Corpus, type EvalCase } from '../../scripts/bench/eval-corpus';
 import { inventedFacts, policyFacts, scoreKinds } from '../../scripts/bench/eval-kind-score';
-import { EVAL_POLICIES } from '../../scripts/bench/eval-policies';
+import { EVAL_POLICIES, EVAL_RETURN_WINDOW_DAYS } from '../../scripts/bench/eval-policies';
 import type { CaseOutcome, LlmExchange } from '../../scripts/bench/eval-run';
 import { finalExchange } from '../../scripts/bench/eval-score';
 
@@ -83,5 +85,53 @@ describe('per-kind eval scores judge the draft text', () => {
     const none = scoreKinds(only(c), [outcome(c, null)], finalExchange);
     expect(none.stalledFlagged).toMatchObject({ correct: 0, total: 1 });
     expect(none.byKind.order_status?.stalledFlagged).toEqual({ correct: 0, total: 1 });
+  });
+});
+
+describe('the sandbox model against the per-kind scores, given the documents the eval merchants’ prompts hold', () => {
+  // A stand-in for the drafting pipeline (find-order and facts): enough to build each case's PromptData.
+  const TODAY = '2026-12-01';
+  const DAY = 86_400_000;
+  const addDays = (iso: string, days: number) => new Date(Date.parse(iso) + days * DAY).toISOString().slice(0, 10);
+  function documentFor(c: EvalCase): PromptData {
+    const own = corpus.orders.filter((o) => o.email.toLowerCase() === senderOf(c)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const named = [...new Set(`${c.subject} ${c.body}`.match(/\d{4}/g) ?? [])].filter((n) => corpus.orders.some((o) => o.number === n));
+    const mine = named.filter((n) => own.some((o) => o.number === n));
+    const orders = named.length ? mine.map((n) => own.find((o) => o.number === n)!) : own.slice(0, 3);
+    const policies = c.merchant === 'policies' ? { returnWindowDays: EVAL_RETURN_WINDOW_DAYS, ...EVAL_POLICIES } : {};
+    return {
+      customer: { name: null, message: c.body },
+      orderLookup: named.length ? (mine.length ? 'matched' : 'email_mismatch') : orders.length ? 'recent' : 'no_reference',
+      orders: orders.map((o, i) => {
+        const done = o.shipments.find((s) => s.deliveredAt)?.deliveredAt ?? null;
+        const last = done && c.merchant === 'policies' ? addDays(done, EVAL_RETURN_WINDOW_DAYS) : null;
+        const stalled = o.shipments.some((s) => s.status === 'in_transit' && !!s.lastEventAt && Date.parse(TODAY) - Date.parse(s.lastEventAt) > 7 * DAY);
+        const open = o.fulfillmentStatus === 'unfulfilled';
+        return {
+          ...o,
+          newest: i === 0,
+          shipments: o.shipments.map((s) => ({ status: s.status, trackingNumber: s.tracking?.number ?? null, shippedAt: s.shippedAt, deliveredAt: s.deliveredAt, estimatedDeliveryAt: s.estimatedDeliveryAt })),
+          facts: { daysSinceShipped: null, stalled, lastReturnDay: last, returnWindowOpen: last ? last >= TODAY : null, canChangeAddress: open, canCancel: open },
+        };
+      }),
+      unmatchedNumbers: named.filter((n) => !mine.includes(n)),
+      policies,
+      merchant: { shopName: 'Bench Shop', tone: 'friendly', signOffName: 'Sam', fallbackLanguage: 'en' },
+      today: TODAY,
+    };
+  }
+
+  it('scores every kind, policy, order and stalled parcel of the corpus', () => {
+    const cases = corpus.cases.filter((c) => c.expect.draft && c.expect.kind && !c.body.startsWith('<'));
+    const outcomes = cases.map((c) => {
+      const reply = writeReply(documentFor(c));
+      return outcome(c, reply.replyText, { kind: reply.kind });
+    });
+    const s = scoreKinds(only(...cases), outcomes, finalExchange);
+    const misses = [s.kindRecognised, s.policyQuoted, s.noPolicyInvented, s.rightOrder, s.stalledFlagged].flatMap((x) => x.misses);
+    expect(misses).toEqual([]);
+    expect(s.policyQuoted.total).toBeGreaterThanOrEqual(36);
+    expect(s.stalledFlagged.total).toBe(18);
+    expect(s.noPolicyInvented.total).toBe(18);
   });
 });
