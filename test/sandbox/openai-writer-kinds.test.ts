@@ -131,6 +131,8 @@ describe('the fake model, per kind and language, from the facts', () => {
     for (const fragment of expected[kind]) expect(reply.replyText).toContain(fragment);
     for (const fragment of expected[kind]) if (fragment.length < 200) expect(reply.factsUsed.some((f) => fragment.includes(f) || f.includes(fragment))).toBe(true);
     expect(inventedNumbers(reply.replyText, d)).toEqual([]);
+    // Read as the fact guard reads links (up to whitespace or a quote): each is a link of the document, nothing glued to it.
+    for (const url of reply.replyText.match(/https?:\/\/[^\s<>()"']+/g) ?? []) expect(JSON.stringify(d)).toContain(url.replace(/[.,;:!?]+$/, ''));
     if (kind === 'presales') expect(reply.replyText).not.toContain('1042');
   });
 

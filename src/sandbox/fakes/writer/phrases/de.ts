@@ -46,7 +46,7 @@ export const DE: Phrases = {
   lastReturnDay: (n, d) => `Für die Bestellung Nr. ${n} ist der letzte Tag für eine Rückgabe der ${d}.`,
   returnWindowEnded: (n, d) => `Für die Bestellung Nr. ${n} endete die Rückgabefrist am ${d}.`,
   policy: { returns: 'Unsere Rückgaberegeln', damagedItems: 'Bei beschädigten oder falschen Artikeln', orderChanges: 'Für Änderungen an einer Bestellung', shipping: 'Zum Versand', faq: 'Aus unseren FAQ' },
-  quote: (label, text) => `${label}: „${text}“`,
+  quote: (label, text) => `${label}: ${text}`,
   confirm: {
     returns: 'Unser Team bestätigt Ihnen die Einzelheiten einer Rückgabe in Kürze.',
     damaged: 'Unser Team sieht sich das an und bestätigt Ihnen die nächsten Schritte in Kürze.',

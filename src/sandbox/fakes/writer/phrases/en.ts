@@ -46,7 +46,7 @@ export const EN: Phrases = {
   lastReturnDay: (n, d) => `For order #${n}, the last day to return is ${d}.`,
   returnWindowEnded: (n, d) => `For order #${n}, the return period ended on ${d}.`,
   policy: { returns: 'Our returns policy', damagedItems: 'For damaged or wrong items', orderChanges: 'For changes to an order', shipping: 'About shipping', faq: 'From our FAQ' },
-  quote: (label, text) => `${label}: "${text}"`,
+  quote: (label, text) => `${label}: ${text}`,
   confirm: {
     returns: 'Our team will confirm the details of a return with you shortly.',
     damaged: 'Our team will look at this and confirm the next steps with you shortly.',

@@ -46,7 +46,7 @@ export const ES: Phrases = {
   lastReturnDay: (n, d) => `Para el pedido n.º ${n}, el último día para una devolución es el ${d}.`,
   returnWindowEnded: (n, d) => `Para el pedido n.º ${n}, el plazo de devolución terminó el ${d}.`,
   policy: { returns: 'Nuestra política de devoluciones', damagedItems: 'Para artículos dañados o equivocados', orderChanges: 'Para cambios en un pedido', shipping: 'Sobre los envíos', faq: 'De nuestras preguntas frecuentes' },
-  quote: (label, text) => `${label}: «${text}»`,
+  quote: (label, text) => `${label}: ${text}`,
   confirm: {
     returns: 'Nuestro equipo le confirmará en breve los detalles de una devolución.',
     damaged: 'Nuestro equipo lo revisará y le confirmará en breve los próximos pasos.',

@@ -46,7 +46,7 @@ export const FR: Phrases = {
   lastReturnDay: (n, d) => `Pour la commande n°${n}, le dernier jour pour un retour est le ${d}.`,
   returnWindowEnded: (n, d) => `Pour la commande n°${n}, le délai de retour a pris fin le ${d}.`,
   policy: { returns: 'Notre politique de retour', damagedItems: 'Pour un article abîmé ou erroné', orderChanges: "Pour modifier une commande", shipping: 'Concernant la livraison', faq: 'Extrait de notre FAQ' },
-  quote: (label, text) => `${label} : « ${text} »`,
+  quote: (label, text) => `${label} : ${text}`,
   confirm: {
     returns: "Notre équipe vous confirmera rapidement les modalités d'un retour.",
     damaged: 'Notre équipe examine la situation et vous confirmera rapidement la marche à suivre.',

@@ -46,7 +46,7 @@ export const IT: Phrases = {
   lastReturnDay: (n, d) => `Per l'ordine n. ${n}, l'ultimo giorno per un reso è il ${d}.`,
   returnWindowEnded: (n, d) => `Per l'ordine n. ${n}, il periodo di reso è terminato il ${d}.`,
   policy: { returns: 'La nostra politica di reso', damagedItems: 'Per articoli danneggiati o sbagliati', orderChanges: 'Per modifiche a un ordine', shipping: 'Sulle spedizioni', faq: 'Dalle nostre FAQ' },
-  quote: (label, text) => `${label}: «${text}»`,
+  quote: (label, text) => `${label}: ${text}`,
   confirm: {
     returns: 'Il nostro team le confermerà a breve i dettagli di un reso.',
     damaged: 'Il nostro team verificherà e le confermerà a breve i prossimi passi.',

@@ -46,7 +46,7 @@ export const NL: Phrases = {
   lastReturnDay: (n, d) => `Voor bestelling nr. ${n} is de laatste dag om te retourneren ${d}.`,
   returnWindowEnded: (n, d) => `Voor bestelling nr. ${n} is de retourtermijn op ${d} afgelopen.`,
   policy: { returns: 'Ons retourbeleid', damagedItems: 'Bij beschadigde of verkeerde artikelen', orderChanges: 'Voor wijzigingen in een bestelling', shipping: 'Over verzending', faq: 'Uit onze FAQ' },
-  quote: (label, text) => `${label}: "${text}"`,
+  quote: (label, text) => `${label}: ${text}`,
   confirm: {
     returns: 'Ons team bevestigt u binnenkort de details van een retour.',
     damaged: 'Ons team bekijkt dit en bevestigt u binnenkort de volgende stappen.',

@@ -47,6 +47,7 @@ export interface Phrases {
   returnWindowEnded(number: string, date: string): string;
   /** "Our returns policy": the label before a verbatim quote. */
   policy: Record<PolicyName, string>;
+  /** The policy verbatim after its label, no quote marks: a link at its end must not run into a closing „“ or ». */
   quote(label: string, text: string): string;
   /** No policy set for the kind: the team will confirm, nothing promised. */
   confirm: { returns: string; damaged: string; orderChanges: string; presales: string };
