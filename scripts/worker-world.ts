@@ -17,7 +17,7 @@ import { openWebDb } from '../src/db/web';
 import { canonicalHost } from '../src/http/canonical-host';
 import { createLogger } from '../src/platform/log';
 import { loopbackFetch, refuseNetwork } from '../src/platform/loopback-fetch';
-import type { SyncMessage } from '../src/platform/queue';
+import { wireMessage, type QueueMessage } from '../src/platform/queue';
 import { createSandbox } from '../src/sandbox';
 import { createDohFake } from '../src/sandbox/fakes/doh';
 import { serveHranaFake, type HranaFake, type HranaStats } from '../src/sandbox/fakes/hrana';
@@ -369,6 +369,11 @@ export interface WorkerWorld {
   toWorker(req: Request, clientAddress?: string): Promise<Response>;
   /** One Cron Trigger tick in workerd; resolves when it and the queue work it made are done. */
   scheduled(): Promise<void>;
+  /**
+   * One Cron Trigger tick; resolves when the cron's own work (its waitUntil) is done, before the
+   * queue delivers what it sent, so a test can count the cron's subrequests alone.
+   */
+  cronTick(): Promise<void>;
   /** Resolves when no push is being delivered, no queue message waits or runs, no waitUntil is open. */
   settle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -544,7 +549,7 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
   cleanup.push(() => mf.dispose());
   await mf.ready;
   const worker = await mf.getWorker();
-  const producer = await mf.getQueueProducer<SyncMessage>('SYNC_QUEUE');
+  const producer = await mf.getQueueProducer<QueueMessage>('SYNC_QUEUE');
 
   /** A request to the Worker, as Cloudflare's edge would hand it over. */
   const toWorker = async (req: Request, clientAddress = '127.0.0.1'): Promise<Response> => {
@@ -584,9 +589,18 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
       send: async (message) => {
         spy.noteSend([message]);
         try {
-          await producer.send({ accountId: message.accountId });
+          await producer.send(wireMessage(message));
         } catch (err) {
           spy.handle({ type: 'send_failed', count: 1 });
+          throw err;
+        }
+      },
+      sendBatch: async (messages) => {
+        spy.noteSend([...messages]);
+        try {
+          await producer.sendBatch(messages.map((m) => ({ body: wireMessage(m) })));
+        } catch (err) {
+          spy.handle({ type: 'send_failed', count: messages.length });
           throw err;
         }
       },
@@ -632,6 +646,13 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
   const json = async <T>(res: Response): Promise<T> => {
     if (!res.ok) throw new Error(`sandbox call failed: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
+  };
+  const cronTick = async () => {
+    await worker.scheduled({ cron: wranglerConfig.triggers?.crons?.[0] ?? '*/5 * * * *', scheduledTime: new Date() });
+    // The handler hands its work to waitUntil (reported before it returns): wait for that alone.
+    for (const deadline = Date.now() + 30_000; spy.pending > 0; await new Promise((r) => setTimeout(r, 10))) {
+      if (Date.now() > deadline) throw new Error('worker world: the cron tick did not finish within 30 s');
+    }
   };
   const settle = async (timeoutMs?: number) => {
     await sandbox.settle();
@@ -688,9 +709,10 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
     },
     toWorker,
     scheduled: async () => {
-      await worker.scheduled({ cron: wranglerConfig.triggers?.crons?.[0] ?? '*/5 * * * *', scheduledTime: new Date() });
+      await cronTick();
       await settle();
     },
+    cronTick,
     settle,
     close: async () => {
       for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(() => undefined);

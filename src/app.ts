@@ -5,7 +5,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { gmailPushWebhook } from '../webhooks/gmail';
 import { shopifyWebhook } from '../webhooks/shopify';
 import { wooCommerceWebhook } from '../webhooks/woocommerce';
-import { formBodyLimit } from './http/body-limit';
+import { formBodyLimit, POLICIES_FORM_MAX_BYTES, POLICIES_FORM_PATH } from './http/body-limit';
 import { canonicalHost } from './http/canonical-host';
 import { nodeSocketAddress, provideClientAddress, type ClientAddressSource } from './http/client-address';
 import { errorHandler, notFound } from './http/errors';
@@ -44,7 +44,9 @@ export function createApp({ services, sandbox, clientAddress = nodeSocketAddress
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.route('/', publicPages(services));
   // Setup-page form posts (settings, opt-outs, connect, sign-out) are small: 413 before anything reads a larger body.
-  for (const forms of ['/app/*', '/connect/*', '/auth/*']) app.use(forms, formBodyLimit());
+  const formLimit = formBodyLimit();
+  const policiesLimit = formBodyLimit(POLICIES_FORM_MAX_BYTES);
+  for (const forms of ['/app/*', '/connect/*', '/auth/*']) app.use(forms, (c, next) => (c.req.path === POLICIES_FORM_PATH ? policiesLimit : formLimit)(c, next));
   app.route('/auth', googleAuthRoutes(services));
   app.route('/', connectStoreRoutes(services));
   app.route('/app', accountRoutes(services));

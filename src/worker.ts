@@ -5,19 +5,24 @@ import { cloudflareClientAddress } from './http/client-address';
 import { consumeDeadLetters, consumeSyncBatch } from './pipeline/consume';
 import { createLogger } from './platform/log';
 import { meteredFetch } from './platform/subrequests';
-import type { SyncMessage } from './platform/queue';
+import { wireMessage, type QueueMessage } from './platform/queue';
 import { runScheduled } from './pipeline/schedule';
 import { createServices, type Services } from './services';
 
 /**
- * Cloudflare Workers entry: HTTP (fetch), Cron Triggers (scheduled) and the sync queue (queue).
+ * Cloudflare Workers entry: HTTP (fetch), Cron Triggers (scheduled: only queues what is due) and
+ * the sync queue (queue: syncs and the cron's jobs, each message its own piece of work).
  * The sandbox is not part of this bundle: a deployed Worker runs live and answers /sandbox with 404;
  * no environment variable switches it to the sandbox (DRAFTLINE_MODE=sandbox refuses to boot).
  * Minimal shapes of the Workers runtime types are declared here rather than pulling
  * @cloudflare/workers-types' globals into a project that also type-checks Node code.
  */
 interface WorkerEnv {
-  SYNC_QUEUE: { send(body: SyncMessage): Promise<void> };
+  SYNC_QUEUE: {
+    send(body: QueueMessage): Promise<void>;
+    /** Up to 100 messages in one call (the cron's). */
+    sendBatch(messages: readonly { body: QueueMessage }[]): Promise<void>;
+  };
   [name: string]: unknown;
 }
 interface QueueBatch {
@@ -47,7 +52,11 @@ function boot(env: WorkerEnv) {
     db: openWebDb(config.database.url, config.database.authToken, meteredFetch((input, init) => fetch(input, init))),
     logger,
     fetch: (input, init) => fetch(input, init),
-    queue: { send: (message) => env.SYNC_QUEUE.send({ accountId: message.accountId }) },
+    // Only the message shapes go on the queue (platform/queue.ts), checked and copied here.
+    queue: {
+      send: (message) => env.SYNC_QUEUE.send(wireMessage(message)),
+      sendBatch: (messages) => env.SYNC_QUEUE.sendBatch(messages.map((m) => ({ body: wireMessage(m) }))),
+    },
   });
   booted = { services, app: createApp({ services, clientAddress: cloudflareClientAddress }) };
   return booted;

@@ -189,7 +189,7 @@ describe('config: the Worker always runs live', () => {
       const errors: string[] = [];
       vi.spyOn(console, 'error').mockImplementation((m: unknown) => void errors.push(String(m)));
       const { default: entry } = await import('../src/worker');
-      const env = { SYNC_QUEUE: { send: async () => {} }, ...vars };
+      const env = { SYNC_QUEUE: { send: async () => {}, sendBatch: async () => {} }, ...vars };
       const res = await entry.fetch(new Request('https://draftline.example.com/healthz'), env, { waitUntil: () => {} });
       return { res, errors };
     };

@@ -21,7 +21,7 @@ import { recordAndPerform } from './compliance-request';
  *   for deleted resources, and we key nothing to store customer ids; when a payload also carries
  *   the address, the opt-out for it is erased. Either way the request is recorded.
  * - WooCommerce never retries, so failures are answered 500 only when the work really failed; the
- *   record then stays open for resumePendingComplianceRequests.
+ *   record then stays open for the cron to queue (resumeComplianceRequest).
  */
 export interface WooCommerceWebhookOptions {
   budgetMs?: number;

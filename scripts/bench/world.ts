@@ -42,6 +42,11 @@ export interface WorldOptions {
   queue?: 'serial' | 'concurrent';
 }
 
+export interface DbCall {
+  start: number;
+  end: number;
+}
+
 export interface Merchant {
   accountId: string;
   mailbox: string;
@@ -52,8 +57,17 @@ export interface World {
   router: Router;
   google: GoogleFake;
   openai: OpenAIFake;
-  /** SQL statements the app sent to the database so far. */
+  /** Database calls the app made so far (each `execute` and each `batch`: one round trip to Turso). */
   dbStatements(): number;
+  /** SQL statements inside those calls (a batch of three counts three). */
+  dbSqlStatements(): number;
+  /** Every database call so far, with its start and end (the simulated latency included). */
+  dbCalls: DbCall[];
+  /**
+   * Simulated round-trip latency of each database call (0 by default: the embedded file, as under
+   * `npm start`). Set it like `router.latencyMs` to stand for Turso as Workers reach it.
+   */
+  dbLatency: { ms: number };
   /** CPU microseconds spent inside database calls so far (the embedded libSQL engine, fsync included). */
   dbCpuMicros(): number;
   addMerchant(o: { mailbox: string; store: 'shopify' | 'woocommerce'; orders: Order[] }): Promise<Merchant>;
@@ -76,22 +90,33 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     LOG_LEVEL: 'warn',
   });
 
-  // Count statements at the client: on Workers each one is a round trip to Turso.
+  // Count statements at the client: on Workers each call (one `execute`, or one `batch` however
+  // many statements it holds) is one HTTP request to Turso, a round trip and a subrequest.
   const client = createClient({ url: config.database.url });
   // The embedded engine's CPU is measured too: on Workers the database is remote (Turso), so that
   // work is not the Worker's (meaningful only when statements do not overlap).
   let statements = 0;
+  let sqlStatements = 0;
   let dbCpuMicros = 0;
+  const dbCalls: DbCall[] = [];
+  const dbLatency = { ms: 0 };
   for (const method of ['execute', 'batch'] as const) {
     const original = client[method].bind(client) as (...args: unknown[]) => Promise<unknown>;
     (client as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
       statements++;
+      sqlStatements += method === 'batch' && Array.isArray(args[0]) ? args[0].length : 1;
+      const start = performance.now();
+      // Turso is a round trip away, like every other service the router delays: a statement awaited
+      // on its own costs the whole latency; one awaited side by side with another call overlaps it.
+      // The wait comes before the CPU measurement so that sleeping is never billed to the engine.
+      if (dbLatency.ms > 0) await sleep(dbLatency.ms);
       const cpu = process.cpuUsage();
       try {
         return await original(...args);
       } finally {
         const used = process.cpuUsage(cpu);
         dbCpuMicros += used.user + used.system;
+        dbCalls.push({ start, end: performance.now() });
       }
     };
   }
@@ -137,6 +162,9 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     google,
     openai,
     dbStatements: () => statements,
+    dbSqlStatements: () => sqlStatements,
+    dbCalls,
+    dbLatency,
     dbCpuMicros: () => dbCpuMicros,
     async addMerchant({ mailbox, store, orders }) {
       const accountId = await createAccount(services!, { shopName: 'Bench Shop', signOffName: 'Sam' });
@@ -176,6 +204,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     },
   };
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every message is consumed at once (Workers Queues with consumers scaled out); retries after their delay. */
 function createConcurrentQueue(consume: (batch: Delivery[]) => Promise<void>): JobQueue & { idle(): Promise<void> } {

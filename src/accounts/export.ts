@@ -1,6 +1,7 @@
 import { desc, eq } from 'drizzle-orm';
 import { getAccount, getGmailConnection, getStoreConnection } from '../db/accounts';
 import { complianceRequests, consentRecords, dailyCounters, optOuts } from '../db/schema';
+import { policiesOf } from '../drafting/policies';
 import type { Services } from '../services';
 
 const REDACTED = '[sealed secret, not exported]';
@@ -36,6 +37,7 @@ export async function exportAccount(s: Services, accountId: string) {
         fallbackLanguage: account.fallbackLanguage,
         draftKinds: account.draftKinds.split(',').filter(Boolean),
       },
+      policies: { ...policiesOf(account), stalledAfterDays: account.stalledAfterDays },
     },
     gmail: gmail && {
       mailbox: gmail.mailbox,

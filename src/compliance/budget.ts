@@ -4,7 +4,7 @@ import type { Context } from 'hono';
  * Webhook senders give up after a few seconds (Shopify waits 5 s) and then retry. The compliance
  * work is a handful of database statements and normally done in milliseconds; if it ever runs
  * longer, answer anyway and let it finish in the background. The record stays incomplete until the
- * work ends, and resumePendingComplianceRequests picks it up should the work never end.
+ * work ends, and the cron queues it (resumeComplianceRequest, compliance/perform.ts) should the work never end.
  */
 export async function finishWithin<T>(
   work: Promise<T>,

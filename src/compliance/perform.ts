@@ -14,6 +14,7 @@ import {
   COMPLIANCE_TOPICS as T,
   completeComplianceRequest,
   openComplianceRequest,
+  openComplianceRequestById,
   pendingComplianceRequests,
   type ComplianceOutcome,
   type ComplianceRow,
@@ -21,7 +22,7 @@ import {
 
 /**
  * Carries out one recorded compliance request, from the record alone: the webhooks call it right
- * after recording, and resumePendingComplianceRequests calls it for anything left unfinished.
+ * after recording, and resumeComplianceRequest (a queue job the cron enqueues) for anything left unfinished.
  * Everything it does is idempotent, so running a request twice is harmless.
  */
 export async function performComplianceRequest(s: Services, row: ComplianceRow): Promise<ComplianceOutcome> {
@@ -85,15 +86,29 @@ export async function performComplianceRequest(s: Services, row: ComplianceRow):
   return outcome;
 }
 
+/** Backstop age: a request younger than this may still be in its webhook's hands. */
+export const RESUME_COMPLIANCE_AFTER_MS = 60_000;
+
 /**
- * The backstop: requests recorded but not completed (the process stopped, the database failed half
+ * One request left unfinished (a queue job, named by the record's id): done now unless it was
+ * completed meanwhile (a duplicate message, or the webhook finished after all). A failure throws,
+ * for the queue to retry; the record stays open, so the next cron tick finds it again.
+ */
+export async function resumeComplianceRequest(s: Services, requestId: string): Promise<ComplianceOutcome | 'already_done'> {
+  const row = await openComplianceRequestById(s.db, requestId);
+  return row ? performComplianceRequest(s, row) : 'already_done';
+}
+
+/**
+ * Every pending request at once, in this invocation (tests, maintenance; the cron queues
+ * resumeComplianceRequest per request instead). The backstop: requests recorded but not completed (the process stopped, the database failed half
  * way, a webhook answered before the work was done). Meant for the cron; safe to run any time.
  */
 export async function resumePendingComplianceRequests(
   s: Services,
   options: { olderThanMs?: number } = {},
 ): Promise<{ resumed: number; failed: number }> {
-  const rows = await pendingComplianceRequests(s.db, s.now() - (options.olderThanMs ?? 60_000));
+  const rows = await pendingComplianceRequests(s.db, s.now() - (options.olderThanMs ?? RESUME_COMPLIANCE_AFTER_MS));
   let resumed = 0;
   let failed = 0;
   for (const row of rows) {

@@ -103,6 +103,22 @@ export async function pendingComplianceRequests(db: Db, before: number, limit = 
   });
 }
 
+/** The ids of such requests, oldest first (what the cron queues, one message each). */
+export async function pendingComplianceRequestIds(db: Db, before: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: complianceRequests.id })
+    .from(complianceRequests)
+    .where(and(isNull(complianceRequests.completedAt), lt(complianceRequests.receivedAt, before)))
+    .orderBy(complianceRequests.receivedAt)
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/** One request by its id, if it is still open. */
+export async function openComplianceRequestById(db: Db, id: string): Promise<ComplianceRow | undefined> {
+  return db.query.complianceRequests.findFirst({ where: and(eq(complianceRequests.id, id), isNull(complianceRequests.completedAt)) });
+}
+
 /** One compliance request as the status page, the privacy page and the data export show it. */
 export interface ComplianceRecordView {
   id: string;

@@ -23,7 +23,13 @@ export const SYNC_LEASE_TTL_MS = 5 * 60_000;
 
 /** Takes the lease when it is free or expired. True when `owner` now holds it. */
 export async function acquireSyncLease(db: Db, accountId: string, owner: string, now: number, ttlMs = SYNC_LEASE_TTL_MS): Promise<boolean> {
-  const result = await db
+  const result = await syncLeaseAcquire(db, accountId, owner, now, ttlMs);
+  return result.rowsAffected > 0;
+}
+
+/** acquireSyncLease's one statement, to send in a batch with what the holder reads next (rowsAffected 1: taken). */
+export function syncLeaseAcquire(db: Db, accountId: string, owner: string, now: number, ttlMs = SYNC_LEASE_TTL_MS) {
+  return db
     .update(gmailConnections)
     .set({ syncLeaseOwner: owner, syncLeaseUntil: now + ttlMs, syncRerunRequested: false })
     .where(
@@ -32,7 +38,6 @@ export async function acquireSyncLease(db: Db, accountId: string, owner: string,
         or(isNull(gmailConnections.syncLeaseOwner), isNull(gmailConnections.syncLeaseUntil), lt(gmailConnections.syncLeaseUntil, now)),
       ),
     );
-  return result.rowsAffected > 0;
 }
 
 /**
@@ -68,21 +73,15 @@ export const LEASE_TRUST_MS = SYNC_LEASE_TTL_MS / 5;
 /**
  * The holder's side of the lease, for calling before every message and every draft. Nobody can take
  * a lease before it expires, so within LEASE_TRUST_MS of the last renewal (or of acquiring it, at
- * `heldSince`) the answer is yes without a database round trip; after that, or when asked to be
- * `sure` (before a draft is written: a disconnect clears the lease at once), it renews, and says
- * no when the lease was lost.
+ * `heldSince`) the answer is yes without a database round trip; after that it renews, and says no
+ * when the lease was lost. A disconnect clears the lease and revokes the grant at Google, which ends
+ * the access token a run holds in memory: its next Gmail call fails and it stops (test/pipeline/lease.test.ts).
  */
-export function leaseKeeper(
-  db: Db,
-  accountId: string,
-  owner: string,
-  now: () => number,
-  heldSince: number,
-): (opts?: { sure?: boolean }) => Promise<boolean> {
+export function leaseKeeper(db: Db, accountId: string, owner: string, now: () => number, heldSince: number): () => Promise<boolean> {
   let renewedAt = heldSince;
-  return async ({ sure = false } = {}) => {
+  return async () => {
     const at = now();
-    if (!sure && at - renewedAt < LEASE_TRUST_MS) return true;
+    if (at - renewedAt < LEASE_TRUST_MS) return true;
     if (!(await renewSyncLease(db, accountId, owner, at))) return false;
     renewedAt = at;
     return true;
@@ -94,17 +93,21 @@ export function leaseKeeper(
  * arrived meanwhile (the flag is cleared and the lease extended: run again, then call this again);
  * 'lost' when the lease is no longer the holder's.
  */
-export async function finishSyncRun(
-  db: Db,
-  accountId: string,
-  owner: string,
-  now: number,
-  ttlMs = SYNC_LEASE_TTL_MS,
-): Promise<'released' | 'rerun' | 'lost'> {
+export async function finishSyncRun(db: Db, accountId: string, owner: string, now: number, ttlMs = SYNC_LEASE_TTL_MS): Promise<LeaseStep> {
+  const [released, rerun] = await db.batch(syncRunFinish(db, accountId, owner, now, ttlMs));
+  return finishedAs([released, rerun]);
+}
+
+export type LeaseStep = 'released' | 'rerun' | 'lost';
+
+/**
+ * finishSyncRun's statements, to send last in a batch with the run's own last writes (one round trip).
+ * At most one of the two applies: the first frees the lease, so the second no longer finds it ours;
+ * the second needs the rerun flag the first required to be unset.
+ */
+export function syncRunFinish(db: Db, accountId: string, owner: string, now: number, ttlMs = SYNC_LEASE_TTL_MS) {
   const mine = and(eq(gmailConnections.accountId, accountId), eq(gmailConnections.syncLeaseOwner, owner));
-  // One round trip: at most one of the two applies (the first frees the lease, so the second no
-  // longer finds it ours; the second needs the rerun flag the first required to be unset).
-  const [released, rerun] = await db.batch([
+  return [
     db
       .update(gmailConnections)
       .set({ syncLeaseOwner: null, syncLeaseUntil: null })
@@ -113,7 +116,11 @@ export async function finishSyncRun(
       .update(gmailConnections)
       .set({ syncRerunRequested: false, syncLeaseUntil: now + ttlMs })
       .where(and(mine, eq(gmailConnections.syncRerunRequested, true))),
-  ]);
+  ] as const;
+}
+
+/** What syncRunFinish's two results say. */
+export function finishedAs([released, rerun]: readonly [{ rowsAffected: number }, { rowsAffected: number }]): LeaseStep {
   if (released.rowsAffected > 0) return 'released';
   return rerun.rowsAffected > 0 ? 'rerun' : 'lost';
 }
@@ -123,12 +130,20 @@ export async function finishSyncRun(
  * rerun had been asked for, which is then nobody's job: the caller queues one instead.
  */
 export async function releaseSyncLease(db: Db, accountId: string, owner: string): Promise<{ rerunPending: boolean }> {
+  const [withRerun, plain] = await db.batch(syncLeaseRelease(db, accountId, owner));
+  return releasedAs([withRerun, plain]);
+}
+
+/** releaseSyncLease's statements, to send last in a batch; the second finds the lease ours only when the first did not apply. */
+export function syncLeaseRelease(db: Db, accountId: string, owner: string) {
   const free = { syncLeaseOwner: null, syncLeaseUntil: null, syncRerunRequested: false };
   const mine = and(eq(gmailConnections.accountId, accountId), eq(gmailConnections.syncLeaseOwner, owner));
-  // One round trip; the second finds the lease ours only when the first did not apply.
-  const [withRerun] = await db.batch([
+  return [
     db.update(gmailConnections).set(free).where(and(mine, eq(gmailConnections.syncRerunRequested, true))),
     db.update(gmailConnections).set(free).where(mine),
-  ]);
+  ] as const;
+}
+
+export function releasedAs([withRerun]: readonly [{ rowsAffected: number }, { rowsAffected: number }]): { rerunPending: boolean } {
   return { rerunPending: withRerun.rowsAffected > 0 };
 }

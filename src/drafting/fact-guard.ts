@@ -1,19 +1,25 @@
-import type { Order } from '../stores/order';
+import type { OrderWithFacts } from './order-facts';
+import type { PromptPolicies } from './prompt-data';
 import { unsupportedClaims } from './status-claims';
 
 /**
- * The fact guard: every link, date, amount, number, code and order status in a draft must come
- * from what we gave the model (the order's facts, the customer's own words, the merchant's
- * settings). A model that invents a tracking number, a delivery date or a refund must never reach
- * the merchant's drafts folder.
+ * The fact guard: every link, date, duration, amount, number, code and order status in a draft
+ * must come from what we gave the model (the orders, their computed facts, the shop's policies,
+ * the customer's own words, the merchant's settings). A model that invents a tracking number, a
+ * delivery date, a refund or a return window must never reach the merchant's drafts folder.
  *
- * - links ("https://…", "http://…", "www.…"): verbatim in the order (its tracking URLs) or the
- *   merchant's settings, never only in the customer's words: a link the mail carried (a phishing
+ * - links ("https://…", "http://…", "www.…"): verbatim in the orders (tracking URLs), the policies
+ *   or the merchant's settings, never only in the customer's words: a link the mail carried (a phishing
  *   page, a prompt injection asking the model to "include this link") must not reach a draft the
  *   shop sends under its name;
  * - dates (ISO, 12/11/2025, "3 November 2025", "3. November", "le 3 novembre", "3 de noviembre",
  *   "3 novembre", "3 november"): the same day and month as a date in the sources, and the same
  *   year when both name one (12/11 is read both ways);
+ * - durations ("45 days", "3-5 Werktage", "2 semaines", "24 horas"): each number is one the
+ *   orders, the computed facts, the policies or the merchant's texts state on its own (not a piece
+ *   of a date or time), never only the customer's: a duration in a reply is the shop's promise
+ *   (a return window, a delivery time) or a computed fact, so "30 days" against a policy of 45 is
+ *   refused even when the customer guessed 30;
  * - amounts (a currency sign or code next to a number, or a number with two decimals): the same
  *   value appears in the sources (the order facts hold no amounts: only the customer or the
  *   merchant can have written one);
@@ -25,15 +31,17 @@ import { unsupportedClaims } from './status-claims';
  * counts only, never the offending text: it goes back to the model, and may end up in a count.
  */
 export interface FactSources {
-  /** What the customer wrote: the latest text and the subject. Never a source of links. */
+  /** What the customer wrote: the latest text and the subject. Never a source of links or durations. */
   customer: readonly string[];
-  /** The order the reply is about, when one matched the sender. */
-  order: Order | null;
-  /** The merchant's own texts: shop name, sign-off, signature, any policy text. */
+  /** The sender's orders the model was given, with their computed facts. */
+  orders: readonly OrderWithFacts[];
+  /** The policies the model was given (the merchant's words). */
+  policies: PromptPolicies;
+  /** The merchant's own texts: shop name, sign-off, signature. */
   merchant: readonly string[];
 }
 
-export type FactKind = 'link' | 'date' | 'amount' | 'code' | 'number' | 'status';
+export type FactKind = 'link' | 'date' | 'duration' | 'amount' | 'code' | 'number' | 'status';
 
 export type GuardResult = { ok: true } | { ok: false; problem: string; misses: number; kinds: FactKind[] };
 
@@ -70,6 +78,24 @@ interface DateFact {
   year: number | null;
 }
 
+/** Duration units, singular and plural, in en, fr, de, es, it, nl. */
+const DURATION_UNITS = [
+  'days', 'day', 'weeks', 'week', 'months', 'month', 'hours', 'hour',
+  'jours', 'jour', 'semaines', 'semaine', 'mois', 'heures', 'heure',
+  'tagen', 'tage', 'tag', 'werktagen', 'werktage', 'werktag', 'arbeitstagen', 'arbeitstage', 'arbeitstag', 'wochen', 'woche',
+  'monaten', 'monate', 'monat', 'stunden', 'stunde',
+  'días', 'dias', 'día', 'dia', 'semanas', 'semana', 'meses', 'mes', 'horas', 'hora',
+  'giorni', 'giorno', 'settimane', 'settimana', 'mesi', 'mese', 'ore', 'ora',
+  'dagen', 'dag', 'werkdagen', 'werkdag', 'weken', 'maanden', 'maand', 'uren', 'uur',
+].join('|');
+/**
+ * "45 days", "3-5 business days", "30 Tage", "14 días hábiles" is read from the number: one word
+ * may sit between number and unit ("30 calendar days"). A range's both ends are checked.
+ */
+const DURATION = new RegExp(`(?<![\\p{L}\\d.,:/])(\\d{1,4})(?:\\s?[-–]\\s?(\\d{1,4}))?[\\s\\u00a0-]+(?:\\p{L}+[\\s\\u00a0]+)?(?:${DURATION_UNITS})(?![\\p{L}])`, 'giu');
+/** A number on its own in a text (not a piece of a date, a time or a decimal): what a duration may quote. */
+const STANDALONE_NUMBER = /(?<![\p{L}\d.,:/-])\d{1,4}(?![\p{L}\d]|[.,:/-]\d)/gu;
+
 const AMOUNT = new RegExp(
   [
     '(?:[€$£¥]|\\b(?:EUR|USD|GBP|CHF|CAD|AUD|SEK|DKK|NOK|PLN)\\b)\\s?(\\d[\\d.,\\u00a0\\u202f ]{0,15}\\d|\\d)',
@@ -89,7 +115,7 @@ const LONG_NUMBER = /(?<![\d.,])\d{3,}(?![\d])/g;
 
 export function checkFacts(draft: string, sources: FactSources): GuardResult {
   const customerText = sources.customer.join('\n');
-  const shopText = [...sources.merchant, orderFactsText(sources.order)].join('\n');
+  const shopText = [...sources.merchant, policiesText(sources.policies), ...sources.orders.map(orderFactsText)].join('\n');
   const corpus = [customerText, shopText].join('\n');
   const corpusLower = corpus.toLowerCase();
   const misses: FactKind[] = [];
@@ -114,6 +140,12 @@ export function checkFacts(draft: string, sources: FactSources): GuardResult {
     candidates.some((d) => knownDates.some((k) => k.month === d.month && k.day === d.day && (k.year === null || d.year === null || k.year === d.year)));
   for (const [pattern, read] of DATE_READERS) blank(pattern, (m) => dateKnown(read(m)), 'date');
 
+  const knownDurations = new Set([
+    ...(shopText.match(STANDALONE_NUMBER) ?? []),
+    ...[...shopText.matchAll(DURATION)].flatMap((m) => [m[1], m[2]]),
+  ].filter((n) => n !== undefined).map(Number));
+  blank(DURATION, (m) => [m[1], m[2]].every((n) => n === undefined || knownDurations.has(Number(n))), 'duration');
+
   const knownAmounts = amountsIn(corpus);
   blank(AMOUNT, (m) => knownAmounts.has(amountValue(m[1] ?? m[2] ?? m[3] ?? '')), 'amount');
 
@@ -122,7 +154,8 @@ export function checkFacts(draft: string, sources: FactSources): GuardResult {
   const knownNumbers = new Set(corpus.match(/\d+/g) ?? []);
   blank(LONG_NUMBER, (m) => knownNumbers.has(m[0]), 'number');
 
-  for (const _claim of unsupportedClaims(draft, sources.order, customerText)) misses.push('status');
+  const orders = sources.orders.map((o) => o.order);
+  for (const _claim of unsupportedClaims(draft, orders, customerText)) misses.push('status');
 
   if (misses.length === 0) return { ok: true };
   const counts = new Map<FactKind, number>();
@@ -132,13 +165,14 @@ export function checkFacts(draft: string, sources: FactSources): GuardResult {
     ok: false,
     misses: misses.length,
     kinds: [...counts.keys()],
-    problem: `it states ${listed} that are not in the data provided; state only facts from the order data, the customer's message or the merchant's settings (links only from the order data or the merchant's settings), and leave out anything else`,
+    problem: `it states ${listed} that are not in the data provided; state only facts from the order data and its computed facts, the policies, the customer's message or the merchant's settings (links and durations only from the orders, the policies or the merchant's settings, never computed), and leave out anything else`,
   };
 }
 
 const LABEL: Record<FactKind, string> = {
   link: 'link(s)',
   date: 'date(s)',
+  duration: 'duration(s)',
   amount: 'amount(s)',
   code: 'tracking or reference code(s)',
   number: 'number(s)',
@@ -155,9 +189,14 @@ function withoutTrailingPunctuation(url: string): string {
   return url.slice(0, end);
 }
 
-/** The order's facts as text for the corpus: every field the model was given. */
-function orderFactsText(order: Order | null): string {
-  if (!order) return '';
+/** The policy texts and the return window, as text for the corpus. */
+function policiesText(policies: PromptPolicies): string {
+  const { returnWindowDays, ...texts } = policies;
+  return [returnWindowDays === undefined ? '' : String(returnWindowDays), ...Object.values(texts)].join('\n');
+}
+
+/** An order and its computed facts as text for the corpus: every field the model was given. */
+function orderFactsText({ order, facts }: OrderWithFacts): string {
   return [
     order.number,
     order.createdAt,
@@ -167,6 +206,9 @@ function orderFactsText(order: Order | null): string {
     ...order.items.map((i) => `${i.quantity} ${i.title}`),
     order.shippingCity ?? '',
     order.shippingCountry ?? '',
+    ...order.shipments.flatMap((s) => [s.status, s.tracking?.number ?? '', s.shippedAt ?? '', s.deliveredAt ?? '', s.estimatedDeliveryAt ?? '']),
+    facts.daysSinceShipped === null ? '' : String(facts.daysSinceShipped),
+    facts.lastReturnDay ?? '',
   ].join('\n');
 }
 

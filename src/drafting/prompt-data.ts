@@ -19,7 +19,7 @@ export interface PromptData {
   /** Only the policies the merchant set (and, where it keeps the prompt small, only those that matter for the mail). */
   policies: PromptPolicies;
   merchant: { shopName: string; tone: 'friendly' | 'formal' | 'concise'; signOffName: string; fallbackLanguage: string };
-  /** The shop's calendar day (YYYY-MM-DD) the facts were computed on. */
+  /** The calendar day (YYYY-MM-DD, UTC: the shop's time zone is not known) the facts were computed on. */
   today: string;
 }
 
@@ -61,12 +61,16 @@ export interface PromptShipment {
   estimatedDeliveryAt: string | null;
 }
 
+/**
+ * Computed by drafting/order-facts.ts; every day a UTC calendar day. The neutral order has no
+ * fulfilment date of its own, so the day counts need a shipment's shippedAt (or deliveredAt).
+ */
 export interface OrderFacts {
-  /** Whole days since the first parcel shipped (or the order was fulfilled); null when not shipped. */
+  /** Whole days since the first parcel shipped (its shippedAt); null when no shipment has one. */
   daysSinceShipped: number | null;
   /** Shipped, not delivered, and no movement for the merchant's "stalled after" days. */
   stalled: boolean;
-  /** YYYY-MM-DD: delivered (else fulfilled) date + the return window; null without a window or a date. */
+  /** YYYY-MM-DD: the earliest delivery (else shipping) date + the return window; null without a window or a date. */
   lastReturnDay: string | null;
   /** Whether today is on or before lastReturnDay; null when lastReturnDay is null. */
   returnWindowOpen: boolean | null;

@@ -1,4 +1,4 @@
-import type { Order } from '../stores/order';
+import type { Order, Shipment } from '../stores/order';
 import { normalizeBounded } from './order-reference';
 
 /**
@@ -77,25 +77,34 @@ const WORD_INDEX: Map<string, Positive> = new Map(
   (Object.entries(STATUS_WORDS) as [Positive, readonly string[]][]).flatMap(([claim, ws]) => ws.map((w) => [w, claim] as const)),
 );
 
-/** Lower-cased words, with sentence ends kept as '.' so a window never reaches into another sentence. */
-function tokens(text: string): string[] {
+const SENTENCE_END = /^[.!?;:]$/;
+const DIGITS = /^[0-9]+$/;
+
+/**
+ * The text cut into sentences of lower-cased words, and the digit runs (order numbers) each names.
+ */
+function sentences(text: string): { words: string[]; numbers: string[] }[] {
   const normal = normalizeBounded(text, 'NFC').toLowerCase().replace(/n[’']t\b/g, ' not');
-  return normal.match(/[\p{L}\p{M}]+|[.!?;:]/gu) ?? [];
+  const out: { words: string[]; numbers: string[] }[] = [];
+  let current = { words: [] as string[], numbers: [] as string[] };
+  for (const [t] of normal.matchAll(/[\p{L}\p{M}]+|[0-9]+|[.!?;:]/gu)) {
+    if (!SENTENCE_END.test(t)) (DIGITS.test(t) ? current.numbers : current.words).push(t);
+    else if (current.words.length || current.numbers.length) {
+      out.push(current);
+      current = { words: [], numbers: [] };
+    }
+  }
+  if (current.words.length || current.numbers.length) out.push(current);
+  return out;
 }
 
-/** The status claims a text makes. */
-export function statusClaims(text: string): Set<StatusClaim> {
-  const claims = new Set<StatusClaim>();
-  const ts = tokens(text);
+/** The claims one sentence's words make. */
+function sentenceClaims(ts: readonly string[], claims: Set<StatusClaim>): void {
   for (let i = 0; i < ts.length; i++) {
     const word = ts[i]!;
     const positive = WORD_INDEX.get(word) ?? (PREPARING_WORDS.includes(word) ? 'preparing' : null);
     if (!positive) continue;
-    const before: string[] = [];
-    for (let k = i - 1; k >= 0 && before.length < WINDOW; k--) {
-      if (/^[.!?;:]$/.test(ts[k]!)) break;
-      before.push(ts[k]!);
-    }
+    const before = ts.slice(Math.max(0, i - WINDOW), i);
     if (positive === 'preparing') {
       claims.add('not_shipped');
       continue;
@@ -105,6 +114,12 @@ export function statusClaims(text: string): Set<StatusClaim> {
     else if (positive === 'shipped' && before.some((w) => PART_WORDS.has(w))) claims.add('partial');
     else claims.add(positive);
   }
+}
+
+/** The status claims a text makes. */
+export function statusClaims(text: string): Set<StatusClaim> {
+  const claims = new Set<StatusClaim>();
+  for (const sentence of sentences(text)) sentenceClaims(sentence.words, claims);
   return claims;
 }
 
@@ -135,17 +150,39 @@ export function claimsAllowedBy(order: Order): Set<StatusClaim> {
     else add('not_refunded');
   }
   if (fulfilmentKnown && financialKnown && fulfilment !== 'cancelled' && financial !== 'voided') add('not_cancelled');
+  // Where the parcels are, as the store knows it: a delivered one supports "delivered" whatever
+  // the fulfilment word; when every parcel is delivered, "not delivered" no longer stands.
+  for (const shipment of order.shipments) {
+    if (shipment.status === 'delivered' || shipment.deliveredAt) add('shipped', 'delivered');
+    else if (SHIPPED_NOT_DELIVERED.has(shipment.status)) add('shipped', 'not_delivered');
+    else if (shipment.status === 'label_created') add('not_delivered');
+  }
+  if (order.shipments.length && order.shipments.every((s) => s.status === 'delivered' || s.deliveredAt)) allowed.delete('not_delivered');
   return allowed;
 }
+
+const SHIPPED_NOT_DELIVERED = new Set<Shipment['status']>(['in_transit', 'out_for_delivery', 'attempted_delivery', 'failed_delivery']);
 
 const NEGATIVE_CLAIMS = new Set<StatusClaim>(['not_shipped', 'not_delivered', 'not_refunded', 'not_cancelled']);
 
 /**
- * Claims in `draft` that nothing supports. Positive claims need the order; a negative one may also
- * echo the customer ("I am sorry it has not arrived"). Without an order, no positive claim stands.
+ * Claims in `draft` that nothing supports. Positive claims need an order given; a negative one may
+ * also echo the customer ("I am sorry it has not arrived"). Without an order, no positive claim
+ * stands. A sentence that names order numbers is held against those orders only ("#1041 has been
+ * delivered" needs #1041 delivered, not #1040); one naming none, against any order given.
  */
-export function unsupportedClaims(draft: string, order: Order | null, customerText: string): StatusClaim[] {
-  const allowed = order ? claimsAllowedBy(order) : new Set<StatusClaim>();
-  for (const c of statusClaims(customerText)) if (NEGATIVE_CLAIMS.has(c)) allowed.add(c);
-  return [...statusClaims(draft)].filter((c) => !allowed.has(c));
+export function unsupportedClaims(draft: string, orders: readonly Order[], customerText: string): StatusClaim[] {
+  const echoed = [...statusClaims(customerText)].filter((c) => NEGATIVE_CLAIMS.has(c));
+  const allowedBy = new Map(orders.map((o) => [o, claimsAllowedBy(o)] as const));
+  const unsupported = new Set<StatusClaim>();
+  for (const sentence of sentences(draft)) {
+    const claims = new Set<StatusClaim>();
+    sentenceClaims(sentence.words, claims);
+    if (!claims.size) continue;
+    const named = orders.filter((o) => sentence.numbers.includes(o.number));
+    const allowed = new Set<StatusClaim>(echoed);
+    for (const o of named.length ? named : orders) for (const c of allowedBy.get(o)!) allowed.add(c);
+    for (const c of claims) if (!allowed.has(c)) unsupported.add(c);
+  }
+  return [...unsupported];
 }

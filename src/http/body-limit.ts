@@ -20,3 +20,10 @@ export function formBodyLimit(maxSize: number = FORM_MAX_BYTES): MiddlewareHandl
     },
   });
 }
+
+/**
+ * The store-policies form (/app/settings/policies) alone holds up to 10,500 characters of the
+ * merchant's text: at 9 bytes a character percent-encoded (3-byte UTF-8), about 95 KB.
+ */
+export const POLICIES_FORM_PATH = '/app/settings/policies';
+export const POLICIES_FORM_MAX_BYTES = 128 * 1024;

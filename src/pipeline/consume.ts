@@ -1,20 +1,22 @@
 import { eq } from 'drizzle-orm';
-import { z } from 'zod';
+import { resumeComplianceRequest } from '../compliance/perform';
 import { bumpCounters } from '../db/counters';
-import { gmailConnections } from '../db/schema';
-import type { Delivery } from '../platform/queue';
+import { complianceRequests, gmailConnections } from '../db/schema';
+import type { LogFields } from '../platform/log';
+import { QueueMessageSchema, type Delivery, type QueueMessage } from '../platform/queue';
 import type { Services } from '../services';
+import { repairWooStore } from '../stores/woocommerce-webhooks';
 import { classifyFailure, retryDelaySeconds } from './failures';
 import { syncAccount, type SyncOptions } from './sync';
-
-const SyncMessageBody = z.object({ accountId: z.string().min(1).max(64) }).strict();
+import { renewWatch } from './watch-renewal';
 
 /** Accounts of one batch synced side by side: a slow mailbox does not hold up the other nine. */
 export const BATCH_CONCURRENCY = 3;
 
 /**
- * The queue consumer, shared by Workers and Node: one sync per message (a few accounts of a batch side
- * by side), ack on success, retry with backoff and jitter (honouring Retry-After) when retrying can
+ * The queue consumer, shared by Workers and Node: one piece of work per message (a few of a batch
+ * side by side): a sync, or a job the cron queued (a watch renewal, a store repair, a compliance
+ * request). Ack on success, retry with backoff and jitter (honouring Retry-After) when retrying can
  * help, ack and count when it cannot.
  * A malformed message is acked and dropped, since retrying cannot fix it.
  */
@@ -26,46 +28,73 @@ export async function consumeSyncBatch(s: Services, batch: readonly Delivery[], 
   await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, batch.length) }, worker));
 }
 
+/** Runs the message's work; what it returns is a reason word for the log. */
+async function run(s: Services, message: QueueMessage, options: SyncOptions): Promise<string> {
+  if (!('job' in message)) return (await syncAccount(s, message.accountId, options)).status;
+  switch (message.job) {
+    case 'renew_watch':
+      return renewWatch(s, message.accountId);
+    case 'repair_store':
+      return repairWooStore(s, message.accountId);
+    case 'compliance':
+      return resumeComplianceRequest(s, message.requestId);
+  }
+}
+
+/** The message's ids, as log fields (ids only, never anything else). */
+const idsOf = (message: QueueMessage): LogFields => ('requestId' in message ? { requestId: message.requestId } : { accountId: message.accountId });
+const jobOf = (message: QueueMessage) => ('job' in message ? message.job : 'sync');
+
 async function consumeOne(s: Services, delivery: Delivery, options: SyncOptions): Promise<void> {
-  const body = SyncMessageBody.safeParse(delivery.body);
+  const body = QueueMessageSchema.safeParse(delivery.body);
   if (!body.success) {
     s.logger.warn('queue.malformed_message');
     delivery.ack();
     return;
   }
-  const { accountId } = body.data;
+  const message = body.data;
+  const ids = idsOf(message);
   const started = s.now();
   try {
-    const result = await syncAccount(s, accountId, options);
-    s.logger.debug('queue.synced', { accountId, ms: s.now() - started, reason: result.status });
+    const result = await run(s, message, options);
+    if ('job' in message) s.logger.debug('queue.job_done', { ...ids, ms: s.now() - started, reason: `${message.job}:${result}` });
+    else s.logger.debug('queue.synced', { ...ids, ms: s.now() - started, reason: result });
     delivery.ack();
   } catch (err) {
     const failure = classifyFailure(err);
     if (!failure.retryable) {
-      s.logger.error('queue.gave_up', { accountId, errorClass: failure.class, attempt: delivery.attempts });
+      s.logger.error('queue.gave_up', { ...ids, reason: jobOf(message), errorClass: failure.class, attempt: delivery.attempts });
       delivery.ack();
       return;
     }
     const delaySeconds = retryDelaySeconds(err, delivery.attempts);
-    s.logger.warn('queue.retry', { accountId, errorClass: failure.class, attempt: delivery.attempts, ms: delaySeconds * 1000 });
+    s.logger.warn('queue.retry', { ...ids, reason: jobOf(message), errorClass: failure.class, attempt: delivery.attempts, ms: delaySeconds * 1000 });
     delivery.retry({ delaySeconds });
   }
 }
 
 /**
- * The dead-letter queue's consumer: a sync message that ran out of retries is not the end of the
- * road. The account is marked for the next cron pass (a rerun request with no lease, which
- * pollQuietAccounts picks up) and counted; the message is acked.
+ * The dead-letter queue's consumer: a message that ran out of retries is not the end of the road,
+ * and is acked here after being counted as `error:dead_lettered` on its account. A sync marks the
+ * account for the next cron pass (a rerun request with no lease, which pollQuietAccounts picks up);
+ * a job needs no mark, since what it was for is still due and the next cron tick queues it again.
  */
 export async function consumeDeadLetters(s: Services, batch: readonly Delivery[]): Promise<void> {
   for (const delivery of batch) {
-    const body = SyncMessageBody.safeParse(delivery.body);
+    const body = QueueMessageSchema.safeParse(delivery.body);
     if (body.success) {
-      const { accountId } = body.data;
-      await s.db.update(gmailConnections).set({ syncRerunRequested: true }).where(eq(gmailConnections.accountId, accountId));
-      await bumpCounters(s.db, accountId, { 'error:dead_lettered': 1 }, s.now());
-      s.logger.error('queue.dead_letter', { accountId });
+      const message = body.data;
+      const accountId = 'accountId' in message ? message.accountId : await complianceAccount(s, message.requestId);
+      if (!('job' in message)) await s.db.update(gmailConnections).set({ syncRerunRequested: true }).where(eq(gmailConnections.accountId, message.accountId));
+      if (accountId) await bumpCounters(s.db, accountId, { 'error:dead_lettered': 1 }, s.now());
+      s.logger.error('queue.dead_letter', { ...idsOf(message), reason: jobOf(message) });
     } else s.logger.warn('queue.malformed_message');
     delivery.ack();
   }
+}
+
+/** The account a compliance request concerns, where one is known yet (a shop's may not be). */
+async function complianceAccount(s: Services, requestId: string): Promise<string | null> {
+  const [row] = await s.db.select({ accountId: complianceRequests.accountId }).from(complianceRequests).where(eq(complianceRequests.id, requestId));
+  return row?.accountId ?? null;
 }

@@ -4,7 +4,9 @@ import type { DraftKind } from '../drafting/kinds';
 import { latestCustomerText } from '../drafting/latest-text';
 import type { ReplyOutput, ReplyWriter } from '../drafting/llm';
 import { parseMail } from '../drafting/parse-mail';
+import { utcDay, withFacts } from '../drafting/order-facts';
 import type { StorePolicies } from '../drafting/policies';
+import { policiesFor } from '../drafting/policy-selection';
 import type { MerchantVoice, ReplyInput } from '../drafting/prompt';
 import { buildReplyMessage, replyHeadersFor } from '../drafting/reply-message';
 import { GmailApiError, type GmailMailbox, type ThreadLabels } from '../google/gmail';
@@ -12,7 +14,7 @@ import { StoreApiError } from '../stores/errors';
 import type { OrderSource } from '../stores/order';
 import { classifyFailure, withRetries, type Failure, type RetryOptions } from './failures';
 import { MAX_MESSAGE_BYTES, senderOf, skipByHeaders, skipByLabels, type SkipReason } from './filters';
-import { findOrder, type OrderMatch } from './find-order';
+import { findOrders, type OrderMatch } from './find-order';
 
 /**
  * One new inbox message, from Gmail's labels to a draft in its thread. Everything read here
@@ -141,24 +143,34 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   const sender = mail.from!.address;
   if (sender !== metaSender!.address && (await isOptedOut(ctx, sender))) return skip('opted_out');
 
-  // 5. What the customer wrote this time, and the order they mean.
+  // 5. What the customer wrote this time, and the orders they mean (every number they name that
+  //    is theirs, else their recent orders), each with the facts computed from it.
   const text = latestCustomerText(mail.text);
   if (!text.trim()) return skip('no_text');
   // Nothing enabled: no need to ask the model what kind of mail this is.
   if (ctx.draftKinds.size === 0) return skip('kind_disabled');
-  const match = await lookUpOrder(ctx, sender, `${mail.subject}\n${text}`, mail.text);
+  const asked = `${mail.subject}\n${text}`;
+  const match = await lookUpOrders(ctx, sender, asked, mail.text);
   if (typeof match === 'string') return skip(match);
+  const today = utcDay(ctx.now());
+  const orders = withFacts(match.orders, { today, policies: ctx.policies, stalledAfterDays: ctx.stalledAfterDays });
 
-  // 6. The reply, checked against the facts it was given; one more try naming what was wrong.
+  // 6. The reply, from the orders, their facts and the policies that matter for what was asked,
+  //    checked against exactly those; one more try naming what was wrong.
+  const policies = policiesFor(asked, ctx.policies);
   const input: ReplyInput = {
     customer: { name: mail.from?.name ?? null, message: text },
     orderLookup: match.lookup,
-    order: match.order,
+    orders,
+    unmatchedNumbers: match.unmatchedNumbers,
+    policies,
     merchant: ctx.voice,
+    today,
   };
   const facts: FactSources = {
     customer: [text, mail.subject],
-    order: match.order,
+    orders,
+    policies,
     merchant: [ctx.voice.shopName, ctx.voice.signOffName, ctx.signature ?? ''],
   };
   const reply = await writeGroundedReply(ctx, input, facts);
@@ -223,15 +235,15 @@ function retryOptions(ctx: MessageContext): RetryOptions {
 }
 
 /**
- * The order the customer means, or why the lookup cannot say. Two store states are answers, not
+ * The orders the customer means, or why the lookup cannot say. Two store states are answers, not
  * failures (neither is retried or counted as an error here): customer data withheld (Shopify has not
  * approved it) still gets a reply that discloses nothing and asks for the order number and name;
  * a refused grant skips the message as store_reconnect_needed (the store is marked for reconnecting).
  */
-async function lookUpOrder(ctx: MessageContext, sender: string, text: string, fallback: string): Promise<OrderMatch | SkipReason> {
+async function lookUpOrders(ctx: MessageContext, sender: string, text: string, fallback: string): Promise<OrderMatch | SkipReason> {
   const lookup = (): Promise<OrderMatch | SkipReason> =>
-    findOrder(ctx.orders, sender, text, fallback).catch((err: unknown): OrderMatch | SkipReason => {
-      if (err instanceof StoreApiError && err.code === 'customer_data_not_approved') return { lookup: 'customer_data_unavailable', order: null };
+    findOrders(ctx.orders, sender, text, fallback).catch((err: unknown): OrderMatch | SkipReason => {
+      if (err instanceof StoreApiError && err.code === 'customer_data_not_approved') return { lookup: 'customer_data_unavailable', orders: [], unmatchedNumbers: [] };
       if (err instanceof StoreApiError && err.code === 'reconnect_needed') return 'store_reconnect_needed';
       throw err;
     });

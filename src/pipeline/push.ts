@@ -1,7 +1,7 @@
-import { eq } from 'drizzle-orm';
-import { gmailConnectionTouch } from '../db/accounts';
-import { counterUpsert } from '../db/counters';
-import { gmailConnections } from '../db/schema';
+import { eq, sql } from 'drizzle-orm';
+import type { CounterName } from '../db/counters';
+import { dailyCounters, gmailConnections } from '../db/schema';
+import { utcDay } from '../platform/ids';
 import type { Services } from '../services';
 
 /**
@@ -17,26 +17,42 @@ export type PushOutcome = 'queued' | 'unknown_mailbox' | 'reconnect_needed' | 'a
  * historyId the cursor has already passed (a late or repeated notification).
  */
 export async function acceptGmailPush(s: Services, push: { emailAddress: string; historyId: string }): Promise<PushOutcome> {
-  const connection = await s.db.query.gmailConnections.findFirst({
-    columns: { accountId: true, status: true, sealedRefreshToken: true, historyCursor: true },
-    where: eq(gmailConnections.mailbox, push.emailAddress.trim().toLowerCase()),
-  });
+  const mailbox = push.emailAddress.trim().toLowerCase();
+  const now = s.now();
+  // One round trip (one HTTP request to Turso from a Worker): the push time is set and the
+  // connection read back in one statement, and the notification counted for the same row.
+  const [[connection]] = await s.db.batch([
+    s.db
+      .update(gmailConnections)
+      .set({ lastPushAt: now })
+      .where(eq(gmailConnections.mailbox, mailbox))
+      .returning({
+        accountId: gmailConnections.accountId,
+        status: gmailConnections.status,
+        sealedRefreshToken: gmailConnections.sealedRefreshToken,
+        historyCursor: gmailConnections.historyCursor,
+      }),
+    notificationCount(s, mailbox, now),
+  ]);
   if (!connection) {
     s.logger.info('push.unknown_mailbox');
     return 'unknown_mailbox';
   }
   const { accountId } = connection;
-  const now = s.now();
-  // One round trip for both writes (one HTTP request to Turso from a Worker).
-  await s.db.batch([
-    gmailConnectionTouch(s.db, accountId, { lastPushAt: now }),
-    counterUpsert(s.db, accountId, { notifications: 1 }, now)!,
-  ]);
-
   let outcome: PushOutcome = 'queued';
   if (connection.status !== 'active' || !connection.sealedRefreshToken) outcome = 'reconnect_needed';
   else if (connection.historyCursor && BigInt(push.historyId) <= BigInt(connection.historyCursor)) outcome = 'already_synced';
   else await s.queue.send({ accountId });
   s.logger.debug('push.accepted', { accountId, reason: outcome });
   return outcome;
+}
+
+/** Today's `notifications` counter of the mailbox's account, bumped by one (nothing when the mailbox is unknown). */
+function notificationCount(s: Services, mailbox: string, now: number) {
+  const name: CounterName = 'notifications';
+  // WHERE keeps SQLite from reading ON CONFLICT as part of the SELECT (sqlite.org/lang_upsert.html, "parsing ambiguity").
+  return s.db.run(sql`
+    INSERT INTO ${dailyCounters} (account_id, day, name, count)
+    SELECT ${gmailConnections.accountId}, ${utcDay(now)}, ${name}, 1 FROM ${gmailConnections} WHERE ${gmailConnections.mailbox} = ${mailbox}
+    ON CONFLICT (account_id, day, name) DO UPDATE SET count = count + 1`);
 }

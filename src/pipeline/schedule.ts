@@ -1,127 +1,127 @@
-import { and, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
-import { DRAFTING_STORE_STATUSES, markGmailReconnectNeeded, touchGmailConnection } from '../db/accounts';
-import { bumpCounters } from '../db/counters';
+import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { DRAFTING_STORE_STATUSES } from '../db/accounts';
 import { gmailConnections, storeConnections } from '../db/schema';
-import { resumePendingComplianceRequests } from '../compliance/perform';
-import { sealedAs, type Services } from '../services';
+import { pendingComplianceRequestIds } from '../compliance/records';
+import { RESUME_COMPLIANCE_AFTER_MS } from '../compliance/perform';
+import { messageKey, QUEUE_BATCH_MAX, sendBatch, type QueueMessage } from '../platform/queue';
+import type { Services } from '../services';
 import { purgeExpiredStoreNonces } from '../stores/woocommerce-connect';
-import { reconcileWooWebhooks } from '../stores/woocommerce-webhooks';
+import { wooStoresDueForRepair } from '../stores/woocommerce-webhooks';
 import { classifyFailure } from './failures';
+import { watchesDueForRenewal } from './watch-renewal';
+
+export { RENEW_WATCH_WITHIN_MS } from './watch-renewal';
 
 /** A push that has been quiet this long makes the cron poll the account instead. */
 export const QUIET_AFTER_MS = 15 * 60_000;
-/** Watches last about 7 days; renew the ones ending within a day (the cron runs every 5 minutes). */
-export const RENEW_WATCH_WITHIN_MS = 24 * 60 * 60_000;
+/**
+ * At most this many units of work per step per tick, the most overdue first; the rest wait for the
+ * next tick (5 minutes). Keeps the cron's own work constant: one SELECT per step, and at most
+ * 4 × 300 / 100 = 12 sendBatch calls, whatever the number of accounts.
+ */
+export const DUE_PER_TICK = 300;
 
 /**
- * One piece of cron work. A step may ask for accounts to be synced by returning their ids; the
- * cron queues each account once, however many steps asked, with a body of {accountId} only.
+ * One piece of cron work. The cron only finds what is due (one cheap, bounded SELECT) and queues
+ * one message per account or request; the work itself runs in its own queue invocation
+ * (consume.ts), so the cron's subrequests do not grow with the number of accounts.
  */
 export interface ScheduledStep {
   /** A short word for logs: 'poll_quiet', 'renew_watches', … */
   name: string;
   /** Anything else a step returns is its own business (tests, logs). */
-  run(s: Services): Promise<{ syncAccountIds?: Iterable<string>; [other: string]: unknown } | void>;
+  run(s: Services): Promise<{ messages?: readonly QueueMessage[]; [other: string]: unknown } | void>;
 }
 
 /**
- * The cron's steps, in order. To add one (e.g. WooCommerce webhook reconciliation, issue 5),
- * export it from its own module and append it here; runScheduled needs no change. Each step runs
- * even when an earlier one failed.
+ * The cron's steps, in order. To add one, export its due-selector from its own module and append it
+ * here; runScheduled needs no change. Each step runs even when an earlier one failed.
  */
 export const SCHEDULED_STEPS: ScheduledStep[] = [
-  { name: 'poll_quiet', run: pollQuietAccounts },
-  { name: 'renew_watches', run: renewExpiringWatches },
+  { name: 'poll_quiet', run: async (s) => ({ messages: (await pollQuietAccounts(s)).syncAccountIds.map((accountId) => ({ accountId })) }) },
+  {
+    name: 'renew_watches',
+    run: async (s) => ({ messages: (await watchesDueForRenewal(s, DUE_PER_TICK)).map((accountId) => ({ accountId, job: 'renew_watch' as const })) }),
+  },
   // WooCommerce disables a webhook after repeated failed deliveries and never retries it.
-  { name: 'woocommerce_webhooks', run: async (s) => ({ ...(await reconcileWooWebhooks(s)) }) },
+  {
+    name: 'woocommerce_webhooks',
+    run: async (s) => ({ messages: (await wooStoresDueForRepair(s, DUE_PER_TICK)).map((accountId) => ({ accountId, job: 'repair_store' as const })) }),
+  },
   // Compliance requests left open by a crash or a budget overrun (webhooks/shopify.ts).
-  { name: 'compliance', run: (s) => resumePendingComplianceRequests(s) },
+  {
+    name: 'compliance',
+    run: async (s) => ({
+      messages: (await pendingComplianceRequestIds(s.db, s.now() - RESUME_COMPLIANCE_AFTER_MS, DUE_PER_TICK)).map((requestId) => ({
+        requestId,
+        job: 'compliance' as const,
+      })),
+    }),
+  },
+  // One statement: no reason to queue it.
   { name: 'store_nonces', run: async (s) => ({ purged: await purgeExpiredStoreNonces(s) }) },
 ];
 
-/** The cron entry (Workers `scheduled`, the Node timer). */
+/**
+ * The cron entry (Workers `scheduled`, the Node timer): every step's messages, each piece of work
+ * once however many steps asked, sent QUEUE_BATCH_MAX at a time. A batch the queue refuses is
+ * logged and reported as the 'enqueue' step; its work is still due next tick.
+ */
 export async function runScheduled(s: Services, steps: readonly ScheduledStep[] = SCHEDULED_STEPS): Promise<{ queued: number; failedSteps: string[] }> {
-  const toSync = new Set<string>();
+  const toSend = new Map<string, QueueMessage>();
   const failedSteps: string[] = [];
   for (const step of steps) {
     const started = s.now();
     try {
       const result = await step.run(s);
-      for (const id of result?.syncAccountIds ?? []) toSync.add(id);
-      s.logger.debug('cron.step_done', { reason: step.name, ms: s.now() - started });
+      for (const message of result?.messages ?? []) toSend.set(messageKey(message), message);
+      s.logger.debug('cron.step_done', { reason: step.name, count: result?.messages?.length ?? 0, ms: s.now() - started });
     } catch (err) {
       failedSteps.push(step.name);
       s.logger.error('cron.step_failed', { reason: step.name, errorClass: classifyFailure(err).class });
     }
   }
-  for (const accountId of toSync) await s.queue.send({ accountId });
-  s.logger.info('cron.done', { count: toSync.size });
-  return { queued: toSync.size, failedSteps };
+  const messages = [...toSend.values()];
+  let queued = 0;
+  for (let i = 0; i < messages.length; i += QUEUE_BATCH_MAX) {
+    const chunk = messages.slice(i, i + QUEUE_BATCH_MAX);
+    try {
+      await sendBatch(s.queue, chunk);
+      queued += chunk.length;
+    } catch (err) {
+      if (!failedSteps.includes('enqueue')) failedSteps.push('enqueue');
+      s.logger.error('cron.enqueue_failed', { count: chunk.length, errorClass: classifyFailure(err).class });
+    }
+  }
+  s.logger.info('cron.done', { count: queued });
+  return { queued, failedSteps };
 }
 
 /**
- * Accounts to poll: connected (not waiting for a reconnect), with a live store, and either quiet
- * for QUIET_AFTER_MS (Pub/Sub may have dropped a notification) or holding a rerun request that an
- * expired lease left behind (the run that should have honoured it died).
+ * Accounts to poll, at most DUE_PER_TICK, quietest first: connected (not waiting for a reconnect),
+ * with a live store, and either quiet for QUIET_AFTER_MS (Pub/Sub may have dropped a notification)
+ * or holding a rerun request that an expired lease left behind (the run that should have honoured
+ * it died, or the dead-letter consumer asked for it).
  */
-export async function pollQuietAccounts(s: Services): Promise<{ syncAccountIds: string[] }> {
+export async function pollQuietAccounts(s: Services, limit = DUE_PER_TICK): Promise<{ syncAccountIds: string[] }> {
   const now = s.now();
+  const lastHeard = sql<number>`max(coalesce(${gmailConnections.lastSyncAt}, 0), coalesce(${gmailConnections.lastPushAt}, 0))`;
   const rows = await s.db
-    .select({
-      accountId: gmailConnections.accountId,
-      lastSyncAt: gmailConnections.lastSyncAt,
-      lastPushAt: gmailConnections.lastPushAt,
-      rerun: gmailConnections.syncRerunRequested,
-      leaseUntil: gmailConnections.syncLeaseUntil,
-    })
+    .select({ accountId: gmailConnections.accountId })
     .from(gmailConnections)
     .innerJoin(storeConnections, eq(storeConnections.accountId, gmailConnections.accountId))
-    .where(and(eq(gmailConnections.status, 'active'), isNotNull(gmailConnections.sealedRefreshToken), inArray(storeConnections.status, [...DRAFTING_STORE_STATUSES])));
-  const ids: string[] = [];
-  for (const row of rows) {
-    const quiet = now - Math.max(row.lastSyncAt ?? 0, row.lastPushAt ?? 0) >= QUIET_AFTER_MS;
-    const orphanedRerun = row.rerun && (row.leaseUntil === null || row.leaseUntil < now);
-    if (quiet || orphanedRerun) ids.push(row.accountId);
-  }
-  return { syncAccountIds: ids };
-}
-
-/**
- * Renews Gmail watches that end within RENEW_WATCH_WITHIN_MS (or were never set): users.watch, then
- * the new expiry is stored. The history cursor is left alone: it says what we handled, not where the
- * watch starts. A revoked grant marks the account for reconnection; any other failure is counted
- * and left for the next cron run, without holding up the other accounts.
- */
-export async function renewExpiringWatches(s: Services): Promise<{ renewed: number; failed: number }> {
-  const now = s.now();
-  const rows = await s.db
-    .select({ accountId: gmailConnections.accountId, sealedRefreshToken: gmailConnections.sealedRefreshToken })
-    .from(gmailConnections)
     .where(
       and(
         eq(gmailConnections.status, 'active'),
         isNotNull(gmailConnections.sealedRefreshToken),
-        or(isNull(gmailConnections.watchExpiresAt), lt(gmailConnections.watchExpiresAt, now + RENEW_WATCH_WITHIN_MS)),
+        inArray(storeConnections.status, [...DRAFTING_STORE_STATUSES]),
+        or(
+          lte(lastHeard, now - QUIET_AFTER_MS),
+          and(eq(gmailConnections.syncRerunRequested, true), or(isNull(gmailConnections.syncLeaseUntil), lt(gmailConnections.syncLeaseUntil, now))),
+        ),
       ),
-    );
-  let renewed = 0;
-  let failed = 0;
-  for (const row of rows) {
-    try {
-      const refreshToken = await s.sealer.open(row.sealedRefreshToken!, sealedAs.gmailRefreshToken(row.accountId));
-      const watch = await s.openMailbox(refreshToken).watch(s.config.google.pubsubTopic);
-      await touchGmailConnection(s.db, row.accountId, { watchExpiresAt: watch.expiration });
-      renewed++;
-    } catch (err) {
-      failed++;
-      const failure = classifyFailure(err);
-      await bumpCounters(s.db, row.accountId, { [`error:${failure.class}`]: 1 }, s.now());
-      if (failure.class === 'reconnect_needed') {
-        await markGmailReconnectNeeded(s.db, row.accountId, { sealedRefreshToken: row.sealedRefreshToken! });
-      }
-      s.logger.warn('cron.watch_renewal_failed', { accountId: row.accountId, errorClass: failure.class });
-    }
-  }
-  if (rows.length) s.logger.info('cron.watches_renewed', { count: renewed });
-  return { renewed, failed };
+    )
+    .orderBy(asc(lastHeard))
+    .limit(limit);
+  return { syncAccountIds: rows.map((r) => r.accountId) };
 }

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import {
   type Account,
   type GmailConnection,
@@ -13,7 +14,7 @@ import { hasOptOut } from '../compliance/erase';
 import { bumpCounters, counterUpsert, type CounterName } from '../db/counters';
 import { inDatabase } from '../db/errors';
 import { recordFailingMessage } from '../db/failing-message';
-import { acquireSyncLease, finishSyncRun, leaseKeeper, releaseSyncLease, requestSyncRerun } from '../db/lease';
+import { finishedAs, leaseKeeper, releasedAs, releaseSyncLease, requestSyncRerun, syncLeaseAcquire, syncLeaseRelease, syncRunFinish } from '../db/lease';
 import { accounts, gmailConnections, optOuts, storeConnections } from '../db/schema';
 import { parseDraftKinds } from '../drafting/kinds';
 import { policiesOf } from '../drafting/policies';
@@ -78,36 +79,37 @@ async function syncMetered(s: Services, accountId: string, options: SyncOptions,
   const owner = newId('lease');
   let heldSince = s.now();
   const claim = await claimLease(s, accountId, owner);
-  if (claim === 'no_row') {
-    // No Gmail connection row to hold a lease on: say why (or 'busy' if one appeared meanwhile).
-    const ready = await loadAccount(s, accountId);
-    return 'status' in ready ? ready : { status: 'busy' };
-  }
   if (claim === 'busy') {
     s.logger.debug('sync.busy', { accountId });
     return { status: 'busy' };
   }
 
+  let loaded: LoadedAccount | NotReady = claim.loaded;
+  if (!claim.held) return claim.loaded as NotReady;
   let seen = 0;
   let drafted = 0;
   try {
     for (let runs = 1; ; runs++) {
       const lease = { owner, keep: leaseKeeper(s.db, accountId, owner, () => s.now(), heldSince) };
-      const result = await runOnce(s, accountId, lease, options, meter);
-      if (result.status !== 'synced') {
-        await letGo(s, accountId, owner);
+      const run = await runOnce(s, accountId, lease, options, meter, loaded);
+      if (run.result.status === 'synced') {
+        seen += run.result.seen;
+        drafted += run.result.drafted;
+      }
+      const result: SyncResult = run.result.status === 'synced' ? { status: 'synced', seen, drafted, runs } : run.result;
+      // Done, out of reruns or of subrequests, or mail left over: the run's last writes and the
+      // lease's release in one round trip; a rerun asked for meanwhile becomes a queue message.
+      if (run.result.status !== 'synced' || run.moreLeft || runs >= MAX_RUNS || overBudget(meter, options)) {
+        const results = await oneTrip(s, [...run.lastWrites, ...syncLeaseRelease(s.db, accountId, owner)]);
+        const { rerunPending } = releasedAs(lastTwo(results));
+        if (rerunPending || run.moreLeft) await s.queue.send({ accountId });
         return result;
       }
-      seen += result.seen;
-      drafted += result.drafted;
-      // Out of reruns, or of subrequests: a rerun asked for meanwhile becomes a queue message.
-      if (runs >= MAX_RUNS || overBudget(meter, options)) {
-        await letGo(s, accountId, owner);
-        return { status: 'synced', seen, drafted, runs };
-      }
       heldSince = s.now();
-      const next = await finishSyncRun(s.db, accountId, owner, heldSince);
-      if (next !== 'rerun') return { status: 'synced', seen, drafted, runs };
+      const results = await oneTrip(s, [...run.lastWrites, ...syncRunFinish(s.db, accountId, owner, heldSince)]);
+      if (finishedAs(lastTwo(results)) !== 'rerun') return result;
+      // Read afresh for the rerun: the merchant may have paused or reconnected, or the grant died.
+      loaded = await loadAccount(s, accountId);
     }
   } catch (err) {
     const failure = classifyFailure(err);
@@ -128,23 +130,27 @@ async function syncMetered(s: Services, accountId: string, options: SyncOptions,
   }
 }
 
-/** Lets the lease go; a rerun asked for in the meantime becomes a queue message. */
-async function letGo(s: Services, accountId: string, owner: string): Promise<void> {
-  const { rerunPending } = await releaseSyncLease(s.db, accountId, owner);
-  if (rerunPending) await s.queue.send({ accountId });
-}
+/** Statements sent in one batch: one round trip to Turso, run in order. */
+const oneTrip = (s: Services, statements: BatchItem<'sqlite'>[]) => s.db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+type BatchResults = readonly { rowsAffected: number }[];
+const lastTwo = (results: readonly unknown[]) => (results as BatchResults).slice(-2) as unknown as readonly [{ rowsAffected: number }, { rowsAffected: number }];
 
 /**
- * Takes the lease, or asks its live holder to run once more. A lease freed in between is retried;
- * neither working three times means there is no row to hold it on. An account that is not ready
- * (paused, waiting for a reconnect, no store) is found out by the run itself, under the lease.
+ * Takes the lease and reads the account in the same round trip, or asks the lease's live holder to
+ * run once more ('busy'). A lease freed in between is retried; with no Gmail connection row to hold
+ * it on, the read says why. An account that is not ready (paused, waiting for a reconnect, no store)
+ * is found out by the run itself, under the lease.
  */
-async function claimLease(s: Services, accountId: string, owner: string): Promise<'acquired' | 'busy' | 'no_row'> {
+async function claimLease(s: Services, accountId: string, owner: string): Promise<{ held: boolean; loaded: LoadedAccount | NotReady } | 'busy'> {
   for (let i = 0; i < 3; i++) {
-    if (await acquireSyncLease(s.db, accountId, owner, s.now())) return 'acquired';
+    const [taken, ...read] = await s.db.batch([syncLeaseAcquire(s.db, accountId, owner, s.now()), ...accountRead(s, accountId)]);
+    const loaded = loadedFrom(read);
+    if (taken.rowsAffected > 0) return { held: true, loaded };
+    // No Gmail connection (or account) to hold a lease on: nothing to wait for.
+    if ('status' in loaded && (loaded.reason === 'no_account' || loaded.reason === 'not_connected')) return { held: false, loaded };
     if (await requestSyncRerun(s.db, accountId, s.now())) return 'busy';
   }
-  return 'no_row';
+  return { held: false, loaded: { status: 'skipped', reason: 'not_connected' } };
 }
 
 interface LoadedAccount {
@@ -159,9 +165,9 @@ interface LoadedAccount {
 const PRELOADED_OPT_OUTS = 1000;
 type NotReady = Extract<SyncResult, { status: 'skipped' }>;
 
-/** The account with its connections, in one statement (one round trip to Turso, not three). */
-async function loadAccount(s: Services, accountId: string): Promise<LoadedAccount | NotReady> {
-  const [[row], hashes] = await s.db.batch([
+/** The account with its connections, and its opt-out hashes: two statements, sent in one batch with whatever goes before them. */
+function accountRead(s: Services, accountId: string) {
+  return [
     s.db
       .select({ account: accounts, gmail: gmailConnections, store: storeConnections })
       .from(accounts)
@@ -174,7 +180,18 @@ async function loadAccount(s: Services, accountId: string): Promise<LoadedAccoun
       .from(optOuts)
       .where(eq(optOuts.accountId, accountId))
       .limit(PRELOADED_OPT_OUTS + 1),
-  ]);
+  ] as const;
+}
+
+async function loadAccount(s: Services, accountId: string): Promise<LoadedAccount | NotReady> {
+  return loadedFrom(await s.db.batch(accountRead(s, accountId)));
+}
+
+type AccountRead = ReturnType<typeof accountRead>;
+type AccountRows = [Awaited<AccountRead[0]>, Awaited<AccountRead[1]>];
+
+function loadedFrom(read: readonly unknown[]): LoadedAccount | NotReady {
+  const [[row], hashes] = read as AccountRows;
   if (!row) return { status: 'skipped', reason: 'no_account' };
   const { account, gmail, store } = row;
   if (!gmail?.sealedRefreshToken) return { status: 'skipped', reason: 'not_connected' };
@@ -190,15 +207,20 @@ async function loadAccount(s: Services, accountId: string): Promise<LoadedAccoun
 
 interface HeldLease {
   owner: string;
-  /** Whether the lease is still ours; `sure` asks the database even within the trust window. */
-  keep: (opts?: { sure?: boolean }) => Promise<boolean>;
+  /** Whether the lease is still ours (renewed when it could run out). */
+  keep: () => Promise<boolean>;
 }
 
-async function runOnce(s: Services, accountId: string, lease: HeldLease, options: SyncOptions, meter: SubrequestMeter): Promise<SyncResult> {
-  // Read afresh every run, now that the lease is ours: the merchant may have paused, reconnected,
-  // or the grant died, since the last one.
-  const loaded = await loadAccount(s, accountId);
-  if ('status' in loaded) return loaded;
+/** One run's result, its last writes (sent by the caller with the lease's next step), and whether mail is left for another run. */
+interface Run {
+  result: SyncResult;
+  lastWrites: LastWrite[];
+  moreLeft: boolean;
+}
+type LastWrite = ReturnType<typeof gmailConnectionTouch> | ReturnType<typeof historyCursorUpdate> | NonNullable<ReturnType<typeof counterUpsert>>;
+
+async function runOnce(s: Services, accountId: string, lease: HeldLease, options: SyncOptions, meter: SubrequestMeter, loaded: LoadedAccount | NotReady): Promise<Run> {
+  if ('status' in loaded) return { result: loaded, lastWrites: [], moreLeft: false };
   const { account, gmail, store, optOutHashes } = loaded;
   const { owner } = lease;
 
@@ -208,8 +230,7 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
 
   if (!gmail.historyCursor) {
     const profile = await mailbox.getProfile();
-    await advanceHistoryCursor(s.db, accountId, profile.historyId, { leaseOwner: owner });
-    return { status: 'cursor_initialised' };
+    return { result: { status: 'cursor_initialised' }, lastWrites: [historyCursorUpdate(s.db, accountId, profile.historyId, { leaseOwner: owner })], moreLeft: false };
   }
 
   const counts: Partial<Record<CounterName, number>> = {};
@@ -234,8 +255,8 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
     now: s.now,
     retry: { attempts: 3, baseDelayMs: 250, maxWaitMs: 10_000, sleep: options.sleep ?? sleep },
     onFailure: (failure) => bump(`error:${failure.class}`),
-    // Right before a draft is written, the database is always asked: a disconnect clears the lease.
-    keepLease: () => inDatabase(() => lease.keep({ sure: true })),
+    // Renewed only when it could run out; a disconnect meanwhile also ends the run's Gmail token.
+    keepLease: () => inDatabase(() => lease.keep()),
     // Read with the account (one round trip for the run); asked per message only for a very long list.
     isOptedOut: async (hash) => (optOutHashes ? optOutHashes.has(hash) : inDatabase(() => hasOptOut(s.db, [accountId], hash))),
   };
@@ -243,20 +264,17 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
   const budget = options.maxMessages ?? MAX_MESSAGES_PER_RUN;
   let seen = 0;
   let moreLeft = false;
-  let countsWritten = false;
-  /** The last page's cursor, written with the run's other last writes in one round trip. */
+  let counted = false;
+  /** Where the cursor ends this run, written with the run's other last writes in one round trip. */
   let finalCursor: string | null = null;
   try {
     for await (const page of readNewMessages(mailbox, gmail.historyCursor)) {
       let safeCursor: string | null = null;
-      const keepProgress = async () => {
-        if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor, { leaseOwner: owner });
-      };
       // Our lease ran out and another run took it: stop here, it carries on from the cursor.
-      const leaseLost = async (): Promise<SyncResult> => {
-        await keepProgress();
+      const leaseLost = async (): Promise<Run> => {
+        if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor, { leaseOwner: owner });
         s.logger.warn('sync.lease_lost', { accountId });
-        return { status: 'skipped', reason: 'lease_lost' };
+        return { result: { status: 'skipped', reason: 'lease_lost' }, lastWrites: [], moreLeft: false };
       };
       for (let i = 0; i < page.refs.length; i++) {
         // At least one message per run, whatever the budget: a hand-over that handled nothing would loop.
@@ -290,30 +308,28 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
         if (ref.historyId && (!next || next.historyId !== ref.historyId)) safeCursor = ref.historyId;
       }
       if (moreLeft) {
-        await keepProgress();
+        finalCursor = safeCursor;
         break;
       }
       if (page.last) finalCursor = page.cursorAfter;
       else await advanceHistoryCursor(s.db, accountId, page.cursorAfter, { leaseOwner: owner });
       if (page.last && page.truncated) moreLeft = true;
     }
-    // The run's last writes in one batch (one round trip to Turso): cursor, counters, sync time.
-    const upsert = counterUpsert(s.db, accountId, counts, s.now());
-    await s.db.batch([
-      gmailConnectionTouch(s.db, accountId, { lastSyncAt: s.now() }),
-      ...(finalCursor ? [historyCursorUpdate(s.db, accountId, finalCursor, { leaseOwner: owner })] : []),
-      ...(upsert ? [upsert] : []),
-    ]);
-    countsWritten = true;
+    counted = true;
   } finally {
     // What was handled is counted even when a later message fails and the step is retried.
-    if (!countsWritten) await bumpCounters(s.db, accountId, counts, s.now());
+    if (!counted) await bumpCounters(s.db, accountId, counts, s.now());
   }
 
-  // More mail than one run takes: a fresh queue message picks up from the cursor.
-  if (moreLeft) await s.queue.send({ accountId });
+  // The run's last writes go out with the lease's next step, in one round trip: sync time, cursor, counters.
+  const upsert = counterUpsert(s.db, accountId, counts, s.now());
+  const lastWrites: LastWrite[] = [
+    gmailConnectionTouch(s.db, accountId, { lastSyncAt: s.now() }),
+    ...(finalCursor ? [historyCursorUpdate(s.db, accountId, finalCursor, { leaseOwner: owner })] : []),
+    ...(upsert ? [upsert] : []),
+  ];
   s.logger.info('sync.done', { accountId, count: seen, subrequests: meter.count });
-  return { status: 'synced', seen, drafted: counts.drafted ?? 0, runs: 1 };
+  return { result: { status: 'synced', seen, drafted: counts.drafted ?? 0, runs: 1 }, lastWrites, moreLeft };
 }
 
 /**

@@ -1,21 +1,21 @@
-import type { Delivery, JobQueue, SyncMessage } from './queue';
+import { messageKey, QUEUE_BATCH_MAX, wireMessage, type Delivery, type JobQueue, type QueueMessage } from './queue';
 
 /**
  * In-process stand-in for a Cloudflare Queue on Node: at-least-once delivery, per-message
  * ack/retry with delay, a retry limit and a dead-letter callback. One message is handled at a time,
- * and a message for an account that is already waiting is not queued twice (a second push while
- * the first is pending has nothing new to add).
+ * and a message for work that is already waiting (the same account's sync, the same job) is not
+ * queued twice (a second push while the first is pending has nothing new to add).
  */
 export interface MemoryQueueOptions {
   consume: (batch: Delivery[]) => Promise<void>;
   maxRetries?: number;
-  onDeadLetter?: (message: SyncMessage) => void;
+  onDeadLetter?: (message: QueueMessage) => void;
   /** Every message as sent, for tests that check queue payloads carry nothing but ids. */
   onSend?: (serialised: string) => void;
   setTimer?: (fn: () => void, ms: number) => unknown;
 }
 
-export interface MemoryQueue extends JobQueue {
+export interface MemoryQueue extends Required<JobQueue> {
   /** Resolves when no message is pending or in flight (retries with a delay included). */
   idle(): Promise<void>;
 }
@@ -23,7 +23,7 @@ export interface MemoryQueue extends JobQueue {
 export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
   const maxRetries = options.maxRetries ?? 5;
   const setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-  const pending: { body: SyncMessage; attempts: number }[] = [];
+  const pending: { body: QueueMessage; key: string; attempts: number }[] = [];
   let delayed = 0;
   let running = false;
   let waiters: (() => void)[] = [];
@@ -36,8 +36,9 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
     }
   };
 
-  const enqueue = (body: SyncMessage, attempts: number) => {
-    if (!pending.some((m) => m.body.accountId === body.accountId)) pending.push({ body, attempts });
+  const enqueue = (body: QueueMessage, attempts: number) => {
+    const key = messageKey(body);
+    if (!pending.some((m) => m.key === key)) pending.push({ body, key, attempts });
     void pump();
   };
 
@@ -45,7 +46,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
     if (running) return;
     running = true;
     try {
-      let item: { body: SyncMessage; attempts: number } | undefined;
+      let item: (typeof pending)[number] | undefined;
       while ((item = pending.shift())) {
         const current = item;
         let outcome: 'ack' | { delaySeconds: number } | undefined;
@@ -79,11 +80,22 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
     }
   };
 
+  // What goes in is what a Cloudflare Queue would carry: one of the message shapes, copied.
+  const put = (message: QueueMessage) => {
+    const serialised = JSON.stringify(wireMessage(message));
+    options.onSend?.(serialised);
+    enqueue(JSON.parse(serialised) as QueueMessage, 1);
+  };
+
   return {
     async send(message) {
-      const serialised = JSON.stringify({ accountId: message.accountId });
-      options.onSend?.(serialised);
-      enqueue(JSON.parse(serialised) as SyncMessage, 1);
+      put(message);
+    },
+    // As Workers Queues: all or nothing, at most QUEUE_BATCH_MAX (a cron that forgets to split fails here too).
+    async sendBatch(messages) {
+      if (messages.length > QUEUE_BATCH_MAX) throw new Error('queue batch over 100 messages');
+      const checked = messages.map(wireMessage);
+      for (const message of checked) put(message);
     },
     idle() {
       return new Promise((resolve) => {

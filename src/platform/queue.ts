@@ -1,14 +1,69 @@
+import { z } from 'zod';
+
 /**
- * The work queue between triggers (push, cron, sandbox) and sync. Messages carry an account id
- * and nothing else. On Workers this is a Cloudflare Queue; on Node, memory-queue.ts, with the same
- * ack/retry semantics.
+ * The work queue between triggers (push, cron, sandbox) and the work itself. On Workers this is a
+ * Cloudflare Queue; on Node, memory-queue.ts, with the same ack/retry semantics.
+ *
+ * A message names one piece of work by opaque ids and nothing else: a sync is `{accountId}` (the
+ * shape messages already in flight have), a cron job adds `job`, and a compliance request is named
+ * by its record's id (it may have no account yet). Never a mailbox, a shop, an address or content.
  */
-export interface SyncMessage {
-  accountId: string;
-}
+const AccountId = z.string().min(1).max(64);
+/** compliance_requests.id as newId('cmp') makes it: random, so it says nothing about anyone. */
+const ComplianceRequestId = z.string().regex(/^cmp_[a-z0-9]{1,40}$/);
+
+export const QueueMessageSchema = z.union([
+  z.strictObject({ accountId: AccountId }),
+  z.strictObject({ accountId: AccountId, job: z.literal('renew_watch') }),
+  z.strictObject({ accountId: AccountId, job: z.literal('repair_store') }),
+  z.strictObject({ requestId: ComplianceRequestId, job: z.literal('compliance') }),
+]);
+
+export type QueueMessage = z.infer<typeof QueueMessageSchema>;
+export type SyncMessage = Extract<QueueMessage, { accountId: string; job?: undefined }>;
+export type JobName = Exclude<QueueMessage, SyncMessage>['job'];
+
+/** Cloudflare Queues' `sendBatch` takes at most 100 messages. */
+export const QUEUE_BATCH_MAX = 100;
 
 export interface JobQueue {
+  /** One sync message (a push, a sync's rerun). */
   send(message: SyncMessage): Promise<void>;
+  /**
+   * Up to QUEUE_BATCH_MAX messages of any shape in one call (one subrequest on Workers). Optional
+   * only because a queue that never carries cron work (the bench's) need not have it.
+   */
+  sendBatch?(messages: readonly QueueMessage[]): Promise<void>;
+}
+
+/**
+ * A message exactly as it goes on the wire: checked against the shapes above and copied, so a bug
+ * that adds a field fails here instead of putting it in the queue. The error names no value.
+ */
+export function wireMessage(message: unknown): QueueMessage {
+  const parsed = QueueMessageSchema.safeParse(message);
+  if (!parsed.success) throw new Error('queue message of unknown shape');
+  return parsed.data;
+}
+
+/** The same piece of work gives the same key (for de-duplication). */
+export function messageKey(message: QueueMessage): string {
+  return JSON.stringify(wireMessage(message));
+}
+
+/**
+ * Sends up to QUEUE_BATCH_MAX messages in one call where the queue can. A queue without sendBatch
+ * carries syncs only; a job for it is a programming error.
+ */
+export async function sendBatch(queue: JobQueue, messages: readonly QueueMessage[]): Promise<void> {
+  if (messages.length > QUEUE_BATCH_MAX) throw new Error('queue batch over 100 messages');
+  if (queue.sendBatch) return queue.sendBatch(messages);
+  for (const m of messages) await queue.send(asSync(m));
+}
+
+function asSync(message: QueueMessage): SyncMessage {
+  if ('job' in message) throw new Error('this queue carries sync messages only');
+  return message;
 }
 
 /** One delivered message, shaped like Cloudflare's `Message` so one consumer serves both runtimes. */

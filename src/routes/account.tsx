@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { deleteAccount, disconnectGmail, disconnectStore } from '../accounts/disconnect';
 import { exportAccount } from '../accounts/export';
+import { updatePolicies } from '../accounts/policies';
 import { addOptOut, removeOptOut, setPaused, updateSettings } from '../accounts/settings';
 import { accountStatus } from '../accounts/status';
 import { countOptOuts, optOutUrl } from '../compliance/opt-out';
@@ -10,7 +11,8 @@ import { endSession, requireSession, type SessionVars } from '../http/session';
 import type { Services } from '../services';
 import { ConfirmPage } from '../ui/confirm';
 import { renderPage } from '../ui/layout';
-import { SettingsPage } from '../ui/settings';
+import { SettingsPage, type SettingsPageProps } from '../ui/settings';
+import { policyFormValuesPosted } from '../ui/policies-section';
 import { StatusPage } from '../ui/status';
 
 type AppContext = Context<{ Variables: SessionVars }>;
@@ -34,7 +36,7 @@ export function accountRoutes(s: Services) {
     );
   });
 
-  const settingsPage = async (c: AppContext, extra: { errors?: Record<string, string>; optOutError?: string } = {}, status: 200 | 400 = 200) => {
+  const settingsPage = async (c: AppContext, extra: Pick<SettingsPageProps, 'errors' | 'optOutError' | 'policies'> = {}, status: 200 | 400 = 200) => {
     const account = c.get('account');
     const n = await countOptOuts(s.db, account.id);
     return c.html(
@@ -59,6 +61,13 @@ export function accountRoutes(s: Services) {
     const result = await updateSettings(s, accountId(c), { ...form, draftKinds: kinds === undefined ? [] : Array.isArray(kinds) ? kinds : [kinds] });
     if (!result.ok) return settingsPage(c, { errors: result.errors }, 400);
     return c.redirect('/app/settings?notice=settings_saved', 303);
+  });
+
+  app.post('/settings/policies', async (c) => {
+    const form = await c.req.parseBody();
+    const result = await updatePolicies(s.db, accountId(c), form);
+    if (!result.ok) return settingsPage(c, { policies: { values: policyFormValuesPosted(form), errors: result.errors } }, 400);
+    return c.redirect('/app/settings?notice=policies_saved', 303);
   });
 
   app.post('/pause', async (c) => {

@@ -6,7 +6,7 @@ import type { FetchLike } from '../platform/fetch';
 import { createLogger, type LogSink } from '../platform/log';
 import { loopbackFetch } from '../platform/loopback-fetch';
 import { createMemoryQueue, type MemoryQueue } from '../platform/memory-queue';
-import type { Delivery, SyncMessage } from '../platform/queue';
+import type { Delivery, QueueMessage } from '../platform/queue';
 import { consumeDeadLetters, consumeSyncBatch } from '../pipeline/consume';
 import { createSandbox } from '../sandbox';
 import { createServices, type Services } from '../services';
@@ -67,6 +67,6 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
 }
 
 /** A dead-lettered message as the dead-letter queue would deliver it. */
-function deadLetter(body: SyncMessage): Delivery {
+function deadLetter(body: QueueMessage): Delivery {
   return { body, attempts: 1, ack: () => undefined, retry: () => undefined };
 }

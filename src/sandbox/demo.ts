@@ -1,26 +1,53 @@
 import { toBase64, utf8 } from '../crypto/encoding';
-import type { Order } from '../stores/order';
+import type { PolicySettings } from '../accounts/policies';
+import type { Order, Shipment } from '../stores/order';
 import { hostileHtmlMail, nestedMultipartMail, replyToAttackMail } from './hostile-mail';
 
 /**
  * What a store connected through the sandbox's install screens holds, and the customer emails
  * the "send a test email" button offers: enough to see a grounded draft, a "which order?" draft
- * and a reply in another language. Dates are relative to now so the orders look recent.
+ * and a reply in another language. Jane's three parcels show each delivery state a store reports:
+ * #1040 delivered, #1041 stalled (shipped 12 days ago, no carrier scan for 10 days), #1042 on its
+ * way. Dates are relative to now so the orders look recent.
  */
 export function demoOrders(now: number): Order[] {
   const daysAgo = (n: number) => new Date(now - n * 86_400_000).toISOString();
+  const ups = (number: string) => ({ company: 'UPS', number, url: `https://www.ups.com/track?tracknum=${number}` });
+  const parcel = (s: Partial<Shipment> & Pick<Shipment, 'status' | 'tracking'>): Shipment => ({
+    shippedAt: null,
+    deliveredAt: null,
+    estimatedDeliveryAt: null,
+    lastEventAt: null,
+    ...s,
+  });
+  const jane = { email: 'jane@example.net', financialStatus: 'paid', shippingCity: 'Lyon', shippingCountry: 'FR' } as const;
   return [
     {
-      number: '1042',
-      email: 'jane@example.net',
-      createdAt: daysAgo(4),
-      financialStatus: 'paid',
+      ...jane,
+      number: '1040',
+      createdAt: daysAgo(21),
       fulfillmentStatus: 'fulfilled',
-      tracking: [{ company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' }],
-      shipments: [],
+      tracking: [ups('1Z999AA10123456700')],
+      shipments: [parcel({ status: 'delivered', tracking: ups('1Z999AA10123456700'), shippedAt: daysAgo(20), deliveredAt: daysAgo(17) })],
+      items: [{ title: 'Stoneware teapot', quantity: 1 }],
+    },
+    {
+      ...jane,
+      number: '1041',
+      createdAt: daysAgo(13),
+      fulfillmentStatus: 'fulfilled',
+      tracking: [ups('1Z999AA10123456711')],
+      shipments: [parcel({ status: 'in_transit', tracking: ups('1Z999AA10123456711'), shippedAt: daysAgo(12), estimatedDeliveryAt: daysAgo(8), lastEventAt: daysAgo(10) })],
+      items: [{ title: 'Set of 4 espresso cups', quantity: 1 }],
+    },
+    {
+      ...jane,
+      number: '1042',
+      createdAt: daysAgo(4),
+      fulfillmentStatus: 'fulfilled',
+      tracking: [ups('1Z999AA10123456784')],
+      shipments: [parcel({ status: 'in_transit', tracking: ups('1Z999AA10123456784'), shippedAt: daysAgo(3), estimatedDeliveryAt: daysAgo(-2), lastEventAt: daysAgo(1) })],
       items: [{ title: 'Blue ceramic mug', quantity: 2 }],
-      shippingCity: 'Lyon',
-      shippingCountry: 'FR',
     },
     {
       number: '1043',
@@ -36,6 +63,23 @@ export function demoOrders(now: number): Order[] {
     },
   ];
 }
+
+/**
+ * A small, realistic set of store policies, for the mailbox view's "Use example policies" button:
+ * a newcomer sees replies quote them. Never set on its own: a merchant starts with none.
+ */
+export const DEMO_POLICIES: PolicySettings = {
+  returnWindowDays: 30,
+  returns:
+    'Unused items can be returned within 30 days of delivery. Start a return at https://sandbox-shop.example/returns and we email you a prepaid label. Refunds go back to the original payment method within 5 business days of the parcel reaching us.',
+  shipping:
+    'We ship from Lyon to the EU, the UK and Switzerland. France: 2–3 business days, €4.90, free over €60. Rest of Europe: 3–6 business days, €9.90.',
+  orderChanges: 'Address changes and cancellations are possible until the order ships: reply to your order confirmation and we change it the same day.',
+  damagedItems:
+    'If something arrives damaged or is not what you ordered, send us a photo within 14 days of delivery and we send a replacement or refund you in full, at no cost to you.',
+  faq: 'Our mugs are stoneware, dishwasher and microwave safe. Gift wrapping is free: mention it in the order notes.',
+  stalledAfterDays: 7,
+};
 
 export interface DemoEmail {
   id: string;

@@ -8,9 +8,12 @@ import { createShopifyFake } from './fakes/shopify';
 import { createShopifyOAuthFake } from './fakes/shopify-oauth';
 import { credentialsFrom } from '../stores/shopify-install';
 import { storeCanDraft } from '../db/accounts';
+import type { Order } from '../stores/order';
 import { createWooCommerceFake } from './fakes/woocommerce';
 import { createWooAuthorizeFake } from './fakes/woocommerce-authorize';
 import { connectGmail, connectStore, createAccount } from '../accounts/connect';
+import { PoliciesJson, policiesSetCount, savePolicies } from '../accounts/policies';
+import { policiesOf } from '../drafting/policies';
 import { findAccountIdByMailbox, getAccount, getGmailConnection, getStoreConnection } from '../db/accounts';
 import * as schema from '../db/schema';
 import { formBodyLimit } from '../http/body-limit';
@@ -19,7 +22,7 @@ import { checkSameOrigin } from '../http/same-origin';
 import { readSession } from '../http/session';
 import type { MessageOutcomeEvent, Services } from '../services';
 import { renderPage } from '../ui/layout';
-import { customerEmail, DEMO_EMAILS, demoMessage, demoOrders } from './demo';
+import { customerEmail, DEMO_EMAILS, DEMO_POLICIES, demoMessage, demoOrders } from './demo';
 import { MailboxPage, readComposeForm, readThreads, type ComposeValues } from './mailbox-view';
 
 /**
@@ -38,6 +41,24 @@ const COMPOSE_EXAMPLE: ComposeValues = (() => {
   return { from: jane.from, subject: jane.subject, body: jane.text };
 })();
 
+/** An instant as ISO 8601 with an offset (or a plain date: midnight UTC), kept in one form. */
+const SandboxInstant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((v) => new Date(/T/.test(v) ? v : `${v}T00:00:00Z`).toISOString())
+  .nullable()
+  .default(null);
+/**
+ * A parcel as a tracking service reports it; the nth is the parcel of the order's nth tracking
+ * entry. Only status is required; lastEventAt (the latest carrier scan) makes a stalled parcel.
+ */
+const SandboxShipment = z.object({
+  status: z.enum(['label_created', 'in_transit', 'out_for_delivery', 'delivered', 'attempted_delivery', 'failed_delivery', 'unknown']),
+  shippedAt: SandboxInstant,
+  deliveredAt: SandboxInstant,
+  estimatedDeliveryAt: SandboxInstant,
+  lastEventAt: SandboxInstant,
+});
+
 const SandboxOrder = z.object({
   number: z.string().regex(/^#?\d{1,12}$/).transform((n) => n.replace(/^#/, '')),
   email: z.email(),
@@ -45,18 +66,19 @@ const SandboxOrder = z.object({
   financialStatus: z.string().min(1).max(40),
   fulfillmentStatus: z.string().min(1).max(40),
   tracking: z.array(z.object({ company: z.string().max(80), number: z.string().max(80), url: z.string().max(500) })).max(10).default([]),
-  // Filled in with the stores' delivery states (issue 17); until then an order has no shipments.
-  shipments: z.array(z.never()).max(0).default([]),
+  shipments: z.array(SandboxShipment).max(10).default([]),
   items: z.array(z.object({ title: z.string().max(200), quantity: z.number().int().min(1) })).max(50).default([]),
   shippingCity: z.string().max(120).nullable().default(null),
   shippingCountry: z.string().max(2).nullable().default(null),
-});
+}).transform((o): Order => ({ ...o, shipments: o.shipments.map((sh, i) => ({ ...sh, tracking: o.tracking[i] ?? null })) }));
 const ResetBody = z
   .object({
     store: z.enum(['shopify', 'woocommerce']),
     orders: z.array(SandboxOrder).max(500).optional(),
     /** WooCommerce only: REST v3 order objects exactly as GET /wp-json/wc/v3/orders returns them, served verbatim. */
     raw: z.array(z.record(z.string(), z.unknown())).max(500).optional(),
+    /** The merchant's store policies, validated as the settings form does; without it none are set. */
+    policies: PoliciesJson.optional(),
   })
   .refine((b) => (b.raw ? b.store === 'woocommerce' && !b.orders : !!b.orders));
 
@@ -144,6 +166,8 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
   routes.post('/reset', async (c) => {
     const body = ResetBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) {
+      const policy = body.error.issues.find((i) => i.path[0] === 'policies');
+      if (policy) return c.json(errorBody(c, 'invalid_body', `policies${policy.path.slice(1).map((k) => `.${String(k)}`).join('')}: ${policy.message}`), 400);
       return c.json(errorBody(c, 'invalid_body', 'Expected {"store":"shopify"|"woocommerce","orders":[...]} or {"store":"woocommerce","raw":[...]} (see README).'), 400);
     }
     await settleAll();
@@ -158,6 +182,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     const accountId = await createAccount(s, { shopName: 'Sandbox Shop', signOffName: 'Sam' });
     const refreshToken = google.issueRefreshToken(SANDBOX_MAILBOX, GMAIL_SCOPES);
     await connectGmail(s, { accountId, mailbox: SANDBOX_MAILBOX, refreshToken, grantedScopes: GMAIL_SCOPES });
+    if (body.data.policies) await savePolicies(s.db, accountId, body.data.policies);
     const orders = body.data.orders ?? [];
     if (body.data.store === 'shopify') {
       // An expiring token pair, as every install gets since Shopify's 2027 rules.
@@ -204,12 +229,26 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     return c.redirect(form.back === 'mail' ? `/sandbox/mail#thread-${threadId}` : '/app?notice=sent', 303);
   });
 
+  // The mailbox view's "Use example policies": a realistic set for the sandbox merchant, only while
+  // none is written (never over the merchant's own), then back to the mailbox to try it.
+  routes.post('/example-policies', async (c) => {
+    if (!checkSameOrigin(c.req.header('origin'), c.req.header('referer'), s.config.appUrl).valid) {
+      throw new ApiError(403, 'csrf_origin', 'Cross-site request refused.');
+    }
+    const accountId = await findAccountIdByMailbox(s.db, SANDBOX_MAILBOX);
+    const account = accountId ? await getAccount(s.db, accountId) : undefined;
+    if (!account) throw new ApiError(409, 'no_account', `${SANDBOX_MAILBOX} is not connected: sign in with Google first.`);
+    if (policiesSetCount(policiesOf(account)) === 0) await savePolicies(s.db, account.id, DEMO_POLICIES);
+    return c.redirect('/sandbox/mail', 303);
+  });
+
   // The mailbox as Gmail would show it, with what Draftline wrote or why it did not (mailbox-view.tsx).
   const mailboxPage = async (c: Context, form: { values: ComposeValues; error?: { field: keyof ComposeValues; message: string } }, status: 200 | 400 = 200) => {
-    const [{ threads, more }, busy, idleReason, session] = await Promise.all([
+    const [{ threads, more }, busy, idleReason, policiesSet, session] = await Promise.all([
       readThreads(google.messages(SANDBOX_MAILBOX), (id) => outcomes.get(id)?.outcome ?? null),
       isIdle().then((idle) => !idle),
       whyNotDrafting(s),
+      sandboxPoliciesSet(s),
       readSession(c, s),
     ]);
     const page = MailboxPage({
@@ -220,6 +259,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
       more,
       busy,
       idleReason,
+      policiesSet,
       demoEmails: DEMO_EMAILS,
       form: form.values,
       formError: form.error,
@@ -283,6 +323,13 @@ async function whyNotDrafting(s: Services): Promise<string | null> {
   if (!store || !storeCanDraft(store.status)) return 'No store is connected: connect the sandbox store from the dashboard.';
   if (account.paused) return 'Drafting is paused: resume it on the dashboard.';
   return null;
+}
+
+/** How many store policies the sandbox merchant has written, for the mailbox view's hint; null with no account. */
+async function sandboxPoliciesSet(s: Services): Promise<number | null> {
+  const accountId = await findAccountIdByMailbox(s.db, SANDBOX_MAILBOX);
+  const account = accountId ? await getAccount(s.db, accountId) : undefined;
+  return account ? policiesSetCount(policiesOf(account)) : null;
 }
 
 /** The sandbox owns the whole local database: a reset starts from nothing. */

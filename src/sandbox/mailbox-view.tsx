@@ -189,6 +189,8 @@ export interface MailboxPageProps {
   busy: boolean;
   /** Why Draftline is not reading the mailbox, when it is not (no Gmail or store connected, paused). */
   idleReason: string | null;
+  /** How many store policies the sandbox merchant has written; null when there is no account. */
+  policiesSet?: number | null;
   demoEmails: DemoEmail[];
   form: ComposeValues;
   formError?: { field: keyof ComposeValues; message: string };
@@ -229,6 +231,25 @@ export function MailboxPage(p: MailboxPageProps) {
         <Notice kind="warn" title="Draftline is not writing drafts for this mailbox.">
           <p>{p.idleReason}</p>
         </Notice>
+      )}
+      {p.policiesSet === 0 && (
+        <p class="hint" id="no-policies">
+          This shop has no store policies yet, so replies about returns, shipping, order changes or damaged items promise nothing and say the team
+          will confirm. Write them in <a href="/app/settings#store-policies">Settings › Store policies</a> (or send <code>"policies"</code> to{' '}
+          <code>/sandbox/reset</code>), then write as a customer again.
+        </p>
+      )}
+      {p.policiesSet === 0 && (
+        <form method="post" action="/sandbox/example-policies" class="inline">
+          <button type="submit" class="secondary" id="use-example-policies">
+            Use example policies
+          </button>
+        </form>
+      )}
+      {!!p.policiesSet && (
+        <p class="hint" id="policies-set">
+          Replies quote the shop's store policies ({p.policiesSet} written): <a href="/app/settings#store-policies">Settings › Store policies</a>.
+        </p>
       )}
 
       <h2 class="inbox-title" id="inbox">

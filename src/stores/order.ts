@@ -46,14 +46,27 @@ export type ShipmentStatus =
   | 'unknown';
 
 export interface Shipment {
+  /**
+   * `unknown` also for a parcel that left but no carrier reported on (a fulfillment marked
+   * fulfilled, a tracking entry without TrackShip), and for states with no word here (waiting at
+   * a pickup point, held by the carrier). Cancelled fulfillments and labels are no Shipment.
+   */
   status: ShipmentStatus;
   /** This parcel's tracking, when the store has it (it is in Order.tracking as well). */
   tracking: TrackingInfo | null;
-  /** ISO 8601, each null when the store does not know it. */
+  /**
+   * ISO 8601 instants in toISOString() form, each null when the store does not know it.
+   * deliveredAt only on a delivered parcel, estimatedDeliveryAt only on one not yet delivered
+   * (WooCommerce keeps the estimate as a day: midnight UTC).
+   */
   shippedAt: string | null;
   deliveredAt: string | null;
   estimatedDeliveryAt: string | null;
-  /** The latest movement the store knows (last carrier event, else delivered or shipped): for "stalled". */
+  /**
+   * The latest movement the store knows (last carrier event, else delivered or shipped): for
+   * "stalled". Never earlier than shippedAt or deliveredAt; equal to shippedAt when no carrier
+   * reported anything (status `unknown`), which says nothing about movement either way.
+   */
   lastEventAt: string | null;
 }
 

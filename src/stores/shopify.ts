@@ -8,6 +8,7 @@ import type { FetchLike } from '../platform/fetch';
 import type { Logger } from '../platform/log';
 import { neutralStatus, StoreApiError, storeErrorFromStatus } from './errors';
 import type { Order, OrderSource } from './order';
+import { FULFILLMENTS_SELECTION, parcelsFromFulfillments } from './shopify-shipments';
 import { migrateShopifyToken, refreshShopifyToken, ShopifyTokenError, type ShopifyCredentials, type ShopifyTokenConfig } from './shopify-install';
 
 /**
@@ -65,7 +66,7 @@ query DraftlineOrders($first: Int!, $query: String!) {
       createdAt
       displayFinancialStatus
       displayFulfillmentStatus
-      fulfillments(first: 10) { status trackingInfo(first: 10) { number url company } }
+      ${FULFILLMENTS_SELECTION}
       lineItems(first: 25) { nodes { title quantity } }
       shippingAddress { city countryCodeV2 }
     }
@@ -78,7 +79,8 @@ interface ShopifyOrderNode {
   createdAt: string;
   displayFinancialStatus: string | null;
   displayFulfillmentStatus: string | null;
-  fulfillments: { status: string; trackingInfo: { number: string | null; url: string | null; company: string | null }[] }[];
+  /** Read by parcelsFromFulfillments, field by field. */
+  fulfillments: unknown;
   lineItems: { nodes: { title: string; quantity: number }[] };
   shippingAddress: { city: string | null; countryCodeV2: string | null } | null;
 }
@@ -375,16 +377,15 @@ function throttleWaitMs(extensions: Record<string, any> | undefined): number {
 }
 
 function toOrder(node: ShopifyOrderNode): Order {
+  const { tracking, shipments } = parcelsFromFulfillments(node.fulfillments);
   return {
     number: node.name.replace(/^#/, ''),
     email: node.email ?? '',
     createdAt: node.createdAt,
     financialStatus: neutralStatus(node.displayFinancialStatus),
     fulfillmentStatus: neutralStatus(node.displayFulfillmentStatus),
-    tracking: node.fulfillments.flatMap((f) =>
-      f.trackingInfo.filter((t) => t.number).map((t) => ({ company: t.company ?? '', number: t.number!, url: t.url ?? '' })),
-    ),
-    shipments: [],
+    tracking,
+    shipments,
     items: node.lineItems.nodes.map((i) => ({ title: i.title, quantity: i.quantity })),
     shippingCity: node.shippingAddress?.city ?? null,
     shippingCountry: node.shippingAddress?.countryCodeV2 ?? null,

@@ -1,4 +1,4 @@
-import { and, eq, gte, isNotNull, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, eq, gte, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import { toBase64Url } from '../crypto/encoding';
 import { getStoreConnection, type StoreConnection } from '../db/accounts';
 import { bumpCounters, WOO_WEBHOOK_SOURCE_MISMATCH } from '../db/counters';
@@ -15,8 +15,8 @@ import { verifyWooKeys } from './woocommerce-connect';
  * sealed in store_connections.sealed_webhook_secret.
  *
  * WooCommerce never retries a delivery and disables a webhook after more than five consecutive
- * failures, silently. reconcileWooWebhooks (run from the cron) finds such webhooks and turns them
- * back on, or recreates them if they were deleted.
+ * failures, silently. repairWooStore (a queue job the cron enqueues for each store due) finds such
+ * webhooks and turns them back on, or recreates them if they were deleted.
  *
  * Managing webhooks needs an API key with write permission ('read_write'); a 'read' key gets 401
  * "The API key provided does not have write permissions." and the store is marked 'failing'.
@@ -202,6 +202,40 @@ export async function removeWooWebhooks(s: Services, connection: StoreConnection
   return { removed: ids.length - left.length, failed: left.length };
 }
 
+/** A store checked less than this ago is not due again (just under the cron's 5 minutes: every tick). */
+export const WOO_REPAIR_EVERY_MS = 4 * 60_000;
+
+const activeWooStores = and(eq(storeConnections.kind, 'woocommerce'), eq(storeConnections.status, 'active'), isNotNull(storeConnections.sealedCredentials));
+
+/** Accounts whose WooCommerce store is due for a check, longest unchecked first, at most `limit`. */
+export async function wooStoresDueForRepair(s: Services, limit: number): Promise<string[]> {
+  const rows = await s.db
+    .select({ accountId: storeConnections.accountId })
+    .from(storeConnections)
+    .where(and(activeWooStores, or(isNull(storeConnections.webhookCheckedAt), lt(storeConnections.webhookCheckedAt, s.now() - WOO_REPAIR_EVERY_MS))))
+    .orderBy(asc(storeConnections.webhookCheckedAt))
+    .limit(limit);
+  return rows.map((r) => r.accountId);
+}
+
+/**
+ * One account's store (a queue job): its webhooks checked and repaired (reconcileOne), or, for a
+ * store whose setup never finished (its merchant did not come back from the authorize screen), the
+ * setup finished. 'none' when the account has no active WooCommerce store (any more). Trouble at the
+ * store is not thrown: it is recorded as 'failing' and the next tick tries again.
+ */
+export async function repairWooStore(s: Services, accountId: string): Promise<WooWebhookStatus | 'none'> {
+  const row = await s.db.query.storeConnections.findFirst({ where: and(eq(storeConnections.accountId, accountId), activeWooStores) });
+  if (!row) return 'none';
+  const status = await repairOne(s, row);
+  if (status === 'restored') s.logger.warn('woo_webhooks.restored', { accountId, count: 1 });
+  else if (status === 'failing') s.logger.warn('woo_webhooks.failing', { accountId, count: 1 });
+  return status;
+}
+
+const repairOne = async (s: Services, row: StoreConnection): Promise<WooWebhookStatus> =>
+  row.webhookStatus === null ? setupStatus(await finishWooSetup(s, row.accountId)) : reconcileOne(s, row);
+
 export interface ReconcileSummary {
   checked: number;
   active: number;
@@ -210,21 +244,20 @@ export interface ReconcileSummary {
 }
 
 /**
- * For every active WooCommerce connection: check each registered webhook (GET /webhooks/{id}).
- * Disabled (by WooCommerce, after repeated failures) → turned back on with our URL and secret;
- * deleted → recreated; paused (by the merchant, on purpose) → left alone and reported 'failing' so
- * the status page can ask them. Updates webhook_status and webhook_checked_at.
+ * Every active WooCommerce store at once, in this invocation, due or not (tests, maintenance). The
+ * cron does not call this: it queues repairWooStore per store due.
+ *
+ * Per store: check each registered webhook (GET /webhooks/{id}). Disabled (by WooCommerce, after
+ * repeated failures) → turned back on with our URL and secret; deleted → recreated; paused (by the
+ * merchant, on purpose) → left alone and reported 'failing' so the status page can ask them.
+ * Updates webhook_status and webhook_checked_at.
  */
 export async function reconcileWooWebhooks(s: Services): Promise<ReconcileSummary> {
-  const rows = await s.db.query.storeConnections.findMany({
-    where: and(eq(storeConnections.kind, 'woocommerce'), eq(storeConnections.status, 'active'), isNotNull(storeConnections.sealedCredentials)),
-  });
+  const rows = await s.db.query.storeConnections.findMany({ where: activeWooStores });
   const summary: ReconcileSummary = { checked: 0, active: 0, restored: 0, failing: 0 };
   for (const row of rows) {
-    // A store whose setup never finished (its merchant did not come back from the authorize screen).
-    const status = row.webhookStatus === null ? setupStatus(await finishWooSetup(s, row.accountId)) : await reconcileOne(s, row);
     summary.checked++;
-    summary[status]++;
+    summary[await repairOne(s, row)]++;
   }
   s.logger.info('woo_webhooks.reconciled', { count: summary.checked });
   if (summary.restored) s.logger.warn('woo_webhooks.restored', { count: summary.restored });

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { FetchLike } from '../platform/fetch';
 import { StoreApiError, storeErrorFromStatus } from './errors';
 import type { FinancialStatus, FulfillmentStatus, Order, OrderSource } from './order';
-import { carrierLink, findCarrier, safeHttpUrl } from './woocommerce-carriers';
+import { instant } from './shipments';
+import { wooShipments } from './woocommerce-shipments';
+import { trackingEntries } from './woocommerce-tracking';
 
 /** Per request; a store answers in well under a second, so this only catches hung connections. */
 export const WOOCOMMERCE_TIMEOUT_MS = 15_000;
@@ -87,11 +89,6 @@ export function createWooCommerceOrderSource(opts: WooCommerceOrderSourceOptions
 /** A search answers at most per_page (50) orders; anything past that is not an order list we asked for. */
 const MAX_ORDERS = 100;
 const MAX_ITEMS = 50;
-/** Orders can carry hundreds of meta entries (plugins, imports); we look at the first ones only. */
-const MAX_META = 500;
-/** Tracking entries read from one order's meta, and kept. */
-const MAX_TRACKING_READ = 50;
-const MAX_TRACKING = 10;
 
 const str = (max: number) => z.string().max(max);
 const optionalStr = (max: number) => str(max).optional().catch(undefined);
@@ -106,6 +103,7 @@ const WooOrderSchema = z.object({
   status: str(64).catch('unknown'),
   date_created: str(40).catch(''),
   date_created_gmt: str(40).nullish().catch(null),
+  date_completed_gmt: str(40).nullish().catch(null),
   billing: z.object({ email: optionalStr(320), postcode: optionalStr(40) }).nullish().catch(null),
   shipping: z.object({ city: optionalStr(120), country: optionalStr(3), postcode: optionalStr(40) }).nullish().catch(null),
   line_items: z.array(z.unknown()).catch([]),
@@ -114,7 +112,6 @@ const WooOrderSchema = z.object({
 type WooOrder = z.infer<typeof WooOrderSchema>;
 
 const LineItem = z.object({ name: str(500).transform((n) => n.trim().slice(0, 200)), quantity: z.number().int().min(1).max(100_000) });
-const MetaEntry = z.object({ key: str(200), value: z.unknown() });
 
 /** The orders of one REST answer in Draftline's neutral shape; entries that are not orders are skipped. */
 export function readWooOrders(data: unknown): Order[] {
@@ -128,17 +125,19 @@ export function readWooOrders(data: unknown): Order[] {
 function toOrder(o: WooOrder): Order {
   const created = o.date_created_gmt ? `${o.date_created_gmt.replace(/Z?$/, '')}Z` : o.date_created;
   const facts = statusFacts(o.status);
+  const entries = trackingEntries(o.meta_data, {
+    postcode: o.shipping?.postcode || o.billing?.postcode || null,
+    country: o.shipping?.country || null,
+  });
+  const { shipments, cancelled } = wooShipments(entries, o.meta_data, { fulfillment: facts.fulfillment, dateCompleted: instant(o.date_completed_gmt) });
   return {
     number: o.number,
     email: o.billing?.email ?? '',
     createdAt: created,
     financialStatus: facts.financial,
     fulfillmentStatus: facts.fulfillment,
-    tracking: trackingFrom(o.meta_data, {
-      postcode: o.shipping?.postcode || o.billing?.postcode || null,
-      country: o.shipping?.country || null,
-    }),
-    shipments: [],
+    tracking: entries.filter((e) => !cancelled.has(e.key)).map((e) => e.tracking),
+    shipments,
     items: o.line_items.slice(0, MAX_ITEMS).flatMap((i) => {
       const item = LineItem.safeParse(i);
       return item.success && item.data.name ? [{ title: item.data.name, quantity: item.data.quantity }] : [];
@@ -189,76 +188,4 @@ const UNKNOWN: StatusFacts = { fulfillment: 'unknown', financial: 'unknown' };
 export function statusFacts(status: string): StatusFacts {
   const slug = status.trim().toLowerCase().replace(/^wc-/, '').replace(/_/g, '-');
   return Object.hasOwn(STATUS_FACTS, slug) ? STATUS_FACTS[slug]! : UNKNOWN;
-}
-
-// --- Tracking ------------------------------------------------------------------------------------
-
-/**
- * One entry of `_wc_shipment_tracking_items` as the Shipment Tracking extension and Advanced
- * Shipment Tracking write it (see woocommerce-carriers.ts): `tracking_provider` is a carrier slug
- * (or, in newer Shipment Tracking, its name), `custom_tracking_provider`/`custom_tracking_link` are
- * set for custom carriers only. A tracking number stored as a JSON number is taken only while it
- * is exact (a 22-digit USPS number is not).
- */
-const TrackingItem = z.object({
-  tracking_provider: optionalStr(200),
-  custom_tracking_provider: optionalStr(200),
-  custom_tracking_link: optionalStr(2000),
-  formatted_tracking_link: optionalStr(2000),
-  tracking_number: z.union([str(200), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).transform(String)]),
-});
-
-/** 4 to 64 letters, digits and the separators carriers print; nothing that could break out of a URL or a sentence. */
-const TRACKING_NUMBER = /^[A-Za-z0-9][A-Za-z0-9 ._/-]{2,62}[A-Za-z0-9]$/;
-
-/** A name as a person would read it: no control characters, single spaces, at most 80 characters. */
-function cleanName(value: string | undefined): string {
-  return (value ?? '')
-    .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 80);
-}
-
-/** The entries of the meta value: a list, or an object keyed 0, 1, … (PHP after an entry was deleted). */
-function entriesOf(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value.slice(0, MAX_TRACKING_READ);
-  if (value && typeof value === 'object') return Object.values(value).slice(0, MAX_TRACKING_READ);
-  return [];
-}
-
-export function trackingFrom(meta: unknown[], address: { postcode: string | null; country: string | null }): Order['tracking'] {
-  const out: Order['tracking'] = [];
-  for (const rawMeta of meta.slice(0, MAX_META)) {
-    const entry = MetaEntry.safeParse(rawMeta);
-    if (!entry.success || entry.data.key !== '_wc_shipment_tracking_items') continue;
-    for (const rawItem of entriesOf(entry.data.value)) {
-      const parsed = TrackingItem.safeParse(rawItem);
-      if (!parsed.success) continue;
-      const item = parsed.data;
-      const number = item.tracking_number.trim();
-      if (!TRACKING_NUMBER.test(number)) continue;
-      const custom = { name: cleanName(item.custom_tracking_provider), url: safeHttpUrl(item.custom_tracking_link?.trim() ?? '') };
-      let company: string;
-      let url: string;
-      const provider = cleanName(item.tracking_provider);
-      const carrier = custom.name || !provider ? null : findCarrier(provider);
-      if (custom.name) {
-        // A custom carrier (Shipment Tracking: custom_tracking_provider wins whenever it is set).
-        ({ name: company, url } = custom);
-      } else if (carrier) {
-        company = carrier.name;
-        url = carrierLink(carrier, { number, ...address }) || custom.url;
-      } else {
-        // A slug we do not know (an AST custom carrier, a newer TrackShip one): its words, and
-        // whatever link the plugin left.
-        company = /[A-Z\s]/.test(provider) ? provider : provider.replace(/[-_]+/g, ' ');
-        url = custom.url || safeHttpUrl(item.formatted_tracking_link?.trim() ?? '');
-      }
-      if (out.some((t) => t.number === number && t.company === company)) continue;
-      out.push({ company, number, url });
-      if (out.length >= MAX_TRACKING) return out;
-    }
-  }
-  return out;
 }

@@ -30,6 +30,7 @@ export const NOTICES: Record<string, { kind: 'ok' | 'warn' | 'bad'; title: strin
   store_moved: { kind: 'bad', title: 'Your store answered from another address.', body: 'Enter the address your shop shows in the browser’s address bar (https://, with or without www.), then try again.' },
   store_unreachable: { kind: 'bad', title: 'Your store did not answer.', body: 'Check the address and that the WooCommerce REST API is enabled, then try again.' },
   settings_saved: { kind: 'ok', title: 'Settings saved.' },
+  policies_saved: { kind: 'ok', title: 'Store policies saved.', body: 'Replies quote them from now on.' },
   paused: { kind: 'ok', title: 'Drafting paused.', body: 'No drafts are written until you resume. Mail that arrives meanwhile is not drafted later.' },
   resumed: { kind: 'ok', title: 'Drafting resumed.' },
   optout_added: { kind: 'ok', title: 'Address added to the opt-out list.', body: 'Only a keyed hash of it was stored; mail from it will not be read or drafted.' },

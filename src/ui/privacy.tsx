@@ -36,7 +36,7 @@ export function PrivacyPage({
           <tbody>
             <tr>
               <td>Your account</td>
-              <td>A random id, when it was created, whether drafting is paused, and your reply settings (shop name, sign-off name, signature, tone, fallback language, which kinds of mail to draft for).</td>
+              <td>A random id, when it was created, whether drafting is paused, and your reply settings (shop name, sign-off name, signature, tone, fallback language, which kinds of mail to draft for), and the store policies you write (return window, returns, shipping, order changes, damaged items, FAQ, and after how many days a parcel counts as stalled).</td>
             </tr>
             <tr>
               <td>Gmail connection</td>
@@ -89,7 +89,7 @@ export function PrivacyPage({
           </li>
           <li>
             <strong>The AI endpoint</strong> you configure (by default OpenAI, called with storage turned off): receives the
-            customer's latest message, the matching order's facts and your settings, to write one reply.
+            customer's latest message, the matching order's facts, your settings and store policies, to write one reply.
           </li>
           <li>
             <strong>Cloudflare</strong> (Workers, Queues): runs Draftline.

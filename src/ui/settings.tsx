@@ -1,8 +1,10 @@
 import { DRAFT_KINDS, LANGUAGES, TONES } from '../accounts/settings';
 import type { Config } from '../config';
 import type { Account } from '../db/accounts';
+import { policiesOf } from '../drafting/policies';
 import { Layout } from './layout';
 import { CsrfField, FieldError, FlashNotice, Notice, PostButton } from './parts';
+import { PoliciesSection, policyFormValues, type PolicyFormValues } from './policies-section';
 
 const KIND_LABELS: Record<(typeof DRAFT_KINDS)[number], string> = {
   order_status: 'Order status and tracking ("where is my order?")',
@@ -24,9 +26,11 @@ export interface SettingsPageProps {
   optOutCount: number;
   optOutError?: string;
   optOutUrl: string;
+  /** A refused policies form: what was posted, shown back with a message per field. */
+  policies?: { values: PolicyFormValues; errors: Record<string, string> };
 }
 
-/** Reply settings, pause/resume, and the merchant's own opt-out list. */
+/** Reply settings, pause/resume, the store's policies, and the merchant's own opt-out list. */
 export function SettingsPage(p: SettingsPageProps) {
   const { account, csrf } = p;
   const kinds = new Set(account.draftKinds.split(','));
@@ -35,6 +39,13 @@ export function SettingsPage(p: SettingsPageProps) {
     <Layout title="Settings" mode={p.config.mode} signedIn>
       <FlashNotice code={p.notice} />
       {Object.keys(e).length > 0 && <Notice kind="bad" title="Some settings need another look; nothing was saved." />}
+      {p.policies && (
+        <Notice kind="bad" title="Some store policies need another look; nothing was saved.">
+          <p>
+            <a href="#store-policies">Go to Store policies</a>
+          </p>
+        </Notice>
+      )}
       <h1>Settings</h1>
 
       <section class="card" aria-labelledby="drafting">
@@ -105,6 +116,12 @@ export function SettingsPage(p: SettingsPageProps) {
           </div>
         </form>
       </section>
+
+      <PoliciesSection
+        csrf={csrf}
+        values={p.policies?.values ?? policyFormValues({ ...policiesOf(account), stalledAfterDays: account.stalledAfterDays })}
+        errors={p.policies?.errors}
+      />
 
       <section class="card" aria-labelledby="optouts">
         <h2 id="optouts">Customers who opted out</h2>

@@ -1,4 +1,6 @@
+import { POLICY_COUNT, policiesSetCount } from '../accounts/policies';
 import type { AccountStatus } from '../accounts/status';
+import { policiesOf } from '../drafting/policies';
 import { describeOutcome, type ComplianceRecordView } from '../compliance/records';
 import type { Config } from '../config';
 import { DEMO_EMAILS } from '../sandbox/demo';
@@ -39,6 +41,7 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
   const gmail = status.gmail?.status === 'disconnected' ? null : status.gmail;
   const sandbox = config.mode === 'sandbox';
   // Without Shopify's customer-data approval drafts are still written (they disclose nothing).
+  const policiesSet = policiesSetCount(policiesOf(account));
   const ready = !!gmail && gmail.status === 'active' && !!store && (store.status === 'active' || store.status === 'customer_data_not_approved');
   return (
     <Layout title="Status" mode={config.mode} signedIn>
@@ -126,6 +129,11 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
           </li>
           <li class={account.signOffName ? 'done' : ''}>
             <a href="/app/settings">{account.signOffName ? 'Reply settings chosen' : 'Choose your reply settings'}</a>
+          </li>
+          <li class={policiesSet > 0 ? 'done' : ''} id="policies-step">
+            <a href="/app/settings#store-policies">
+              {policiesSet > 0 ? `Store policies written (${policiesSet} of ${POLICY_COUNT})` : 'Write your store policies, so replies can quote them'}
+            </a>
           </li>
         </ol>
         {!store && (

@@ -33,9 +33,10 @@ h2 { font-size:1.2rem; margin:0 0 .6rem; }
 form.inline { display:inline; }
 label { display:block; font-weight:600; margin:1rem 0 .3rem; }
 .hint { display:block; font-weight:400; color:var(--muted); font-size:.9rem; }
-input[type=text], input[type=url], input[type=email], input[type=password], select, textarea {
+input[type=text], input[type=url], input[type=email], input[type=password], input[type=number], select, textarea {
   width:100%; font:inherit; padding:.55rem .7rem; border:1px solid #8a93a3; border-radius:.45rem; background:#fff; color:var(--ink); }
 textarea { min-height:5.5rem; }
+input.days { max-width:8rem; }
 fieldset { border:1px solid var(--line); border-radius:.5rem; margin:1rem 0 0; padding:.5rem 1rem 1rem; }
 legend { font-weight:600; padding:0 .3rem; }
 .check { display:flex; gap:.5rem; align-items:center; font-weight:400; margin:.45rem 0 0; }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { sealedAs } from '../../src/services';
 import { ATTACKER, CANARY, cursorMoves, type Chaos } from './harness';
+import { queueMessageProblem } from '../support/queue-messages';
 
 /**
  * What must hold after any storm, once the faults have cleared and retries and the cron have run:
@@ -81,8 +82,8 @@ export async function leakViolations(c: Chaos): Promise<string[]> {
     }
   }
   for (const message of c.rt.queueMessages) {
-    const keys = Object.keys(JSON.parse(message) as object);
-    if (keys.join() !== 'accountId') out.push(`queue message with ${keys.join()}`);
+    const problem = queueMessageProblem(message);
+    if (problem) out.push(problem);
   }
   return out;
 }

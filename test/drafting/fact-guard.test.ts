@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkFacts, type FactSources } from '../../src/drafting/fact-guard';
 import { statusClaims, unsupportedClaims } from '../../src/drafting/status-claims';
 import type { Order } from '../../src/stores/order';
+import { given } from '../support/facts';
 import { SUPPORTED_LANGUAGES, writeReply, type WriterInput } from '../../src/sandbox/fakes/openai-writer';
 
 const ORDER: Order = {
@@ -18,7 +19,8 @@ const ORDER: Order = {
 };
 const sources = (overrides: Partial<FactSources> = {}): FactSources => ({
   customer: ['Where is my order #1042? I paid 24,90 € on 28/10/2026.', 'Order 1042'],
-  order: ORDER,
+  orders: given(ORDER),
+  policies: {},
   merchant: ['Sandbox Shop', 'Sam', 'Call us on 0800 123 456 or see https://shop.example/help'],
   ...overrides,
 });
@@ -50,7 +52,7 @@ describe('fact guard: what passes', () => {
   });
 
   it('lets a negative statement echo the customer even without an order', () => {
-    const s = sources({ order: null, customer: ['My parcel has not arrived yet.'] });
+    const s = sources({ orders: [], customer: ['My parcel has not arrived yet.'] });
     expect(checkFacts('I am sorry your parcel has not arrived yet. Could you send us your order number?', s)).toEqual({ ok: true });
   });
 });
@@ -88,7 +90,7 @@ describe('fact guard: what it rejects', () => {
   });
 
   it('allows no positive status without an order', () => {
-    expect(checkFacts('Your order has been shipped.', sources({ order: null })).ok).toBe(false);
+    expect(checkFacts('Your order has been shipped.', sources({ orders: [] })).ok).toBe(false);
   });
 
   it('counts every miss', () => {
@@ -166,9 +168,9 @@ describe('status claims in six languages', () => {
   });
 
   it('holds claims against the order', () => {
-    expect(unsupportedClaims('It has been delivered.', { ...ORDER, fulfillmentStatus: 'delivered' }, '')).toEqual([]);
-    expect(unsupportedClaims('It has been delivered.', ORDER, '')).toEqual(['delivered']);
-    expect(unsupportedClaims('Le paiement a été annulé.', { ...ORDER, financialStatus: 'voided' }, '')).toEqual([]);
+    expect(unsupportedClaims('It has been delivered.', [{ ...ORDER, fulfillmentStatus: 'delivered' }], '')).toEqual([]);
+    expect(unsupportedClaims('It has been delivered.', [ORDER], '')).toEqual(['delivered']);
+    expect(unsupportedClaims('Le paiement a été annulé.', [{ ...ORDER, financialStatus: 'voided' }], '')).toEqual([]);
   });
 });
 
@@ -205,7 +207,8 @@ describe('fact guard against the fake model', () => {
   });
   const factsFor = (i: WriterInput, order: Order | null): FactSources => ({
     customer: [i.customer.message, 'Order'],
-    order,
+    orders: given(order),
+    policies: {},
     merchant: [i.merchant.shopName, i.merchant.signOffName],
   });
 
@@ -248,5 +251,107 @@ describe('fact guard against the fake model', () => {
     }
     expect(planted).toBe(6 * 40 * 2);
     expect([...caught.keys()].sort()).toEqual(['date', 'invented_tracking', 'status', 'tracking']);
+  });
+});
+
+describe('fact guard: policies and computed facts', () => {
+  const RETURNS = 'Returns within 45 days of delivery, free of charge: https://shop.example/returns. Refunds in 5-7 business days.';
+  const delivered: Order = {
+    ...ORDER,
+    fulfillmentStatus: 'fulfilled',
+    shipments: [{ status: 'delivered', tracking: null, shippedAt: '2026-11-10T08:00:00Z', deliveredAt: '2026-11-12T15:00:00Z', estimatedDeliveryAt: null, lastEventAt: null }],
+  };
+  const withPolicy = (overrides: Partial<FactSources> = {}): FactSources =>
+    sources({ customer: ['Can I still return the mug from order 1042?'], orders: given(delivered, { returnWindowDays: 45 }), policies: { returnWindowDays: 45, returns: RETURNS }, ...overrides });
+
+  it('accepts the return window, the last return day, the refund time and the link from the policy and the facts', () => {
+    // lastReturnDay: 2026-11-12 + 45 = 2026-12-27.
+    expect(given(delivered, { returnWindowDays: 45 })[0]!.facts.lastReturnDay).toBe('2026-12-27');
+    const draft = 'You have 45 days from delivery, so until 2026-12-27 (27 December). Start here: https://shop.example/returns. Refunds take 5-7 business days.';
+    expect(checkFacts(draft, withPolicy())).toEqual({ ok: true });
+  });
+
+  it('refuses a return window of 30 days when the policy says 45', () => {
+    const result = checkFacts('You can return it within 30 days of delivery.', withPolicy());
+    expect(result).toMatchObject({ ok: false, kinds: ['duration'] });
+    expect(checkFacts('You can return it within 45 days of delivery.', withPolicy())).toEqual({ ok: true });
+  });
+
+  it.each([
+    ['fr', 'Vous avez 30 jours pour le retourner.'],
+    ['de', 'Sie haben 30 Tage Zeit für die Rücksendung.'],
+    ['es', 'Tiene 30 días para devolverlo.'],
+    ['it', 'Ha 30 giorni per il reso.'],
+    ['nl', 'U heeft 30 dagen om het te retourneren.'],
+    ['en, a range', 'Refunds take 3-7 business days.'],
+    ['en, in weeks', 'You have 6 weeks.'],
+  ])('refuses an invented duration (%s)', (_lang, draft) => {
+    expect(checkFacts(draft, withPolicy())).toMatchObject({ ok: false, kinds: ['duration'] });
+  });
+
+  it('refuses a duration only the customer named, or one pieced from a date', () => {
+    // 30 is in the customer's words and in the order's timestamps, never stated on its own by the shop.
+    const s = withPolicy({ customer: ['Is your return window 30 days? I got it on 2026-11-30.'] });
+    expect(checkFacts('Yes, you have 30 days.', s).ok).toBe(false);
+  });
+
+  it('refuses a wrong last return day, and a date the policy does not give', () => {
+    expect(checkFacts('The last day to return it is 2026-12-31.', withPolicy())).toMatchObject({ ok: false, kinds: ['date'] });
+  });
+
+  it('accepts the days since shipping from the computed facts, and nothing else', () => {
+    const transit: Order = {
+      ...ORDER,
+      shipments: [{ status: 'in_transit', tracking: null, shippedAt: '2026-11-21T08:00:00Z', deliveredAt: null, estimatedDeliveryAt: null, lastEventAt: null }],
+    };
+    const s = sources({ orders: given(transit) });
+    expect(given(transit)[0]!.facts.daysSinceShipped).toBe(10);
+    expect(checkFacts('It left us 10 days ago; we are sorry, it has not moved for a while.', s)).toEqual({ ok: true });
+    expect(checkFacts('It left us 12 days ago.', s).ok).toBe(false);
+  });
+
+  it('takes links from the policies but never only from the customer', () => {
+    const s = withPolicy({ customer: ['See https://evil.example/pay and https://shop.example/returns'] });
+    expect(checkFacts('Please use https://shop.example/returns.', s)).toEqual({ ok: true });
+    expect(checkFacts('Please use https://evil.example/pay.', s)).toMatchObject({ ok: false, kinds: ['link'] });
+  });
+
+  it('a policy that was not given vouches for nothing', () => {
+    const s = withPolicy({ policies: {} });
+    expect(checkFacts('Start here: https://shop.example/returns.', s).ok).toBe(false);
+    expect(checkFacts('You have 45 days.', s).ok).toBe(false);
+  });
+});
+
+describe('status claims against every order given', () => {
+  const shipment = (status: 'delivered' | 'in_transit') => ({
+    status,
+    tracking: null,
+    shippedAt: '2026-11-20T00:00:00Z',
+    deliveredAt: status === 'delivered' ? '2026-11-22T00:00:00Z' : null,
+    estimatedDeliveryAt: null,
+    lastEventAt: null,
+  });
+  const o1040: Order = { ...ORDER, number: '1040', shipments: [shipment('delivered')] };
+  const o1041: Order = { ...ORDER, number: '1041', shipments: [shipment('in_transit')] };
+
+  it('a delivered shipment supports "delivered" on a fulfilled order; one in transit does not', () => {
+    expect(unsupportedClaims('It has been delivered.', [o1040], '')).toEqual([]);
+    expect(unsupportedClaims('It has been delivered.', [o1041], '')).toEqual(['delivered']);
+    // Every parcel delivered: "not delivered" no longer stands.
+    expect(unsupportedClaims('It has not been delivered yet.', [o1040], '')).toEqual(['not_delivered']);
+  });
+
+  it('holds a sentence naming an order against that order', () => {
+    expect(unsupportedClaims('Order #1040 has been delivered. Order #1041 is in transit.', [o1040, o1041], '')).toEqual([]);
+    expect(unsupportedClaims('Order #1041 has been delivered.', [o1040, o1041], '')).toEqual(['delivered']);
+    // A sentence naming none: any order given may support it.
+    expect(unsupportedClaims('One of them has been delivered.', [o1040, o1041], '')).toEqual([]);
+  });
+
+  it('through the guard too', () => {
+    const s = sources({ orders: given([o1040, o1041]), customer: ['I placed #1040 and #1041, #1041 never turned up'] });
+    expect(checkFacts('Order #1040 was delivered on 2026-11-22. Order #1041 is in transit.', s)).toEqual({ ok: true });
+    expect(checkFacts('Order #1041 was delivered on 2026-11-22.', s)).toMatchObject({ ok: false, kinds: ['status'] });
   });
 });

@@ -1,7 +1,9 @@
+import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { accounts } from '../../src/db/schema';
 import type { ReplyInput } from '../../src/drafting/prompt';
 import { buildUserMessage } from '../../src/drafting/prompt';
-import { findOrder } from '../../src/pipeline/find-order';
+import { findOrders, MAX_NAMED_ORDERS, MAX_RECENT_ORDERS } from '../../src/pipeline/find-order';
 import { syncAccount } from '../../src/pipeline/sync';
 import type { Order, OrderSource } from '../../src/stores/order';
 import { sampleOrder } from '../support/runtime';
@@ -19,8 +21,9 @@ function source(orders: Order[]) {
 
 const janes = sampleOrder({ number: '1042', email: 'Jane@Example.net' });
 const bobs = sampleOrder({ number: '2001', email: 'bob@example.org' });
+const matched = (...orders: Order[]) => ({ lookup: 'matched', orders, unmatchedNumbers: [] });
 
-describe('findOrder: an order only for the person it belongs to', () => {
+describe('findOrders: orders only for the person they belong to', () => {
   it.each([
     ['#1042'],
     ['order 1042'],
@@ -31,43 +34,108 @@ describe('findOrder: an order only for the person it belongs to', () => {
     ['bestelling 1042'],
   ])('matches "%s" when the order email is the sender’s (case aside)', async (text) => {
     const { s } = source([janes, bobs]);
-    expect(await findOrder(s, 'JANE@example.NET', `Hello, ${text}?`)).toEqual({ lookup: 'matched', order: janes });
+    expect(await findOrders(s, 'JANE@example.NET', `Hello, ${text}?`)).toEqual(matched(janes));
   });
 
   it('discloses nothing about someone else’s order, even when the sender has orders of their own', async () => {
     const { s } = source([janes, bobs]);
-    expect(await findOrder(s, 'jane@example.net', 'Where is order #2001?')).toEqual({ lookup: 'email_mismatch', order: null });
-  });
-
-  it('falls back to the sender’s most recent order when no number is given', async () => {
-    const { s, asked } = source([janes, bobs]);
-    expect(await findOrder(s, 'jane@example.net', 'Where is my parcel?')).toEqual({ lookup: 'matched', order: janes });
-    expect(asked).toEqual(['email:jane@example.net']);
+    expect(await findOrders(s, 'jane@example.net', 'Where is order #2001?')).toEqual({ lookup: 'email_mismatch', orders: [], unmatchedNumbers: ['2001'] });
   });
 
   it('says not_found for a number nobody has, and no_reference when there is nothing to go on', async () => {
     const { s } = source([bobs]);
-    expect(await findOrder(s, 'jane@example.net', 'order 9999?')).toEqual({ lookup: 'not_found', order: null });
-    expect(await findOrder(s, 'jane@example.net', 'hello')).toEqual({ lookup: 'no_reference', order: null });
+    expect(await findOrders(s, 'jane@example.net', 'order 9999?')).toEqual({ lookup: 'not_found', orders: [], unmatchedNumbers: ['9999'] });
+    expect(await findOrders(s, 'jane@example.net', 'hello')).toEqual({ lookup: 'no_reference', orders: [], unmatchedNumbers: [] });
   });
 
   it('reads a number from the quoted confirmation when the new words have none', async () => {
     const { s } = source([janes]);
-    expect(await findOrder(s, 'jane@example.net', 'Any news?', 'Any news?\n> Your order #1042 is confirmed')).toEqual({ lookup: 'matched', order: janes });
+    expect(await findOrders(s, 'jane@example.net', 'Any news?', 'Any news?\n> Your order #1042 is confirmed')).toEqual(matched(janes));
   });
 
   it('a named order that cannot be found is not_found, never the sender’s most recent order instead', async () => {
     const older = sampleOrder({ number: '0999', email: 'jane@example.net', createdAt: '2026-09-01T10:00:00Z' });
     const { s, asked } = source([janes, older]);
-    expect(await findOrder(s, 'jane@example.net', 'Where is order #7777?')).toEqual({ lookup: 'not_found', order: null });
+    expect(await findOrders(s, 'jane@example.net', 'Where is order #7777?')).toEqual({ lookup: 'not_found', orders: [], unmatchedNumbers: ['7777'] });
     // Not even asked for: nothing about another order can reach the reply.
     expect(asked).toEqual(['number:7777']);
   });
 
   it('a number only in the quoted mail that cannot be found is not_found too', async () => {
     const { s, asked } = source([janes]);
-    expect(await findOrder(s, 'jane@example.net', 'Any news?', 'Any news?\n> Your order #5555 is confirmed')).toEqual({ lookup: 'not_found', order: null });
+    expect(await findOrders(s, 'jane@example.net', 'Any news?', 'Any news?\n> Your order #5555 is confirmed')).toEqual({
+      lookup: 'not_found',
+      orders: [],
+      unmatchedNumbers: ['5555'],
+    });
     expect(asked).toEqual(['number:5555']);
+  });
+});
+
+describe('findOrders: every order the customer names', () => {
+  const j1040 = sampleOrder({ number: '1040', email: 'jane@example.net' });
+  const j1041 = sampleOrder({ number: '1041', email: 'jane@example.net', fulfillmentStatus: 'unfulfilled' });
+
+  it('passes on each named order that is the sender’s, in the order named', async () => {
+    const { s } = source([j1040, j1041, janes]);
+    expect(await findOrders(s, 'jane@example.net', 'I placed #1041 and #1040, #1041 never turned up')).toEqual(matched(j1041, j1040));
+  });
+
+  it('keeps someone else’s order and a number nobody has out, naming them only as unmatched', async () => {
+    const { s } = source([j1040, bobs]);
+    const match = await findOrders(s, 'jane@example.net', 'About orders 1040, 2001 and 9999');
+    expect(match).toEqual({ lookup: 'matched', orders: [j1040], unmatchedNumbers: ['2001', '9999'] });
+    // Bob's order reaches nothing the reply is built from.
+    expect(JSON.stringify(match)).not.toContain('bob@example.org');
+  });
+
+  it('looks up at most MAX_NAMED_ORDERS numbers, side by side; the rest are unmatched', async () => {
+    const mine = ['1001', '1002', '1003', '1004'].map((number) => sampleOrder({ number, email: 'jane@example.net' }));
+    let inFlight = 0;
+    let most = 0;
+    const s: OrderSource = {
+      findByNumber: async (n) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return mine.find((o) => o.number === n) ?? null;
+      },
+      recentByEmail: async () => [],
+    };
+    const match = await findOrders(s, 'jane@example.net', 'orders 1001, 1002, 1003 and 1004');
+    expect(match.orders.map((o) => o.number)).toEqual(['1001', '1002', '1003'].slice(0, MAX_NAMED_ORDERS));
+    expect(match.unmatchedNumbers).toEqual(['1004']);
+    expect(most).toBe(MAX_NAMED_ORDERS);
+  });
+
+  it('with only other people’s or unknown numbers named, is email_mismatch and passes nothing on', async () => {
+    const { s } = source([bobs]);
+    expect(await findOrders(s, 'jane@example.net', 'orders 2001 and 9999')).toEqual({ lookup: 'email_mismatch', orders: [], unmatchedNumbers: ['2001', '9999'] });
+  });
+});
+
+describe('findOrders: no number named', () => {
+  const at = (number: string, createdAt: string, email = 'jane@example.net') => sampleOrder({ number, email, createdAt });
+
+  it('gives the sender’s recent orders, at most MAX_RECENT_ORDERS, newest first', async () => {
+    const orders = [at('1', '2026-10-01T00:00:00Z'), at('4', '2026-11-20T00:00:00Z'), at('2', '2026-10-15T00:00:00Z'), at('3', '2026-11-01T00:00:00Z')];
+    // A store that answers in no particular order, and more than asked for.
+    const s: OrderSource = { findByNumber: async () => null, recentByEmail: async () => orders };
+    const match = await findOrders(s, 'jane@example.net', 'Where is my parcel?');
+    expect(match.lookup).toBe('recent');
+    expect(match.orders.map((o) => o.number)).toEqual(['4', '3', '2'].slice(0, MAX_RECENT_ORDERS));
+    expect(match.unmatchedNumbers).toEqual([]);
+  });
+
+  it('never passes on a recent order whose email is not the sender’s', async () => {
+    const s: OrderSource = { findByNumber: async () => null, recentByEmail: async () => [at('7', '2026-11-01T00:00:00Z', 'bob@example.org')] };
+    expect(await findOrders(s, 'jane@example.net', 'Where is my parcel?')).toEqual({ lookup: 'no_reference', orders: [], unmatchedNumbers: [] });
+  });
+
+  it('asks the store for the sender’s address only', async () => {
+    const { s, asked } = source([janes, bobs]);
+    expect(await findOrders(s, 'jane@example.net', 'Where is my parcel?')).toEqual({ lookup: 'recent', orders: [janes], unmatchedNumbers: [] });
+    expect(asked).toEqual(['email:jane@example.net']);
   });
 });
 
@@ -100,7 +168,8 @@ describe('a named order older than Shopify’s 60-day window (no read_all_orders
 
     expect(inputs).toHaveLength(1);
     expect(inputs[0]!.orderLookup).toBe('not_found');
-    expect(inputs[0]!.order).toBeNull();
+    expect(inputs[0]!.orders).toEqual([]);
+    expect(inputs[0]!.unmatchedNumbers).toEqual(['1042']);
     const prompt = buildUserMessage(inputs[0]!);
     for (const canary of ['2077', 'CANARY-TRACK-2077', 'Canary kettle', 'Canaryville', 'CanaryPost']) expect(prompt).not.toContain(canary);
 
@@ -111,3 +180,73 @@ describe('a named order older than Shopify’s 60-day window (no read_all_orders
   });
 });
 
+
+describe('several orders named in one mail, one of them someone else’s', () => {
+  let p: PipelineRuntime;
+  afterEach(() => p?.close());
+
+  it('passes on the sender’s orders only, lists the other number as unmatched, and leaks nothing of it', async () => {
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+    const j1040 = sampleOrder({ number: '1040', email: 'jane@example.net', createdAt: daysAgo(9) });
+    const j1041 = sampleOrder({ number: '1041', email: 'jane@example.net', createdAt: daysAgo(4), fulfillmentStatus: 'unfulfilled', tracking: [] });
+    const bobs2001 = sampleOrder({
+      number: '2001',
+      email: 'bob@example.org',
+      createdAt: daysAgo(2),
+      tracking: [{ company: 'CanaryPost', number: 'CANARY-TRACK-2001', url: 'https://track.example/CANARY-TRACK-2001' }],
+      items: [{ title: 'Canary kettle', quantity: 1 }],
+      shippingCity: 'Canaryville',
+    });
+    p = await startPipeline('shopify', [j1040, j1041, bobs2001]);
+    const inputs: ReplyInput[] = [];
+    const writer = p.rt.services.replyWriter;
+    p.rt.services.replyWriter = { write: (input, problem) => (inputs.push(input), writer.write(input, problem)) };
+
+    p.deliver(customerMail({ from: 'Jane Doe <jane@example.net>', subject: 'My orders', body: 'I placed #1040 and #1041, and what about #2001? #1041 never turned up', messageId: '<multi1@example.net>' }));
+    await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined });
+
+    expect(inputs).toHaveLength(1);
+    expect(inputs[0]!.orderLookup).toBe('matched');
+    expect(inputs[0]!.orders.map((o) => o.order.number)).toEqual(['1040', '1041']);
+    expect(inputs[0]!.unmatchedNumbers).toEqual(['2001']);
+    const prompt = buildUserMessage(inputs[0]!);
+    for (const canary of ['CANARY-TRACK-2001', 'Canary kettle', 'Canaryville', 'CanaryPost', 'bob@example.org']) expect(prompt).not.toContain(canary);
+    const [draft] = await p.rt.drafts();
+    for (const canary of ['CANARY-TRACK-2001', 'Canary kettle', 'Canaryville']) expect(draft!.text).not.toContain(canary);
+  });
+});
+
+describe('the shop’s policies and the computed facts reach the model', () => {
+  let p: PipelineRuntime;
+  afterEach(() => p?.close());
+
+  it('sends the policy texts that matter for the question, the return window, the order’s facts and today', async () => {
+    // Not shipped yet (the sandbox's orders carry no shipments until its reset learns them).
+    const delivered = sampleOrder({ number: '1042', email: 'jane@example.net', fulfillmentStatus: 'unfulfilled', tracking: [] });
+    p = await startPipeline('shopify', [delivered]);
+    await p.rt.services.db
+      .update(accounts)
+      .set({ returnWindowDays: 45, policyReturns: 'Returns: https://shop.example/returns', policyFaq: 'FAQ text', stalledAfterDays: 5 })
+      .where(eq(accounts.id, p.accountId));
+    const inputs: ReplyInput[] = [];
+    const writer = p.rt.services.replyWriter;
+    p.rt.services.replyWriter = { write: (input, problem) => (inputs.push(input), writer.write(input, problem)) };
+
+    p.deliver(customerMail({ from: 'Jane Doe <jane@example.net>', subject: 'Order #1042', body: 'Can I still send the mug back for a refund?', messageId: '<ret1@example.net>' }));
+    await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined });
+
+    expect(inputs).toHaveLength(1);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(inputs[0]!.today).toBe(today);
+    // A return question: the returns text and the window, not the FAQ.
+    expect(inputs[0]!.policies).toEqual({ returnWindowDays: 45, returns: 'Returns: https://shop.example/returns' });
+    expect(inputs[0]!.orders[0]!.facts).toEqual({
+      daysSinceShipped: null,
+      stalled: false,
+      lastReturnDay: null,
+      returnWindowOpen: null,
+      canChangeAddress: true,
+      canCancel: true,
+    });
+  });
+});

@@ -29,6 +29,18 @@ export function canaryOrders(c: OrderCanaries): { order: Order; someoneElses: Or
       number: c.orderNumber,
       email: c.senderAddress,
       tracking: [{ company: 'CanaryPost', number: c.tracking, url: c.trackingUrl }],
+      // The parcel carries the canary tracking number too (Shipment.tracking, and the prompt's
+      // shipments): order data like the rest, so it must not be at rest either.
+      shipments: [
+        {
+          status: 'in_transit',
+          tracking: { company: 'CanaryPost', number: c.tracking, url: c.trackingUrl },
+          shippedAt: new Date(Date.now() - 6 * 86_400_000).toISOString(),
+          deliveredAt: null,
+          estimatedDeliveryAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+          lastEventAt: new Date(Date.now() - 86_400_000).toISOString(),
+        },
+      ],
       items: [{ title: c.item, quantity: 1 }],
       shippingCity: c.city,
     }),

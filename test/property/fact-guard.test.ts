@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkFacts, type FactSources } from '../../src/drafting/fact-guard';
 import type { Order } from '../../src/stores/order';
+import { given } from '../support/facts';
 import { anyString } from './arbitraries';
 
 /**
@@ -41,11 +42,11 @@ const order: fc.Arbitrary<Order> = fc.record({
 
 /** What handle-message.ts gives the guard: the customer's words and subject, the order, the merchant's settings. */
 function sourcesFor(o: Order, customerText: string): FactSources {
-  return { customer: [customerText, 'Where is my order?'], order: o, merchant: ['Sandbox Shop', 'Sam', ''] };
+  return { customer: [customerText, 'Where is my order?'], orders: given(o), policies: {}, merchant: ['Sandbox Shop', 'Sam', ''] };
 }
 
 /** Everything the sources say, as one text (the order as JSON: a superset of what the guard reads). */
-const corpusOf = (s: FactSources) => [...s.customer, ...s.merchant, JSON.stringify(s.order)].join('\n');
+const corpusOf = (s: FactSources) => [...s.customer, ...s.merchant, JSON.stringify(s.orders)].join('\n');
 
 /** A reply that states only the order's facts, the way the writer phrases them. */
 function honestDraft(o: Order): string {
@@ -71,7 +72,7 @@ describe('checkFacts (property)', () => {
   it('never throws on any draft and any sources', () => {
     fc.assert(
       fc.property(anyString(400), fc.array(anyString(200), { maxLength: 6 }), (draft, sources) => {
-        const result = checkFacts(draft, { customer: sources, order: null, merchant: sources });
+        const result = checkFacts(draft, { customer: sources, orders: [], policies: {}, merchant: sources });
         expect(typeof result.ok).toBe('boolean');
       }),
       { numRuns: 300 },

@@ -4,11 +4,13 @@ import { checkFacts, type FactSources } from '../../src/drafting/fact-guard';
 import { decodeEntities, htmlToText } from '../../src/drafting/html-text';
 import { latestCustomerText } from '../../src/drafting/latest-text';
 import { extractOrderNumbers } from '../../src/drafting/order-reference';
+import { policyTopics } from '../../src/drafting/policy-selection';
 import { MAX_HTML_CHARS, MAX_TEXT_CHARS, parseMail } from '../../src/drafting/parse-mail';
 import { encodeWord } from '../../src/drafting/reply-message';
 import { statusClaims } from '../../src/drafting/status-claims';
 import { senderOf } from '../../src/pipeline/filters';
 import type { Order } from '../../src/stores/order';
+import { given } from '../support/facts';
 import { sampleOrder } from '../support/runtime';
 
 /**
@@ -130,7 +132,10 @@ linearIn('statusClaims', statusClaims, [
 
 const ORDER: Order = sampleOrder();
 /** The hostile text is both the draft and the customer's words (the subject is not capped). */
-const guard = (text: string) => checkFacts(text, { customer: [text, text], order: ORDER, merchant: ['Shop', 'Sam', text] } satisfies FactSources);
+/** Policies are the merchant's own, length-limited texts: fixed here, as the shop name is. */
+const POLICIES = { returnWindowDays: 30, returns: 'Returns within 30 days, refunds in 5-7 business days: https://shop.example/returns' };
+const guard = (text: string) =>
+  checkFacts(text, { customer: [text, text], orders: given(ORDER), policies: POLICIES, merchant: ['Shop', 'Sam', text] } satisfies FactSources);
 
 linearIn('checkFacts', guard, [
   ['one long word', (n) => 'a'.repeat(n)],
@@ -145,6 +150,15 @@ linearIn('checkFacts', guard, [
   ['digits and spaces (dates)', (n) => repeat('1 ', n)],
   ['month names', (n) => repeat('november ', n)],
   ['a day, then spaces', (n) => `1${' '.repeat(n)}`],
+  ['combining marks', (n) => `a${repeat('\u0301\u0316', n)}`],
+  ['durations', (n) => repeat('30 days ', n)],
+  ['numbers before long words (duration pattern)', (n) => repeat(`1 ${'a'.repeat(20)} `, n)],
+  ['number ranges', (n) => repeat('1-2-', n)],
+]);
+
+linearIn('policyTopics', policyTopics, [
+  ['one long word', (n) => 'a'.repeat(n)],
+  ['topic words', (n) => repeat('return broken address ship where ', n)],
   ['combining marks', (n) => `a${repeat('\u0301\u0316', n)}`],
 ]);
 

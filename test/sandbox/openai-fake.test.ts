@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { createOpenAIFake, DEFAULT_FAKE_API_KEY, fakeFetch, maskApiKey, type OpenAIFake } from '../../src/sandbox/fakes/openai';
 import { buildUserMessage, REPLY_SCHEMA, SYSTEM_PROMPT } from '../../src/drafting/prompt';
 import { draftReplyJsonSchema, writeReply, type WriterInput, type WriterOrder } from '../../src/sandbox/fakes/openai-writer';
+import { given, TODAY } from '../support/facts';
 
 const API_KEY = 'sk-test-0123456789abcdef';
 
@@ -147,7 +148,16 @@ describe('OpenAI fake: the chat.completion object, through the real openai SDK',
       model: 'gpt-4o-mini',
       messages: [
         { role: 'system', content: SYSTEM_PROMPT },
-        { role: 'user', content: buildUserMessage({ ...input(), order: { ...ORDER, email: 'jane@example.com', shipments: [] } }) },
+        {
+          role: 'user',
+          content: buildUserMessage({
+            ...input(),
+            orders: given({ ...ORDER, email: 'jane@example.com', shipments: [] }),
+            unmatchedNumbers: [],
+            policies: {},
+            today: TODAY,
+          }),
+        },
       ],
       store: false,
       temperature: 0.2,

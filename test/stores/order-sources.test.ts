@@ -74,6 +74,24 @@ describe.each(platforms)('%s order source', (_name, make) => {
     expect(await source.recentByEmail('nobody@example.net', 5)).toEqual([]);
   });
 
+  it('says where each parcel is: one shipment per parcel, with its tracking and dates', async () => {
+    const tracking = { company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' };
+    const shippedAt = '2026-11-02T08:00:00.000Z';
+    const { source } = make([
+      sampleOrder({
+        number: '1042',
+        tracking: [tracking],
+        shipments: [{ status: 'out_for_delivery', tracking, shippedAt, deliveredAt: null, estimatedDeliveryAt: '2026-11-05T00:00:00.000Z', lastEventAt: '2026-11-04T07:00:00.000Z' }],
+      }),
+      sampleOrder({ number: '1077', fulfillmentStatus: 'unfulfilled', tracking: [], shipments: [] }),
+    ]);
+    expect((await source.findByNumber('1042'))!.shipments).toEqual([
+      { status: 'out_for_delivery', tracking, shippedAt, deliveredAt: null, estimatedDeliveryAt: '2026-11-05T00:00:00.000Z', lastEventAt: '2026-11-04T07:00:00.000Z' },
+    ]);
+    // Not shipped: no parcel at all.
+    expect((await source.findByNumber('1077'))!.shipments).toEqual([]);
+  });
+
   it('fails as unauthorized with a wrong credential, and says nothing about the query', async () => {
     const { source } = make(orders, 'wrong');
     const err = await source.recentByEmail('jane@example.net', 1).catch((e) => e);

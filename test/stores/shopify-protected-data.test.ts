@@ -60,9 +60,9 @@ describe.each<[CustomerDataAccess, string]>([
     const store = (await getStoreConnection(p.rt.services.db, p.accountId))!;
     expect(store.status).toBe('customer_data_not_approved');
 
-    expect(inputs.map((i) => [i.orderLookup, i.order])).toEqual([
-      ['customer_data_unavailable', null],
-      ['customer_data_unavailable', null],
+    expect(inputs.map((i) => [i.orderLookup, i.orders])).toEqual([
+      ['customer_data_unavailable', []],
+      ['customer_data_unavailable', []],
     ]);
     for (const input of inputs) {
       const prompt = buildUserMessage(input);

@@ -5,6 +5,7 @@ import { claimsAllowedBy, unsupportedClaims } from '../../src/drafting/status-cl
 import { writeReply, type WriterInput } from '../../src/sandbox/fakes/openai-writer';
 import type { Order } from '../../src/stores/order';
 import { readWooOrders } from '../../src/stores/woocommerce';
+import { given } from '../support/facts';
 
 /**
  * WooCommerce order statuses as stores really have them. Core statuses are WooCommerce's own
@@ -92,12 +93,12 @@ const ORDER: Order = {
 describe('an unknown status supports no status claim', () => {
   it('the fact guard accepts no shipping, delivery, payment or cancellation word for it', () => {
     expect([...claimsAllowedBy(ORDER)]).toEqual([]);
-    expect(unsupportedClaims('Your order has shipped.', ORDER, '')).toEqual(['shipped']);
-    expect(unsupportedClaims('It has not shipped yet: we are preparing it.', ORDER, '')).toEqual(['not_shipped']);
-    expect(unsupportedClaims('It has been delivered.', ORDER, '')).toEqual(['delivered']);
-    expect(unsupportedClaims('It was not cancelled.', ORDER, '')).toEqual(['not_cancelled']);
+    expect(unsupportedClaims('Your order has shipped.', [ORDER], '')).toEqual(['shipped']);
+    expect(unsupportedClaims('It has not shipped yet: we are preparing it.', [ORDER], '')).toEqual(['not_shipped']);
+    expect(unsupportedClaims('It has been delivered.', [ORDER], '')).toEqual(['delivered']);
+    expect(unsupportedClaims('It was not cancelled.', [ORDER], '')).toEqual(['not_cancelled']);
     // Echoing the customer ("it has not arrived") stays possible, as for any order.
-    expect(unsupportedClaims('I am sorry it has not arrived.', ORDER, 'It has not arrived yet')).toEqual([]);
+    expect(unsupportedClaims('I am sorry it has not arrived.', [ORDER], 'It has not arrived yet')).toEqual([]);
   });
 
   it('the known plugin statuses support what they say, and only that', () => {
@@ -110,8 +111,8 @@ describe('an unknown status supports no status claim', () => {
   });
 
   it('the model is told not to claim a shipping state from "unknown"', () => {
-    expect(SYSTEM_PROMPT).toContain('If order.fulfillmentStatus is "unknown"');
-    expect(SYSTEM_PROMPT).toMatch(/do not say or suggest that the order has or has not shipped/);
+    expect(SYSTEM_PROMPT).toContain('A status "unknown" (fulfillment, financial or shipment) says nothing certain');
+    expect(SYSTEM_PROMPT).toMatch(/do not say whether it shipped, arrived, was paid, refunded or cancelled/);
   });
 
   const input = (message: string, order: Order): WriterInput => ({
@@ -134,7 +135,7 @@ describe('an unknown status supports no status claim', () => {
     expect(reply.replyText).toContain(expected);
     expect(reply.replyText).toContain('AB123456789GB');
     expect(reply.factsUsed).not.toContain('unknown');
-    expect(checkFacts(reply.replyText, { customer: [message], order, merchant: ['Sandbox Shop', 'Sam'] })).toEqual({ ok: true });
+    expect(checkFacts(reply.replyText, { customer: [message], orders: given(order), policies: {}, merchant: ['Sandbox Shop', 'Sam'] })).toEqual({ ok: true });
   });
 
   it('a planted status on an unknown order is caught by the guard', () => {
@@ -144,7 +145,7 @@ describe('an unknown status supports no status claim', () => {
       const reply = writeReply(input(message, ORDER), { plantFalseFacts: 1, seed });
       if (reply.planted?.kind !== 'status') continue;
       planted++;
-      expect(checkFacts(reply.replyText, { customer: [message], order: ORDER, merchant: ['Sandbox Shop', 'Sam'] }).ok).toBe(false);
+      expect(checkFacts(reply.replyText, { customer: [message], orders: given(ORDER), policies: {}, merchant: ['Sandbox Shop', 'Sam'] }).ok).toBe(false);
     }
     expect(planted).toBeGreaterThan(0);
   });

@@ -4,7 +4,10 @@ import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkerWorld, type WorkerWorld } from '../../scripts/worker-world';
 import { listComplianceRequests } from '../../src/compliance/records';
-import { accounts, gmailConnections } from '../../src/db/schema';
+import { accounts, gmailConnections, storeConnections } from '../../src/db/schema';
+import { sealedAs } from '../../src/services';
+import { WOO_REPAIR_EVERY_MS } from '../../src/stores/woocommerce-webhooks';
+import { queueMessageProblem } from '../support/queue-messages';
 import { QUIET_AFTER_MS } from '../../src/pipeline/schedule';
 import { hostileHtmlMail, replyToAttackMail } from '../../src/sandbox/hostile-mail';
 import { canaryOrders } from '../privacy/support';
@@ -132,10 +135,75 @@ describe('the production Worker in workerd', () => {
       expect(row!.watchExpiresAt).toBeGreaterThan(now + 6 * 86_400_000);
       expect(row!.lastSyncAt).toBeGreaterThanOrEqual(now);
       expect(world.workerLines.some((l) => l.includes('"event":"cron.done"'))).toBe(true);
+      // The cron queued both pieces of work; the consumer did each in its own delivery.
+      expect(world.queueBodies).toContain(JSON.stringify({ accountId }));
+      expect(world.queueBodies).toContain(JSON.stringify({ accountId, job: 'renew_watch' }));
+      expect(world.workerLines.some((l) => l.includes('"event":"queue.job_done"') && l.includes('renew_watch:renewed'))).toBe(true);
     } finally {
       world.deliverPushes(true);
     }
   });
+
+  it('a Cron Trigger tick only queues (watch renewals, a WooCommerce store repair); the consumer renews and repairs; the tick costs the same for more accounts', async () => {
+    world.deliverPushes(false);
+    try {
+      const woo = await world.addMerchant({ mailbox: 'cron-woo@example.com', store: 'woocommerce', orders: [order('1042', 'jane@example.net')] });
+      const store = (await world.services.db.query.storeConnections.findFirst({ where: eq(storeConnections.accountId, woo.accountId) }))!;
+      const { consumerKey } = JSON.parse(await world.services.sealer.open(store.sealedCredentials!, sealedAs.storeCredentials(store.id))) as { consumerKey: string };
+      const [hook] = world.fakes.woocommerce.webhooks(consumerKey);
+      world.fakes.woocommerce.setWebhookStatus(hook!.id, 'disabled');
+      const mailboxes = [mailbox, woo.mailbox];
+      /** Every watch ends within the hour, every store was last checked long ago; nobody is quiet. */
+      const allDue = async () => {
+        const now = Date.now();
+        await world.services.db.update(gmailConnections).set({ watchExpiresAt: now + 60_000, lastSyncAt: now, lastPushAt: now, syncRerunRequested: false });
+        await world.services.db.update(storeConnections).set({ webhookCheckedAt: now - WOO_REPAIR_EVERY_MS - 60_000 });
+      };
+      const tick = async () => {
+        const before = world.counts();
+        const deliveries = world.queue.deliveries;
+        const sent = world.queueBodies.length;
+        await world.cronTick();
+        const cost = delta(before, world.counts());
+        // Measured before the consumer took anything (it waits for its batch timeout).
+        expect(world.queue.deliveries).toBe(deliveries);
+        return { cost, sent: world.queueBodies.slice(sent) };
+      };
+
+      await allDue();
+      const watches = mailboxes.map((mb) => world.fakes.google.calls(mb).watch ?? 0);
+      const first = await tick();
+      expect(first.sent.sort()).toEqual(
+        [
+          JSON.stringify({ accountId, job: 'renew_watch' }),
+          JSON.stringify({ accountId: woo.accountId, job: 'renew_watch' }),
+          JSON.stringify({ accountId: woo.accountId, job: 'repair_store' }),
+        ].sort(),
+      );
+      // No call to Gmail or the store inside the cron; a few statements, one per step.
+      expect(first.cost.apiCalls).toBe(0);
+      expect(first.cost.dbStatements).toBe(5);
+
+      await world.settle();
+      expect(mailboxes.map((mb) => world.fakes.google.calls(mb).watch)).toEqual(watches.map((n) => n + 1));
+      expect(world.fakes.woocommerce.webhooks(consumerKey)[0]!.status).toBe('active');
+      expect((await world.services.db.query.storeConnections.findFirst({ where: eq(storeConnections.id, store.id) }))!.webhookStatus).toBe('restored');
+      expect(world.workerLines.some((l) => l.includes('"event":"queue.job_done"') && l.includes('repair_store:restored'))).toBe(true);
+
+      // Three more merchants: three times the messages, the same cost to the cron.
+      for (const n of [1, 2, 3]) await world.addMerchant({ mailbox: `cron-more-${n}@example.com`, store: n === 3 ? 'woocommerce' : 'shopify', orders: [] });
+      await allDue();
+      const second = await tick();
+      expect(second.sent).toHaveLength(7);
+      expect(second.cost.apiCalls).toBe(0);
+      expect(second.cost.dbStatements).toBe(first.cost.dbStatements);
+      expect(second.cost.dbHttpRequests).toBe(first.cost.dbHttpRequests);
+      await world.settle();
+      measured.cronTick = { accounts2: first.cost, accounts5: second.cost };
+    } finally {
+      world.deliverPushes(true);
+    }
+  }, 60_000);
 
   it('a Shopify compliance webhook, signed with the app secret, completes in workerd', async () => {
     const payload = {
@@ -361,6 +429,9 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
 
   it('keeps no canary in a queue message, a line the Worker printed or Miniflare’s log', () => {
     expect(lineLeaks(NEEDLES)).toEqual([]);
+    // Every message, syncs and the cron's jobs, is one of the allowed shapes: ids only.
+    for (const body of world.queueBodies) expect(queueMessageProblem(body), body).toBeNull();
+    expect(world.queueBodies.some((b) => b.includes('"job":"renew_watch"'))).toBe(true);
   });
 
   it('a leak is caught: canaries planted in the database, a queue message and the logs are found', async () => {

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
-import type { Order } from '../../stores/order';
+import type { Order, ShipmentStatus } from '../../stores/order';
+import { parcelsOf, type FakeParcel } from './parcels';
 
 /**
  * A fake Shopify: the Admin GraphQL orders query as Shopify answers it (order shape, search syntax,
@@ -27,6 +28,10 @@ import type { Order } from '../../stores/order';
  *   an `errors` entry, at HTTP 200 (https://shopify.dev/docs/apps/launch/protected-customer-data#using-protected-customer-data).
  * - Every answer names the version it was served in (X-Shopify-API-Version); a version past its
  *   12 months falls forward to the oldest supported one (https://shopify.dev/docs/api/usage/versioning).
+ * - One fulfillment per parcel (parcels.ts), in the Fulfillment object's shape: displayStatus,
+ *   createdAt, inTransitAt, deliveredAt, estimatedDeliveryAt, trackingInfo, and events honouring
+ *   first/sortKey/reverse (Shopify sorts by ID unless asked otherwise). A Fulfillment field
+ *   Shopify does not have is refused with its `undefinedField` error, as a misspelt query would be.
  */
 export interface ShopifyFakeOptions {
   apiKey?: string;
@@ -164,6 +169,20 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
       return c.json({ errors: [{ message: 'This fake only answers the orders query', extensions: { code: 'unsupported' } }] }, 200);
     }
 
+    const unknownField = fulfillmentFields(body.query).find((f) => !FULFILLMENT_FIELDS.has(f));
+    if (unknownField) {
+      return c.json({
+        errors: [
+          {
+            message: `Field '${unknownField}' doesn't exist on type 'Fulfillment'`,
+            locations: [{ line: 1, column: 1 }],
+            path: ['query DraftlineOrders', 'orders', 'nodes', 'fulfillments', unknownField],
+            extensions: { code: 'undefinedField', typeName: 'Fulfillment', fieldName: unknownField },
+          },
+        ],
+      });
+    }
+
     const first = Math.min(250, Math.max(1, Number(body.variables?.first ?? 10)));
     const requestedQueryCost = 2 + first * 3;
     refill(shop);
@@ -195,7 +214,8 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
     const matches = search(visible, String(body.variables?.query ?? '')).slice(0, first);
     const actualQueryCost = 2 + matches.length * 3;
     shop.bucket -= actualQueryCost;
-    const nodes = matches.map(toShopifyOrder);
+    const events = eventsArgs(body.query);
+    const nodes = matches.map((o) => toShopifyOrder(o, events));
     const redacted = shop.customerData === 'no_fields' && /\bemail\b/.test(body.query);
     if (redacted) for (const node of nodes) node.email = null;
     return c.json({
@@ -367,7 +387,7 @@ function search(orders: Order[], query: string): Order[] {
 const FINANCIAL: Record<string, string> = { paid: 'PAID', pending: 'PENDING', refunded: 'REFUNDED', partially_refunded: 'PARTIALLY_REFUNDED', authorized: 'AUTHORIZED', voided: 'VOIDED' };
 const FULFILLMENT: Record<string, string> = { fulfilled: 'FULFILLED', unfulfilled: 'UNFULFILLED', partially_fulfilled: 'PARTIALLY_FULFILLED', in_progress: 'IN_PROGRESS', on_hold: 'ON_HOLD' };
 
-function toShopifyOrder(o: Order) {
+function toShopifyOrder(o: Order, events: EventsArgs) {
   const upper = (map: Record<string, string>, v: string) => map[v.toLowerCase()] ?? v.toUpperCase().replace(/\s+/g, '_');
   return {
     name: `#${o.number}`,
@@ -375,8 +395,96 @@ function toShopifyOrder(o: Order) {
     createdAt: o.createdAt,
     displayFinancialStatus: upper(FINANCIAL, o.financialStatus),
     displayFulfillmentStatus: upper(FULFILLMENT, o.fulfillmentStatus),
-    fulfillments: o.tracking.length ? [{ status: 'SUCCESS', trackingInfo: o.tracking.map((t) => ({ number: t.number, url: t.url, company: t.company })) }] : [],
+    fulfillments: parcelsOf(o).map((p) => toFulfillment(p, events)),
     lineItems: { nodes: o.items.map((i) => ({ title: i.title, quantity: i.quantity })) },
     shippingAddress: o.shippingCity || o.shippingCountry ? { city: o.shippingCity, countryCodeV2: o.shippingCountry } : null,
   };
+}
+
+/**
+ * A parcel as a Fulfillment (https://shopify.dev/docs/api/admin-graphql/latest/objects/Fulfillment):
+ * `displayStatus` from its status (FULFILLED when no carrier reported anything), `createdAt` when it
+ * was fulfilled, `inTransitAt` once the carrier has it, and carrier events (FulfillmentEvent) at
+ * each movement: the label, the hand-over, the latest scan, the delivery.
+ */
+const DISPLAY: Record<ShipmentStatus, string> = {
+  label_created: 'LABEL_PURCHASED',
+  in_transit: 'IN_TRANSIT',
+  out_for_delivery: 'OUT_FOR_DELIVERY',
+  delivered: 'DELIVERED',
+  attempted_delivery: 'ATTEMPTED_DELIVERY',
+  failed_delivery: 'FAILURE',
+  unknown: 'FULFILLED',
+};
+
+function toFulfillment(p: FakeParcel, args: EventsArgs) {
+  const moving = p.status !== 'label_created' && p.status !== 'unknown';
+  const events: { status: string; happenedAt: string }[] = [];
+  if (p.status === 'label_created') events.push({ status: 'LABEL_PURCHASED', happenedAt: p.shippedAt });
+  if (moving) events.push({ status: 'IN_TRANSIT', happenedAt: p.shippedAt });
+  if (p.lastEventAt && p.lastEventAt > p.shippedAt) {
+    const word = p.status === 'unknown' ? 'CONFIRMED' : DISPLAY[p.status];
+    events.push({ status: word, happenedAt: p.lastEventAt });
+  }
+  // Shopify sorts by id unless asked for HAPPENED_AT; ids grow as events are added, oldest first.
+  const sorted = args.sortKey === 'HAPPENED_AT' ? [...events].sort((a, b) => Date.parse(a.happenedAt) - Date.parse(b.happenedAt)) : events;
+  const nodes = (args.reverse ? sorted.reverse() : sorted).slice(0, args.first);
+  return {
+    status: 'SUCCESS',
+    displayStatus: DISPLAY[p.status],
+    createdAt: p.shippedAt,
+    inTransitAt: moving ? p.shippedAt : null,
+    deliveredAt: p.deliveredAt,
+    estimatedDeliveryAt: p.estimatedDeliveryAt,
+    trackingInfo: p.tracking ? [{ number: p.tracking.number, url: p.tracking.url, company: p.tracking.company }] : [],
+    events: { nodes, pageInfo: { hasNextPage: events.length > nodes.length, endCursor: null } },
+  };
+}
+
+interface EventsArgs {
+  first: number;
+  sortKey: string;
+  reverse: boolean;
+}
+
+/** The arguments of `events(...)` in the query, as far as the fake honours them. */
+function eventsArgs(query: string): EventsArgs {
+  const args = /\bevents\s*\(([^)]*)\)/.exec(query)?.[1] ?? '';
+  return {
+    first: Math.min(250, Math.max(1, Number(/\bfirst\s*:\s*(\d+)/.exec(args)?.[1] ?? 10))),
+    sortKey: /\bsortKey\s*:\s*([A-Z_]+)/.exec(args)?.[1] ?? 'ID',
+    reverse: /\breverse\s*:\s*true\b/.test(args),
+  };
+}
+
+/**
+ * The fields Shopify's Fulfillment has (2025-10 and later), so a misspelt or removed one gets
+ * Shopify's own answer instead of silently nothing: an `undefinedField` error, no data.
+ */
+const FULFILLMENT_FIELDS = new Set([
+  'createdAt', 'deliveredAt', 'displayStatus', 'estimatedDeliveryAt', 'events', 'fulfillmentLineItems', 'fulfillmentOrders',
+  'id', 'inTransitAt', 'legacyResourceId', 'location', 'name', 'order', 'originAddress', 'requiresShipping', 'service',
+  'status', 'totalQuantity', 'trackingInfo', 'updatedAt', '__typename',
+]);
+
+/** Field names of the first `fulfillments { … }` selection (its top level only), or [] when there is none. */
+function fulfillmentFields(query: string): string[] {
+  const start = /\bfulfillments\b[^{]*\{/.exec(query);
+  if (!start) return [];
+  const fields: string[] = [];
+  let depth = 1;
+  let parens = 0;
+  for (let i = start.index + start[0].length; i < query.length && depth > 0; i++) {
+    const ch = query[i]!;
+    if (ch === '(') parens++;
+    else if (ch === ')') parens--;
+    else if (!parens && ch === '{') depth++;
+    else if (!parens && ch === '}') depth--;
+    else if (!parens && depth === 1 && /[A-Za-z_]/.test(ch) && !/[A-Za-z0-9_]/.test(query[i - 1] ?? '')) {
+      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(query.slice(i))![0];
+      fields.push(name);
+      i += name.length - 1;
+    }
+  }
+  return fields;
 }

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
-import type { Order } from '../../stores/order';
+import type { Order, ShipmentStatus, TrackingInfo } from '../../stores/order';
 import { carrierLink, findCarrier } from '../../stores/woocommerce-carriers';
+import { parcelsOf, unixSeconds, type FakeParcel } from './parcels';
 
 /**
  * A fake WooCommerce store: REST v3 orders as WooCommerce answers them (order JSON, `search`,
@@ -15,7 +16,11 @@ import { carrierLink, findCarrier } from '../../stores/woocommerce-carriers';
  * delivered, partial-shipped, in-transit (and, for "unknown", a plugin status Draftline does not
  * know), and `_wc_shipment_tracking_items` as WooCommerce Shipment Tracking or Advanced Shipment
  * Tracking write it: a carrier from the plugin's list as its slug only (no name, no link), any
- * other carrier as custom_tracking_provider/custom_tracking_link.
+ * other carrier as custom_tracking_provider/custom_tracking_link, date_shipped in unix seconds.
+ * Parcels a carrier reported (the order's shipments) get TrackShip's metas keyed like the tracking
+ * entries, `shipment_status` (status, status_date, est_delivery_date) and `ts_shipment_status`
+ * (status), and a completed or delivered order its date_completed(_gmt). A parcel without a
+ * tracking number has no place in these metas: WooCommerce shows it only through the order status.
  *
  * Webhooks as WooCommerce runs them (WC_REST_Webhooks_V2_Controller, WC_Webhook): list, create
  * (201, then the `webhook_id=N` ping to the delivery URL), get, update, delete (only with
@@ -457,12 +462,13 @@ const WOO_STATUS = (o: Order): string => {
 /**
  * One parcel of `_wc_shipment_tracking_items` as the plugin writes it. A carrier from the plugin's
  * list (its name, and a link that is the plugin's own, or none) is stored as the slug alone;
- * anything else as a custom carrier with its link.
+ * anything else as a custom carrier with its link. date_shipped is unix seconds as a string.
  */
-function trackingItem(t: Order['tracking'][number], n: number, o: Order, plugin: TrackingPlugin) {
+function trackingItem(p: FakeParcel & { tracking: TrackingInfo }, n: number, o: Order, plugin: TrackingPlugin) {
+  const t = p.tracking;
   const carrier = findCarrier(t.company);
   const known = carrier && carrier.name === t.company && (t.url === '' || t.url === carrierLink(carrier, { number: t.number, country: o.shippingCountry }));
-  const dateShipped = String(Math.floor(Date.parse(o.createdAt) / 1000));
+  const dateShipped = String(unixSeconds(p.shippedAt));
   const base = {
     tracking_provider: known ? carrier.slug : '',
     custom_tracking_provider: known ? '' : t.company,
@@ -474,19 +480,71 @@ function trackingItem(t: Order['tracking'][number], n: number, o: Order, plugin:
     : { ...base, date_shipped: dateShipped, tracking_id: `t${n}` };
 }
 
+/**
+ * TrackShip's words for a neutral status (the inverse of what woocommerce-shipments.ts reads):
+ * a parcel a carrier reported gets a status; one nobody described gets none.
+ */
+const TRACKSHIP: Record<ShipmentStatus, string | null> = {
+  label_created: 'pre_transit',
+  in_transit: 'in_transit',
+  out_for_delivery: 'out_for_delivery',
+  delivered: 'delivered',
+  attempted_delivery: 'failure',
+  failed_delivery: 'return_to_sender',
+  unknown: null,
+};
+/** PHP's gmdate('Y-m-d H:i:s') and gmdate('Y-m-d'). */
+const gmdate = (iso: string) => new Date(iso).toISOString().slice(0, 19).replace('T', ' ');
+const gmday = (iso: string) => new Date(iso).toISOString().slice(0, 10);
+
+/**
+ * The metas TrackShip keeps per tracking entry (keyed like `_wc_shipment_tracking_items`), as AST's
+ * TrackShip webhook wrote them: `shipment_status` with the latest event's date and the estimate,
+ * and `ts_shipment_status` with the status alone (all the current TrackShip plugin keeps in meta).
+ */
+function trackShipMeta(tracked: FakeParcel[]) {
+  const reported = tracked.map((p) => (p.reported ? TRACKSHIP[p.status] : null));
+  if (!reported.some(Boolean)) return [];
+  const keyed = (f: (p: FakeParcel, status: string) => Record<string, unknown>) =>
+    Object.fromEntries(tracked.flatMap((p, i) => (reported[i] ? [[String(i), f(p, reported[i]!)]] : [])));
+  return [
+    {
+      id: 3,
+      key: 'shipment_status',
+      value: keyed((p, status) => ({
+        status,
+        status_date: gmdate(p.lastEventAt ?? p.shippedAt),
+        est_delivery_date: p.estimatedDeliveryAt ? gmday(p.estimatedDeliveryAt) : '',
+        tracking_events: [],
+        tracking_destination_events: [],
+      })),
+    },
+    { id: 4, key: 'ts_shipment_status', value: keyed((_, status) => ({ status })) },
+  ];
+}
+
 function toWooOrder(o: Order & { id: number }, plugin: TrackingPlugin): WooRestOrder {
   const gmt = o.createdAt.replace(/(\.\d+)?Z$/, '');
+  const status = WOO_STATUS(o);
+  const parcels = parcelsOf(o);
+  const tracked = parcels.filter((p): p is FakeParcel & { tracking: TrackingInfo } => p.tracking !== null);
+  // WooCommerce stamps date_completed when an order becomes completed (AST's delivered follows it).
+  const completed = status === 'completed' || status === 'delivered' ? (parcels[0]?.shippedAt ?? o.createdAt).replace(/(\.\d+)?Z$/, '') : null;
   return {
     id: o.id,
     parent_id: 0,
     number: o.number,
-    status: WOO_STATUS(o),
+    status,
     currency: 'EUR',
     date_created: gmt,
     date_created_gmt: gmt,
+    date_completed: completed,
+    date_completed_gmt: completed,
     billing: { first_name: '', last_name: '', email: o.email },
     shipping: { first_name: '', last_name: '', city: o.shippingCity ?? '', country: o.shippingCountry ?? '' },
     line_items: o.items.map((i, n) => ({ id: n + 1, name: i.title, quantity: i.quantity })),
-    meta_data: o.tracking.length ? [{ id: 1, key: '_wc_shipment_tracking_items', value: o.tracking.map((t, n) => trackingItem(t, n, o, plugin)) }] : [],
+    meta_data: tracked.length
+      ? [{ id: 1, key: '_wc_shipment_tracking_items', value: tracked.map((p, n) => trackingItem(p, n, o, plugin)) }, ...trackShipMeta(tracked)]
+      : [],
   };
 }
