@@ -2,8 +2,11 @@
  * `npm run eval`: runs the labelled corpus (test/fixtures/eval/) through the real pipeline in the
  * sandbox and prints triage accuracy, order-match accuracy, drafts disclosing another customer's
  * order, reply-language accuracy, and the fact guard's catch rate against the fake LLM's liar mode
- * (plantFalseFacts). Writes bench/eval.json. Every miss is listed; the labels say what *should*
- * happen, not what the pipeline does today.
+ * (plantFalseFacts); per kind of question (kind-score.ts): kind recognised, the policy quoted when
+ * one applies, nothing invented when none is set, the right order among several, stalled parcels
+ * flagged; and the model's input in tokens, with the naive-prompt ratio of the bench's long threads
+ * (phases.ts). Writes bench/eval.json. Every miss is listed; the labels say what *should* happen,
+ * not what the pipeline does today.
  *
  *   npm run eval
  *   npm run -s eval -- --json             # JSON only on stdout (-s keeps npm's own banner off it)
@@ -18,8 +21,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CATEGORIES, EVAL_LANGUAGES, loadCorpus } from './bench/eval-corpus';
 import { runCorpus } from './bench/eval-run';
-import { scoreHonestRun, scoreLiarRuns, type Miss } from './bench/eval-score';
+import { scoreKinds } from './bench/eval-kind-score';
+import { finalExchange, scoreHonestRun, scoreLiarRuns, type Miss } from './bench/eval-score';
 import { machineInfo } from './bench/machine';
+import { measureTokens } from './bench/phases';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -39,6 +44,9 @@ const progress = (step: string) => process.stderr.write(`eval: ${step}…\n`);
 progress(`${corpus.cases.length} emails through the pipeline (${store}, honest LLM)`);
 const honestOutcomes = await runCorpus(corpus, { store });
 const honest = scoreHonestRun(corpus, honestOutcomes);
+const kinds = scoreKinds(corpus, honestOutcomes, finalExchange);
+progress('prompt tokens against the naive whole-thread prompt (the bench’s long threads)');
+const tokens = await measureTokens();
 
 const liarRuns = [];
 for (let seed = 1; seed <= seedCount; seed++) {
@@ -54,6 +62,13 @@ const result = {
   otherCustomerDisclosures: honest.disclosures.count,
   factGuardCatchRate: liar.catchRate,
   replyLanguageAccuracy: honest.replyLanguage.accuracy,
+  kindAccuracy: kinds.kindRecognised.accuracy,
+  policyQuotedRate: kinds.policyQuoted.accuracy,
+  noPolicyInventedRate: kinds.noPolicyInvented.accuracy,
+  rightOrderRate: kinds.rightOrder.accuracy,
+  stalledFlaggedRate: kinds.stalledFlagged.accuracy,
+  llmInputTokensPerEmail: kinds.promptTokens.mean,
+  llmTokenRatio: tokens.llmTokenRatio,
   corpus: {
     cases: corpus.cases.length,
     store,
@@ -64,6 +79,8 @@ const result = {
   orderMatch: honest.orderMatch,
   replyLanguage: honest.replyLanguage,
   disclosures: honest.disclosures,
+  kinds,
+  tokens,
   factGuard: liar,
   cases: corpus.cases.map((c) => {
     const o = honestOutcomes.find((x) => x.id === c.id)!;
@@ -72,7 +89,15 @@ const result = {
       id: c.id,
       category: c.category,
       expected: c.expect,
-      got: { draft: o.drafted, skipReason: o.skipReason, orderLookup: last?.orderLookup ?? null, order: o.drafted ? (last?.orderNumber ?? null) : null, language: o.drafted ? (last?.language ?? null) : null },
+      got: {
+        draft: o.drafted,
+        skipReason: o.skipReason,
+        orderLookup: last?.orderLookup ?? null,
+        order: o.drafted ? (last?.orderNumber ?? null) : null,
+        orders: last?.orderNumbers ?? [],
+        kind: o.drafted ? (last?.kind ?? null) : null,
+        language: o.drafted ? (last?.language ?? null) : null,
+      },
     };
   }),
   machine: machineInfo(),
@@ -88,7 +113,11 @@ if (jsonOnly) {
   const line = (label: string, s: { correct: number; total: number; accuracy: number }) => `${label.padEnd(30)} ${pct(s.accuracy).padStart(8)}  (${s.correct}/${s.total})`;
   const misses = (title: string, list: Miss[]) =>
     list.length ? [`  ${title}:`, ...list.map((m) => `    ${m.id.padEnd(34)} expected ${m.expected}, got ${m.got}`)] : [];
-  const kinds = Object.entries(liar.byKind).map(([k, v]) => `${k} ${v.caught}/${v.planted}`).join(', ');
+  const lieKinds = Object.entries(liar.byKind).map(([k, v]) => `${k} ${v.caught}/${v.planted}`).join(', ');
+  const perKind = Object.entries(kinds.byKind).map(([kind, row]) => {
+    const cell = (name: keyof typeof row) => (row[name].total ? `${row[name].correct}/${row[name].total}` : '—').padStart(7);
+    return `  ${kind.padEnd(16)}${cell('kindRecognised')}${cell('policyQuoted')}${cell('noPolicyInvented')}${cell('rightOrder')}${cell('stalledFlagged')}`;
+  });
   const out = [
     `corpus: ${corpus.cases.length} emails, ${EVAL_LANGUAGES.join('/')}, store ${store}`,
     '',
@@ -96,11 +125,26 @@ if (jsonOnly) {
     line('order-match accuracy', honest.orderMatch),
     `${'other-customer disclosures'.padEnd(30)} ${String(honest.disclosures.count).padStart(8)}  (must be 0)`,
     line('reply-language accuracy', honest.replyLanguage),
-    `${'fact-guard catch rate'.padEnd(30)} ${pct(liar.catchRate).padStart(8)}  (${liar.caught}/${liar.planted} planted lies; ${kinds})`,
+    `${'fact-guard catch rate'.padEnd(30)} ${pct(liar.catchRate).padStart(8)}  (${liar.caught}/${liar.planted} planted lies; ${lieKinds})`,
+    line('kind recognised', kinds.kindRecognised),
+    line('policy quoted when set', kinds.policyQuoted),
+    line('nothing invented, no policy', kinds.noPolicyInvented),
+    line('right order(s) in the draft', kinds.rightOrder),
+    line('stalled parcels flagged', kinds.stalledFlagged),
+    `${'LLM input tokens per email'.padEnd(30)} ${String(kinds.promptTokens.mean).padStart(8)}  (max ${kinds.promptTokens.max}, policies set)`,
+    `${'LLM token ratio'.padEnd(30)} ${String(tokens.llmTokenRatio).padStart(8)}  (≤ 0.3; ${tokens.llmInputTokensPerEmail} against a naive ${tokens.naiveInputTokensPerEmail}, bench long threads)`,
+    '',
+    `  per kind          kind  policy  no-inv.  order  stalled`,
+    ...perKind,
     '',
     ...misses('triage misses', honest.triage.misses),
     ...misses('order-match misses', honest.orderMatch.misses),
     ...misses('language misses', honest.replyLanguage.misses),
+    ...misses('kind misses', kinds.kindRecognised.misses),
+    ...misses('policy not quoted', kinds.policyQuoted.misses),
+    ...misses('invented with no policy', kinds.noPolicyInvented.misses),
+    ...misses('wrong or missing order', kinds.rightOrder.misses),
+    ...misses('stalled parcel not flagged', kinds.stalledFlagged.misses),
     ...honest.disclosures.cases.map((d) => `  DISCLOSURE ${d.id}: ${d.leaked.join(', ')}`),
     ...(liar.leaks.length ? ['  planted lies that reached a draft:', ...liar.leaks.map((l) => `    ${l.id.padEnd(34)} seed ${l.seed} ${l.kind}: ${l.original || '(none)'} → ${l.invented}`)] : []),
     '',

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { encodeWord } from '../../src/drafting/reply-message';
+import { DRAFT_KINDS } from '../../src/drafting/kinds';
 import type { Order } from '../../src/stores/order';
 
 /**
@@ -12,13 +13,19 @@ import type { Order } from '../../src/stores/order';
 export const CATEGORIES = [
   'order_status', 'return', 'address_change', 'cancellation', 'damaged_item', 'no_order_info', 'auto_reply',
   'newsletter', 'no_reply_sender', 'other_customers_order', 'prompt_injection', 'long_thread', 'thanks', 'html_only',
+  'presales', 'stalled_parcel', 'several_orders',
 ] as const;
+/** The store policies a reply can quote (the eval merchant's settings, eval-policies.ts). */
+export const POLICY_NAMES = ['returns', 'shipping', 'orderChanges', 'damagedItems', 'faq'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
 export const EVAL_LANGUAGES = ['en', 'fr', 'de', 'es', 'it', 'nl'] as const;
 
 const EvalCase = z
   .object({
     id: z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/),
     category: z.enum(CATEGORIES),
+    /** Which eval merchant receives it: the one with store policies set (default), or the one with none. */
+    merchant: z.enum(['policies', 'no_policies']).default('policies'),
     from: z.string().min(3),
     subject: z.string(),
     body: z.string().min(1),
@@ -34,6 +41,14 @@ const EvalCase = z
         /** The order whose facts the reply may use, or null when it must use none. */
         order: z.string().regex(/^\d+$/).nullable(),
         language: z.enum(EVAL_LANGUAGES),
+        /** The kind of question the reply should recognise. */
+        kind: z.enum(DRAFT_KINDS).optional(),
+        /** The policy whose facts (links, figures) the draft must quote; by default the kind's own (eval-kind-score.ts). */
+        policy: z.enum(POLICY_NAMES).optional(),
+        /** Further orders of the sender's the draft must speak of (several named). */
+        alsoOrders: z.array(z.string().regex(/^\d+$/)).optional(),
+        /** The order's parcel is stalled: the draft must say sorry and offer to look into it. */
+        stalled: z.boolean().optional(),
       })
       .strict(),
   })
@@ -46,7 +61,8 @@ export interface Corpus {
 }
 
 export function loadCorpus(dir: string): Corpus {
-  const orders = JSON.parse(readFileSync(join(dir, 'orders.json'), 'utf8')) as Order[];
+  // Orders written before shipments existed have none.
+  const orders = (JSON.parse(readFileSync(join(dir, 'orders.json'), 'utf8')) as Order[]).map((o) => ({ ...o, shipments: o.shipments ?? [] }));
   const cases: EvalCase[] = [];
   for (const name of readdirSync(dir).filter((n) => /^cases-[a-z]{2}\.json$/.test(n)).sort()) {
     const raw = JSON.parse(readFileSync(join(dir, name), 'utf8')) as unknown[];
@@ -60,7 +76,9 @@ export function loadCorpus(dir: string): Corpus {
   for (const c of cases) {
     if (ids.has(c.id)) throw new Error(`duplicate case id ${c.id}`);
     ids.add(c.id);
-    if (c.expect.order && !orders.some((o) => o.number === c.expect.order)) throw new Error(`${c.id}: order ${c.expect.order} is not in orders.json`);
+    for (const n of [c.expect.order, ...(c.expect.alsoOrders ?? [])]) {
+      if (n && !orders.some((o) => o.number === n)) throw new Error(`${c.id}: order ${n} is not in orders.json`);
+    }
   }
   return { orders, cases };
 }

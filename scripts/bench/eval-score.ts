@@ -27,7 +27,7 @@ export interface HonestScores {
   disclosures: { count: number; cases: { id: string; leaked: string[] }[] };
 }
 
-const score = (correct: number, total: number, misses: Miss[]): Score => ({
+export const score = (correct: number, total: number, misses: Miss[]): Score => ({
   correct,
   total,
   accuracy: total ? Math.round((correct / total) * 1000) / 1000 : 1,
@@ -35,7 +35,7 @@ const score = (correct: number, total: number, misses: Miss[]): Score => ({
 });
 
 /** The exchange whose reply became the draft: the last one that asked for a reply. */
-function finalExchange(o: CaseOutcome): LlmExchange | null {
+export function finalExchange(o: CaseOutcome): LlmExchange | null {
   return [...o.llm].reverse().find((e) => e.needsReply) ?? o.llm[o.llm.length - 1] ?? null;
 }
 
@@ -60,8 +60,11 @@ export function scoreHonestRun(corpus: Corpus, outcomes: CaseOutcome[]): HonestS
     if (c.expect.draft) {
       // The order the reply was allowed to use: the one handed to the LLM for the draft.
       orderTotal++;
-      const used = o.drafted ? (finalExchange(o)?.orderNumber ?? null) : null;
-      if (used === c.expect.order) orderOk++;
+      const e = o.drafted ? finalExchange(o) : null;
+      const used = e?.orderNumber ?? null;
+      // Several orders named: the expected one among those given counts (each gets its status).
+      const among = !!e && e.orderLookup === 'matched' && c.expect.order !== null && e.orderNumbers.includes(c.expect.order);
+      if (used === c.expect.order || among) orderOk++;
       else orderMisses.push({ id: c.id, category: c.category, expected: c.expect.order ?? 'none', got: o.drafted ? (used ?? 'none') : describe });
     }
 

@@ -159,6 +159,8 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
   routes.route('/shopify', shopifyOAuth.app);
   routes.route('/woocommerce', woocommerce.app);
   routes.route('/woocommerce', wooAuthorize.app);
+  // What Draftline sent the model since the last reset (before the fake's own routes, which want an API key).
+  routes.get('/openai/requests', (c) => c.json(openai.requests()));
   routes.route('/openai', openai.app);
 
   routes.post('/reset', async (c) => {

@@ -24,12 +24,16 @@
  * Not faithful, on purpose:
  *  - `stream: true` is refused with a 400 (the drafting client does not stream);
  *  - any model name is accepted (OpenAI-compatible endpoints name their models freely);
- *  - the last user message must be the Draftline contract JSON (see openai-writer.ts); anything else
+ *  - the last user message must be the Draftline contract JSON, PromptData (see openai-writer.ts); anything else
  *    gets a 400 with `code: "fake_contract_violation"` naming the problem, so that contract drift
  *    fails loudly in tests. The same code is used when a strict `json_schema` would not accept the
  *    reply shape.
  *  - prompt tokens are counted as ceil(chars / 4) per message content plus 4 per message plus 3
  *    (no tokenizer is installed); completion tokens as ceil(chars / 4) of the content.
+ *
+ * Requests log: `requests()` returns the latest REQUEST_LOG_SIZE chat requests as
+ * `{model, messages: [{role, content}]}` (the sandbox serves it at GET /sandbox/openai/requests).
+ * It holds prompts, so it lives in this object's memory only, and `reset()` empties it.
  *
  * Determinism: the content depends only on the contract input, `seed`, and, when
  * `plantFalseFacts` > 0, on how many times that same input was already seen since the last
@@ -79,11 +83,24 @@ export interface OpenAIFake {
   lastRequest(): unknown;
   /** Every planted false fact so far, in order (for fact-guard evaluations). */
   planted(): NonNullable<WriterResult['planted']>[];
-  /** Forget calls, usage, pending failures, planted facts and seen inputs. */
+  /**
+   * The latest chat completion requests received (at most REQUEST_LOG_SIZE, oldest first), as
+   * `{model, messages: [{role, content}]}`: exactly what the client sent the model. In memory only.
+   */
+  requests(): LoggedChatRequest[];
+  /** Forget calls, usage, pending failures, planted facts, seen inputs and the requests log. */
   reset(): void;
 }
 
 export const DEFAULT_FAKE_API_KEY = 'sk-test-draftline';
+
+/** How many chat requests the fake remembers for requests(): the latest ones. */
+export const REQUEST_LOG_SIZE = 50;
+
+export interface LoggedChatRequest {
+  model: string;
+  messages: { role: string; content: string }[];
+}
 
 export const FAKE_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'gpt-4.1', 'gpt-5-mini', 'gpt-5'] as const;
 
@@ -168,6 +185,18 @@ function validateMessages(messages: unknown): ValidMessage[] {
     }
     return { role: role as ValidMessage['role'], text: contentText(content) };
   });
+}
+
+/** A received body as the requests log shows it, or null when it is no chat request at all. */
+function loggable(body: unknown): LoggedChatRequest | null {
+  if (!isRecord(body) || !Array.isArray(body['messages'])) return null;
+  return {
+    model: typeof body['model'] === 'string' ? body['model'] : '',
+    messages: body['messages'].map((m) => ({
+      role: isRecord(m) && typeof m['role'] === 'string' ? m['role'] : '',
+      content: isRecord(m) ? contentText(m['content']) : '',
+    })),
+  };
 }
 
 function typeName(v: unknown): string {
@@ -397,6 +426,7 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
   let failures: FailNextOptions[] = [];
   let planted: NonNullable<WriterResult['planted']>[] = [];
   let seen = new Map<string, number>();
+  let requestLog: LoggedChatRequest[] = [];
 
   const app = new Hono();
 
@@ -554,6 +584,11 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
       );
     }
     last = body;
+    const logged = loggable(body);
+    if (logged) {
+      requestLog.push(logged);
+      if (requestLog.length > REQUEST_LOG_SIZE) requestLog.shift();
+    }
 
     const pending = failures[0];
     if (pending) {
@@ -685,7 +720,9 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
     usage: () => ({ promptTokens, completionTokens }),
     lastRequest: () => last,
     planted: () => [...planted],
+    requests: () => requestLog.map((r) => ({ model: r.model, messages: r.messages.map((m) => ({ ...m })) })),
     reset(): void {
+      requestLog = [];
       callCount = 0;
       idCounter = 0;
       promptTokens = 0;
