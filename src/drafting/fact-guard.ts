@@ -183,9 +183,10 @@ const LABEL: Record<FactKind, string> = {
  * "https://x.example/a." → "https://x.example/a": the sentence's full stop is not part of the link.
  * A loop from the end: `/[.,;:!?]+$/` retries from every dot of a run, quadratic in "…/.....a".
  */
+/** Sentence punctuation and closing quotes after a link (a model quoting a policy writes „…“, «…», “…”) are not part of it. */
 function withoutTrailingPunctuation(url: string): string {
   let end = url.length;
-  while (end > 0 && '.,;:!?'.includes(url[end - 1]!)) end--;
+  while (end > 0 && '.,;:!?“”„«»‘’]'.includes(url[end - 1]!)) end--;
   return url.slice(0, end);
 }
 

@@ -316,6 +316,14 @@ describe('fact guard: policies and computed facts', () => {
     expect(checkFacts('Please use https://evil.example/pay.', s)).toMatchObject({ ok: false, kinds: ['link'] });
   });
 
+  it.each([
+    ['de', 'Unsere Rückgaberegel: „Rücksendung: https://shop.example/returns“'],
+    ['fr', 'Notre politique : « Retours : https://shop.example/returns »'],
+    ['en', 'Our policy says: “Start here: https://shop.example/returns”.'],
+  ])('reads a policy link inside closing quotes as the link (%s)', (_lang, draft) => {
+    expect(checkFacts(draft, withPolicy())).toEqual({ ok: true });
+  });
+
   it('a policy that was not given vouches for nothing', () => {
     const s = withPolicy({ policies: {} });
     expect(checkFacts('Start here: https://shop.example/returns.', s).ok).toBe(false);
