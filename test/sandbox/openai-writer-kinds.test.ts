@@ -189,6 +189,17 @@ describe('the fake model: which order, and where the parcel is', () => {
     expect(reply.replyText).not.toContain(PHRASES.en.addressChange.possible('1042'));
   });
 
+  it('two orders with a question each get each answer: the damage for one, the address change for the other', () => {
+    const unshipped = order({ number: '1043', newest: true, fulfillmentStatus: 'unfulfilled', tracking: [], shipments: [] }, { canChangeAddress: true, canCancel: true, lastReturnDay: null, daysSinceShipped: null });
+    const message = 'Hi, one of the mugs from order 1042 arrived broken, can I return it? Also please change the address for #1043.';
+    const reply = writeReply(doc(message, { orders: [order({ newest: false }), unshipped] }));
+    expect(reply.replyText).toContain(PHRASES.en.damagedSorry('1042'));
+    expect(reply.replyText).not.toContain(PHRASES.en.damagedSorry('1043'));
+    expect(reply.replyText).toContain(PHRASES.en.addressChange.possible('1043'));
+    expect(reply.replyText).toContain(POLICIES.damagedItems!);
+    expect(reply.replyText).toContain(POLICIES.orderChanges!);
+  });
+
   it('a return past its last day says the period ended', () => {
     const reply = writeReply(doc(MESSAGES.returns.en, { orders: [order({}, { lastReturnDay: '2026-11-20', returnWindowOpen: false })] }));
     expect(reply.replyText).toContain(PHRASES.en.returnWindowEnded('1042', '2026-11-20'));

@@ -1,5 +1,5 @@
 import type { PromptData, PromptOrder, PromptShipment } from '../../../drafting/prompt-data';
-import type { DraftKind } from './kind';
+import { classifyKind, type DraftKind } from './kind';
 import type { Phrases, PolicyName, Tone } from './phrases';
 import { statusKey } from './plant';
 
@@ -30,6 +30,36 @@ export function day(iso: string): string {
 }
 
 export function composeBody(doc: PromptData, kind: DraftKind, p: Phrases, tone: Tone): Body {
+  // Several orders named, each with its own question ("#1042 arrived broken… change the address
+  // for #1043"): each group of orders gets the answer for the question asked about it.
+  const groups = doc.orderLookup === 'matched' && doc.orders.length > 1 ? kindsPerOrder(doc, kind) : null;
+  if (groups && groups.size > 1) {
+    const out: Body = { sentences: [], facts: [] };
+    for (const [k, orders] of groups) {
+      const part = composeFor({ ...doc, orders, unmatchedNumbers: [] }, k, p, tone);
+      for (const sentence of part.sentences) if (!out.sentences.includes(sentence)) out.sentences.push(sentence);
+      out.facts.push(...part.facts);
+    }
+    if (doc.unmatchedNumbers.length > 0) out.sentences.push(p.unmatched);
+    return out;
+  }
+  return composeFor(doc, kind, p, tone);
+}
+
+/** Each named order's kind: that of the sentence naming it (the mail's kind when that says nothing more). */
+function kindsPerOrder(doc: PromptData, kind: DraftKind): Map<DraftKind, PromptOrder[]> {
+  const sentences = doc.customer.message.split(/(?<=[.!?\n])/);
+  const groups = new Map<DraftKind, PromptOrder[]>();
+  for (const o of doc.orders) {
+    const naming = sentences.filter((sentence) => new RegExp(`(?<![0-9])${o.number.replace(/[^0-9A-Za-z]/g, (c) => `\\${c}`)}(?![0-9])`).test(sentence)).join(' ');
+    const own = naming ? classifyKind(naming) : 'other';
+    const k = own === 'other' || own === 'presales' ? kind : own;
+    groups.set(k, [...(groups.get(k) ?? []), o]);
+  }
+  return groups;
+}
+
+function composeFor(doc: PromptData, kind: DraftKind, p: Phrases, tone: Tone): Body {
   const out: Body = { sentences: [], facts: [] };
   const say = (sentence: string, ...facts: string[]) => {
     if (!out.sentences.includes(sentence)) out.sentences.push(sentence);
