@@ -44,19 +44,13 @@ const DISPLAY_STATUS: Readonly<Record<string, ShipmentStatus | null>> = {
   LABEL_VOIDED: null,
 };
 
-/** FulfillmentEventStatus (…/enums/FulfillmentEventStatus): read only when displayStatus says nothing. */
-const EVENT_STATUS: Readonly<Record<string, ShipmentStatus>> = {
-  LABEL_PRINTED: 'label_created',
-  LABEL_PURCHASED: 'label_created',
-  CARRIER_PICKED_UP: 'in_transit',
-  IN_TRANSIT: 'in_transit',
-  DELAYED: 'in_transit',
-  OUT_FOR_DELIVERY: 'out_for_delivery',
-  ATTEMPTED_DELIVERY: 'attempted_delivery',
-  DELIVERED: 'delivered',
-  PICKED_UP: 'delivered',
-  FAILURE: 'failed_delivery',
-};
+/**
+ * FulfillmentEventStatus (…/enums/FulfillmentEventStatus) names its movements with the display
+ * status's words, without the two that are no parcel: read only when displayStatus says nothing.
+ */
+const EVENT_STATUS: Readonly<Record<string, ShipmentStatus>> = Object.fromEntries(
+  Object.entries(DISPLAY_STATUS).filter((entry): entry is [string, ShipmentStatus] => entry[1] !== null),
+);
 
 /** FulfillmentStatus values that mean no parcel left: canceled, or the fulfillment request failed. */
 const NOT_SENT = new Set(['CANCELLED', 'ERROR', 'FAILURE']);

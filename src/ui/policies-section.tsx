@@ -63,19 +63,7 @@ export function PoliciesSection(p: { csrf: string; values: PolicyFormValues; err
             if you do not want replies to name one.
           </span>
         </label>
-        <input
-          type="number"
-          id="return-window"
-          name="returnWindowDays"
-          min={RETURN_WINDOW_DAYS.min}
-          max={RETURN_WINDOW_DAYS.max}
-          step={1}
-          inputmode="numeric"
-          class="days"
-          value={v.returnWindowDays}
-          aria-invalid={e.returnWindowDays ? 'true' : undefined}
-          aria-describedby="return-window-error"
-        />
+        <DaysInput id="return-window" name="returnWindowDays" bounds={RETURN_WINDOW_DAYS} value={v.returnWindowDays} invalid={!!e.returnWindowDays} />
         <FieldError id="return-window-error" message={e.returnWindowDays} />
 
         {TEXTS.map((t) => (
@@ -97,19 +85,7 @@ export function PoliciesSection(p: { csrf: string; values: PolicyFormValues; err
             {STALLED_AFTER_DAYS.max}; empty means {DEFAULT_STALLED_AFTER_DAYS}).
           </span>
         </label>
-        <input
-          type="number"
-          id="stalled-after"
-          name="stalledAfterDays"
-          min={STALLED_AFTER_DAYS.min}
-          max={STALLED_AFTER_DAYS.max}
-          step={1}
-          inputmode="numeric"
-          class="days"
-          value={v.stalledAfterDays}
-          aria-invalid={e.stalledAfterDays ? 'true' : undefined}
-          aria-describedby="stalled-after-error"
-        />
+        <DaysInput id="stalled-after" name="stalledAfterDays" bounds={STALLED_AFTER_DAYS} value={v.stalledAfterDays} invalid={!!e.stalledAfterDays} />
         <FieldError id="stalled-after-error" message={e.stalledAfterDays} />
         <div class="actions">
           <button type="submit" id="save-policies">
@@ -118,5 +94,24 @@ export function PoliciesSection(p: { csrf: string; values: PolicyFormValues; err
         </div>
       </form>
     </section>
+  );
+}
+
+/** A whole number of days within bounds; its error, if any, is the element `${id}-error`. */
+function DaysInput(p: { id: string; name: keyof PolicySettings; bounds: { min: number; max: number }; value: string; invalid: boolean }) {
+  return (
+    <input
+      type="number"
+      id={p.id}
+      name={p.name}
+      min={p.bounds.min}
+      max={p.bounds.max}
+      step={1}
+      inputmode="numeric"
+      class="days"
+      value={p.value}
+      aria-invalid={p.invalid ? 'true' : undefined}
+      aria-describedby={`${p.id}-error`}
+    />
   );
 }
