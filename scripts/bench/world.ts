@@ -176,7 +176,10 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         const accessToken = `shpat_bench_${n}`;
         // The eval corpus has orders of every age: this bench shop granted read_all_orders.
         shopify.addShop(shop, accessToken, orders, { scopes: ['read_orders', 'read_all_orders'] });
-        await connectStore(services!, { accountId, storeDomain: shop, credentials: { kind: 'shopify', accessToken }, scopes: 'read_orders' });
+        // An expiring offline token, as the install flow gets today: a legacy one would be migrated
+        // by the first sync (one extra statement), which no store installed now pays.
+        const credentials = { kind: 'shopify' as const, accessToken, refreshToken: `shprt_bench_${n}`, expiresAt: Date.now() + 3_600_000, refreshTokenExpiresAt: Date.now() + 90 * 86_400_000 };
+        await connectStore(services!, { accountId, storeDomain: shop, credentials, scopes: 'read_orders' });
       } else {
         const consumerKey = `ck_bench_${n}`;
         const consumerSecret = `cs_bench_${n}`;

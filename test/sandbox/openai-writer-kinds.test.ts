@@ -168,6 +168,18 @@ describe('the fake model: which order, and where the parcel is', () => {
     expect(reply.replyText).toContain(PHRASES[lang].whichOrder);
   });
 
+  it('several recent orders whose numbers the customer wrote without a keyword: those, and no "which one?"', () => {
+    const older = order({ number: '2159', createdAt: '2026-10-01T10:00:00Z', newest: false });
+    const middle = order({ number: '2160', createdAt: '2026-10-20T10:00:00Z', newest: false });
+    const newest = order({ number: '2163', createdAt: '2026-11-25T10:00:00Z', fulfillmentStatus: 'unfulfilled', tracking: [], shipments: [] });
+    const message = "J'ai deux commandes chez vous, la 2159 et la 2163. Où est la 2163 ? (réf. 121590)";
+    const reply = writeReply(doc(message, { orderLookup: 'recent', orders: [newest, middle, older] }));
+    expect(reply.replyText).toContain('2159');
+    expect(reply.replyText).toContain('2163');
+    expect(reply.replyText).not.toContain('2160');
+    expect(reply.replyText).not.toContain(PHRASES.fr.whichOrder);
+  });
+
   it.each(SUPPORTED_LANGUAGES)('%s: a stalled parcel gets an apology and an offer, no reason', (lang) => {
     const stalled = order({ shipments: [{ status: 'in_transit', trackingNumber: '1Z999AA10123456784', shippedAt: '2026-11-02T09:00:00Z', deliveredAt: null, estimatedDeliveryAt: null }] }, { stalled: true, lastReturnDay: null });
     const reply = writeReply(doc(STATUS[lang], { orders: [stalled] }));

@@ -14,14 +14,30 @@ export interface Body {
   facts: string[];
 }
 
-/** The orders a reply may speak of: every one named, or with none named the newest of the recent ones. */
+/**
+ * The orders a reply may speak of: every one named; with none named, the recent ones whose numbers
+ * the customer wrote anyway ("la 2159 et la 2163", which the lookup does not take for order
+ * numbers without a keyword), else the newest.
+ */
 export function ordersSpokenOf(doc: PromptData): PromptOrder[] {
   if (doc.orderLookup === 'matched') return doc.orders;
   if (doc.orderLookup === 'recent') {
+    const written = doc.orders.filter((o) => mentions(doc.customer.message, o.number));
+    if (written.length) return written;
     const newest = doc.orders.find((o) => o.newest) ?? doc.orders[0];
     return newest ? [newest] : [];
   }
   return [];
+}
+
+/** Whether `text` holds `number` as a number of its own (not inside a longer one). */
+function mentions(text: string, number: string): boolean {
+  for (let at = text.indexOf(number); at !== -1; at = text.indexOf(number, at + 1)) {
+    const before = text[at - 1];
+    const after = text[at + number.length];
+    if (!(before && /[0-9]/.test(before)) && !(after && /[0-9]/.test(after))) return true;
+  }
+  return false;
 }
 
 /** YYYY-MM-DD of an ISO timestamp, as the facts write it. */
@@ -51,7 +67,7 @@ function kindsPerOrder(doc: PromptData, kind: DraftKind): Map<DraftKind, PromptO
   const sentences = doc.customer.message.split(/(?<=[.!?\n])/);
   const groups = new Map<DraftKind, PromptOrder[]>();
   for (const o of doc.orders) {
-    const naming = sentences.filter((sentence) => new RegExp(`(?<![0-9])${o.number.replace(/[^0-9A-Za-z]/g, (c) => `\\${c}`)}(?![0-9])`).test(sentence)).join(' ');
+    const naming = sentences.filter((sentence) => mentions(sentence, o.number)).join(' ');
     const own = naming ? classifyKind(naming) : 'other';
     const k = own === 'other' || own === 'presales' ? kind : own;
     groups.set(k, [...(groups.get(k) ?? []), o]);
@@ -73,7 +89,7 @@ function composeFor(doc: PromptData, kind: DraftKind, p: Phrases, tone: Tone): B
   };
   const targets = ordersSpokenOf(doc);
   // Several recent orders and no number: the newest is answered, and the customer asked to say if they meant another.
-  const ambiguous = doc.orderLookup === 'recent' && doc.orders.length > 1 && targets.length === 1;
+  const ambiguous = doc.orderLookup === 'recent' && doc.orders.length > 1 && !doc.orders.some((o) => mentions(doc.customer.message, o.number));
   if (ambiguous && kind !== 'presales') say(p.newestOf(targets[0]!.number), targets[0]!.number);
 
   switch (kind) {
