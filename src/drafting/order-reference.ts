@@ -182,7 +182,7 @@ function isCurrency(token: Token | undefined): boolean {
  */
 function isStandaloneOrderNumber(tokens: Token[], i: number): boolean {
   const tok = tokens[i];
-  if (!tok || tok.kind !== 'num') return false;
+  if (tok?.kind !== 'num') return false;
   if (tok.text.length < MIN_DIGITS || tok.text.length > MAX_DIGITS) return false;
 
   const next = tokens[i + 1];
@@ -195,9 +195,9 @@ function isStandaloneOrderNumber(tokens: Token[], i: number): boolean {
     if (next.text === '%') return false;
   }
   // "1042 €", "1042 EUR"
-  if (next && next.gap && isCurrency(next)) return false;
+  if (next?.gap && isCurrency(next)) return false;
   // "555 123 4567": two more short digit groups after a gap look like a phone number.
-  if (next && next.gap && next.kind === 'num' && next.text.length <= 4 && next2 && next2.gap && next2.kind === 'num') {
+  if (next?.gap && next.kind === 'num' && next.text.length <= 4 && next2?.gap && next2.kind === 'num') {
     return false;
   }
 

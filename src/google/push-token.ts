@@ -26,7 +26,7 @@ export async function verifyPushToken(
     now?: () => number;
   },
 ): Promise<PushTokenVerdict> {
-  if (!authorization || !authorization.trim()) return { valid: false, reason: 'missing' };
+  if (!authorization?.trim()) return { valid: false, reason: 'missing' };
   const m = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\s*$/i.exec(authorization.trim());
   if (!m) return { valid: false, reason: 'malformed' };
   const token = m[1]!;

@@ -17,7 +17,7 @@ export function csrfProtection(appUrl: string): MiddlewareHandler<{ Variables: S
       throw new ApiError(403, 'csrf_origin', 'This form was not sent from Draftline.');
     }
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    const token = form['csrf'];
+    const token = form.csrf;
     if (typeof token !== 'string' || !sameToken(token, c.get('session').csrf)) {
       throw new ApiError(403, 'csrf_token', 'This form has expired. Go back, reload the page and try again.');
     }

@@ -75,7 +75,7 @@ export function senderOf(fromHeader: string | undefined): { address: string } | 
   if (!fromHeader || fromHeader.length > MAX_FROM_LENGTH) return null;
   for (const entry of addressParser(fromHeader)) {
     const address = entry.address ?? entry.group?.find((g) => g.address)?.address;
-    if (address && address.includes('@')) return { address: address.trim().toLowerCase() };
+    if (address?.includes('@')) return { address: address.trim().toLowerCase() };
   }
   return null;
 }

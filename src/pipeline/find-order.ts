@@ -42,7 +42,7 @@ export async function findOrders(
     const looked = numbers.slice(0, MAX_NAMED_ORDERS);
     const found = await Promise.all(looked.map((n) => source.findByNumber(n)));
     const orders = found.filter(isSenders);
-    const unmatchedNumbers = numbers.filter((n, i) => i >= looked.length || !isSenders(found[i]!));
+    const unmatchedNumbers = numbers.filter((_n, i) => i >= looked.length || !isSenders(found[i]!));
     if (orders.length) return { lookup: 'matched', orders, unmatchedNumbers };
     // Someone else's order: say nothing about it, only that it cannot be discussed with this address.
     const lookup = found.some((o) => o !== null) ? 'email_mismatch' : 'not_found';

@@ -224,7 +224,7 @@ function threadVerdict({ historyId, messages: thread }: ThreadLabels, ref: Messa
   if (thread.some((m) => m.labelIds.includes('DRAFT'))) return 'already_drafted';
   const sent = thread.filter((m) => !m.labelIds.includes('DRAFT'));
   const last = sent[sent.length - 1];
-  if (last && last.labelIds.includes('SENT')) return 'merchant_replied_last';
+  if (last?.labelIds.includes('SENT')) return 'merchant_replied_last';
   // A newer customer message in the same thread will get the draft; this one is covered by it.
   if (last && last.messageId !== ref.messageId) return 'newer_message_in_thread';
   return { historyId };

@@ -45,7 +45,7 @@ export async function checkPublicHost(host: string, resolver: HostResolver): Pro
   }
   const literal = parseIpv4(bare) !== null || bare.includes(':');
   const addresses = literal ? [bare] : await resolver.resolve(bare);
-  if (!addresses || !addresses.length) return { public: false, reason: 'unresolvable' };
+  if (!addresses?.length) return { public: false, reason: 'unresolvable' };
   // Every answer must be public: a name with one public and one private address is refused, since
   // we do not choose which of them the connection will use.
   return addresses.every(isPublicAddress) ? { public: true } : { public: false, reason: 'private_address' };

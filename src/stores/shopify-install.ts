@@ -1,7 +1,7 @@
 // The web-api adapter wires @shopify/shopify-api to WebCrypto and the Fetch API, so the same code
 // runs on Workers and on Node 20. It is a side-effect import and must come before shopifyApi().
 import '@shopify/shopify-api/adapters/web-api';
-import { ApiVersion, LogSeverity, shopifyApi, type Shopify } from '@shopify/shopify-api';
+import { type ApiVersion, LogSeverity, shopifyApi, type Shopify } from '@shopify/shopify-api';
 import { z } from 'zod';
 import type { FetchLike } from '../platform/fetch';
 

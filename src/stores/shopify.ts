@@ -368,11 +368,16 @@ export function openShopifyOrderSource(
 }
 
 /** Wait long enough for the bucket to refill what the query costs (Shopify's leaky bucket). */
-function throttleWaitMs(extensions: Record<string, any> | undefined): number {
+interface ThrottleCost {
+  requestedQueryCost?: number;
+  throttleStatus?: { restoreRate?: number; currentlyAvailable: number };
+}
+
+function throttleWaitMs(extensions: { cost?: ThrottleCost } | undefined): number {
   const cost = extensions?.cost;
   const status = cost?.throttleStatus;
   if (!status?.restoreRate) return 1000;
-  const missing = Math.max(0, (cost.requestedQueryCost ?? 0) - status.currentlyAvailable);
+  const missing = Math.max(0, (cost?.requestedQueryCost ?? 0) - status.currentlyAvailable);
   return Math.min(10_000, Math.ceil((missing / status.restoreRate) * 1000) + 50);
 }
 

@@ -49,4 +49,4 @@ export function FieldError({ id, message }: { id: string; message?: string }) {
 }
 
 export const formatTime = (ms: number | null | undefined) =>
-  ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : 'never';
+  ms ? `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'never';

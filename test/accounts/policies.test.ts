@@ -35,7 +35,7 @@ describe('store policies: validation shared by the settings form and the sandbox
     expect(r.returns).toBe('Free returns.\nLabel: https://shop.example/returns\n\nThanks');
     expect(r.shipping).toBeNull();
     // A browser sends each line break as CRLF; the limit counts it once, as the textarea's maxlength does.
-    const lines = 'x'.repeat(99) + '\r\n';
+    const lines = `${'x'.repeat(99)}\r\n`;
     expect(PoliciesForm.parse({ ...EMPTY_FORM, returns: lines.repeat(POLICY_TEXT_MAX / 100) }).returns).toHaveLength(POLICY_TEXT_MAX - 1);
     expect(formErrors({ ...EMPTY_FORM, returns: 'a'.repeat(POLICY_TEXT_MAX) })).toEqual({});
     expect(formErrors({ ...EMPTY_FORM, returns: 'a'.repeat(POLICY_TEXT_MAX + 1) }).returns).toBe('at most 1,500 characters (this has 1,501)');

@@ -35,7 +35,7 @@ describe('reply message', () => {
   });
 
   it('encodes non-ASCII subjects as RFC 2047 words that decode back exactly', async () => {
-    const subject = 'Re: Où est ma commande ? 🚚 Größe — ' + 'é'.repeat(40);
+    const subject = `Re: Où est ma commande ? 🚚 Größe — ${'é'.repeat(40)}`;
     const encoded = encodeWord(subject);
     expect(encoded).toMatch(/^=\?UTF-8\?B\?/);
     expect(encoded.split('\r\n ').every((w) => w.length <= 75)).toBe(true);

@@ -129,6 +129,7 @@ describe('Gmail wire format', () => {
     const ctx = setup();
     const auth = await bearer(ctx);
     const { id, threadId } = ctx.fake.insertMessage(MERCHANT, MULTIPART);
+    // biome-ignore lint/suspicious/noExplicitAny: a Gmail resource, read loosely by the test
     const get = async (query: string) => (await (await ctx.fetch(`${BASE}/gmail/v1/users/me/messages/${id}?${query}`, { headers: auth })).json()) as Record<string, any>;
 
     const minimal = await get('format=minimal');

@@ -23,7 +23,7 @@ describe('filters, end to end', () => {
     expect(p.google.drafts(p.mailbox)).toHaveLength(0);
     const counts = await p.counters();
     expect(counts).toMatchObject({ seen, [`skipped:${reason}`]: 1 });
-    expect(counts['drafted']).toBeUndefined();
+    expect(counts.drafted).toBeUndefined();
   };
   const header = (...extraHeaders: string[]) => question(1, { extraHeaders });
 
@@ -78,7 +78,7 @@ describe('filters, end to end', () => {
     p.deliver(question(1), { labelIds: [label] });
     await sync();
     expect(p.google.drafts(p.mailbox)).toHaveLength(0);
-    expect((await p.counters())['seen']).toBeUndefined();
+    expect((await p.counters()).seen).toBeUndefined();
   });
 
   it('skips mail older than the connection (before_connection)', async () => {

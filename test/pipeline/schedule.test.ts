@@ -35,7 +35,7 @@ describe('cron', () => {
 
   const update = (fields: Partial<typeof gmailConnections.$inferInsert>) =>
     p.rt.services.db.update(gmailConnections).set(fields).where(eq(gmailConnections.accountId, p.accountId));
-  const watchCalls = () => p.google.calls(p.mailbox)['watch'] ?? 0;
+  const watchCalls = () => p.google.calls(p.mailbox).watch ?? 0;
 
   describe('polling', () => {
     it('queues a quiet account once, with {accountId} only', async () => {

@@ -91,7 +91,7 @@ describe('sandbox mailbox view', () => {
       customerMail({
         from: 'Mallory <mallory@example.com>',
         subject: '<script>alert("subject")</script>',
-        body: 'Hello <script>alert(1)</script> <img src=x onerror=alert(2)> https://example.com/' + 'a'.repeat(300),
+        body: `Hello <script>alert(1)</script> <img src=x onerror=alert(2)> https://example.com/${'a'.repeat(300)}`,
         messageId: '<h1@example.com>',
       }),
     );

@@ -127,8 +127,8 @@ describe('OpenAI fake: the chat.completion object, through the real openai SDK',
     expect(fake.calls()).toBe(1);
     expect(fake.usage()).toEqual({ promptTokens: data.usage?.prompt_tokens, completionTokens: data.usage?.completion_tokens });
     const last = fake.lastRequest() as Record<string, unknown>;
-    expect(last['store']).toBe(false);
-    expect(last['response_format']).toMatchObject({ type: 'json_schema', json_schema: { name: 'draft_reply', strict: true } });
+    expect(last.store).toBe(false);
+    expect(last.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'draft_reply', strict: true } });
   });
 
   it('accepts a hand-written strict json_schema and plain create()', async () => {
@@ -242,7 +242,7 @@ describe('OpenAI fake: errors', () => {
     expect(res.status).toBe(401);
     const body = (await res.json()) as { error: Record<string, unknown> };
     expect(body.error).toMatchObject({ type: 'invalid_request_error', param: null, code: null });
-    expect(String(body.error['message'])).toContain("You didn't provide an API key");
+    expect(String(body.error.message)).toContain("You didn't provide an API key");
   });
 
   it('uses a default key', async () => {

@@ -105,7 +105,7 @@ describe('setup flow: happy path', () => {
     const { browser, app } = await signIn();
     const accountId = (await rt.services.db.query.accounts.findFirst())!.id;
     const csrf = field(app.html, 'csrf');
-    await browser.post('/connect/woocommerce/keys', { csrf, storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`, consumerKey: 'ck_' + 'a'.repeat(32), consumerSecret: 'cs_' + 'b'.repeat(32) });
+    await browser.post('/connect/woocommerce/keys', { csrf, storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`, consumerKey: `ck_${'a'.repeat(32)}`, consumerSecret: `cs_${'b'.repeat(32)}` });
     // Unknown keys are refused by the store: nothing connected.
     expect(await getStoreConnection(rt.services.db, accountId)).toBeUndefined();
 

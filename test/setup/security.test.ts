@@ -219,7 +219,7 @@ describe('setup flow: refusals', () => {
     }
     const deliver = (body: unknown) =>
       rt.request('/connect/woocommerce/callback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const keys = (nonce: string) => ({ key_id: 1, user_id: nonce, consumer_key: 'ck_' + 'a'.repeat(40), consumer_secret: 'cs_' + 'b'.repeat(40), key_permissions: 'read' });
+    const keys = (nonce: string) => ({ key_id: 1, user_id: nonce, consumer_key: `ck_${'a'.repeat(40)}`, consumer_secret: `cs_${'b'.repeat(40)}`, key_permissions: 'read' });
 
     it('refuses malformed deliveries with 400 and unknown nonces with 403', async () => {
       const { accountId } = await authorizeForm();
@@ -232,7 +232,7 @@ describe('setup flow: refusals', () => {
 
     it('accepts verified keys once: a replayed nonce is refused', async () => {
       const { accountId, nonce } = await authorizeForm();
-      rt.sandbox!.fakes.woocommerce.addStore('ck_' + 'a'.repeat(40), 'cs_' + 'b'.repeat(40), []);
+      rt.sandbox!.fakes.woocommerce.addStore(`ck_${'a'.repeat(40)}`, `cs_${'b'.repeat(40)}`, []);
       expect((await deliver(keys(nonce))).status).toBe(200);
       expect((await getStoreConnection(rt.services.db, accountId))?.kind).toBe('woocommerce');
       expect((await deliver(keys(nonce))).status).toBe(403);

@@ -125,6 +125,7 @@ describe('the fake answers as Shopify documents it', () => {
         variables: { first: 5, query: 'name:#1042' },
       }),
     });
+    // biome-ignore lint/suspicious/noExplicitAny: the GraphQL answer, read loosely by the test
     return { status: res.status, body: (await res.json()) as { data: any; errors?: { message: string; path: (string | number)[]; extensions?: { code: string } }[] } };
   }
 

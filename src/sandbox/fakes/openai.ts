@@ -142,7 +142,7 @@ function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     return content
-      .map((part) => (isRecord(part) && typeof part['text'] === 'string' ? part['text'] : ''))
+      .map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : ''))
       .join('');
   }
   return '';
@@ -163,7 +163,7 @@ function validateMessages(messages: unknown): ValidMessage[] {
   }
   return messages.map((m, i) => {
     if (!isRecord(m)) throw invalid(`Invalid type for 'messages[${i}]': expected an object, but got ${typeName(m)} instead.`, `messages[${i}]`, 'invalid_type');
-    const role = m['role'];
+    const role = m.role;
     if (role === undefined) throw invalid(`Missing required parameter: 'messages[${i}].role'.`, `messages[${i}].role`, 'missing_required_parameter');
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
       throw invalid(
@@ -172,7 +172,7 @@ function validateMessages(messages: unknown): ValidMessage[] {
         'invalid_value',
       );
     }
-    const content = m['content'];
+    const content = m.content;
     if (content === undefined && role !== 'assistant') {
       throw invalid(`Missing required parameter: 'messages[${i}].content'.`, `messages[${i}].content`, 'missing_required_parameter');
     }
@@ -189,12 +189,12 @@ function validateMessages(messages: unknown): ValidMessage[] {
 
 /** A received body as the requests log shows it, or null when it is no chat request at all. */
 function loggable(body: unknown): LoggedChatRequest | null {
-  if (!isRecord(body) || !Array.isArray(body['messages'])) return null;
+  if (!isRecord(body) || !Array.isArray(body.messages)) return null;
   return {
-    model: typeof body['model'] === 'string' ? body['model'] : '',
-    messages: body['messages'].map((m) => ({
-      role: isRecord(m) && typeof m['role'] === 'string' ? m['role'] : '',
-      content: isRecord(m) ? contentText(m['content']) : '',
+    model: typeof body.model === 'string' ? body.model : '',
+    messages: body.messages.map((m) => ({
+      role: isRecord(m) && typeof m.role === 'string' ? m.role : '',
+      content: isRecord(m) ? contentText(m.content) : '',
     })),
   };
 }
@@ -219,7 +219,7 @@ const SCHEMA_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 function validateResponseFormat(rf: unknown): ResponseFormat {
   if (rf === undefined || rf === null) return { type: 'text' };
   if (!isRecord(rf)) throw invalid(`Invalid type for 'response_format': expected an object, but got ${typeName(rf)} instead.`, 'response_format', 'invalid_type');
-  const type = rf['type'];
+  const type = rf.type;
   if (type === 'text') return { type: 'text' };
   if (type === 'json_object') return { type: 'json_object' };
   if (type !== 'json_schema') {
@@ -229,9 +229,9 @@ function validateResponseFormat(rf: unknown): ResponseFormat {
       'invalid_value',
     );
   }
-  const js = rf['json_schema'];
+  const js = rf.json_schema;
   if (!isRecord(js)) throw invalid("Missing required parameter: 'response_format.json_schema'.", 'response_format.json_schema', 'missing_required_parameter');
-  const name = js['name'];
+  const name = js.name;
   if (name === undefined) throw invalid("Missing required parameter: 'response_format.json_schema.name'.", 'response_format.json_schema.name', 'missing_required_parameter');
   if (typeof name !== 'string' || !SCHEMA_NAME.test(name)) {
     throw invalid(
@@ -240,9 +240,9 @@ function validateResponseFormat(rf: unknown): ResponseFormat {
       'invalid_value',
     );
   }
-  const schema = js['schema'] ?? {};
+  const schema = js.schema ?? {};
   if (!isRecord(schema)) throw invalid(`Invalid type for 'response_format.json_schema.schema': expected an object, but got ${typeName(schema)} instead.`, 'response_format.json_schema.schema', 'invalid_type');
-  const strict = js['strict'] === true;
+  const strict = js.strict === true;
   if (strict) {
     const problem = strictSchemaProblem(schema, [], schema);
     if (problem) throw invalid(`Invalid schema for response_format '${name}': ${problem}`, 'response_format', null);
@@ -256,7 +256,7 @@ function contextOf(path: string[]): string {
 
 /** The first violation of OpenAI's strict-mode rules, worded like OpenAI, or null. */
 function strictSchemaProblem(node: Record<string, unknown>, path: string[], root: Record<string, unknown>): string | null {
-  const ref = node['$ref'];
+  const ref = node.$ref;
   if (typeof ref === 'string') return null; // definitions are checked where they are declared
   for (const key of ['$defs', 'definitions']) {
     const defs = node[key];
@@ -281,19 +281,19 @@ function strictSchemaProblem(node: Record<string, unknown>, path: string[], root
       }
     }
   }
-  const types = Array.isArray(node['type']) ? (node['type'] as unknown[]) : [node['type']];
-  if (types.includes('object') || isRecord(node['properties'])) {
-    if (node['additionalProperties'] !== false) {
+  const types = Array.isArray(node.type) ? (node.type as unknown[]) : [node.type];
+  if (types.includes('object') || isRecord(node.properties)) {
+    if (node.additionalProperties !== false) {
       return `${contextOf(path)}, 'additionalProperties' is required to be supplied and to be false.`;
     }
-    const props = isRecord(node['properties']) ? Object.keys(node['properties']) : [];
-    const required = Array.isArray(node['required']) ? (node['required'] as unknown[]) : null;
+    const props = isRecord(node.properties) ? Object.keys(node.properties) : [];
+    const required = Array.isArray(node.required) ? (node.required as unknown[]) : null;
     const missing = props.find((p) => !required?.includes(p));
     if (!required || missing !== undefined) {
       return `${contextOf(path)}, 'required' is required to be supplied and to be an array including every key in properties. Missing '${missing ?? props[0] ?? ''}'.`;
     }
-    if (isRecord(node['properties'])) {
-      for (const [prop, sub] of Object.entries(node['properties'])) {
+    if (isRecord(node.properties)) {
+      for (const [prop, sub] of Object.entries(node.properties)) {
         if (isRecord(sub)) {
           const p = strictSchemaProblem(sub, [...path, 'properties', prop], root);
           if (p) return p;
@@ -301,8 +301,8 @@ function strictSchemaProblem(node: Record<string, unknown>, path: string[], root
       }
     }
   }
-  if (isRecord(node['items'])) {
-    const p = strictSchemaProblem(node['items'], [...path, 'items'], root);
+  if (isRecord(node.items)) {
+    const p = strictSchemaProblem(node.items, [...path, 'items'], root);
     if (p) return p;
   }
   return null;
@@ -310,30 +310,30 @@ function strictSchemaProblem(node: Record<string, unknown>, path: string[], root
 
 /** Does `value` satisfy `schema` (the JSON Schema subset structured outputs use)? Returns a problem or null. */
 function schemaMismatch(value: unknown, schema: Record<string, unknown>, root: Record<string, unknown>, at: string): string | null {
-  const ref = schema['$ref'];
+  const ref = schema.$ref;
   if (typeof ref === 'string') {
     const target = resolveRef(ref, root);
     return target ? schemaMismatch(value, target, root, at) : null;
   }
-  if (Array.isArray(schema['anyOf'])) {
-    const ok = (schema['anyOf'] as unknown[]).some((s) => isRecord(s) && schemaMismatch(value, s, root, at) === null);
+  if (Array.isArray(schema.anyOf)) {
+    const ok = (schema.anyOf as unknown[]).some((s) => isRecord(s) && schemaMismatch(value, s, root, at) === null);
     return ok ? null : `${at} matches none of anyOf`;
   }
-  if (Array.isArray(schema['enum']) && !(schema['enum'] as unknown[]).includes(value)) {
-    return `${at} = ${JSON.stringify(value)} is not one of ${JSON.stringify(schema['enum'])}`;
+  if (Array.isArray(schema.enum) && !(schema.enum as unknown[]).includes(value)) {
+    return `${at} = ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`;
   }
-  if ('const' in schema && schema['const'] !== value) return `${at} is not ${JSON.stringify(schema['const'])}`;
-  const types = schema['type'] === undefined ? [] : Array.isArray(schema['type']) ? (schema['type'] as unknown[]) : [schema['type']];
+  if ('const' in schema && schema.const !== value) return `${at} is not ${JSON.stringify(schema.const)}`;
+  const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? (schema.type as unknown[]) : [schema.type];
   if (types.length > 0 && !types.some((t) => matchesType(value, t))) return `${at} is not of type ${types.join('|')}`;
-  if (isRecord(value) && isRecord(schema['properties'])) {
-    const props = schema['properties'];
-    for (const req of Array.isArray(schema['required']) ? (schema['required'] as unknown[]) : []) {
+  if (isRecord(value) && isRecord(schema.properties)) {
+    const props = schema.properties;
+    for (const req of Array.isArray(schema.required) ? (schema.required as unknown[]) : []) {
       if (typeof req === 'string' && !(req in value)) return `${at}.${req} is required but the reply has no such field`;
     }
     for (const [k, v] of Object.entries(value)) {
       const sub = props[k];
       if (sub === undefined) {
-        if (schema['additionalProperties'] === false) return `${at}.${k} is not allowed by the schema`;
+        if (schema.additionalProperties === false) return `${at}.${k} is not allowed by the schema`;
         continue;
       }
       if (isRecord(sub)) {
@@ -342,9 +342,9 @@ function schemaMismatch(value: unknown, schema: Record<string, unknown>, root: R
       }
     }
   }
-  if (Array.isArray(value) && isRecord(schema['items'])) {
+  if (Array.isArray(value) && isRecord(schema.items)) {
     for (let i = 0; i < value.length; i++) {
-      const p = schemaMismatch(value[i], schema['items'], root, `${at}[${i}]`);
+      const p = schemaMismatch(value[i], schema.items, root, `${at}[${i}]`);
       if (p) return p;
     }
   }
@@ -385,7 +385,7 @@ function resolveRef(ref: string, root: Record<string, unknown>): Record<string, 
 
 /** The writer's output with keys in the schema's property order (as a strict model writes them). */
 function orderKeys(value: Record<string, unknown>, schema: Record<string, unknown> | null): Record<string, unknown> {
-  const props = schema && isRecord(schema['properties']) ? Object.keys(schema['properties']) : [];
+  const props = schema && isRecord(schema.properties) ? Object.keys(schema.properties) : [];
   const out: Record<string, unknown> = {};
   for (const k of props) if (k in value) out[k] = value[k];
   for (const [k, v] of Object.entries(value)) if (!(k in out)) out[k] = v;
@@ -422,7 +422,7 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
   let idCounter = 0;
   let promptTokens = 0;
   let completionTokens = 0;
-  let last: unknown = undefined;
+  let last: unknown ;
   let failures: FailNextOptions[] = [];
   let planted: NonNullable<WriterResult['planted']>[] = [];
   let seen = new Map<string, number>();
@@ -594,27 +594,27 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
     if (pending) {
       pending.count = (pending.count ?? 1) - 1;
       if (pending.count <= 0) failures.shift();
-      const model = isRecord(body) && typeof body['model'] === 'string' ? body['model'] : 'gpt-4o-mini';
+      const model = isRecord(body) && typeof body.model === 'string' ? body.model : 'gpt-4o-mini';
       return failure(c, started, pending, model);
     }
 
     try {
       if (!isRecord(body)) throw invalid(`Invalid type for body: expected an object, but got ${typeName(body)} instead.`);
-      const model = body['model'];
+      const model = body.model;
       if (model === undefined || model === null || model === '') throw invalid('you must provide a model parameter');
       if (typeof model !== 'string') throw invalid(`Invalid type for 'model': expected a string, but got ${typeName(model)} instead.`, 'model', 'invalid_type');
-      const messages = validateMessages(body['messages']);
-      const format = validateResponseFormat(body['response_format']);
-      if (body['stream'] === true) {
+      const messages = validateMessages(body.messages);
+      const format = validateResponseFormat(body.response_format);
+      if (body.stream === true) {
         throw invalid('The OpenAI fake does not implement stream=true; the drafting client must not stream.', 'stream', 'unsupported_value');
       }
-      const n = body['n'] ?? 1;
+      const n = body.n ?? 1;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 128) {
         throw invalid(`Invalid 'n': integer out of range. Expected a value between 1 and 128, but got ${String(n)} instead.`, 'n', 'integer_out_of_range');
       }
-      const maxTokensRaw = body['max_completion_tokens'] ?? body['max_tokens'];
+      const maxTokensRaw = body.max_completion_tokens ?? body.max_tokens;
       if (maxTokensRaw !== undefined && maxTokensRaw !== null && (typeof maxTokensRaw !== 'number' || !Number.isInteger(maxTokensRaw) || maxTokensRaw < 1)) {
-        const param = body['max_completion_tokens'] !== undefined ? 'max_completion_tokens' : 'max_tokens';
+        const param = body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
         throw invalid(`Invalid '${param}': integer below minimum value. Expected a value >= 1, but got ${String(maxTokensRaw)} instead.`, param, 'integer_below_min_value');
       }
       if (format.type === 'json_object' && !messages.some((m) => m.text.toLowerCase().includes('json'))) {
@@ -642,7 +642,7 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
       const result = writeReply(parsed.data, { plantFalseFacts: plantRate, seed: hashString(`occurrence:${occurrence}`, seed) });
       if (result.planted) planted.push(result.planted);
       // A model fills in what the schema asks for: `kind` only when the schema has it.
-      const schemaProps = format.type === 'json_schema' && isRecord(format.schema['properties']) ? format.schema['properties'] : {};
+      const schemaProps = format.type === 'json_schema' && isRecord(format.schema.properties) ? format.schema.properties : {};
       const reply = orderKeys(
         {
           needsReply: result.needsReply,

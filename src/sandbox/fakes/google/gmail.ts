@@ -246,6 +246,7 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
     const ids = mb.threads.get(c.req.param('id') ?? '');
     if (!ids) return err(c, notFound());
     const msgs = ids.map((id) => mb.messages.get(id)!).filter(Boolean);
+    // biome-ignore lint/complexity/useMathMinMax: historyIds are bigints, which Math.max does not take.
     const historyId = msgs.reduce((max, m) => (m.historyId > max ? m.historyId : max), 0n);
     const wanted = c.req.queries('metadataHeaders') ?? [];
     return c.json({ id: c.req.param('id'), historyId: historyId.toString(), messages: msgs.map((m) => messageResource(m, format, wanted)) });

@@ -82,7 +82,7 @@ function parseHeaderBlock(head: string): MimeHeader[] {
   const headers: MimeHeader[] = [];
   for (const line of head.split(/\r?\n/)) {
     if (/^[ \t]/.test(line) && headers.length) {
-      headers[headers.length - 1]!.value += ' ' + line.trim();
+      headers[headers.length - 1]!.value += ` ${line.trim()}`;
       continue;
     }
     const colon = line.indexOf(':');
