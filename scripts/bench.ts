@@ -23,7 +23,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureBundle } from './bench/bundle';
 import { machineInfo } from './bench/machine';
-import { measureCpu, measureLatency, measureThroughput, measureTokens, measureUnits, UNAVOIDABLE_ROUND_TRIPS } from './bench/phases';
+import {
+  measureCpu,
+  measureLatency,
+  measureThroughput,
+  measureTokens,
+  measureUnits,
+  UNAVOIDABLE_ROUND_TRIPS,
+} from './bench/phases';
 import { formatTable, type Row } from './bench/table';
 import { measureWorkerd, type WorkerdResult } from './bench/workerd';
 
@@ -95,7 +102,10 @@ const figures = {
   bundleGzipBytes: bundle.bundleGzipBytes,
 };
 const targets = Object.fromEntries(
-  (Object.keys(TARGETS) as Target[]).map((k) => [k, { value: figures[k], atMost: TARGETS[k], met: figures[k] <= TARGETS[k] }]),
+  (Object.keys(TARGETS) as Target[]).map((k) => [
+    k,
+    { value: figures[k], atMost: TARGETS[k], met: figures[k] <= TARGETS[k] },
+  ]),
 ) as Record<Target, { value: number; atMost: number; met: boolean }>;
 
 const results = {
@@ -128,17 +138,37 @@ if (jsonOnly) {
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 } else {
   const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
-  const kinds = Object.entries(units.gmailUnitsPerSkipByKind).map(([k, v]) => `${k} ${v}`).join(', ');
-  const row = (metric: Target, note?: string): Row => ({ metric, value: String(figures[metric]), target: `≤ ${TARGETS[metric]}`, met: targets[metric].met, note });
+  const kinds = Object.entries(units.gmailUnitsPerSkipByKind)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const row = (metric: Target, note?: string): Row => ({
+    metric,
+    value: String(figures[metric]),
+    target: `≤ ${TARGETS[metric]}`,
+    met: targets[metric].met,
+    note,
+  });
   const l = latency;
   const rows: Row[] = [
     row('gmailUnitsPerDraft', `floor ${GMAIL_FLOOR_PER_DRAFT}; a new thread`),
     row('gmailUnitsPerDraftOngoing', 'a reply in a thread the shop answered from Gmail'),
     row('gmailUnitsPerSkip', kinds),
-    row('dbStatementsPerDraft', `round trips (execute or batch); ${units.dbSqlStatementsPerDraft} SQL statements in them`),
+    row(
+      'dbStatementsPerDraft',
+      `round trips (execute or batch); ${units.dbSqlStatementsPerDraft} SQL statements in them`,
+    ),
     row('dbStatementsPerSkip'),
-    { metric: 'subrequestsPerDraft', value: String(units.subrequestsPerDraft), note: `outside calls + database round trips: ${Object.entries(units.callsPerDraft).map(([k, v]) => `${k} ${v}`).join(', ')}` },
-    row('cpuMsPerEmailWithoutDb', `${cpu.cpuMsPerEmail} with the embedded database; ${cpu.cpuMsPerEmailWithFakes} with the fakes; ${cpu.emails} emails`),
+    {
+      metric: 'subrequestsPerDraft',
+      value: String(units.subrequestsPerDraft),
+      note: `outside calls + database round trips: ${Object.entries(units.callsPerDraft)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    },
+    row(
+      'cpuMsPerEmailWithoutDb',
+      `${cpu.cpuMsPerEmail} with the embedded database; ${cpu.cpuMsPerEmailWithFakes} with the fakes; ${cpu.emails} emails`,
+    ),
     row(
       'latencyRatio',
       `push→draft ${l.pushToDraftMs} ms / floor ${l.floorMs} ms (${UNAVOIDABLE_ROUND_TRIPS.length} outside round trips × ${l.latencyMsPerCall} ms): ` +
@@ -152,15 +182,29 @@ if (jsonOnly) {
           ? (workerd.reason ?? '')
           : `middle of ${workerd.runs} runs (${workerd.pushToDraftMsEach.join(', ')}): queue ${workerd.queueWaitMs}, consumer→draft ${workerd.consumerToDraftMs}; no simulated latency`,
     },
-    { metric: 'llmInputTokensPerEmail', value: String(tokens.llmInputTokensPerEmail), note: `naive whole-thread prompt: ${tokens.naiveInputTokensPerEmail}` },
+    {
+      metric: 'llmInputTokensPerEmail',
+      value: String(tokens.llmInputTokensPerEmail),
+      note: `naive whole-thread prompt: ${tokens.naiveInputTokensPerEmail}`,
+    },
     row('llmTokenRatio'),
-    { metric: 'accountsPerMinute', value: String(throughput.accountsPerMinute), note: `in-process queue, one sync at a time; ${throughput.accountsPerMinuteConcurrent} with every sync at once (Queues scaled out)` },
-    { metric: 'bundleGzipBytes', value: String(bundle.bundleGzipBytes), note: `${kib(bundle.bundleGzipBytes)} gzip, ${kib(bundle.bundleBytes)} raw${bundle.rebuilt ? ', rebuilt' : ''}` },
+    {
+      metric: 'accountsPerMinute',
+      value: String(throughput.accountsPerMinute),
+      note: `in-process queue, one sync at a time; ${throughput.accountsPerMinuteConcurrent} with every sync at once (Queues scaled out)`,
+    },
+    {
+      metric: 'bundleGzipBytes',
+      value: String(bundle.bundleGzipBytes),
+      note: `${kib(bundle.bundleGzipBytes)} gzip, ${kib(bundle.bundleBytes)} raw${bundle.rebuilt ? ', rebuilt' : ''}`,
+    },
   ];
   const m = results.machine;
   const met = Object.values(targets).filter((t) => t.met).length;
   process.stdout.write(`${formatTable(rows)}\n\n`);
   process.stdout.write(`targets met: ${met} of ${Object.keys(targets).length}\n`);
-  process.stdout.write(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}, load ${m.loadAverage}\n`);
+  process.stdout.write(
+    `machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}, load ${m.loadAverage}\n`,
+  );
   process.stdout.write('written: bench/results.json\n');
 }

@@ -36,7 +36,8 @@ const option = (name: string, fallback: number) => {
 const jsonOnly = args.includes('--json');
 const liarRate = Math.min(1, Math.max(0, option('--liar-rate', 0.5)));
 const seedCount = Math.max(1, Math.round(option('--seeds', 4)));
-const store = args.includes('--store') && args[args.indexOf('--store') + 1] === 'woocommerce' ? 'woocommerce' : 'shopify';
+const store =
+  args.includes('--store') && args[args.indexOf('--store') + 1] === 'woocommerce' ? 'woocommerce' : 'shopify';
 
 const corpus = loadCorpus(join(ROOT, 'test/fixtures/eval'));
 const progress = (step: string) => process.stderr.write(`eval: ${step}…\n`);
@@ -55,7 +56,8 @@ for (let seed = 1; seed <= seedCount; seed++) {
 }
 const liar = scoreLiarRuns(liarRate, liarRuns);
 
-const count = <T extends string>(keys: readonly T[], of: (k: T) => number) => Object.fromEntries(keys.map((k) => [k, of(k)]));
+const count = <T extends string>(keys: readonly T[], of: (k: T) => number) =>
+  Object.fromEntries(keys.map((k) => [k, of(k)]));
 const result = {
   triageAccuracy: honest.triage.accuracy,
   orderMatchAccuracy: honest.orderMatch.accuracy,
@@ -110,12 +112,18 @@ if (jsonOnly) {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } else {
   const pct = (n: number) => `${(n * 100).toFixed(1)} %`;
-  const line = (label: string, s: { correct: number; total: number; accuracy: number }) => `${label.padEnd(30)} ${pct(s.accuracy).padStart(8)}  (${s.correct}/${s.total})`;
+  const line = (label: string, s: { correct: number; total: number; accuracy: number }) =>
+    `${label.padEnd(30)} ${pct(s.accuracy).padStart(8)}  (${s.correct}/${s.total})`;
   const misses = (title: string, list: Miss[]) =>
-    list.length ? [`  ${title}:`, ...list.map((m) => `    ${m.id.padEnd(34)} expected ${m.expected}, got ${m.got}`)] : [];
-  const lieKinds = Object.entries(liar.byKind).map(([k, v]) => `${k} ${v.caught}/${v.planted}`).join(', ');
+    list.length
+      ? [`  ${title}:`, ...list.map((m) => `    ${m.id.padEnd(34)} expected ${m.expected}, got ${m.got}`)]
+      : [];
+  const lieKinds = Object.entries(liar.byKind)
+    .map(([k, v]) => `${k} ${v.caught}/${v.planted}`)
+    .join(', ');
   const perKind = Object.entries(kinds.byKind).map(([kind, row]) => {
-    const cell = (name: keyof typeof row) => (row[name].total ? `${row[name].correct}/${row[name].total}` : '—').padStart(7);
+    const cell = (name: keyof typeof row) =>
+      (row[name].total ? `${row[name].correct}/${row[name].total}` : '—').padStart(7);
     return `  ${kind.padEnd(16)}${cell('kindRecognised')}${cell('policyQuoted')}${cell('noPolicyInvented')}${cell('rightOrder')}${cell('stalledFlagged')}`;
   });
   const out = [
@@ -146,7 +154,14 @@ if (jsonOnly) {
     ...misses('wrong or missing order', kinds.rightOrder.misses),
     ...misses('stalled parcel not flagged', kinds.stalledFlagged.misses),
     ...honest.disclosures.cases.map((d) => `  DISCLOSURE ${d.id}: ${d.leaked.join(', ')}`),
-    ...(liar.leaks.length ? ['  planted lies that reached a draft:', ...liar.leaks.map((l) => `    ${l.id.padEnd(34)} seed ${l.seed} ${l.kind}: ${l.original || '(none)'} → ${l.invented}`)] : []),
+    ...(liar.leaks.length
+      ? [
+          '  planted lies that reached a draft:',
+          ...liar.leaks.map(
+            (l) => `    ${l.id.padEnd(34)} seed ${l.seed} ${l.kind}: ${l.original || '(none)'} → ${l.invented}`,
+          ),
+        ]
+      : []),
     '',
     'written: bench/eval.json',
   ];

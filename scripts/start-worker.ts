@@ -28,7 +28,10 @@ async function main() {
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT: must be a port number (it is "${env.PORT}")`);
   const appUrl = (env.APP_URL?.trim() || `http://localhost:${port}`).replace(/\/+$/, '');
   const databaseUrl = env.DATABASE_URL?.trim() || 'file:./data/draftline-workerd.db';
-  if (!databaseUrl.startsWith('file:')) fail('DATABASE_URL: npm run start:worker serves a local file: database to the Worker over HTTP; give a file: URL or leave it unset');
+  if (!databaseUrl.startsWith('file:'))
+    fail(
+      'DATABASE_URL: npm run start:worker serves a local file: database to the Worker over HTTP; give a file: URL or leave it unset',
+    );
   const logLevel = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env.LOG_LEVEL) ?? 'info';
 
   let world: WorkerWorld;
@@ -38,7 +41,11 @@ async function main() {
       hostname: undefined,
       appUrl: () => appUrl,
       dbPath: resolve(databaseUrl.slice('file:'.length)),
-      secrets: { TOKEN_ENCRYPTION_KEY: env.TOKEN_ENCRYPTION_KEY!, SESSION_SECRET: env.SESSION_SECRET!, HASH_KEY: env.HASH_KEY! },
+      secrets: {
+        TOKEN_ENCRYPTION_KEY: env.TOKEN_ENCRYPTION_KEY!,
+        SESSION_SECRET: env.SESSION_SECRET!,
+        HASH_KEY: env.HASH_KEY!,
+      },
       logLevel,
       onWorkerLine: (line) => console.log(line),
       miniflareLogLevel: LogLevel.WARN,
@@ -46,8 +53,10 @@ async function main() {
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') fail(`Port ${port} is already in use; choose another: PORT=${port + 1} npm run start:worker`);
-    if (e.code === 'EACCES') fail(`Port ${port} needs privileges this user does not have; choose another: PORT=8787 npm run start:worker`);
+    if (e.code === 'EADDRINUSE')
+      fail(`Port ${port} is already in use; choose another: PORT=${port + 1} npm run start:worker`);
+    if (e.code === 'EACCES')
+      fail(`Port ${port} needs privileges this user does not have; choose another: PORT=8787 npm run start:worker`);
     throw err;
   }
   console.log(`Draftline (sandbox mode, production Worker in workerd) at ${appUrl}  ·  health: ${appUrl}/healthz`);

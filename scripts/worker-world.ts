@@ -55,7 +55,10 @@ import type { Order } from '../src/stores/order';
  * replaced.
  */
 
-const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/gmail.compose'];
+const GMAIL_SCOPES = [
+  'https://www.googleapis.com/auth/gmail.readonly',
+  'https://www.googleapis.com/auth/gmail.compose',
+];
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WRANGLER_TOML = join(ROOT, 'wrangler.toml');
 
@@ -104,18 +107,23 @@ export async function workerBundle(): Promise<string> {
     } catch {
       if (existsSync(built)) return built;
       // A build takes ~10 s; a lock much older than that was left by a build that died.
-      if (Date.now() - started > 120_000 || Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - started > 120_000 || Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000)
+        rmSync(lock, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 200));
     }
   }
   try {
     if (existsSync(built)) return built;
     const out = mkdtempSync(`${cache}.tmp-`);
-    await promisify(execFile)(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], {
-      cwd: ROOT,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG: 'error', NO_COLOR: '1' },
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    await promisify(execFile)(
+      process.platform === 'win32' ? 'npx.cmd' : 'npx',
+      ['wrangler', 'deploy', '--dry-run', '--outdir', out],
+      {
+        cwd: ROOT,
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG: 'error', NO_COLOR: '1' },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     renameSync(out, cache);
     // Older builds (sources changed since) are of no further use; one still in use by a parallel
     // run is recent, so only those untouched for ten minutes go.
@@ -360,7 +368,11 @@ export interface WorkerWorld {
   request(path: string, init?: RequestInit): Promise<Response>;
   reset(store: 'shopify' | 'woocommerce', orders: Order[]): Promise<{ accountId: string; mailbox: string }>;
   /** Another merchant beside the sandbox's one (Gmail and a store connected, as the setup flow leaves them). */
-  addMerchant(o: { mailbox: string; store: 'shopify' | 'woocommerce'; orders: Order[] }): Promise<{ accountId: string; mailbox: string; storeDomain: string }>;
+  addMerchant(o: {
+    mailbox: string;
+    store: 'shopify' | 'woocommerce';
+    orders: Order[];
+  }): Promise<{ accountId: string; mailbox: string; storeDomain: string }>;
   sendMail(raw: string): Promise<{ id: string; threadId: string }>;
   drafts(): Promise<{ id: string; threadId: string; to: string; subject: string; text: string }[]>;
   /** Whether the Google fake's Pub/Sub pushes reach the Worker (default true); off, they are answered 204 unseen. */
@@ -429,10 +441,14 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
   cleanup.push(() => libsql.close());
 
   // The front listens first: APP_URL and the fakes' URLs name its port.
-  let handler: (req: Request, env: unknown) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
+  let handler: (req: Request, env: unknown) => Response | Promise<Response> = () =>
+    new Response('starting', { status: 503 });
   const hostname = 'hostname' in options ? options.hostname : '127.0.0.1';
   const server = await new Promise<ServerType>((resolvePromise, reject) => {
-    const s = serve({ fetch: (req, env) => handler(req, env), port: options.port ?? 0, hostname, overrideGlobalObjects: false }, () => resolvePromise(s));
+    const s = serve(
+      { fetch: (req, env) => handler(req, env), port: options.port ?? 0, hostname, overrideGlobalObjects: false },
+      () => resolvePromise(s),
+    );
     s.once('error', reject);
   });
   cleanup.push(
@@ -475,7 +491,10 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
     if (wranglerLog === undefined) delete process.env.WRANGLER_LOG;
     else process.env.WRANGLER_LOG = wranglerLog;
   }
-  const consumers = (wrangler.workerOptions.queueConsumers ?? {}) as Record<string, { maxRetries?: number; deadLetterQueue?: string }>;
+  const consumers = (wrangler.workerOptions.queueConsumers ?? {}) as Record<
+    string,
+    { maxRetries?: number; deadLetterQueue?: string }
+  >;
   const spy = new QueueSpy(consumers);
   const workerLines: string[] = [];
   const miniflareLines: string[] = [];
@@ -556,7 +575,12 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
     const headers = new Headers(req.headers);
     headers.set('cf-connecting-ip', clientAddress);
     const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer();
-    const res = await mf.dispatchFetch(req.url, { method: req.method, headers: [...headers.entries()], body, redirect: 'manual' });
+    const res = await mf.dispatchFetch(req.url, {
+      method: req.method,
+      headers: [...headers.entries()],
+      body,
+      redirect: 'manual',
+    });
     const out = new Headers();
     res.headers.forEach((value, name) => {
       if (name !== 'set-cookie') out.append(name, value);
@@ -573,7 +597,9 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
     // Two quiet looks in a row: a delivery can start between a settle report and the next send.
     for (let quiet = 0; quiet < 2; ) {
       if (Date.now() > deadline) {
-        throw new Error(`worker world: the queue did not settle within ${timeoutMs} ms (outstanding ${spy.outstanding}, waitUntil ${spy.pending})`);
+        throw new Error(
+          `worker world: the queue did not settle within ${timeoutMs} ms (outstanding ${spy.outstanding}, waitUntil ${spy.pending})`,
+        );
       }
       quiet = spy.idle() ? quiet + 1 : 0;
       await new Promise((r) => setTimeout(r, 25));
@@ -610,7 +636,9 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
   // Tests can hold Gmail's pushes back (pushes: false) to deliver them by hand.
   let pushes = true;
   const appFetch = (req: Request) =>
-    !pushes && new URL(req.url).pathname === '/webhooks/gmail' ? Promise.resolve(new Response(null, { status: 204 })) : toWorker(req);
+    !pushes && new URL(req.url).pathname === '/webhooks/gmail'
+      ? Promise.resolve(new Response(null, { status: 204 }))
+      : toWorker(req);
   const sandbox = createSandbox({ services, appFetch, settle: () => waitIdle() });
   sandboxApp = new Hono().route('/sandbox', sandbox.routes);
   const doh = createDohFake({});
@@ -681,28 +709,56 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
     }),
     request,
     reset: async (store, orders) =>
-      json(await request('/sandbox/reset', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ store, orders }) })),
+      json(
+        await request('/sandbox/reset', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ store, orders }),
+        }),
+      ),
     addMerchant: async ({ mailbox, store, orders }) => {
       const fakes = sandbox.fakes;
       const accountId = await createAccount(services, { shopName: `Shop of ${mailbox}`, signOffName: 'Sam' });
-      await connectGmail(services, { accountId, mailbox, refreshToken: fakes.google.issueRefreshToken(mailbox, GMAIL_SCOPES), grantedScopes: GMAIL_SCOPES });
+      await connectGmail(services, {
+        accountId,
+        mailbox,
+        refreshToken: fakes.google.issueRefreshToken(mailbox, GMAIL_SCOPES),
+        grantedScopes: GMAIL_SCOPES,
+      });
       const secret = () => randomBytes(16).toString('hex');
       let storeDomain: string;
       if (store === 'shopify') {
         storeDomain = `shop-${secret().slice(0, 8)}.myshopify.com`;
         const accessToken = `shpat_${secret()}`;
         fakes.shopify.addShop(storeDomain, accessToken, orders);
-        await connectStore(services, { accountId, storeDomain, credentials: { kind: 'shopify', accessToken }, scopes: 'read_orders' });
+        await connectStore(services, {
+          accountId,
+          storeDomain,
+          credentials: { kind: 'shopify', accessToken },
+          scopes: 'read_orders',
+        });
       } else {
         storeDomain = `${appUrl}/sandbox/woocommerce`;
         const consumerKey = `ck_${secret()}`;
         const consumerSecret = `cs_${secret()}`;
         fakes.woocommerce.addStore(consumerKey, consumerSecret, orders);
-        await connectStore(services, { accountId, storeDomain, credentials: { kind: 'woocommerce', consumerKey, consumerSecret }, scopes: 'read' });
+        await connectStore(services, {
+          accountId,
+          storeDomain,
+          credentials: { kind: 'woocommerce', consumerKey, consumerSecret },
+          scopes: 'read',
+        });
       }
       return { accountId, mailbox, storeDomain };
     },
-    sendMail: async (raw) => json(await request('/sandbox/gmail/messages', { method: 'POST', headers: { 'content-type': 'message/rfc822' }, body: raw })),
+    sendMail: async (raw) =>
+      json(
+        await request('/sandbox/gmail/messages', {
+          method: 'POST',
+          headers: { 'content-type': 'message/rfc822' },
+          body: raw,
+        }),
+      ),
     drafts: async () => json(await request('/sandbox/gmail/drafts')),
     deliverPushes: (on) => {
       pushes = on;

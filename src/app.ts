@@ -46,7 +46,8 @@ export function createApp({ services, sandbox, clientAddress = nodeSocketAddress
   // Setup-page form posts (settings, opt-outs, connect, sign-out) are small: 413 before anything reads a larger body.
   const formLimit = formBodyLimit();
   const policiesLimit = formBodyLimit(POLICIES_FORM_MAX_BYTES);
-  for (const forms of ['/app/*', '/connect/*', '/auth/*']) app.use(forms, (c, next) => (c.req.path === POLICIES_FORM_PATH ? policiesLimit : formLimit)(c, next));
+  for (const forms of ['/app/*', '/connect/*', '/auth/*'])
+    app.use(forms, (c, next) => (c.req.path === POLICIES_FORM_PATH ? policiesLimit : formLimit)(c, next));
   app.route('/auth', googleAuthRoutes(services));
   app.route('/', connectStoreRoutes(services));
   app.route('/app', accountRoutes(services));

@@ -31,7 +31,10 @@ const EnvSchema = z.object({
 
   TOKEN_ENCRYPTION_KEY: key32,
   /** Written into every sealed value so that a rotated key can still open older ones. */
-  TOKEN_ENCRYPTION_KEY_ID: z.string().regex(/^[a-z0-9]{1,16}$/, 'lower-case letters and digits, at most 16').default('k1'),
+  TOKEN_ENCRYPTION_KEY_ID: z
+    .string()
+    .regex(/^[a-z0-9]{1,16}$/, 'lower-case letters and digits, at most 16')
+    .default('k1'),
   /** Older keys still accepted for opening sealed values during a rotation: "kid:base64,kid:base64". */
   TOKEN_ENCRYPTION_OLD_KEYS: optional,
   SESSION_SECRET: z.string().trim().min(32, { message: 'must be at least 32 characters' }),
@@ -178,9 +181,7 @@ export interface ParseOptions {
 export function parseConfig(raw: Record<string, string | undefined>, options: ParseOptions = {}): Config {
   const parsed = EnvSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
   const env = parsed.data;
   const problems: string[] = [];
@@ -190,13 +191,20 @@ export function parseConfig(raw: Record<string, string | undefined>, options: Pa
   if (options.runtime === 'worker') {
     mode = 'live';
     if (set('DRAFTLINE_MODE') && env.DRAFTLINE_MODE !== 'live') {
-      problems.push(`DRAFTLINE_MODE: the Worker always runs live; remove DRAFTLINE_MODE (it is "${env.DRAFTLINE_MODE}") or set it to live`);
+      problems.push(
+        `DRAFTLINE_MODE: the Worker always runs live; remove DRAFTLINE_MODE (it is "${env.DRAFTLINE_MODE}") or set it to live`,
+      );
     }
     if (!set('DATABASE_URL') || isLocalFile(env.DATABASE_URL)) {
-      problems.push('DATABASE_URL: required on the Worker, as libsql://… or https://… (a file: database cannot be opened there)');
+      problems.push(
+        'DATABASE_URL: required on the Worker, as libsql://… or https://… (a file: database cannot be opened there)',
+      );
     }
   } else if (env.DRAFTLINE_MODE === 'auto') {
-    const signs = [...LIVE_SIGNS.filter(set), ...(set('DATABASE_URL') && !isLocalFile(env.DATABASE_URL) ? ['DATABASE_URL'] : [])];
+    const signs = [
+      ...LIVE_SIGNS.filter(set),
+      ...(set('DATABASE_URL') && !isLocalFile(env.DATABASE_URL) ? ['DATABASE_URL'] : []),
+    ];
     mode = signs.length ? 'live' : 'sandbox';
     if (signs.length && LIVE_REQUIRED.some((k) => !set(k))) {
       problems.push(
@@ -231,8 +239,7 @@ export function parseConfig(raw: Record<string, string | undefined>, options: Pa
   // on, so OAuth redirects and the banner follow PORT.
   const appUrl = (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
   const sandbox = `${appUrl}/sandbox`;
-  const pick = (value: string | undefined, live: string, fake: string) =>
-    value ?? (mode === 'sandbox' ? fake : live);
+  const pick = (value: string | undefined, live: string, fake: string) => value ?? (mode === 'sandbox' ? fake : live);
   /**
    * A placeholder only the sandbox may use. In live mode every required value is set (checked
    * above), so this only ever yields '' for the optional Shopify app: never a public placeholder.
@@ -254,10 +261,18 @@ export function parseConfig(raw: Record<string, string | undefined>, options: Pa
       clientId: fake(env.GOOGLE_CLIENT_ID, 'sandbox-client-id'),
       clientSecret: fake(env.GOOGLE_CLIENT_SECRET, 'sandbox-client-secret'),
       redirectUri: `${appUrl}/auth/google/callback`,
-      authUrl: pick(env.GOOGLE_AUTH_URL, 'https://accounts.google.com/o/oauth2/v2/auth', `${sandbox}/google/o/oauth2/v2/auth`),
+      authUrl: pick(
+        env.GOOGLE_AUTH_URL,
+        'https://accounts.google.com/o/oauth2/v2/auth',
+        `${sandbox}/google/o/oauth2/v2/auth`,
+      ),
       tokenUrl: pick(env.GOOGLE_TOKEN_URL, 'https://oauth2.googleapis.com/token', `${sandbox}/google/token`),
       revokeUrl: pick(env.GOOGLE_REVOKE_URL, 'https://oauth2.googleapis.com/revoke', `${sandbox}/google/revoke`),
-      jwksUrl: pick(env.GOOGLE_JWKS_URL, 'https://www.googleapis.com/oauth2/v3/certs', `${sandbox}/google/oauth2/v3/certs`),
+      jwksUrl: pick(
+        env.GOOGLE_JWKS_URL,
+        'https://www.googleapis.com/oauth2/v3/certs',
+        `${sandbox}/google/oauth2/v3/certs`,
+      ),
       gmailApiUrl: pick(env.GMAIL_API_URL, 'https://gmail.googleapis.com/', `${sandbox}/google/`),
       pubsubTopic: fake(env.GOOGLE_PUBSUB_TOPIC, 'projects/sandbox/topics/gmail-push'),
       pushAudience: env.GOOGLE_PUSH_AUDIENCE ?? `${appUrl}/webhooks/gmail`,

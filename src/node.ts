@@ -50,7 +50,10 @@ async function main() {
   // Every 5 minutes, like the Cron Trigger in wrangler.toml.
   // A rejected run (say, the queue refusing a message) must not end the process: log it and wait
   // for the next tick, as the Cron Trigger would.
-  const cron = setInterval(() => void runScheduled(runtime.services).catch(() => logger.error('cron.failed')), 5 * 60_000);
+  const cron = setInterval(
+    () => void runScheduled(runtime.services).catch(() => logger.error('cron.failed')),
+    5 * 60_000,
+  );
   const stop = () => {
     clearInterval(cron);
     server.close();

@@ -63,7 +63,9 @@ export function createServices(inputs: ServiceInputs): Services {
   // Every outside call is counted against the sync it belongs to (Workers' subrequest limit).
   const fetch = meteredFetch(inputs.fetch);
   const googleOAuth: GoogleOAuthConfig = { ...config.google, fetch };
-  const authorizedClients = new AuthorizedClientCache((refreshToken) => createAuthorizedClient(googleOAuth, refreshToken));
+  const authorizedClients = new AuthorizedClientCache((refreshToken) =>
+    createAuthorizedClient(googleOAuth, refreshToken),
+  );
   const now = inputs.now ?? Date.now;
   const sealer = createSealer(config.secrets.encryptionKey, config.secrets.oldEncryptionKeys);
   const services: Services = {
@@ -77,7 +79,12 @@ export function createServices(inputs: ServiceInputs): Services {
     openOrderSource: (connection, credentials) =>
       credentials.kind === 'shopify'
         ? // The token keeper reads the services' clock when it runs (tests move it).
-          openShopifyOrderSource({ db: inputs.db, sealer, logger: inputs.logger, fetch, now: () => services.now(), config }, connection, credentials, sealedAs.storeCredentials(connection.id))
+          openShopifyOrderSource(
+            { db: inputs.db, sealer, logger: inputs.logger, fetch, now: () => services.now(), config },
+            connection,
+            credentials,
+            sealedAs.storeCredentials(connection.id),
+          )
         : createWooCommerceOrderSource({
             storeUrl: connection.storeDomain,
             consumerKey: credentials.consumerKey,

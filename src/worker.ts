@@ -49,7 +49,11 @@ function boot(env: WorkerEnv) {
   const logger = createLogger(config.logLevel);
   const services = createServices({
     config,
-    db: openWebDb(config.database.url, config.database.authToken, meteredFetch((input, init) => fetch(input, init))),
+    db: openWebDb(
+      config.database.url,
+      config.database.authToken,
+      meteredFetch((input, init) => fetch(input, init)),
+    ),
     logger,
     fetch: (input, init) => fetch(input, init),
     // Only the message shapes go on the queue (platform/queue.ts), checked and copied here.
@@ -69,7 +73,10 @@ export default {
     } catch (err) {
       // The config error names the missing settings, never their values.
       if (err instanceof ConfigError) console.error(err.message);
-      return Response.json({ error: { code: 'misconfigured', message: 'Service not configured.', requestId: null } }, { status: 503 });
+      return Response.json(
+        { error: { code: 'misconfigured', message: 'Service not configured.', requestId: null } },
+        { status: 503 },
+      );
     }
   },
   async scheduled(_controller: unknown, env: WorkerEnv, ctx: WaitUntil): Promise<void> {

@@ -30,7 +30,8 @@ function problems(env: Record<string, string | undefined>, options?: Parameters<
 /** Every string in a config, wherever it is nested. */
 function strings(value: unknown): string[] {
   if (typeof value === 'string') return [value];
-  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) return Object.values(value).flatMap(strings);
+  if (value && typeof value === 'object' && !(value instanceof Uint8Array))
+    return Object.values(value).flatMap(strings);
   return [];
 }
 
@@ -68,7 +69,9 @@ describe('config', () => {
   });
 
   it('an APP_URL that is set wins over PORT (a tunnel or proxy in front)', () => {
-    expect(parseConfig({ ...base, PORT: '18800', APP_URL: 'https://tunnel.example/' }).appUrl).toBe('https://tunnel.example');
+    expect(parseConfig({ ...base, PORT: '18800', APP_URL: 'https://tunnel.example/' }).appUrl).toBe(
+      'https://tunnel.example',
+    );
   });
 
   it('names every missing or malformed variable in one error', () => {
@@ -77,7 +80,9 @@ describe('config', () => {
   });
 
   it('refuses live mode without the credentials it needs', () => {
-    expect(() => parseConfig({ ...base, DRAFTLINE_MODE: 'live', GOOGLE_CLIENT_ID: 'id' })).toThrow(/GOOGLE_CLIENT_SECRET.*\n.*OPENAI_API_KEY/s);
+    expect(() => parseConfig({ ...base, DRAFTLINE_MODE: 'live', GOOGLE_CLIENT_ID: 'id' })).toThrow(
+      /GOOGLE_CLIENT_SECRET.*\n.*OPENAI_API_KEY/s,
+    );
   });
 
   it('requires a HASH_KEY of its own in live mode, and offers Shopify only with real app credentials', () => {
@@ -95,11 +100,17 @@ describe('config', () => {
 });
 
 describe('config: live mode never falls back to sandbox values', () => {
-  it.each(['live', 'auto'])('DRAFTLINE_MODE=%s without the Pub/Sub topic and push service account refuses to start, naming both', (mode) => {
-    const message = problems({ ...without(live, 'GOOGLE_PUBSUB_TOPIC', 'GOOGLE_PUSH_SERVICE_ACCOUNT'), DRAFTLINE_MODE: mode });
-    expect(message).toContain('GOOGLE_PUBSUB_TOPIC: required in live mode');
-    expect(message).toContain('GOOGLE_PUSH_SERVICE_ACCOUNT: required in live mode');
-  });
+  it.each(['live', 'auto'])(
+    'DRAFTLINE_MODE=%s without the Pub/Sub topic and push service account refuses to start, naming both',
+    (mode) => {
+      const message = problems({
+        ...without(live, 'GOOGLE_PUBSUB_TOPIC', 'GOOGLE_PUSH_SERVICE_ACCOUNT'),
+        DRAFTLINE_MODE: mode,
+      });
+      expect(message).toContain('GOOGLE_PUBSUB_TOPIC: required in live mode');
+      expect(message).toContain('GOOGLE_PUSH_SERVICE_ACCOUNT: required in live mode');
+    },
+  );
 
   it('live mode needs its public URL set, not the local default (OAuth redirects and the push audience are built from it)', () => {
     expect(problems(without(live, 'APP_URL'))).toContain('APP_URL: required in live mode');
@@ -112,13 +123,23 @@ describe('config: live mode never falls back to sandbox values', () => {
     ['only an OpenAI key', { OPENAI_API_KEY: 'sk-proj-789' }],
     ['only Shopify app credentials', { SHOPIFY_API_KEY: 'shopify-key-123', SHOPIFY_API_SECRET: 'shopify-secret-456' }],
     ['only a Pub/Sub topic', { GOOGLE_PUBSUB_TOPIC: 'projects/acme/topics/gmail-push' }],
-    ['only a Turso database', { DATABASE_URL: 'libsql://draftline-acme.turso.io', DATABASE_AUTH_TOKEN: 'turso-token-123' }],
-    ['Google and OpenAI but not the push settings', { GOOGLE_CLIENT_ID: 'client-id-123', GOOGLE_CLIENT_SECRET: 'client-secret-456', OPENAI_API_KEY: 'sk-proj-789' }],
+    [
+      'only a Turso database',
+      { DATABASE_URL: 'libsql://draftline-acme.turso.io', DATABASE_AUTH_TOKEN: 'turso-token-123' },
+    ],
+    [
+      'Google and OpenAI but not the push settings',
+      { GOOGLE_CLIENT_ID: 'client-id-123', GOOGLE_CLIENT_SECRET: 'client-secret-456', OPENAI_API_KEY: 'sk-proj-789' },
+    ],
   ])('auto mode with %s is an error naming what is missing, not a silent sandbox', (_label, partial) => {
     const message = problems({ ...base, APP_URL: 'https://draftline.example.com', HASH_KEY: 'h', ...partial });
-    const missing = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'GOOGLE_PUBSUB_TOPIC', 'GOOGLE_PUSH_SERVICE_ACCOUNT', 'OPENAI_API_KEY'].filter(
-      (k) => !(k in partial),
-    );
+    const missing = [
+      'GOOGLE_CLIENT_ID',
+      'GOOGLE_CLIENT_SECRET',
+      'GOOGLE_PUBSUB_TOPIC',
+      'GOOGLE_PUSH_SERVICE_ACCOUNT',
+      'OPENAI_API_KEY',
+    ].filter((k) => !(k in partial));
     for (const name of missing) expect(message).toContain(`${name}: required in live mode`);
     // It says why it did not fall back, naming the live settings it found (never their values).
     expect(message).toMatch(/DRAFTLINE_MODE: .*sandbox/);
@@ -130,11 +151,14 @@ describe('config: live mode never falls back to sandbox values', () => {
     expect(parseConfig({ ...live, DRAFTLINE_MODE: 'sandbox' }).mode).toBe('sandbox');
   });
 
-  it.each([{}, { SHOPIFY_API_KEY: 'k', SHOPIFY_API_SECRET: 's' }])('no sandbox placeholder, fake account or /sandbox URL anywhere in a live config (%o)', (shopify) => {
-    const config: Config = parseConfig({ ...live, ...shopify });
-    const leaks = strings(config).filter((v) => /sandbox/i.test(v));
-    expect(leaks).toEqual([]);
-  });
+  it.each([{}, { SHOPIFY_API_KEY: 'k', SHOPIFY_API_SECRET: 's' }])(
+    'no sandbox placeholder, fake account or /sandbox URL anywhere in a live config (%o)',
+    (shopify) => {
+      const config: Config = parseConfig({ ...live, ...shopify });
+      const leaks = strings(config).filter((v) => /sandbox/i.test(v));
+      expect(leaks).toEqual([]);
+    },
+  );
 
   it('without Shopify app credentials, live mode has no Shopify secret at all (not the public placeholder)', () => {
     const config = parseConfig(live);
@@ -149,17 +173,24 @@ describe('config: live mode never falls back to sandbox values', () => {
     expect(problems({ ...live, ...shopify })).toContain(missing);
   });
 
-  it.each(['GOOGLE_AUTH_URL', 'GOOGLE_TOKEN_URL', 'GOOGLE_REVOKE_URL', 'GOOGLE_JWKS_URL', 'GMAIL_API_URL', 'SHOPIFY_API_URL', 'OPENAI_BASE_URL'])(
-    'live mode refuses %s pointing at a sandbox fake',
-    (name) => {
-      const message = problems({ ...live, [name]: 'https://draftline.example.com/sandbox/fake' });
-      expect(message).toContain(name);
-      expect(message).not.toContain('/sandbox/fake');
-    },
-  );
+  it.each([
+    'GOOGLE_AUTH_URL',
+    'GOOGLE_TOKEN_URL',
+    'GOOGLE_REVOKE_URL',
+    'GOOGLE_JWKS_URL',
+    'GMAIL_API_URL',
+    'SHOPIFY_API_URL',
+    'OPENAI_BASE_URL',
+  ])('live mode refuses %s pointing at a sandbox fake', (name) => {
+    const message = problems({ ...live, [name]: 'https://draftline.example.com/sandbox/fake' });
+    expect(message).toContain(name);
+    expect(message).not.toContain('/sandbox/fake');
+  });
 
   it('live mode still takes base-URL overrides that are not the sandbox (an OpenAI-compatible endpoint)', () => {
-    expect(parseConfig({ ...live, OPENAI_BASE_URL: 'https://llm.internal.example/v1' }).openai.baseUrl).toBe('https://llm.internal.example/v1');
+    expect(parseConfig({ ...live, OPENAI_BASE_URL: 'https://llm.internal.example/v1' }).openai.baseUrl).toBe(
+      'https://llm.internal.example/v1',
+    );
   });
 });
 
@@ -172,12 +203,16 @@ describe('config: the Worker always runs live', () => {
   });
 
   it.each(['sandbox', 'auto'])('DRAFTLINE_MODE=%s on the Worker is an error naming the variable', (mode) => {
-    expect(problems({ ...worker, DRAFTLINE_MODE: mode }, { runtime: 'worker' })).toMatch(/DRAFTLINE_MODE: .*Worker always runs live/);
+    expect(problems({ ...worker, DRAFTLINE_MODE: mode }, { runtime: 'worker' })).toMatch(
+      /DRAFTLINE_MODE: .*Worker always runs live/,
+    );
   });
 
   it('needs a database it can reach over HTTP, not the local file default', () => {
     expect(problems(without(worker, 'DATABASE_URL'), { runtime: 'worker' })).toContain('DATABASE_URL');
-    expect(problems({ ...worker, DATABASE_URL: 'file:./data/draftline.db' }, { runtime: 'worker' })).toContain('DATABASE_URL');
+    expect(problems({ ...worker, DATABASE_URL: 'file:./data/draftline.db' }, { runtime: 'worker' })).toContain(
+      'DATABASE_URL',
+    );
   });
 
   describe('src/worker.ts', () => {

@@ -39,7 +39,11 @@ export function shopifyWebhook(s: Services, options: ShopifyWebhookOptions = {})
   return new Hono().post('/', async (c) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
 
-    const signature = await verifyShopifySignature(raw, c.req.header('x-shopify-hmac-sha256'), shopifyWebhookSecrets(s.config));
+    const signature = await verifyShopifySignature(
+      raw,
+      c.req.header('x-shopify-hmac-sha256'),
+      shopifyWebhookSecrets(s.config),
+    );
     if (!signature.valid) {
       s.logger.warn('shopify.webhook_rejected', { reason: signature.reason });
       return c.json(errorBody(c, 'unauthorized', 'Invalid webhook signature.'), 401);

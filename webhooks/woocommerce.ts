@@ -39,7 +39,11 @@ export function wooCommerceWebhook(s: Services, options: WooCommerceWebhookOptio
       return c.body(null, 200);
     }
 
-    const store = await identifyWooStore(s, { source: c.req.header('x-wc-webhook-source'), webhookId: c.req.header('x-wc-webhook-id'), signature }, raw);
+    const store = await identifyWooStore(
+      s,
+      { source: c.req.header('x-wc-webhook-source'), webhookId: c.req.header('x-wc-webhook-id'), signature },
+      raw,
+    );
     if (!store.valid) {
       if (store.reason === 'source_mismatch') {
         await recordWooSourceMismatch(s, store.connection);

@@ -36,7 +36,12 @@ function isStale(root: string, dist: string): boolean {
   const bundle = join(dist, 'worker.js');
   if (!existsSync(bundle)) return true;
   const built = statSync(bundle).mtimeMs;
-  const inputs = [join(root, 'package-lock.json'), join(root, 'wrangler.toml'), ...filesUnder(join(root, 'src')), ...filesUnder(join(root, 'webhooks'))];
+  const inputs = [
+    join(root, 'package-lock.json'),
+    join(root, 'wrangler.toml'),
+    ...filesUnder(join(root, 'src')),
+    ...filesUnder(join(root, 'webhooks')),
+  ];
   return inputs.some((f) => statSync(f).mtimeMs > built);
 }
 

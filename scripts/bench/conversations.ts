@@ -103,7 +103,10 @@ const LAST_NAMES = ['Doe', 'Martin', 'Schneider', 'García', 'Rossi', 'de Vries'
 export function customer(i: number): Customer {
   const first = FIRST_NAMES[i % FIRST_NAMES.length]!;
   const last = LAST_NAMES[Math.floor(i / FIRST_NAMES.length) % LAST_NAMES.length]!;
-  const email = `${first.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase()}.${i}@customer.example`;
+  const email = `${first
+    .normalize('NFD')
+    .replace(/[^A-Za-z]/g, '')
+    .toLowerCase()}.${i}@customer.example`;
   return { name: `${first} ${last}`, email, language: LANGUAGES[i % LANGUAGES.length]! };
 }
 
@@ -116,9 +119,13 @@ export function orderOf(c: Customer, i: number): Order {
     createdAt: new Date(Date.UTC(2025, 10, 17, 9, 30) - (i % 20) * 86_400_000).toISOString(),
     financialStatus: 'paid',
     fulfillmentStatus: i % 3 === 0 ? 'unfulfilled' : 'fulfilled',
-    tracking: i % 3 === 0 ? [] : [{ company: 'UPS', number: tracking, url: `https://www.ups.com/track?tracknum=${tracking}` }],
+    tracking:
+      i % 3 === 0 ? [] : [{ company: 'UPS', number: tracking, url: `https://www.ups.com/track?tracknum=${tracking}` }],
     shipments: [],
-    items: [{ title: 'Blue mug', quantity: 1 + (i % 2) }, ...(i % 4 === 0 ? [{ title: 'Tea towel', quantity: 1 }] : [])],
+    items: [
+      { title: 'Blue mug', quantity: 1 + (i % 2) },
+      ...(i % 4 === 0 ? [{ title: 'Tea towel', quantity: 1 }] : []),
+    ],
     shippingCity: ['Lyon', 'Köln', 'Madrid', 'Torino', 'Utrecht', 'Leeds'][i % 6]!,
     shippingCountry: ['FR', 'DE', 'ES', 'IT', 'NL', 'GB'][i % 6]!,
   };
@@ -158,7 +165,10 @@ export function conversation(i: number, mailbox: string = SHOP.email, tag = 'c')
     ids.push(id);
     // What the next message quotes: this one, with its own quote nested one level deeper.
     const attribution = script.attribution(sender.name, sender.email);
-    quotedText = `${attribution}\n${plain.split('\n').map((l) => (l ? `> ${l}` : '>')).join('\n')}`;
+    quotedText = `${attribution}\n${plain
+      .split('\n')
+      .map((l) => (l ? `> ${l}` : '>'))
+      .join('\n')}`;
     quotedHtml = `<div class="gmail_attr">${escapeHtml(attribution)}<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex">${html}</blockquote>`;
   });
   return { customer: c, order, messages };
@@ -182,7 +192,9 @@ function multipartAlternative(headers: string[], plain: string, html: string, bo
     html,
     `--${boundary}--`,
     '',
-  ].join('\r\n').replace(/(?<!\r)\n/g, '\r\n');
+  ]
+    .join('\r\n')
+    .replace(/(?<!\r)\n/g, '\r\n');
 }
 
 function escapeHtml(s: string): string {
@@ -190,11 +202,17 @@ function escapeHtml(s: string): string {
 }
 
 function toHtml(text: string): string {
-  return text.split('\n\n').map((p) => `<div>${escapeHtml(p).replace(/\n/g, '<br>')}</div>`).join('<div><br></div>');
+  return text
+    .split('\n\n')
+    .map((p) => `<div>${escapeHtml(p).replace(/\n/g, '<br>')}</div>`)
+    .join('<div><br></div>');
 }
 
 /** Mail that must end without a draft, one of each kind the pipeline filters, with the labels Gmail gives it. */
-export function skipSamples(i: number, mailbox: string = SHOP.email): { kind: string; raw: string; labelIds?: string[] }[] {
+export function skipSamples(
+  i: number,
+  mailbox: string = SHOP.email,
+): { kind: string; raw: string; labelIds?: string[] }[] {
   const c = customer(i);
   const base = (from: string, subject: string, body: string, extra: string[] = []) =>
     [
@@ -211,10 +229,31 @@ export function skipSamples(i: number, mailbox: string = SHOP.email): { kind: st
       '',
     ].join('\r\n');
   return [
-    { kind: 'auto_reply', raw: base(`${c.name} <${c.email}>`, 'Automatic reply: Where is my order?', 'I am out of the office until Monday.', ['Auto-Submitted: auto-replied']) },
-    { kind: 'bulk', raw: base('Carrier News <news@carrier.example>', 'Our new delivery options', 'Read all about it.', ['List-Unsubscribe: <mailto:unsubscribe@carrier.example>', 'Precedence: bulk']) },
-    { kind: 'no_reply_sender', raw: base('UPS <no-reply@ups.example>', 'Your parcel has been delivered', 'Your parcel was delivered today.') },
-    { kind: 'label', raw: base('Deals <deals@marketplace.example>', '50% off mugs', 'Only today.'), labelIds: ['INBOX', 'UNREAD', 'CATEGORY_PROMOTIONS'] },
+    {
+      kind: 'auto_reply',
+      raw: base(
+        `${c.name} <${c.email}>`,
+        'Automatic reply: Where is my order?',
+        'I am out of the office until Monday.',
+        ['Auto-Submitted: auto-replied'],
+      ),
+    },
+    {
+      kind: 'bulk',
+      raw: base('Carrier News <news@carrier.example>', 'Our new delivery options', 'Read all about it.', [
+        'List-Unsubscribe: <mailto:unsubscribe@carrier.example>',
+        'Precedence: bulk',
+      ]),
+    },
+    {
+      kind: 'no_reply_sender',
+      raw: base('UPS <no-reply@ups.example>', 'Your parcel has been delivered', 'Your parcel was delivered today.'),
+    },
+    {
+      kind: 'label',
+      raw: base('Deals <deals@marketplace.example>', '50% off mugs', 'Only today.'),
+      labelIds: ['INBOX', 'UNREAD', 'CATEGORY_PROMOTIONS'],
+    },
     { kind: 'no_reply_needed', raw: base(`${c.name} <${c.email}>`, 'Re: Where is my order?', 'Thank you so much!') },
   ];
 }

@@ -11,9 +11,23 @@ import type { Order } from '../../src/stores/order';
  * malformed case stops the run instead of skewing the scores.
  */
 export const CATEGORIES = [
-  'order_status', 'return', 'address_change', 'cancellation', 'damaged_item', 'no_order_info', 'auto_reply',
-  'newsletter', 'no_reply_sender', 'other_customers_order', 'prompt_injection', 'long_thread', 'thanks', 'html_only',
-  'presales', 'stalled_parcel', 'several_orders',
+  'order_status',
+  'return',
+  'address_change',
+  'cancellation',
+  'damaged_item',
+  'no_order_info',
+  'auto_reply',
+  'newsletter',
+  'no_reply_sender',
+  'other_customers_order',
+  'prompt_injection',
+  'long_thread',
+  'thanks',
+  'html_only',
+  'presales',
+  'stalled_parcel',
+  'several_orders',
 ] as const;
 /** The store policies a reply can quote (the eval merchant's settings, eval-policies.ts). */
 export const POLICY_NAMES = ['returns', 'shipping', 'orderChanges', 'damagedItems', 'faq'] as const;
@@ -62,13 +76,21 @@ export interface Corpus {
 
 export function loadCorpus(dir: string): Corpus {
   // Orders written before shipments existed have none.
-  const orders = (JSON.parse(readFileSync(join(dir, 'orders.json'), 'utf8')) as Order[]).map((o) => ({ ...o, shipments: o.shipments ?? [] }));
+  const orders = (JSON.parse(readFileSync(join(dir, 'orders.json'), 'utf8')) as Order[]).map((o) => ({
+    ...o,
+    shipments: o.shipments ?? [],
+  }));
   const cases: EvalCase[] = [];
-  for (const name of readdirSync(dir).filter((n) => /^cases-[a-z]{2}\.json$/.test(n)).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => /^cases-[a-z]{2}\.json$/.test(n))
+    .sort()) {
     const raw = JSON.parse(readFileSync(join(dir, name), 'utf8')) as unknown[];
     raw.forEach((c, i) => {
       const parsed = EvalCase.safeParse(c);
-      if (!parsed.success) throw new Error(`${name}[${i}]: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new Error(
+          `${name}[${i}]: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+        );
       cases.push(parsed.data);
     });
   }

@@ -18,7 +18,15 @@ export interface KindScores {
   rightOrder: Score;
   stalledFlagged: Score;
   /** The same five, per expected kind. */
-  byKind: Partial<Record<DraftKind, Record<'kindRecognised' | 'policyQuoted' | 'noPolicyInvented' | 'rightOrder' | 'stalledFlagged', { correct: number; total: number }>>>;
+  byKind: Partial<
+    Record<
+      DraftKind,
+      Record<
+        'kindRecognised' | 'policyQuoted' | 'noPolicyInvented' | 'rightOrder' | 'stalledFlagged',
+        { correct: number; total: number }
+      >
+    >
+  >;
   /** The model's input per drafted email, in tokens, with the policies set. */
   promptTokens: { mean: number; max: number };
 }
@@ -58,7 +66,11 @@ export function inventedFacts(draft: string, c: EvalCase, ownOrders: Order[]): s
   return [...links.filter((l) => !ownLinks.has(l)), ...numbers];
 }
 
-export function scoreKinds(corpus: Corpus, outcomes: CaseOutcome[], finalExchange: (o: CaseOutcome) => LlmExchange | null): KindScores {
+export function scoreKinds(
+  corpus: Corpus,
+  outcomes: CaseOutcome[],
+  finalExchange: (o: CaseOutcome) => LlmExchange | null,
+): KindScores {
   const byId = new Map(outcomes.map((o) => [o.id, o]));
   const tallies = {
     kindRecognised: { ok: 0, total: 0, misses: [] as Miss[] },
@@ -98,16 +110,35 @@ export function scoreKinds(corpus: Corpus, outcomes: CaseOutcome[], finalExchang
     const own = corpus.orders.filter((x) => x.email.toLowerCase() === sender);
     const named = words(`${c.subject}\n${c.body}`);
 
-    if (c.expect.kind) count('kindRecognised', c, exchange?.kind === c.expect.kind, c.expect.kind, exchange?.kind ?? (o.drafted ? 'none' : none));
+    if (c.expect.kind)
+      count(
+        'kindRecognised',
+        c,
+        exchange?.kind === c.expect.kind,
+        c.expect.kind,
+        exchange?.kind ?? (o.drafted ? 'none' : none),
+      );
 
     const policy = c.expect.policy ?? (c.expect.kind ? POLICY_OF_KIND[c.expect.kind] : undefined);
     if (policy && c.merchant === 'policies') {
       const missing = draft ? policyFacts(policy).filter((f) => !draft.includes(f)) : [];
-      count('policyQuoted', c, !!draft && missing.length === 0, `${policy} quoted`, draft ? `missing ${missing.join(', ')}` : none);
+      count(
+        'policyQuoted',
+        c,
+        !!draft && missing.length === 0,
+        `${policy} quoted`,
+        draft ? `missing ${missing.join(', ')}` : none,
+      );
     }
     if (c.merchant === 'no_policies') {
       const invented = draft ? inventedFacts(draft, c, own) : [];
-      count('noPolicyInvented', c, !!draft && invented.length === 0, 'nothing invented', draft ? `invented ${invented.join(', ')}` : none);
+      count(
+        'noPolicyInvented',
+        c,
+        !!draft && invented.length === 0,
+        'nothing invented',
+        draft ? `invented ${invented.join(', ')}` : none,
+      );
     }
     if (c.expect.order) {
       const wanted = [c.expect.order, ...(c.expect.alsoOrders ?? [])];
@@ -115,9 +146,18 @@ export function scoreKinds(corpus: Corpus, outcomes: CaseOutcome[], finalExchang
       const missing = wanted.filter((n) => !inDraft.has(n));
       // Another of the sender's orders the mail did not name: the reply picked the wrong one.
       const wrong = own.map((x) => x.number).filter((n) => !wanted.includes(n) && inDraft.has(n) && !named.has(n));
-      count('rightOrder', c, !!draft && missing.length === 0 && wrong.length === 0, wanted.join('+'), draft ? `${missing.length ? `missing ${missing.join(', ')}` : ''}${wrong.length ? ` named ${wrong.join(', ')}` : ''}`.trim() : none);
+      count(
+        'rightOrder',
+        c,
+        !!draft && missing.length === 0 && wrong.length === 0,
+        wanted.join('+'),
+        draft
+          ? `${missing.length ? `missing ${missing.join(', ')}` : ''}${wrong.length ? ` named ${wrong.join(', ')}` : ''}`.trim()
+          : none,
+      );
     }
-    if (c.expect.stalled) count('stalledFlagged', c, !!draft && APOLOGY.test(draft), 'an apology', draft ? 'no apology' : none);
+    if (c.expect.stalled)
+      count('stalledFlagged', c, !!draft && APOLOGY.test(draft), 'an apology', draft ? 'no apology' : none);
   }
 
   const done = (t: (typeof tallies)[keyof typeof tallies]) => score(t.ok, t.total, t.misses);
@@ -128,6 +168,9 @@ export function scoreKinds(corpus: Corpus, outcomes: CaseOutcome[], finalExchang
     rightOrder: done(tallies.rightOrder),
     stalledFlagged: done(tallies.stalledFlagged),
     byKind,
-    promptTokens: { mean: tokens.length ? Math.round(tokens.reduce((a, b) => a + b, 0) / tokens.length) : 0, max: Math.max(0, ...tokens) },
+    promptTokens: {
+      mean: tokens.length ? Math.round(tokens.reduce((a, b) => a + b, 0) / tokens.length) : 0,
+      max: Math.max(0, ...tokens),
+    },
   };
 }

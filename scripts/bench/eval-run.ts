@@ -14,7 +14,10 @@ import { createWorld } from './world';
  * its text, why not otherwise (the pipeline's own skip counter), and what the LLM was given and
  * answered (captured at the fake).
  */
-const MAILBOX: Record<EvalCase['merchant'], string> = { policies: 'shop@eval.example', no_policies: 'plain-shop@eval.example' };
+const MAILBOX: Record<EvalCase['merchant'], string> = {
+  policies: 'shop@eval.example',
+  no_policies: 'plain-shop@eval.example',
+};
 
 export interface LlmExchange {
   orderLookup: string;
@@ -40,7 +43,10 @@ export interface CaseOutcome {
   llm: LlmExchange[];
 }
 
-export async function runCorpus(corpus: Corpus, options: { plantFalseFacts?: number; llmSeed?: number; store?: 'shopify' | 'woocommerce' } = {}): Promise<CaseOutcome[]> {
+export async function runCorpus(
+  corpus: Corpus,
+  options: { plantFalseFacts?: number; llmSeed?: number; store?: 'shopify' | 'woocommerce' } = {},
+): Promise<CaseOutcome[]> {
   const world = await createWorld({ plantFalseFacts: options.plantFalseFacts, llmSeed: options.llmSeed });
   let exchanges: LlmExchange[] = [];
   let plantedSeen = 0;
@@ -51,9 +57,17 @@ export async function runCorpus(corpus: Corpus, options: { plantFalseFacts?: num
     const messages = (request as { messages: { role: 'system' | 'user' | 'assistant'; content: string }[] }).messages;
     // The document the model read (PromptData, or the single-order one before it), as the fake reads it.
     const input = writerInputSchema.parse(JSON.parse(messages[messages.length - 1]!.content));
-    const content = (response as { choices?: { message?: { content?: string } }[] } | null)?.choices?.[0]?.message?.content;
-    const reply = content ? (JSON.parse(content) as { language: string; replyText: string; needsReply: boolean; kind?: string }) : null;
-    const answered = input.orderLookup === 'matched' ? input.orders[0] : input.orderLookup === 'recent' ? (input.orders.find((o) => o.newest) ?? input.orders[0]) : undefined;
+    const content = (response as { choices?: { message?: { content?: string } }[] } | null)?.choices?.[0]?.message
+      ?.content;
+    const reply = content
+      ? (JSON.parse(content) as { language: string; replyText: string; needsReply: boolean; kind?: string })
+      : null;
+    const answered =
+      input.orderLookup === 'matched'
+        ? input.orders[0]
+        : input.orderLookup === 'recent'
+          ? (input.orders.find((o) => o.newest) ?? input.orders[0])
+          : undefined;
     exchanges.push({
       orderLookup: input.orderLookup,
       orderNumber: answered?.number ?? null,

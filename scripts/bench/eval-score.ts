@@ -55,7 +55,13 @@ export function scoreHonestRun(corpus: Corpus, outcomes: CaseOutcome[]): HonestS
     const o = byId.get(c.id)!;
     const describe = o.drafted ? 'draft' : `no draft (${o.skipReason ?? 'no counter'})`;
     if (o.drafted === c.expect.draft) triageOk++;
-    else triageMisses.push({ id: c.id, category: c.category, expected: c.expect.draft ? 'draft' : 'no draft', got: describe });
+    else
+      triageMisses.push({
+        id: c.id,
+        category: c.category,
+        expected: c.expect.draft ? 'draft' : 'no draft',
+        got: describe,
+      });
 
     if (c.expect.draft) {
       // The order the reply was allowed to use: the one handed to the LLM for the draft.
@@ -63,16 +69,29 @@ export function scoreHonestRun(corpus: Corpus, outcomes: CaseOutcome[]): HonestS
       const e = o.drafted ? finalExchange(o) : null;
       const used = e?.orderNumber ?? null;
       // Several orders named: the expected one among those given counts (each gets its status).
-      const among = !!e && e.orderLookup === 'matched' && c.expect.order !== null && e.orderNumbers.includes(c.expect.order);
+      const among =
+        !!e && e.orderLookup === 'matched' && c.expect.order !== null && e.orderNumbers.includes(c.expect.order);
       if (used === c.expect.order || among) orderOk++;
-      else orderMisses.push({ id: c.id, category: c.category, expected: c.expect.order ?? 'none', got: o.drafted ? (used ?? 'none') : describe });
+      else
+        orderMisses.push({
+          id: c.id,
+          category: c.category,
+          expected: c.expect.order ?? 'none',
+          got: o.drafted ? (used ?? 'none') : describe,
+        });
     }
 
     if (c.expect.draft && o.drafted) {
       languageTotal++;
       const language = finalExchange(o)?.language ?? null;
       if (language === c.expect.language) languageOk++;
-      else languageMisses.push({ id: c.id, category: c.category, expected: c.expect.language, got: language ?? 'unknown' });
+      else
+        languageMisses.push({
+          id: c.id,
+          category: c.category,
+          expected: c.expect.language,
+          got: language ?? 'unknown',
+        });
     }
 
     if (o.draftText) {
@@ -140,7 +159,14 @@ export function scoreLiarRuns(rate: number, runs: { seed: number; outcomes: Case
         const kind = (byKind[e.planted.kind] ??= { planted: 0, caught: 0 });
         kind.planted++;
         const reached = !!o.draftText && !!e.replyText && o.draftText.trim().startsWith(e.replyText.trim());
-        if (reached) leaks.push({ id: o.id, seed, kind: e.planted.kind, original: e.planted.original, invented: e.planted.invented });
+        if (reached)
+          leaks.push({
+            id: o.id,
+            seed,
+            kind: e.planted.kind,
+            original: e.planted.original,
+            invented: e.planted.invented,
+          });
         else {
           caught++;
           kind.caught++;
@@ -156,7 +182,9 @@ export function scoreLiarRuns(rate: number, runs: { seed: number; outcomes: Case
     caught,
     leaked: planted - caught,
     catchRate: rateOf(caught, planted),
-    byKind: Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, { ...v, catchRate: rateOf(v.caught, v.planted) }])),
+    byKind: Object.fromEntries(
+      Object.entries(byKind).map(([k, v]) => [k, { ...v, catchRate: rateOf(v.caught, v.planted) }]),
+    ),
     leaks,
   };
 }

@@ -83,14 +83,16 @@ export async function measureUnits(drafts = 60, skipRounds = 6): Promise<UnitsRe
     let ongoingUnits = 0;
     for (let i = 0; i < ongoing; i++) {
       const c = conversation(i, MAILBOX, 'o');
-      for (const m of c.messages.slice(0, -1)) world.arrive(MAILBOX, m.raw, { labelIds: m.fromShop ? ['SENT'] : ['CATEGORY_PERSONAL'] });
+      for (const m of c.messages.slice(0, -1))
+        world.arrive(MAILBOX, m.raw, { labelIds: m.fromShop ? ['SENT'] : ['CATEGORY_PERSONAL'] });
       await world.settle();
       const before = world.google.units(MAILBOX);
       world.arrive(MAILBOX, newestMessage(c));
       await world.settle();
       ongoingUnits += world.google.units(MAILBOX) - before;
     }
-    if (world.google.drafts(MAILBOX).length !== drafts + ongoing) throw new Error('units: an ongoing thread was not drafted');
+    if (world.google.drafts(MAILBOX).length !== drafts + ongoing)
+      throw new Error('units: an ongoing thread was not drafted');
 
     const byKind: Record<string, number[]> = {};
     const skipDbStart = world.dbStatements();
@@ -182,7 +184,14 @@ export async function measureCpu(emails = 500, warmup = 50): Promise<CpuResult> 
 // ---------------------------------------------------------------------------------------------
 
 /** The outside round trips a drafted email cannot do without, one after the other (the floor). */
-export const UNAVOIDABLE_ROUND_TRIPS = ['history.list', 'messages.get', 'threads.get', 'orders', 'chat', 'drafts.create'] as const;
+export const UNAVOIDABLE_ROUND_TRIPS = [
+  'history.list',
+  'messages.get',
+  'threads.get',
+  'orders',
+  'chat',
+  'drafts.create',
+] as const;
 
 export interface LatencyResult {
   /** Simulated round-trip time of every call: Google, the store, the LLM and each database call. */
@@ -216,7 +225,12 @@ export interface LatencyResult {
  * another call overlaps it), against the floor: the unavoidable outside round trips one after the
  * other. latencyRatio = median(push → draft exists) / floorMs.
  */
-export async function measureLatency(latencyMs = 20, emails = 30, warmup = 3, o: { dbLatencyMs?: number } = {}): Promise<LatencyResult> {
+export async function measureLatency(
+  latencyMs = 20,
+  emails = 30,
+  warmup = 3,
+  o: { dbLatencyMs?: number } = {},
+): Promise<LatencyResult> {
   const world = await worldWithCustomers(emails + warmup);
   try {
     world.router.latencyMs.google = latencyMs;
@@ -257,7 +271,8 @@ export async function measureLatency(latencyMs = 20, emails = 30, warmup = 3, o:
       dbAfter += db.filter((d) => d.start >= draft.end).length;
       dbCalls += db.length;
     }
-    if (world.google.drafts(MAILBOX).length !== emails + warmup) throw new Error('latency: not every email was drafted');
+    if (world.google.drafts(MAILBOX).length !== emails + warmup)
+      throw new Error('latency: not every email was drafted');
     const floorMs = UNAVOIDABLE_ROUND_TRIPS.length * latencyMs;
     const pushToDraftMs = median(toDraft);
     return {
@@ -271,7 +286,10 @@ export async function measureLatency(latencyMs = 20, emails = 30, warmup = 3, o:
       otherMs: round2(pushToDraftMs - median(onCalls) - median(onDb)),
       dbCallsBeforeDraft: round2(dbBefore / emails),
       dbCallsAfterDraft: round2(dbAfter / emails),
-      roundTripsPerDraft: { ...perEmail(tally(callsSince(world, startCalls)), emails), database: round2(dbCalls / emails) },
+      roundTripsPerDraft: {
+        ...perEmail(tally(callsSince(world, startCalls)), emails),
+        database: round2(dbCalls / emails),
+      },
     };
   } finally {
     world.close();
@@ -307,10 +325,14 @@ export async function measureTokens(conversations = 24): Promise<TokenResult> {
       world.arrive(MAILBOX, newestMessage(c));
       await world.settle();
       const request = sent[before];
-      if (!request || sent.length !== before + 1) throw new Error(`tokens: expected one LLM call for conversation ${i}, got ${sent.length - before}`);
+      if (!request || sent.length !== before + 1)
+        throw new Error(`tokens: expected one LLM call for conversation ${i}, got ${sent.length - before}`);
       real += encodeChat(request, 'gpt-4o-mini').length;
       // Everything the real prompt holds (orders, facts, policies, settings), the thread in place of the customer's words.
-      const { customer: _customer, ...data } = JSON.parse(request[request.length - 1]!.content) as Record<string, unknown>;
+      const { customer: _customer, ...data } = JSON.parse(request[request.length - 1]!.content) as Record<
+        string,
+        unknown
+      >;
       const thread = c.messages.map((m) => m.raw).join('\n');
       naive += encodeChat(
         [
@@ -388,7 +410,9 @@ async function burst(queue: 'serial' | 'concurrent', accounts: number, latencyMs
 
 /** The spans cut to the window [from, to]; spans wholly outside it are dropped. */
 function clip(spans: { start: number; end: number }[], from: number, to: number): { start: number; end: number }[] {
-  return spans.filter((c) => c.end > from && c.start < to).map((c) => ({ start: Math.max(c.start, from), end: Math.min(c.end, to) }));
+  return spans
+    .filter((c) => c.end > from && c.start < to)
+    .map((c) => ({ start: Math.max(c.start, from), end: Math.min(c.end, to) }));
 }
 
 /** Wall time during which at least one call was in flight. */

@@ -61,4 +61,6 @@ session.disconnect();
 if (world.google.drafts(MAILBOX).length !== emails + warmup) throw new Error('profile: not every email was drafted');
 world.close();
 // Under the profiler: inflated, for orientation only (npm run bench gives the figures).
-process.stdout.write(`${emails} emails, process CPU ${((cpu.user + cpu.system) / 1000 / emails).toFixed(2)} ms/email (fakes and database included), wall ${(wall / emails).toFixed(2)} ms/email\n`);
+process.stdout.write(
+  `${emails} emails, process CPU ${((cpu.user + cpu.system) / 1000 / emails).toFixed(2)} ms/email (fakes and database included), wall ${(wall / emails).toFixed(2)} ms/email\n`,
+);

@@ -53,7 +53,8 @@ const own = (url: string, dir: string) => url.startsWith(`${ROOT}/${dir}`);
 const isDb = (url: string) => /node_modules\/(libsql|@libsql)\//.test(url);
 const isHono = (url: string) => /node_modules\/hono\//.test(url);
 const lib = (url: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/.exec(url)?.[1];
-const short = (url: string) => (path(url).startsWith(`${ROOT}/`) ? path(url).slice(ROOT.length + 1) : path(url).replace(/^.*\/node_modules\//, ''));
+const short = (url: string) =>
+  path(url).startsWith(`${ROOT}/`) ? path(url).slice(ROOT.length + 1) : path(url).replace(/^.*\/node_modules\//, '');
 // tsx compiles a file to a few long lines: a column tells its anonymous functions apart.
 const key = (f: Frame) =>
   `${f.functionName || '(anonymous)'} ${short(f.url) || '(native)'}${f.url ? `:${f.lineNumber + 1}${f.functionName ? '' : `:${f.columnNumber + 1}`}` : ''}`;
@@ -65,7 +66,8 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n
 
 function stackOf(id: number): Frame[] {
   const frames: Frame[] = [];
-  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) frames.push(byId.get(cur)!.callFrame);
+  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur))
+    frames.push(byId.get(cur)!.callFrame);
   return frames; // leaf first
 }
 
@@ -106,7 +108,13 @@ for (let i = 0; i < profile.samples.length; i++) {
   // The app file a sample's time is spent under, and the library (or runtime part) it called
   // into: everything that library did for it, natives and its own dependencies included.
   const k = stack.findIndex((f) => own(path(f.url), 'src/'));
-  const entry = k > 0 ? stack.slice(0, k).reverse().find((f) => f.url) : undefined;
+  const entry =
+    k > 0
+      ? stack
+          .slice(0, k)
+          .reverse()
+          .find((f) => f.url)
+      : undefined;
   const entryName = entry ? (lib(path(entry.url)) ?? short(entry.url)) : k > 0 ? 'native' : 'own code';
   add(files, k >= 0 ? `${short(stack[k]!.url)} → ${entryName}` : `unowned ${entryName}`);
   add(fileTotals, k >= 0 ? short(stack[k]!.url) : '(no app frame on the stack)');
@@ -118,13 +126,16 @@ for (let i = 0; i < profile.samples.length; i++) {
   }
 }
 
-const fmt = (us: number) => `${(us / 1000 / per).toFixed(per > 1 ? 3 : 1).padStart(9)} ms ${`${((us / all) * 100).toFixed(1)}%`.padStart(6)}`;
+const fmt = (us: number) =>
+  `${(us / 1000 / per).toFixed(per > 1 ? 3 : 1).padStart(9)} ms ${`${((us / all) * 100).toFixed(1)}%`.padStart(6)}`;
 const print = (title: string, m: Map<string, number>, n = top) => {
   process.stdout.write(`\n${title}\n`);
   for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n)) process.stdout.write(`${fmt(v)}  ${k}\n`);
 };
 
-process.stdout.write(`${profilePath(target)}: ${(all / 1000).toFixed(0)} ms sampled${per > 1 ? `, figures per email over ${per}` : ''}\n`);
+process.stdout.write(
+  `${profilePath(target)}: ${(all / 1000).toFixed(0)} ms sampled${per > 1 ? `, figures per email over ${per}` : ''}\n`,
+);
 print('by owner', owners, 50);
 print(`${wanted}: top self time (leaf function, libraries included)`, self);
 print(`${wanted}: top total time`, total);

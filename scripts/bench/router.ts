@@ -61,7 +61,13 @@ export function createRouter(routes: Route[], latencyMs: Record<Service, number>
     if (name === 'chat' && router.onChat && body) {
       router.onChat(JSON.parse(new TextDecoder().decode(body)), safeJson(bytes));
     }
-    router.calls.push({ service: route.service, name, start, end: performance.now(), fakeCpuMicros: used.user + used.system });
+    router.calls.push({
+      service: route.service,
+      name,
+      start,
+      end: performance.now(),
+      fakeCpuMicros: used.user + used.system,
+    });
     return answer;
   };
   return router;

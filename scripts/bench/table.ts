@@ -9,7 +9,13 @@ export interface Row {
 }
 
 export function formatTable(rows: Row[]): string {
-  const cells = (r: Row) => ({ metric: r.metric, value: r.value, target: r.target ?? '', met: r.met === undefined ? '' : r.met ? 'yes' : 'NO', note: r.note ?? '' });
+  const cells = (r: Row) => ({
+    metric: r.metric,
+    value: r.value,
+    target: r.target ?? '',
+    met: r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+    note: r.note ?? '',
+  });
   const header = { metric: 'metric', value: 'value', target: 'target', met: 'met', note: 'note' };
   const all = [header, ...rows.map(cells)];
   const width = (k: 'metric' | 'value' | 'target' | 'met') => Math.max(...all.map((r) => r[k].length));

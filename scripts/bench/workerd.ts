@@ -42,7 +42,13 @@ export async function measureWorkerd(runs = 3): Promise<WorkerdResult> {
   // Asked first: Miniflare spawning a binary that is not there crashes the process (an unhandled
   // 'error' event) rather than rejecting, and a bench run must still end with its other figures.
   const missing = workerdMissing();
-  if (missing) return { workerdPushToDraftMs: null, reason: `workerd cannot run here: ${missing}`, runs: 0, pushToDraftMsEach: [] };
+  if (missing)
+    return {
+      workerdPushToDraftMs: null,
+      reason: `workerd cannot run here: ${missing}`,
+      runs: 0,
+      pushToDraftMsEach: [],
+    };
   const started = performance.now();
   let world: WorkerWorld;
   try {
@@ -51,12 +57,20 @@ export async function measureWorkerd(runs = 3): Promise<WorkerdResult> {
   } catch (err) {
     // A machine without the workerd binary (or where it cannot run) gets no figure, never a guess.
     const e = err as Error;
-    return { workerdPushToDraftMs: null, reason: `workerd (Miniflare) could not start: ${e.message.split('\n')[0]}`, runs: 0, pushToDraftMsEach: [] };
+    return {
+      workerdPushToDraftMs: null,
+      reason: `workerd (Miniflare) could not start: ${e.message.split('\n')[0]}`,
+      runs: 0,
+      pushToDraftMsEach: [],
+    };
   }
   const startMs = performance.now() - started;
   try {
     // Orders from the last days: the sandbox's shop has Shopify's default 60-day window.
-    const orders: Order[] = Array.from({ length: runs + 1 }, (_, i) => ({ ...orderOf(customer(i), i), createdAt: new Date(Date.now() - 3 * 86_400_000).toISOString() }));
+    const orders: Order[] = Array.from({ length: runs + 1 }, (_, i) => ({
+      ...orderOf(customer(i), i),
+      createdAt: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+    }));
     const { mailbox } = await world.reset('shopify', orders);
     const google = world.fakes.google;
 
@@ -77,7 +91,8 @@ export async function measureWorkerd(runs = 3): Promise<WorkerdResult> {
           if (i > 0) times.push({ total: now - t0, queueWait: (delivered ?? now) - t0 });
           break;
         }
-        if (now - t0 > DRAFT_TIMEOUT_MS) throw new Error(`workerd: no draft ${DRAFT_TIMEOUT_MS} ms after the push (run ${i})`);
+        if (now - t0 > DRAFT_TIMEOUT_MS)
+          throw new Error(`workerd: no draft ${DRAFT_TIMEOUT_MS} ms after the push (run ${i})`);
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
       if (google.drafts(mailbox).length !== drafts + 1) throw new Error(`workerd: expected one more draft in run ${i}`);

@@ -27,7 +27,10 @@ import { createRouter, type Router, type Service } from './router';
  * The fakes are built here (not by src/sandbox) so that benchmarks can set their options.
  */
 export const APP_URL = 'http://draftline.bench';
-const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/gmail.compose'];
+const GMAIL_SCOPES = [
+  'https://www.googleapis.com/auth/gmail.readonly',
+  'https://www.googleapis.com/auth/gmail.compose',
+];
 
 export interface WorldOptions {
   latencyMs?: Partial<Record<Service, number>>;
@@ -72,7 +75,11 @@ export interface World {
   dbCpuMicros(): number;
   addMerchant(o: { mailbox: string; store: 'shopify' | 'woocommerce'; orders: Order[] }): Promise<Merchant>;
   /** A message arrives in the mailbox: Gmail stores it and Pub/Sub pushes (not awaited). */
-  arrive(mailbox: string, raw: string, opts?: { labelIds?: string[]; internalDate?: number }): { id: string; threadId: string };
+  arrive(
+    mailbox: string,
+    raw: string,
+    opts?: { labelIds?: string[]; internalDate?: number },
+  ): { id: string; threadId: string };
   /** Resolves once every push and every queued sync (with its retries) is done. */
   settle(): Promise<void>;
   close(): void;
@@ -126,7 +133,11 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const google = createGoogleFake();
   const shopify = createShopifyFake({ apiKey: config.shopify.apiKey, apiSecret: config.shopify.apiSecret });
   const woocommerce = createWooCommerceFake();
-  const openai = createOpenAIFake({ apiKey: config.openai.apiKey, plantFalseFacts: options.plantFalseFacts ?? 0, seed: options.llmSeed ?? 0 });
+  const openai = createOpenAIFake({
+    apiKey: config.openai.apiKey,
+    plantFalseFacts: options.plantFalseFacts ?? 0,
+    seed: options.llmSeed ?? 0,
+  });
   const sandbox = `${APP_URL}/sandbox`;
   const router = createRouter(
     [
@@ -140,13 +151,18 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
 
   let services: Services | undefined;
   const consume = (batch: Delivery[]) => consumeSyncBatch(services!, batch);
-  const queue = options.queue === 'concurrent' ? createConcurrentQueue(consume) : createMemoryQueue({ consume, maxRetries: 5 });
+  const queue =
+    options.queue === 'concurrent' ? createConcurrentQueue(consume) : createMemoryQueue({ consume, maxRetries: 5 });
   const logger = createLogger('warn', (line) => process.stderr.write(`${line}\n`));
   services = createServices({ config, db, logger, fetch: router.fetch, queue });
   const app = createApp({ services });
 
   const pushes = new Set<Promise<unknown>>();
-  google.configurePush({ endpoint: `${APP_URL}/webhooks/gmail`, audience: config.google.pushAudience, serviceAccountEmail: config.google.pushServiceAccount });
+  google.configurePush({
+    endpoint: `${APP_URL}/webhooks/gmail`,
+    audience: config.google.pushAudience,
+    serviceAccountEmail: config.google.pushServiceAccount,
+  });
   google.onPush((req) => {
     // A microtask later, so that the fake's own work (storing, threading) is not billed to the app.
     const delivery = Promise.resolve().then(() => app.fetch(req));
@@ -178,7 +194,13 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         shopify.addShop(shop, accessToken, orders, { scopes: ['read_orders', 'read_all_orders'] });
         // An expiring offline token, as the install flow gets today: a legacy one would be migrated
         // by the first sync (one extra statement), which no store installed now pays.
-        const credentials = { kind: 'shopify' as const, accessToken, refreshToken: `shprt_bench_${n}`, expiresAt: Date.now() + 3_600_000, refreshTokenExpiresAt: Date.now() + 90 * 86_400_000 };
+        const credentials = {
+          kind: 'shopify' as const,
+          accessToken,
+          refreshToken: `shprt_bench_${n}`,
+          expiresAt: Date.now() + 3_600_000,
+          refreshTokenExpiresAt: Date.now() + 90 * 86_400_000,
+        };
         await connectStore(services!, { accountId, storeDomain: shop, credentials, scopes: 'read_orders' });
       } else {
         const consumerKey = `ck_bench_${n}`;

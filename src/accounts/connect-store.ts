@@ -15,7 +15,11 @@ import { finishWooSetup, parseWebhookIds, removeWooWebhooks } from '../stores/wo
 import { connectStore, replaceStoreConnection } from './connect';
 import { setPaused } from './settings';
 
-const KEY_CHECK_NOTICE = { rejected: 'store_keys_rejected', moved: 'store_moved', unreachable: 'store_unreachable' } as const;
+const KEY_CHECK_NOTICE = {
+  rejected: 'store_keys_rejected',
+  moved: 'store_moved',
+  unreachable: 'store_unreachable',
+} as const;
 
 /** The store half of setup: each way of connecting ends in connectStore() with verified credentials. */
 
@@ -24,9 +28,18 @@ export function shopifyInstallConfig(s: Services): ShopifyInstallConfig {
   return { apiKey, apiSecret, apiVersion, appUrl: s.config.appUrl, apiUrl, fetch: s.fetch, readAllOrders, now: s.now };
 }
 
-export type ConnectResult = { ok: true } | { ok: false; reason: 'shopify_failed' | 'store_url_invalid' | 'store_keys_rejected' | 'store_moved' | 'store_unreachable' };
+export type ConnectResult =
+  | { ok: true }
+  | {
+      ok: false;
+      reason: 'shopify_failed' | 'store_url_invalid' | 'store_keys_rejected' | 'store_moved' | 'store_unreachable';
+    };
 
-export async function connectShopify(s: Services, accountId: string, input: { shop: string; code: string }): Promise<ConnectResult> {
+export async function connectShopify(
+  s: Services,
+  accountId: string,
+  input: { shop: string; code: string },
+): Promise<ConnectResult> {
   try {
     // The expiring token's whole set (access and refresh tokens, their expiries) is sealed together.
     const { credentials, scopes } = await exchangeInstallCode(shopifyInstallConfig(s), input);
@@ -62,7 +75,11 @@ export type KeyDeliveryResult =
  * work after the answer (Workers: waitUntil): the webhooks of the connection replaced are removed
  * there, with its own keys.
  */
-export async function acceptWooKeyDelivery(s: Services, body: unknown, defer: (task: () => Promise<unknown>) => void): Promise<KeyDeliveryResult> {
+export async function acceptWooKeyDelivery(
+  s: Services,
+  body: unknown,
+  defer: (task: () => Promise<unknown>) => void,
+): Promise<KeyDeliveryResult> {
   const delivery = WooKeyDelivery.safeParse(body);
   if (!delivery.success) return { ok: false, status: 400, code: 'invalid_body' };
   const nonce = await consumeStoreNonce(s, delivery.data.user_id);
@@ -89,27 +106,48 @@ export async function acceptWooKeyDelivery(s: Services, body: unknown, defer: (t
  */
 async function stageWooConnection(
   s: Services,
-  input: { accountId: string; storeUrl: string; credentials: StoreCredentials & { kind: 'woocommerce' }; scopes: string },
+  input: {
+    accountId: string;
+    storeUrl: string;
+    credentials: StoreCredentials & { kind: 'woocommerce' };
+    scopes: string;
+  },
 ): Promise<StoreConnection | null> {
   const { previous } = await replaceStoreConnection(s, { ...input, storeDomain: input.storeUrl });
   return previous?.kind === 'woocommerce' && parseWebhookIds(previous.webhookIds).length ? previous : null;
 }
 
 /** The fallback: read-only keys pasted by the merchant, verified the same way. */
-export async function connectWooWithKeys(s: Services, accountId: string, input: { storeUrl: string; consumerKey: string; consumerSecret: string }): Promise<ConnectResult> {
+export async function connectWooWithKeys(
+  s: Services,
+  accountId: string,
+  input: { storeUrl: string; consumerKey: string; consumerSecret: string },
+): Promise<ConnectResult> {
   const url = await checkStoreUrl(input.storeUrl, { resolver: s.hostResolver, sandbox: s.config.mode === 'sandbox' });
   if (!url.ok) return { ok: false, reason: 'store_url_invalid' };
   const consumerKey = input.consumerKey.trim();
   const consumerSecret = input.consumerSecret.trim();
-  if (!WOO_CONSUMER_KEY.test(consumerKey) || !WOO_CONSUMER_SECRET.test(consumerSecret)) return { ok: false, reason: 'store_keys_rejected' };
+  if (!WOO_CONSUMER_KEY.test(consumerKey) || !WOO_CONSUMER_SECRET.test(consumerSecret))
+    return { ok: false, reason: 'store_keys_rejected' };
   const check = await verifyWooKeys(s.fetch, url.url, consumerKey, consumerSecret);
   if (!check.valid) return { ok: false, reason: KEY_CHECK_NOTICE[check.reason] };
-  await connectStore(s, { accountId, storeDomain: url.url, credentials: { kind: 'woocommerce', consumerKey, consumerSecret }, scopes: 'read' });
+  await connectStore(s, {
+    accountId,
+    storeDomain: url.url,
+    credentials: { kind: 'woocommerce', consumerKey, consumerSecret },
+    scopes: 'read',
+  });
   s.logger.info('store.connected', { accountId, reason: 'woocommerce_keys' });
   return { ok: true };
 }
 
-export type WooReturnNotice = 'store_connected' | 'store_declined' | 'store_pending' | 'store_keys_rejected' | 'store_moved' | 'store_setup_pending';
+export type WooReturnNotice =
+  | 'store_connected'
+  | 'store_declined'
+  | 'store_pending'
+  | 'store_keys_rejected'
+  | 'store_moved'
+  | 'store_setup_pending';
 
 /**
  * What the browser's return from WooCommerce's authorize screen means for this account. By now
@@ -117,14 +155,20 @@ export type WooReturnNotice = 'store_connected' | 'store_declined' | 'store_pend
  * keys is finished (finishWooSetup): 'store_setup_pending' when the store could not be reached (or
  * another run is at it), which the status page shows until the cron has finished it.
  */
-export async function wooReturnNotice(s: Services, accountId: string, success: string | undefined, nonce: string | undefined): Promise<WooReturnNotice> {
+export async function wooReturnNotice(
+  s: Services,
+  accountId: string,
+  success: string | undefined,
+  nonce: string | undefined,
+): Promise<WooReturnNotice> {
   if (success !== '1' || !nonce) return 'store_declined';
   const state = await finishStoreNonce(s, accountId, nonce);
   if (state === 'unknown') return 'store_declined';
   const store = await getStoreConnection(s.db, accountId);
   if (state !== 'used' || store?.kind !== 'woocommerce') return 'store_pending';
   const outcome = await finishWooSetup(s, accountId);
-  if (outcome === 'rejected' || (outcome === 'none' && store.status === 'reconnect_needed')) return 'store_keys_rejected';
+  if (outcome === 'rejected' || (outcome === 'none' && store.status === 'reconnect_needed'))
+    return 'store_keys_rejected';
   if (outcome === 'moved') return 'store_moved';
   return outcome === 'unreachable' || outcome === 'busy' ? 'store_setup_pending' : 'store_connected';
 }

@@ -1,5 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { advanceHistoryCursor, getGmailConnection, getStoreConnection, recordConsent, type StoreConnection } from '../db/accounts';
+import {
+  advanceHistoryCursor,
+  getGmailConnection,
+  getStoreConnection,
+  recordConsent,
+  type StoreConnection,
+} from '../db/accounts';
 import { accounts, gmailConnections, storeConnections } from '../db/schema';
 import { newId } from '../platform/ids';
 import { sealedAs, type StoreCredentials } from '../db/sealed';
@@ -85,7 +91,8 @@ export async function connectStore(
 ): Promise<string> {
   const { id, previous } = await replaceStoreConnection(s, input);
   if (previous) await removeWooWebhooks(s, previous);
-  if (input.credentials.kind === 'woocommerce') await registerWooWebhooks(s, (await getStoreConnection(s.db, input.accountId))!);
+  if (input.credentials.kind === 'woocommerce')
+    await registerWooWebhooks(s, (await getStoreConnection(s.db, input.accountId))!);
   return id;
 }
 

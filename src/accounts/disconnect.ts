@@ -28,7 +28,8 @@ export async function disconnectGmail(s: Services, accountId: string): Promise<G
     revoked = false;
     try {
       const refreshToken = await s.sealer.open(gmail.sealedRefreshToken, sealedAs.gmailRefreshToken(accountId));
-      await s.openMailbox(refreshToken)
+      await s
+        .openMailbox(refreshToken)
         .stop()
         // An invalid grant has no watch worth stopping; any other watch expires within 7 days.
         .catch((err) => s.logger.warn('gmail.stop_failed', { accountId, errorClass: errorClass(err) }));
@@ -81,7 +82,10 @@ export async function deleteAccount(s: Services, accountId: string): Promise<Gma
   const gmail = await disconnectGmail(s, accountId);
   await disconnectStore(s, accountId);
   await deleteAccountData(s.db, accountId);
-  await s.db.update(complianceRequests).set({ accountId: null, storeDomain: null }).where(eq(complianceRequests.accountId, accountId));
+  await s.db
+    .update(complianceRequests)
+    .set({ accountId: null, storeDomain: null })
+    .where(eq(complianceRequests.accountId, accountId));
   await s.db.insert(complianceRequests).values({
     id: newId('cmp'),
     accountId: null,
@@ -95,5 +99,3 @@ export async function deleteAccount(s: Services, accountId: string): Promise<Gma
   s.logger.info('account.deleted', { accountId });
   return gmail;
 }
-
-

@@ -18,13 +18,18 @@ export async function exportAccount(s: Services, accountId: string) {
     s.db.select().from(consentRecords).where(eq(consentRecords.accountId, accountId)),
     s.db.select().from(optOuts).where(eq(optOuts.accountId, accountId)),
     s.db.select().from(dailyCounters).where(eq(dailyCounters.accountId, accountId)),
-    s.db.select().from(complianceRequests).where(eq(complianceRequests.accountId, accountId)).orderBy(desc(complianceRequests.receivedAt)),
+    s.db
+      .select()
+      .from(complianceRequests)
+      .where(eq(complianceRequests.accountId, accountId))
+      .orderBy(desc(complianceRequests.receivedAt)),
   ]);
   if (!account) return null;
   const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
   return {
     exportedAt: iso(s.now()),
-    about: 'Everything Draftline holds about this account. Draftline keeps no email or order content, so there is none here.',
+    about:
+      'Everything Draftline holds about this account. Draftline keeps no email or order content, so there is none here.',
     account: {
       id: account.id,
       createdAt: iso(account.createdAt),
@@ -59,7 +64,13 @@ export async function exportAccount(s: Services, accountId: string) {
       status: store.status,
       connectedAt: iso(store.connectedAt),
     },
-    consentRecords: consents.map((c) => ({ kind: c.kind, detail: c.detail, version: c.version, grantedAt: iso(c.grantedAt), withdrawnAt: iso(c.withdrawnAt) })),
+    consentRecords: consents.map((c) => ({
+      kind: c.kind,
+      detail: c.detail,
+      version: c.version,
+      grantedAt: iso(c.grantedAt),
+      withdrawnAt: iso(c.withdrawnAt),
+    })),
     optOuts: optOutRows.map((o) => ({ addressHash: o.addressHash, createdAt: iso(o.createdAt) })),
     dailyCounters: counters.map((c) => ({ day: c.day, name: c.name, count: c.count })),
     complianceRequests: compliance.map((r) => ({

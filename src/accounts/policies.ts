@@ -26,8 +26,13 @@ function policyText(max: number) {
     .nullable()
     .transform((v) => (v ?? '').replace(/\r\n?/g, '\n').trim())
     .superRefine((v, ctx) => {
-      if (v.length > max) ctx.addIssue({ code: 'custom', message: `at most ${max.toLocaleString('en')} characters (this has ${v.length.toLocaleString('en')})` });
-      else if (CONTROL.test(v)) ctx.addIssue({ code: 'custom', message: 'contains control characters: paste it as plain text' });
+      if (v.length > max)
+        ctx.addIssue({
+          code: 'custom',
+          message: `at most ${max.toLocaleString('en')} characters (this has ${v.length.toLocaleString('en')})`,
+        });
+      else if (CONTROL.test(v))
+        ctx.addIssue({ code: 'custom', message: 'contains control characters: paste it as plain text' });
     })
     .transform((v) => v || null);
 }
@@ -38,19 +43,17 @@ function policyText(max: number) {
  */
 function wholeDays(bounds: { min: number; max: number }) {
   const message = `a whole number of days from ${bounds.min} to ${bounds.max}`;
-  return z
-    .union([z.string(), z.number(), z.null()], { message })
-    .transform((v, ctx) => {
-      if (v === null) return null;
-      const text = typeof v === 'string' ? v.trim() : null;
-      if (text === '') return null;
-      const n = text === null ? v : /^\d{1,4}$/.test(text) ? Number(text) : NaN;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < bounds.min || n > bounds.max) {
-        ctx.addIssue({ code: 'custom', message });
-        return z.NEVER;
-      }
-      return n;
-    });
+  return z.union([z.string(), z.number(), z.null()], { message }).transform((v, ctx) => {
+    if (v === null) return null;
+    const text = typeof v === 'string' ? v.trim() : null;
+    if (text === '') return null;
+    const n = text === null ? v : /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < bounds.min || n > bounds.max) {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return n;
+  });
 }
 
 const fields = {
@@ -65,7 +68,11 @@ const fields = {
 };
 
 /** A form field the browser always sends; absent means the post did not come from the page. */
-const present = <T extends z.ZodType>(field: T) => z.any().refine((v) => v !== undefined, { message: 'missing from the form' }).pipe(field);
+const present = <T extends z.ZodType>(field: T) =>
+  z
+    .any()
+    .refine((v) => v !== undefined, { message: 'missing from the form' })
+    .pipe(field);
 
 /** The settings page's "Store policies" form, as the browser posts it. */
 export const PoliciesForm = z.object({

@@ -7,7 +7,14 @@ import type { Services } from '../services';
 
 export { DRAFT_KINDS } from '../drafting/kinds';
 export const TONES = ['friendly', 'formal', 'concise'] as const;
-export const LANGUAGES = { en: 'English', fr: 'Français', de: 'Deutsch', es: 'Español', it: 'Italiano', nl: 'Nederlands' } as const;
+export const LANGUAGES = {
+  en: 'English',
+  fr: 'Français',
+  de: 'Deutsch',
+  es: 'Español',
+  it: 'Italiano',
+  nl: 'Nederlands',
+} as const;
 
 const line = (max: number) =>
   z
@@ -25,7 +32,9 @@ export const SettingsForm = z.object({
     .max(600, { message: 'at most 600 characters' })
     .transform((v) => v.replace(/\r\n/g, '\n').trim() || null),
   tone: z.enum(TONES, { message: 'pick one of the tones offered' }),
-  fallbackLanguage: z.enum(Object.keys(LANGUAGES) as [keyof typeof LANGUAGES], { message: 'pick one of the languages offered' }),
+  fallbackLanguage: z.enum(Object.keys(LANGUAGES) as [keyof typeof LANGUAGES], {
+    message: 'pick one of the languages offered',
+  }),
   draftKinds: z.array(z.enum(DRAFT_KINDS)).default([]),
 });
 export type Settings = z.output<typeof SettingsForm>;
@@ -40,7 +49,14 @@ export async function updateSettings(s: Services, accountId: string, input: unkn
   const v = parsed.data;
   await s.db
     .update(accounts)
-    .set({ shopName: v.shopName, signOffName: v.signOffName, signature: v.signature, tone: v.tone, fallbackLanguage: v.fallbackLanguage, draftKinds: v.draftKinds.join(',') })
+    .set({
+      shopName: v.shopName,
+      signOffName: v.signOffName,
+      signature: v.signature,
+      tone: v.tone,
+      fallbackLanguage: v.fallbackLanguage,
+      draftKinds: v.draftKinds.join(','),
+    })
     .where(eq(accounts.id, accountId));
   return { ok: true };
 }
@@ -60,19 +76,27 @@ export type OptOutChange = { ok: true; changed: boolean } | { ok: false; error: 
 export async function addOptOut(s: Services, accountId: string, address: unknown): Promise<OptOutChange> {
   const hashed = await hashTypedAddress(s, address);
   if (!hashed.ok) return hashed;
-  const result = await s.db.insert(optOuts).values({ accountId, addressHash: hashed.addressHash, createdAt: s.now() }).onConflictDoNothing();
+  const result = await s.db
+    .insert(optOuts)
+    .values({ accountId, addressHash: hashed.addressHash, createdAt: s.now() })
+    .onConflictDoNothing();
   return { ok: true, changed: result.rowsAffected > 0 };
 }
 
 export async function removeOptOut(s: Services, accountId: string, address: unknown): Promise<OptOutChange> {
   const hashed = await hashTypedAddress(s, address);
   if (!hashed.ok) return hashed;
-  const result = await s.db.delete(optOuts).where(and(eq(optOuts.accountId, accountId), eq(optOuts.addressHash, hashed.addressHash)));
+  const result = await s.db
+    .delete(optOuts)
+    .where(and(eq(optOuts.accountId, accountId), eq(optOuts.addressHash, hashed.addressHash)));
   return { ok: true, changed: result.rowsAffected > 0 };
 }
 
 /** The address the merchant typed, as its keyed hash; or why it is not an address. */
-async function hashTypedAddress(s: Services, address: unknown): Promise<{ ok: true; addressHash: string } | { ok: false; error: string }> {
+async function hashTypedAddress(
+  s: Services,
+  address: unknown,
+): Promise<{ ok: true; addressHash: string } | { ok: false; error: string }> {
   const parsed = Address.safeParse(typeof address === 'string' ? address.trim() : address);
   if (!parsed.success) return { ok: false, error: parsed.error.issues[0]!.message };
   return { ok: true, addressHash: await hashAddress(s.config.secrets.hashKey, parsed.data) };

@@ -19,7 +19,11 @@ export type SignInResult =
  */
 export async function completeGoogleSignIn(
   s: Services,
-  input: { code: string; codeVerifier: string; /** The account already signed in in this browser, if any. */ signedInAccountId?: string | null },
+  input: {
+    code: string;
+    codeVerifier: string /** The account already signed in in this browser, if any. */;
+    signedInAccountId?: string | null;
+  },
 ): Promise<SignInResult> {
   let exchange;
   try {
@@ -45,7 +49,12 @@ export async function completeGoogleSignIn(
   // account has no working Gmail connection (reconnecting after a disconnect), else a new account.
   const existing = (await findAccountIdByMailbox(s.db, mailbox)) ?? (await reusableAccount(s, input.signedInAccountId));
   const accountId = existing ?? (await createAccount(s));
-  await connectGmail(s, { accountId, mailbox, refreshToken: exchange.refreshToken, grantedScopes: [...REQUIRED_SCOPES] });
+  await connectGmail(s, {
+    accountId,
+    mailbox,
+    refreshToken: exchange.refreshToken,
+    grantedScopes: [...REQUIRED_SCOPES],
+  });
   s.logger.info('account.signed_in', { accountId, reason: existing ? 'returning' : 'new' });
   return { ok: true, accountId, mailbox, isNew: !existing };
 }

@@ -1,5 +1,12 @@
 import { and, eq, gte } from 'drizzle-orm';
-import { getAccount, getGmailConnection, getStoreConnection, type Account, type GmailConnection, type StoreConnection } from '../db/accounts';
+import {
+  getAccount,
+  getGmailConnection,
+  getStoreConnection,
+  type Account,
+  type GmailConnection,
+  type StoreConnection,
+} from '../db/accounts';
 import { dailyCounters } from '../db/schema';
 import { utcDay } from '../platform/ids';
 import type { Services } from '../services';

@@ -26,7 +26,12 @@ export async function accountsForShop(db: Db, shopDomain: string): Promise<strin
   const rows = await db
     .select({ accountId: storeConnections.accountId })
     .from(storeConnections)
-    .where(and(eq(storeConnections.kind, 'shopify'), sql`lower(${storeConnections.storeDomain}) = ${shopDomain.toLowerCase()}`));
+    .where(
+      and(
+        eq(storeConnections.kind, 'shopify'),
+        sql`lower(${storeConnections.storeDomain}) = ${shopDomain.toLowerCase()}`,
+      ),
+    );
   return rows.map((r) => r.accountId);
 }
 

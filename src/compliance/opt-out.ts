@@ -37,7 +37,13 @@ export function parseOptOutEmail(value: unknown): Check<{ email: string }> {
  * Stores the opt-out in one statement that does nothing for an unknown account, so both cases take
  * the same path and the same time. Submitting twice is harmless.
  */
-export async function recordOptOut(db: Db, hashKey: string, accountId: string, email: string, now: number): Promise<void> {
+export async function recordOptOut(
+  db: Db,
+  hashKey: string,
+  accountId: string,
+  email: string,
+  now: number,
+): Promise<void> {
   const addressHash = await hashAddress(hashKey, email);
   await db.run(
     sql`INSERT OR IGNORE INTO opt_outs (account_id, address_hash, created_at)
@@ -59,12 +65,18 @@ export async function issueOptOutToken(secret: string, accountId: string, now: n
   return `${now}.${toBase64Url(await hmacSha256(secret, tokenData(accountId, now)))}`;
 }
 
-export async function checkOptOutToken(secret: string, accountId: string, token: unknown, now: number): Promise<Check<object>> {
+export async function checkOptOutToken(
+  secret: string,
+  accountId: string,
+  token: unknown,
+  now: number,
+): Promise<Check<object>> {
   if (typeof token !== 'string' || token.length > 200) return { valid: false, reason: 'missing_token' };
   const match = /^(\d{1,15})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return { valid: false, reason: 'malformed_token' };
   const issuedAt = Number(match[1]);
-  if (issuedAt > now + CLOCK_SKEW_MS || now - issuedAt > OPT_OUT_TOKEN_TTL_MS) return { valid: false, reason: 'expired_token' };
+  if (issuedAt > now + CLOCK_SKEW_MS || now - issuedAt > OPT_OUT_TOKEN_TTL_MS)
+    return { valid: false, reason: 'expired_token' };
   // subtle.verify compares in constant time.
   const ok = await verifyHmacBase64(secret, tokenData(accountId, issuedAt), match[2]!);
   return ok ? { valid: true } : { valid: false, reason: 'bad_token' };

@@ -82,7 +82,11 @@ export async function performComplianceRequest(s: Services, row: ComplianceRow):
   }
   // The completed record no longer holds the address hash either, so compact after any erasure.
   if (erased || row.subjectHash) await compactAfterErasure(db);
-  s.logger.info('compliance.completed', { accountId: accountId ?? undefined, reason: outcome, ms: completedAt - row.receivedAt });
+  s.logger.info('compliance.completed', {
+    accountId: accountId ?? undefined,
+    reason: outcome,
+    ms: completedAt - row.receivedAt,
+  });
   return outcome;
 }
 
@@ -94,7 +98,10 @@ export const RESUME_COMPLIANCE_AFTER_MS = 60_000;
  * completed meanwhile (a duplicate message, or the webhook finished after all). A failure throws,
  * for the queue to retry; the record stays open, so the next cron tick finds it again.
  */
-export async function resumeComplianceRequest(s: Services, requestId: string): Promise<ComplianceOutcome | 'already_done'> {
+export async function resumeComplianceRequest(
+  s: Services,
+  requestId: string,
+): Promise<ComplianceOutcome | 'already_done'> {
   const row = await openComplianceRequestById(s.db, requestId);
   return row ? performComplianceRequest(s, row) : 'already_done';
 }
@@ -128,7 +135,11 @@ export async function resumePendingComplianceRequests(
  * request, which WooCommerce does not forward to apps): deletes their opt-out in this account and
  * records the request. The address is hashed here and never stored.
  */
-export async function requestCustomerErasure(s: Services, accountId: string, email: string): Promise<ComplianceOutcome> {
+export async function requestCustomerErasure(
+  s: Services,
+  accountId: string,
+  email: string,
+): Promise<ComplianceOutcome> {
   const { row } = await openComplianceRequest(
     s.db,
     {

@@ -41,7 +41,10 @@ export interface RateLimiterOptions {
 
 export interface RateLimiter {
   /** `clientIp`: from the runtime, or null when it cannot say; `scope`: what the unknown are counted by. */
-  take(clientIp: string | null, scope?: string): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+  take(
+    clientIp: string | null,
+    scope?: string,
+  ): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
 }
 
 interface Bucket {
@@ -67,7 +70,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   return {
     async take(clientIp, scope = '') {
       const known = clientIp !== null;
-      const [capacity, perMinute] = known ? [options.capacity, options.refillPerMinute] : [unknownCapacity, unknownRefill];
+      const [capacity, perMinute] = known
+        ? [options.capacity, options.refillPerMinute]
+        : [unknownCapacity, unknownRefill];
       // The prefixes keep the two kinds of key apart: no address can name an unknown-scope bucket.
       const key = toHex(await hmacSha256(ipKey, known ? `ip ${clientKey(clientIp)}` : `unknown ${scope}`));
       const t = now();
@@ -89,10 +94,18 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
 /** What one client is counted as: an IPv4 address, or an IPv6 /64 (IPv4-mapped IPv6 counts as its IPv4). */
 export function clientKey(address: string): string {
-  const text = address.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+  const text = address
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/%.*$/, '');
   if (parseIpv4(text)) return text;
   const g = parseIpv6(text);
   if (!g) return text;
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return [g[6]! >> 8, g[6]! & 255, g[7]! >> 8, g[7]! & 255].join('.');
-  return `${g.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`;
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)
+    return [g[6]! >> 8, g[6]! & 255, g[7]! >> 8, g[7]! & 255].join('.');
+  return `${g
+    .slice(0, 4)
+    .map((x) => x.toString(16))
+    .join(':')}::/64`;
 }

@@ -71,7 +71,10 @@ export async function openComplianceRequest(
     .returning();
   if (inserted[0]) return { row: inserted[0], completed: false };
   const existing = await db.query.complianceRequests.findFirst({
-    where: and(eq(complianceRequests.source, request.source), eq(complianceRequests.externalId, request.externalId ?? '')),
+    where: and(
+      eq(complianceRequests.source, request.source),
+      eq(complianceRequests.externalId, request.externalId ?? ''),
+    ),
   });
   if (!existing) throw new Error('compliance request neither inserted nor found');
   return { row: existing, completed: existing.completedAt !== null };
@@ -116,7 +119,9 @@ export async function pendingComplianceRequestIds(db: Db, before: number, limit:
 
 /** One request by its id, if it is still open. */
 export async function openComplianceRequestById(db: Db, id: string): Promise<ComplianceRow | undefined> {
-  return db.query.complianceRequests.findFirst({ where: and(eq(complianceRequests.id, id), isNull(complianceRequests.completedAt)) });
+  return db.query.complianceRequests.findFirst({
+    where: and(eq(complianceRequests.id, id), isNull(complianceRequests.completedAt)),
+  });
 }
 
 /** One compliance request as the status page, the privacy page and the data export show it. */

@@ -12,9 +12,13 @@ import { COMPLIANCE_TOPICS as T } from './records';
  */
 
 /** The topics Draftline acts on. Anything else is acknowledged and ignored. */
-export const SHOPIFY_TOPICS = [T.shopifyDataRequest, T.shopifyCustomerRedact, T.shopifyShopRedact, T.shopifyUninstalled] as const;
+export const SHOPIFY_TOPICS = [
+  T.shopifyDataRequest,
+  T.shopifyCustomerRedact,
+  T.shopifyShopRedact,
+  T.shopifyUninstalled,
+] as const;
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
-
 
 export type Check<T> = ({ valid: true } & T) | { valid: false; reason: string };
 
@@ -44,7 +48,9 @@ export async function verifyShopifySignature(
 ): Promise<Check<object>> {
   if (!signature?.trim()) return { valid: false, reason: 'missing_signature' };
   if (!secrets.length) return { valid: false, reason: 'no_secret_configured' };
-  const results = await Promise.all(secrets.filter(Boolean).map((secret) => verifyHmacBase64(secret, rawBody, signature)));
+  const results = await Promise.all(
+    secrets.filter(Boolean).map((secret) => verifyHmacBase64(secret, rawBody, signature)),
+  );
   return results.some(Boolean) ? { valid: true } : { valid: false, reason: 'bad_signature' };
 }
 
@@ -142,7 +148,11 @@ export interface ShopifyPayload {
  * Refusals: `malformed_body` (no topic's shape), `wrong_topic_body` (another topic's body under this
  * topic's header), `shop_mismatch`.
  */
-export function parseShopifyPayload(topic: ShopifyTopic, headerShop: string, rawBody: Uint8Array): Check<{ payload: ShopifyPayload }> {
+export function parseShopifyPayload(
+  topic: ShopifyTopic,
+  headerShop: string,
+  rawBody: Uint8Array,
+): Check<{ payload: ShopifyPayload }> {
   let json: unknown;
   try {
     json = JSON.parse(fromUtf8(rawBody));

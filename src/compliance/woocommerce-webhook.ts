@@ -76,7 +76,10 @@ export async function identifyWooStore(
     // SQL narrows by host (a prefilter only: storeIdentity alone decides, so the rule lives in one place).
     const host = identity.replace(/[:/].*$/, '');
     const candidates = await s.db.query.storeConnections.findMany({
-      where: and(eq(storeConnections.kind, 'woocommerce'), sql`instr(lower(${storeConnections.storeDomain}), ${`://${host}`}) + instr(lower(${storeConnections.storeDomain}), ${`://www.${host}`}) > 0`),
+      where: and(
+        eq(storeConnections.kind, 'woocommerce'),
+        sql`instr(lower(${storeConnections.storeDomain}), ${`://${host}`}) + instr(lower(${storeConnections.storeDomain}), ${`://www.${host}`}) > 0`,
+      ),
       limit: MAX_CANDIDATES,
     });
     for (const connection of candidates.filter((c) => storeIdentity(c.storeDomain) === identity)) {
@@ -126,7 +129,11 @@ export function parseWooPayload(rawBody: Uint8Array): Check<{ email: string | nu
  * delivery id and the exact body: the same delivery sent twice matches, two different ones do not,
  * and the key says nothing about the customer.
  */
-export async function wooDeliveryKey(hashKey: string, deliveryId: string | undefined, rawBody: Uint8Array): Promise<string> {
+export async function wooDeliveryKey(
+  hashKey: string,
+  deliveryId: string | undefined,
+  rawBody: Uint8Array,
+): Promise<string> {
   const head = new TextEncoder().encode(`woo-delivery:${deliveryId ?? ''}\n`);
   const data = new Uint8Array(head.length + rawBody.length);
   data.set(head);

@@ -22,7 +22,11 @@ export async function hmacSha256(secret: string, data: Uint8Array | string): Pro
 }
 
 /** True when `signatureBase64` is the HMAC-SHA256 of `data` under `secret`. Malformed input is simply false. */
-export async function verifyHmacBase64(secret: string, data: Uint8Array | string, signatureBase64: string): Promise<boolean> {
+export async function verifyHmacBase64(
+  secret: string,
+  data: Uint8Array | string,
+  signatureBase64: string,
+): Promise<boolean> {
   let signature: Uint8Array;
   try {
     signature = fromBase64(signatureBase64.trim());

@@ -10,7 +10,10 @@ export type StoreConnection = typeof storeConnections.$inferSelect;
  * Store states in which mail is drafted: a connected store, and a Shopify store whose customer
  * data is not yet approved (drafts then ask for the order number and disclose nothing).
  */
-export const DRAFTING_STORE_STATUSES = ['active', 'customer_data_not_approved'] as const satisfies readonly StoreConnection['status'][];
+export const DRAFTING_STORE_STATUSES = [
+  'active',
+  'customer_data_not_approved',
+] as const satisfies readonly StoreConnection['status'][];
 
 export function storeCanDraft(status: StoreConnection['status']): boolean {
   return (DRAFTING_STORE_STATUSES as readonly string[]).includes(status);
@@ -65,7 +68,12 @@ export async function updateStoreConnectionIfCurrent(
  * comparison is by length, then lexically (no leading zeros), inside the UPDATE itself: two syncs
  * racing cannot move the cursor backwards. Returns whether it moved.
  */
-export async function advanceHistoryCursor(db: Db, accountId: string, historyId: string, only: StillCurrent = {}): Promise<boolean> {
+export async function advanceHistoryCursor(
+  db: Db,
+  accountId: string,
+  historyId: string,
+  only: StillCurrent = {},
+): Promise<boolean> {
   const result = await historyCursorUpdate(db, accountId, historyId, only);
   return result.rowsAffected > 0;
 }
@@ -98,7 +106,9 @@ export interface StillCurrent {
 function stillCurrent(only: StillCurrent) {
   return [
     ...(only.leaseOwner !== undefined ? [eq(gmailConnections.syncLeaseOwner, only.leaseOwner)] : []),
-    ...(only.sealedRefreshToken !== undefined ? [eq(gmailConnections.sealedRefreshToken, only.sealedRefreshToken)] : []),
+    ...(only.sealedRefreshToken !== undefined
+      ? [eq(gmailConnections.sealedRefreshToken, only.sealedRefreshToken)]
+      : []),
   ];
 }
 
@@ -120,7 +130,11 @@ export async function touchGmailConnection(
 }
 
 /** touchGmailConnection's UPDATE, built but not run, for a batch with other writes. */
-export function gmailConnectionTouch(db: Db, accountId: string, fields: Partial<Pick<GmailConnection, 'lastSyncAt' | 'lastPushAt' | 'watchExpiresAt'>>) {
+export function gmailConnectionTouch(
+  db: Db,
+  accountId: string,
+  fields: Partial<Pick<GmailConnection, 'lastSyncAt' | 'lastPushAt' | 'watchExpiresAt'>>,
+) {
   return db.update(gmailConnections).set(fields).where(eq(gmailConnections.accountId, accountId));
 }
 
@@ -129,7 +143,9 @@ export async function withdrawConsent(db: Db, accountId: string, kind: string, n
   await db
     .update(consentRecords)
     .set({ withdrawnAt: now })
-    .where(and(eq(consentRecords.accountId, accountId), eq(consentRecords.kind, kind), isNull(consentRecords.withdrawnAt)));
+    .where(
+      and(eq(consentRecords.accountId, accountId), eq(consentRecords.kind, kind), isNull(consentRecords.withdrawnAt)),
+    );
 }
 
 export async function recordConsent(

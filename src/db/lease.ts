@@ -22,7 +22,13 @@ import { gmailConnections } from './schema';
 export const SYNC_LEASE_TTL_MS = 5 * 60_000;
 
 /** Takes the lease when it is free or expired. True when `owner` now holds it. */
-export async function acquireSyncLease(db: Db, accountId: string, owner: string, now: number, ttlMs = SYNC_LEASE_TTL_MS): Promise<boolean> {
+export async function acquireSyncLease(
+  db: Db,
+  accountId: string,
+  owner: string,
+  now: number,
+  ttlMs = SYNC_LEASE_TTL_MS,
+): Promise<boolean> {
   const result = await syncLeaseAcquire(db, accountId, owner, now, ttlMs);
   return result.rowsAffected > 0;
 }
@@ -35,7 +41,11 @@ export function syncLeaseAcquire(db: Db, accountId: string, owner: string, now: 
     .where(
       and(
         eq(gmailConnections.accountId, accountId),
-        or(isNull(gmailConnections.syncLeaseOwner), isNull(gmailConnections.syncLeaseUntil), lt(gmailConnections.syncLeaseUntil, now)),
+        or(
+          isNull(gmailConnections.syncLeaseOwner),
+          isNull(gmailConnections.syncLeaseUntil),
+          lt(gmailConnections.syncLeaseUntil, now),
+        ),
       ),
     );
 }
@@ -59,7 +69,13 @@ export async function requestSyncRerun(db: Db, accountId: string, now: number): 
 }
 
 /** Extends the holder's lease. False when `owner` no longer holds it (it expired and was taken). */
-export async function renewSyncLease(db: Db, accountId: string, owner: string, now: number, ttlMs = SYNC_LEASE_TTL_MS): Promise<boolean> {
+export async function renewSyncLease(
+  db: Db,
+  accountId: string,
+  owner: string,
+  now: number,
+  ttlMs = SYNC_LEASE_TTL_MS,
+): Promise<boolean> {
   const result = await db
     .update(gmailConnections)
     .set({ syncLeaseUntil: now + ttlMs })
@@ -77,7 +93,13 @@ export const LEASE_TRUST_MS = SYNC_LEASE_TTL_MS / 5;
  * when the lease was lost. A disconnect clears the lease and revokes the grant at Google, which ends
  * the access token a run holds in memory: its next Gmail call fails and it stops (test/pipeline/lease.test.ts).
  */
-export function leaseKeeper(db: Db, accountId: string, owner: string, now: () => number, heldSince: number): () => Promise<boolean> {
+export function leaseKeeper(
+  db: Db,
+  accountId: string,
+  owner: string,
+  now: () => number,
+  heldSince: number,
+): () => Promise<boolean> {
   let renewedAt = heldSince;
   return async () => {
     const at = now();
@@ -93,7 +115,13 @@ export function leaseKeeper(db: Db, accountId: string, owner: string, now: () =>
  * arrived meanwhile (the flag is cleared and the lease extended: run again, then call this again);
  * 'lost' when the lease is no longer the holder's.
  */
-export async function finishSyncRun(db: Db, accountId: string, owner: string, now: number, ttlMs = SYNC_LEASE_TTL_MS): Promise<LeaseStep> {
+export async function finishSyncRun(
+  db: Db,
+  accountId: string,
+  owner: string,
+  now: number,
+  ttlMs = SYNC_LEASE_TTL_MS,
+): Promise<LeaseStep> {
   const [released, rerun] = await db.batch(syncRunFinish(db, accountId, owner, now, ttlMs));
   return finishedAs([released, rerun]);
 }
@@ -120,7 +148,10 @@ export function syncRunFinish(db: Db, accountId: string, owner: string, now: num
 }
 
 /** What syncRunFinish's two results say. */
-export function finishedAs([released, rerun]: readonly [{ rowsAffected: number }, { rowsAffected: number }]): LeaseStep {
+export function finishedAs([released, rerun]: readonly [
+  { rowsAffected: number },
+  { rowsAffected: number },
+]): LeaseStep {
   if (released.rowsAffected > 0) return 'released';
   return rerun.rowsAffected > 0 ? 'rerun' : 'lost';
 }
@@ -139,11 +170,16 @@ export function syncLeaseRelease(db: Db, accountId: string, owner: string) {
   const free = { syncLeaseOwner: null, syncLeaseUntil: null, syncRerunRequested: false };
   const mine = and(eq(gmailConnections.accountId, accountId), eq(gmailConnections.syncLeaseOwner, owner));
   return [
-    db.update(gmailConnections).set(free).where(and(mine, eq(gmailConnections.syncRerunRequested, true))),
+    db
+      .update(gmailConnections)
+      .set(free)
+      .where(and(mine, eq(gmailConnections.syncRerunRequested, true))),
     db.update(gmailConnections).set(free).where(mine),
   ] as const;
 }
 
-export function releasedAs([withRerun]: readonly [{ rowsAffected: number }, { rowsAffected: number }]): { rerunPending: boolean } {
+export function releasedAs([withRerun]: readonly [{ rowsAffected: number }, { rowsAffected: number }]): {
+  rerunPending: boolean;
+} {
   return { rerunPending: withRerun.rowsAffected > 0 };
 }

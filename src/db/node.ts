@@ -102,7 +102,9 @@ function fsWhy(err: unknown, dir: string, doing: 'create' | 'write' = 'write'): 
       return `the folder ${dir} cannot be created (ENOENT)`;
     case 'EACCES':
     case 'EPERM':
-      return doing === 'create' ? `no permission to create the folder ${dir} (${code})` : `no permission to write in ${dir} (${code})`;
+      return doing === 'create'
+        ? `no permission to create the folder ${dir} (${code})`
+        : `no permission to write in ${dir} (${code})`;
     case 'EROFS':
       return `${dir} is on a read-only file system (EROFS)`;
     case 'ENOTDIR':

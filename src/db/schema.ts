@@ -15,7 +15,9 @@ export const accounts = sqliteTable('accounts', {
   paused: integer('paused', { mode: 'boolean' }).notNull().default(false),
   // The merchant's own reply settings: their words, not their customers'.
   shopName: text('shop_name'),
-  tone: text('tone', { enum: ['friendly', 'formal', 'concise'] }).notNull().default('friendly'),
+  tone: text('tone', { enum: ['friendly', 'formal', 'concise'] })
+    .notNull()
+    .default('friendly'),
   signOffName: text('sign_off_name'),
   signature: text('signature'),
   fallbackLanguage: text('fallback_language').notNull().default('en'),
@@ -49,7 +51,9 @@ export const gmailConnections = sqliteTable(
     historyCursor: text('history_cursor'),
     watchExpiresAt: integer('watch_expires_at'),
     /** 'disconnected': the merchant let go; the row stays so that signing in again finds the account. */
-    status: text('status', { enum: ['active', 'reconnect_needed', 'disconnected'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'reconnect_needed', 'disconnected'] })
+      .notNull()
+      .default('active'),
     connectedAt: integer('connected_at').notNull(),
     lastSyncAt: integer('last_sync_at'),
     lastPushAt: integer('last_push_at'),
@@ -86,7 +90,9 @@ export const storeConnections = sqliteTable(
      * 'customer_data_not_approved': Shopify answers but withholds customer data until it approves the
      * app, so no sender can be matched to an order (a text enum: no migration, no CHECK constraint).
      */
-    status: text('status', { enum: ['active', 'reconnect_needed', 'uninstalled', 'customer_data_not_approved'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'reconnect_needed', 'uninstalled', 'customer_data_not_approved'] })
+      .notNull()
+      .default('active'),
     connectedAt: integer('connected_at').notNull(),
     /** WooCommerce: the secret our webhooks are signed with, sealed. */
     sealedWebhookSecret: text('sealed_webhook_secret'),

@@ -13,9 +13,16 @@ export const sealedAs = {
  * token and, for an expiring token, its refresh token and both expiries (see ShopifyCredentials);
  * a rotated pair replaces the old one in the same sealed value, never in a column of its own.
  */
-export type StoreCredentials = ShopifyCredentials | { kind: 'woocommerce'; consumerKey: string; consumerSecret: string };
+export type StoreCredentials =
+  | ShopifyCredentials
+  | { kind: 'woocommerce'; consumerKey: string; consumerSecret: string };
 
 /** A store connection's credentials, unsealed (for one step, in memory). */
-export async function openStoreCredentials(s: { sealer: Sealer }, connection: { id: string; sealedCredentials: string }): Promise<StoreCredentials> {
-  return JSON.parse(await s.sealer.open(connection.sealedCredentials, sealedAs.storeCredentials(connection.id))) as StoreCredentials;
+export async function openStoreCredentials(
+  s: { sealer: Sealer },
+  connection: { id: string; sealedCredentials: string },
+): Promise<StoreCredentials> {
+  return JSON.parse(
+    await s.sealer.open(connection.sealedCredentials, sealedAs.storeCredentials(connection.id)),
+  ) as StoreCredentials;
 }

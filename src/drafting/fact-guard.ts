@@ -69,7 +69,10 @@ const MONTH_ALT = [...MONTHS.flatMap(([, names]) => names)]
 
 const ISO_DATE = /\b(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)/g;
 const NUMERIC_DATE = /\b(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})\b/g;
-const DAY_MONTH = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th|er|e|º|°)?\\.?\\s+(?:de\\s+)?(${MONTH_ALT})(?![\\p{L}])(?:\\s+(?:de\\s+)?(\\d{4}))?`, 'giu');
+const DAY_MONTH = new RegExp(
+  `\\b(\\d{1,2})(?:st|nd|rd|th|er|e|º|°)?\\.?\\s+(?:de\\s+)?(${MONTH_ALT})(?![\\p{L}])(?:\\s+(?:de\\s+)?(\\d{4}))?`,
+  'giu',
+);
 const MONTH_DAY = new RegExp(`(?<![\\p{L}])(${MONTH_ALT})\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?:,?\\s+(\\d{4}))?`, 'giu');
 
 interface DateFact {
@@ -80,19 +83,73 @@ interface DateFact {
 
 /** Duration units, singular and plural, in en, fr, de, es, it, nl. */
 const DURATION_UNITS = [
-  'days', 'day', 'weeks', 'week', 'months', 'month', 'hours', 'hour',
-  'jours', 'jour', 'semaines', 'semaine', 'mois', 'heures', 'heure',
-  'tagen', 'tage', 'tag', 'werktagen', 'werktage', 'werktag', 'arbeitstagen', 'arbeitstage', 'arbeitstag', 'wochen', 'woche',
-  'monaten', 'monate', 'monat', 'stunden', 'stunde',
-  'días', 'dias', 'día', 'dia', 'semanas', 'semana', 'meses', 'mes', 'horas', 'hora',
-  'giorni', 'giorno', 'settimane', 'settimana', 'mesi', 'mese', 'ore', 'ora',
-  'dagen', 'dag', 'werkdagen', 'werkdag', 'weken', 'maanden', 'maand', 'uren', 'uur',
+  'days',
+  'day',
+  'weeks',
+  'week',
+  'months',
+  'month',
+  'hours',
+  'hour',
+  'jours',
+  'jour',
+  'semaines',
+  'semaine',
+  'mois',
+  'heures',
+  'heure',
+  'tagen',
+  'tage',
+  'tag',
+  'werktagen',
+  'werktage',
+  'werktag',
+  'arbeitstagen',
+  'arbeitstage',
+  'arbeitstag',
+  'wochen',
+  'woche',
+  'monaten',
+  'monate',
+  'monat',
+  'stunden',
+  'stunde',
+  'días',
+  'dias',
+  'día',
+  'dia',
+  'semanas',
+  'semana',
+  'meses',
+  'mes',
+  'horas',
+  'hora',
+  'giorni',
+  'giorno',
+  'settimane',
+  'settimana',
+  'mesi',
+  'mese',
+  'ore',
+  'ora',
+  'dagen',
+  'dag',
+  'werkdagen',
+  'werkdag',
+  'weken',
+  'maanden',
+  'maand',
+  'uren',
+  'uur',
 ].join('|');
 /**
  * "45 days", "3-5 business days", "30 Tage", "14 días hábiles" is read from the number: one word
  * may sit between number and unit ("30 calendar days"). A range's both ends are checked.
  */
-const DURATION = new RegExp(`(?<![\\p{L}\\d.,:/])(\\d{1,4})(?:\\s?[-–]\\s?(\\d{1,4}))?[\\s\\u00a0-]+(?:\\p{L}+[\\s\\u00a0]+)?(?:${DURATION_UNITS})(?![\\p{L}])`, 'giu');
+const DURATION = new RegExp(
+  `(?<![\\p{L}\\d.,:/])(\\d{1,4})(?:\\s?[-–]\\s?(\\d{1,4}))?[\\s\\u00a0-]+(?:\\p{L}+[\\s\\u00a0]+)?(?:${DURATION_UNITS})(?![\\p{L}])`,
+  'giu',
+);
 /** A number on its own in a text (not a piece of a date, a time or a decimal): what a duration may quote. */
 const STANDALONE_NUMBER = /(?<![\p{L}\d.,:/-])\d{1,4}(?![\p{L}\d]|[.,:/-]\d)/gu;
 
@@ -115,7 +172,9 @@ const LONG_NUMBER = /(?<![\d.,])\d{3,}(?![\d])/g;
 
 export function checkFacts(draft: string, sources: FactSources): GuardResult {
   const customerText = sources.customer.join('\n');
-  const shopText = [...sources.merchant, policiesText(sources.policies), ...sources.orders.map(orderFactsText)].join('\n');
+  const shopText = [...sources.merchant, policiesText(sources.policies), ...sources.orders.map(orderFactsText)].join(
+    '\n',
+  );
   const corpus = [customerText, shopText].join('\n');
   const corpusLower = corpus.toLowerCase();
   const misses: FactKind[] = [];
@@ -123,7 +182,12 @@ export function checkFacts(draft: string, sources: FactSources): GuardResult {
   // Each pass blanks what it read, so a date is not also read as a number, a URL not as a code.
   // A match that `applies` rejects is left as it was, for the later passes.
   let rest = draft;
-  const blank = (re: RegExp, check: (m: RegExpExecArray) => boolean, kind: FactKind, applies = (_text: string) => true) => {
+  const blank = (
+    re: RegExp,
+    check: (m: RegExpExecArray) => boolean,
+    kind: FactKind,
+    applies = (_text: string) => true,
+  ) => {
     rest = rest.replace(re, (...args) => {
       const text = String(args[0]);
       if (!applies(text)) return text;
@@ -137,13 +201,18 @@ export function checkFacts(draft: string, sources: FactSources): GuardResult {
 
   const knownDates = datesIn(corpus);
   const dateKnown = (candidates: DateFact[]) =>
-    candidates.some((d) => knownDates.some((k) => k.month === d.month && k.day === d.day && (k.year === null || d.year === null || k.year === d.year)));
+    candidates.some((d) =>
+      knownDates.some(
+        (k) => k.month === d.month && k.day === d.day && (k.year === null || d.year === null || k.year === d.year),
+      ),
+    );
   for (const [pattern, read] of DATE_READERS) blank(pattern, (m) => dateKnown(read(m)), 'date');
 
-  const knownDurations = new Set([
-    ...(shopText.match(STANDALONE_NUMBER) ?? []),
-    ...[...shopText.matchAll(DURATION)].flatMap((m) => [m[1], m[2]]),
-  ].filter((n) => n !== undefined).map(Number));
+  const knownDurations = new Set(
+    [...(shopText.match(STANDALONE_NUMBER) ?? []), ...[...shopText.matchAll(DURATION)].flatMap((m) => [m[1], m[2]])]
+      .filter((n) => n !== undefined)
+      .map(Number),
+  );
   blank(DURATION, (m) => [m[1], m[2]].every((n) => n === undefined || knownDurations.has(Number(n))), 'duration');
 
   const knownAmounts = amountsIn(corpus);
@@ -207,7 +276,13 @@ function orderFactsText({ order, facts }: OrderWithFacts): string {
     ...order.items.map((i) => `${i.quantity} ${i.title}`),
     order.shippingCity ?? '',
     order.shippingCountry ?? '',
-    ...order.shipments.flatMap((s) => [s.status, s.tracking?.number ?? '', s.shippedAt ?? '', s.deliveredAt ?? '', s.estimatedDeliveryAt ?? '']),
+    ...order.shipments.flatMap((s) => [
+      s.status,
+      s.tracking?.number ?? '',
+      s.shippedAt ?? '',
+      s.deliveredAt ?? '',
+      s.estimatedDeliveryAt ?? '',
+    ]),
     facts.daysSinceShipped === null ? '' : String(facts.daysSinceShipped),
     facts.lastReturnDay ?? '',
   ].join('\n');

@@ -12,13 +12,44 @@
  */
 
 const BLOCK_TAGS = new Set([
-  'address', 'article', 'aside', 'center', 'dd', 'div', 'dl', 'dt', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5',
-  'h6', 'header', 'main', 'nav', 'ol', 'p', 'pre', 'section', 'table', 'tbody', 'td', 'th', 'thead', 'tr', 'ul',
+  'address',
+  'article',
+  'aside',
+  'center',
+  'dd',
+  'div',
+  'dl',
+  'dt',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'table',
+  'tbody',
+  'td',
+  'th',
+  'thead',
+  'tr',
+  'ul',
 ]);
 const PARAGRAPH_TAGS = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'ul', 'ol']);
 
 /** Elements whose content is never the customer's words, each with the end tag that closes it. */
-const DROPPED_CONTENT = new Map(['head', 'style', 'script', 'title', 'template'].map((name) => [name, new RegExp(`</${name}\\s*>`, 'gi')]));
+const DROPPED_CONTENT = new Map(
+  ['head', 'style', 'script', 'title', 'template'].map((name) => [name, new RegExp(`</${name}\\s*>`, 'gi')]),
+);
 
 /**
  * Quote levels drawn as "> " per line. latest-text.ts only needs to see that a line is quoted;
@@ -31,12 +62,35 @@ const MAX_TAG_NAME = 16;
 
 /** HTML 4 Latin-1 entities, in code point order from 160 (&nbsp;) to 255 (&yuml;). */
 const LATIN1 =
-  'nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute icirc iuml eth ntilde ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml yacute thorn yuml'.split(' ');
+  'nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute icirc iuml eth ntilde ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml yacute thorn yuml'.split(
+    ' ',
+  );
 const ENTITIES = new Map<string, string>([
   ...LATIN1.map((name, i) => [name, String.fromCodePoint(160 + i)] as [string, string]),
-  ['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', "'"], ['euro', '€'], ['OElig', 'Œ'], ['oelig', 'œ'],
-  ['hellip', '…'], ['mdash', '—'], ['ndash', '–'], ['lsquo', '‘'], ['rsquo', '’'], ['ldquo', '“'], ['rdquo', '”'],
-  ['sbquo', '‚'], ['bdquo', '„'], ['bull', '•'], ['trade', '™'], ['zwnj', ''], ['zwj', ''], ['thinsp', '\u2009'], ['ensp', '\u2002'], ['emsp', '\u2003'],
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+  ['euro', '€'],
+  ['OElig', 'Œ'],
+  ['oelig', 'œ'],
+  ['hellip', '…'],
+  ['mdash', '—'],
+  ['ndash', '–'],
+  ['lsquo', '‘'],
+  ['rsquo', '’'],
+  ['ldquo', '“'],
+  ['rdquo', '”'],
+  ['sbquo', '‚'],
+  ['bdquo', '„'],
+  ['bull', '•'],
+  ['trade', '™'],
+  ['zwnj', ''],
+  ['zwj', ''],
+  ['thinsp', '\u2009'],
+  ['ensp', '\u2002'],
+  ['emsp', '\u2003'],
 ]);
 
 // Every alternative is bounded (at most 33 characters after the "&"): linear on any input.
@@ -188,5 +242,8 @@ export function htmlToText(html: string): string {
   takeText();
   flush();
   // Stray "<" of a broken tag stays as text; runs of blank lines collapse to one.
-  return lines.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }

@@ -3,7 +3,15 @@
  * list). The model names the kind in its structured answer; the pipeline drafts only for the
  * kinds the merchant enabled.
  */
-export const DRAFT_KINDS = ['order_status', 'returns', 'damaged', 'address_change', 'cancellation', 'presales', 'other'] as const;
+export const DRAFT_KINDS = [
+  'order_status',
+  'returns',
+  'damaged',
+  'address_change',
+  'cancellation',
+  'presales',
+  'other',
+] as const;
 export type DraftKind = (typeof DRAFT_KINDS)[number];
 
 const isKind = (value: string): value is DraftKind => (DRAFT_KINDS as readonly string[]).includes(value);

@@ -47,11 +47,15 @@ const HEADER_BLOCK_WINDOW = 5;
 /** Endings of a one-line (or wrapped) attribution, lower-cased, spaces normalized. */
 const ATTRIBUTION_ENDINGS = [
   'wrote:', // en
-  'a écrit:', 'a écrit :', // fr
-  'schrieb:', 'folgendes geschrieben:', // de ("… schrieb:", GMX/Web.de "… hat X folgendes geschrieben:")
-  'escribió:', 'escribio:', // es
+  'a écrit:',
+  'a écrit :', // fr
+  'schrieb:',
+  'folgendes geschrieben:', // de ("… schrieb:", GMX/Web.de "… hat X folgendes geschrieben:")
+  'escribió:',
+  'escribio:', // es
   'ha scritto:', // it
-  'schreef:', 'het volgende geschreven:', // nl
+  'schreef:',
+  'het volgende geschreven:', // nl
 ];
 
 /** Openers of attributions whose ending is not fixed ("Am … schrieb Jane <j@x>:"). */
@@ -71,46 +75,120 @@ const ATTRIBUTION_OPENERS = ['on ', 'le ', 'am ', 'el ', 'il ', 'op '];
 const HEADER_FROM = ['from:', 'de:', 'de :', 'von:', 'da:', 'van:', 'from :'];
 /** The other lines of an Outlook header block, localized. */
 const HEADER_OTHERS = [
-  'sent:', 'date:', 'to:', 'cc:', 'subject:',
-  'envoyé:', 'envoyé :', 'date :', 'à:', 'à :', 'a :', 'objet:', 'objet :', 'cc :',
-  'gesendet:', 'datum:', 'an:', 'betreff:',
-  'enviado:', 'enviado el:', 'fecha:', 'para:', 'asunto:',
-  'inviato:', 'data:', 'a:', 'oggetto:',
-  'verzonden:', 'aan:', 'onderwerp:',
+  'sent:',
+  'date:',
+  'to:',
+  'cc:',
+  'subject:',
+  'envoyé:',
+  'envoyé :',
+  'date :',
+  'à:',
+  'à :',
+  'a :',
+  'objet:',
+  'objet :',
+  'cc :',
+  'gesendet:',
+  'datum:',
+  'an:',
+  'betreff:',
+  'enviado:',
+  'enviado el:',
+  'fecha:',
+  'para:',
+  'asunto:',
+  'inviato:',
+  'data:',
+  'a:',
+  'oggetto:',
+  'verzonden:',
+  'aan:',
+  'onderwerp:',
 ];
 
 /** Words inside "-----Original Message-----" style separators, localized. */
 const ORIGINAL_MESSAGE_WORDS = [
-  'original message', 'message d\'origine', 'message d’origine', 'message original',
-  'ursprüngliche nachricht', 'original nachricht', 'originalnachricht', 'original-nachricht', 'mensaje original',
-  'messaggio originale', 'oorspronkelijk bericht', 'origineel bericht',
+  'original message',
+  "message d'origine",
+  'message d’origine',
+  'message original',
+  'ursprüngliche nachricht',
+  'original nachricht',
+  'originalnachricht',
+  'original-nachricht',
+  'mensaje original',
+  'messaggio originale',
+  'oorspronkelijk bericht',
+  'origineel bericht',
 ];
 
 /** Words inside "---------- Forwarded message ---------" separators, localized. */
 const FORWARDED_SEPARATOR_WORDS = [
-  'forwarded message', 'message transféré', 'weitergeleitete nachricht', 'mensaje reenviado',
-  'messaggio inoltrato', 'doorgestuurd bericht', 'forwarded', 'transféré', 'weitergeleitet',
-  'reenviado', 'inoltrato', 'doorgestuurd',
+  'forwarded message',
+  'message transféré',
+  'weitergeleitete nachricht',
+  'mensaje reenviado',
+  'messaggio inoltrato',
+  'doorgestuurd bericht',
+  'forwarded',
+  'transféré',
+  'weitergeleitet',
+  'reenviado',
+  'inoltrato',
+  'doorgestuurd',
 ];
 
 /** Apple Mail's forwarded-message line, localized (lower-cased, without the trailing colon). */
 const FORWARD_BEGIN_LINES = [
-  'begin forwarded message', 'début du message réexpédié', 'début du message transféré',
-  'anfang der weitergeleiteten nachricht', 'anfang der weitergeleiteten e-mail',
-  'inicio del mensaje reenviado', 'comienzo del mensaje reenviado', 'inizio messaggio inoltrato',
-  'inizio del messaggio inoltrato', 'begin doorgestuurd bericht', 'begin van doorgestuurd bericht',
+  'begin forwarded message',
+  'début du message réexpédié',
+  'début du message transféré',
+  'anfang der weitergeleiteten nachricht',
+  'anfang der weitergeleiteten e-mail',
+  'inicio del mensaje reenviado',
+  'comienzo del mensaje reenviado',
+  'inizio messaggio inoltrato',
+  'inizio del messaggio inoltrato',
+  'begin doorgestuurd bericht',
+  'begin van doorgestuurd bericht',
 ];
 
 /** Mobile and webmail footers: line starts (lower-cased). */
 const FOOTER_STARTS = [
-  'sent from my ', 'sent from mail for ', 'sent from yahoo mail', 'sent from outlook', 'sent from the ',
-  'sent with proton', 'sent via ', 'get outlook for ', 'sent from samsung', 'sent from gmail',
-  'envoyé de mon ', 'envoyé depuis mon ', 'envoyé à partir de ', 'envoyé depuis ', 'obtenir outlook pour ',
+  'sent from my ',
+  'sent from mail for ',
+  'sent from yahoo mail',
+  'sent from outlook',
+  'sent from the ',
+  'sent with proton',
+  'sent via ',
+  'get outlook for ',
+  'sent from samsung',
+  'sent from gmail',
+  'envoyé de mon ',
+  'envoyé depuis mon ',
+  'envoyé à partir de ',
+  'envoyé depuis ',
+  'obtenir outlook pour ',
   'télécharger outlook pour ',
-  'von meinem ', 'gesendet von meinem ', 'gesendet mit ', 'gesendet von ', 'outlook für ',
-  'enviado desde mi ', 'enviado desde ', 'obtener outlook para ', 'descargar outlook para ',
-  'inviato da ', 'inviato dal mio ', 'scarica outlook per ',
-  'verstuurd vanaf mijn ', 'verzonden vanaf mijn ', 'verzonden met ', 'verstuurd met ', 'outlook voor ',
+  'von meinem ',
+  'gesendet von meinem ',
+  'gesendet mit ',
+  'gesendet von ',
+  'outlook für ',
+  'enviado desde mi ',
+  'enviado desde ',
+  'obtener outlook para ',
+  'descargar outlook para ',
+  'inviato da ',
+  'inviato dal mio ',
+  'scarica outlook per ',
+  'verstuurd vanaf mijn ',
+  'verzonden vanaf mijn ',
+  'verzonden met ',
+  'verstuurd met ',
+  'outlook voor ',
 ];
 
 function normalizeSpaces(line: string): string {
@@ -188,7 +266,11 @@ function isHeaderBlockStart(canonLines: readonly string[], i: number): boolean {
   const c = stripEmphasis(canonLines[i]!);
   // Some clients (Outlook.com, Outlook in French) put "Date:"/"Envoyé :" before "From:"/"De :":
   // such a line starts the block when a From block follows at once.
-  if (startsWithAny(c, HEADER_OTHERS) && i + 1 < canonLines.length && startsWithAny(stripEmphasis(canonLines[i + 1]!), HEADER_FROM)) {
+  if (
+    startsWithAny(c, HEADER_OTHERS) &&
+    i + 1 < canonLines.length &&
+    startsWithAny(stripEmphasis(canonLines[i + 1]!), HEADER_FROM)
+  ) {
     return isFromBlock(canonLines, i + 1);
   }
   return isFromBlock(canonLines, i);

@@ -56,7 +56,12 @@ export function createReplyWriter(opts: ReplyWriterOptions): ReplyWriter {
       const messages: OpenAI.ChatCompletionMessageParam[] = [
         { role: 'system', content: SYSTEM_PROMPT },
         ...(problem
-          ? [{ role: 'system' as const, content: `Your previous draft was rejected: ${problem}. Use only the facts given.` }]
+          ? [
+              {
+                role: 'system' as const,
+                content: `Your previous draft was rejected: ${problem}. Use only the facts given.`,
+              },
+            ]
           : []),
         { role: 'user', content: buildUserMessage(input) },
       ];
@@ -68,7 +73,10 @@ export function createReplyWriter(opts: ReplyWriterOptions): ReplyWriter {
           store: false,
           temperature: 0.2,
           max_completion_tokens: opts.maxOutputTokens ?? 800,
-          response_format: { type: 'json_schema', json_schema: { name: 'draft_reply', strict: true, schema: REPLY_SCHEMA } },
+          response_format: {
+            type: 'json_schema',
+            json_schema: { name: 'draft_reply', strict: true, schema: REPLY_SCHEMA },
+          },
         });
       } catch (err) {
         // The SDK's messages quote the server's body, which may echo the prompt: keep only the status.
@@ -76,7 +84,8 @@ export function createReplyWriter(opts: ReplyWriterOptions): ReplyWriter {
         const retryAfter = err instanceof OpenAI.APIError ? retryAfterSeconds(err.headers?.get('retry-after')) : null;
         // 429 insufficient_quota is a billing problem, not a rate: waiting does not help.
         const quota = err instanceof OpenAI.APIError && err.code === 'insufficient_quota';
-        const retryable = !quota && (status === null || status === 408 || status === 409 || status === 429 || status >= 500);
+        const retryable =
+          !quota && (status === null || status === 408 || status === 409 || status === 429 || status >= 500);
         throw new LlmError('api', status, retryable, retryable ? retryAfter : null);
       }
       const choice = completion.choices[0];

@@ -82,12 +82,16 @@ export function orderFacts(order: Order, ctx: FactsContext): OrderFacts {
 
   const fulfilment = order.fulfillmentStatus.toLowerCase();
   const financial = order.financialStatus.toLowerCase();
-  const nothingShipped = order.shipments.every((s) => !s.shippedAt && !s.deliveredAt && (s.status === 'label_created' || s.status === 'unknown'));
+  const nothingShipped = order.shipments.every(
+    (s) => !s.shippedAt && !s.deliveredAt && (s.status === 'label_created' || s.status === 'unknown'),
+  );
   const changeable = NOT_YET_SHIPPED.has(fulfilment) && nothingShipped && !CHANGES_CLOSED_BY_PAYMENT.has(financial);
 
   return {
     daysSinceShipped: shipped === null ? null : Math.max(0, today - shipped),
-    stalled: !['cancelled', 'refunded'].includes(fulfilment) && order.shipments.some((s) => isStalled(s, today, ctx.stalledAfterDays)),
+    stalled:
+      !['cancelled', 'refunded'].includes(fulfilment) &&
+      order.shipments.some((s) => isStalled(s, today, ctx.stalledAfterDays)),
     lastReturnDay: lastReturn === null ? null : dayString(lastReturn),
     returnWindowOpen: lastReturn === null ? null : today <= lastReturn,
     canChangeAddress: changeable,

@@ -42,18 +42,37 @@ const RANK_URL = 1;
 /** Words that introduce an order number (singular and plural), after NFKC + lower-casing. */
 const ORDER_KEYWORDS = new Set([
   // en (also nl "order")
-  'order', 'orders', 'ordernumber', 'orderno', 'ordernr', 'orderid',
+  'order',
+  'orders',
+  'ordernumber',
+  'orderno',
+  'ordernr',
+  'orderid',
   // fr
-  'commande', 'commandes',
+  'commande',
+  'commandes',
   // de
-  'bestellung', 'bestellungen', 'bestellnummer', 'bestellnr', 'bestell', 'auftrag', 'auftragsnummer',
+  'bestellung',
+  'bestellungen',
+  'bestellnummer',
+  'bestellnr',
+  'bestell',
+  'auftrag',
+  'auftragsnummer',
   'auftragsnr',
   // es
-  'pedido', 'pedidos', 'orden',
+  'pedido',
+  'pedidos',
+  'orden',
   // it
-  'ordine', 'ordini',
+  'ordine',
+  'ordini',
   // nl
-  'bestelling', 'bestellingen', 'bestelnummer', 'bestelnr', 'ordernummer',
+  'bestelling',
+  'bestellingen',
+  'bestelnummer',
+  'bestelnr',
+  'ordernummer',
 ]);
 
 /**
@@ -61,9 +80,32 @@ const ORDER_KEYWORDS = new Set([
  * "pedido *n.º* 1042" → NFKC "n.o"). Punctuation is handled separately.
  */
 const DESIGNATOR_WORDS = new Set([
-  'no', 'nr', 'nro', 'n', 'o', 'num', 'number', 'numero', 'numéro', 'número', 'nummer', 'id', 'ref',
-  'reference', 'référence', 'referencia', 'riferimento', 'referentie', 'confirmation',
-  'is', 'ist', 'est', 'es', 'è', 'was', 'war',
+  'no',
+  'nr',
+  'nro',
+  'n',
+  'o',
+  'num',
+  'number',
+  'numero',
+  'numéro',
+  'número',
+  'nummer',
+  'id',
+  'ref',
+  'reference',
+  'référence',
+  'referencia',
+  'riferimento',
+  'referentie',
+  'confirmation',
+  'is',
+  'ist',
+  'est',
+  'es',
+  'è',
+  'was',
+  'war',
 ]);
 
 /** Designators that may be followed by an abbreviation dot ("no.", "Nr.", "n."). */
@@ -81,16 +123,78 @@ const LIST_CONNECTOR_PUNCT = new Set([',', '&', '/', '+', ';']);
 
 /** A "#" after these words numbers something other than an order. */
 const HASH_EXCLUDED_AFTER = new Set([
-  'apt', 'apartment', 'appt', 'appartement', 'suite', 'ste', 'unit', 'room', 'flat', 'floor', 'building',
-  'bldg', 'box', 'ticket', 'case', 'issue', 'invoice', 'facture', 'rechnung', 'factura', 'fattura',
-  'factuur', 'tracking', 'track', 'parcel', 'colis', 'paket', 'sendung', 'phone', 'tel', 'fax', 'step',
-  'item', 'sku', 'article', 'artikel', 'size', 'taille', 'größe', 'talla', 'taglia', 'maat', 'pr', 'pull',
+  'apt',
+  'apartment',
+  'appt',
+  'appartement',
+  'suite',
+  'ste',
+  'unit',
+  'room',
+  'flat',
+  'floor',
+  'building',
+  'bldg',
+  'box',
+  'ticket',
+  'case',
+  'issue',
+  'invoice',
+  'facture',
+  'rechnung',
+  'factura',
+  'fattura',
+  'factuur',
+  'tracking',
+  'track',
+  'parcel',
+  'colis',
+  'paket',
+  'sendung',
+  'phone',
+  'tel',
+  'fax',
+  'step',
+  'item',
+  'sku',
+  'article',
+  'artikel',
+  'size',
+  'taille',
+  'größe',
+  'talla',
+  'taglia',
+  'maat',
+  'pr',
+  'pull',
 ]);
 
 /** Currency words or symbols: a number next to one is a price. */
 const CURRENCY_WORDS = new Set([
-  'eur', 'euro', 'euros', 'usd', 'gbp', 'chf', 'cad', 'aud', 'jpy', 'sek', 'nok', 'dkk', 'pln', 'czk',
-  'dollar', 'dollars', 'pound', 'pounds', 'kr', 'zł', 'zl', 'franc', 'francs', 'yen',
+  'eur',
+  'euro',
+  'euros',
+  'usd',
+  'gbp',
+  'chf',
+  'cad',
+  'aud',
+  'jpy',
+  'sek',
+  'nok',
+  'dkk',
+  'pln',
+  'czk',
+  'dollar',
+  'dollars',
+  'pound',
+  'pounds',
+  'kr',
+  'zł',
+  'zl',
+  'franc',
+  'francs',
+  'yen',
 ]);
 const CURRENCY_SYMBOLS = new Set(['€', '$', '£', '¥', '₹', '₽', '₩', '¢', '₺', '₪', '₫', '฿']);
 
@@ -99,8 +203,22 @@ const NUMERIC_JOINERS = new Set(['.', ',', '/', '-', ':', "'", '_']);
 
 /** URL path segments / query names that mark an order number inside a URL. */
 const URL_ORDER_NAMES = new Set([
-  'order', 'orders', 'view-order', 'order-received', 'order_number', 'order-number', 'ordernumber',
-  'order_id', 'order-id', 'orderid', 'order_no', 'orderno', 'commande', 'bestellung', 'pedido', 'ordine',
+  'order',
+  'orders',
+  'view-order',
+  'order-received',
+  'order_number',
+  'order-number',
+  'ordernumber',
+  'order_id',
+  'order-id',
+  'orderid',
+  'order_no',
+  'orderno',
+  'commande',
+  'bestellung',
+  'pedido',
+  'ordine',
   'bestelling',
 ]);
 
@@ -358,7 +476,8 @@ export function extractOrderNumbers(text: string): string[] {
   const best = new Map<string, Candidate>();
   const add = (digits: string, rank: number, position: number): void => {
     const seen = best.get(digits);
-    if (!seen || rank > seen.rank) best.set(digits, { digits, rank, position: seen ? Math.min(seen.position, position) : position });
+    if (!seen || rank > seen.rank)
+      best.set(digits, { digits, rank, position: seen ? Math.min(seen.position, position) : position });
   };
 
   for (let i = 0; i < tokens.length; i++) {

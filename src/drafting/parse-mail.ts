@@ -55,10 +55,16 @@ function head(text: string, max: number): string {
 }
 
 export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
-  const email = await PostalMime.parse(raw, { attachmentEncoding: 'arraybuffer', maxRfc822NestingDepth: 0, maxHeadersSize: MAX_HEADER_BYTES });
+  const email = await PostalMime.parse(raw, {
+    attachmentEncoding: 'arraybuffer',
+    maxRfc822NestingDepth: 0,
+    maxHeadersSize: MAX_HEADER_BYTES,
+  });
   const headers = new Map<string, string>();
   for (const h of email.headers) if (!headers.has(h.key)) headers.set(h.key, h.value);
-  const from = email.from?.address ? { address: email.from.address.toLowerCase(), name: email.from.name ? fixC1(email.from.name) : null } : null;
+  const from = email.from?.address
+    ? { address: email.from.address.toLowerCase(), name: email.from.name ? fixC1(email.from.name) : null }
+    : null;
   const body = email.text?.trim() ? email.text : email.html ? htmlToText(head(email.html, MAX_HTML_CHARS)) : '';
   return {
     messageId: email.messageId ?? null,

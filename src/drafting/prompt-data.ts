@@ -18,7 +18,12 @@ export interface PromptData {
   unmatchedNumbers: string[];
   /** Only the policies the merchant set (and, where it keeps the prompt small, only those that matter for the mail). */
   policies: PromptPolicies;
-  merchant: { shopName: string; tone: 'friendly' | 'formal' | 'concise'; signOffName: string; fallbackLanguage: string };
+  merchant: {
+    shopName: string;
+    tone: 'friendly' | 'formal' | 'concise';
+    signOffName: string;
+    fallbackLanguage: string;
+  };
   /** The calendar day (YYYY-MM-DD, UTC: the shop's time zone is not known) the facts were computed on. */
   today: string;
 }

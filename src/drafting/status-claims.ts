@@ -34,47 +34,178 @@ const NEGATIVE: Record<Positive, StatusClaim> = {
 /** Whole words (lower-cased, NFC) that state a status. */
 const STATUS_WORDS: Record<Positive, readonly string[]> = {
   shipped: [
-    'shipped', 'dispatched', 'transit',
-    'expédié', 'expédiée', 'expédiés', 'expédiées',
-    'versandt', 'verschickt', 'versendet', 'unterwegs',
-    'enviado', 'enviada', 'enviados', 'enviadas', 'despachado', 'despachada',
-    'spedito', 'spedita', 'spediti', 'spedite',
-    'verzonden', 'verstuurd', 'onderweg',
+    'shipped',
+    'dispatched',
+    'transit',
+    'expédié',
+    'expédiée',
+    'expédiés',
+    'expédiées',
+    'versandt',
+    'verschickt',
+    'versendet',
+    'unterwegs',
+    'enviado',
+    'enviada',
+    'enviados',
+    'enviadas',
+    'despachado',
+    'despachada',
+    'spedito',
+    'spedita',
+    'spediti',
+    'spedite',
+    'verzonden',
+    'verstuurd',
+    'onderweg',
   ],
   delivered: [
-    'delivered', 'arrived',
-    'livré', 'livrée', 'livrés', 'livrées', 'arrivé', 'arrivée', 'arrivés', 'arrivées',
-    'zugestellt', 'geliefert', 'ausgeliefert', 'angekommen', 'eingetroffen',
-    'entregado', 'entregada', 'entregados', 'entregadas', 'llegado',
-    'consegnato', 'consegnata', 'consegnati', 'consegnate', 'arrivato', 'arrivata', 'arrivati', 'arrivate',
-    'bezorgd', 'afgeleverd', 'geleverd', 'aangekomen',
+    'delivered',
+    'arrived',
+    'livré',
+    'livrée',
+    'livrés',
+    'livrées',
+    'arrivé',
+    'arrivée',
+    'arrivés',
+    'arrivées',
+    'zugestellt',
+    'geliefert',
+    'ausgeliefert',
+    'angekommen',
+    'eingetroffen',
+    'entregado',
+    'entregada',
+    'entregados',
+    'entregadas',
+    'llegado',
+    'consegnato',
+    'consegnata',
+    'consegnati',
+    'consegnate',
+    'arrivato',
+    'arrivata',
+    'arrivati',
+    'arrivate',
+    'bezorgd',
+    'afgeleverd',
+    'geleverd',
+    'aangekomen',
   ],
   refunded: [
-    'refunded', 'remboursé', 'remboursée', 'remboursés', 'remboursées', 'erstattet', 'rückerstattet', 'zurückerstattet',
-    'reembolsado', 'reembolsada', 'rimborsato', 'rimborsata', 'terugbetaald',
+    'refunded',
+    'remboursé',
+    'remboursée',
+    'remboursés',
+    'remboursées',
+    'erstattet',
+    'rückerstattet',
+    'zurückerstattet',
+    'reembolsado',
+    'reembolsada',
+    'rimborsato',
+    'rimborsata',
+    'terugbetaald',
   ],
   cancelled: [
-    'cancelled', 'canceled', 'annulé', 'annulée', 'annulés', 'annulées', 'storniert', 'annulliert',
-    'cancelado', 'cancelada', 'anulado', 'anulada', 'annullato', 'annullata', 'cancellato', 'cancellata', 'geannuleerd',
+    'cancelled',
+    'canceled',
+    'annulé',
+    'annulée',
+    'annulés',
+    'annulées',
+    'storniert',
+    'annulliert',
+    'cancelado',
+    'cancelada',
+    'anulado',
+    'anulada',
+    'annullato',
+    'annullata',
+    'cancellato',
+    'cancellata',
+    'geannuleerd',
   ],
 };
 
 /** Words saying the order is still being prepared: a claim that it has not shipped. */
 const PREPARING_WORDS = [
-  'preparing', 'processing', 'préparons', 'préparation', 'vorbereiten', 'bearbeitung', 'preparando', 'preparación',
-  'preparazione', 'voorbereiden',
+  'preparing',
+  'processing',
+  'préparons',
+  'préparation',
+  'vorbereiten',
+  'bearbeitung',
+  'preparando',
+  'preparación',
+  'preparazione',
+  'voorbereiden',
 ];
 
-const NEGATIONS = new Set(['not', 'never', 'no', 'pas', 'jamais', 'nicht', 'nie', 'kein', 'keine', 'nunca', 'non', 'mai', 'niet', 'nooit', 'geen']);
-const PART_WORDS = new Set(['part', 'partially', 'partie', 'partiellement', 'teil', 'teilweise', 'parte', 'parcialmente', 'parzialmente', 'deel', 'gedeeltelijk']);
+const NEGATIONS = new Set([
+  'not',
+  'never',
+  'no',
+  'pas',
+  'jamais',
+  'nicht',
+  'nie',
+  'kein',
+  'keine',
+  'nunca',
+  'non',
+  'mai',
+  'niet',
+  'nooit',
+  'geen',
+]);
+const PART_WORDS = new Set([
+  'part',
+  'partially',
+  'partie',
+  'partiellement',
+  'teil',
+  'teilweise',
+  'parte',
+  'parcialmente',
+  'parzialmente',
+  'deel',
+  'gedeeltelijk',
+]);
 const FUTURE_WORDS = new Set([
-  'will', 'should', 'would', 'be', 'soon', 'sera', 'seront', 'devrait', 'bientôt', 'wird', 'werden', 'sollte', 'bald',
-  'será', 'serán', 'debería', 'pronto', 'sarà', 'saranno', 'dovrebbe', 'presto', 'wordt', 'zal', 'zou', 'binnenkort',
+  'will',
+  'should',
+  'would',
+  'be',
+  'soon',
+  'sera',
+  'seront',
+  'devrait',
+  'bientôt',
+  'wird',
+  'werden',
+  'sollte',
+  'bald',
+  'será',
+  'serán',
+  'debería',
+  'pronto',
+  'sarà',
+  'saranno',
+  'dovrebbe',
+  'presto',
+  'wordt',
+  'zal',
+  'zou',
+  'binnenkort',
 ]);
 const WINDOW = 4;
 
 const WORD_INDEX: Map<string, Positive> = new Map(
-  (Object.entries(STATUS_WORDS) as [Positive, readonly string[]][]).flatMap(([claim, ws]) => ws.map((w) => [w, claim] as const)),
+  (Object.entries(STATUS_WORDS) as [Positive, readonly string[]][]).flatMap(([claim, ws]) =>
+    ws.map((w) => [w, claim] as const),
+  ),
 );
 
 const SENTENCE_END = /^[.!?;:]$/;
@@ -84,7 +215,9 @@ const DIGITS = /^[0-9]+$/;
  * The text cut into sentences of lower-cased words, and the digit runs (order numbers) each names.
  */
 function sentences(text: string): { words: string[]; numbers: string[] }[] {
-  const normal = normalizeBounded(text, 'NFC').toLowerCase().replace(/n[’']t\b/g, ' not');
+  const normal = normalizeBounded(text, 'NFC')
+    .toLowerCase()
+    .replace(/n[’']t\b/g, ' not');
   const out: { words: string[]; numbers: string[] }[] = [];
   let current = { words: [] as string[], numbers: [] as string[] };
   for (const [t] of normal.matchAll(/[\p{L}\p{M}]+|[0-9]+|[.!?;:]/gu)) {
@@ -137,9 +270,11 @@ export function claimsAllowedBy(order: Order): Set<StatusClaim> {
   const fulfilmentKnown = fulfilment !== 'unknown' && fulfilment !== '';
   const financialKnown = financial !== 'unknown' && financial !== '';
   if (fulfilmentKnown) {
-    if (['fulfilled', 'shipped', 'in_transit', 'out_for_delivery', 'completed'].includes(fulfilment)) add('shipped', 'not_delivered');
+    if (['fulfilled', 'shipped', 'in_transit', 'out_for_delivery', 'completed'].includes(fulfilment))
+      add('shipped', 'not_delivered');
     else if (fulfilment === 'delivered') add('shipped', 'delivered');
-    else if (['partially_fulfilled', 'partial'].includes(fulfilment)) add('partial', 'shipped', 'not_shipped', 'not_delivered');
+    else if (['partially_fulfilled', 'partial'].includes(fulfilment))
+      add('partial', 'shipped', 'not_shipped', 'not_delivered');
     else if (fulfilment === 'cancelled') add('cancelled', 'not_shipped', 'not_delivered');
     else if (fulfilment === 'refunded') add('refunded');
     else add('not_shipped', 'not_delivered');
@@ -157,11 +292,17 @@ export function claimsAllowedBy(order: Order): Set<StatusClaim> {
     else if (SHIPPED_NOT_DELIVERED.has(shipment.status)) add('shipped', 'not_delivered');
     else if (shipment.status === 'label_created') add('not_delivered');
   }
-  if (order.shipments.length && order.shipments.every((s) => s.status === 'delivered' || s.deliveredAt)) allowed.delete('not_delivered');
+  if (order.shipments.length && order.shipments.every((s) => s.status === 'delivered' || s.deliveredAt))
+    allowed.delete('not_delivered');
   return allowed;
 }
 
-const SHIPPED_NOT_DELIVERED = new Set<Shipment['status']>(['in_transit', 'out_for_delivery', 'attempted_delivery', 'failed_delivery']);
+const SHIPPED_NOT_DELIVERED = new Set<Shipment['status']>([
+  'in_transit',
+  'out_for_delivery',
+  'attempted_delivery',
+  'failed_delivery',
+]);
 
 const NEGATIVE_CLAIMS = new Set<StatusClaim>(['not_shipped', 'not_delivered', 'not_refunded', 'not_cancelled']);
 

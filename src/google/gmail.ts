@@ -40,7 +40,14 @@ export interface GmailMailbox {
   listRecentInbox(maxResults: number): Promise<{ id: string; threadId: string }[]>;
   /** messages.get format=metadata: labels, size, date and the filter headers, without the body. */
   getMessageMeta(id: string): Promise<MessageMeta>;
-  getRawMessage(id: string): Promise<{ id: string; threadId: string; labelIds: string[]; internalDate: number; sizeEstimate: number; raw: Uint8Array }>;
+  getRawMessage(id: string): Promise<{
+    id: string;
+    threadId: string;
+    labelIds: string[];
+    internalDate: number;
+    sizeEstimate: number;
+    raw: Uint8Array;
+  }>;
   /** threads.get format=minimal: messages in thread order (drafts included, labelled DRAFT), and the thread's historyId. */
   getThread(threadId: string): Promise<ThreadLabels>;
   /**
@@ -103,7 +110,9 @@ export class GmailApiError extends Error {
     readonly reason: string,
     readonly retryAfterSeconds: number | null,
   ) {
-    super(`gmail_api_error status=${status} reason=${reason}${retryAfterSeconds !== null ? ` retry_after=${retryAfterSeconds}` : ''}`);
+    super(
+      `gmail_api_error status=${status} reason=${reason}${retryAfterSeconds !== null ? ` retry_after=${retryAfterSeconds}` : ''}`,
+    );
   }
 }
 
@@ -120,7 +129,11 @@ const HistoryList = z.object({
       z.object({
         id: z.string().regex(/^\d+$/),
         messagesAdded: z
-          .array(z.object({ message: z.object({ id: z.string(), threadId: z.string(), labelIds: z.array(z.string()).optional() }) }))
+          .array(
+            z.object({
+              message: z.object({ id: z.string(), threadId: z.string(), labelIds: z.array(z.string()).optional() }),
+            }),
+          )
           .optional(),
       }),
     )
@@ -165,7 +178,13 @@ function toMessageMeta(data: z.infer<typeof MetaMessage>): MessageMeta {
 
 /** What every message resource carries, whatever its format. */
 function messageBasics(data: z.infer<typeof RawMessage> | z.infer<typeof MetaMessage>) {
-  return { id: data.id, threadId: data.threadId, labelIds: data.labelIds ?? [], internalDate: Number(data.internalDate), sizeEstimate: data.sizeEstimate };
+  return {
+    id: data.id,
+    threadId: data.threadId,
+    labelIds: data.labelIds ?? [],
+    internalDate: Number(data.internalDate),
+    sizeEstimate: data.sizeEstimate,
+  };
 }
 const Draft = z.object({ id: z.string(), message: z.object({ id: z.string() }) });
 const WatchResponse = z.object({ historyId: z.string().regex(/^\d+$/), expiration: z.string().regex(/^\d+$/) });
@@ -200,7 +219,12 @@ function parse<T>(schema: z.ZodType<T>, data: unknown, status: number): T {
   return result.data;
 }
 
-export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; auth: OAuth2Client; timeoutMs?: number }): GmailMailbox {
+export function createGmailMailbox(opts: {
+  rootUrl: string;
+  fetch: FetchLike;
+  auth: OAuth2Client;
+  timeoutMs?: number;
+}): GmailMailbox {
   const rootUrl = opts.rootUrl.endsWith('/') ? opts.rootUrl : `${opts.rootUrl}/`;
   const tokenUrl = String(opts.auth.endpoints.oauth2TokenUrl);
   // rootUrl goes on each call, not on the client: a client-level rootUrl keeps only its origin
@@ -243,7 +267,10 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
 
     async listHistory(startHistoryId, pageToken) {
       const data = await call(HistoryList, () =>
-        api.users.history.list({ userId: ME, startHistoryId, historyTypes: ['messageAdded'], labelId: 'INBOX', pageToken }, o),
+        api.users.history.list(
+          { userId: ME, startHistoryId, historyTypes: ['messageAdded'], labelId: 'INBOX', pageToken },
+          o,
+        ),
       );
       const seen = new Set<string>();
       const records: HistoryPage['records'] = [];
@@ -264,7 +291,9 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
       let pageToken: string | undefined;
       while (out.length < maxResults) {
         const want = Math.min(LIST_PAGE_MAX, maxResults - out.length);
-        const data = await call(MessageList, () => api.users.messages.list({ userId: ME, labelIds: ['INBOX'], maxResults: want, pageToken }, o));
+        const data = await call(MessageList, () =>
+          api.users.messages.list({ userId: ME, labelIds: ['INBOX'], maxResults: want, pageToken }, o),
+        );
         for (const m of data.messages ?? []) if (out.length < maxResults) out.push({ id: m.id, threadId: m.threadId });
         if (!data.nextPageToken || !data.messages?.length) break;
         pageToken = data.nextPageToken;
@@ -295,12 +324,18 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
 
     async getThread(threadId) {
       const data = await call(Thread, () => api.users.threads.get({ userId: ME, id: threadId, format: 'minimal' }, o));
-      return { historyId: data.historyId, messages: (data.messages ?? []).map((m) => ({ messageId: m.id, labelIds: m.labelIds ?? [] })) };
+      return {
+        historyId: data.historyId,
+        messages: (data.messages ?? []).map((m) => ({ messageId: m.id, labelIds: m.labelIds ?? [] })),
+      };
     },
 
     async getThreadMeta(threadId) {
       const data = await call(MetaThread, () =>
-        api.users.threads.get({ userId: ME, id: threadId, format: 'metadata', metadataHeaders: [...FILTER_HEADERS] }, o),
+        api.users.threads.get(
+          { userId: ME, id: threadId, format: 'metadata', metadataHeaders: [...FILTER_HEADERS] },
+          o,
+        ),
       );
       return { historyId: data.historyId, messages: (data.messages ?? []).map(toMessageMeta) };
     },
@@ -311,7 +346,16 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
         let data;
         try {
           data = await call(HistoryList, () =>
-            api.users.history.list({ userId: ME, startHistoryId: historyId, historyTypes: ['messageAdded'], maxResults: LIST_PAGE_MAX, pageToken }, o),
+            api.users.history.list(
+              {
+                userId: ME,
+                startHistoryId: historyId,
+                historyTypes: ['messageAdded'],
+                maxResults: LIST_PAGE_MAX,
+                pageToken,
+              },
+              o,
+            ),
           );
         } catch (err) {
           if (err instanceof GmailApiError && err.status === 404) return true; // history gone: cannot tell
@@ -327,14 +371,20 @@ export function createGmailMailbox(opts: { rootUrl: string; fetch: FetchLike; au
 
     async createDraft(threadId, rawMessage) {
       const data = await call(Draft, () =>
-        api.users.drafts.create({ userId: ME, requestBody: { message: { raw: toBase64Url(utf8(rawMessage)), threadId } } }, o),
+        api.users.drafts.create(
+          { userId: ME, requestBody: { message: { raw: toBase64Url(utf8(rawMessage)), threadId } } },
+          o,
+        ),
       );
       return { draftId: data.id, messageId: data.message.id };
     },
 
     async watch(topicName) {
       const data = await call(WatchResponse, () =>
-        api.users.watch({ userId: ME, requestBody: { topicName, labelIds: ['INBOX'], labelFilterBehavior: 'include' } }, o),
+        api.users.watch(
+          { userId: ME, requestBody: { topicName, labelIds: ['INBOX'], labelFilterBehavior: 'include' } },
+          o,
+        ),
       );
       return { historyId: data.historyId, expiration: Number(data.expiration) };
     },
@@ -362,7 +412,8 @@ export function toGoogleError(err: unknown, tokenUrl: string): GmailApiError | G
   if (res && typeof res.status === 'number') {
     const data = res.data as { error?: unknown } | null | undefined;
     const retryAfter = parseRetryAfter(headerOf(res.headers, 'retry-after'));
-    if (fromTokenEndpoint || typeof data?.error === 'string') return googleAuthErrorFrom(res.status, data?.error, retryAfter);
+    if (fromTokenEndpoint || typeof data?.error === 'string')
+      return googleAuthErrorFrom(res.status, data?.error, retryAfter);
     const first = (data?.error as { errors?: { reason?: unknown }[] } | undefined)?.errors?.[0]?.reason;
     const reason = typeof first === 'string' && REASON.test(first) ? first : String(res.status);
     return new GmailApiError(res.status, reason, retryAfter);

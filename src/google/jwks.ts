@@ -17,7 +17,9 @@ export function googleJwks(url: string, fetch: FetchLike): JWTVerifyGetKey {
   }
   let jwks = perFetch.get(url);
   if (!jwks) {
-    jwks = createRemoteJWKSet(new URL(url), { [customFetch]: (input: string, init: RequestInit) => fetch(input, init) });
+    jwks = createRemoteJWKSet(new URL(url), {
+      [customFetch]: (input: string, init: RequestInit) => fetch(input, init),
+    });
     perFetch.set(url, jwks);
   }
   return jwks;

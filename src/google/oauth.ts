@@ -47,10 +47,15 @@ export class GoogleAuthError extends Error {
 const OAUTH_WORD = /^[a-z_]{1,64}$/;
 
 /** Builds the error for an OAuth error answer ({error, error_description}); the description is dropped. */
-export function googleAuthErrorFrom(status: number, error: unknown, retryAfterSeconds: number | null = null): GoogleAuthError {
+export function googleAuthErrorFrom(
+  status: number,
+  error: unknown,
+  retryAfterSeconds: number | null = null,
+): GoogleAuthError {
   const word = typeof error === 'string' && OAUTH_WORD.test(error) ? error : null;
   if (word === 'invalid_grant') return new GoogleAuthError('invalid_grant', status, word);
-  if (word === 'invalid_client' || word === 'unauthorized_client') return new GoogleAuthError('invalid_client', status, word);
+  if (word === 'invalid_client' || word === 'unauthorized_client')
+    return new GoogleAuthError('invalid_client', status, word);
   return new GoogleAuthError('unknown', status, word, retryAfterSeconds);
 }
 
@@ -104,7 +109,11 @@ const TokenResponse = z.object({
 
 const OAuthErrorBody = z.object({ error: z.string() });
 
-async function postForm(cfg: GoogleOAuthConfig, url: string, form: Record<string, string>): Promise<{ status: number; body: unknown }> {
+async function postForm(
+  cfg: GoogleOAuthConfig,
+  url: string,
+  form: Record<string, string>,
+): Promise<{ status: number; body: unknown }> {
   let res: Response;
   try {
     res = await cfg.fetch(url, {
@@ -135,7 +144,10 @@ export interface CodeExchange {
   email: string | null;
 }
 
-export async function exchangeCode(cfg: GoogleOAuthConfig, opts: { code: string; codeVerifier: string }): Promise<CodeExchange> {
+export async function exchangeCode(
+  cfg: GoogleOAuthConfig,
+  opts: { code: string; codeVerifier: string },
+): Promise<CodeExchange> {
   const { status, body } = await postForm(cfg, cfg.tokenUrl, {
     grant_type: 'authorization_code',
     code: opts.code,
@@ -175,7 +187,9 @@ async function emailFromIdToken(cfg: GoogleOAuthConfig, idToken: string): Promis
   } catch (err) {
     // jose's own errors mean the token is bad; anything else (fetch failed, timeout) means we
     // could not get Google's keys.
-    const keysUnavailable = !(err instanceof errors.JOSEError) || ['ERR_JOSE_GENERIC', 'ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID'].includes(err.code);
+    const keysUnavailable =
+      !(err instanceof errors.JOSEError) ||
+      ['ERR_JOSE_GENERIC', 'ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID'].includes(err.code);
     if (!keysUnavailable) throw new GoogleAuthError('unknown', 200, 'invalid_id_token');
     throw new GoogleAuthError('network', 0, 'jwks_unavailable');
   }
@@ -186,12 +200,18 @@ async function emailFromIdToken(cfg: GoogleOAuthConfig, idToken: string): Promis
  * considers invalid answers 400 invalid_token: `{revoked:false, reason:'invalid_token'}`, which a
  * caller disconnecting an account can treat as done. Never throws.
  */
-export async function revokeToken(cfg: GoogleOAuthConfig, token: string): Promise<{ revoked: boolean; reason?: string }> {
+export async function revokeToken(
+  cfg: GoogleOAuthConfig,
+  token: string,
+): Promise<{ revoked: boolean; reason?: string }> {
   try {
     const { status, body } = await postForm(cfg, cfg.revokeUrl, { token });
     if (status >= 200 && status <= 299) return { revoked: true };
     const err = OAuthErrorBody.safeParse(body);
-    return { revoked: false, reason: err.success && OAUTH_WORD.test(err.data.error) ? err.data.error : `http_${status}` };
+    return {
+      revoked: false,
+      reason: err.success && OAUTH_WORD.test(err.data.error) ? err.data.error : `http_${status}`,
+    };
   } catch {
     return { revoked: false, reason: 'network' };
   }
@@ -206,7 +226,11 @@ export const GOOGLE_TOKEN_TIMEOUT_MS = 30_000;
  * gaxios' own retries (3 with backoff on 429/5xx, also on the token POST) are switched off: the
  * pipeline owns retries.
  */
-export function createAuthorizedClient(cfg: GoogleOAuthConfig, refreshToken: string, opts: { timeoutMs?: number } = {}): OAuth2Client {
+export function createAuthorizedClient(
+  cfg: GoogleOAuthConfig,
+  refreshToken: string,
+  opts: { timeoutMs?: number } = {},
+): OAuth2Client {
   const client = new OAuth2Client({
     clientId: cfg.clientId,
     clientSecret: cfg.clientSecret,
@@ -214,7 +238,11 @@ export function createAuthorizedClient(cfg: GoogleOAuthConfig, refreshToken: str
     endpoints: { oauth2TokenUrl: cfg.tokenUrl, oauth2AuthBaseUrl: cfg.authUrl, oauth2RevokeUrl: cfg.revokeUrl },
     // The timeout is the default for every request of this client, the token refresh included
     // (without it a hung token endpoint would hang the sync for good); Gmail calls set their own.
-    transporterOptions: { fetchImplementation: cfg.fetch as typeof fetch, retry: false, timeout: opts.timeoutMs ?? GOOGLE_TOKEN_TIMEOUT_MS },
+    transporterOptions: {
+      fetchImplementation: cfg.fetch as typeof fetch,
+      retry: false,
+      timeout: opts.timeoutMs ?? GOOGLE_TOKEN_TIMEOUT_MS,
+    },
   });
   client.transporter.interceptors.request.add({
     resolved: async (opts) => {
@@ -226,4 +254,3 @@ export function createAuthorizedClient(cfg: GoogleOAuthConfig, refreshToken: str
   client.setCredentials({ refresh_token: refreshToken });
   return client;
 }
-

@@ -94,7 +94,12 @@ function reasonFor(err: unknown): 'malformed' | 'signature' | 'issuer' | 'audien
     if (err.claim === 'aud') return 'audience';
     return 'malformed';
   }
-  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid || err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) {
+  if (
+    err instanceof errors.JWSInvalid ||
+    err instanceof errors.JWTInvalid ||
+    err instanceof errors.JOSEAlgNotAllowed ||
+    err instanceof errors.JOSENotSupported
+  ) {
     return 'malformed';
   }
   // Bad signature, a kid not in Google's key set, or the key set could not be fetched: in every
@@ -113,12 +118,13 @@ const PushBody = z.object({
 });
 
 const GmailNotification = z.object({
-  emailAddress: z.string().min(3).max(320).regex(/^[^\s@]+@[^\s@]+$/),
+  emailAddress: z
+    .string()
+    .min(3)
+    .max(320)
+    .regex(/^[^\s@]+@[^\s@]+$/),
   // Gmail sends a JSON number; the docs' example shows a string. Accept both, keep decimal text.
-  historyId: z.union([
-    z.number().int().nonnegative().refine(Number.isSafeInteger),
-    z.string().regex(/^\d{1,20}$/),
-  ]),
+  historyId: z.union([z.number().int().nonnegative().refine(Number.isSafeInteger), z.string().regex(/^\d{1,20}$/)]),
 });
 
 /** The Gmail notification inside a Pub/Sub push body, or null when it is not one. */
@@ -133,6 +139,9 @@ export function decodePushMessage(body: unknown): { emailAddress: string; histor
   }
   const note = GmailNotification.safeParse(json);
   if (!note.success) return null;
-  const historyId = typeof note.data.historyId === 'number' ? String(note.data.historyId) : note.data.historyId.replace(/^0+(?=\d)/, '');
+  const historyId =
+    typeof note.data.historyId === 'number'
+      ? String(note.data.historyId)
+      : note.data.historyId.replace(/^0+(?=\d)/, '');
   return { emailAddress: note.data.emailAddress, historyId };
 }

@@ -37,7 +37,8 @@ import type { Config } from '../config';
  */
 // favicon.ico: a browser asks for it on whatever host a page came from (a fake's screen on
 // 127.0.0.1 included); redirected, it would be a cross-origin image the page's CSP refuses.
-const EXEMPT = /^\/(healthz$|favicon\.ico$|webhooks\/|sandbox\/(google|shopify|woocommerce|openai|gmail)\/|sandbox\/reset$)/;
+const EXEMPT =
+  /^\/(healthz$|favicon\.ico$|webhooks\/|sandbox\/(google|shopify|woocommerce|openai|gmail)\/|sandbox\/reset$)/;
 
 export function canonicalHost(config: Pick<Config, 'mode' | 'appUrl'>): MiddlewareHandler {
   if (config.mode !== 'sandbox') return async (_c, next) => next();

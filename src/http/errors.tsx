@@ -39,7 +39,18 @@ const TITLES: Partial<Record<number, string>> = {
 function respond(c: Context, mode: Mode, status: ContentfulStatusCode, code: string, message: string) {
   if (!wantsHtml(c)) return c.json(errorBody(c, code, message), status);
   const title = TITLES[status] ?? 'Something went wrong';
-  return c.html(renderPage(<ErrorPage mode={mode} status={status} title={title} message={message} requestId={c.get('requestId') as string} />), status);
+  return c.html(
+    renderPage(
+      <ErrorPage
+        mode={mode}
+        status={status}
+        title={title}
+        message={message}
+        requestId={c.get('requestId') as string}
+      />,
+    ),
+    status,
+  );
 }
 
 /** Hono's own HTTPExceptions (body limit, unauthorized, ...) in our words. */
@@ -65,5 +76,6 @@ export function errorHandler(logger: Logger, mode: Mode = 'live'): ErrorHandler 
 }
 
 export function notFound(mode: Mode = 'live'): NotFoundHandler {
-  return (c) => respond(c, mode, 404, 'not_found', wantsHtml(c) ? 'There is no page at this address.' : 'No such route.');
+  return (c) =>
+    respond(c, mode, 404, 'not_found', wantsHtml(c) ? 'There is no page at this address.' : 'No such route.');
 }

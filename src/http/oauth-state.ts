@@ -28,14 +28,24 @@ function cookieOptions(s: Services, flow: OAuthFlow): SignedCookieOptions {
   };
 }
 
-export async function beginOAuth(c: Context, s: Services, flow: OAuthFlow, data: Record<string, string>): Promise<string> {
+export async function beginOAuth(
+  c: Context,
+  s: Services,
+  flow: OAuthFlow,
+  data: Record<string, string>,
+): Promise<string> {
   const state = toBase64Url(crypto.getRandomValues(new Uint8Array(24)));
   await writeSignedJson(c, cookieOptions(s, flow), { flow, state, data }, s.now());
   return state;
 }
 
 /** The pending round trip when `returnedState` matches it; the cookie is cleared either way. */
-export async function finishOAuth(c: Context, s: Services, flow: OAuthFlow, returnedState: string | undefined): Promise<PendingOAuth | null> {
+export async function finishOAuth(
+  c: Context,
+  s: Services,
+  flow: OAuthFlow,
+  returnedState: string | undefined,
+): Promise<PendingOAuth | null> {
   const opts = cookieOptions(s, flow);
   const pending = await readSignedJson<{ flow?: unknown; state?: unknown; data?: unknown }>(c, opts, s.now());
   clearCookie(c, opts);

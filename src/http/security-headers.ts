@@ -69,9 +69,18 @@ export function stylesheetHash(): Promise<string> {
   return stylesHash;
 }
 
-export function contentSecurityPolicy(opts: { path: string; mode: Config['mode']; appOrigin: string; styleHash: string }): string {
+export function contentSecurityPolicy(opts: {
+  path: string;
+  mode: Config['mode'];
+  appOrigin: string;
+  styleHash: string;
+}): string {
   const fake = opts.mode === 'sandbox' && SANDBOX_FAKES.test(opts.path);
-  const formAction = ["'self'", ...(fake ? [opts.appOrigin] : []), ...(EXTERNAL_FORM_TARGETS[opts.path]?.(opts.mode) ?? [])];
+  const formAction = [
+    "'self'",
+    ...(fake ? [opts.appOrigin] : []),
+    ...(EXTERNAL_FORM_TARGETS[opts.path]?.(opts.mode) ?? []),
+  ];
   return [
     "default-src 'none'",
     "script-src 'none'",
@@ -89,7 +98,10 @@ export function pageSecurityHeaders(config: Pick<Config, 'mode' | 'appUrl'>): Mi
   return async (c, next) => {
     const styleHash = await stylesheetHash();
     await next();
-    c.header('Content-Security-Policy', contentSecurityPolicy({ path: c.req.path, mode: config.mode, appOrigin, styleHash }));
+    c.header(
+      'Content-Security-Policy',
+      contentSecurityPolicy({ path: c.req.path, mode: config.mode, appOrigin, styleHash }),
+    );
     c.header('Permissions-Policy', PERMISSIONS_POLICY);
   };
 }

@@ -50,7 +50,14 @@ export async function startSession(c: Context, s: Services, accountId: string): 
 
 export async function readSession(c: Context, s: Services): Promise<Session | null> {
   const value = await readSignedJson<Partial<Session>>(c, cookieOptions(s), s.now());
-  if (!value || typeof value.accountId !== 'string' || typeof value.csrf !== 'string' || typeof value.sid !== 'string' || typeof value.epoch !== 'number') return null;
+  if (
+    !value ||
+    typeof value.accountId !== 'string' ||
+    typeof value.csrf !== 'string' ||
+    typeof value.sid !== 'string' ||
+    typeof value.epoch !== 'number'
+  )
+    return null;
   return { sid: value.sid, accountId: value.accountId, csrf: value.csrf, epoch: value.epoch };
 }
 

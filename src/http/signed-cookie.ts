@@ -16,7 +16,12 @@ export interface SignedCookieOptions {
   path?: string;
 }
 
-export async function writeSignedJson(c: Context, opts: SignedCookieOptions, value: object, now: number): Promise<void> {
+export async function writeSignedJson(
+  c: Context,
+  opts: SignedCookieOptions,
+  value: object,
+  now: number,
+): Promise<void> {
   const payload = toBase64Url(utf8(JSON.stringify({ ...value, exp: now + opts.maxAgeSeconds * 1000 })));
   await setSignedCookie(c, opts.name, payload, opts.secret, {
     httpOnly: true,
@@ -28,7 +33,11 @@ export async function writeSignedJson(c: Context, opts: SignedCookieOptions, val
 }
 
 /** The cookie's value when it is present, correctly signed and not expired; otherwise null. */
-export async function readSignedJson<T extends object>(c: Context, opts: SignedCookieOptions, now: number): Promise<T | null> {
+export async function readSignedJson<T extends object>(
+  c: Context,
+  opts: SignedCookieOptions,
+  now: number,
+): Promise<T | null> {
   const raw = await getSignedCookie(c, opts.secret, opts.name);
   if (!raw) return null;
   try {

@@ -20,7 +20,11 @@ export const BATCH_CONCURRENCY = 3;
  * help, ack and count when it cannot.
  * A malformed message is acked and dropped, since retrying cannot fix it.
  */
-export async function consumeSyncBatch(s: Services, batch: readonly Delivery[], options: SyncOptions = {}): Promise<void> {
+export async function consumeSyncBatch(
+  s: Services,
+  batch: readonly Delivery[],
+  options: SyncOptions = {},
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < batch.length) await consumeOne(s, batch[next++]!, options);
@@ -42,7 +46,8 @@ async function run(s: Services, message: QueueMessage, options: SyncOptions): Pr
 }
 
 /** The message's ids, as log fields (ids only, never anything else). */
-const idsOf = (message: QueueMessage): LogFields => ('requestId' in message ? { requestId: message.requestId } : { accountId: message.accountId });
+const idsOf = (message: QueueMessage): LogFields =>
+  'requestId' in message ? { requestId: message.requestId } : { accountId: message.accountId };
 const jobOf = (message: QueueMessage) => ('job' in message ? message.job : 'sync');
 
 async function consumeOne(s: Services, delivery: Delivery, options: SyncOptions): Promise<void> {
@@ -57,18 +62,30 @@ async function consumeOne(s: Services, delivery: Delivery, options: SyncOptions)
   const started = s.now();
   try {
     const result = await run(s, message, options);
-    if ('job' in message) s.logger.debug('queue.job_done', { ...ids, ms: s.now() - started, reason: `${message.job}:${result}` });
+    if ('job' in message)
+      s.logger.debug('queue.job_done', { ...ids, ms: s.now() - started, reason: `${message.job}:${result}` });
     else s.logger.debug('queue.synced', { ...ids, ms: s.now() - started, reason: result });
     delivery.ack();
   } catch (err) {
     const failure = classifyFailure(err);
     if (!failure.retryable) {
-      s.logger.error('queue.gave_up', { ...ids, reason: jobOf(message), errorClass: failure.class, attempt: delivery.attempts });
+      s.logger.error('queue.gave_up', {
+        ...ids,
+        reason: jobOf(message),
+        errorClass: failure.class,
+        attempt: delivery.attempts,
+      });
       delivery.ack();
       return;
     }
     const delaySeconds = retryDelaySeconds(err, delivery.attempts);
-    s.logger.warn('queue.retry', { ...ids, reason: jobOf(message), errorClass: failure.class, attempt: delivery.attempts, ms: delaySeconds * 1000 });
+    s.logger.warn('queue.retry', {
+      ...ids,
+      reason: jobOf(message),
+      errorClass: failure.class,
+      attempt: delivery.attempts,
+      ms: delaySeconds * 1000,
+    });
     delivery.retry({ delaySeconds });
   }
 }
@@ -85,7 +102,11 @@ export async function consumeDeadLetters(s: Services, batch: readonly Delivery[]
     if (body.success) {
       const message = body.data;
       const accountId = 'accountId' in message ? message.accountId : await complianceAccount(s, message.requestId);
-      if (!('job' in message)) await s.db.update(gmailConnections).set({ syncRerunRequested: true }).where(eq(gmailConnections.accountId, message.accountId));
+      if (!('job' in message))
+        await s.db
+          .update(gmailConnections)
+          .set({ syncRerunRequested: true })
+          .where(eq(gmailConnections.accountId, message.accountId));
       if (accountId) await bumpCounters(s.db, accountId, { 'error:dead_lettered': 1 }, s.now());
       s.logger.error('queue.dead_letter', { ...idsOf(message), reason: jobOf(message) });
     } else s.logger.warn('queue.malformed_message');
@@ -95,6 +116,9 @@ export async function consumeDeadLetters(s: Services, batch: readonly Delivery[]
 
 /** The account a compliance request concerns, where one is known yet (a shop's may not be). */
 async function complianceAccount(s: Services, requestId: string): Promise<string | null> {
-  const [row] = await s.db.select({ accountId: complianceRequests.accountId }).from(complianceRequests).where(eq(complianceRequests.id, requestId));
+  const [row] = await s.db
+    .select({ accountId: complianceRequests.accountId })
+    .from(complianceRequests)
+    .where(eq(complianceRequests.id, requestId));
   return row?.accountId ?? null;
 }

@@ -65,7 +65,8 @@ export function classifyFailure(err: unknown): Failure {
     const transient = err.code === 'network' || err.status === 0 || err.status === 429 || err.status >= 500;
     return f('google_token', transient, transient ? err.retryAfterSeconds : null);
   }
-  if (err instanceof LlmError) return err.retryable ? f('llm_unavailable', true, err.retryAfterSeconds) : f('llm_failed', false);
+  if (err instanceof LlmError)
+    return err.retryable ? f('llm_unavailable', true, err.retryAfterSeconds) : f('llm_failed', false);
   if (err instanceof StoreApiError) return err.retryable ? f('store_unavailable', true) : f('store_failed', false);
   if (err instanceof DatabaseError) return f('database_unavailable', true);
   return f('internal', true);
@@ -82,7 +83,13 @@ export function classifyFailure(err: unknown): Failure {
  */
 export type MessageFailureVerdict = 'retry_run' | 'count' | 'skip';
 
-const MAILBOX_WIDE = new Set<FailureClass>(['gmail_rate_limited', 'gmail_auth', 'google_token', 'reconnect_needed', 'database_unavailable']);
+const MAILBOX_WIDE = new Set<FailureClass>([
+  'gmail_rate_limited',
+  'gmail_auth',
+  'google_token',
+  'reconnect_needed',
+  'database_unavailable',
+]);
 
 export function messageFailureVerdict(failure: Failure): MessageFailureVerdict {
   if (MAILBOX_WIDE.has(failure.class)) return 'retry_run';

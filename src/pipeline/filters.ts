@@ -55,7 +55,8 @@ export function skipByLabels(labelIds: readonly string[]): SkipReason | null {
 }
 
 // Platform notifications come from these too (Shopify's store mail: mailer@shopify.com).
-const NO_REPLY_LOCAL = /^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|mailer|postmaster|bounces?|notifications?)([+\-_.].*)?$/i;
+const NO_REPLY_LOCAL =
+  /^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|mailer|postmaster|bounces?|notifications?)([+\-_.].*)?$/i;
 
 /** What the header checks need: lower-cased header names → values, and the sender's address. */
 export interface HeaderView {
@@ -88,10 +89,21 @@ export function skipByHeaders(mail: HeaderView, merchantAddresses: readonly stri
   const h = mail.headers;
   const autoSubmitted = h.get('auto-submitted');
   const precedence = (h.get('precedence') ?? '').trim().toLowerCase();
-  if ((autoSubmitted && autoSubmitted.trim().toLowerCase() !== 'no') || h.has('x-autoreply') || h.has('x-autorespond') || precedence === 'auto_reply') {
+  if (
+    (autoSubmitted && autoSubmitted.trim().toLowerCase() !== 'no') ||
+    h.has('x-autoreply') ||
+    h.has('x-autorespond') ||
+    precedence === 'auto_reply'
+  ) {
     return 'auto_reply';
   }
-  if (precedence === 'bulk' || precedence === 'list' || precedence === 'junk' || h.has('list-id') || h.has('list-unsubscribe')) {
+  if (
+    precedence === 'bulk' ||
+    precedence === 'list' ||
+    precedence === 'junk' ||
+    h.has('list-id') ||
+    h.has('list-unsubscribe')
+  ) {
     return 'bulk';
   }
   if (!mail.from) return 'no_sender';

@@ -34,7 +34,8 @@ export async function findOrders(
   fallbackText = '',
 ): Promise<OrderMatch> {
   const senderAddress = normaliseAddress(sender);
-  const isSenders = (order: Order | null): order is Order => order !== null && normaliseAddress(order.email) === senderAddress;
+  const isSenders = (order: Order | null): order is Order =>
+    order !== null && normaliseAddress(order.email) === senderAddress;
   let numbers = extractOrderNumbers(text);
   if (!numbers.length && fallbackText) numbers = extractOrderNumbers(fallbackText);
 

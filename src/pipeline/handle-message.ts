@@ -107,7 +107,9 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   //    carries every message's), which the thread check needs anyway: 10 units instead of 15.
   //    Gmail gives a thread the id of its first message, so one whose id is its thread's started it.
   const threadRead = ref.threadId !== ref.messageId ? await orGone(ctx.mailbox.getThreadMeta(ref.threadId)) : null;
-  const meta = threadRead ? threadRead.messages.find((m) => m.id === ref.messageId) : await orGone(ctx.mailbox.getMessageMeta(ref.messageId));
+  const meta = threadRead
+    ? threadRead.messages.find((m) => m.id === ref.messageId)
+    : await orGone(ctx.mailbox.getMessageMeta(ref.messageId));
   if (!meta) return skip('message_gone');
   const byFetchedLabel = skipByLabels(meta.labelIds);
   if (byFetchedLabel) return skip(byFetchedLabel);
@@ -125,7 +127,13 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   let thread: { historyId: string } | SkipReason;
   let rawMessage: ReturnType<GmailMailbox['getRawMessage']>;
   if (threadRead) {
-    thread = threadVerdict({ historyId: threadRead.historyId, messages: threadRead.messages.map((m) => ({ messageId: m.id, labelIds: m.labelIds })) }, ref);
+    thread = threadVerdict(
+      {
+        historyId: threadRead.historyId,
+        messages: threadRead.messages.map((m) => ({ messageId: m.id, labelIds: m.labelIds })),
+      },
+      ref,
+    );
     if (typeof thread === 'string') return skip(thread);
     rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
   } else {
@@ -205,10 +213,15 @@ async function isOptedOut(ctx: MessageContext, address: string): Promise<boolean
  * only one reached long after it arrived (a backlog) is looked at now, since the merchant may have
  * answered it meanwhile (2 units, and the store and the model are spared).
  */
-async function threadBeforeWriting(ctx: MessageContext, ref: MessageRef, arrivedAt: number): Promise<{ historyId: string } | SkipReason> {
+async function threadBeforeWriting(
+  ctx: MessageContext,
+  ref: MessageRef,
+  arrivedAt: number,
+): Promise<{ historyId: string } | SkipReason> {
   if (ref.historyId !== null && ref.threadId === ref.messageId) {
     const waited = ctx.now() - arrivedAt > FRESH_MESSAGE_MS;
-    if (!waited || !(await ctx.mailbox.threadChangedSince(ref.threadId, ref.historyId, ref.messageId))) return { historyId: ref.historyId };
+    if (!waited || !(await ctx.mailbox.threadChangedSince(ref.threadId, ref.historyId, ref.messageId)))
+      return { historyId: ref.historyId };
   }
   return checkThread(ctx, ref);
 }
@@ -218,7 +231,10 @@ async function checkThread(ctx: MessageContext, ref: MessageRef): Promise<{ hist
   return threadVerdict(await orGone(ctx.mailbox.getThread(ref.threadId)), ref);
 }
 
-function threadVerdict({ historyId, messages: thread }: ThreadLabels, ref: MessageRef): { historyId: string } | SkipReason {
+function threadVerdict(
+  { historyId, messages: thread }: ThreadLabels,
+  ref: MessageRef,
+): { historyId: string } | SkipReason {
   // Any draft, ours or one the merchant started or edited: we never add a second one, and never
   // touch an existing one (the mailbox client has no call that could).
   if (thread.some((m) => m.labelIds.includes('DRAFT'))) return 'already_drafted';
@@ -240,10 +256,16 @@ function retryOptions(ctx: MessageContext): RetryOptions {
  * approved it) still gets a reply that discloses nothing and asks for the order number and name;
  * a refused grant skips the message as store_reconnect_needed (the store is marked for reconnecting).
  */
-async function lookUpOrders(ctx: MessageContext, sender: string, text: string, fallback: string): Promise<OrderMatch | SkipReason> {
+async function lookUpOrders(
+  ctx: MessageContext,
+  sender: string,
+  text: string,
+  fallback: string,
+): Promise<OrderMatch | SkipReason> {
   const lookup = (): Promise<OrderMatch | SkipReason> =>
     findOrders(ctx.orders, sender, text, fallback).catch((err: unknown): OrderMatch | SkipReason => {
-      if (err instanceof StoreApiError && err.code === 'customer_data_not_approved') return { lookup: 'customer_data_unavailable', orders: [], unmatchedNumbers: [] };
+      if (err instanceof StoreApiError && err.code === 'customer_data_not_approved')
+        return { lookup: 'customer_data_unavailable', orders: [], unmatchedNumbers: [] };
       if (err instanceof StoreApiError && err.code === 'reconnect_needed') return 'store_reconnect_needed';
       throw err;
     });
@@ -271,7 +293,11 @@ async function write(ctx: MessageContext, input: ReplyInput, problem?: string): 
  * that is not in the data, the model is asked once more with the problem named (categories and
  * counts, no content); a second miss means no draft.
  */
-async function writeGroundedReply(ctx: MessageContext, input: ReplyInput, facts: FactSources): Promise<ReplyOutput | SkipReason> {
+async function writeGroundedReply(
+  ctx: MessageContext,
+  input: ReplyInput,
+  facts: FactSources,
+): Promise<ReplyOutput | SkipReason> {
   const first = await write(ctx, input);
   if (typeof first === 'string') return first;
   if (!first.needsReply) return 'no_reply_needed';

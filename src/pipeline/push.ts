@@ -16,22 +16,21 @@ export type PushOutcome = 'queued' | 'unknown_mailbox' | 'reconnect_needed' | 'a
  * address, since there is no account to count against), an account waiting for a reconnect, or a
  * historyId the cursor has already passed (a late or repeated notification).
  */
-export async function acceptGmailPush(s: Services, push: { emailAddress: string; historyId: string }): Promise<PushOutcome> {
+export async function acceptGmailPush(
+  s: Services,
+  push: { emailAddress: string; historyId: string },
+): Promise<PushOutcome> {
   const mailbox = push.emailAddress.trim().toLowerCase();
   const now = s.now();
   // One round trip (one HTTP request to Turso from a Worker): the push time is set and the
   // connection read back in one statement, and the notification counted for the same row.
   const [[connection]] = await s.db.batch([
-    s.db
-      .update(gmailConnections)
-      .set({ lastPushAt: now })
-      .where(eq(gmailConnections.mailbox, mailbox))
-      .returning({
-        accountId: gmailConnections.accountId,
-        status: gmailConnections.status,
-        sealedRefreshToken: gmailConnections.sealedRefreshToken,
-        historyCursor: gmailConnections.historyCursor,
-      }),
+    s.db.update(gmailConnections).set({ lastPushAt: now }).where(eq(gmailConnections.mailbox, mailbox)).returning({
+      accountId: gmailConnections.accountId,
+      status: gmailConnections.status,
+      sealedRefreshToken: gmailConnections.sealedRefreshToken,
+      historyCursor: gmailConnections.historyCursor,
+    }),
     notificationCount(s, mailbox, now),
   ]);
   if (!connection) {
@@ -41,7 +40,8 @@ export async function acceptGmailPush(s: Services, push: { emailAddress: string;
   const { accountId } = connection;
   let outcome: PushOutcome = 'queued';
   if (connection.status !== 'active' || !connection.sealedRefreshToken) outcome = 'reconnect_needed';
-  else if (connection.historyCursor && BigInt(push.historyId) <= BigInt(connection.historyCursor)) outcome = 'already_synced';
+  else if (connection.historyCursor && BigInt(push.historyId) <= BigInt(connection.historyCursor))
+    outcome = 'already_synced';
   else await s.queue.send({ accountId });
   s.logger.debug('push.accepted', { accountId, reason: outcome });
   return outcome;

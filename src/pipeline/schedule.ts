@@ -38,24 +38,39 @@ export interface ScheduledStep {
  * here; runScheduled needs no change. Each step runs even when an earlier one failed.
  */
 export const SCHEDULED_STEPS: ScheduledStep[] = [
-  { name: 'poll_quiet', run: async (s) => ({ messages: (await pollQuietAccounts(s)).syncAccountIds.map((accountId) => ({ accountId })) }) },
+  {
+    name: 'poll_quiet',
+    run: async (s) => ({ messages: (await pollQuietAccounts(s)).syncAccountIds.map((accountId) => ({ accountId })) }),
+  },
   {
     name: 'renew_watches',
-    run: async (s) => ({ messages: (await watchesDueForRenewal(s, DUE_PER_TICK)).map((accountId) => ({ accountId, job: 'renew_watch' as const })) }),
+    run: async (s) => ({
+      messages: (await watchesDueForRenewal(s, DUE_PER_TICK)).map((accountId) => ({
+        accountId,
+        job: 'renew_watch' as const,
+      })),
+    }),
   },
   // WooCommerce disables a webhook after repeated failed deliveries and never retries it.
   {
     name: 'woocommerce_webhooks',
-    run: async (s) => ({ messages: (await wooStoresDueForRepair(s, DUE_PER_TICK)).map((accountId) => ({ accountId, job: 'repair_store' as const })) }),
+    run: async (s) => ({
+      messages: (await wooStoresDueForRepair(s, DUE_PER_TICK)).map((accountId) => ({
+        accountId,
+        job: 'repair_store' as const,
+      })),
+    }),
   },
   // Compliance requests left open by a crash or a budget overrun (webhooks/shopify.ts).
   {
     name: 'compliance',
     run: async (s) => ({
-      messages: (await pendingComplianceRequestIds(s.db, s.now() - RESUME_COMPLIANCE_AFTER_MS, DUE_PER_TICK)).map((requestId) => ({
-        requestId,
-        job: 'compliance' as const,
-      })),
+      messages: (await pendingComplianceRequestIds(s.db, s.now() - RESUME_COMPLIANCE_AFTER_MS, DUE_PER_TICK)).map(
+        (requestId) => ({
+          requestId,
+          job: 'compliance' as const,
+        }),
+      ),
     }),
   },
   // One statement: no reason to queue it.
@@ -67,7 +82,10 @@ export const SCHEDULED_STEPS: ScheduledStep[] = [
  * once however many steps asked, sent QUEUE_BATCH_MAX at a time. A batch the queue refuses is
  * logged and reported as the 'enqueue' step; its work is still due next tick.
  */
-export async function runScheduled(s: Services, steps: readonly ScheduledStep[] = SCHEDULED_STEPS): Promise<{ queued: number; failedSteps: string[] }> {
+export async function runScheduled(
+  s: Services,
+  steps: readonly ScheduledStep[] = SCHEDULED_STEPS,
+): Promise<{ queued: number; failedSteps: string[] }> {
   const toSend = new Map<string, QueueMessage>();
   const failedSteps: string[] = [];
   for (const step of steps) {
@@ -75,7 +93,11 @@ export async function runScheduled(s: Services, steps: readonly ScheduledStep[] 
     try {
       const result = await step.run(s);
       for (const message of result?.messages ?? []) toSend.set(messageKey(message), message);
-      s.logger.debug('cron.step_done', { reason: step.name, count: result?.messages?.length ?? 0, ms: s.now() - started });
+      s.logger.debug('cron.step_done', {
+        reason: step.name,
+        count: result?.messages?.length ?? 0,
+        ms: s.now() - started,
+      });
     } catch (err) {
       failedSteps.push(step.name);
       s.logger.error('cron.step_failed', { reason: step.name, errorClass: classifyFailure(err).class });
@@ -117,7 +139,10 @@ export async function pollQuietAccounts(s: Services, limit = DUE_PER_TICK): Prom
         inArray(storeConnections.status, [...DRAFTING_STORE_STATUSES]),
         or(
           lte(lastHeard, now - QUIET_AFTER_MS),
-          and(eq(gmailConnections.syncRerunRequested, true), or(isNull(gmailConnections.syncLeaseUntil), lt(gmailConnections.syncLeaseUntil, now))),
+          and(
+            eq(gmailConnections.syncRerunRequested, true),
+            or(isNull(gmailConnections.syncLeaseUntil), lt(gmailConnections.syncLeaseUntil, now)),
+          ),
         ),
       ),
     )

@@ -14,7 +14,16 @@ import { hasOptOut } from '../compliance/erase';
 import { bumpCounters, counterUpsert, type CounterName } from '../db/counters';
 import { inDatabase } from '../db/errors';
 import { recordFailingMessage } from '../db/failing-message';
-import { finishedAs, leaseKeeper, releasedAs, releaseSyncLease, requestSyncRerun, syncLeaseAcquire, syncLeaseRelease, syncRunFinish } from '../db/lease';
+import {
+  finishedAs,
+  leaseKeeper,
+  releasedAs,
+  releaseSyncLease,
+  requestSyncRerun,
+  syncLeaseAcquire,
+  syncLeaseRelease,
+  syncRunFinish,
+} from '../db/lease';
 import { accounts, gmailConnections, optOuts, storeConnections } from '../db/schema';
 import { parseDraftKinds } from '../drafting/kinds';
 import { policiesOf } from '../drafting/policies';
@@ -76,7 +85,12 @@ export function syncAccount(s: Services, accountId: string, options: SyncOptions
   return metered((meter) => syncMetered(s, accountId, options, meter));
 }
 
-async function syncMetered(s: Services, accountId: string, options: SyncOptions, meter: SubrequestMeter): Promise<SyncResult> {
+async function syncMetered(
+  s: Services,
+  accountId: string,
+  options: SyncOptions,
+  meter: SubrequestMeter,
+): Promise<SyncResult> {
   const owner = newId('lease');
   let heldSince = s.now();
   const claim = await claimLease(s, accountId, owner);
@@ -97,7 +111,8 @@ async function syncMetered(s: Services, accountId: string, options: SyncOptions,
         seen += run.result.seen;
         drafted += run.result.drafted;
       }
-      const result: SyncResult = run.result.status === 'synced' ? { status: 'synced', seen, drafted, runs } : run.result;
+      const result: SyncResult =
+        run.result.status === 'synced' ? { status: 'synced', seen, drafted, runs } : run.result;
       // Done, out of reruns or of subrequests, or mail left over: the run's last writes and the
       // lease's release in one round trip; a rerun asked for meanwhile becomes a queue message.
       if (run.result.status !== 'synced' || run.moreLeft || runs >= MAX_RUNS || overBudget(meter, options)) {
@@ -116,7 +131,8 @@ async function syncMetered(s: Services, accountId: string, options: SyncOptions,
     const failure = classifyFailure(err);
     // Only while the lease is still ours: a disconnect or reconnect meanwhile cleared it, and the
     // dead token was the old connection's, not the new one's.
-    const marked = failure.class === 'reconnect_needed' && (await markGmailReconnectNeeded(s.db, accountId, { leaseOwner: owner }));
+    const marked =
+      failure.class === 'reconnect_needed' && (await markGmailReconnectNeeded(s.db, accountId, { leaseOwner: owner }));
     await releaseSyncLease(s.db, accountId, owner).catch(() => s.logger.warn('sync.release_failed', { accountId }));
     if (failure.class === 'reconnect_needed' && !marked) {
       s.logger.warn('sync.lease_lost', { accountId });
@@ -132,9 +148,11 @@ async function syncMetered(s: Services, accountId: string, options: SyncOptions,
 }
 
 /** Statements sent in one batch: one round trip to Turso, run in order. */
-const oneTrip = (s: Services, statements: BatchItem<'sqlite'>[]) => s.db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+const oneTrip = (s: Services, statements: BatchItem<'sqlite'>[]) =>
+  s.db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
 type BatchResults = readonly { rowsAffected: number }[];
-const lastTwo = (results: readonly unknown[]) => (results as BatchResults).slice(-2) as unknown as readonly [{ rowsAffected: number }, { rowsAffected: number }];
+const lastTwo = (results: readonly unknown[]) =>
+  (results as BatchResults).slice(-2) as unknown as readonly [{ rowsAffected: number }, { rowsAffected: number }];
 
 /**
  * Takes the lease and reads the account in the same round trip, or asks the lease's live holder to
@@ -142,13 +160,21 @@ const lastTwo = (results: readonly unknown[]) => (results as BatchResults).slice
  * it on, the read says why. An account that is not ready (paused, waiting for a reconnect, no store)
  * is found out by the run itself, under the lease.
  */
-async function claimLease(s: Services, accountId: string, owner: string): Promise<{ held: boolean; loaded: LoadedAccount | NotReady } | 'busy'> {
+async function claimLease(
+  s: Services,
+  accountId: string,
+  owner: string,
+): Promise<{ held: boolean; loaded: LoadedAccount | NotReady } | 'busy'> {
   for (let i = 0; i < 3; i++) {
-    const [taken, ...read] = await s.db.batch([syncLeaseAcquire(s.db, accountId, owner, s.now()), ...accountRead(s, accountId)]);
+    const [taken, ...read] = await s.db.batch([
+      syncLeaseAcquire(s.db, accountId, owner, s.now()),
+      ...accountRead(s, accountId),
+    ]);
     const loaded = loadedFrom(read);
     if (taken.rowsAffected > 0) return { held: true, loaded };
     // No Gmail connection (or account) to hold a lease on: nothing to wait for.
-    if ('status' in loaded && (loaded.reason === 'no_account' || loaded.reason === 'not_connected')) return { held: false, loaded };
+    if ('status' in loaded && (loaded.reason === 'no_account' || loaded.reason === 'not_connected'))
+      return { held: false, loaded };
     if (await requestSyncRerun(s.db, accountId, s.now())) return 'busy';
   }
   return { held: false, loaded: { status: 'skipped', reason: 'not_connected' } };
@@ -218,9 +244,19 @@ interface Run {
   lastWrites: LastWrite[];
   moreLeft: boolean;
 }
-type LastWrite = ReturnType<typeof gmailConnectionTouch> | ReturnType<typeof historyCursorUpdate> | NonNullable<ReturnType<typeof counterUpsert>>;
+type LastWrite =
+  | ReturnType<typeof gmailConnectionTouch>
+  | ReturnType<typeof historyCursorUpdate>
+  | NonNullable<ReturnType<typeof counterUpsert>>;
 
-async function runOnce(s: Services, accountId: string, lease: HeldLease, options: SyncOptions, meter: SubrequestMeter, loaded: LoadedAccount | NotReady): Promise<Run> {
+async function runOnce(
+  s: Services,
+  accountId: string,
+  lease: HeldLease,
+  options: SyncOptions,
+  meter: SubrequestMeter,
+  loaded: LoadedAccount | NotReady,
+): Promise<Run> {
   if ('status' in loaded) return { result: loaded, lastWrites: [], moreLeft: false };
   const { account, gmail, store, optOutHashes } = loaded;
   const { owner } = lease;
@@ -231,7 +267,11 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
 
   if (!gmail.historyCursor) {
     const profile = await mailbox.getProfile();
-    return { result: { status: 'cursor_initialised' }, lastWrites: [historyCursorUpdate(s.db, accountId, profile.historyId, { leaseOwner: owner })], moreLeft: false };
+    return {
+      result: { status: 'cursor_initialised' },
+      lastWrites: [historyCursorUpdate(s.db, accountId, profile.historyId, { leaseOwner: owner })],
+      moreLeft: false,
+    };
   }
 
   const counts: Partial<Record<CounterName, number>> = {};
@@ -259,7 +299,8 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
     // Renewed only when it could run out; a disconnect meanwhile also ends the run's Gmail token.
     keepLease: () => inDatabase(() => lease.keep()),
     // Read with the account (one round trip for the run); asked per message only for a very long list.
-    isOptedOut: async (hash) => (optOutHashes ? optOutHashes.has(hash) : inDatabase(() => hasOptOut(s.db, [accountId], hash))),
+    isOptedOut: async (hash) =>
+      optOutHashes ? optOutHashes.has(hash) : inDatabase(() => hasOptOut(s.db, [accountId], hash)),
   };
 
   const budget = options.maxMessages ?? MAX_MESSAGES_PER_RUN;
@@ -291,7 +332,8 @@ async function runOnce(s: Services, accountId: string, lease: HeldLease, options
         if (account.paused) outcome = { kind: 'skipped', reason: 'paused' };
         // The customer wrote again in the same thread: the newer message gets the draft, and this
         // one needs no call at all.
-        else if (page.refs.some((r, j) => j > i && r.threadId === ref.threadId)) outcome = { kind: 'skipped', reason: 'newer_message_in_thread' };
+        else if (page.refs.some((r, j) => j > i && r.threadId === ref.threadId))
+          outcome = { kind: 'skipped', reason: 'newer_message_in_thread' };
         else {
           try {
             outcome = await handleIsolated(s, { accountId, owner }, ctx, ref);
@@ -351,7 +393,12 @@ type IsolatedOutcome = Outcome & { failure?: FailureClass };
  * MIN_FAILING_SPAN_MS (long enough that a short Gmail outage costs no mail). Only the error's class
  * is logged: its message may quote the mail.
  */
-async function handleIsolated(s: Services, run: { accountId: string; owner: string }, ctx: MessageContext, ref: MessageRef): Promise<IsolatedOutcome> {
+async function handleIsolated(
+  s: Services,
+  run: { accountId: string; owner: string },
+  ctx: MessageContext,
+  ref: MessageRef,
+): Promise<IsolatedOutcome> {
   try {
     return await handleMessage(ctx, ref);
   } catch (err) {
@@ -402,7 +449,9 @@ async function* readNewMessages(mailbox: GmailMailbox, cursor: string): AsyncGen
       const profile = await mailbox.getProfile();
       const recent = await mailbox.listRecentInbox(RECOVERY_LIMIT);
       yield {
-        refs: recent.reverse().map((m) => ({ messageId: m.id, threadId: m.threadId, labelIds: ['INBOX'], historyId: null })),
+        refs: recent
+          .reverse()
+          .map((m) => ({ messageId: m.id, threadId: m.threadId, labelIds: ['INBOX'], historyId: null })),
         cursorAfter: profile.historyId,
         last: true,
         truncated: false,

@@ -41,7 +41,14 @@ export function createLogger(level: LogLevel, sink: LogSink = (line) => console.
       // Strings must look like ids or codes; anything else (a sentence, an address) is dropped.
       else if (typeof v === 'string') safe[k] = WORD.test(v) && !v.includes('@') ? v : '[redacted]';
     }
-    sink(JSON.stringify({ t: new Date().toISOString(), level: lvl, event: EVENT.test(event) ? event : 'invalid_event', ...safe }));
+    sink(
+      JSON.stringify({
+        t: new Date().toISOString(),
+        level: lvl,
+        event: EVENT.test(event) ? event : 'invalid_event',
+        ...safe,
+      }),
+    );
   };
   return {
     debug: (e, f) => write('debug', e, f),
@@ -55,6 +62,8 @@ export function createLogger(level: LogLevel, sink: LogSink = (line) => console.
 export function errorClass(err: unknown): string {
   if (!(err instanceof Error)) return 'NonError';
   const e = err as Error & { status?: unknown; code?: unknown; reason?: unknown };
-  const detail = [e.status, e.code, e.reason].find((x) => typeof x === 'number' || (typeof x === 'string' && WORD.test(x)));
+  const detail = [e.status, e.code, e.reason].find(
+    (x) => typeof x === 'number' || (typeof x === 'string' && WORD.test(x)),
+  );
   return detail === undefined ? err.name : `${err.name}:${String(detail)}`;
 }

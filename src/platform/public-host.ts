@@ -77,7 +77,10 @@ function normaliseHost(host: string): string | null {
  * a URL host (brackets allowed).
  */
 export function isPublicAddress(address: string): boolean {
-  const text = address.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const text = address
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   const v4 = parseIpv4(text);
   if (v4) return isPublicV4(v4);
   const v6 = parseIpv6(text);
@@ -108,7 +111,8 @@ export function parseIpv6(address: string): number[] | null {
   }
   const halves = text.split('::');
   if (halves.length > 2) return null;
-  const side = (part: string) => (part === '' ? [] : part.split(':').map((g) => (/^[0-9a-f]{1,4}$/i.test(g) ? parseInt(g, 16) : NaN)));
+  const side = (part: string) =>
+    part === '' ? [] : part.split(':').map((g) => (/^[0-9a-f]{1,4}$/i.test(g) ? parseInt(g, 16) : NaN));
   let groups: number[];
   if (halves.length === 2) {
     const [head, tail] = [side(halves[0]!), side(halves[1]!)];

@@ -29,14 +29,30 @@ export function accountRoutes(s: Services) {
   const accountId = (c: AppContext) => c.get('session').accountId;
 
   app.get('/', async (c) => {
-    const [status, requests] = await Promise.all([accountStatus(s, accountId(c)), listComplianceRequests(s.db, accountId(c))]);
+    const [status, requests] = await Promise.all([
+      accountStatus(s, accountId(c)),
+      listComplianceRequests(s.db, accountId(c)),
+    ]);
     if (!status) return c.redirect('/', 303);
     return c.html(
-      renderPage(<StatusPage config={s.config} status={status} requests={requests} csrf={c.get('session').csrf} notice={c.req.query('notice')} now={s.now()} />),
+      renderPage(
+        <StatusPage
+          config={s.config}
+          status={status}
+          requests={requests}
+          csrf={c.get('session').csrf}
+          notice={c.req.query('notice')}
+          now={s.now()}
+        />,
+      ),
     );
   });
 
-  const settingsPage = async (c: AppContext, extra: Pick<SettingsPageProps, 'errors' | 'optOutError' | 'policies'> = {}, status: 200 | 400 = 200) => {
+  const settingsPage = async (
+    c: AppContext,
+    extra: Pick<SettingsPageProps, 'errors' | 'optOutError' | 'policies'> = {},
+    status: 200 | 400 = 200,
+  ) => {
     const account = c.get('account');
     const n = await countOptOuts(s.db, account.id);
     return c.html(
@@ -58,7 +74,10 @@ export function accountRoutes(s: Services) {
   app.post('/settings', async (c) => {
     const form = await c.req.parseBody({ all: true });
     const kinds = form.draftKinds;
-    const result = await updateSettings(s, accountId(c), { ...form, draftKinds: kinds === undefined ? [] : Array.isArray(kinds) ? kinds : [kinds] });
+    const result = await updateSettings(s, accountId(c), {
+      ...form,
+      draftKinds: kinds === undefined ? [] : Array.isArray(kinds) ? kinds : [kinds],
+    });
     if (!result.ok) return settingsPage(c, { errors: result.errors }, 400);
     return c.redirect('/app/settings?notice=settings_saved', 303);
   });
@@ -66,7 +85,8 @@ export function accountRoutes(s: Services) {
   app.post('/settings/policies', async (c) => {
     const form = await c.req.parseBody();
     const result = await updatePolicies(s.db, accountId(c), form);
-    if (!result.ok) return settingsPage(c, { policies: { values: policyFormValuesPosted(form), errors: result.errors } }, 400);
+    if (!result.ok)
+      return settingsPage(c, { policies: { values: policyFormValuesPosted(form), errors: result.errors } }, 400);
     return c.redirect('/app/settings?notice=policies_saved', 303);
   });
 
@@ -81,14 +101,19 @@ export function accountRoutes(s: Services) {
 
   app.post('/optouts', async (c) => {
     const form = await c.req.parseBody();
-    const change = form.action === 'remove' ? await removeOptOut(s, accountId(c), form.address) : await addOptOut(s, accountId(c), form.address);
+    const change =
+      form.action === 'remove'
+        ? await removeOptOut(s, accountId(c), form.address)
+        : await addOptOut(s, accountId(c), form.address);
     if (!change.ok) return settingsPage(c, { optOutError: change.error }, 400);
     const notice = form.action === 'remove' ? (change.changed ? 'optout_removed' : 'optout_unknown') : 'optout_added';
     return c.redirect(`/app/settings?notice=${notice}`, 303);
   });
 
-  const confirm = (c: AppContext, props: { title: string; explanation: string[]; action: string; confirmLabel: string; typeToConfirm?: string }) =>
-    c.html(renderPage(<ConfirmPage config={s.config} csrf={c.get('session').csrf} {...props} />));
+  const confirm = (
+    c: AppContext,
+    props: { title: string; explanation: string[]; action: string; confirmLabel: string; typeToConfirm?: string },
+  ) => c.html(renderPage(<ConfirmPage config={s.config} csrf={c.get('session').csrf} {...props} />));
 
   app.get('/disconnect/gmail', (c) =>
     confirm(c, {
@@ -109,7 +134,9 @@ export function accountRoutes(s: Services) {
   app.get('/disconnect/store', (c) =>
     confirm(c, {
       title: 'Disconnect your store?',
-      explanation: ['Draftline will delete its access keys for your store and stop looking up orders. No more drafts will be written until you connect a store again.'],
+      explanation: [
+        'Draftline will delete its access keys for your store and stop looking up orders. No more drafts will be written until you connect a store again.',
+      ],
       action: '/app/disconnect/store',
       confirmLabel: 'Disconnect store',
     }),
@@ -121,7 +148,10 @@ export function accountRoutes(s: Services) {
 
   app.get('/export', async (c) => {
     const data = await exportAccount(s, accountId(c));
-    c.header('content-disposition', `attachment; filename="draftline-export-${new Date(s.now()).toISOString().slice(0, 10)}.json"`);
+    c.header(
+      'content-disposition',
+      `attachment; filename="draftline-export-${new Date(s.now()).toISOString().slice(0, 10)}.json"`,
+    );
     return c.json(data);
   });
 

@@ -1,6 +1,12 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { acceptWooKeyDelivery, connectShopify, connectWooWithKeys, shopifyInstallConfig, wooReturnNotice } from '../accounts/connect-store';
+import {
+  acceptWooKeyDelivery,
+  connectShopify,
+  connectWooWithKeys,
+  shopifyInstallConfig,
+  wooReturnNotice,
+} from '../accounts/connect-store';
 import { getGmailConnection } from '../db/accounts';
 import { csrfProtection } from '../http/csrf';
 import { errorBody } from '../http/errors';
@@ -20,7 +26,9 @@ export function connectStoreRoutes(s: Services) {
   const csrf = csrfProtection(s.config.appUrl);
 
   app.get('/app/connect', session, (c) =>
-    c.html(renderPage(<ConnectStorePage config={s.config} csrf={c.get('session').csrf} notice={c.req.query('notice')} />)),
+    c.html(
+      renderPage(<ConnectStorePage config={s.config} csrf={c.get('session').csrf} notice={c.req.query('notice')} />),
+    ),
   );
 
   const startShopify = async (c: Context<{ Variables: SessionVars }>, shopInput: string | undefined) => {
@@ -31,7 +39,9 @@ export function connectStoreRoutes(s: Services) {
     const state = await beginOAuth(c, s, 'shopify', { shop, accountId: c.get('session').accountId });
     return c.redirect(buildInstallUrl(shopifyInstallConfig(s), { shop, state }), 302);
   };
-  app.post('/connect/shopify', session, csrf, async (c) => startShopify(c, String((await c.req.parseBody()).shop ?? '')));
+  app.post('/connect/shopify', session, csrf, async (c) =>
+    startShopify(c, String((await c.req.parseBody()).shop ?? '')),
+  );
   // Installs started from Shopify (the app listing) arrive as GET ?shop=; they need a signed-in merchant first.
   app.get('/connect/shopify', async (c) => {
     const current = await currentSession(c, s);
@@ -46,7 +56,12 @@ export function connectStoreRoutes(s: Services) {
     if (!s.config.shopify.configured) return c.redirect('/app/connect?notice=shopify_failed', 303);
     const check = await checkInstallCallback(shopifyInstallConfig(s), query);
     const pending = await finishOAuth(c, s, 'shopify', query.state);
-    if (!check.valid || !pending || pending.data.shop !== check.shop || pending.data.accountId !== c.get('session').accountId) {
+    if (
+      !check.valid ||
+      !pending ||
+      pending.data.shop !== check.shop ||
+      pending.data.accountId !== c.get('session').accountId
+    ) {
       s.logger.warn('store.shopify_callback_refused', { reason: check.valid ? 'state_mismatch' : check.reason });
       return c.redirect('/app/connect?notice=shopify_failed', 303);
     }
@@ -56,7 +71,10 @@ export function connectStoreRoutes(s: Services) {
 
   app.post('/connect/woocommerce', session, csrf, async (c) => {
     const form = await c.req.parseBody();
-    const url = await checkStoreUrl(String(form.storeUrl ?? ''), { resolver: s.hostResolver, sandbox: s.config.mode === 'sandbox' });
+    const url = await checkStoreUrl(String(form.storeUrl ?? ''), {
+      resolver: s.hostResolver,
+      sandbox: s.config.mode === 'sandbox',
+    });
     if (!url.ok) {
       s.logger.info('store.url_refused', { reason: url.reason });
       return c.redirect('/app/connect?notice=store_url_invalid', 303);

@@ -17,7 +17,11 @@ export function googleAuthRoutes(s: Services) {
   app.get('/google/start', async (c) => {
     const codeVerifier = createCodeVerifier();
     const state = await beginOAuth(c, s, 'google', { codeVerifier });
-    const url = buildAuthUrl(s.googleOAuth, { state, codeChallenge: await codeChallengeS256(codeVerifier), scopes: [...REQUIRED_SCOPES] });
+    const url = buildAuthUrl(s.googleOAuth, {
+      state,
+      codeChallenge: await codeChallengeS256(codeVerifier),
+      scopes: [...REQUIRED_SCOPES],
+    });
     return c.redirect(url, 302);
   });
 
@@ -33,7 +37,10 @@ export function googleAuthRoutes(s: Services) {
     const result = await completeGoogleSignIn(s, { code, codeVerifier, signedInAccountId: signedIn?.account.id });
     if (!result.ok) {
       s.logger.info('account.sign_in_refused', { reason: result.reason });
-      return c.redirect(`/?notice=${result.reason === 'exchange_failed' || result.reason === 'google_unavailable' ? 'google_error' : result.reason}`, 303);
+      return c.redirect(
+        `/?notice=${result.reason === 'exchange_failed' || result.reason === 'google_unavailable' ? 'google_error' : result.reason}`,
+        303,
+      );
     }
     await startSession(c, s, result.accountId);
     return c.redirect(`/app?notice=signed_in`, 303);

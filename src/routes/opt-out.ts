@@ -1,11 +1,5 @@
 import { Hono, type Context } from 'hono';
-import {
-  ACCOUNT_ID,
-  checkOptOutToken,
-  issueOptOutToken,
-  parseOptOutEmail,
-  recordOptOut,
-} from '../compliance/opt-out';
+import { ACCOUNT_ID, checkOptOutToken, issueOptOutToken, parseOptOutEmail, recordOptOut } from '../compliance/opt-out';
 import { createRateLimiter, type RateLimiter } from '../compliance/rate-limit';
 import { formBodyLimit } from '../http/body-limit';
 import { clientAddress } from '../http/client-address';
@@ -40,7 +34,13 @@ export function optOutRoutes(s: Services, options: OptOutRouteOptions = {}) {
       now: s.now,
     });
 
-  const page = async (c: Context, accountId: string, state: OptOutState, status: 200 | 400 | 403 | 429, email?: string) => {
+  const page = async (
+    c: Context,
+    accountId: string,
+    state: OptOutState,
+    status: 200 | 400 | 403 | 429,
+    email?: string,
+  ) => {
     c.header('Cache-Control', 'no-store');
     c.header('X-Robots-Tag', 'noindex');
     const token = await issueOptOutToken(s.config.secrets.sessionSecret, accountId, s.now());
@@ -60,7 +60,9 @@ export function optOutRoutes(s: Services, options: OptOutRouteOptions = {}) {
 
       const origin = checkSameOrigin(c.req.header('origin'), c.req.header('referer'), s.config.appUrl);
       const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-      const token = origin.valid ? await checkOptOutToken(s.config.secrets.sessionSecret, accountId, form.token, s.now()) : origin;
+      const token = origin.valid
+        ? await checkOptOutToken(s.config.secrets.sessionSecret, accountId, form.token, s.now())
+        : origin;
       if (!token.valid) {
         s.logger.warn('opt_out.refused', { reason: token.reason });
         return page(c, accountId, 'expired', 403);
@@ -77,7 +79,8 @@ export function optOutRoutes(s: Services, options: OptOutRouteOptions = {}) {
       }
 
       const email = parseOptOutEmail(form.email);
-      if (!email.valid) return page(c, accountId, 'invalid_email', 400, typeof form.email === 'string' ? form.email.slice(0, 254) : '');
+      if (!email.valid)
+        return page(c, accountId, 'invalid_email', 400, typeof form.email === 'string' ? form.email.slice(0, 254) : '');
 
       await recordOptOut(s.db, s.config.secrets.hashKey, accountId, email.email, s.now());
       s.logger.info('opt_out.recorded');

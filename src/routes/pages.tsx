@@ -21,7 +21,9 @@ export function publicPages(s: Services) {
     const session = (await currentSession(c, s))?.session;
     const link = session ? optOutUrl(s.config.appUrl, session.accountId) : null;
     const requests = session ? await listComplianceRequests(s.db, session.accountId) : undefined;
-    return c.html(renderPage(<PrivacyPage config={s.config} signedIn={!!session} optOutUrl={link} requests={requests} />));
+    return c.html(
+      renderPage(<PrivacyPage config={s.config} signedIn={!!session} optOutUrl={link} requests={requests} />),
+    );
   });
   return app;
 }

@@ -57,7 +57,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     maxRetries: 5,
     onSend: options.onQueueSend,
     // As on Workers: what runs out of retries goes to the dead-letter consumer.
-    onDeadLetter: (m) => void consumeDeadLetters(services!, [deadLetter(m)]).catch(() => logger.error('queue.dead_letter_failed')),
+    onDeadLetter: (m) =>
+      void consumeDeadLetters(services!, [deadLetter(m)]).catch(() => logger.error('queue.dead_letter_failed')),
   });
   services = createServices({ config, db: options.db, logger, fetch, queue, now: options.now });
 

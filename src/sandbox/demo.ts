@@ -20,7 +20,12 @@ export function demoOrders(now: number): Order[] {
     lastEventAt: null,
     ...s,
   });
-  const jane = { email: 'jane@example.net', financialStatus: 'paid', shippingCity: 'Lyon', shippingCountry: 'FR' } as const;
+  const jane = {
+    email: 'jane@example.net',
+    financialStatus: 'paid',
+    shippingCity: 'Lyon',
+    shippingCountry: 'FR',
+  } as const;
   return [
     {
       ...jane,
@@ -28,7 +33,14 @@ export function demoOrders(now: number): Order[] {
       createdAt: daysAgo(21),
       fulfillmentStatus: 'fulfilled',
       tracking: [ups('1Z999AA10123456700')],
-      shipments: [parcel({ status: 'delivered', tracking: ups('1Z999AA10123456700'), shippedAt: daysAgo(20), deliveredAt: daysAgo(17) })],
+      shipments: [
+        parcel({
+          status: 'delivered',
+          tracking: ups('1Z999AA10123456700'),
+          shippedAt: daysAgo(20),
+          deliveredAt: daysAgo(17),
+        }),
+      ],
       items: [{ title: 'Stoneware teapot', quantity: 1 }],
     },
     {
@@ -37,7 +49,15 @@ export function demoOrders(now: number): Order[] {
       createdAt: daysAgo(13),
       fulfillmentStatus: 'fulfilled',
       tracking: [ups('1Z999AA10123456711')],
-      shipments: [parcel({ status: 'in_transit', tracking: ups('1Z999AA10123456711'), shippedAt: daysAgo(12), estimatedDeliveryAt: daysAgo(8), lastEventAt: daysAgo(10) })],
+      shipments: [
+        parcel({
+          status: 'in_transit',
+          tracking: ups('1Z999AA10123456711'),
+          shippedAt: daysAgo(12),
+          estimatedDeliveryAt: daysAgo(8),
+          lastEventAt: daysAgo(10),
+        }),
+      ],
       items: [{ title: 'Set of 4 espresso cups', quantity: 1 }],
     },
     {
@@ -46,7 +66,15 @@ export function demoOrders(now: number): Order[] {
       createdAt: daysAgo(4),
       fulfillmentStatus: 'fulfilled',
       tracking: [ups('1Z999AA10123456784')],
-      shipments: [parcel({ status: 'in_transit', tracking: ups('1Z999AA10123456784'), shippedAt: daysAgo(3), estimatedDeliveryAt: daysAgo(-2), lastEventAt: daysAgo(1) })],
+      shipments: [
+        parcel({
+          status: 'in_transit',
+          tracking: ups('1Z999AA10123456784'),
+          shippedAt: daysAgo(3),
+          estimatedDeliveryAt: daysAgo(-2),
+          lastEventAt: daysAgo(1),
+        }),
+      ],
       items: [{ title: 'Blue ceramic mug', quantity: 2 }],
     },
     {
@@ -74,7 +102,8 @@ export const DEMO_POLICIES: PolicySettings = {
     'Unused items can be returned within 30 days of delivery. Start a return at https://sandbox-shop.example/returns and we email you a prepaid label. Refunds go back to the original payment method within 5 business days of the parcel reaching us.',
   shipping:
     'We ship from Lyon to the EU, the UK and Switzerland. France: 2–3 business days, €4.90, free over €60. Rest of Europe: 3–6 business days, €9.90.',
-  orderChanges: 'Address changes and cancellations are possible until the order ships: reply to your order confirmation and we change it the same day.',
+  orderChanges:
+    'Address changes and cancellations are possible until the order ships: reply to your order confirmation and we change it the same day.',
   damagedItems:
     'If something arrives damaged or is not what you ordered, send us a photo within 14 days of delivery and we send a replacement or refund you in full, at no cost to you.',
   faq: 'Our mugs are stoneware, dishwasher and microwave safe. Gift wrapping is free: mention it in the order notes.',
@@ -104,7 +133,7 @@ export const DEMO_EMAILS: DemoEmail[] = [
     label: 'Marc écrit en français sans numéro de commande',
     from: 'Marc Petit <marc@example.org>',
     subject: 'Ma commande',
-    text: "Bonjour,\n\nQuand est-ce que ma commande sera expédiée ?\n\nMerci,\nMarc",
+    text: 'Bonjour,\n\nQuand est-ce que ma commande sera expédiée ?\n\nMerci,\nMarc',
   },
   {
     id: 'stranger',

@@ -23,7 +23,9 @@ function headers(o: HostileMailOptions, subject: string, extra: string[]): strin
 }
 
 /** Multiparts nested `depth` levels deep (about 20 KB for 300): deeper than any MIME parser accepts. */
-export function nestedMultipartMail(o: HostileMailOptions & { depth?: number; text?: string; subject?: string }): string {
+export function nestedMultipartMail(
+  o: HostileMailOptions & { depth?: number; text?: string; subject?: string },
+): string {
   const depth = o.depth ?? 300;
   const open: string[] = [];
   const close: string[] = [];
@@ -50,7 +52,12 @@ export function nestedMultipartMail(o: HostileMailOptions & { depth?: number; te
  * opened again and again.
  */
 export function hostileHtmlMail(
-  o: HostileMailOptions & { bytes?: number; pattern?: 'unclosed_tags' | 'unclosed_style'; text?: string; subject?: string },
+  o: HostileMailOptions & {
+    bytes?: number;
+    pattern?: 'unclosed_tags' | 'unclosed_style';
+    text?: string;
+    subject?: string;
+  },
 ): string {
   const bytes = o.bytes ?? 1024 * 1024;
   const unit = o.pattern === 'unclosed_style' ? '<style>x' : '<a ';
@@ -60,9 +67,15 @@ export function hostileHtmlMail(
 }
 
 /** From the order's owner, Reply-To someone else: whoever replies must not send the order there. */
-export function replyToAttackMail(o: HostileMailOptions & { replyTo: string; text?: string; subject?: string }): string {
+export function replyToAttackMail(
+  o: HostileMailOptions & { replyTo: string; text?: string; subject?: string },
+): string {
   return [
-    ...headers(o, o.subject ?? 'Where is my order?', [`Reply-To: ${o.replyTo}`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit']),
+    ...headers(o, o.subject ?? 'Where is my order?', [
+      `Reply-To: ${o.replyTo}`,
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: 8bit',
+    ]),
     '',
     o.text ?? 'Hi, where is my order #1042? Please send the tracking number.',
     '',

@@ -32,7 +32,10 @@ import { MailboxPage, readComposeForm, readThreads, type ComposeValues } from '.
  */
 export const SANDBOX_MAILBOX = 'merchant@example.com';
 export const SANDBOX_SHOP = 'sandbox-shop.myshopify.com';
-const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/gmail.compose'];
+const GMAIL_SCOPES = [
+  'https://www.googleapis.com/auth/gmail.readonly',
+  'https://www.googleapis.com/auth/gmail.compose',
+];
 /** Outcomes the mailbox view remembers, the latest ones. */
 const MAX_OUTCOMES = 500;
 /** What the "Write as a customer" form offers first: the demo email that gets a grounded draft. */
@@ -52,25 +55,46 @@ const SandboxInstant = z
  * entry. Only status is required; lastEventAt (the latest carrier scan) makes a stalled parcel.
  */
 const SandboxShipment = z.object({
-  status: z.enum(['label_created', 'in_transit', 'out_for_delivery', 'delivered', 'attempted_delivery', 'failed_delivery', 'unknown']),
+  status: z.enum([
+    'label_created',
+    'in_transit',
+    'out_for_delivery',
+    'delivered',
+    'attempted_delivery',
+    'failed_delivery',
+    'unknown',
+  ]),
   shippedAt: SandboxInstant,
   deliveredAt: SandboxInstant,
   estimatedDeliveryAt: SandboxInstant,
   lastEventAt: SandboxInstant,
 });
 
-const SandboxOrder = z.object({
-  number: z.string().regex(/^#?\d{1,12}$/).transform((n) => n.replace(/^#/, '')),
-  email: z.email(),
-  createdAt: z.iso.datetime({ offset: true }),
-  financialStatus: z.string().min(1).max(40),
-  fulfillmentStatus: z.string().min(1).max(40),
-  tracking: z.array(z.object({ company: z.string().max(80), number: z.string().max(80), url: z.string().max(500) })).max(10).default([]),
-  shipments: z.array(SandboxShipment).max(10).default([]),
-  items: z.array(z.object({ title: z.string().max(200), quantity: z.number().int().min(1) })).max(50).default([]),
-  shippingCity: z.string().max(120).nullable().default(null),
-  shippingCountry: z.string().max(2).nullable().default(null),
-}).transform((o): Order => ({ ...o, shipments: o.shipments.map((sh, i) => ({ ...sh, tracking: o.tracking[i] ?? null })) }));
+const SandboxOrder = z
+  .object({
+    number: z
+      .string()
+      .regex(/^#?\d{1,12}$/)
+      .transform((n) => n.replace(/^#/, '')),
+    email: z.email(),
+    createdAt: z.iso.datetime({ offset: true }),
+    financialStatus: z.string().min(1).max(40),
+    fulfillmentStatus: z.string().min(1).max(40),
+    tracking: z
+      .array(z.object({ company: z.string().max(80), number: z.string().max(80), url: z.string().max(500) }))
+      .max(10)
+      .default([]),
+    shipments: z.array(SandboxShipment).max(10).default([]),
+    items: z
+      .array(z.object({ title: z.string().max(200), quantity: z.number().int().min(1) }))
+      .max(50)
+      .default([]),
+    shippingCity: z.string().max(120).nullable().default(null),
+    shippingCountry: z.string().max(2).nullable().default(null),
+  })
+  .transform(
+    (o): Order => ({ ...o, shipments: o.shipments.map((sh, i) => ({ ...sh, tracking: o.tracking[i] ?? null })) }),
+  );
 const ResetBody = z
   .object({
     store: z.enum(['shopify', 'woocommerce']),
@@ -112,7 +136,9 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
         consumerKey: `ck_${crypto.randomUUID().replace(/-/g, '')}`,
         consumerSecret: `cs_${crypto.randomUUID().replace(/-/g, '')}`,
       };
-      woocommerce.addStore(keys.consumerKey, keys.consumerSecret, demoOrders(s.now()), { permissions: permissions as 'read' | 'read_write' });
+      woocommerce.addStore(keys.consumerKey, keys.consumerSecret, demoOrders(s.now()), {
+        permissions: permissions as 'read' | 'read_write',
+      });
       return keys;
     },
   });
@@ -167,8 +193,26 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     const body = ResetBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) {
       const policy = body.error.issues.find((i) => i.path[0] === 'policies');
-      if (policy) return c.json(errorBody(c, 'invalid_body', `policies${policy.path.slice(1).map((k) => `.${String(k)}`).join('')}: ${policy.message}`), 400);
-      return c.json(errorBody(c, 'invalid_body', 'Expected {"store":"shopify"|"woocommerce","orders":[...]} or {"store":"woocommerce","raw":[...]} (see README).'), 400);
+      if (policy)
+        return c.json(
+          errorBody(
+            c,
+            'invalid_body',
+            `policies${policy.path
+              .slice(1)
+              .map((k) => `.${String(k)}`)
+              .join('')}: ${policy.message}`,
+          ),
+          400,
+        );
+      return c.json(
+        errorBody(
+          c,
+          'invalid_body',
+          'Expected {"store":"shopify"|"woocommerce","orders":[...]} or {"store":"woocommerce","raw":[...]} (see README).',
+        ),
+        400,
+      );
     }
     await settleAll();
     outcomes.clear();
@@ -206,7 +250,10 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
   routes.post('/gmail/messages', bodyLimit({ maxSize: 10 * 1024 * 1024 }), async (c) => {
     const type = c.req.header('content-type') ?? '';
     if (!/^(message\/rfc822|text\/plain|application\/octet-stream)\b/i.test(type)) {
-      return c.json(errorBody(c, 'unsupported_media_type', 'Send the raw message with Content-Type: message/rfc822.'), 415);
+      return c.json(
+        errorBody(c, 'unsupported_media_type', 'Send the raw message with Content-Type: message/rfc822.'),
+        415,
+      );
     }
     const raw = new Uint8Array(await c.req.arrayBuffer());
     if (!raw.length) return c.json(errorBody(c, 'invalid_body', 'The message is empty.'), 400);
@@ -219,7 +266,8 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
   // to the mailbox like a real one, then back to the status page once it has been handled.
   routes.post('/try-email', async (c) => {
     const origin = c.req.header('origin');
-    if (origin && origin !== new URL(s.config.appUrl).origin) return c.json(errorBody(c, 'csrf_origin', 'Cross-site request refused.'), 403);
+    if (origin && origin !== new URL(s.config.appUrl).origin)
+      return c.json(errorBody(c, 'csrf_origin', 'Cross-site request refused.'), 403);
     const form = await c.req.parseBody();
     const email = DEMO_EMAILS.find((e) => e.id === form.email);
     if (!email) return c.json(errorBody(c, 'invalid_body', 'Unknown demo email.'), 400);
@@ -237,13 +285,18 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     }
     const accountId = await findAccountIdByMailbox(s.db, SANDBOX_MAILBOX);
     const account = accountId ? await getAccount(s.db, accountId) : undefined;
-    if (!account) throw new ApiError(409, 'no_account', `${SANDBOX_MAILBOX} is not connected: sign in with Google first.`);
+    if (!account)
+      throw new ApiError(409, 'no_account', `${SANDBOX_MAILBOX} is not connected: sign in with Google first.`);
     if (policiesSetCount(policiesOf(account)) === 0) await savePolicies(s.db, account.id, DEMO_POLICIES);
     return c.redirect('/sandbox/mail', 303);
   });
 
   // The mailbox as Gmail would show it, with what Draftline wrote or why it did not (mailbox-view.tsx).
-  const mailboxPage = async (c: Context, form: { values: ComposeValues; error?: { field: keyof ComposeValues; message: string } }, status: 200 | 400 = 200) => {
+  const mailboxPage = async (
+    c: Context,
+    form: { values: ComposeValues; error?: { field: keyof ComposeValues; message: string } },
+    status: 200 | 400 = 200,
+  ) => {
     const [{ threads, more }, busy, idleReason, policiesSet, session] = await Promise.all([
       readThreads(google.messages(SANDBOX_MAILBOX), (id) => outcomes.get(id)?.outcome ?? null),
       isIdle().then((idle) => !idle),
@@ -276,7 +329,8 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
     }
     const { values, result } = readComposeForm(await c.req.parseBody());
     if (!result.ok) {
-      if (!(c.req.header('accept') ?? '').includes('text/html')) return c.json(errorBody(c, 'invalid_body', result.message), 400);
+      if (!(c.req.header('accept') ?? '').includes('text/html'))
+        return c.json(errorBody(c, 'invalid_body', result.message), 400);
       return mailboxPage(c, { values, error: result }, 400);
     }
     const raw = demoMessage(customerEmail(result), SANDBOX_MAILBOX, s.now());
@@ -316,11 +370,17 @@ const COMPOSE_FORM_MAX_BYTES = 256 * 1024;
 async function whyNotDrafting(s: Services): Promise<string | null> {
   const accountId = await findAccountIdByMailbox(s.db, SANDBOX_MAILBOX);
   const [account, gmail, store] = accountId
-    ? await Promise.all([getAccount(s.db, accountId), getGmailConnection(s.db, accountId), getStoreConnection(s.db, accountId)])
+    ? await Promise.all([
+        getAccount(s.db, accountId),
+        getGmailConnection(s.db, accountId),
+        getStoreConnection(s.db, accountId),
+      ])
     : [undefined, undefined, undefined];
-  if (!account || !gmail || gmail.status === 'disconnected') return `${SANDBOX_MAILBOX} is not connected: sign in with Google on the home page, then connect the sandbox store.`;
+  if (!account || !gmail || gmail.status === 'disconnected')
+    return `${SANDBOX_MAILBOX} is not connected: sign in with Google on the home page, then connect the sandbox store.`;
   if (gmail.status !== 'active') return 'Gmail needs reconnecting: see the dashboard.';
-  if (!store || !storeCanDraft(store.status)) return 'No store is connected: connect the sandbox store from the dashboard.';
+  if (!store || !storeCanDraft(store.status))
+    return 'No store is connected: connect the sandbox store from the dashboard.';
   if (account.paused) return 'Drafting is paused: resume it on the dashboard.';
   return null;
 }

@@ -54,7 +54,10 @@ export interface ThreadView {
 }
 
 /** The fake mailbox's messages grouped into threads, the most recently active first. */
-export async function readThreads(messages: FakeMessage[], outcomeOf: (messageId: string) => string | null): Promise<{ threads: ThreadView[]; more: number }> {
+export async function readThreads(
+  messages: FakeMessage[],
+  outcomeOf: (messageId: string) => string | null,
+): Promise<{ threads: ThreadView[]; more: number }> {
   const byThread = new Map<string, FakeMessage[]>();
   for (const m of messages) {
     const list = byThread.get(m.threadId) ?? [];
@@ -161,20 +164,30 @@ const NAMED = /^(.*?)\s*<([^<>]*)>$/s;
 export function readComposeForm(form: Record<string, unknown>): { values: ComposeValues; result: ComposeResult } {
   const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
   const values = { from: field('from'), subject: field('subject'), body: field('body') };
-  const fail = (message: string, field: keyof ComposeValues = 'from') => ({ values, result: { ok: false as const, field, message } });
+  const fail = (message: string, field: keyof ComposeValues = 'from') => ({
+    values,
+    result: { ok: false as const, field, message },
+  });
   const from = values.from.trim();
   if (!from) return fail('Enter who the email is from, like Jane Doe <jane@example.net>.');
-  if (from.length > COMPOSE_LIMITS.from || /[\r\n\0]/.test(from)) return fail('That From address is too long or spans lines.');
+  if (from.length > COMPOSE_LIMITS.from || /[\r\n\0]/.test(from))
+    return fail('That From address is too long or spans lines.');
   const named = NAMED.exec(from);
   let name = named ? named[1]!.trim() : '';
   const address = (named ? named[2]! : from).trim();
-  if (!EmailAddress.safeParse(address).success) return fail('That From does not look like an email address. Write it like jane@example.net or Jane Doe <jane@example.net>.');
+  if (!EmailAddress.safeParse(address).success)
+    return fail(
+      'That From does not look like an email address. Write it like jane@example.net or Jane Doe <jane@example.net>.',
+    );
   if (name.length >= 2 && name.startsWith('"') && name.endsWith('"')) name = name.slice(1, -1).replace(/\\(.)/g, '$1');
-  if (name.length > COMPOSE_LIMITS.name || /[<>]/.test(name)) return fail(`The name before the address must be at most ${COMPOSE_LIMITS.name} characters, without < or >.`);
+  if (name.length > COMPOSE_LIMITS.name || /[<>]/.test(name))
+    return fail(`The name before the address must be at most ${COMPOSE_LIMITS.name} characters, without < or >.`);
   const subject = values.subject.replace(/\s+/g, ' ').trim();
-  if (subject.length > COMPOSE_LIMITS.subject) return fail(`The subject must be at most ${COMPOSE_LIMITS.subject} characters.`, 'subject');
+  if (subject.length > COMPOSE_LIMITS.subject)
+    return fail(`The subject must be at most ${COMPOSE_LIMITS.subject} characters.`, 'subject');
   const text = values.body.replace(/\r\n?/g, '\n').replace(/\0/g, '');
-  if (text.length > COMPOSE_LIMITS.body) return fail(`The message must be at most ${COMPOSE_LIMITS.body.toLocaleString('en')} characters.`, 'body');
+  if (text.length > COMPOSE_LIMITS.body)
+    return fail(`The message must be at most ${COMPOSE_LIMITS.body.toLocaleString('en')} characters.`, 'body');
   return { values, result: { ok: true, name: name || null, address, subject, text } };
 }
 
@@ -202,8 +215,8 @@ export function MailboxPage(p: MailboxPageProps) {
       {p.busy && <meta http-equiv="refresh" content="5" />}
       <h1>Sandbox mailbox</h1>
       <p class="lead">
-        {p.mailbox} as you would see it in Gmail: each customer email and, under it, the draft Draftline wrote, or why it wrote none. It lives in this
-        process's memory only.
+        {p.mailbox} as you would see it in Gmail: each customer email and, under it, the draft Draftline wrote, or why
+        it wrote none. It lives in this process's memory only.
       </p>
       <div class="actions">
         <a class="button" href="#compose">
@@ -234,8 +247,9 @@ export function MailboxPage(p: MailboxPageProps) {
       )}
       {p.policiesSet === 0 && (
         <p class="hint" id="no-policies">
-          This shop has no store policies yet, so replies about returns, shipping, order changes or damaged items promise nothing and say the team
-          will confirm. Write them in <a href="/app/settings#store-policies">Settings › Store policies</a> (or send <code>"policies"</code> to{' '}
+          This shop has no store policies yet, so replies about returns, shipping, order changes or damaged items
+          promise nothing and say the team will confirm. Write them in{' '}
+          <a href="/app/settings#store-policies">Settings › Store policies</a> (or send <code>"policies"</code> to{' '}
           <code>/sandbox/reset</code>), then write as a customer again.
         </p>
       )}
@@ -248,7 +262,8 @@ export function MailboxPage(p: MailboxPageProps) {
       )}
       {!!p.policiesSet && (
         <p class="hint" id="policies-set">
-          Replies quote the shop's store policies ({p.policiesSet} written): <a href="/app/settings#store-policies">Settings › Store policies</a>.
+          Replies quote the shop's store policies ({p.policiesSet} written):{' '}
+          <a href="/app/settings#store-policies">Settings › Store policies</a>.
         </p>
       )}
 
@@ -264,17 +279,42 @@ export function MailboxPage(p: MailboxPageProps) {
 
       <section class="card" aria-labelledby="compose">
         <h2 id="compose">Write as a customer</h2>
-        <p class="hint">Delivered to {p.mailbox} like mail from outside; the page comes back once Draftline has handled it.</p>
+        <p class="hint">
+          Delivered to {p.mailbox} like mail from outside; the page comes back once Draftline has handled it.
+        </p>
         <form method="post" action="/sandbox/mail">
           <label for="compose-from">From</label>
           <FieldError error={p.formError} field="from" />
-          <input type="text" id="compose-from" name="from" value={p.form.from} required maxlength={COMPOSE_LIMITS.from} autocomplete="off" spellcheck={false} {...invalid(p.formError, 'from')} />
+          <input
+            type="text"
+            id="compose-from"
+            name="from"
+            value={p.form.from}
+            required
+            maxlength={COMPOSE_LIMITS.from}
+            autocomplete="off"
+            spellcheck={false}
+            {...invalid(p.formError, 'from')}
+          />
           <label for="compose-subject">Subject</label>
           <FieldError error={p.formError} field="subject" />
-          <input type="text" id="compose-subject" name="subject" value={p.form.subject} maxlength={COMPOSE_LIMITS.subject} {...invalid(p.formError, 'subject')} />
+          <input
+            type="text"
+            id="compose-subject"
+            name="subject"
+            value={p.form.subject}
+            maxlength={COMPOSE_LIMITS.subject}
+            {...invalid(p.formError, 'subject')}
+          />
           <label for="compose-body">Message</label>
           <FieldError error={p.formError} field="body" />
-          <textarea id="compose-body" name="body" rows={8} maxlength={COMPOSE_LIMITS.body} {...invalid(p.formError, 'body')}>
+          <textarea
+            id="compose-body"
+            name="body"
+            rows={8}
+            maxlength={COMPOSE_LIMITS.body}
+            {...invalid(p.formError, 'body')}
+          >
             {p.form.body}
           </textarea>
           <div class="actions">
@@ -338,11 +378,21 @@ function Mail({ mail, thread, busy }: { mail: MailView; thread: ThreadView; busy
         <span class="mail-date">{formatTime(mail.date)}</span>
       </div>
       <div class="mail-meta">
-        {draft ? <>Written by Draftline · to {mail.to || '(nobody)'}</> : mail.kind === 'sent' ? <>Sent by you · to {mail.to}</> : <>to {mail.to || '(nobody)'}</>}
+        {draft ? (
+          <>Written by Draftline · to {mail.to || '(nobody)'}</>
+        ) : mail.kind === 'sent' ? (
+          <>Sent by you · to {mail.to}</>
+        ) : (
+          <>to {mail.to || '(nobody)'}</>
+        )}
       </div>
       {draft && <div class="mail-meta">Subject: {mail.subject || '(no subject)'}</div>}
       {mail.unreadable ? (
-        <p class="mail-note">{mail.unreadable === 'too_large' ? 'This message is too large to show here.' : 'This message could not be read (its structure is malformed).'}</p>
+        <p class="mail-note">
+          {mail.unreadable === 'too_large'
+            ? 'This message is too large to show here.'
+            : 'This message could not be read (its structure is malformed).'}
+        </p>
       ) : (
         <div class="mail-body">{mail.text || '(no text)'}</div>
       )}
@@ -360,7 +410,9 @@ function Outcome({ outcome, draftBelow, busy }: { outcome: string | null; draftB
     return (
       <p class="outcome">
         <span class="tag ok">Drafted</span>
-        {draftBelow ? 'Draftline wrote the draft below.' : 'Draftline wrote a draft; Gmail filed it outside this thread.'}
+        {draftBelow
+          ? 'Draftline wrote the draft below.'
+          : 'Draftline wrote a draft; Gmail filed it outside this thread.'}
       </p>
     );
   }
@@ -375,7 +427,9 @@ function Outcome({ outcome, draftBelow, busy }: { outcome: string | null; draftB
   return (
     <p class="outcome">
       <span class="tag">{busy ? 'Waiting' : 'Not read'}</span>
-      {busy ? 'Draftline has not got to this email yet.' : 'Draftline has not read this email (it reads mail that arrives while Gmail and a store are connected).'}
+      {busy
+        ? 'Draftline has not got to this email yet.'
+        : 'Draftline has not read this email (it reads mail that arrives while Gmail and a store are connected).'}
     </p>
   );
 }

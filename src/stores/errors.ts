@@ -43,4 +43,7 @@ export function storeErrorFromStatus(status: number): StoreApiError {
 
 /** Platform status words → the neutral lower-case words the Order type uses. */
 export const neutralStatus = (value: string | null | undefined): string =>
-  (value ?? 'unknown').trim().toLowerCase().replace(/[\s-]+/g, '_') || 'unknown';
+  (value ?? 'unknown')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_') || 'unknown';

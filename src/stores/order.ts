@@ -29,7 +29,15 @@ export type FulfillmentStatus =
   | (string & {});
 
 /** Payment words; `unknown` as for FulfillmentStatus. */
-export type FinancialStatus = 'paid' | 'pending' | 'failed' | 'refunded' | 'partially_refunded' | 'voided' | 'unknown' | (string & {});
+export type FinancialStatus =
+  | 'paid'
+  | 'pending'
+  | 'failed'
+  | 'refunded'
+  | 'partially_refunded'
+  | 'voided'
+  | 'unknown'
+  | (string & {});
 
 /**
  * Where one parcel is, as the store knows it: Shopify from the fulfillment's displayStatus and

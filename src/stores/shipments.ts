@@ -20,7 +20,9 @@ export function instant(value: unknown): string | null {
     if (!Number.isInteger(seconds)) return null;
     ms = seconds * 1000;
   } else if (typeof value === 'string' && value.length <= 40) {
-    const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(value.trim());
+    const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(
+      value.trim(),
+    );
     if (!m) return null;
     const [, day, time, zone] = m as unknown as [string, string, string | undefined, string | undefined];
     // Date.UTC rolls 2026-02-31 over to March: refuse a day that is not on the calendar.

@@ -100,7 +100,10 @@ function libraryFor(cfg: ShopifyInstallConfig): Shopify {
  * Checks Shopify's redirect back to us: every query parameter is covered by the HMAC (with our
  * app secret) and the timestamp is recent (90 s), so a replayed or hand-made callback fails here.
  */
-export async function checkInstallCallback(cfg: ShopifyInstallConfig, query: Record<string, string>): Promise<CallbackCheck> {
+export async function checkInstallCallback(
+  cfg: ShopifyInstallConfig,
+  query: Record<string, string>,
+): Promise<CallbackCheck> {
   const { code, shop, state, hmac, timestamp } = query;
   if (!code || !shop || !state || !hmac || !timestamp) return { valid: false, reason: 'missing_params' };
   const domain = parseShopDomain(shop);
@@ -110,7 +113,13 @@ export async function checkInstallCallback(cfg: ShopifyInstallConfig, query: Rec
     return ok ? { valid: true, shop: domain, code, state } : { valid: false, reason: 'bad_hmac' };
   } catch (err) {
     const name = err instanceof Error ? err.constructor.name : '';
-    return { valid: false, reason: name === 'InvalidHmacError' && /timestamp/i.test(String((err as Error).message)) ? 'stale_timestamp' : 'bad_hmac' };
+    return {
+      valid: false,
+      reason:
+        name === 'InvalidHmacError' && /timestamp/i.test(String((err as Error).message))
+          ? 'stale_timestamp'
+          : 'bad_hmac',
+    };
   }
 }
 
@@ -142,7 +151,10 @@ export interface ShopifyCredentials {
 }
 
 export class ShopifyInstallError extends Error {
-  constructor(readonly reason: 'exchange_failed' | 'missing_scopes' | 'network', readonly status = 0) {
+  constructor(
+    readonly reason: 'exchange_failed' | 'missing_scopes' | 'network',
+    readonly status = 0,
+  ) {
     super(`Shopify install failed: ${reason}${status ? ` (HTTP ${status})` : ''}`);
     this.name = 'ShopifyInstallError';
   }
@@ -173,7 +185,10 @@ export async function exchangeInstallCode(
   }
   const body = AccessTokenResponse.safeParse(await res.json().catch(() => null));
   if (!res.ok || !body.success) throw new ShopifyInstallError('exchange_failed', res.status);
-  const scopes = body.data.scope.split(',').map((s) => s.trim()).filter(Boolean);
+  const scopes = body.data.scope
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   // read_orders is what lookups need; Shopify reports implied scopes separately, so only require it.
   if (!scopes.includes('read_orders')) throw new ShopifyInstallError('missing_scopes', res.status);
   return { accessToken: body.data.access_token, scopes, credentials: credentialsFrom(body.data, requestedAt) };
@@ -186,7 +201,8 @@ export function credentialsFrom(data: z.infer<typeof AccessTokenResponse>, reque
   if (data.refresh_token && data.expires_in) {
     credentials.refreshToken = data.refresh_token;
     credentials.expiresAt = requestedAt + data.expires_in * 1000;
-    if (data.refresh_token_expires_in) credentials.refreshTokenExpiresAt = requestedAt + data.refresh_token_expires_in * 1000;
+    if (data.refresh_token_expires_in)
+      credentials.refreshTokenExpiresAt = requestedAt + data.refresh_token_expires_in * 1000;
   }
   return credentials;
 }
@@ -220,7 +236,11 @@ const OFFLINE_TOKEN_TYPE = 'urn:shopify:params:oauth:token-type:offline-access-t
  * replacement is first used (https://shopify.dev/changelog/more-resilient-refreshes-for-expiring-offline-access-tokens),
  * so a refresh whose answer was lost can be retried.
  */
-export function refreshShopifyToken(cfg: ShopifyTokenConfig, shop: string, refreshToken: string): Promise<ShopifyCredentials> {
+export function refreshShopifyToken(
+  cfg: ShopifyTokenConfig,
+  shop: string,
+  refreshToken: string,
+): Promise<ShopifyCredentials> {
   return tokenRequest(cfg, shop, { grant_type: 'refresh_token', refresh_token: refreshToken });
 }
 
@@ -231,7 +251,11 @@ export function refreshShopifyToken(cfg: ShopifyTokenConfig, shop: string, refre
  * no longer works for the Admin API; retrying with it within 7 days returns the same pair
  * (https://shopify.dev/changelog/more-resilient-token-exchanges-when-migrating-tokens-without-a-user-session).
  */
-export function migrateShopifyToken(cfg: ShopifyTokenConfig, shop: string, nonExpiringToken: string): Promise<ShopifyCredentials> {
+export function migrateShopifyToken(
+  cfg: ShopifyTokenConfig,
+  shop: string,
+  nonExpiringToken: string,
+): Promise<ShopifyCredentials> {
   return tokenRequest(cfg, shop, {
     grant_type: TOKEN_EXCHANGE_GRANT,
     subject_token: nonExpiringToken,
@@ -241,7 +265,11 @@ export function migrateShopifyToken(cfg: ShopifyTokenConfig, shop: string, nonEx
   });
 }
 
-async function tokenRequest(cfg: ShopifyTokenConfig, shop: string, grant: Record<string, string>): Promise<ShopifyCredentials> {
+async function tokenRequest(
+  cfg: ShopifyTokenConfig,
+  shop: string,
+  grant: Record<string, string>,
+): Promise<ShopifyCredentials> {
   const requestedAt = (cfg.now ?? Date.now)();
   let res: Response;
   try {
@@ -260,6 +288,7 @@ async function tokenRequest(cfg: ShopifyTokenConfig, shop: string, grant: Record
   }
   const body = AccessTokenResponse.safeParse(await res.json().catch(() => null));
   // An answer without a refresh token would be a non-expiring token again: not what was asked for.
-  if (!res.ok || !body.success || !body.data.refresh_token || !body.data.expires_in) throw new ShopifyTokenError('unavailable', res.status);
+  if (!res.ok || !body.success || !body.data.refresh_token || !body.data.expires_in)
+    throw new ShopifyTokenError('unavailable', res.status);
   return credentialsFrom(body.data, requestedAt);
 }

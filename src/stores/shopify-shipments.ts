@@ -68,7 +68,10 @@ const FulfillmentSchema = z.object({
   deliveredAt: date,
   estimatedDeliveryAt: date,
   trackingInfo: z.array(z.unknown()).catch([]),
-  events: z.object({ nodes: z.array(z.unknown()).catch([]) }).nullish().catch(null),
+  events: z
+    .object({ nodes: z.array(z.unknown()).catch([]) })
+    .nullish()
+    .catch(null),
 });
 const TrackingInfoSchema = z.object({ number: text(200), url: text(2000), company: text(200) });
 const EventSchema = z.object({ status: word, happenedAt: date });
@@ -87,11 +90,14 @@ export function parcelsFromFulfillments(raw: unknown): ShopifyParcels {
     if (!parsed.success) continue;
     const f = parsed.data;
     const display = f.displayStatus ?? '';
-    if (NOT_SENT.has(f.status ?? '') || (Object.hasOwn(DISPLAY_STATUS, display) && DISPLAY_STATUS[display] === null)) continue;
+    if (NOT_SENT.has(f.status ?? '') || (Object.hasOwn(DISPLAY_STATUS, display) && DISPLAY_STATUS[display] === null))
+      continue;
 
     const own = f.trackingInfo.slice(0, 10).flatMap((t) => {
       const info = TrackingInfoSchema.safeParse(t);
-      return info.success && info.data.number ? [{ company: info.data.company ?? '', number: info.data.number, url: info.data.url ?? '' }] : [];
+      return info.success && info.data.number
+        ? [{ company: info.data.company ?? '', number: info.data.number, url: info.data.url ?? '' }]
+        : [];
     });
     tracking.push(...own);
 
@@ -99,9 +105,13 @@ export function parcelsFromFulfillments(raw: unknown): ShopifyParcels {
       const event = EventSchema.safeParse(e);
       return event.success && event.data.happenedAt ? [event.data] : [];
     });
-    const lastEvent = events.reduce<(typeof events)[number] | null>((a, b) => (!a || b.happenedAt! > a.happenedAt! ? b : a), null);
+    const lastEvent = events.reduce<(typeof events)[number] | null>(
+      (a, b) => (!a || b.happenedAt! > a.happenedAt! ? b : a),
+      null,
+    );
     const fromDisplay = Object.hasOwn(DISPLAY_STATUS, display) ? DISPLAY_STATUS[display]! : null;
-    const fromEvent = lastEvent?.status && Object.hasOwn(EVENT_STATUS, lastEvent.status) ? EVENT_STATUS[lastEvent.status]! : null;
+    const fromEvent =
+      lastEvent?.status && Object.hasOwn(EVENT_STATUS, lastEvent.status) ? EVENT_STATUS[lastEvent.status]! : null;
     // displayStatus is Shopify's own summary; the latest event speaks only when it is missing.
     const status: ShipmentStatus = f.displayStatus ? (fromDisplay ?? 'unknown') : (fromEvent ?? 'unknown');
 

@@ -9,7 +9,13 @@ import type { Logger } from '../platform/log';
 import { neutralStatus, StoreApiError, storeErrorFromStatus } from './errors';
 import type { Order, OrderSource } from './order';
 import { FULFILLMENTS_SELECTION, parcelsFromFulfillments } from './shopify-shipments';
-import { migrateShopifyToken, refreshShopifyToken, ShopifyTokenError, type ShopifyCredentials, type ShopifyTokenConfig } from './shopify-install';
+import {
+  migrateShopifyToken,
+  refreshShopifyToken,
+  ShopifyTokenError,
+  type ShopifyCredentials,
+  type ShopifyTokenConfig,
+} from './shopify-install';
 
 /**
  * Orders from Shopify's Admin GraphQL API through @shopify/admin-api-client, which takes a fetch per
@@ -98,7 +104,10 @@ interface GraphQLErrorShape {
  * scope shares ("Access denied for … field. Required access: …"), so the words decide.
  */
 export function isCustomerDataRefusal(error: GraphQLErrorShape): boolean {
-  return /\bnot approved to (access|use)\b/i.test(error.message ?? '') || /protected customer data|\/customer_data\b/i.test(error.message ?? '');
+  return (
+    /\bnot approved to (access|use)\b/i.test(error.message ?? '') ||
+    /protected customer data|\/customer_data\b/i.test(error.message ?? '')
+  );
 }
 
 export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): OrderSource {
@@ -128,12 +137,14 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
       // involved, never the notice's text or the request (which quotes the query).
       logger: (entry) => {
         if (entry.type === 'Unsupported_Api_Version') warnOnce('shopify.api_version_unsupported', opts.apiVersion);
-        else if (entry.type === 'HTTP-Response-GraphQL-Deprecation-Notice') warnOnce('shopify.api_deprecated', opts.apiVersion);
+        else if (entry.type === 'HTTP-Response-GraphQL-Deprecation-Notice')
+          warnOnce('shopify.api_deprecated', opts.apiVersion);
         else if (entry.type === 'HTTP-Response') {
           // Past its support window a version "falls forward" to the oldest supported one, and
           // Shopify says which it served: https://shopify.dev/docs/api/usage/versioning
           const served = entry.content.response.headers?.get('X-Shopify-API-Version');
-          if (served && served !== opts.apiVersion) warnOnce('shopify.api_version_fell_forward', `${opts.apiVersion}:${served}`);
+          if (served && served !== opts.apiVersion)
+            warnOnce('shopify.api_version_fell_forward', `${opts.apiVersion}:${served}`);
         }
       },
       customFetchApi: (url, init) => {
@@ -154,7 +165,9 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
     for (let attempt = 0; ; attempt++) {
       let response;
       try {
-        response = await clientFor(token).request<{ orders: { nodes: ShopifyOrderNode[] } }>(ORDERS_QUERY, { variables: { first, query } });
+        response = await clientFor(token).request<{ orders: { nodes: ShopifyOrderNode[] } }>(ORDERS_QUERY, {
+          variables: { first, query },
+        });
       } catch {
         throw new StoreApiError(0, 'network');
       }
@@ -258,7 +271,14 @@ export function openShopifyOrderSource(
   const reconnectNeeded = async (reason: string, httpStatus: number, from: Held | null): Promise<never> => {
     if (!deadReason) {
       deadReason = reason;
-      const marked = from ? await updateStoreConnectionIfCurrent(s.db, connection.id, { sealedCredentials: from.sealed }, { status: 'reconnect_needed' }) : false;
+      const marked = from
+        ? await updateStoreConnectionIfCurrent(
+            s.db,
+            connection.id,
+            { sealedCredentials: from.sealed },
+            { status: 'reconnect_needed' },
+          )
+        : false;
       s.logger.warn('store.reconnect_needed', { accountId, reason, status: httpStatus, count: marked ? 1 : 0 });
     }
     throw new StoreApiError(httpStatus, 'reconnect_needed');
@@ -267,7 +287,14 @@ export function openShopifyOrderSource(
   /** The connection as stored now, when it is still this one and still holds credentials. */
   const reread = async (): Promise<Held | null> => {
     const row = await getStoreConnection(s.db, accountId);
-    if (!row || row.id !== connection.id || !row.sealedCredentials || row.status === 'reconnect_needed' || row.status === 'uninstalled') return null;
+    if (
+      !row ||
+      row.id !== connection.id ||
+      !row.sealedCredentials ||
+      row.status === 'reconnect_needed' ||
+      row.status === 'uninstalled'
+    )
+      return null;
     const opened = JSON.parse(await s.sealer.open(row.sealedCredentials, associatedData)) as ShopifyCredentials;
     return { sealed: row.sealedCredentials, credentials: opened };
   };
@@ -294,7 +321,14 @@ export function openShopifyOrderSource(
     const sealed = await s.sealer.seal(JSON.stringify(next), associatedData);
     // Written only over the value it replaces: a racing refresh that stored a newer pair, or a
     // reconnect, is never overwritten with an older one.
-    if (await updateStoreConnectionIfCurrent(s.db, connection.id, { sealedCredentials: from.sealed }, { sealedCredentials: sealed })) {
+    if (
+      await updateStoreConnectionIfCurrent(
+        s.db,
+        connection.id,
+        { sealedCredentials: from.sealed },
+        { sealedCredentials: sealed },
+      )
+    ) {
       s.logger.info(migrating ? 'store.shopify_token_migrated' : 'store.shopify_token_refreshed', { accountId });
       return { sealed, credentials: next };
     }
@@ -354,12 +388,22 @@ export function openShopifyOrderSource(
         // Counted per lookup (the dashboard's errors), whatever the stored status already says.
         await bumpCounters(s.db, accountId, { 'error:customer_data_not_approved': 1 }, s.now()).catch(() => undefined);
         if (status === 'active' && held) {
-          await updateStoreConnectionIfCurrent(s.db, connection.id, { sealedCredentials: held.sealed, status: 'active' }, { status: 'customer_data_not_approved' });
+          await updateStoreConnectionIfCurrent(
+            s.db,
+            connection.id,
+            { sealedCredentials: held.sealed, status: 'active' },
+            { status: 'customer_data_not_approved' },
+          );
           status = 'customer_data_not_approved';
         }
       } else if (status === 'customer_data_not_approved' && held) {
         // Shopify approved the app since: the store is back to normal.
-        await updateStoreConnectionIfCurrent(s.db, connection.id, { sealedCredentials: held.sealed, status: 'customer_data_not_approved' }, { status: 'active' });
+        await updateStoreConnectionIfCurrent(
+          s.db,
+          connection.id,
+          { sealedCredentials: held.sealed, status: 'customer_data_not_approved' },
+          { status: 'active' },
+        );
         status = 'active';
         s.logger.info('store.customer_data_approved', { accountId });
       }

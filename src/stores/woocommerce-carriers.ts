@@ -41,8 +41,16 @@ export const WOO_CARRIERS: Readonly<Record<string, Carrier>> = {
   fedex: C('FedEx', 'http://www.fedex.com/Tracking?action=track&tracknumbers={number}', 'AST'),
   'fedex-sameday': C('FedEx Sameday', 'https://www.fedexsameday.com/fdx_dotracking_ua.aspx?tracknum={number}', 'AST'),
   ontrac: C('OnTrac', 'http://www.ontrac.com/trackingdetail.asp?tracking={number}', 'AST'),
-  'dhl-us': C('DHL US', 'https://www.logistics.dhl/us-en/home/tracking/tracking-ecommerce.html?tracking-id={number}', 'AST'),
-  'dhl-parcel': C('DHL Parcel', 'https://www.logistics.dhl/us-en/home/tracking/tracking-ecommerce.html?tracking-id={number}', 'AST'),
+  'dhl-us': C(
+    'DHL US',
+    'https://www.logistics.dhl/us-en/home/tracking/tracking-ecommerce.html?tracking-id={number}',
+    'AST',
+  ),
+  'dhl-parcel': C(
+    'DHL Parcel',
+    'https://www.logistics.dhl/us-en/home/tracking/tracking-ecommerce.html?tracking-id={number}',
+    'AST',
+  ),
   lasership: C('LaserShip', 'https://www.lasership.com/track.php?track_number_input={number}', 'AST'),
   apc: C('APC', 'https://us.mytracking.net/APC/track/TrackDetails.aspx?t={number}', 'AST'),
   'ups-i-parcel': C('UPS i-parcel', 'https://tracking.i-parcel.com/?TrackingNumber={number}', 'AST'),
@@ -50,55 +58,123 @@ export const WOO_CARRIERS: Readonly<Record<string, Carrier>> = {
   // Global
   dhl: C('DHL', 'http://www.dhl.com/content/g0/en/express/tracking.shtml?brand=DHL&AWB={number}', 'WST'),
   'dhl-express': C('DHL Express', 'http://www.dhl.it/it/express/ricerca.html?AWB={number}&brand=DHL', 'AST'),
-  'dhl-freight': C('DHL Freight', 'https://www.logistics.dhl/global-en/home/tracking/tracking-freight.html?tracking-id={number}', 'AST'),
+  'dhl-freight': C(
+    'DHL Freight',
+    'https://www.logistics.dhl/global-en/home/tracking/tracking-freight.html?tracking-id={number}',
+    'AST',
+  ),
   hermes: C('Hermes', 'https://new.myhermes.co.uk/track.html#/parcel/{number}/details', 'AST'),
   // United Kingdom and Ireland
   'royal-mail': C('Royal Mail', 'https://www.royalmail.com/track-your-item/?trackNumber={number}', 'AST'),
   parcelforce: C('ParcelForce', 'http://www.parcelforce.com/portal/pw/track?trackNumber={number}', 'AST'),
-  'dpd-co-uk': C('DPD', 'http://www.dpd.co.uk/tracking/trackingSearch.do?search.searchType=0&search.parcelNumber={number}', 'AST'),
-  interlink: C('InterLink', 'http://www.interlinkexpress.com/apps/tracking/?reference={number}&postcode={postcode}#results', 'AST'),
+  'dpd-co-uk': C(
+    'DPD',
+    'http://www.dpd.co.uk/tracking/trackingSearch.do?search.searchType=0&search.parcelNumber={number}',
+    'AST',
+  ),
+  interlink: C(
+    'InterLink',
+    'http://www.interlinkexpress.com/apps/tracking/?reference={number}&postcode={postcode}#results',
+    'AST',
+  ),
   'dhl-uk': C('DHL', 'http://www.dhl.com/content/g0/en/express/tracking.shtml?brand=DHL&AWB={number}', 'AST'),
   'dhl-parcel-uk': C('DHL Parcel UK', 'https://track.dhlparcel.co.uk/?con={number}', 'WST'),
   'tnt-uk': C('TNT', 'https://www.tnt.com/?searchType=con&cons={number}', 'AST'),
   arrowxl: C('ArrowXL', 'https://askaxl.co.uk/tracking?upi={number}', 'AST'),
   'an-post': C('An Post', 'https://www.anpost.com/Post-Parcels/Track/History?item={number}', 'AST'),
-  'dpd-ie': C('DPD Ireland', 'http://www2.dpd.ie/Services/QuickTrack/tabid/222/ConsignmentID/{number}/Default.aspx', 'AST'),
+  'dpd-ie': C(
+    'DPD Ireland',
+    'http://www2.dpd.ie/Services/QuickTrack/tabid/222/ConsignmentID/{number}/Default.aspx',
+    'AST',
+  ),
   // France
   colissimo: C('Colissimo', 'https://www.laposte.fr/outils/suivre-vos-envois?code={number}', 'AST'),
   chronopost: C('Chronopost', 'https://www.chronopost.fr/fr/chrono_suivi_search?listeNumerosLT={number}', 'AST'),
   'mondial-relay': C('Mondial Relay', 'https://www.mondialrelay.fr/suivi-de-colis?numeroExpedition={number}', 'AST'),
   // Germany, Austria, Switzerland
-  'deutsche-post-dhl': C('Deutsche Post DHL', 'http://nolp.dhl.de/nextt-online-public/set_identcodes.do?lang=de&idc={number}', 'AST'),
-  'dhl-intraship-de': C('DHL', 'http://nolp.dhl.de/nextt-online-public/set_identcodes.do?lang=de&idc={number}&rfn=&extendedSearch=true', 'AST'),
+  'deutsche-post-dhl': C(
+    'Deutsche Post DHL',
+    'http://nolp.dhl.de/nextt-online-public/set_identcodes.do?lang=de&idc={number}',
+    'AST',
+  ),
+  'dhl-intraship-de': C(
+    'DHL',
+    'http://nolp.dhl.de/nextt-online-public/set_identcodes.do?lang=de&idc={number}&rfn=&extendedSearch=true',
+    'AST',
+  ),
   'hermes-de': C('Hermes', 'https://www.myhermes.de/empfangen/sendungsverfolgung/?suche={number}', 'AST'),
   'dpd-de': C('DPD', 'https://tracking.dpd.de/parcelstatus?query={number}&locale=en_DE', 'AST'),
-  'ups-germany': C('UPS', 'http://wwwapps.ups.com/WebTracking/processInputRequest?sort_by=status&tracknums_displayed=1&TypeOfInquiryNumber=T&loc=de_DE&InquiryNumber1={number}', 'AST'),
+  'ups-germany': C(
+    'UPS',
+    'http://wwwapps.ups.com/WebTracking/processInputRequest?sort_by=status&tracknums_displayed=1&TypeOfInquiryNumber=T&loc=de_DE&InquiryNumber1={number}',
+    'AST',
+  ),
   'post-at': C('Österreichische Post', 'https://www.post.at/sv/sendungsdetails?snr={number}', 'WST'),
   'dhl-at': C('DHL', 'http://www.dhl.at/content/at/de/express/sendungsverfolgung.html?brand=DHL&AWB={number}', 'AST'),
   'dpd-at': C('DPD', 'https://tracking.dpd.de/parcelstatus?locale=de_AT&query={number}', 'AST'),
-  'swiss-post': C('Swiss Post', 'https://service.post.ch/EasyTrack/submitParcelData.do?p_language=en&formattedParcelCodes={number}', 'AST'),
+  'swiss-post': C(
+    'Swiss Post',
+    'https://service.post.ch/EasyTrack/submitParcelData.do?p_language=en&formattedParcelCodes={number}',
+    'AST',
+  ),
   // Benelux
-  postnl: C('PostNL', 'https://mijnpakket.postnl.nl/Claim?Barcode={number}&Postalcode={postcode}&Foreign=False&ShowAnonymousLayover=False&CustomerServiceClaim=False', 'AST'),
+  postnl: C(
+    'PostNL',
+    'https://mijnpakket.postnl.nl/Claim?Barcode={number}&Postalcode={postcode}&Foreign=False&ShowAnonymousLayover=False&CustomerServiceClaim=False',
+    'AST',
+  ),
   'dpd-nl': C('DPD', 'http://track.dpdnl.nl/?parcelnumber={number}', 'AST'),
-  'dhlparcel-nl': C('DHL Parcel', 'https://www.logistics.dhl/nl-en/home/tracking/tracking-parcel.html?tracking-id={number}', 'AST'),
-  'ups-netherlands': C('UPS', 'http://wwwapps.ups.com/WebTracking/processInputRequest?sort_by=status&tracknums_displayed=1&TypeOfInquiryNumber=T&loc=nl_NL&InquiryNumber1={number}', 'WST'),
+  'dhlparcel-nl': C(
+    'DHL Parcel',
+    'https://www.logistics.dhl/nl-en/home/tracking/tracking-parcel.html?tracking-id={number}',
+    'AST',
+  ),
+  'ups-netherlands': C(
+    'UPS',
+    'http://wwwapps.ups.com/WebTracking/processInputRequest?sort_by=status&tracknums_displayed=1&TypeOfInquiryNumber=T&loc=nl_NL&InquiryNumber1={number}',
+    'WST',
+  ),
   'belgium-post': C('bpost', 'https://track.bpost.be/btr/web/#/search?itemCode={number}', 'AST'),
   bpost: C('bpost', 'https://track.bpost.be/btr/web/#/search?itemCode={number}', 'WST'),
   // Italy, Spain, Portugal
-  'gls-italy': C('GLS Italy', 'https://www.gls-italy.com/?option=com_gls&view=track_e_trace&mode=search&numero_spedizione={number}&tipo_codice=nazionale', 'AST'),
-  'brt-bartolini': C('BRT (Bartolini)', 'http://as777.brt.it/vas/sped_det_show.hsm?referer=sped_numspe_par.htm&Nspediz={number}', 'WST'),
+  'gls-italy': C(
+    'GLS Italy',
+    'https://www.gls-italy.com/?option=com_gls&view=track_e_trace&mode=search&numero_spedizione={number}&tipo_codice=nazionale',
+    'AST',
+  ),
+  'brt-bartolini': C(
+    'BRT (Bartolini)',
+    'http://as777.brt.it/vas/sped_det_show.hsm?referer=sped_numspe_par.htm&Nspediz={number}',
+    'WST',
+  ),
   // Nordics
-  'postnord-sverige-ab': C('PostNord', 'http://www.postnord.se/sv/verktyg/sok/Sidor/spara-brev-paket-och-pall.aspx?search={number}', 'AST'),
-  'denmark-post': C('PostNord Denmark', 'https://www.postnord.dk/en/track-and-trace#dynamicloading=true&shipmentid={number}', 'AST'),
+  'postnord-sverige-ab': C(
+    'PostNord',
+    'http://www.postnord.se/sv/verktyg/sok/Sidor/spara-brev-paket-och-pall.aspx?search={number}',
+    'AST',
+  ),
+  'denmark-post': C(
+    'PostNord Denmark',
+    'https://www.postnord.dk/en/track-and-trace#dynamicloading=true&shipmentid={number}',
+    'AST',
+  ),
   'dhl-se': C('DHL', 'http://www.dhl.se/content/se/sv/express/godssoekning.shtml?brand=DHL&AWB={number}', 'AST'),
   'ups-se': C('UPS', 'http://wwwapps.ups.com/WebTracking/track?track=yes&loc=sv_SE&trackNums={number}', 'AST'),
   'bring-se': C('Bring', 'http://tracking.bring.se/tracking.html?q={number}', 'WST'),
-  itella: C('Posti (Itella)', 'http://www.posti.fi/itemtracking/posti/search_by_shipment_id?lang=en&ShipmentId={number}', 'WST'),
+  itella: C(
+    'Posti (Itella)',
+    'http://www.posti.fi/itemtracking/posti/search_by_shipment_id?lang=en&ShipmentId={number}',
+    'WST',
+  ),
   // Central and Eastern Europe
   inpost: C('InPost', 'https://inpost.pl/sledzenie-przesylek?number={number}', 'WST'),
   'dpd-pl': C('DPD Polska', 'https://tracktrace.dpd.com.pl/parcelDetails?p1={number}', 'WST'),
   'poczta-polska': C('Poczta Polska', 'https://emonitoring.poczta-polska.pl/?numer={number}', 'WST'),
-  'ceska-posta': C('Česká pošta', 'https://www.postaonline.cz/trackandtrace/-/zasilka/cislo?parcelNumbers={number}', 'WST'),
+  'ceska-posta': C(
+    'Česká pošta',
+    'https://www.postaonline.cz/trackandtrace/-/zasilka/cislo?parcelNumbers={number}',
+    'WST',
+  ),
   'ppl-cz': C('PPL', 'http://www.ppl.cz/main2.aspx?cls=Package&idSearch={number}', 'WST'),
   'dhl-cz': C('DHL', 'http://www.dhl.cz/cs/express/sledovani_zasilek.html?AWB={number}', 'AST'),
   'dpd-cz': C('DPD', 'https://tracking.dpd.de/parcelstatus?locale=cs_CZ&query={number}', 'AST'),
@@ -107,9 +183,21 @@ export const WOO_CARRIERS: Readonly<Record<string, Carrier>> = {
   'croatia-post': C('Hrvatska pošta', 'https://www.posta.hr/tracktrace.aspx?broj={number}', 'AST'),
   'cyprus-post': C('Cyprus Post', 'https://www.cypruspost.post/en/track-n-trace-results?code={number}', 'AST'),
   // Americas
-  'canada-post': C('Canada Post', 'http://www.canadapost.ca/cpotools/apps/track/personal/findByTrackNumber?trackingNumber={number}', 'AST'),
-  'brazil-correios': C('Correios', 'http://websro.correios.com.br/sro_bin/txect01$.QueryList?P_LINGUA=001&P_TIPO=001&P_COD_UNI={number}', 'AST'),
-  correios: C('Correios', 'http://websro.correios.com.br/sro_bin/txect01$.QueryList?P_LINGUA=001&P_TIPO=001&P_COD_UNI={number}', 'WST'),
+  'canada-post': C(
+    'Canada Post',
+    'http://www.canadapost.ca/cpotools/apps/track/personal/findByTrackNumber?trackingNumber={number}',
+    'AST',
+  ),
+  'brazil-correios': C(
+    'Correios',
+    'http://websro.correios.com.br/sro_bin/txect01$.QueryList?P_LINGUA=001&P_TIPO=001&P_COD_UNI={number}',
+    'AST',
+  ),
+  correios: C(
+    'Correios',
+    'http://websro.correios.com.br/sro_bin/txect01$.QueryList?P_LINGUA=001&P_TIPO=001&P_COD_UNI={number}',
+    'WST',
+  ),
   'correos-chile': C('Correos Chile', 'https://seguimientoenvio.correos.cl/home/index/{number}', 'AST'),
   // Asia-Pacific
   'australia-post': C('Australia Post', 'http://auspost.com.au/track/track.html?id={number}', 'AST'),
@@ -119,17 +207,37 @@ export const WOO_CARRIERS: Readonly<Record<string, Carrier>> = {
   startrack: C('StarTrack', 'https://sttrackandtrace.startrack.com.au/{number}', 'AST'),
   couriersplease: C('CouriersPlease', 'https://www.couriersplease.com.au/tools-track/no/{number}', 'AST'),
   sendle: C('Sendle', 'https://track.sendle.com/tracking?ref={number}', 'AST'),
-  'tnt-australia': C('TNT', 'https://www.tnt.com/express/en_au/site/shipping-tools/tracking.html?respCountry=au&respLang=en&cons={number}', 'AST'),
+  'tnt-australia': C(
+    'TNT',
+    'https://www.tnt.com/express/en_au/site/shipping-tools/tracking.html?respCountry=au&respLang=en&cons={number}',
+    'AST',
+  ),
   'nz-post': C('NZ Post', 'http://www.nzpost.co.nz/tools/tracking?trackid={number}', 'WST'),
   'courier-post': C('CourierPost', 'http://trackandtrace.courierpost.co.nz/Search/{number}', 'WST'),
   'fastway-nz': C('Fastway', 'https://www.fastway.co.nz/tools/track?l={number}', 'AST'),
-  'jp-post': C('Japan Post', 'https://trackings.post.japanpost.jp/services/srv/sequenceNoSearch/?requestNo={number}&count=100&sequenceNoSearch.x=94&sequenceNoSearch.y=10&locale=en', 'AST'),
-  'korea-post': C('Korea Post', 'https://service.epost.go.kr/trace.RetrieveEmsRigiTraceList.comm?ems_gubun=E&sid1=&POST_CODE={number}', 'AST'),
+  'jp-post': C(
+    'Japan Post',
+    'https://trackings.post.japanpost.jp/services/srv/sequenceNoSearch/?requestNo={number}&count=100&sequenceNoSearch.x=94&sequenceNoSearch.y=10&locale=en',
+    'AST',
+  ),
+  'korea-post': C(
+    'Korea Post',
+    'https://service.epost.go.kr/trace.RetrieveEmsRigiTraceList.comm?ems_gubun=E&sid1=&POST_CODE={number}',
+    'AST',
+  ),
   'china-post': C('China Post', 'http://parcelsapp.com/en/tracking/{number}', 'AST'),
-  's-f-express': C('S.F. Express', 'http://www.sf-express.com/cn/en/dynamic_function/waybill/#search/bill-number/{number}', 'AST'),
+  's-f-express': C(
+    'S.F. Express',
+    'http://www.sf-express.com/cn/en/dynamic_function/waybill/#search/bill-number/{number}',
+    'AST',
+  ),
   'ninja-van': C('Ninja Van', 'https://www.ninjavan.co/en-sg/?tracking_id={number}', 'AST'),
   delhivery: C('Delhivery', 'https://www.delhivery.com/track/package/{number}', 'AST'),
-  dtdc: C('DTDC', 'http://www.dtdc.in/tracking/tracking_results.asp?Ttype=awb_no&strCnno={number}&TrkType2=awb_no', 'AST'),
+  dtdc: C(
+    'DTDC',
+    'http://www.dtdc.in/tracking/tracking_results.asp?Ttype=awb_no&strCnno={number}&TrkType2=awb_no',
+    'AST',
+  ),
   'israel-post': C('Israel Post', 'https://mypost.israelpost.co.il/itemtrace?itemcode={number}', 'AST'),
   // Africa
   sapo: C('South African Post Office', 'http://sms.postoffice.co.za/TrackingParcels/Parcel.aspx?id={number}', 'WST'),
@@ -163,7 +271,10 @@ export function findCarrier(provider: string): (Carrier & { slug: string }) | nu
  * into an http(s) URL. The number is URL-encoded (it comes from order meta, which anyone with
  * write access to the store can set); the postcode is normalised as wc_normalize_postcode() does.
  */
-export function carrierLink(carrier: Carrier, parcel: { number: string; postcode?: string | null; country?: string | null }): string {
+export function carrierLink(
+  carrier: Carrier,
+  parcel: { number: string; postcode?: string | null; country?: string | null },
+): string {
   const postcode = (parcel.postcode ?? '').toUpperCase().replace(/[\s-]/g, '');
   const link = carrier.url
     .replace('{number}', encodeURIComponent(parcel.number))
@@ -181,6 +292,7 @@ export function safeHttpUrl(value: string): string {
   } catch {
     return '';
   }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || !url.hostname) return '';
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || !url.hostname)
+    return '';
   return value;
 }

@@ -17,14 +17,19 @@ import { createWooCommerceOrderSource } from './woocommerce';
 
 const NONCE_TTL_MS = 15 * 60_000;
 
-export type StoreUrlCheck = { ok: true; url: string } | { ok: false; reason: 'invalid_url' | 'not_https' | 'private_address' | 'unresolvable' };
+export type StoreUrlCheck =
+  | { ok: true; url: string }
+  | { ok: false; reason: 'invalid_url' | 'not_https' | 'private_address' | 'unresolvable' };
 
 /**
  * A store URL as typed: https only (WooCommerce's authorize flow requires it), no credentials, query
  * or fragment, and a host on the public internet. The sandbox, which lives on localhost, is the
  * one exception, and only in sandbox mode.
  */
-export async function checkStoreUrl(input: string, opts: { resolver: HostResolver; sandbox: boolean }): Promise<StoreUrlCheck> {
+export async function checkStoreUrl(
+  input: string,
+  opts: { resolver: HostResolver; sandbox: boolean },
+): Promise<StoreUrlCheck> {
   let url: URL;
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(input.trim()) ? input.trim() : `https://${input.trim()}`);
@@ -33,27 +38,42 @@ export async function checkStoreUrl(input: string, opts: { resolver: HostResolve
   }
   if (url.username || url.password || !url.hostname) return { ok: false, reason: 'invalid_url' };
   const normal = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-  if (opts.sandbox) return url.protocol === 'https:' || url.protocol === 'http:' ? { ok: true, url: normal } : { ok: false, reason: 'invalid_url' };
+  if (opts.sandbox)
+    return url.protocol === 'https:' || url.protocol === 'http:'
+      ? { ok: true, url: normal }
+      : { ok: false, reason: 'invalid_url' };
   if (url.protocol !== 'https:') return { ok: false, reason: 'not_https' };
   const host = await checkPublicHost(url.hostname, opts.resolver);
   return host.public ? { ok: true, url: normal } : { ok: false, reason: host.reason };
 }
 
-const sha256Hex = async (text: string) => toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(text) as BufferSource)));
+const sha256Hex = async (text: string) =>
+  toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(text) as BufferSource)));
 
 /** A one-time nonce for the authorize round trip; only its hash is stored, for 15 minutes. */
 export async function createStoreNonce(s: Services, accountId: string, storeUrl: string): Promise<string> {
   const nonce = toBase64Url(crypto.getRandomValues(new Uint8Array(24)));
-  await s.db.insert(storeAuthNonces).values({ nonceHash: await sha256Hex(nonce), accountId, storeUrl, expiresAt: s.now() + NONCE_TTL_MS });
+  await s.db
+    .insert(storeAuthNonces)
+    .values({ nonceHash: await sha256Hex(nonce), accountId, storeUrl, expiresAt: s.now() + NONCE_TTL_MS });
   return nonce;
 }
 
 /** Marks the nonce used, in one statement, and returns what it was for; null when unknown, used or expired. */
-export async function consumeStoreNonce(s: Services, nonce: string): Promise<{ accountId: string; storeUrl: string } | null> {
+export async function consumeStoreNonce(
+  s: Services,
+  nonce: string,
+): Promise<{ accountId: string; storeUrl: string } | null> {
   const [row] = await s.db
     .update(storeAuthNonces)
     .set({ usedAt: s.now() })
-    .where(and(eq(storeAuthNonces.nonceHash, await sha256Hex(nonce)), isNull(storeAuthNonces.usedAt), gt(storeAuthNonces.expiresAt, s.now())))
+    .where(
+      and(
+        eq(storeAuthNonces.nonceHash, await sha256Hex(nonce)),
+        isNull(storeAuthNonces.usedAt),
+        gt(storeAuthNonces.expiresAt, s.now()),
+      ),
+    )
     .returning({ accountId: storeAuthNonces.accountId, storeUrl: storeAuthNonces.storeUrl });
   return row ?? null;
 }
@@ -62,7 +82,11 @@ export async function consumeStoreNonce(s: Services, nonce: string): Promise<{ a
  * The browser's return from the authorize screen: did this account's nonce bring keys? The nonce
  * row is deleted here, its job done. 'unknown' covers a nonce of another account or none at all.
  */
-export async function finishStoreNonce(s: Services, accountId: string, nonce: string): Promise<'used' | 'waiting' | 'unknown'> {
+export async function finishStoreNonce(
+  s: Services,
+  accountId: string,
+  nonce: string,
+): Promise<'used' | 'waiting' | 'unknown'> {
   const where = and(eq(storeAuthNonces.nonceHash, await sha256Hex(nonce)), eq(storeAuthNonces.accountId, accountId));
   const row = await s.db.query.storeAuthNonces.findFirst({ where });
   if (!row) return 'unknown';
@@ -77,7 +101,12 @@ export async function purgeExpiredStoreNonces(s: Services): Promise<number> {
   return result.rowsAffected;
 }
 
-export function buildWooAuthorizeUrl(opts: { storeUrl: string; appUrl: string; nonce: string; mailbox: string | null }): string {
+export function buildWooAuthorizeUrl(opts: {
+  storeUrl: string;
+  appUrl: string;
+  nonce: string;
+  mailbox: string | null;
+}): string {
   const url = new URL(`${opts.storeUrl}/wc-auth/v1/authorize`);
   // WooCommerce shows app_name on its approval screen. Naming the mailbox the keys will serve lets
   // a store owner spot an approval link someone else started (the nonce binds keys to the account
@@ -109,13 +138,19 @@ export const WooKeyDelivery = z.object({
 export type KeyCheck = { valid: true } | { valid: false; reason: 'rejected' | 'moved' | 'unreachable' };
 
 /** One read call with the keys: proves they work and can read orders. */
-export async function verifyWooKeys(fetch: FetchLike, storeUrl: string, consumerKey: string, consumerSecret: string): Promise<KeyCheck> {
+export async function verifyWooKeys(
+  fetch: FetchLike,
+  storeUrl: string,
+  consumerKey: string,
+  consumerSecret: string,
+): Promise<KeyCheck> {
   try {
     await createWooCommerceOrderSource({ storeUrl, consumerKey, consumerSecret, fetch, maxPages: 1 }).findByNumber('1');
     return { valid: true };
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'unauthorized' || code === 'forbidden' || code === 'not_found') return { valid: false, reason: 'rejected' };
+    if (code === 'unauthorized' || code === 'forbidden' || code === 'not_found')
+      return { valid: false, reason: 'rejected' };
     return { valid: false, reason: code === 'redirected' ? 'moved' : 'unreachable' };
   }
 }

@@ -43,7 +43,11 @@ const word = z
   .transform((s) => s.trim().toLowerCase())
   .optional()
   .catch(undefined);
-const StatusEntry = z.object({ status: word, status_date: z.unknown().optional().transform(instant), est_delivery_date: z.unknown().optional().transform(instant) });
+const StatusEntry = z.object({
+  status: word,
+  status_date: z.unknown().optional().transform(instant),
+  est_delivery_date: z.unknown().optional().transform(instant),
+});
 
 interface Reported {
   status?: string;
@@ -60,13 +64,24 @@ function trackShipReports(meta: { key: string; value: unknown }[]): Map<string, 
     for (const [key, raw] of keyedEntries(entry.value)) {
       const parsed = StatusEntry.safeParse(raw);
       if (!parsed.success || reports.get(key)?.status) continue;
-      reports.set(key, { status: parsed.data.status, statusDate: parsed.data.status_date, estimatedDelivery: parsed.data.est_delivery_date });
+      reports.set(key, {
+        status: parsed.data.status,
+        statusDate: parsed.data.status_date,
+        estimatedDelivery: parsed.data.est_delivery_date,
+      });
     }
   }
   return reports;
 }
 
-const SHIPPED: ReadonlySet<FulfillmentStatus> = new Set(['fulfilled', 'shipped', 'partially_fulfilled', 'in_transit', 'out_for_delivery', 'delivered']);
+const SHIPPED: ReadonlySet<FulfillmentStatus> = new Set([
+  'fulfilled',
+  'shipped',
+  'partially_fulfilled',
+  'in_transit',
+  'out_for_delivery',
+  'delivered',
+]);
 
 /**
  * What the order's status says of a parcel TrackShip did not report: Advanced Shipment Tracking's
@@ -91,17 +106,29 @@ export interface WooParcels {
  * i.e. sent) stands in for a missing date_shipped; an order sent without any tracking entry is one
  * parcel without tracking, as Shopify shows a fulfillment without tracking.
  */
-export function wooShipments(entries: TrackingEntry[], meta: unknown[], order: { fulfillment: FulfillmentStatus; dateCompleted: string | null }): WooParcels {
+export function wooShipments(
+  entries: TrackingEntry[],
+  meta: unknown[],
+  order: { fulfillment: FulfillmentStatus; dateCompleted: string | null },
+): WooParcels {
   const reports = trackShipReports(metaEntries(meta));
-  const cancelled = new Set(entries.filter((e) => NOT_A_PARCEL.has(reports.get(e.key)?.status ?? '')).map((e) => e.key));
+  const cancelled = new Set(
+    entries.filter((e) => NOT_A_PARCEL.has(reports.get(e.key)?.status ?? '')).map((e) => e.key),
+  );
   const parcels = entries.filter((e) => !cancelled.has(e.key));
   if (!parcels.length) {
     if (cancelled.size || !SHIPPED.has(order.fulfillment)) return { shipments: [], cancelled };
-    return { shipments: [shipment({ status: fromOrderStatus(order.fulfillment, 1), tracking: null, shippedAt: order.dateCompleted })], cancelled };
+    return {
+      shipments: [
+        shipment({ status: fromOrderStatus(order.fulfillment, 1), tracking: null, shippedAt: order.dateCompleted }),
+      ],
+      cancelled,
+    };
   }
   const shipments = parcels.map((e) => {
     const report = reports.get(e.key);
-    const carrier = report?.status && Object.hasOwn(CARRIER_WORDS, report.status) ? CARRIER_WORDS[report.status]! : null;
+    const carrier =
+      report?.status && Object.hasOwn(CARRIER_WORDS, report.status) ? CARRIER_WORDS[report.status]! : null;
     const status = carrier ?? fromOrderStatus(order.fulfillment, parcels.length);
     const statusDate = carrier ? (report?.statusDate ?? null) : null;
     return shipment({

@@ -71,7 +71,10 @@ export interface TrackingEntry {
   dateShipped: unknown;
 }
 
-export function trackingEntries(meta: unknown[], address: { postcode: string | null; country: string | null }): TrackingEntry[] {
+export function trackingEntries(
+  meta: unknown[],
+  address: { postcode: string | null; country: string | null },
+): TrackingEntry[] {
   const out: TrackingEntry[] = [];
   for (const entry of metaEntries(meta)) {
     if (entry.key !== '_wc_shipment_tracking_items') continue;
@@ -81,7 +84,10 @@ export function trackingEntries(meta: unknown[], address: { postcode: string | n
       const item = parsed.data;
       const number = item.tracking_number.trim();
       if (!TRACKING_NUMBER.test(number)) continue;
-      const custom = { name: cleanName(item.custom_tracking_provider), url: safeHttpUrl(item.custom_tracking_link?.trim() ?? '') };
+      const custom = {
+        name: cleanName(item.custom_tracking_provider),
+        url: safeHttpUrl(item.custom_tracking_link?.trim() ?? ''),
+      };
       let company: string;
       let url: string;
       const provider = cleanName(item.tracking_provider);

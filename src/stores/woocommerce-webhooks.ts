@@ -71,7 +71,10 @@ async function webhooksClient(s: Services, connection: StoreConnection) {
       ({ data } = await request);
     } catch (err) {
       const response = (err as { response?: { status?: number; data?: { code?: unknown } } }).response;
-      const code = typeof response?.data?.code === 'string' && /^[a-z0-9_]{1,80}$/.test(response.data.code) ? response.data.code : 'unknown';
+      const code =
+        typeof response?.data?.code === 'string' && /^[a-z0-9_]{1,80}$/.test(response.data.code)
+          ? response.data.code
+          : 'unknown';
       throw new WooWebhookError(response?.status ?? 0, response ? code : 'network');
     }
     const hook = data as Partial<WooWebhook> | null;
@@ -175,7 +178,10 @@ const newWebhookBody = (s: Services, topic: string, secret: string) => ({
  * went and how many could not be removed (the merchant can delete those under WooCommerce ›
  * Settings › Advanced › Webhooks). A webhook already gone counts as removed.
  */
-export async function removeWooWebhooks(s: Services, connection: StoreConnection): Promise<{ removed: number; failed: number }> {
+export async function removeWooWebhooks(
+  s: Services,
+  connection: StoreConnection,
+): Promise<{ removed: number; failed: number }> {
   const ids = parseWebhookIds(connection.webhookIds);
   if (connection.kind !== 'woocommerce' || !ids.length) return { removed: 0, failed: 0 };
   const left: number[] = [];
@@ -206,14 +212,26 @@ export async function removeWooWebhooks(s: Services, connection: StoreConnection
 /** A store checked less than this ago is not due again (just under the cron's 5 minutes: every tick). */
 export const WOO_REPAIR_EVERY_MS = 4 * 60_000;
 
-const activeWooStores = and(eq(storeConnections.kind, 'woocommerce'), eq(storeConnections.status, 'active'), isNotNull(storeConnections.sealedCredentials));
+const activeWooStores = and(
+  eq(storeConnections.kind, 'woocommerce'),
+  eq(storeConnections.status, 'active'),
+  isNotNull(storeConnections.sealedCredentials),
+);
 
 /** Accounts whose WooCommerce store is due for a check, longest unchecked first, at most `limit`. */
 export async function wooStoresDueForRepair(s: Services, limit: number): Promise<string[]> {
   const rows = await s.db
     .select({ accountId: storeConnections.accountId })
     .from(storeConnections)
-    .where(and(activeWooStores, or(isNull(storeConnections.webhookCheckedAt), lt(storeConnections.webhookCheckedAt, s.now() - WOO_REPAIR_EVERY_MS))))
+    .where(
+      and(
+        activeWooStores,
+        or(
+          isNull(storeConnections.webhookCheckedAt),
+          lt(storeConnections.webhookCheckedAt, s.now() - WOO_REPAIR_EVERY_MS),
+        ),
+      ),
+    )
     .orderBy(asc(storeConnections.webhookCheckedAt))
     .limit(limit);
   return rows.map((r) => r.accountId);
@@ -226,7 +244,9 @@ export async function wooStoresDueForRepair(s: Services, limit: number): Promise
  * store is not thrown: it is recorded as 'failing' and the next tick tries again.
  */
 export async function repairWooStore(s: Services, accountId: string): Promise<WooWebhookStatus | 'none'> {
-  const row = await s.db.query.storeConnections.findFirst({ where: and(eq(storeConnections.accountId, accountId), activeWooStores) });
+  const row = await s.db.query.storeConnections.findFirst({
+    where: and(eq(storeConnections.accountId, accountId), activeWooStores),
+  });
   if (!row) return 'none';
   const status = await repairOne(s, row);
   if (status === 'restored') s.logger.warn('woo_webhooks.restored', { accountId, count: 1 });
@@ -301,11 +321,18 @@ export async function finishWooSetup(s: Services, accountId: string): Promise<Wo
   const [row] = await s.db
     .update(storeConnections)
     .set({ webhookCheckedAt: now })
-    .where(and(pending, or(isNull(storeConnections.webhookCheckedAt), lt(storeConnections.webhookCheckedAt, now - WOO_SETUP_CLAIM_MS))))
+    .where(
+      and(
+        pending,
+        or(isNull(storeConnections.webhookCheckedAt), lt(storeConnections.webhookCheckedAt, now - WOO_SETUP_CLAIM_MS)),
+      ),
+    )
     .returning();
   if (!row) {
     const current = await getStoreConnection(s.db, accountId);
-    return current?.kind === 'woocommerce' && current.status === 'active' && current.webhookStatus === null ? 'busy' : 'none';
+    return current?.kind === 'woocommerce' && current.status === 'active' && current.webhookStatus === null
+      ? 'busy'
+      : 'none';
   }
   const credentials = await openStoreCredentials(s, { id: row.id, sealedCredentials: row.sealedCredentials! });
   if (credentials.kind !== 'woocommerce') return 'none';
@@ -330,7 +357,10 @@ const DAY_MS = 86_400_000;
 /** Counts a delivery this store signed under another address, and marks its webhooks failing. */
 export async function recordWooSourceMismatch(s: Services, connection: StoreConnection): Promise<void> {
   await bumpCounters(s.db, connection.accountId, { [WOO_WEBHOOK_SOURCE_MISMATCH]: 1 }, s.now());
-  await s.db.update(storeConnections).set({ webhookStatus: 'failing', webhookCheckedAt: s.now() }).where(eq(storeConnections.id, connection.id));
+  await s.db
+    .update(storeConnections)
+    .set({ webhookStatus: 'failing', webhookCheckedAt: s.now() })
+    .where(eq(storeConnections.id, connection.id));
 }
 
 /** A source mismatch marked this connection failing, and was counted since it was made, in the last 7 days. */
@@ -340,7 +370,13 @@ async function refusedForSource(s: Services, row: StoreConnection): Promise<bool
   const counts = await s.db
     .select({ count: dailyCounters.count })
     .from(dailyCounters)
-    .where(and(eq(dailyCounters.accountId, row.accountId), eq(dailyCounters.name, WOO_WEBHOOK_SOURCE_MISMATCH), gte(dailyCounters.day, since)));
+    .where(
+      and(
+        eq(dailyCounters.accountId, row.accountId),
+        eq(dailyCounters.name, WOO_WEBHOOK_SOURCE_MISMATCH),
+        gte(dailyCounters.day, since),
+      ),
+    );
   return counts.some((c) => c.count > 0);
 }
 
@@ -392,6 +428,10 @@ async function reconcileOne(s: Services, row: StoreConnection): Promise<WooWebho
     s.logger.warn('woo_webhooks.check_failed', { accountId: row.accountId, errorClass: errorClass(err) });
   }
   const status: WooWebhookStatus = failing ? 'failing' : restored ? 'restored' : 'active';
-  await saveHealth(s, row.id, { ...(secret ? { sealedWebhookSecret: secret.sealed } : {}), webhookIds: kept, webhookStatus: status });
+  await saveHealth(s, row.id, {
+    ...(secret ? { sealedWebhookSecret: secret.sealed } : {}),
+    webhookIds: kept,
+    webhookStatus: status,
+  });
   return status;
 }

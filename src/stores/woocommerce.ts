@@ -18,7 +18,8 @@ export interface WooRestClient {
   delete(endpoint: string, params?: Record<string, unknown>): Promise<{ data: unknown }>;
 }
 
-const WooCommerceRestApi = ((WooCommerceRestApiModule as unknown as { default?: unknown }).default ?? WooCommerceRestApiModule) as new (
+const WooCommerceRestApi = ((WooCommerceRestApiModule as unknown as { default?: unknown }).default ??
+  WooCommerceRestApiModule) as new (
   options: Record<string, unknown>,
 ) => WooRestClient;
 
@@ -29,7 +30,12 @@ const WooCommerceRestApi = ((WooCommerceRestApiModule as unknown as { default?: 
  * a public address when it was connected, and a redirect could send the next request (with the
  * store keys on it) to any address, an internal one included. A store that moved answers 3xx.
  */
-export function wooRestClient(opts: { storeUrl: string; consumerKey: string; consumerSecret: string; fetch: FetchLike }): WooRestClient {
+export function wooRestClient(opts: {
+  storeUrl: string;
+  consumerKey: string;
+  consumerSecret: string;
+  fetch: FetchLike;
+}): WooRestClient {
   const noRedirects: FetchLike = (input, init) => opts.fetch(input, { ...init, redirect: 'manual' });
   return new WooCommerceRestApi({
     url: opts.storeUrl.replace(/\/+$/, ''),
@@ -104,14 +110,23 @@ const WooOrderSchema = z.object({
   date_created: str(40).catch(''),
   date_created_gmt: str(40).nullish().catch(null),
   date_completed_gmt: str(40).nullish().catch(null),
-  billing: z.object({ email: optionalStr(320), postcode: optionalStr(40) }).nullish().catch(null),
-  shipping: z.object({ city: optionalStr(120), country: optionalStr(3), postcode: optionalStr(40) }).nullish().catch(null),
+  billing: z
+    .object({ email: optionalStr(320), postcode: optionalStr(40) })
+    .nullish()
+    .catch(null),
+  shipping: z
+    .object({ city: optionalStr(120), country: optionalStr(3), postcode: optionalStr(40) })
+    .nullish()
+    .catch(null),
   line_items: z.array(z.unknown()).catch([]),
   meta_data: z.array(z.unknown()).catch([]),
 });
 type WooOrder = z.infer<typeof WooOrderSchema>;
 
-const LineItem = z.object({ name: str(500).transform((n) => n.trim().slice(0, 200)), quantity: z.number().int().min(1).max(100_000) });
+const LineItem = z.object({
+  name: str(500).transform((n) => n.trim().slice(0, 200)),
+  quantity: z.number().int().min(1).max(100_000),
+});
 
 /** The orders of one REST answer in Draftline's neutral shape; entries that are not orders are skipped. */
 export function readWooOrders(data: unknown): Order[] {
@@ -129,7 +144,10 @@ function toOrder(o: WooOrder): Order {
     postcode: o.shipping?.postcode || o.billing?.postcode || null,
     country: o.shipping?.country || null,
   });
-  const { shipments, cancelled } = wooShipments(entries, o.meta_data, { fulfillment: facts.fulfillment, dateCompleted: instant(o.date_completed_gmt) });
+  const { shipments, cancelled } = wooShipments(entries, o.meta_data, {
+    fulfillment: facts.fulfillment,
+    dateCompleted: instant(o.date_completed_gmt),
+  });
   return {
     number: o.number,
     email: o.billing?.email ?? '',

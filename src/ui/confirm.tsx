@@ -27,7 +27,14 @@ export function ConfirmPage(props: {
               <label for="confirm-word">
                 Type <strong>{props.typeToConfirm}</strong> to confirm
               </label>
-              <input type="text" id="confirm-word" name="confirm" required autocomplete="off" pattern={props.typeToConfirm} />
+              <input
+                type="text"
+                id="confirm-word"
+                name="confirm"
+                required
+                autocomplete="off"
+                pattern={props.typeToConfirm}
+              />
             </>
           )}
           <div class="actions">

@@ -30,7 +30,9 @@ export function HomePage({ config, notice }: { config: Config; notice?: string }
       <section class="card">
         <h2>How it works</h2>
         <ol class="steps">
-          <li>Sign in with Google and allow two things: read incoming mail, and manage drafts. Draftline never sends mail.</li>
+          <li>
+            Sign in with Google and allow two things: read incoming mail, and manage drafts. Draftline never sends mail.
+          </li>
           <li>Connect your Shopify or WooCommerce store with read-only access to orders.</li>
           <li>Customer emails get a reply draft in their thread, grounded in their own order.</li>
         </ol>
@@ -38,9 +40,9 @@ export function HomePage({ config, notice }: { config: Config; notice?: string }
       <section class="card">
         <h2>What Draftline keeps</h2>
         <p>
-          Your account, your settings and your consent, with access tokens encrypted. Emails, customer addresses,
-          order details and AI replies exist only in memory while one email is handled, and are never stored or
-          logged. <a href="/privacy">Read the details</a>.
+          Your account, your settings and your consent, with access tokens encrypted. Emails, customer addresses, order
+          details and AI replies exist only in memory while one email is handled, and are never stored or logged.{' '}
+          <a href="/privacy">Read the details</a>.
         </p>
       </section>
     </Layout>

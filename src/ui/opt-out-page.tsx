@@ -77,7 +77,7 @@ export function OptOutPage({ mode, action, token, state, email }: OptOutPageProp
           spellcheck={false}
           required
           maxlength={254}
-          value={fieldError ? email ?? '' : ''}
+          value={fieldError ? (email ?? '') : ''}
           aria-describedby={fieldError ? 'email-hint form-problem' : 'email-hint'}
           aria-invalid={fieldError ? 'true' : undefined}
           autofocus={problem ? true : undefined}

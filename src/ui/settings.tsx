@@ -15,7 +15,11 @@ const KIND_LABELS: Record<(typeof DRAFT_KINDS)[number], string> = {
   presales: 'Questions before buying (shipping, products)',
   other: 'Anything else from customers',
 };
-const TONE_LABELS: Record<(typeof TONES)[number], string> = { friendly: 'Friendly', formal: 'Formal', concise: 'Short and to the point' };
+const TONE_LABELS: Record<(typeof TONES)[number], string> = {
+  friendly: 'Friendly',
+  formal: 'Formal',
+  concise: 'Short and to the point',
+};
 
 export interface SettingsPageProps {
   config: Config;
@@ -50,7 +54,11 @@ export function SettingsPage(p: SettingsPageProps) {
 
       <section class="card" aria-labelledby="drafting">
         <h2 id="drafting">Drafting</h2>
-        <p>{account.paused ? 'Drafting is paused: no drafts are being written.' : 'Drafting is on: new customer emails get a reply draft.'}</p>
+        <p>
+          {account.paused
+            ? 'Drafting is paused: no drafts are being written.'
+            : 'Drafting is on: new customer emails get a reply draft.'}
+        </p>
         {account.paused ? (
           <PostButton action="/app/resume" csrf={csrf} label="Resume drafting" />
         ) : (
@@ -63,13 +71,27 @@ export function SettingsPage(p: SettingsPageProps) {
         <form method="post" action="/app/settings">
           <CsrfField token={csrf} />
           <label for="shop-name">Shop name</label>
-          <input type="text" id="shop-name" name="shopName" maxlength={80} value={account.shopName ?? ''} aria-describedby="shop-name-error" />
+          <input
+            type="text"
+            id="shop-name"
+            name="shopName"
+            maxlength={80}
+            value={account.shopName ?? ''}
+            aria-describedby="shop-name-error"
+          />
           <FieldError id="shop-name-error" message={e.shopName} />
 
           <label for="sign-off">
             Sign-off name <span class="hint">The name under each reply, like "Sam from Blue Mug Co."</span>
           </label>
-          <input type="text" id="sign-off" name="signOffName" maxlength={80} value={account.signOffName ?? ''} aria-describedby="sign-off-error" />
+          <input
+            type="text"
+            id="sign-off"
+            name="signOffName"
+            maxlength={80}
+            value={account.signOffName ?? ''}
+            aria-describedby="sign-off-error"
+          />
           <FieldError id="sign-off-error" message={e.signOffName} />
 
           <label for="signature">
@@ -90,7 +112,8 @@ export function SettingsPage(p: SettingsPageProps) {
           </select>
 
           <label for="language">
-            Fallback language <span class="hint">Replies follow the customer's language; this is used when it cannot be told.</span>
+            Fallback language{' '}
+            <span class="hint">Replies follow the customer's language; this is used when it cannot be told.</span>
           </label>
           <select id="language" name="fallbackLanguage">
             {Object.entries(LANGUAGES).map(([code, name]) => (
@@ -119,20 +142,30 @@ export function SettingsPage(p: SettingsPageProps) {
 
       <PoliciesSection
         csrf={csrf}
-        values={p.policies?.values ?? policyFormValues({ ...policiesOf(account), stalledAfterDays: account.stalledAfterDays })}
+        values={
+          p.policies?.values ?? policyFormValues({ ...policiesOf(account), stalledAfterDays: account.stalledAfterDays })
+        }
         errors={p.policies?.errors}
       />
 
       <section class="card" aria-labelledby="optouts">
         <h2 id="optouts">Customers who opted out</h2>
         <p>
-          Mail from these addresses is skipped before it is read. Draftline keeps only a keyed hash of each address, so the
-          list cannot be shown back: {p.optOutCount === 1 ? '1 address is' : `${p.optOutCount} addresses are`} on it.
+          Mail from these addresses is skipped before it is read. Draftline keeps only a keyed hash of each address, so
+          the list cannot be shown back: {p.optOutCount === 1 ? '1 address is' : `${p.optOutCount} addresses are`} on
+          it.
         </p>
         <form method="post" action="/app/optouts">
           <CsrfField token={csrf} />
           <label for="optout-address">Customer's email address</label>
-          <input type="email" id="optout-address" name="address" required autocomplete="off" aria-describedby="optout-error" />
+          <input
+            type="email"
+            id="optout-address"
+            name="address"
+            required
+            autocomplete="off"
+            aria-describedby="optout-error"
+          />
           <FieldError id="optout-error" message={p.optOutError} />
           <div class="actions">
             <button type="submit" name="action" value="add">

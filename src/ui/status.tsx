@@ -42,13 +42,20 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
   const sandbox = config.mode === 'sandbox';
   // Without Shopify's customer-data approval drafts are still written (they disclose nothing).
   const policiesSet = policiesSetCount(policiesOf(account));
-  const ready = !!gmail && gmail.status === 'active' && !!store && (store.status === 'active' || store.status === 'customer_data_not_approved');
+  const ready =
+    !!gmail &&
+    gmail.status === 'active' &&
+    !!store &&
+    (store.status === 'active' || store.status === 'customer_data_not_approved');
   return (
     <Layout title="Status" mode={config.mode} signedIn>
       <FlashNotice code={notice} />
       {gmail?.status === 'reconnect_needed' && (
         <Notice kind="bad" title="Reconnect Gmail">
-          <p>Google no longer accepts Draftline's access to {gmail.mailbox} (it was revoked or expired), so no drafts are being written.</p>
+          <p>
+            Google no longer accepts Draftline's access to {gmail.mailbox} (it was revoked or expired), so no drafts are
+            being written.
+          </p>
           <p>
             <a class="button" href="/auth/google/start">
               Reconnect Gmail
@@ -59,23 +66,36 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
       {store?.status === 'reconnect_needed' && (
         <Notice kind="bad" title="Reconnect your store">
           <p>
-            {store.kind === 'shopify' ? 'Shopify' : 'WooCommerce'} no longer accepts Draftline's access to {store.storeDomain} (it was revoked or could not be renewed), so new customer
-            emails get no draft until you reconnect. They are counted below as “{describeSkip('store_reconnect_needed')}”.
+            {store.kind === 'shopify' ? 'Shopify' : 'WooCommerce'} no longer accepts Draftline's access to{' '}
+            {store.storeDomain} (it was revoked or could not be renewed), so new customer emails get no draft until you
+            reconnect. They are counted below as “{describeSkip('store_reconnect_needed')}”.
           </p>
           <p>
             {/* One click: a signed-in merchant goes straight to the store's install screen. */}
-            <a class="button" id="reconnect-store" href={store.kind === 'shopify' ? `/connect/shopify?shop=${encodeURIComponent(store.storeDomain)}` : '/app/connect'}>
+            <a
+              class="button"
+              id="reconnect-store"
+              href={
+                store.kind === 'shopify'
+                  ? `/connect/shopify?shop=${encodeURIComponent(store.storeDomain)}`
+                  : '/app/connect'
+              }
+            >
               Reconnect {store.kind === 'shopify' ? 'Shopify' : 'WooCommerce'}
             </a>
           </p>
         </Notice>
       )}
       {store?.status === 'customer_data_not_approved' && (
-        <Notice kind="warn" title="Shopify has not yet approved access to customer data: drafts cannot be matched to orders">
+        <Notice
+          kind="warn"
+          title="Shopify has not yet approved access to customer data: drafts cannot be matched to orders"
+        >
           <p>
-            Until Shopify approves Draftline's request for protected customer data (the email, name and address on orders), it withholds the email on each order, so
-            Draftline cannot tell which orders belong to the customer who wrote. Drafts are still written, but they share no order details: they ask the customer for
-            the order number and the name on the order.
+            Until Shopify approves Draftline's request for protected customer data (the email, name and address on
+            orders), it withholds the email on each order, so Draftline cannot tell which orders belong to the customer
+            who wrote. Drafts are still written, but they share no order details: they ask the customer for the order
+            number and the name on the order.
           </p>
           <p class="hint">Apps installed only on development stores, and custom apps, don't need this review.</p>
         </Notice>
@@ -89,35 +109,45 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
       {store?.kind === 'woocommerce' && store.status === 'active' && store.webhookStatus === null && (
         <Notice kind="warn" title="Finishing the connection with your store">
           <p>
-            WooCommerce delivered Draftline's keys for {store.storeDomain}. Draftline still has to check them and register its webhook there; when the store could
-            not be reached just now, it tries again every few minutes. Refresh this page to see the result.
+            WooCommerce delivered Draftline's keys for {store.storeDomain}. Draftline still has to check them and
+            register its webhook there; when the store could not be reached just now, it tries again every few minutes.
+            Refresh this page to see the result.
           </p>
         </Notice>
       )}
       {store?.kind === 'woocommerce' && store.status === 'active' && store.webhookStatus === 'failing' && (
         <Notice kind="warn" title="Your store's webhook is not working">
           <p>
-            Customers you delete in WooCommerce are not erased from Draftline automatically until it works (drafts are not affected). Its refusals count among the
-            errors below. Usually one of these:
+            Customers you delete in WooCommerce are not erased from Draftline automatically until it works (drafts are
+            not affected). Its refusals count among the errors below. Usually one of these:
           </p>
           <ul>
             <li>
-              WordPress calls your site by another address than the one you connected ({store.storeDomain}). Compare it with WordPress › Settings › General › Site
-              Address (URL), and <a href="/app/connect">connect the store again</a> with exactly that address.
+              WordPress calls your site by another address than the one you connected ({store.storeDomain}). Compare it
+              with WordPress › Settings › General › Site Address (URL), and{' '}
+              <a href="/app/connect">connect the store again</a> with exactly that address.
             </li>
             <li>The key has Read permission only: connect again and approve Read/Write.</li>
-            <li>The webhook “Draftline (customer.deleted)” is paused under WooCommerce › Settings › Advanced › Webhooks.</li>
+            <li>
+              The webhook “Draftline (customer.deleted)” is paused under WooCommerce › Settings › Advanced › Webhooks.
+            </li>
           </ul>
         </Notice>
       )}
 
       <h1>{account.shopName ?? 'Your Draftline'}</h1>
-      <p class="lead">{ready ? 'Draftline is writing reply drafts for new customer emails.' : 'Finish setting up to start getting reply drafts.'}</p>
+      <p class="lead">
+        {ready
+          ? 'Draftline is writing reply drafts for new customer emails.'
+          : 'Finish setting up to start getting reply drafts.'}
+      </p>
 
       <section class="card" aria-labelledby="setup">
         <h2 id="setup">Setup</h2>
         <ol class="steps">
-          <li class={gmail ? 'done' : ''}>{gmail ? <>Gmail connected: {gmail.mailbox}</> : <a href="/auth/google/start">Connect Gmail</a>}</li>
+          <li class={gmail ? 'done' : ''}>
+            {gmail ? <>Gmail connected: {gmail.mailbox}</> : <a href="/auth/google/start">Connect Gmail</a>}
+          </li>
           <li class={store ? 'done' : ''}>
             {store ? (
               <>
@@ -132,7 +162,9 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
           </li>
           <li class={policiesSet > 0 ? 'done' : ''} id="policies-step">
             <a href="/app/settings#store-policies">
-              {policiesSet > 0 ? `Store policies written (${policiesSet} of ${POLICY_COUNT})` : 'Write your store policies, so replies can quote them'}
+              {policiesSet > 0
+                ? `Store policies written (${policiesSet} of ${POLICY_COUNT})`
+                : 'Write your store policies, so replies can quote them'}
             </a>
           </li>
         </ol>
@@ -210,19 +242,35 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
         <h2 id="connections">Connections</h2>
         <dl class="facts">
           <dt>Gmail</dt>
-          <dd>{gmail ? `${gmail.mailbox} · ${gmail.status === 'active' ? 'connected' : 'reconnect needed'} since ${formatTime(gmail.connectedAt)}` : 'not connected'}</dd>
+          <dd>
+            {gmail
+              ? `${gmail.mailbox} · ${gmail.status === 'active' ? 'connected' : 'reconnect needed'} since ${formatTime(gmail.connectedAt)}`
+              : 'not connected'}
+          </dd>
           <dt>Push notifications</dt>
-          <dd>{gmail?.watchExpiresAt ? (gmail.watchExpiresAt > now ? `active until ${formatTime(gmail.watchExpiresAt)}` : 'expired; renewing') : 'not set up'}</dd>
+          <dd>
+            {gmail?.watchExpiresAt
+              ? gmail.watchExpiresAt > now
+                ? `active until ${formatTime(gmail.watchExpiresAt)}`
+                : 'expired; renewing'
+              : 'not set up'}
+          </dd>
           <dt>Last sync</dt>
           <dd>{formatTime(gmail?.lastSyncAt)}</dd>
           <dt>Store</dt>
           <dd>
-            {store ? `${store.kind === 'shopify' ? 'Shopify' : 'WooCommerce'} · ${store.storeDomain} · ${STORE_STATUS[store.status] ?? store.status} since ${formatTime(store.connectedAt)}` : 'not connected'}
+            {store
+              ? `${store.kind === 'shopify' ? 'Shopify' : 'WooCommerce'} · ${store.storeDomain} · ${STORE_STATUS[store.status] ?? store.status} since ${formatTime(store.connectedAt)}`
+              : 'not connected'}
           </dd>
           {store?.kind === 'woocommerce' && (
             <>
               <dt>Store webhooks</dt>
-              <dd>{store.webhookStatus ? `${store.webhookStatus}, checked ${formatTime(store.webhookCheckedAt)}` : 'not registered'}</dd>
+              <dd>
+                {store.webhookStatus
+                  ? `${store.webhookStatus}, checked ${formatTime(store.webhookCheckedAt)}`
+                  : 'not registered'}
+              </dd>
             </>
           )}
         </dl>
@@ -244,7 +292,10 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
       {requests.length > 0 && (
         <section class="card" aria-labelledby="requests">
           <h2 id="requests">Data requests</h2>
-          <p class="hint">Requests from your store platform or your customers about personal data, and how each was answered. Customers are never named here.</p>
+          <p class="hint">
+            Requests from your store platform or your customers about personal data, and how each was answered.
+            Customers are never named here.
+          </p>
           <table>
             <thead>
               <tr>
@@ -263,7 +314,11 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
                   </td>
                   <td>
                     {describeOutcome(r.outcome)}
-                    {r.tookMs !== null && <span class="hint">Completed in {r.tookMs < 1000 ? `${r.tookMs} ms` : `${Math.round(r.tookMs / 1000)} s`}</span>}
+                    {r.tookMs !== null && (
+                      <span class="hint">
+                        Completed in {r.tookMs < 1000 ? `${r.tookMs} ms` : `${Math.round(r.tookMs / 1000)} s`}
+                      </span>
+                    )}
                   </td>
                 </tr>
               ))}

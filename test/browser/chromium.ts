@@ -9,7 +9,9 @@ import { startTestRuntime, type TestRuntime } from '../support/runtime';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
 if (!hasChromium) {
-  console.warn(`[browser tests skipped] no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
+  console.warn(
+    `[browser tests skipped] no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH).`,
+  );
 }
 
 export const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');

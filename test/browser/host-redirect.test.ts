@@ -63,4 +63,3 @@ describe.skipIf(!hasChromium)('sign-in started at 127.0.0.1 in Chromium', () => 
 async function shot(page: import('playwright-core').Page, name: string) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
-

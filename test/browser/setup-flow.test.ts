@@ -21,7 +21,10 @@ describe.skipIf(!hasChromium)('setup flow in Chromium', () => {
 
   /** Nothing wider than the screen: no sideways scrolling, on a phone too. */
   async function noSideways(page: Page) {
-    const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+    const { scroll, width } = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      width: window.innerWidth,
+    }));
     expect(scroll).toBeLessThanOrEqual(width);
   }
 
@@ -39,7 +42,8 @@ describe.skipIf(!hasChromium)('setup flow in Chromium', () => {
     const consoleErrors: string[] = [];
     page.on('console', (m) => {
       // The browser asks for /favicon.ico on its own; there is none.
-      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) consoleErrors.push(`${m.text()} ${m.location().url}`);
+      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico'))
+        consoleErrors.push(`${m.text()} ${m.location().url}`);
     });
     const prefix = `${store}-${viewport.width}`;
     try {
@@ -70,7 +74,9 @@ describe.skipIf(!hasChromium)('setup flow in Chromium', () => {
         await page.getByRole('button', { name: 'Approve' }).click();
       }
       await page.waitForURL(/\/app\?notice=store_connected/);
-      expect(await page.textContent('body')).toContain(store === 'shopify' ? 'Shopify store connected' : 'WooCommerce store connected');
+      expect(await page.textContent('body')).toContain(
+        store === 'shopify' ? 'Shopify store connected' : 'WooCommerce store connected',
+      );
       await shot(page, `${prefix}-06-dashboard-connected`);
 
       await page.getByRole('link', { name: 'Settings' }).first().click();
@@ -86,7 +92,9 @@ describe.skipIf(!hasChromium)('setup flow in Chromium', () => {
       await page.waitForURL(/\/app\?notice=sent/);
       expect(await page.textContent('#drafted-today')).toBe('1');
       await shot(page, `${prefix}-08-dashboard-drafted`);
-      const drafts = (await (await context.request.get(`${app.url}/sandbox/gmail/drafts`)).json()) as { text: string }[];
+      const drafts = (await (await context.request.get(`${app.url}/sandbox/gmail/drafts`)).json()) as {
+        text: string;
+      }[];
       expect(drafts).toHaveLength(1);
       expect(drafts[0]!.text).toContain('1Z999AA10123456784');
       expect(drafts[0]!.text).toContain('Sam');
@@ -100,7 +108,9 @@ describe.skipIf(!hasChromium)('setup flow in Chromium', () => {
       await shot(page, `${prefix}-09-mailbox`);
       await page.getByLabel('From', { exact: true }).fill('Jane Doe <jane@example.net>');
       await page.getByLabel('Subject', { exact: true }).fill('Has it left yet?');
-      await page.getByLabel('Message', { exact: true }).fill('Hello,\n\nHas my order #1042 left the warehouse yet? The mugs are a present.\n\nJane');
+      await page
+        .getByLabel('Message', { exact: true })
+        .fill('Hello,\n\nHas my order #1042 left the warehouse yet? The mugs are a present.\n\nJane');
       await page.getByRole('button', { name: 'Send as this customer' }).click();
       await page.waitForURL(/\/sandbox\/mail#thread-\w+$/);
       const thread = page.locator(new URL(page.url()).hash);
@@ -140,7 +150,10 @@ describe.skipIf(!hasChromium)('setup flow in Chromium', () => {
       const download = page.waitForEvent('download');
       await page.locator('#export').click();
       const file = await (await download).path();
-      const exported = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(file!, 'utf8'))) as { gmail: { mailbox: string }; store: { kind: string } };
+      const exported = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(file!, 'utf8'))) as {
+        gmail: { mailbox: string };
+        store: { kind: string };
+      };
       expect(exported.gmail.mailbox).toBe('merchant@example.com');
       expect(exported.store.kind).toBe(store);
 

@@ -19,7 +19,8 @@ describe.skipIf(!hasChromium)('store policies in Chromium', () => {
   });
 
   const POLICIES = {
-    returns: 'Returns within 30 days of delivery: start at https://shop.example/returns.\nWe pay return shipping. <script>alert(1)</script>',
+    returns:
+      'Returns within 30 days of delivery: start at https://shop.example/returns.\nWe pay return shipping. <script>alert(1)</script>',
     shipping: 'EU and UK. France 2–3 days (€4.90), elsewhere 3–6 days (€9.90).',
     orderChanges: 'Address changes and cancellations until the order ships.',
     damagedItems: 'Send a photo within 14 days: <b>replacement</b> or full refund.',
@@ -34,7 +35,10 @@ describe.skipIf(!hasChromium)('store policies in Chromium', () => {
   };
 
   async function noSideways(page: Page) {
-    const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+    const { scroll, width } = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      width: window.innerWidth,
+    }));
     expect(scroll).toBeLessThanOrEqual(width);
   }
 
@@ -46,16 +50,21 @@ describe.skipIf(!hasChromium)('store policies in Chromium', () => {
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('console', (m) => {
       // The refused form below answers 400 on purpose; the browser reports that status as a console error.
-      const expected = m.location().url.endsWith('/favicon.ico') || (m.location().url.endsWith('/app/settings/policies') && m.text().includes('status of 400'));
+      const expected =
+        m.location().url.endsWith('/favicon.ico') ||
+        (m.location().url.endsWith('/app/settings/policies') && m.text().includes('status of 400'));
       if (m.type() === 'error' && !expected) problems.push(`${m.text()} ${m.location().url}`);
     });
-    const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `policies-${viewport.width}-${name}.png`), fullPage: true });
+    const shot = (name: string) =>
+      page.screenshot({ path: join(SCREENSHOTS, `policies-${viewport.width}-${name}.png`), fullPage: true });
     try {
       await page.goto(app.url);
       await page.getByRole('link', { name: 'Sign in with Google' }).click();
       await page.getByRole('button', { name: 'Allow' }).click();
       await page.waitForURL(/\/app\?notice=signed_in/);
-      expect(await page.locator('#policies-step').innerText()).toBe('Write your store policies, so replies can quote them');
+      expect(await page.locator('#policies-step').innerText()).toBe(
+        'Write your store policies, so replies can quote them',
+      );
 
       // The sandbox mailbox tells a newcomer the shop has none, and where to write them.
       await page.goto(`${app.url}/sandbox/mail`);
@@ -73,14 +82,16 @@ describe.skipIf(!hasChromium)('store policies in Chromium', () => {
       expect(await section.getByLabel(/^A parcel is stalled after/).inputValue()).toBe('7');
 
       await section.getByLabel(/^Return window, in days/).fill('30');
-      for (const [field, text] of Object.entries(POLICIES)) await section.getByLabel(LABELS[field as keyof typeof POLICIES]).fill(text);
+      for (const [field, text] of Object.entries(POLICIES))
+        await section.getByLabel(LABELS[field as keyof typeof POLICIES]).fill(text);
       await section.getByLabel(/^A parcel is stalled after/).fill('10');
       await page.getByRole('button', { name: 'Save policies' }).click();
       await page.waitForURL(/notice=policies_saved/);
       expect(await page.locator('.notice.ok').innerText()).toContain('Store policies saved.');
 
       // Shown back exactly as typed, as text: the markup is not on the page as elements.
-      for (const [field, text] of Object.entries(POLICIES)) expect(await section.getByLabel(LABELS[field as keyof typeof POLICIES]).inputValue()).toBe(text);
+      for (const [field, text] of Object.entries(POLICIES))
+        expect(await section.getByLabel(LABELS[field as keyof typeof POLICIES]).inputValue()).toBe(text);
       expect(await section.getByLabel(/^Return window, in days/).inputValue()).toBe('30');
       expect(await section.getByLabel(/^A parcel is stalled after/).inputValue()).toBe('10');
       expect(await page.locator('main script, main b').count()).toBe(0);
@@ -94,7 +105,9 @@ describe.skipIf(!hasChromium)('store policies in Chromium', () => {
       await section.locator('form').evaluate((f: HTMLFormElement) => (f.noValidate = true));
       await page.getByRole('button', { name: 'Save policies' }).click();
       await page.waitForLoadState();
-      expect(await page.locator('.notice.bad').innerText()).toContain('Some store policies need another look; nothing was saved.');
+      expect(await page.locator('.notice.bad').innerText()).toContain(
+        'Some store policies need another look; nothing was saved.',
+      );
       expect(await page.locator('#stalled-after-error').innerText()).toBe('a whole number of days from 1 to 60');
       expect(await section.getByLabel(/^A parcel is stalled after/).getAttribute('aria-invalid')).toBe('true');
       expect(await section.getByLabel(LABELS.faq).getAttribute('aria-invalid')).toBeNull();

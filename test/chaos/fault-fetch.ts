@@ -92,7 +92,9 @@ export function createFaultFetch(): FaultFetch {
       };
       if (signal.aborted) return reject(signal.reason);
       stuck.add(end);
-      signal.addEventListener('abort', () => end(signal.reason ?? new DOMException('aborted', 'AbortError')), { once: true });
+      signal.addEventListener('abort', () => end(signal.reason ?? new DOMException('aborted', 'AbortError')), {
+        once: true,
+      });
     });
 
   const layer: FaultFetch = {

@@ -181,7 +181,13 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
   const writer =
     options.timeoutMs === undefined
       ? s.replyWriter
-      : createReplyWriter({ apiKey: openai.apiKey, baseUrl: openai.baseUrl, model: openai.model, fetch: s.fetch, timeoutMs: options.timeoutMs });
+      : createReplyWriter({
+          apiKey: openai.apiKey,
+          baseUrl: openai.baseUrl,
+          model: openai.model,
+          fetch: s.fetch,
+          timeoutMs: options.timeoutMs,
+        });
   s.replyWriter = recording(writer, remember);
 
   /**
@@ -243,7 +249,12 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
         // The merchant wrote first (a shipping notice from their own mailbox: SENT, not in the inbox).
         google.insertMessage(
           mailbox,
-          customerMail({ from: mailbox, subject: `${CANARY.subject} ${i}`, body: 'Your order is on its way.', messageId: `<chaos-${i}-earlier@chaos-canary.example>` }),
+          customerMail({
+            from: mailbox,
+            subject: `${CANARY.subject} ${i}`,
+            body: 'Your order is on its way.',
+            messageId: `<chaos-${i}-earlier@chaos-canary.example>`,
+          }),
           { labelIds: ['SENT'] },
         );
       }
@@ -275,12 +286,29 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
     poison: () => {
       const i = ++n;
       const text = `${CANARY.body} where is my order #${CANARY.orderNumber}? (${i})`;
-      return deliver(nestedMultipartMail({ from: sender, to: mailbox, subject: `${CANARY.subject} ${i}`, text, messageId: `<chaos-${i}@chaos-canary.example>` }));
+      return deliver(
+        nestedMultipartMail({
+          from: sender,
+          to: mailbox,
+          subject: `${CANARY.subject} ${i}`,
+          text,
+          messageId: `<chaos-${i}@chaos-canary.example>`,
+        }),
+      );
     },
     hostileHtml: () => {
       const i = ++n;
       const text = `${CANARY.body} where is my order #${CANARY.orderNumber}? (${i})`;
-      const m = deliver(hostileHtmlMail({ from: sender, to: mailbox, subject: `${CANARY.subject} ${i}`, text, bytes: 256 * 1024, messageId: `<chaos-${i}@chaos-canary.example>` }));
+      const m = deliver(
+        hostileHtmlMail({
+          from: sender,
+          to: mailbox,
+          subject: `${CANARY.subject} ${i}`,
+          text,
+          bytes: 256 * 1024,
+          messageId: `<chaos-${i}@chaos-canary.example>`,
+        }),
+      );
       deserving.add(m.threadId);
       return m;
     },
@@ -288,7 +316,14 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
       const i = ++n;
       const text = `${CANARY.body} where is my order #${CANARY.orderNumber}? (${i})`;
       const m = deliver(
-        replyToAttackMail({ from: sender, to: mailbox, subject: `${CANARY.subject} ${i}`, text, replyTo: ATTACKER, messageId: `<chaos-${i}@chaos-canary.example>` }),
+        replyToAttackMail({
+          from: sender,
+          to: mailbox,
+          subject: `${CANARY.subject} ${i}`,
+          text,
+          replyTo: ATTACKER,
+          messageId: `<chaos-${i}@chaos-canary.example>`,
+        }),
       );
       deserving.add(m.threadId);
       return m;
@@ -333,7 +368,8 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
       await runScheduled(s);
       await queue.idle();
     },
-    events: (name) => rt.logs.map((l) => JSON.parse(l) as Record<string, string | number>).filter((e) => !name || e.event === name),
+    events: (name) =>
+      rt.logs.map((l) => JSON.parse(l) as Record<string, string | number>).filter((e) => !name || e.event === name),
     counters: () => countersFor(s.db, accountId, utcDay(s.now())),
     connection: () => getGmailConnection(s.db, accountId),
     close: () => {
@@ -345,7 +381,11 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
 }
 
 /** The production mailbox, with the clients' timeouts shortened when asked, and its errors recorded. */
-function recordingMailboxes(s: Services, remember: (err: unknown) => void, timeoutMs?: number): Services['openMailbox'] {
+function recordingMailboxes(
+  s: Services,
+  remember: (err: unknown) => void,
+  timeoutMs?: number,
+): Services['openMailbox'] {
   const open = s.openMailbox;
   return (refreshToken) => {
     const mailbox =
@@ -383,7 +423,9 @@ export function recording<T extends object>(target: T, remember: (err: unknown) 
  * can slip past however it is made.
  */
 async function recordCursorMoves(s: Services): Promise<void> {
-  await s.db.run(sql`CREATE TABLE chaos_cursor_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, account_id TEXT NOT NULL, cursor TEXT)`);
+  await s.db.run(
+    sql`CREATE TABLE chaos_cursor_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, account_id TEXT NOT NULL, cursor TEXT)`,
+  );
   await s.db.run(sql`CREATE TRIGGER chaos_cursor_insert AFTER INSERT ON gmail_connections
     BEGIN INSERT INTO chaos_cursor_log (account_id, cursor) VALUES (NEW.account_id, NEW.history_cursor); END`);
   await s.db.run(sql`CREATE TRIGGER chaos_cursor_update AFTER UPDATE OF history_cursor ON gmail_connections
@@ -392,6 +434,8 @@ async function recordCursorMoves(s: Services): Promise<void> {
 }
 
 export async function cursorMoves(s: Services, accountId: string): Promise<(string | null)[]> {
-  const rows = await s.db.all<{ cursor: string | null }>(sql`SELECT cursor FROM chaos_cursor_log WHERE account_id = ${accountId} ORDER BY seq`);
+  const rows = await s.db.all<{ cursor: string | null }>(
+    sql`SELECT cursor FROM chaos_cursor_log WHERE account_id = ${accountId} ORDER BY seq`,
+  );
   return rows.map((r) => r.cursor);
 }

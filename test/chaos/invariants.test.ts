@@ -42,8 +42,14 @@ describe('chaos invariants catch what they are for', () => {
 
   it('a cursor that moves back, or ends before the newest mail', async () => {
     const cursor = (await c.connection())!.historyCursor!;
-    await c.s.db.update(gmailConnections).set({ historyCursor: String(BigInt(cursor) - 1n) }).where(eq(gmailConnections.accountId, c.accountId));
-    expect(await cursorViolations(c)).toEqual([expect.stringMatching(/^cursor moved back/), expect.stringMatching(/ends before the newest mail/)]);
+    await c.s.db
+      .update(gmailConnections)
+      .set({ historyCursor: String(BigInt(cursor) - 1n) })
+      .where(eq(gmailConnections.accountId, c.accountId));
+    expect(await cursorViolations(c)).toEqual([
+      expect.stringMatching(/^cursor moved back/),
+      expect.stringMatching(/ends before the newest mail/),
+    ]);
   });
 
   it('a canary in the database, a log line, a queue message or an error; a secret in a log line', async () => {
@@ -53,8 +59,18 @@ describe('chaos invariants catch what they are for', () => {
     c.errors.push(`Error: ${CANARY.senderAddress}`);
     c.rt.logs.push(`{"token":"ya29.a0AfB_byC-plantedaccesstoken"}`);
     const found = await leakViolations(c);
-    for (const where of ['draftline.db', 'in log', 'in queue', 'in error', 'an access token', 'queue message with accountId,subject']) {
-      expect(found.some((f) => f.includes(where)), where).toBe(true);
+    for (const where of [
+      'draftline.db',
+      'in log',
+      'in queue',
+      'in error',
+      'an access token',
+      'queue message with accountId,subject',
+    ]) {
+      expect(
+        found.some((f) => f.includes(where)),
+        where,
+      ).toBe(true);
     }
   });
 
@@ -63,8 +79,15 @@ describe('chaos invariants catch what they are for', () => {
     const gmail = (await c.connection())!;
     const token = await c.s.sealer.open(gmail.sealedRefreshToken!, sealedAs.gmailRefreshToken(c.accountId));
     // A raw fetch with no signal: nothing will ever cut it short.
-    void c.s.fetch(`${c.s.config.google.gmailApiUrl}gmail/v1/users/me/history?startHistoryId=1`, { headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
-    await c.s.db.update(gmailConnections).set({ syncLeaseOwner: 'someone', syncLeaseUntil: Date.now() + 60_000 }).where(eq(gmailConnections.accountId, c.accountId));
+    void c.s
+      .fetch(`${c.s.config.google.gmailApiUrl}gmail/v1/users/me/history?startHistoryId=1`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      .catch(() => undefined);
+    await c.s.db
+      .update(gmailConnections)
+      .set({ syncLeaseOwner: 'someone', syncLeaseUntil: Date.now() + 60_000 })
+      .where(eq(gmailConnections.accountId, c.accountId));
     expect(await quietViolations(c)).toEqual(['lease still held by someone', '1 requests hang with no timeout']);
   });
 });

@@ -19,7 +19,12 @@ export const NEEDLES = Object.values(CANARY).flatMap((v) => [v, v.toLowerCase()]
 const ACCESS_TOKEN = /ya29\.[A-Za-z0-9_-]{10,}/;
 
 export async function violations(c: Chaos): Promise<string[]> {
-  return [...draftViolations(c), ...(await cursorViolations(c)), ...(await leakViolations(c)), ...(await quietViolations(c))];
+  return [
+    ...draftViolations(c),
+    ...(await cursorViolations(c)),
+    ...(await leakViolations(c)),
+    ...(await quietViolations(c)),
+  ];
 }
 
 export async function expectInvariants(c: Chaos): Promise<void> {
@@ -34,11 +39,13 @@ export function draftViolations(c: Chaos): string[] {
     const n = perThread.get(thread) ?? 0;
     if (n !== 1) out.push(`thread ${thread} has ${n} drafts, expected 1`);
   }
-  for (const [thread, n] of perThread) if (!c.deserving.has(thread)) out.push(`thread ${thread} has ${n} drafts, expected none`);
+  for (const [thread, n] of perThread)
+    if (!c.deserving.has(thread)) out.push(`thread ${thread} has ${n} drafts, expected none`);
   // Order data goes only to the address the order was matched with, whatever Reply-To said.
   for (const d of c.google.drafts(c.mailbox)) {
     const to = /^To: (.*)$/m.exec(d.raw)?.[1]?.trim();
-    if (to !== CANARY.senderAddress) out.push(`draft in thread ${d.threadId} addressed to ${to === ATTACKER ? 'the attacker' : 'someone else'}`);
+    if (to !== CANARY.senderAddress)
+      out.push(`draft in thread ${d.threadId} addressed to ${to === ATTACKER ? 'the attacker' : 'someone else'}`);
   }
   return out;
 }
@@ -77,7 +84,8 @@ export async function leakViolations(c: Chaos): Promise<string[]> {
   ];
   for (const [where, lines] of places) {
     for (const line of lines) {
-      for (const needle of [...NEEDLES, ...secrets]) if (line.includes(needle)) out.push(`${needle.slice(0, 24)} in ${where}: ${line.slice(0, 200)}`);
+      for (const needle of [...NEEDLES, ...secrets])
+        if (line.includes(needle)) out.push(`${needle.slice(0, 24)} in ${where}: ${line.slice(0, 200)}`);
       if (ACCESS_TOKEN.test(line)) out.push(`an access token in ${where}`);
     }
   }
@@ -92,10 +100,13 @@ export async function leakViolations(c: Chaos): Promise<string[]> {
 async function secretsOf(c: Chaos): Promise<string[]> {
   const out = [c.s.config.google.clientSecret];
   const gmail = await c.connection();
-  if (gmail?.sealedRefreshToken) out.push(await c.s.sealer.open(gmail.sealedRefreshToken, sealedAs.gmailRefreshToken(c.accountId)));
+  if (gmail?.sealedRefreshToken)
+    out.push(await c.s.sealer.open(gmail.sealedRefreshToken, sealedAs.gmailRefreshToken(c.accountId)));
   const store = await c.s.db.query.storeConnections.findFirst();
   if (store?.sealedCredentials) {
-    const creds = JSON.parse(await c.s.sealer.open(store.sealedCredentials, sealedAs.storeCredentials(store.id))) as Record<string, string>;
+    const creds = JSON.parse(
+      await c.s.sealer.open(store.sealedCredentials, sealedAs.storeCredentials(store.id)),
+    ) as Record<string, string>;
     out.push(...Object.values(creds).filter((v) => v.length >= 12));
   }
   return out;

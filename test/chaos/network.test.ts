@@ -110,7 +110,9 @@ describe('token refresh timeout', () => {
       await expect(client.getAccessToken()).rejects.toThrow();
       expect(c.net.stuck()).toBe(0);
       const production = createAuthorizedClient(c.s.googleOAuth, 'any-refresh-token');
-      expect((production.transporter as unknown as { defaults: { timeout?: number } }).defaults.timeout).toBe(GOOGLE_TOKEN_TIMEOUT_MS);
+      expect((production.transporter as unknown as { defaults: { timeout?: number } }).defaults.timeout).toBe(
+        GOOGLE_TOKEN_TIMEOUT_MS,
+      );
     } finally {
       c.close();
     }

@@ -13,7 +13,11 @@ describe('chaos: duplicate and out-of-order pushes', () => {
   });
   afterEach(() => c.close());
 
-  const historyIdOf = (p: CapturedPush) => Number((JSON.parse(atob((JSON.parse(p.body) as { message: { data: string } }).message.data)) as { historyId: number }).historyId);
+  const historyIdOf = (p: CapturedPush) =>
+    Number(
+      (JSON.parse(atob((JSON.parse(p.body) as { message: { data: string } }).message.data)) as { historyId: number })
+        .historyId,
+    );
 
   it('every notification twice, newest first, all at once: one draft per mail', async () => {
     for (let i = 0; i < 5; i++) c.question();

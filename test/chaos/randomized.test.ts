@@ -13,7 +13,13 @@ const SEED = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Math.floo
 const RUNS = process.env.CHAOS_RUNS ? Number(process.env.CHAOS_RUNS) : 6;
 
 type Fault =
-  | { kind: 'google'; method: 'history.list' | 'messages.get' | 'threads.get' | 'drafts.create' | 'token'; status: 429 | 500 | 503; count: number; retryAfter: number }
+  | {
+      kind: 'google';
+      method: 'history.list' | 'messages.get' | 'threads.get' | 'drafts.create' | 'token';
+      status: 429 | 500 | 503;
+      count: number;
+      retryAfter: number;
+    }
   | { kind: 'net'; target: Target; fault: 'hang' | 'drop' | 'drop_after'; count: number }
   | { kind: 'crash' };
 /** Hostile mail (poison, hostileHtml, replyToAttack) is mixed in with the faults. */
@@ -25,9 +31,13 @@ interface Round {
   triggers: Trigger[];
 }
 
-const gmailTarget = fc.constantFrom('history.list', 'messages.get', 'threads.get', 'drafts.create', 'token') as fc.Arbitrary<
-  'history.list' | 'messages.get' | 'threads.get' | 'drafts.create' | 'token'
->;
+const gmailTarget = fc.constantFrom(
+  'history.list',
+  'messages.get',
+  'threads.get',
+  'drafts.create',
+  'token',
+) as fc.Arbitrary<'history.list' | 'messages.get' | 'threads.get' | 'drafts.create' | 'token'>;
 const fault: fc.Arbitrary<Fault> = fc.oneof(
   fc.record({
     kind: fc.constant('google' as const),
@@ -36,9 +46,19 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
     count: fc.integer({ min: 1, max: 3 }),
     retryAfter: fc.integer({ min: 0, max: 120 }),
   }),
-  fc.record({ kind: fc.constant('net' as const), target: gmailTarget as fc.Arbitrary<Target>, fault: fc.constantFrom('hang' as const, 'drop' as const, 'drop_after' as const), count: fc.integer({ min: 1, max: 2 }) }),
+  fc.record({
+    kind: fc.constant('net' as const),
+    target: gmailTarget as fc.Arbitrary<Target>,
+    fault: fc.constantFrom('hang' as const, 'drop' as const, 'drop_after' as const),
+    count: fc.integer({ min: 1, max: 2 }),
+  }),
   // The model and the store are retried in-process, three attempts: one fault each is recoverable.
-  fc.record({ kind: fc.constant('net' as const), target: fc.constantFrom<Target>('model', 'store'), fault: fc.constantFrom('hang' as const, 'drop' as const), count: fc.constant(1) }),
+  fc.record({
+    kind: fc.constant('net' as const),
+    target: fc.constantFrom<Target>('model', 'store'),
+    fault: fc.constantFrom('hang' as const, 'drop' as const),
+    count: fc.constant(1),
+  }),
   fc.constant({ kind: 'crash' as const }),
 );
 const trigger: fc.Arbitrary<Trigger> = fc.oneof(
@@ -46,7 +66,10 @@ const trigger: fc.Arbitrary<Trigger> = fc.oneof(
   fc.record({ kind: fc.constant('storm' as const), size: fc.integer({ min: 5, max: 25 }) }),
 );
 const round: fc.Arbitrary<Round> = fc.record({
-  mails: fc.array(fc.constantFrom<Mail>('question', 'question', 'followUp', 'newsletter', 'poison', 'hostileHtml', 'replyToAttack'), { minLength: 1, maxLength: 4 }),
+  mails: fc.array(
+    fc.constantFrom<Mail>('question', 'question', 'followUp', 'newsletter', 'poison', 'hostileHtml', 'replyToAttack'),
+    { minLength: 1, maxLength: 4 },
+  ),
   faults: fc.array(fault, { maxLength: 3 }),
   triggers: fc.array(trigger, { minLength: 1, maxLength: 3 }),
 });
@@ -56,8 +79,10 @@ async function play(c: Chaos, rounds: Round[]): Promise<void> {
   for (const r of rounds) {
     for (const f of r.faults) {
       // Access tokens live an hour and are reused: a token fault only bites once they have expired.
-      if ((f.kind === 'google' && f.method === 'token') || (f.kind === 'net' && f.target === 'token')) c.google.expireAccessTokens();
-      if (f.kind === 'google') c.google.failNext(f.method, { status: f.status, count: f.count, retryAfterSeconds: f.retryAfter });
+      if ((f.kind === 'google' && f.method === 'token') || (f.kind === 'net' && f.target === 'token'))
+        c.google.expireAccessTokens();
+      if (f.kind === 'google')
+        c.google.failNext(f.method, { status: f.status, count: f.count, retryAfterSeconds: f.retryAfter });
       else if (f.kind === 'net') c.net.failNext(f.target, f.fault, f.count);
       else c.crashAfterDraft(1);
     }
@@ -74,7 +99,12 @@ async function play(c: Chaos, rounds: Round[]): Promise<void> {
       else if (t.kind === 'sync') await c.sync();
       else if (t.kind === 'push') await c.replay(c.pushes.at(-1)!);
       else if (t.kind === 'cron') await c.cron();
-      else if ('size' in t) await Promise.all(Array.from({ length: t.size }, (_, i) => (i % 3 === 0 ? c.sync() : i % 3 === 1 ? c.trigger() : c.replay(c.pushes.at(-1)!))));
+      else if ('size' in t)
+        await Promise.all(
+          Array.from({ length: t.size }, (_, i) =>
+            i % 3 === 0 ? c.sync() : i % 3 === 1 ? c.trigger() : c.replay(c.pushes.at(-1)!),
+          ),
+        );
     }
     await c.settle();
     // A client without a timeout would leave its request hanging here.
@@ -96,7 +126,17 @@ describe('chaos: randomized faults across mails and rounds', () => {
         try {
           await play(c, rounds);
           const found = await violations(c);
-          if (found.length && process.env.CHAOS_DEBUG) console.log(JSON.stringify({ counters: await c.counters(), events: c.events().map((e) => `${e.event} ${e.reason ?? ''} ${e.errorClass ?? ''}`) }, null, 1));
+          if (found.length && process.env.CHAOS_DEBUG)
+            console.log(
+              JSON.stringify(
+                {
+                  counters: await c.counters(),
+                  events: c.events().map((e) => `${e.event} ${e.reason ?? ''} ${e.errorClass ?? ''}`),
+                },
+                null,
+                1,
+              ),
+            );
           expect(found).toEqual([]);
           expect(c.google.drafts(c.mailbox).length).toBe(c.deserving.size);
         } finally {

@@ -15,20 +15,23 @@ describe('chaos: 429 bursts with Retry-After', () => {
     c.newsletter();
   };
 
-  it.each(['history.list', 'messages.get', 'threads.get', 'drafts.create'] as const)('%s: three 429s in a row', async (method) => {
-    mails();
-    c.google.failNext(method, { status: 429, count: 3, retryAfterSeconds: 7 });
-    await c.trigger();
-    await c.settle();
+  it.each(['history.list', 'messages.get', 'threads.get', 'drafts.create'] as const)(
+    '%s: three 429s in a row',
+    async (method) => {
+      mails();
+      c.google.failNext(method, { status: 429, count: 3, retryAfterSeconds: 7 });
+      await c.trigger();
+      await c.settle();
 
-    const waits = retries(c, 'gmail_rate_limited');
-    expect(waits).toHaveLength(3);
-    for (const w of waits) expect(w.ms).toBeGreaterThanOrEqual(7000);
-    expect(retries(c)).toHaveLength(3);
-    expect(c.deadLetters).toBe(0);
-    expect(await c.counters()).toMatchObject({ 'error:gmail_rate_limited': 3, drafted: 3 });
-    await expectInvariants(c);
-  });
+      const waits = retries(c, 'gmail_rate_limited');
+      expect(waits).toHaveLength(3);
+      for (const w of waits) expect(w.ms).toBeGreaterThanOrEqual(7000);
+      expect(retries(c)).toHaveLength(3);
+      expect(c.deadLetters).toBe(0);
+      expect(await c.counters()).toMatchObject({ 'error:gmail_rate_limited': 3, drafted: 3 });
+      await expectInvariants(c);
+    },
+  );
 
   it('token endpoint: three 429s in a row, Retry-After honoured', async () => {
     mails();

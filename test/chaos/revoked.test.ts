@@ -59,7 +59,12 @@ describe('chaos: the grant is revoked mid-sync', () => {
 
     // The merchant connects again: the cursor was kept, so what arrived meanwhile is drafted, once.
     const refreshToken = c.google.issueRefreshToken(c.mailbox, Object.values(GMAIL_SCOPES));
-    await connectGmail(c.s, { accountId: c.accountId, mailbox: c.mailbox, refreshToken, grantedScopes: Object.values(GMAIL_SCOPES) });
+    await connectGmail(c.s, {
+      accountId: c.accountId,
+      mailbox: c.mailbox,
+      refreshToken,
+      grantedScopes: Object.values(GMAIL_SCOPES),
+    });
     await c.trigger();
     await c.settle();
     expect(c.google.drafts(c.mailbox)).toHaveLength(5);

@@ -11,7 +11,9 @@ describe('chaos: 500 and 503 answers', () => {
   afterEach(() => c.close());
 
   const gmailMethods = ['history.list', 'messages.get', 'threads.get', 'drafts.create'] as const;
-  const cases = [500, 503].flatMap((status) => [...gmailMethods, 'token' as const].map((method) => [method, status] as const));
+  const cases = [500, 503].flatMap((status) =>
+    [...gmailMethods, 'token' as const].map((method) => [method, status] as const),
+  );
 
   it.each(cases)('%s answers %i twice', async (method, status) => {
     for (let i = 0; i < 3; i++) c.question();

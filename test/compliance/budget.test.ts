@@ -12,7 +12,10 @@ describe('finishWithin', () => {
 
   it('returns the result when the work ends in time', async () => {
     const keepAlive = vi.fn();
-    await expect(finishWithin(Promise.resolve('erased'), 1000, keepAlive, vi.fn())).resolves.toEqual({ done: true, value: 'erased' });
+    await expect(finishWithin(Promise.resolve('erased'), 1000, keepAlive, vi.fn())).resolves.toEqual({
+      done: true,
+      value: 'erased',
+    });
     expect(keepAlive).not.toHaveBeenCalled();
   });
 

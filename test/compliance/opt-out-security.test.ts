@@ -5,7 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { issueOptOutToken, OPT_OUT_TOKEN_TTL_MS } from '../../src/compliance/opt-out';
 import { clientKey, createRateLimiter } from '../../src/compliance/rate-limit';
-import { clientAddress, cloudflareClientAddress, nodeSocketAddress, provideClientAddress } from '../../src/http/client-address';
+import {
+  clientAddress,
+  cloudflareClientAddress,
+  nodeSocketAddress,
+  provideClientAddress,
+} from '../../src/http/client-address';
 import { databaseFiles, openForm, shopOnlyAccount, submitForm } from './support';
 import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
@@ -42,7 +47,12 @@ describe('opt-out form: forgery and input', () => {
   });
 
   it('accepts our own Referer when a browser sends no Origin', async () => {
-    const res = await submitForm(rt, accountId, { email: 'jane@example.net', token }, { ...ip(2), referer: `${APP_URL}/opt-out/${accountId}` });
+    const res = await submitForm(
+      rt,
+      accountId,
+      { email: 'jane@example.net', token },
+      { ...ip(2), referer: `${APP_URL}/opt-out/${accountId}` },
+    );
     expect(res.status).toBe(200);
     expect(await stored()).toBe(1);
   });
@@ -60,7 +70,12 @@ describe('opt-out form: forgery and input', () => {
       '',
     ];
     for (const [i, t] of tokens.entries()) {
-      const res = await submitForm(rt, accountId, { email: 'jane@example.net', token: t }, { origin: APP_URL, ...ip(10 + i) });
+      const res = await submitForm(
+        rt,
+        accountId,
+        { email: 'jane@example.net', token: t },
+        { origin: APP_URL, ...ip(10 + i) },
+      );
       expect(res.status, `token ${i}`).toBe(403);
     }
     expect(await stored()).toBe(0);
@@ -107,7 +122,10 @@ describe('opt-out form: rate limit', () => {
   it('lets 5 posts through per client, then answers 429 with Retry-After; other clients are unaffected', async () => {
     const { token } = await openForm(rt, accountId);
     const from = (addr: string) => ({ origin: APP_URL, 'cf-connecting-ip': addr });
-    for (let i = 0; i < 5; i++) expect((await submitForm(rt, accountId, { email: `p${i}@example.net`, token }, from('203.0.113.50'))).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await submitForm(rt, accountId, { email: `p${i}@example.net`, token }, from('203.0.113.50'))).status,
+      ).toBe(200);
     const limited = await submitForm(rt, accountId, { email: 'p6@example.net', token }, from('203.0.113.50'));
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -134,7 +152,12 @@ describe('opt-out form: rate limit', () => {
     const { token } = await openForm(rt, accountId);
     const statuses = [];
     for (let i = 0; i < 8; i++) {
-      const headers = { origin: APP_URL, 'cf-connecting-ip': '203.0.113.70', 'x-forwarded-for': `10.0.0.${i}, 192.0.2.${i}`, 'x-real-ip': `192.0.2.${i}` };
+      const headers = {
+        origin: APP_URL,
+        'cf-connecting-ip': '203.0.113.70',
+        'x-forwarded-for': `10.0.0.${i}, 192.0.2.${i}`,
+        'x-real-ip': `192.0.2.${i}`,
+      };
       statuses.push((await submitForm(rt, accountId, { email: `x${i}@example.net`, token }, headers)).status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
@@ -144,19 +167,44 @@ describe('opt-out form: rate limit', () => {
     const { token } = await openForm(rt, accountId);
     const from = (addr: string) => ({ origin: APP_URL, 'cf-connecting-ip': addr });
     const statuses = [];
-    for (let i = 1; i <= 7; i++) statuses.push((await submitForm(rt, accountId, { email: `h${i}@example.net`, token }, from(`2001:db8:aa:bb::${i.toString(16)}`))).status);
+    for (let i = 1; i <= 7; i++)
+      statuses.push(
+        (
+          await submitForm(
+            rt,
+            accountId,
+            { email: `h${i}@example.net`, token },
+            from(`2001:db8:aa:bb::${i.toString(16)}`),
+          )
+        ).status,
+      );
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
-    expect((await submitForm(rt, accountId, { email: 'n@example.net', token }, from('2001:db8:aa:bc::1'))).status).toBe(200);
+    expect((await submitForm(rt, accountId, { email: 'n@example.net', token }, from('2001:db8:aa:bc::1'))).status).toBe(
+      200,
+    );
   });
 
   it('does not lump requests with no known address into one bucket that locks the form', async () => {
     const { token } = await openForm(rt, accountId);
     const nowhere = { origin: APP_URL }; // no CF-Connecting-IP: the runtime cannot name the client
     // Far more than one client's 5: address-less posts have 50 per account of their own.
-    for (let i = 0; i < 50; i++) expect((await submitForm(rt, accountId, { email: `u${i}@example.net`, token }, nowhere)).status, `post ${i}`).toBe(200);
+    for (let i = 0; i < 50; i++)
+      expect(
+        (await submitForm(rt, accountId, { email: `u${i}@example.net`, token }, nowhere)).status,
+        `post ${i}`,
+      ).toBe(200);
     expect((await submitForm(rt, accountId, { email: 'u50@example.net', token }, nowhere)).status).toBe(429);
     // A client whose address is known is untouched by all that, and so is another account's form.
-    expect((await submitForm(rt, accountId, { email: 'known@example.net', token }, { origin: APP_URL, 'cf-connecting-ip': '203.0.113.80' })).status).toBe(200);
+    expect(
+      (
+        await submitForm(
+          rt,
+          accountId,
+          { email: 'known@example.net', token },
+          { origin: APP_URL, 'cf-connecting-ip': '203.0.113.80' },
+        )
+      ).status,
+    ).toBe(200);
     const other = await shopOnlyAccount(rt, 'other-shop.myshopify.com');
     const { token: otherToken } = await openForm(rt, other);
     expect((await submitForm(rt, other, { email: 'o@example.net', token: otherToken }, nowhere)).status).toBe(200);
@@ -196,7 +244,13 @@ describe('opt-out form: rate limit on Node', () => {
           localAddress: from,
           method: 'POST',
           path: `/opt-out/${accountId}`,
-          headers: { host: new URL(APP_URL).host, origin: APP_URL, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...headers },
+          headers: {
+            host: new URL(APP_URL).host,
+            origin: APP_URL,
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': Buffer.byteLength(body),
+            ...headers,
+          },
         },
         (res) => {
           res.resume();
@@ -211,7 +265,13 @@ describe('opt-out form: rate limit on Node', () => {
     const { token } = await openForm(rt, accountId);
     const statuses = [];
     for (let i = 0; i < 8; i++) {
-      statuses.push(await post('127.0.0.2', token, `s${i}@example.net`, { 'x-forwarded-for': `198.51.100.${i}`, 'x-real-ip': `198.51.100.${i}`, 'cf-connecting-ip': `198.51.100.${i}` }));
+      statuses.push(
+        await post('127.0.0.2', token, `s${i}@example.net`, {
+          'x-forwarded-for': `198.51.100.${i}`,
+          'x-real-ip': `198.51.100.${i}`,
+          'cf-connecting-ip': `198.51.100.${i}`,
+        }),
+      );
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
   });
@@ -227,7 +287,14 @@ describe('opt-out form: rate limit on Node', () => {
 describe('rate limiter', () => {
   it('refills over time, caps every client together, and forgets the least recently seen', async () => {
     let t = 0;
-    const limiter = createRateLimiter({ capacity: 2, refillPerMinute: 1, globalCapacity: 3, globalRefillPerMinute: 60, maxClients: 2, now: () => t });
+    const limiter = createRateLimiter({
+      capacity: 2,
+      refillPerMinute: 1,
+      globalCapacity: 3,
+      globalRefillPerMinute: 60,
+      maxClients: 2,
+      now: () => t,
+    });
     expect(await limiter.take('a')).toEqual({ allowed: true });
     expect(await limiter.take('a')).toEqual({ allowed: true });
     expect(await limiter.take('a')).toEqual({ allowed: false, retryAfterSeconds: 60 });
@@ -242,7 +309,15 @@ describe('rate limiter', () => {
   });
 
   it('gives requests with no known address their own, larger bucket per scope, apart from every client', async () => {
-    const limiter = createRateLimiter({ capacity: 1, refillPerMinute: 1, unknownCapacity: 3, unknownRefillPerMinute: 1, globalCapacity: 100, globalRefillPerMinute: 1, now: () => 0 });
+    const limiter = createRateLimiter({
+      capacity: 1,
+      refillPerMinute: 1,
+      unknownCapacity: 3,
+      unknownRefillPerMinute: 1,
+      globalCapacity: 100,
+      globalRefillPerMinute: 1,
+      now: () => 0,
+    });
     for (let i = 0; i < 3; i++) expect((await limiter.take(null, 'acc_a')).allowed).toBe(true);
     expect((await limiter.take(null, 'acc_a')).allowed).toBe(false);
     expect((await limiter.take(null, 'acc_b')).allowed).toBe(true);
@@ -271,7 +346,8 @@ describe('client address: the runtime says, not the client', () => {
     if (source) app.use(provideClientAddress(source));
     return app.get('/', (c) => c.json({ address: clientAddress(c) }));
   };
-  const seen = async (app: Hono, headers: Record<string, string>) => ((await (await app.request('/', { headers })).json()) as { address: string | null }).address;
+  const seen = async (app: Hono, headers: Record<string, string>) =>
+    ((await (await app.request('/', { headers })).json()) as { address: string | null }).address;
 
   it('on Workers is CF-Connecting-IP, whatever X-Forwarded-For and X-Real-IP say', async () => {
     expect(await seen(appWith(cloudflareClientAddress), { 'cf-connecting-ip': '1.1.1.1', ...spoofed })).toBe('1.1.1.1');

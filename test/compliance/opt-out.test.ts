@@ -48,8 +48,11 @@ describe('opt-out page', () => {
     expect(html).not.toContain('Jane.Doe');
 
     const rows = await rt.services.db.query.optOuts.findMany({ where: eq(optOuts.accountId, accountId) });
-    expect(rows.map((r) => r.addressHash)).toEqual([await hashAddress(rt.config.secrets.hashKey, 'jane.doe@example.net')]);
-    for (const { file, text } of databaseFiles(rt.dbPath)) expect(text.toLowerCase().includes('jane.doe'), file).toBe(false);
+    expect(rows.map((r) => r.addressHash)).toEqual([
+      await hashAddress(rt.config.secrets.hashKey, 'jane.doe@example.net'),
+    ]);
+    for (const { file, text } of databaseFiles(rt.dbPath))
+      expect(text.toLowerCase().includes('jane.doe'), file).toBe(false);
     for (const line of rt.logs) expect(line.toLowerCase()).not.toContain('jane.doe');
   });
 
@@ -91,7 +94,14 @@ describe('opt-out page', () => {
     const storeCalls = shopify.calls('sandbox-shop.myshopify.com');
     const llmCalls = openai.calls();
 
-    await rt.sendMail(customerMail({ from: 'Jane <Jane@Example.net>', subject: 'Order 1042', body: 'Where is order #1042?', messageId: '<o1@example.net>' }));
+    await rt.sendMail(
+      customerMail({
+        from: 'Jane <Jane@Example.net>',
+        subject: 'Order 1042',
+        body: 'Where is order #1042?',
+        messageId: '<o1@example.net>',
+      }),
+    );
     expect(await rt.drafts()).toEqual([]);
     expect(shopify.calls('sandbox-shop.myshopify.com')).toBe(storeCalls);
     expect(openai.calls()).toBe(llmCalls);
@@ -99,7 +109,14 @@ describe('opt-out page', () => {
     expect(counts['skipped:opted_out']).toBe(1);
 
     // Control: someone who did not opt out is answered as before.
-    await rt.sendMail(customerMail({ from: 'kim@example.org', subject: 'Hello', body: 'Do you ship to Lyon?', messageId: '<o2@example.org>' }));
+    await rt.sendMail(
+      customerMail({
+        from: 'kim@example.org',
+        subject: 'Hello',
+        body: 'Do you ship to Lyon?',
+        messageId: '<o2@example.org>',
+      }),
+    );
     expect(await rt.drafts()).toHaveLength(1);
   });
 });

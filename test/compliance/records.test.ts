@@ -22,7 +22,13 @@ describe('compliance records', () => {
     expect(await requestCustomerErasure(rt.services, accountId, 'Jane@Example.NET')).toBe('erased');
     expect(await optOutHashes(rt, accountId)).toEqual([other]);
     const [record] = await listComplianceRequests(rt.services.db, accountId);
-    expect(record).toMatchObject({ source: 'merchant', topic: 'customer_erasure', outcome: 'erased', concernsOneCustomer: true, platformRequestId: null });
+    expect(record).toMatchObject({
+      source: 'merchant',
+      topic: 'customer_erasure',
+      outcome: 'erased',
+      concernsOneCustomer: true,
+      platformRequestId: null,
+    });
     const hash = await hashAddress(rt.config.secrets.hashKey, 'jane@example.net');
     expect(JSON.stringify(await allComplianceRows(rt))).not.toContain(hash);
   });
@@ -30,17 +36,38 @@ describe('compliance records', () => {
   it('lists only the account’s own requests, newest first, with a sentence for each outcome', async () => {
     const { row: older } = await openComplianceRequest(
       rt.services.db,
-      { source: 'shopify', topic: 'customers/data_request', accountId, storeDomain: SANDBOX_SHOP, externalId: 'a', subjectHash: null },
+      {
+        source: 'shopify',
+        topic: 'customers/data_request',
+        accountId,
+        storeDomain: SANDBOX_SHOP,
+        externalId: 'a',
+        subjectHash: null,
+      },
       1_000,
     );
     await openComplianceRequest(
       rt.services.db,
-      { source: 'shopify', topic: 'customers/redact', accountId: 'acc_someoneelse', storeDomain: 'x.myshopify.com', externalId: 'b', subjectHash: null },
+      {
+        source: 'shopify',
+        topic: 'customers/redact',
+        accountId: 'acc_someoneelse',
+        storeDomain: 'x.myshopify.com',
+        externalId: 'b',
+        subjectHash: null,
+      },
       2_000,
     );
     const { row: newer } = await openComplianceRequest(
       rt.services.db,
-      { source: 'shopify', topic: 'app/uninstalled', accountId, storeDomain: SANDBOX_SHOP, externalId: 'c', subjectHash: null },
+      {
+        source: 'shopify',
+        topic: 'app/uninstalled',
+        accountId,
+        storeDomain: SANDBOX_SHOP,
+        externalId: 'c',
+        subjectHash: null,
+      },
       3_000,
     );
     const list = await listComplianceRequests(rt.services.db, accountId);
@@ -57,12 +84,26 @@ describe('compliance records', () => {
     const now = Date.now();
     await openComplianceRequest(
       rt.services.db,
-      { source: 'shopify', topic: 'customers/redact', accountId, storeDomain: SANDBOX_SHOP, externalId: 'stuck-1', subjectHash },
+      {
+        source: 'shopify',
+        topic: 'customers/redact',
+        accountId,
+        storeDomain: SANDBOX_SHOP,
+        externalId: 'stuck-1',
+        subjectHash,
+      },
       now - 5 * 60_000,
     );
     await openComplianceRequest(
       rt.services.db,
-      { source: 'shopify', topic: 'app/uninstalled', accountId, storeDomain: SANDBOX_SHOP, externalId: 'fresh-1', subjectHash: null },
+      {
+        source: 'shopify',
+        topic: 'app/uninstalled',
+        accountId,
+        storeDomain: SANDBOX_SHOP,
+        externalId: 'fresh-1',
+        subjectHash: null,
+      },
       now,
     );
 

@@ -11,7 +11,9 @@ const toml = readFileSync(new URL('../../shopify.app.toml', import.meta.url), 'u
   .join('\n');
 
 const arrayOf = (key: string) =>
-  [...toml.matchAll(new RegExp(`^\\s*${key}\\s*=\\s*\\[([^\\]]*)\\]`, 'gm'))].flatMap((m) => [...m[1]!.matchAll(/"([^"]+)"/g)].map((x) => x[1]));
+  [...toml.matchAll(new RegExp(`^\\s*${key}\\s*=\\s*\\[([^\\]]*)\\]`, 'gm'))].flatMap((m) =>
+    [...m[1]!.matchAll(/"([^"]+)"/g)].map((x) => x[1]),
+  );
 
 describe('shopify.app.toml', () => {
   it('subscribes the three mandatory compliance topics', () => {
@@ -29,7 +31,10 @@ describe('shopify.app.toml', () => {
   });
 
   it('asks for read-only order scopes and nothing more', () => {
-    const scopes = /^\s*scopes\s*=\s*"([^"]*)"/m.exec(toml)?.[1]?.split(',').map((s) => s.trim());
+    const scopes = /^\s*scopes\s*=\s*"([^"]*)"/m
+      .exec(toml)?.[1]
+      ?.split(',')
+      .map((s) => s.trim());
     expect(scopes?.sort()).toEqual(['read_orders']);
   });
 });
@@ -38,7 +43,10 @@ describe('shopify.app.toml and the install flow agree', () => {
   it('declares the callback the install flow redirects to, and the same scopes', async () => {
     const { SHOPIFY_SCOPES } = await import('../../src/stores/shopify-install');
     expect(arrayOf('redirect_urls').map((u) => new URL(u!).pathname)).toEqual(['/connect/shopify/callback']);
-    const scopes = /^\s*scopes\s*=\s*"([^"]*)"/m.exec(toml)?.[1]?.split(',').map((s) => s.trim());
+    const scopes = /^\s*scopes\s*=\s*"([^"]*)"/m
+      .exec(toml)?.[1]
+      ?.split(',')
+      .map((s) => s.trim());
     expect(scopes?.sort()).toEqual([...SHOPIFY_SCOPES].sort());
   });
 });

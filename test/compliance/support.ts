@@ -11,7 +11,8 @@ import type { TestRuntime } from '../support/runtime';
 
 export const SANDBOX_SHOP = 'sandbox-shop.myshopify.com';
 
-export const signBase64 = (secret: string, body: string | Buffer) => createHmac('sha256', secret).update(body).digest('base64');
+export const signBase64 = (secret: string, body: string | Buffer) =>
+  createHmac('sha256', secret).update(body).digest('base64');
 
 export interface ShopifyDelivery {
   topic?: string | null;
@@ -88,7 +89,12 @@ export async function allComplianceRows(rt: TestRuntime) {
 /** An account with a Shopify store and no Gmail connection (so shop/redact leaves nothing of it). */
 export async function shopOnlyAccount(rt: TestRuntime, shop: string, settings: { shopName?: string } = {}) {
   const accountId = await createAccount(rt.services, { shopName: settings.shopName ?? null });
-  await connectStore(rt.services, { accountId, storeDomain: shop, credentials: { kind: 'shopify', accessToken: `shpat_${randomUUID().replace(/-/g, '')}` }, scopes: 'read_orders' });
+  await connectStore(rt.services, {
+    accountId,
+    storeDomain: shop,
+    credentials: { kind: 'shopify', accessToken: `shpat_${randomUUID().replace(/-/g, '')}` },
+    scopes: 'read_orders',
+  });
   return accountId;
 }
 
@@ -107,8 +113,12 @@ export function databaseFiles(dbPath: string): { file: string; text: string }[] 
 export const wooStoreUrl = (rt: TestRuntime) => `${rt.config.appUrl}/sandbox/woocommerce`;
 
 export async function wooConnection(rt: TestRuntime, accountId: string) {
-  const connection = (await rt.services.db.query.storeConnections.findFirst({ where: eq(storeConnections.accountId, accountId) }))!;
-  const credentials = JSON.parse(await rt.services.sealer.open(connection.sealedCredentials!, sealedAs.storeCredentials(connection.id))) as {
+  const connection = (await rt.services.db.query.storeConnections.findFirst({
+    where: eq(storeConnections.accountId, accountId),
+  }))!;
+  const credentials = JSON.parse(
+    await rt.services.sealer.open(connection.sealedCredentials!, sealedAs.storeCredentials(connection.id)),
+  ) as {
     consumerKey: string;
     consumerSecret: string;
   };
@@ -167,4 +177,3 @@ export async function submitForm(
     body: new URLSearchParams(fields).toString(),
   });
 }
-

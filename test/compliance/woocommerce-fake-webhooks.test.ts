@@ -16,7 +16,11 @@ describe('WooCommerce fake: /wp-json/wc/v3/webhooks', () => {
   const call = (path: string, init: RequestInit & { key?: string } = {}) =>
     fetch(`${BASE}/wp-json/wc/v3/${path}`, {
       ...init,
-      headers: { 'content-type': 'application/json', ...auth(init.key ?? 'ck_rw', (init.key ?? 'ck_rw').replace('ck_', 'cs_')), ...(init.headers as Record<string, string>) },
+      headers: {
+        'content-type': 'application/json',
+        ...auth(init.key ?? 'ck_rw', (init.key ?? 'ck_rw').replace('ck_', 'cs_')),
+        ...(init.headers as Record<string, string>),
+      },
     });
   const create = (body: unknown, key?: string) => call('webhooks', { method: 'POST', body: JSON.stringify(body), key });
 
@@ -34,7 +38,12 @@ describe('WooCommerce fake: /wp-json/wc/v3/webhooks', () => {
   });
 
   it('creates a webhook: 201, Location, the edit-context shape with its secret, then the ping', async () => {
-    const res = await create({ name: 'Draftline', topic: 'customer.deleted', delivery_url: 'https://app.example/webhooks/woocommerce', secret: 's3cret' });
+    const res = await create({
+      name: 'Draftline',
+      topic: 'customer.deleted',
+      delivery_url: 'https://app.example/webhooks/woocommerce',
+      secret: 's3cret',
+    });
     expect(res.status).toBe(201);
     const hook = (await res.json()) as Record<string, unknown>;
     expect(hook).toMatchObject({
@@ -58,7 +67,10 @@ describe('WooCommerce fake: /wp-json/wc/v3/webhooks', () => {
   it.each([
     [{ delivery_url: 'https://a.example/' }, 'rest_missing_callback_param'],
     [{ topic: 'customer.exploded', delivery_url: 'https://a.example/' }, 'woocommerce_rest_shop_webhook_invalid_topic'],
-    [{ topic: 'customer.deleted', delivery_url: 'ftp://a.example/' }, 'woocommerce_rest_shop_webhook_invalid_delivery_url'],
+    [
+      { topic: 'customer.deleted', delivery_url: 'ftp://a.example/' },
+      'woocommerce_rest_shop_webhook_invalid_delivery_url',
+    ],
   ])('refuses an invalid create %# with 400 %s', async (body, code) => {
     const res = await create(body);
     expect(res.status).toBe(400);
@@ -78,7 +90,9 @@ describe('WooCommerce fake: /wp-json/wc/v3/webhooks', () => {
 
   it('lists with X-WP-Total and filters by status; stores do not see each other’s webhooks', async () => {
     await create({ topic: 'customer.deleted', delivery_url: 'https://a.example/' });
-    const second = (await (await create({ topic: 'order.created', delivery_url: 'https://a.example/' })).json()) as { id: number };
+    const second = (await (await create({ topic: 'order.created', delivery_url: 'https://a.example/' })).json()) as {
+      id: number;
+    };
     fake.setWebhookStatus(second.id, 'disabled');
     const all = await call('webhooks');
     expect(all.headers.get('x-wp-total')).toBe('2');
@@ -89,21 +103,33 @@ describe('WooCommerce fake: /wp-json/wc/v3/webhooks', () => {
   });
 
   it('updates status and secret; a missing id is 400 "ID is invalid." on GET and PUT', async () => {
-    const hook = (await (await create({ topic: 'customer.deleted', delivery_url: 'https://a.example/' })).json()) as { id: number };
+    const hook = (await (await create({ topic: 'customer.deleted', delivery_url: 'https://a.example/' })).json()) as {
+      id: number;
+    };
     fake.setWebhookStatus(hook.id, 'disabled');
-    const res = await call(`webhooks/${hook.id}`, { method: 'PUT', body: JSON.stringify({ status: 'active', secret: 'new' }) });
+    const res = await call(`webhooks/${hook.id}`, {
+      method: 'PUT',
+      body: JSON.stringify({ status: 'active', secret: 'new' }),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'active', secret: 'new' });
-    expect((await call(`webhooks/${hook.id}`, { method: 'PUT', body: JSON.stringify({ status: 'sleeping' }) })).status).toBe(400);
+    expect(
+      (await call(`webhooks/${hook.id}`, { method: 'PUT', body: JSON.stringify({ status: 'sleeping' }) })).status,
+    ).toBe(400);
     for (const init of [{}, { method: 'PUT', body: '{}' }]) {
       const missing = await call('webhooks/999999', init);
       expect(missing.status).toBe(400);
-      expect(await missing.json()).toMatchObject({ code: 'woocommerce_rest_shop_webhook_invalid_id', message: 'ID is invalid.' });
+      expect(await missing.json()).toMatchObject({
+        code: 'woocommerce_rest_shop_webhook_invalid_id',
+        message: 'ID is invalid.',
+      });
     }
   });
 
   it('deletes only with force=true (501 otherwise); a missing id is 404', async () => {
-    const hook = (await (await create({ topic: 'customer.deleted', delivery_url: 'https://a.example/' })).json()) as { id: number };
+    const hook = (await (await create({ topic: 'customer.deleted', delivery_url: 'https://a.example/' })).json()) as {
+      id: number;
+    };
     const trash = await call(`webhooks/${hook.id}`, { method: 'DELETE' });
     expect(trash.status).toBe(501);
     expect(await trash.json()).toMatchObject({ code: 'woocommerce_rest_trash_not_supported' });
@@ -123,7 +149,9 @@ describe('WooCommerce fake: /wp-json/wc/v3/webhooks', () => {
     });
     fake.addStore('ck_rw', 'cs_rw', [], { homeUrl: 'https://shop.example/' });
     fetch = routeFetch(BASE, fake.app);
-    const hook = (await (await create({ topic: 'customer.deleted', delivery_url: 'https://a.example/', secret: 'k' })).json()) as { id: number };
+    const hook = (await (
+      await create({ topic: 'customer.deleted', delivery_url: 'https://a.example/', secret: 'k' })
+    ).json()) as { id: number };
     for (let i = 0; i < 6; i++) statuses.push(...(await fake.trigger('ck_rw', 'customer.deleted', { id: i })));
     expect(fake.webhooks('ck_rw')[0]).toMatchObject({ status: 'active', failure_count: 6 });
     await fake.trigger('ck_rw', 'customer.deleted', { id: 7 });
@@ -137,8 +165,16 @@ describe('WooCommerce fake: /wp-json/wc/v3/webhooks', () => {
     expect(req.headers.get('x-wc-webhook-id')).toBe(String(hook.id));
     const body = await req.text();
     expect(body).toBe('{"id":0}');
-    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('k'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    const expected = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))));
+    const key = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode('k'),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
+    const expected = btoa(
+      String.fromCharCode(...new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))),
+    );
     expect(req.headers.get('x-wc-webhook-signature')).toBe(expected);
 
     // A success resets the count.

@@ -31,9 +31,12 @@ describe('fromBase64', () => {
   it('accepts and rejects exactly what the atob-based decoder did', () => {
     const char = fc.constantFrom(...'AZaz09+/-_=', ' ', '\n', '.', 'é', '\u{1F600}');
     fc.assert(
-      fc.property(fc.array(char, { maxLength: 14 }).map((cs) => cs.join('')), (text) => {
-        expect(decoded(fromBase64, text)).toEqual(decoded(atobReference, text));
-      }),
+      fc.property(
+        fc.array(char, { maxLength: 14 }).map((cs) => cs.join('')),
+        (text) => {
+          expect(decoded(fromBase64, text)).toEqual(decoded(atobReference, text));
+        },
+      ),
       { numRuns: 5000 },
     );
     for (const text of ['', 'YQ', 'YQ=', 'YQ==', 'YQ===', 'Y', 'YWJj=', 'YWJjZA', 'YW=J', '=', '==']) {

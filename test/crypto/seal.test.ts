@@ -59,7 +59,11 @@ describe('sealing: round trip, rotation and tampering', () => {
     expect(await sealer.open(sealed, 'row:1')).toBe('secret'); // opened before: no shortcut for its neighbours
     const [v, k, iv, data] = sealed.split('.') as [string, string, string, string];
     const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'A' ? 'B' : 'A') + s.slice(at + 1);
-    for (const bad of [[v, k, iv, flip(data, 0)], [v, k, iv, flip(data, data.length - 2)], [v, k, flip(iv, 0), data]]) {
+    for (const bad of [
+      [v, k, iv, flip(data, 0)],
+      [v, k, iv, flip(data, data.length - 2)],
+      [v, k, flip(iv, 0), data],
+    ]) {
       await expect(sealer.open(bad.join('.'), 'row:1')).rejects.toThrow(SealError);
     }
   });

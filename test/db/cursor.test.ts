@@ -10,7 +10,9 @@ describe('history cursor', () => {
   beforeAll(async () => {
     rt = await startTestRuntime();
     accountId = await createAccount(rt.services);
-    await rt.services.db.insert(gmailConnections).values({ accountId, mailbox: 'm@example.com', grantedScopes: '', connectedAt: 0 });
+    await rt.services.db
+      .insert(gmailConnections)
+      .values({ accountId, mailbox: 'm@example.com', grantedScopes: '', connectedAt: 0 });
   });
   afterAll(() => rt.close());
 
@@ -35,8 +37,12 @@ describe('history cursor', () => {
 
   it('ends at the largest value under concurrent updates, whatever their order', async () => {
     const other = await createAccount(rt.services);
-    await rt.services.db.insert(gmailConnections).values({ accountId: other, mailbox: 'o@example.com', grantedScopes: '', connectedAt: 0 });
-    const values = Array.from({ length: 50 }, (_, i) => String(9_000_000n + BigInt(i) * 997n)).sort(() => Math.random() - 0.5);
+    await rt.services.db
+      .insert(gmailConnections)
+      .values({ accountId: other, mailbox: 'o@example.com', grantedScopes: '', connectedAt: 0 });
+    const values = Array.from({ length: 50 }, (_, i) => String(9_000_000n + BigInt(i) * 997n)).sort(
+      () => Math.random() - 0.5,
+    );
     await Promise.all(values.map((v) => advanceHistoryCursor(rt.services.db, other, v)));
     expect((await getGmailConnection(rt.services.db, other))!.historyCursor).toBe(String(9_000_000n + 49n * 997n));
   });

@@ -11,7 +11,11 @@ import { question, startPipeline, type PipelineRuntime } from '../pipeline/suppo
 
 describe('draft kinds setting', () => {
   it('reads the comma list, ignoring case, spaces and unknown words', () => {
-    expect([...parseDraftKinds('order_status, Returns,bogus,,cancellation')]).toEqual(['order_status', 'returns', 'cancellation']);
+    expect([...parseDraftKinds('order_status, Returns,bogus,,cancellation')]).toEqual([
+      'order_status',
+      'returns',
+      'cancellation',
+    ]);
     expect(parseDraftKinds('').size).toBe(0);
     expect(parseDraftKinds(DRAFT_KINDS.join(',')).size).toBe(DRAFT_KINDS.length);
   });
@@ -58,7 +62,12 @@ describe('the fake model classifies kinds from the customer’s words', () => {
 describe('the kind in the structured answer', () => {
   it('comes back from the model through the real client, as the schema asks', async () => {
     const fake = createOpenAIFake();
-    const writer = createReplyWriter({ apiKey: DEFAULT_FAKE_API_KEY, baseUrl: 'http://openai.test/v1', model: 'gpt-4o-mini', fetch: fakeFetch(fake.app) });
+    const writer = createReplyWriter({
+      apiKey: DEFAULT_FAKE_API_KEY,
+      baseUrl: 'http://openai.test/v1',
+      model: 'gpt-4o-mini',
+      fetch: fakeFetch(fake.app),
+    });
     const reply = await writer.write({
       customer: { name: 'Jane', message: 'Bitte stornieren Sie meine Bestellung 1042.' },
       orderLookup: 'no_reference',
@@ -80,7 +89,8 @@ describe('kinds the merchant did not enable get no draft', () => {
   });
   afterEach(() => p.close());
 
-  const setKinds = (draftKinds: string) => p.rt.services.db.update(accounts).set({ draftKinds }).where(eq(accounts.id, p.accountId));
+  const setKinds = (draftKinds: string) =>
+    p.rt.services.db.update(accounts).set({ draftKinds }).where(eq(accounts.id, p.accountId));
 
   it('drafts order questions but not returns when only order_status is enabled', async () => {
     await setKinds('order_status');

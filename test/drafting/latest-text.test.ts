@@ -8,8 +8,14 @@ describe('latestCustomerText: attribution lines and quoted history', () => {
     ['en, Gmail', 'On Mon, Nov 3, 2025 at 10:00 AM Acme <shop@acme.example> wrote:'],
     ['en, Apple Mail', 'On 3 Nov 2025, at 10:00, Acme <shop@acme.example> wrote:'],
     ['en, Thunderbird', 'On 11/3/25 10:00, Acme wrote:'],
-    ['en, wrapped over two lines', 'On Mon, Nov 3, 2025 at 10:00 AM Acme Store Customer Care <\nshop@acme.example> wrote:'],
-    ['en, wrapped over three lines', 'On Mon, Nov 3, 2025 at 10:00 AM\nAcme Store Customer Care\n<shop@acme.example> wrote:'],
+    [
+      'en, wrapped over two lines',
+      'On Mon, Nov 3, 2025 at 10:00 AM Acme Store Customer Care <\nshop@acme.example> wrote:',
+    ],
+    [
+      'en, wrapped over three lines',
+      'On Mon, Nov 3, 2025 at 10:00 AM\nAcme Store Customer Care\n<shop@acme.example> wrote:',
+    ],
     ['fr', 'Le lun. 3 nov. 2025 à 10:00, Acme <shop@acme.example> a écrit :'],
     ['fr, no-break space', 'Le lun. 3 nov. 2025 à 10:00, Acme <shop@acme.example> a écrit\u00a0:'],
     ['fr, narrow no-break space', 'Le 3 nov. 2025 à 10:00, Acme <shop@acme.example> a\u202fécrit\u202f:'],
@@ -27,12 +33,14 @@ describe('latestCustomerText: attribution lines and quoted history', () => {
   });
 
   it('cuts an attribution that is not followed by quoted lines (HTML-converted history)', () => {
-    const body = 'Still nothing for order 1042.\n\nOn Mon, Nov 3, 2025 at 10:00 AM Acme <shop@acme.example> wrote:\nHello Jane, your order #9999 shipped.';
+    const body =
+      'Still nothing for order 1042.\n\nOn Mon, Nov 3, 2025 at 10:00 AM Acme <shop@acme.example> wrote:\nHello Jane, your order #9999 shipped.';
     expect(latestCustomerText(body)).toBe('Still nothing for order 1042.');
   });
 
   it('drops quoted lines and keeps inline answers between them', () => {
-    const body = '> Could you confirm your address?\nYes: 1 rue de la Paix, Lyon.\n> And your order number?\nIt is 1042.';
+    const body =
+      '> Could you confirm your address?\nYes: 1 rue de la Paix, Lyon.\n> And your order number?\nIt is 1042.';
     expect(latestCustomerText(body)).toBe('Yes: 1 rue de la Paix, Lyon.\nIt is 1042.');
   });
 
@@ -57,19 +65,43 @@ describe('latestCustomerText: attribution lines and quoted history', () => {
 
 describe('latestCustomerText: Outlook header blocks and original-message separators', () => {
   it.each([
-    ['en', 'From: Acme <shop@acme.example>\nSent: Monday, November 3, 2025 10:00 AM\nTo: Jane Doe\nSubject: Your order #9999'],
+    [
+      'en',
+      'From: Acme <shop@acme.example>\nSent: Monday, November 3, 2025 10:00 AM\nTo: Jane Doe\nSubject: Your order #9999',
+    ],
     ['en, bold', '*From:* Acme <shop@acme.example>\n*Sent:* Monday, November 3, 2025 10:00 AM\n*To:* Jane Doe'],
     ['en, date', 'From: Acme <shop@acme.example>\nDate: Monday, November 3, 2025 10:00 AM\nTo: Jane Doe'],
-    ['fr', 'De : Acme <shop@acme.example>\nEnvoyé : lundi 3 novembre 2025 10:00\nÀ : Jane Doe\nObjet : Votre commande #9999'],
-    ['fr, no-break spaces', 'De\u00a0: Acme <shop@acme.example>\nEnvoyé\u00a0: lundi 3 novembre 2025 10:00\nÀ\u00a0: Jane Doe'],
-    ['de', 'Von: Acme <shop@acme.example>\nGesendet: Montag, 3. November 2025 10:00\nAn: Jane Doe\nBetreff: Ihre Bestellung #9999'],
-    ['es', 'De: Acme <shop@acme.example>\nEnviado: lunes, 3 de noviembre de 2025 10:00\nPara: Jane Doe\nAsunto: Su pedido #9999'],
+    [
+      'fr',
+      'De : Acme <shop@acme.example>\nEnvoyé : lundi 3 novembre 2025 10:00\nÀ : Jane Doe\nObjet : Votre commande #9999',
+    ],
+    [
+      'fr, no-break spaces',
+      'De\u00a0: Acme <shop@acme.example>\nEnvoyé\u00a0: lundi 3 novembre 2025 10:00\nÀ\u00a0: Jane Doe',
+    ],
+    [
+      'de',
+      'Von: Acme <shop@acme.example>\nGesendet: Montag, 3. November 2025 10:00\nAn: Jane Doe\nBetreff: Ihre Bestellung #9999',
+    ],
+    [
+      'es',
+      'De: Acme <shop@acme.example>\nEnviado: lunes, 3 de noviembre de 2025 10:00\nPara: Jane Doe\nAsunto: Su pedido #9999',
+    ],
     ['es, enviado el', 'De: Acme <shop@acme.example>\nEnviado el: lunes, 3 de noviembre de 2025 10:00\nPara: Jane Doe'],
-    ['it', 'Da: Acme <shop@acme.example>\nInviato: lunedì 3 novembre 2025 10:00\nA: Jane Doe\nOggetto: Il suo ordine #9999'],
-    ['nl', 'Van: Acme <shop@acme.example>\nVerzonden: maandag 3 november 2025 10:00\nAan: Jane Doe\nOnderwerp: Uw bestelling #9999'],
-    ['en, with an Outlook rule above', '________________________________\nFrom: Acme <shop@acme.example>\nSent: Monday, November 3, 2025 10:00 AM'],
+    [
+      'it',
+      'Da: Acme <shop@acme.example>\nInviato: lunedì 3 novembre 2025 10:00\nA: Jane Doe\nOggetto: Il suo ordine #9999',
+    ],
+    [
+      'nl',
+      'Van: Acme <shop@acme.example>\nVerzonden: maandag 3 november 2025 10:00\nAan: Jane Doe\nOnderwerp: Uw bestelling #9999',
+    ],
+    [
+      'en, with an Outlook rule above',
+      '________________________________\nFrom: Acme <shop@acme.example>\nSent: Monday, November 3, 2025 10:00 AM',
+    ],
     ['Original Message', '-----Original Message-----\nFrom: Acme\nSent: Monday'],
-    ['Message d’origine', '-----Message d\'origine-----\nDe : Acme'],
+    ['Message d’origine', "-----Message d'origine-----\nDe : Acme"],
     ['Ursprüngliche Nachricht', '-----Ursprüngliche Nachricht-----\nVon: Acme'],
     ['Mensaje original', '-----Mensaje original-----\nDe: Acme'],
     ['Messaggio originale', '-----Messaggio originale-----\nDa: Acme'],
@@ -107,7 +139,9 @@ describe('latestCustomerText: forwarded messages', () => {
 
 describe('latestCustomerText: signatures and mobile footers', () => {
   it('cuts at the "-- " signature delimiter', () => {
-    expect(latestCustomerText('Where is order 1042?\n\n-- \nJane Doe\n+33 6 12 34 56 78\nJane Ltd')).toBe('Where is order 1042?');
+    expect(latestCustomerText('Where is order 1042?\n\n-- \nJane Doe\n+33 6 12 34 56 78\nJane Ltd')).toBe(
+      'Where is order 1042?',
+    );
   });
 
   it('cuts at a bare "--" delimiter (trailing space stripped by the client)', () => {
@@ -221,12 +255,26 @@ describe('latestCustomerText: hostile input', () => {
 
 describe('latestCustomerText: more client variants', () => {
   it.each([
-    ['Outlook.com, Date before From', 'Date: Mon, 3 Nov 2025 10:00:00 +0100\nFrom: shop@acme.example\nTo: jane@example.net\nSubject: Your order #9999'],
-    ['Outlook fr, Envoyé before De', 'Envoyé : lundi 3 novembre 2025 10:00\nDe : Acme <shop@acme.example>\nÀ : Jane\nObjet : Votre commande #9999'],
-    ['Thunderbird de, Original-Nachricht', '-------- Original-Nachricht --------\nBetreff: Ihre Bestellung #9999\nVon: Acme'],
-    ['GMX/Web.de, folgendes geschrieben', 'Am Montag, 3. November 2025, 10:00:00 MEZ hat Acme <shop@acme.example> folgendes geschrieben:\n\nIhre Bestellung #9999'],
+    [
+      'Outlook.com, Date before From',
+      'Date: Mon, 3 Nov 2025 10:00:00 +0100\nFrom: shop@acme.example\nTo: jane@example.net\nSubject: Your order #9999',
+    ],
+    [
+      'Outlook fr, Envoyé before De',
+      'Envoyé : lundi 3 novembre 2025 10:00\nDe : Acme <shop@acme.example>\nÀ : Jane\nObjet : Votre commande #9999',
+    ],
+    [
+      'Thunderbird de, Original-Nachricht',
+      '-------- Original-Nachricht --------\nBetreff: Ihre Bestellung #9999\nVon: Acme',
+    ],
+    [
+      'GMX/Web.de, folgendes geschrieben',
+      'Am Montag, 3. November 2025, 10:00:00 MEZ hat Acme <shop@acme.example> folgendes geschrieben:\n\nIhre Bestellung #9999',
+    ],
   ])('%s', (_name, block) => {
-    expect(latestCustomerText(`Where is my order #1042?\n\n${block}\n\nHello Jane, order #9999 shipped.`)).toBe('Where is my order #1042?');
+    expect(latestCustomerText(`Where is my order #1042?\n\n${block}\n\nHello Jane, order #9999 shipped.`)).toBe(
+      'Where is my order #1042?',
+    );
   });
 
   it('keeps a customer line starting with "Date:" when no From block follows it', () => {

@@ -252,7 +252,13 @@ describe('extractOrderNumbers: hostile input', () => {
 
 describe('normalizeBounded', () => {
   it('is plain normalization on real text', () => {
-    for (const text of ['Où est ma commande n°1042 ?', 'Größe ﬁ ①', 'ｶﾞｷﾞ', 'e\u0301\u0316 a\u0316\u0301', 'Ω\u0345\u0301']) {
+    for (const text of [
+      'Où est ma commande n°1042 ?',
+      'Größe ﬁ ①',
+      'ｶﾞｷﾞ',
+      'e\u0301\u0316 a\u0316\u0301',
+      'Ω\u0345\u0301',
+    ]) {
       expect(normalizeBounded(text, 'NFC')).toBe(text.normalize('NFC'));
       expect(normalizeBounded(text, 'NFKC')).toBe(text.normalize('NFKC'));
     }
@@ -261,7 +267,9 @@ describe('normalizeBounded', () => {
   it('keeps the first 30 marks of a run (Unicode stream-safe), so sorting them stays cheap', () => {
     const run = '\u0301\u0316'.repeat(50_000);
     expect(normalizeBounded(`a${run}b`, 'NFC')).toBe(`a${run.slice(0, 30)}b`.normalize('NFC'));
-    expect(normalizeBounded(`ｶ${'\uff9e\u0301'.repeat(50_000)}`, 'NFKC')).toBe(`ｶ${'\uff9e\u0301'.repeat(15)}`.normalize('NFKC'));
+    expect(normalizeBounded(`ｶ${'\uff9e\u0301'.repeat(50_000)}`, 'NFKC')).toBe(
+      `ｶ${'\uff9e\u0301'.repeat(15)}`.normalize('NFKC'),
+    );
   });
 
   it('still lets a reference after a hostile run of marks be read', () => {

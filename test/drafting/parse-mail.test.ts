@@ -10,20 +10,39 @@ const message = (headers: string[], body: string) => enc([...headers, '', body, 
 describe('parseMail: headers', () => {
   it('decodes RFC 2047 encoded words in From and Subject (Q and B, any charset)', async () => {
     const m = await parseMail(
-      message(['From: =?ISO-8859-1?Q?Ren=E9e_Dupr=E9?= <Renee@Example.FR>', 'Subject: =?UTF-8?B?T8O5IGVzdCBtYSBjb21tYW5kZSA/?=', 'Content-Type: text/plain; charset=utf-8'], 'x'),
+      message(
+        [
+          'From: =?ISO-8859-1?Q?Ren=E9e_Dupr=E9?= <Renee@Example.FR>',
+          'Subject: =?UTF-8?B?T8O5IGVzdCBtYSBjb21tYW5kZSA/?=',
+          'Content-Type: text/plain; charset=utf-8',
+        ],
+        'x',
+      ),
     );
     expect(m.from).toEqual({ address: 'renee@example.fr', name: 'Renée Dupré' });
     expect(m.subject).toBe('Où est ma commande ?');
   });
 
   it('decodes an ISO-2022-JP subject', async () => {
-    const m = await parseMail(message(['From: a@example.jp', 'Subject: =?ISO-2022-JP?B?GyRCJDMkcyRLJEEkTxsoQg==?='], 'x'));
+    const m = await parseMail(
+      message(['From: a@example.jp', 'Subject: =?ISO-2022-JP?B?GyRCJDMkcyRLJEEkTxsoQg==?='], 'x'),
+    );
     expect(m.subject).toBe('こんにちは');
   });
 
   it('keeps Message-ID, In-Reply-To and References for the reply (Reply-To is never used: replies go to From)', async () => {
     const m = await parseMail(
-      message(['From: a@example.net', 'Reply-To: B@Example.net', 'Message-ID: <m2@x>', 'In-Reply-To: <m1@x>', 'References: <m0@x> <m1@x>', 'Subject: Re: hi'], 'x'),
+      message(
+        [
+          'From: a@example.net',
+          'Reply-To: B@Example.net',
+          'Message-ID: <m2@x>',
+          'In-Reply-To: <m1@x>',
+          'References: <m0@x> <m1@x>',
+          'Subject: Re: hi',
+        ],
+        'x',
+      ),
     );
     expect(m).toMatchObject({ messageId: '<m2@x>', inReplyTo: '<m1@x>', references: ['<m0@x>', '<m1@x>'] });
   });
@@ -31,12 +50,48 @@ describe('parseMail: headers', () => {
 
 describe('parseMail: body charsets', () => {
   it.each([
-    ['ISO-8859-1, quoted-printable', message(['From: a@b.c', 'Content-Type: text/plain; charset=ISO-8859-1', 'Content-Transfer-Encoding: quoted-printable'], 'O=F9 est ma commande =E0 Lyon ?'), 'Où est ma commande à Lyon ?'],
-    ['windows-1252 (€ and curly quotes)', bytes('From: a@b.c\r\nContent-Type: text/plain; charset=windows-1252\r\n\r\n', [0x80, 0x20, 0x93, 0x6f, 0x6b, 0x94]), '€ “ok”'],
-    ['Shift_JIS', bytes('From: a@b.c\r\nContent-Type: text/plain; charset=Shift_JIS\r\n\r\n', [0x82, 0xb1, 0x82, 0xf1, 0x82, 0xc9, 0x82, 0xbf, 0x82, 0xcd]), 'こんにちは'],
-    ['KOI8-R', bytes('From: a@b.c\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\n', [0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4]), 'Привет'],
-    ['UTF-8, base64', message(['From: a@b.c', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64'], btoa(String.fromCharCode(...enc('Grüße, wo ist Bestellung 1042?')))), 'Grüße, wo ist Bestellung 1042?'],
-    ['an unknown charset (read as UTF-8, nothing lost in ASCII)', message(['From: a@b.c', 'Content-Type: text/plain; charset=x-unknown'], 'order 1042'), 'order 1042'],
+    [
+      'ISO-8859-1, quoted-printable',
+      message(
+        ['From: a@b.c', 'Content-Type: text/plain; charset=ISO-8859-1', 'Content-Transfer-Encoding: quoted-printable'],
+        'O=F9 est ma commande =E0 Lyon ?',
+      ),
+      'Où est ma commande à Lyon ?',
+    ],
+    [
+      'windows-1252 (€ and curly quotes)',
+      bytes(
+        'From: a@b.c\r\nContent-Type: text/plain; charset=windows-1252\r\n\r\n',
+        [0x80, 0x20, 0x93, 0x6f, 0x6b, 0x94],
+      ),
+      '€ “ok”',
+    ],
+    [
+      'Shift_JIS',
+      bytes(
+        'From: a@b.c\r\nContent-Type: text/plain; charset=Shift_JIS\r\n\r\n',
+        [0x82, 0xb1, 0x82, 0xf1, 0x82, 0xc9, 0x82, 0xbf, 0x82, 0xcd],
+      ),
+      'こんにちは',
+    ],
+    [
+      'KOI8-R',
+      bytes('From: a@b.c\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\n', [0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4]),
+      'Привет',
+    ],
+    [
+      'UTF-8, base64',
+      message(
+        ['From: a@b.c', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64'],
+        btoa(String.fromCharCode(...enc('Grüße, wo ist Bestellung 1042?'))),
+      ),
+      'Grüße, wo ist Bestellung 1042?',
+    ],
+    [
+      'an unknown charset (read as UTF-8, nothing lost in ASCII)',
+      message(['From: a@b.c', 'Content-Type: text/plain; charset=x-unknown'], 'order 1042'),
+      'order 1042',
+    ],
   ])('%s', async (_label, raw, text) => {
     expect((await parseMail(raw)).text.trim()).toBe(text);
   });
@@ -80,24 +135,53 @@ describe('parseMail: attachments are never read', () => {
     expect(m.text).toContain('Where is order 1042?');
     expect(m.text).not.toContain('5555');
     expect(m.text).not.toContain('7777');
-    expect(Object.keys(m).sort()).toEqual(['from', 'headers', 'inReplyTo', 'messageId', 'references', 'subject', 'text']);
+    expect(Object.keys(m).sort()).toEqual([
+      'from',
+      'headers',
+      'inReplyTo',
+      'messageId',
+      'references',
+      'subject',
+      'text',
+    ]);
   });
 
   it('prefers the text/plain part of multipart/alternative', async () => {
-    const alt = ['From: a@b.c', 'Content-Type: multipart/alternative; boundary=AA', '', '--AA', 'Content-Type: text/plain', '', 'plain version', '--AA', 'Content-Type: text/html', '', '<p>html version</p>', '--AA--', ''].join('\r\n');
+    const alt = [
+      'From: a@b.c',
+      'Content-Type: multipart/alternative; boundary=AA',
+      '',
+      '--AA',
+      'Content-Type: text/plain',
+      '',
+      'plain version',
+      '--AA',
+      'Content-Type: text/html',
+      '',
+      '<p>html version</p>',
+      '--AA--',
+      '',
+    ].join('\r\n');
     expect((await parseMail(enc(alt))).text.trim()).toBe('plain version');
   });
 });
 
 describe('parseMail: bounded work on hostile mail', () => {
   it('hands on the first MAX_TEXT_CHARS of a long plain-text body', async () => {
-    const m = await parseMail(message(['From: a@b.c', 'Content-Type: text/plain; charset=utf-8'], `Where is order 1042?\r\n${'> old '.repeat(MAX_TEXT_CHARS)}`));
+    const m = await parseMail(
+      message(
+        ['From: a@b.c', 'Content-Type: text/plain; charset=utf-8'],
+        `Where is order 1042?\r\n${'> old '.repeat(MAX_TEXT_CHARS)}`,
+      ),
+    );
     expect(m.text.length).toBe(MAX_TEXT_CHARS);
     expect(latestCustomerText(m.text)).toBe('Where is order 1042?');
   });
 
   it('never cuts the text inside a surrogate pair', async () => {
-    const m = await parseMail(message(['From: a@b.c', 'Content-Type: text/plain; charset=utf-8'], `${'a'.repeat(MAX_TEXT_CHARS - 1)}🚚🚚`));
+    const m = await parseMail(
+      message(['From: a@b.c', 'Content-Type: text/plain; charset=utf-8'], `${'a'.repeat(MAX_TEXT_CHARS - 1)}🚚🚚`),
+    );
     expect(m.text).toBe('a'.repeat(MAX_TEXT_CHARS - 1));
   });
 
@@ -109,8 +193,12 @@ describe('parseMail: bounded work on hostile mail', () => {
   });
 
   it('refuses a message whose headers pass MAX_HEADER_BYTES (the sync skips it as unprocessable)', async () => {
-    await expect(parseMail(message(['From: a@b.c', `To: ${'a:'.repeat(MAX_HEADER_BYTES / 2)}`], 'x'))).rejects.toThrow(/header size/);
-    const fine = await parseMail(message(['From: a@b.c', `X-Long: ${'a'.repeat(MAX_HEADER_BYTES / 2)}`], 'Where is order 1042?'));
+    await expect(parseMail(message(['From: a@b.c', `To: ${'a:'.repeat(MAX_HEADER_BYTES / 2)}`], 'x'))).rejects.toThrow(
+      /header size/,
+    );
+    const fine = await parseMail(
+      message(['From: a@b.c', `X-Long: ${'a'.repeat(MAX_HEADER_BYTES / 2)}`], 'Where is order 1042?'),
+    );
     expect(fine.text.trim()).toBe('Where is order 1042?');
   });
 });
@@ -137,7 +225,9 @@ describe('HTML-only mail', () => {
   });
 
   it('reads the body after an unclosed <head>, which browsers end where the content starts', () => {
-    expect(htmlToText('<html><head><meta charset="utf-8"><title>Re: order</title><body><p>Where is order 1042?</p>')).toBe('Where is order 1042?');
+    expect(
+      htmlToText('<html><head><meta charset="utf-8"><title>Re: order</title><body><p>Where is order 1042?</p>'),
+    ).toBe('Where is order 1042?');
   });
 
   it('keeps a "<" with no ">" after it as text, without an unclosed comment', () => {
@@ -146,7 +236,8 @@ describe('HTML-only mail', () => {
   });
 
   it('drops declarations and processing instructions (<!DOCTYPE>, Outlook’s <?xml:namespace …>)', () => {
-    const html = '<!DOCTYPE html><?xml:namespace prefix = o ns = "urn:schemas-microsoft-com:office:office" /><html><body><p>Hi<o:p></o:p></p></body></html>';
+    const html =
+      '<!DOCTYPE html><?xml:namespace prefix = o ns = "urn:schemas-microsoft-com:office:office" /><html><body><p>Hi<o:p></o:p></p></body></html>';
     expect(htmlToText(html)).toBe('Hi');
   });
 
@@ -181,7 +272,9 @@ describe('HTML-only mail', () => {
       'Hola, ¿dónde está mi pedido 1042?\n\nSaludos',
     ],
   ])('%s: HTML-only reply keeps only the customer’s new words', async (_label, html, latest) => {
-    const m = await parseMail(message(['From: a@b.c', 'Subject: Re: x', 'Content-Type: text/html; charset=utf-8'], html));
+    const m = await parseMail(
+      message(['From: a@b.c', 'Subject: Re: x', 'Content-Type: text/html; charset=utf-8'], html),
+    );
     expect(latestCustomerText(m.text)).toBe(latest);
   });
 });

@@ -8,7 +8,9 @@ const original = (headers: string, body = 'Hello') => new TextEncoder().encode(`
 describe('reply message', () => {
   it('replies in the thread: Re: subject, In-Reply-To and References carry the original ids', async () => {
     const mail = await parseMail(
-      original('From: Jane <jane@example.net>\r\nTo: shop@example.com\r\nSubject: Where is my order?\r\nMessage-ID: <m2@example.net>\r\nReferences: <m1@example.net>'),
+      original(
+        'From: Jane <jane@example.net>\r\nTo: shop@example.com\r\nSubject: Where is my order?\r\nMessage-ID: <m2@example.net>\r\nReferences: <m1@example.net>',
+      ),
     );
     const headers = replyHeadersFor(mail, 'shop@example.com');
     expect(headers).toEqual({
@@ -27,7 +29,9 @@ describe('reply message', () => {
 
   it('answers the From address the order was matched with, never Reply-To, and does not stack "Re:"', async () => {
     const mail = await parseMail(
-      original('From: jane@example.net\r\nReply-To: Jane Orders <orders@jane.example>\r\nSubject: RE: help\r\nMessage-ID: <x@y>'),
+      original(
+        'From: jane@example.net\r\nReply-To: Jane Orders <orders@jane.example>\r\nSubject: RE: help\r\nMessage-ID: <x@y>',
+      ),
     );
     const headers = replyHeadersFor(mail, 'shop@example.com');
     expect(headers.to).toBe('jane@example.net');
@@ -48,7 +52,15 @@ describe('reply message', () => {
     const encoded = encodeWord(subject);
     const words = encoded.split('\r\n ');
     expect(words.every((w) => /^=\?UTF-8\?B\?[A-Za-z0-9+/]+=*\?=$/.test(w) && w.length <= 75)).toBe(true);
-    expect(words.map((w) => new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(atob(w.slice(10, -2)), (c) => c.charCodeAt(0)))).join('')).toBe(subject);
+    expect(
+      words
+        .map((w) =>
+          new TextDecoder('utf-8', { fatal: true }).decode(
+            Uint8Array.from(atob(w.slice(10, -2)), (c) => c.charCodeAt(0)),
+          ),
+        )
+        .join(''),
+    ).toBe(subject);
     const parsed = await PostalMime.parse(`Subject: ${encoded}\r\n\r\nx`);
     expect(parsed.subject).toBe(subject);
   });

@@ -16,7 +16,13 @@ async function bearer(ctx: ReturnType<typeof setup>, scopes: string[] = [READONL
       client_secret: ctx.fake.client.clientSecret,
     }),
   });
-  const body = (await res.json()) as { access_token: string; expires_in: number; token_type: string; scope: string; refresh_token?: string };
+  const body = (await res.json()) as {
+    access_token: string;
+    expires_in: number;
+    token_type: string;
+    scope: string;
+    refresh_token?: string;
+  };
   expect(res.status).toBe(200);
   expect(body).toMatchObject({ expires_in: 3599, token_type: 'Bearer', scope: scopes.join(' ') });
   expect(body.refresh_token).toBeUndefined();
@@ -57,7 +63,10 @@ const MULTIPART = [
 describe('Gmail wire format', () => {
   it('answers 401 with Google’s body without a valid access token', async () => {
     const ctx = setup();
-    for (const headers of [{}, { authorization: 'Bearer ya29.nope' }, { authorization: 'Basic abc' }] as Record<string, string>[]) {
+    for (const headers of [{}, { authorization: 'Bearer ya29.nope' }, { authorization: 'Basic abc' }] as Record<
+      string,
+      string
+    >[]) {
       const res = await ctx.fetch(`${BASE}/gmail/v1/users/me/profile`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
@@ -66,7 +75,15 @@ describe('Gmail wire format', () => {
           code: 401,
           message:
             'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
-          errors: [{ message: 'Invalid Credentials', domain: 'global', reason: 'authError', location: 'Authorization', locationType: 'header' }],
+          errors: [
+            {
+              message: 'Invalid Credentials',
+              domain: 'global',
+              reason: 'authError',
+              location: 'Authorization',
+              locationType: 'header',
+            },
+          ],
           status: 'UNAUTHENTICATED',
         },
       });
@@ -95,7 +112,9 @@ describe('Gmail wire format', () => {
         status: 'NOT_FOUND',
       },
     });
-    expect((await ctx.fetch(`${BASE}/gmail/v1/users/${encodeURIComponent(MERCHANT)}/profile`, { headers: auth })).status).toBe(200);
+    expect(
+      (await ctx.fetch(`${BASE}/gmail/v1/users/${encodeURIComponent(MERCHANT)}/profile`, { headers: auth })).status,
+    ).toBe(200);
     const other = await ctx.fetch(`${BASE}/gmail/v1/users/boss@example.com/profile`, { headers: auth });
     expect(other.status).toBe(403);
   });
@@ -109,7 +128,9 @@ describe('Gmail wire format', () => {
       body: JSON.stringify({ message: { raw: btoa('Subject: x\r\n\r\ny') } }),
     });
     expect(res.status).toBe(403);
-    const body = (await res.json()) as { error: { errors: { reason: string }[]; status: string; details: { reason: string }[] } };
+    const body = (await res.json()) as {
+      error: { errors: { reason: string }[]; status: string; details: { reason: string }[] };
+    };
     expect(body.error.errors[0]!.reason).toBe('insufficientPermissions');
     expect(body.error.status).toBe('PERMISSION_DENIED');
     expect(body.error.details[0]!.reason).toBe('ACCESS_TOKEN_SCOPE_INSUFFICIENT');
@@ -129,11 +150,23 @@ describe('Gmail wire format', () => {
     const ctx = setup();
     const auth = await bearer(ctx);
     const { id, threadId } = ctx.fake.insertMessage(MERCHANT, MULTIPART);
-    // biome-ignore lint/suspicious/noExplicitAny: a Gmail resource, read loosely by the test
-    const get = async (query: string) => (await (await ctx.fetch(`${BASE}/gmail/v1/users/me/messages/${id}?${query}`, { headers: auth })).json()) as Record<string, any>;
+    const get = async (query: string) =>
+      (await (
+        await ctx.fetch(`${BASE}/gmail/v1/users/me/messages/${id}?${query}`, { headers: auth })
+      )
+        // biome-ignore lint/suspicious/noExplicitAny: a Gmail resource, read loosely by the test
+        .json()) as Record<string, any>;
 
     const minimal = await get('format=minimal');
-    expect(Object.keys(minimal).sort()).toEqual(['historyId', 'id', 'internalDate', 'labelIds', 'sizeEstimate', 'snippet', 'threadId']);
+    expect(Object.keys(minimal).sort()).toEqual([
+      'historyId',
+      'id',
+      'internalDate',
+      'labelIds',
+      'sizeEstimate',
+      'snippet',
+      'threadId',
+    ]);
     expect(minimal).toMatchObject({ id, threadId, sizeEstimate: new TextEncoder().encode(MULTIPART).length });
     expect(minimal.historyId).toMatch(/^\d+$/);
     expect(minimal.internalDate).toMatch(/^\d+$/);
@@ -155,7 +188,9 @@ describe('Gmail wire format', () => {
       ['0.1', 'text/html'],
     ]);
     const text = alt.parts[0].body.data.replace(/-/g, '+').replace(/_/g, '/');
-    expect(new TextDecoder().decode(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)))).toBe('Où est ma   commande <1042> ?');
+    expect(new TextDecoder().decode(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)))).toBe(
+      'Où est ma   commande <1042> ?',
+    );
     expect(pdf).toMatchObject({ partId: '1', mimeType: 'application/pdf', filename: 'invoice.pdf', body: { size: 9 } });
     expect(pdf.body.attachmentId).toBeTruthy();
 
@@ -163,24 +198,41 @@ describe('Gmail wire format', () => {
     expect(raw.payload).toBeUndefined();
     expect(raw.raw).toMatch(/^[A-Za-z0-9_-]+$/);
 
-    expect((await ctx.fetch(`${BASE}/gmail/v1/users/me/messages/${id}?format=bogus`, { headers: auth })).status).toBe(400);
+    expect((await ctx.fetch(`${BASE}/gmail/v1/users/me/messages/${id}?format=bogus`, { headers: auth })).status).toBe(
+      400,
+    );
   });
 
   it('threads.get lists messages in order with drafts labelled DRAFT; drafts.list / drafts.get', async () => {
     const ctx = setup();
     const auth = await bearer(ctx);
     const q = ctx.fake.insertMessage(MERCHANT, mail({ messageId: '<q@x>' }));
-    const r = ctx.fake.insertMessage(MERCHANT, mail({ messageId: '<r@x>', references: '<q@x>', subject: 'Re: Where is my order?' }));
-    const reply = mail({ from: MERCHANT, subject: 'RE: where is my order?', inReplyTo: '<r@x>', references: '<q@x> <r@x>' });
+    const r = ctx.fake.insertMessage(
+      MERCHANT,
+      mail({ messageId: '<r@x>', references: '<q@x>', subject: 'Re: Where is my order?' }),
+    );
+    const reply = mail({
+      from: MERCHANT,
+      subject: 'RE: where is my order?',
+      inReplyTo: '<r@x>',
+      references: '<q@x> <r@x>',
+    });
     const created = await ctx.fetch(`${BASE}/gmail/v1/users/me/drafts`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ message: { raw: btoa(reply).replace(/\+/g, '-').replace(/\//g, '_'), threadId: q.threadId } }),
+      body: JSON.stringify({
+        message: { raw: btoa(reply).replace(/\+/g, '-').replace(/\//g, '_'), threadId: q.threadId },
+      }),
     });
-    const draft = (await created.json()) as { id: string; message: { id: string; threadId: string; labelIds: string[] } };
+    const draft = (await created.json()) as {
+      id: string;
+      message: { id: string; threadId: string; labelIds: string[] };
+    };
     expect(draft.message).toMatchObject({ threadId: q.threadId, labelIds: ['DRAFT'] });
 
-    const thread = (await (await ctx.fetch(`${BASE}/gmail/v1/users/me/threads/${q.threadId}?format=minimal`, { headers: auth })).json()) as {
+    const thread = (await (
+      await ctx.fetch(`${BASE}/gmail/v1/users/me/threads/${q.threadId}?format=minimal`, { headers: auth })
+    ).json()) as {
       id: string;
       historyId: string;
       messages: { id: string; labelIds: string[]; payload?: unknown }[];
@@ -192,8 +244,13 @@ describe('Gmail wire format', () => {
     expect(thread.historyId).toBe(ctx.fake.historyId(MERCHANT));
 
     const list = (await (await ctx.fetch(`${BASE}/gmail/v1/users/me/drafts`, { headers: auth })).json()) as unknown;
-    expect(list).toEqual({ drafts: [{ id: draft.id, message: { id: draft.message.id, threadId: q.threadId } }], resultSizeEstimate: 1 });
-    const one = (await (await ctx.fetch(`${BASE}/gmail/v1/users/me/drafts/${draft.id}?format=raw`, { headers: auth })).json()) as { id: string; message: { raw: string } };
+    expect(list).toEqual({
+      drafts: [{ id: draft.id, message: { id: draft.message.id, threadId: q.threadId } }],
+      resultSizeEstimate: 1,
+    });
+    const one = (await (
+      await ctx.fetch(`${BASE}/gmail/v1/users/me/drafts/${draft.id}?format=raw`, { headers: auth })
+    ).json()) as { id: string; message: { raw: string } };
     expect(one.id).toBe(draft.id);
     expect(atob(one.message.raw.replace(/-/g, '+').replace(/_/g, '/'))).toBe(reply);
     expect((await ctx.fetch(`${BASE}/gmail/v1/users/me/drafts/r-1`, { headers: auth })).status).toBe(404);
@@ -205,9 +262,17 @@ describe('Gmail wire format', () => {
     const auth = await bearer(ctx);
     const inbox = ctx.fake.insertMessage(MERCHANT, mail({ messageId: '<i@x>', from: 'jane@example.net' }));
     const spam = ctx.fake.insertMessage(MERCHANT, mail({ messageId: '<s@x>' }), { labelIds: ['SPAM'] });
-    const read = ctx.fake.insertMessage(MERCHANT, mail({ messageId: '<r@x>', from: 'bob@example.org' }), { labelIds: ['INBOX'] });
+    const read = ctx.fake.insertMessage(MERCHANT, mail({ messageId: '<r@x>', from: 'bob@example.org' }), {
+      labelIds: ['INBOX'],
+    });
     const ids = async (query: string) =>
-      (((await (await ctx.fetch(`${BASE}/gmail/v1/users/me/messages?${query}`, { headers: auth })).json()) as { messages?: { id: string }[] }).messages ?? []).map((m) => m.id);
+      (
+        (
+          (await (await ctx.fetch(`${BASE}/gmail/v1/users/me/messages?${query}`, { headers: auth })).json()) as {
+            messages?: { id: string }[];
+          }
+        ).messages ?? []
+      ).map((m) => m.id);
     expect(await ids('')).toEqual([read.id, inbox.id]);
     expect(await ids('includeSpamTrash=true')).toEqual([read.id, spam.id, inbox.id]);
     expect(await ids('labelIds=INBOX&labelIds=UNREAD')).toEqual([inbox.id]);
@@ -233,13 +298,19 @@ describe('Gmail wire format', () => {
     parent.route('/sandbox/google', fake.app);
     const fetch = routeFetch('http://app.test', parent);
     const direct = routeFetch('http://app.test/sandbox/google', fake.app);
-    expect(await (await direct('http://app.test/sandbox/google/oauth2/v3/certs')).text()).toBe(await (await fetch('http://app.test/sandbox/google/oauth2/v3/certs')).text());
-    const certs = (await (await fetch('http://app.test/sandbox/google/oauth2/v3/certs')).json()) as { keys: { kty: string; alg: string; kid: string; use: string; n: string }[] };
+    expect(await (await direct('http://app.test/sandbox/google/oauth2/v3/certs')).text()).toBe(
+      await (await fetch('http://app.test/sandbox/google/oauth2/v3/certs')).text(),
+    );
+    const certs = (await (await fetch('http://app.test/sandbox/google/oauth2/v3/certs')).json()) as {
+      keys: { kty: string; alg: string; kid: string; use: string; n: string }[];
+    };
     expect(certs.keys).toHaveLength(1);
     expect(certs.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
     expect(certs.keys[0]!.kid).toMatch(/^[0-9a-f]{40}$/);
     expect(JSON.stringify(certs)).not.toMatch(/"d"|"p"|"q"/);
-    await expect(fetch('https://gmail.googleapis.com/gmail/v1/users/me/profile')).rejects.toThrow(/routeFetch: refused/);
+    await expect(fetch('https://gmail.googleapis.com/gmail/v1/users/me/profile')).rejects.toThrow(
+      /routeFetch: refused/,
+    );
     await expect(direct('http://app.test/elsewhere')).rejects.toThrow(/routeFetch: refused/);
     await expect(direct('http://app.test/sandbox/googlefoo')).rejects.toThrow(/routeFetch: refused/);
   });
@@ -253,7 +324,12 @@ describe('Gmail wire format', () => {
     expect(ctx.fake.messages(MERCHANT)).toEqual([]);
     const res = await ctx.fetch(`${BASE}/token`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: ctx.fake.client.clientId, client_secret: ctx.fake.client.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: token,
+        client_id: ctx.fake.client.clientId,
+        client_secret: ctx.fake.client.clientSecret,
+      }),
     });
     expect(res.status).toBe(400);
     await expect(ctx.mailboxFor(MERCHANT).getProfile()).resolves.toMatchObject({ emailAddress: MERCHANT });
@@ -261,7 +337,10 @@ describe('Gmail wire format', () => {
 
   it('historyIds are decimal strings that only grow, with gaps', () => {
     const { fake } = setup();
-    const ids = [fake.historyId(MERCHANT), ...Array.from({ length: 6 }, (_, i) => fake.insertMessage(MERCHANT, mail({ messageId: `<h${i}@x>` })).historyId)];
+    const ids = [
+      fake.historyId(MERCHANT),
+      ...Array.from({ length: 6 }, (_, i) => fake.insertMessage(MERCHANT, mail({ messageId: `<h${i}@x>` })).historyId),
+    ];
     const big = ids.map(BigInt);
     for (let i = 1; i < big.length; i++) expect(big[i]! > big[i - 1]!).toBe(true);
     expect(big[0]! >= 1_000_000n).toBe(true);

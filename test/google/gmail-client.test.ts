@@ -16,14 +16,25 @@ describe('Gmail client against the fake', () => {
 
     const sent = fake.insertMessage(MERCHANT, mail({ messageId: '<q1@example.net>' }));
     const page = await mailbox.listHistory(start.historyId);
-    expect(page.records).toEqual([{ messageId: sent.id, threadId: sent.threadId, labelIds: ['INBOX', 'UNREAD', 'CATEGORY_PERSONAL'], historyId: sent.historyId }]);
+    expect(page.records).toEqual([
+      {
+        messageId: sent.id,
+        threadId: sent.threadId,
+        labelIds: ['INBOX', 'UNREAD', 'CATEGORY_PERSONAL'],
+        historyId: sent.historyId,
+      },
+    ]);
     expect(page.nextPageToken).toBeNull();
     expect(BigInt(page.historyId)).toBeGreaterThan(BigInt(start.historyId));
     expect(page.historyId).toBe(fake.historyId(MERCHANT));
 
     const raw = await mailbox.getRawMessage(sent.id);
     expect(new TextDecoder().decode(raw.raw)).toBe(mail({ messageId: '<q1@example.net>' }));
-    expect(raw).toMatchObject({ id: sent.id, threadId: sent.threadId, labelIds: ['INBOX', 'UNREAD', 'CATEGORY_PERSONAL'] });
+    expect(raw).toMatchObject({
+      id: sent.id,
+      threadId: sent.threadId,
+      labelIds: ['INBOX', 'UNREAD', 'CATEGORY_PERSONAL'],
+    });
     expect(raw.sizeEstimate).toBe(raw.raw.length);
     expect(Math.abs(raw.internalDate - Date.now())).toBeLessThan(60_000);
 
@@ -33,7 +44,17 @@ describe('Gmail client against the fake', () => {
 
   it('keeps the exact bytes of a non-UTF-8, 8-bit message', async () => {
     const { fake, mailboxFor } = setup();
-    const bytes = Uint8Array.from([...new TextEncoder().encode('Subject: caf'), 0xe9, 0x0d, 0x0a, 0x0d, 0x0a, 0xff, 0x00, 0x41]);
+    const bytes = Uint8Array.from([
+      ...new TextEncoder().encode('Subject: caf'),
+      0xe9,
+      0x0d,
+      0x0a,
+      0x0d,
+      0x0a,
+      0xff,
+      0x00,
+      0x41,
+    ]);
     const { id } = fake.insertMessage(MERCHANT, bytes);
     const got = await mailboxFor(MERCHANT).getRawMessage(id);
     expect([...got.raw]).toEqual([...bytes]);
@@ -52,7 +73,11 @@ describe('Gmail client against the fake', () => {
   it('treats an unknown client as invalid_client, and a token endpoint outage as unknown, without retrying', async () => {
     const { fake, cfg, openMailbox, requests } = setup();
     const token = fake.issueRefreshToken(MERCHANT, [READONLY]);
-    const badClient = createGmailMailbox({ rootUrl: 'http://sandbox.test/google/', fetch: cfg.fetch, auth: createAuthorizedClient({ ...cfg, clientSecret: 'nope' }, token) });
+    const badClient = createGmailMailbox({
+      rootUrl: 'http://sandbox.test/google/',
+      fetch: cfg.fetch,
+      auth: createAuthorizedClient({ ...cfg, clientSecret: 'nope' }, token),
+    });
     expect(await rejection(badClient.getProfile())).toMatchObject({ code: 'invalid_client', status: 401 });
 
     fake.failNext('token', { status: 503 });
@@ -92,7 +117,10 @@ describe('Gmail client against the fake', () => {
     const { fake, mailboxFor, fetch } = setup();
     const mailbox = mailboxFor(MERCHANT);
     const { historyId } = await mailbox.getProfile();
-    const ids = Array.from({ length: 130 }, (_, i) => fake.insertMessage(MERCHANT, mail({ messageId: `<m${i}@x>` })).id);
+    const ids = Array.from(
+      { length: 130 },
+      (_, i) => fake.insertMessage(MERCHANT, mail({ messageId: `<m${i}@x>` })).id,
+    );
     // A draft and a SENT message are not INBOX messageAdded records.
     fake.insertMessage(MERCHANT, mail({ messageId: '<sent@x>' }), { labelIds: ['SENT'] });
 
@@ -106,15 +134,29 @@ describe('Gmail client against the fake', () => {
     expect(second.historyId).toBe(fake.historyId(MERCHANT));
 
     // Wire shape, straight from the fake: record ids are increasing decimal strings.
-    const token = await (await fetch('http://sandbox.test/google/token', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: fake.issueRefreshToken(MERCHANT, [READONLY]), client_id: fake.client.clientId, client_secret: fake.client.clientSecret }),
-    })).json() as { access_token: string };
-    const res = await fetch(`http://sandbox.test/google/gmail/v1/users/${MERCHANT}/history?startHistoryId=${historyId}&maxResults=3&historyTypes=messageAdded&labelId=INBOX`, {
-      headers: { authorization: `Bearer ${token.access_token}` },
-    });
-    const body = (await res.json()) as { history: { id: string; messages: unknown[]; messagesAdded: { message: { id: string } }[] }[]; nextPageToken: string; historyId: string };
+    const token = (await (
+      await fetch('http://sandbox.test/google/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: fake.issueRefreshToken(MERCHANT, [READONLY]),
+          client_id: fake.client.clientId,
+          client_secret: fake.client.clientSecret,
+        }),
+      })
+    ).json()) as { access_token: string };
+    const res = await fetch(
+      `http://sandbox.test/google/gmail/v1/users/${MERCHANT}/history?startHistoryId=${historyId}&maxResults=3&historyTypes=messageAdded&labelId=INBOX`,
+      {
+        headers: { authorization: `Bearer ${token.access_token}` },
+      },
+    );
+    const body = (await res.json()) as {
+      history: { id: string; messages: unknown[]; messagesAdded: { message: { id: string } }[] }[];
+      nextPageToken: string;
+      historyId: string;
+    };
     expect(body.history).toHaveLength(3);
     expect(body.history[0]!.messages).toEqual([{ id: ids[0], threadId: ids[0] }]);
     const recordIds = body.history.map((h) => BigInt(h.id));
@@ -126,25 +168,42 @@ describe('Gmail client against the fake', () => {
     const { fake, mailboxFor, fetch } = setup();
     const mailbox = mailboxFor(MERCHANT);
     let t = Date.UTC(2025, 0, 1);
-    const ids = Array.from({ length: 520 }, (_, i) => fake.insertMessage(MERCHANT, mail({ messageId: `<p${i}@x>` }), { internalDate: (t += 1000) }).id);
+    const ids = Array.from(
+      { length: 520 },
+      (_, i) => fake.insertMessage(MERCHANT, mail({ messageId: `<p${i}@x>` }), { internalDate: (t += 1000) }).id,
+    );
     fake.insertMessage(MERCHANT, mail({ messageId: '<spam@x>' }), { labelIds: ['SPAM'], internalDate: t + 5000 });
 
     const recent = await mailbox.listRecentInbox(510);
     expect(recent).toHaveLength(510);
     expect(recent.map((m) => m.id)).toEqual([...ids].reverse().slice(0, 510));
     expect(fake.calls(MERCHANT)['messages.list']).toBe(2);
-    expect(await mailbox.listRecentInbox(3)).toEqual([...ids].reverse().slice(0, 3).map((id) => ({ id, threadId: id })));
+    expect(await mailbox.listRecentInbox(3)).toEqual(
+      [...ids]
+        .reverse()
+        .slice(0, 3)
+        .map((id) => ({ id, threadId: id })),
+    );
 
     // Raw wire: pageToken / resultSizeEstimate / q=in:inbox.
     const access = await accessToken(fetch, fake);
-    const page1 = (await (await fetch('http://sandbox.test/google/gmail/v1/users/me/messages?maxResults=2&q=in%3Ainbox', { headers: access })).json()) as {
+    const page1 = (await (
+      await fetch('http://sandbox.test/google/gmail/v1/users/me/messages?maxResults=2&q=in%3Ainbox', {
+        headers: access,
+      })
+    ).json()) as {
       messages: { id: string }[];
       nextPageToken: string;
       resultSizeEstimate: number;
     };
     expect(page1.messages.map((m) => m.id)).toEqual([ids[519], ids[518]]);
     expect(page1.resultSizeEstimate).toBe(520);
-    const page2 = (await (await fetch(`http://sandbox.test/google/gmail/v1/users/me/messages?maxResults=2&q=in%3Ainbox&pageToken=${page1.nextPageToken}`, { headers: access })).json()) as {
+    const page2 = (await (
+      await fetch(
+        `http://sandbox.test/google/gmail/v1/users/me/messages?maxResults=2&q=in%3Ainbox&pageToken=${page1.nextPageToken}`,
+        { headers: access },
+      )
+    ).json()) as {
       messages: { id: string }[];
     };
     expect(page2.messages.map((m) => m.id)).toEqual([ids[517], ids[516]]);
@@ -161,16 +220,31 @@ describe('Gmail client against the fake', () => {
     expect(rate).toMatchObject({ status: 429, reason: 'rateLimitExceeded', retryAfterSeconds: 17 });
 
     fake.failNext('messages.get', { status: 403 });
-    expect(await rejection(mailbox.getRawMessage('anything'))).toMatchObject({ status: 403, reason: 'userRateLimitExceeded', retryAfterSeconds: null });
+    expect(await rejection(mailbox.getRawMessage('anything'))).toMatchObject({
+      status: 403,
+      reason: 'userRateLimitExceeded',
+      retryAfterSeconds: null,
+    });
 
     fake.failNext('drafts.create', { status: 500, count: 2 });
-    expect(await rejection(mailbox.createDraft('t', 'Subject: x\r\n\r\nbody'))).toMatchObject({ status: 500, reason: 'backendError' });
-    expect(await rejection(mailbox.createDraft('t', 'Subject: x\r\n\r\nbody'))).toMatchObject({ status: 500, reason: 'backendError' });
+    expect(await rejection(mailbox.createDraft('t', 'Subject: x\r\n\r\nbody'))).toMatchObject({
+      status: 500,
+      reason: 'backendError',
+    });
+    expect(await rejection(mailbox.createDraft('t', 'Subject: x\r\n\r\nbody'))).toMatchObject({
+      status: 500,
+      reason: 'backendError',
+    });
     fake.failNext('threads.get', { status: 503 });
     expect(await rejection(mailbox.getThread('t'))).toMatchObject({ status: 503, reason: 'backendError' });
 
     // Each injected failure was one request: the client did not retry behind our back.
-    expect(fake.calls(MERCHANT)).toMatchObject({ 'history.list': 1, 'messages.get': 1, 'drafts.create': 2, 'threads.get': 1 });
+    expect(fake.calls(MERCHANT)).toMatchObject({
+      'history.list': 1,
+      'messages.get': 1,
+      'drafts.create': 2,
+      'threads.get': 1,
+    });
     // The fault is used up: the next call goes through.
     expect((await mailbox.listHistory(historyId)).records).toEqual([]);
   });
@@ -191,7 +265,14 @@ describe('Gmail client against the fake', () => {
     const { fake, mailboxFor } = setup();
     const mailbox = mailboxFor(MERCHANT);
     const q = fake.insertMessage(MERCHANT, mail({ messageId: '<q1@example.net>', subject: 'Where is my order?' }));
-    const reply = mail({ from: MERCHANT, to: 'jane@example.net', subject: 'Re: Where is my order?', inReplyTo: '<q1@example.net>', references: '<q1@example.net>', body: 'It ships today.' });
+    const reply = mail({
+      from: MERCHANT,
+      to: 'jane@example.net',
+      subject: 'Re: Where is my order?',
+      inReplyTo: '<q1@example.net>',
+      references: '<q1@example.net>',
+      body: 'It ships today.',
+    });
     const draft = await mailbox.createDraft(q.threadId, reply);
     expect(draft.draftId).toMatch(/^r-?\d+$/);
 
@@ -208,13 +289,19 @@ describe('Gmail client against the fake', () => {
     const mailbox = mailboxFor(MERCHANT);
     const q = fake.insertMessage(MERCHANT, mail({ messageId: '<q1@example.net>', subject: 'Where is my order?' }));
     await mailbox.createDraft(q.threadId, mail({ subject: 'Re: Where is my order?' })); // no In-Reply-To/References
-    await mailbox.createDraft(q.threadId, mail({ subject: 'Something else', inReplyTo: '<q1@example.net>', references: '<q1@example.net>' }));
+    await mailbox.createDraft(
+      q.threadId,
+      mail({ subject: 'Something else', inReplyTo: '<q1@example.net>', references: '<q1@example.net>' }),
+    );
     const drafts = fake.drafts(MERCHANT);
     expect(drafts).toHaveLength(2);
     for (const d of drafts) expect(d.threadId).not.toBe(q.threadId);
     expect((await mailbox.getThread(q.threadId)).messages).toHaveLength(1);
 
-    expect(await rejection(mailbox.createDraft('ffffffffffffffff', mail({})))).toMatchObject({ status: 404, reason: 'notFound' });
+    expect(await rejection(mailbox.createDraft('ffffffffffffffff', mail({})))).toMatchObject({
+      status: 404,
+      reason: 'notFound',
+    });
   });
 
   it('threads received mail by References / In-Reply-To and by a repeated Message-ID', () => {
@@ -245,7 +332,15 @@ describe('Gmail client against the fake', () => {
     expect(fake.units(MERCHANT) - before).toBe(2);
 
     // The merchant starts a reply of their own in the thread.
-    await mailbox.createDraft(q.threadId, mail({ from: MERCHANT, subject: 'Re: Where is my order?', inReplyTo: '<q1@example.net>', references: '<q1@example.net>' }));
+    await mailbox.createDraft(
+      q.threadId,
+      mail({
+        from: MERCHANT,
+        subject: 'Re: Where is my order?',
+        inReplyTo: '<q1@example.net>',
+        references: '<q1@example.net>',
+      }),
+    );
     expect(await mailbox.threadChangedSince(q.threadId, historyId)).toBe(true);
   });
 
@@ -279,12 +374,21 @@ describe('Gmail client against the fake', () => {
     const { fake, mailboxFor } = setup();
     const q = fake.insertMessage(MERCHANT, mail({ messageId: '<q@x>' }));
     const composeOnly = mailboxFor(MERCHANT, [COMPOSE]);
-    expect(await rejection(composeOnly.getRawMessage(q.id))).toMatchObject({ status: 403, reason: 'insufficientPermissions' });
-    expect(await rejection(composeOnly.listHistory('1'))).toMatchObject({ status: 403, reason: 'insufficientPermissions' });
+    expect(await rejection(composeOnly.getRawMessage(q.id))).toMatchObject({
+      status: 403,
+      reason: 'insufficientPermissions',
+    });
+    expect(await rejection(composeOnly.listHistory('1'))).toMatchObject({
+      status: 403,
+      reason: 'insufficientPermissions',
+    });
     await expect(composeOnly.getProfile()).resolves.toMatchObject({ emailAddress: MERCHANT });
 
     const readOnly = mailboxFor(MERCHANT, [READONLY]);
-    expect(await rejection(readOnly.createDraft(q.threadId, mail({})))).toMatchObject({ status: 403, reason: 'insufficientPermissions' });
+    expect(await rejection(readOnly.createDraft(q.threadId, mail({})))).toMatchObject({
+      status: 403,
+      reason: 'insufficientPermissions',
+    });
     await expect(readOnly.getRawMessage(q.id)).resolves.toMatchObject({ id: q.id });
     expect(fake.drafts(MERCHANT)).toEqual([]);
   });
@@ -296,7 +400,11 @@ describe('Gmail client against the fake', () => {
     expect(w.historyId).toBe(fake.historyId(MERCHANT));
     expect(w.expiration - Date.now()).toBeGreaterThan(6.9 * 24 * 3600 * 1000);
     expect(w.expiration - Date.now()).toBeLessThan(7.1 * 24 * 3600 * 1000);
-    expect(fake.watchOf(MERCHANT)).toMatchObject({ topicName: 'projects/sandbox/topics/gmail-push', labelIds: ['INBOX'], labelFilterBehavior: 'include' });
+    expect(fake.watchOf(MERCHANT)).toMatchObject({
+      topicName: 'projects/sandbox/topics/gmail-push',
+      labelIds: ['INBOX'],
+      labelFilterBehavior: 'include',
+    });
     await mailbox.stop();
     expect(fake.watchOf(MERCHANT)).toBeNull();
     expect(await rejection(mailbox.watch('not-a-topic'))).toMatchObject({ status: 400 });
@@ -305,14 +413,25 @@ describe('Gmail client against the fake', () => {
   it('reports a refused connection as a network error, not as an answer', async () => {
     const { fake, cfg } = setup();
     const token = fake.issueRefreshToken(MERCHANT, [READONLY]);
-    const elsewhere = createGmailMailbox({ rootUrl: 'http://elsewhere.test/', fetch: cfg.fetch, auth: createAuthorizedClient(cfg, token) });
+    const elsewhere = createGmailMailbox({
+      rootUrl: 'http://elsewhere.test/',
+      fetch: cfg.fetch,
+      auth: createAuthorizedClient(cfg, token),
+    });
     expect(await rejection(elsewhere.getProfile())).toMatchObject({ status: 0, reason: 'network' });
-    const noTokenEndpoint = createGmailMailbox({ rootUrl: 'http://sandbox.test/google/', fetch: cfg.fetch, auth: createAuthorizedClient({ ...cfg, tokenUrl: 'http://down.test/token' }, token) });
+    const noTokenEndpoint = createGmailMailbox({
+      rootUrl: 'http://sandbox.test/google/',
+      fetch: cfg.fetch,
+      auth: createAuthorizedClient({ ...cfg, tokenUrl: 'http://down.test/token' }, token),
+    });
     expect(await rejection(noTokenEndpoint.getProfile())).toMatchObject({ code: 'network', status: 0 });
   });
 });
 
-async function accessToken(fetch: (i: string, init?: RequestInit) => Promise<Response>, fake: ReturnType<typeof setup>['fake']) {
+async function accessToken(
+  fetch: (i: string, init?: RequestInit) => Promise<Response>,
+  fake: ReturnType<typeof setup>['fake'],
+) {
   const res = await fetch('http://sandbox.test/google/token', {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

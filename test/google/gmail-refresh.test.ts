@@ -65,7 +65,12 @@ describe('Gmail client: dead access tokens and hung calls', () => {
         cfg.fetch(req).then(resolve, reject);
       });
     };
-    const slow = createGmailMailbox({ rootUrl: 'http://sandbox.test/google/', fetch: abortable, auth: createAuthorizedClient(cfg, token), timeoutMs: 100 });
+    const slow = createGmailMailbox({
+      rootUrl: 'http://sandbox.test/google/',
+      fetch: abortable,
+      auth: createAuthorizedClient(cfg, token),
+      timeoutMs: 100,
+    });
     // The token refresh is not under the Gmail timeout; the Gmail call after it is.
     const err = await rejection(slow.getProfile());
     expect(err).toMatchObject({ name: 'GmailApiError', status: 0, reason: 'network' });
@@ -74,7 +79,14 @@ describe('Gmail client: dead access tokens and hung calls', () => {
 
   it('reads the filter headers without the body', async () => {
     const { fake, mailboxFor, requests } = setup();
-    const { id } = fake.insertMessage(MERCHANT, mail({ messageId: '<m@x>', from: '=?UTF-8?Q?=C3=89lodie?= <elodie@example.fr>', extraHeaders: ['List-Id: <news.example>', 'X-Other: 1'] }));
+    const { id } = fake.insertMessage(
+      MERCHANT,
+      mail({
+        messageId: '<m@x>',
+        from: '=?UTF-8?Q?=C3=89lodie?= <elodie@example.fr>',
+        extraHeaders: ['List-Id: <news.example>', 'X-Other: 1'],
+      }),
+    );
     const meta = await mailboxFor(MERCHANT).getMessageMeta(id);
     expect(meta.headers.get('from')).toBe('Élodie <elodie@example.fr>');
     expect(meta.headers.get('list-id')).toBe('<news.example>');

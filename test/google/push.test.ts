@@ -18,7 +18,13 @@ function pushSetup() {
     return new Response(null, { status: answer });
   });
   const verify = (authorization: string | undefined, over: Partial<Parameters<typeof verifyPushToken>[1]> = {}) =>
-    verifyPushToken(authorization, { jwksUrl: `${BASE}/oauth2/v3/certs`, audience: ENDPOINT, serviceAccountEmail: PUSH_SA, fetch: ctx.fetch, ...over });
+    verifyPushToken(authorization, {
+      jwksUrl: `${BASE}/oauth2/v3/certs`,
+      audience: ENDPOINT,
+      serviceAccountEmail: PUSH_SA,
+      fetch: ctx.fetch,
+      ...over,
+    });
   return { ...ctx, received, verify, answerWith: (status: number) => (answer = status) };
 }
 
@@ -37,7 +43,14 @@ describe('Pub/Sub push from a watched mailbox', () => {
     expect(await verify(req.headers.get('authorization') ?? undefined)).toEqual({ valid: true });
 
     const body = (await req.json()) as {
-      message: { data: string; messageId: string; message_id: string; publishTime: string; publish_time: string; attributes: object };
+      message: {
+        data: string;
+        messageId: string;
+        message_id: string;
+        publishTime: string;
+        publish_time: string;
+        attributes: object;
+      };
       subscription: string;
     };
     expect(body.subscription).toBe('projects/sandbox/subscriptions/gmail-push');
@@ -46,7 +59,10 @@ describe('Pub/Sub push from a watched mailbox', () => {
     expect(body.message.publish_time).toBe(body.message.publishTime);
     expect(new Date(body.message.publishTime).toISOString()).toBe(body.message.publishTime);
     expect(body.message.attributes).toEqual({});
-    expect(JSON.parse(atob(body.message.data))).toEqual({ emailAddress: MERCHANT, historyId: Number(fake.historyId(MERCHANT)) });
+    expect(JSON.parse(atob(body.message.data))).toEqual({
+      emailAddress: MERCHANT,
+      historyId: Number(fake.historyId(MERCHANT)),
+    });
     expect(decodePushMessage(body)).toEqual({ emailAddress: MERCHANT, historyId: fake.historyId(MERCHANT) });
 
     await fake.flushPushes();
@@ -105,7 +121,10 @@ describe('verifyPushToken', () => {
 
   it('rejects a token signed by another key under the same kid', async () => {
     const { fake, verify } = pushSetup();
-    expect(await verify(`Bearer ${await fake.signPushToken({}, { foreignKey: true })}`)).toEqual({ valid: false, reason: 'signature' });
+    expect(await verify(`Bearer ${await fake.signPushToken({}, { foreignKey: true })}`)).toEqual({
+      valid: false,
+      reason: 'signature',
+    });
   });
 
   it('rejects a missing or malformed Authorization header', async () => {
@@ -122,7 +141,10 @@ describe('verifyPushToken', () => {
     const { fake, verify, requests } = pushSetup();
     for (let i = 0; i < 3; i++) expect(await verify(`Bearer ${await fake.signPushToken()}`)).toEqual({ valid: true });
     expect(requests.filter((r) => r === 'GET /oauth2/v3/certs')).toHaveLength(1);
-    expect(await verify(`Bearer ${await fake.signPushToken()}`, { jwksUrl: 'http://down.test/certs' })).toEqual({ valid: false, reason: 'signature' });
+    expect(await verify(`Bearer ${await fake.signPushToken()}`, { jwksUrl: 'http://down.test/certs' })).toEqual({
+      valid: false,
+      reason: 'signature',
+    });
   });
 
   it('checks a token seen before against the clock and the audience again', async () => {
@@ -130,31 +152,54 @@ describe('verifyPushToken', () => {
     const token = await fake.signPushToken();
     expect(await verify(`Bearer ${token}`)).toEqual({ valid: true });
     expect(await verify(`Bearer ${token}`)).toEqual({ valid: true });
-    expect(await verify(`Bearer ${token}`, { now: () => Date.now() + 2 * 3600 * 1000 })).toEqual({ valid: false, reason: 'expired' });
-    expect(await verify(`Bearer ${token}`, { audience: 'https://someone-else.example/push' })).toEqual({ valid: false, reason: 'audience' });
-    expect(await verify(`Bearer ${token}`, { serviceAccountEmail: 'other@example.iam.gserviceaccount.com' })).toEqual({ valid: false, reason: 'email' });
+    expect(await verify(`Bearer ${token}`, { now: () => Date.now() + 2 * 3600 * 1000 })).toEqual({
+      valid: false,
+      reason: 'expired',
+    });
+    expect(await verify(`Bearer ${token}`, { audience: 'https://someone-else.example/push' })).toEqual({
+      valid: false,
+      reason: 'audience',
+    });
+    expect(await verify(`Bearer ${token}`, { serviceAccountEmail: 'other@example.iam.gserviceaccount.com' })).toEqual({
+      valid: false,
+      reason: 'email',
+    });
     expect(await verify(`Bearer ${token}`)).toEqual({ valid: true });
   });
 
   it('honours an injected clock', async () => {
     const { fake, verify } = pushSetup();
     const token = await fake.signPushToken();
-    expect(await verify(`Bearer ${token}`, { now: () => Date.now() + 2 * 3600 * 1000 })).toEqual({ valid: false, reason: 'expired' });
+    expect(await verify(`Bearer ${token}`, { now: () => Date.now() + 2 * 3600 * 1000 })).toEqual({
+      valid: false,
+      reason: 'expired',
+    });
   });
 });
 
 describe('decodePushMessage', () => {
-  const wrap = (data: string) => ({ message: { data, messageId: '1', publishTime: '2025-11-25T10:00:00.000Z' }, subscription: 'projects/p/subscriptions/s' });
+  const wrap = (data: string) => ({
+    message: { data, messageId: '1', publishTime: '2025-11-25T10:00:00.000Z' },
+    subscription: 'projects/p/subscriptions/s',
+  });
   const b64 = (value: unknown) => btoa(JSON.stringify(value));
 
   it('reads the mailbox and historyId (number as sent, or string as in the docs), base64 or base64url', () => {
-    expect(decodePushMessage(wrap(b64({ emailAddress: 'a@example.com', historyId: 1234567 })))).toEqual({ emailAddress: 'a@example.com', historyId: '1234567' });
+    expect(decodePushMessage(wrap(b64({ emailAddress: 'a@example.com', historyId: 1234567 })))).toEqual({
+      emailAddress: 'a@example.com',
+      historyId: '1234567',
+    });
     expect(decodePushMessage(wrap(b64({ emailAddress: 'a@example.com', historyId: '18446744073709551615' })))).toEqual({
       emailAddress: 'a@example.com',
       historyId: '18446744073709551615',
     });
-    const utf8 = btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify({ emailAddress: 'ü@example.com', historyId: 9 }))));
-    expect(decodePushMessage(wrap(utf8.replace(/\+/g, '-').replace(/\//g, '_')))).toEqual({ emailAddress: 'ü@example.com', historyId: '9' });
+    const utf8 = btoa(
+      String.fromCharCode(...new TextEncoder().encode(JSON.stringify({ emailAddress: 'ü@example.com', historyId: 9 }))),
+    );
+    expect(decodePushMessage(wrap(utf8.replace(/\+/g, '-').replace(/\//g, '_')))).toEqual({
+      emailAddress: 'ü@example.com',
+      historyId: '9',
+    });
   });
 
   it.each([

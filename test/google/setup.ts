@@ -30,8 +30,10 @@ export function setup(options: GoogleFakeOptions = {}) {
     jwksUrl: `${BASE}/oauth2/v3/certs`,
     fetch,
   };
-  const openMailbox = (refreshToken: string) => createGmailMailbox({ rootUrl: `${BASE}/`, fetch, auth: createAuthorizedClient(cfg, refreshToken) });
-  const mailboxFor = (email: string, scopes: string[] = [READONLY, COMPOSE]) => openMailbox(fake.issueRefreshToken(email, scopes));
+  const openMailbox = (refreshToken: string) =>
+    createGmailMailbox({ rootUrl: `${BASE}/`, fetch, auth: createAuthorizedClient(cfg, refreshToken) });
+  const mailboxFor = (email: string, scopes: string[] = [READONLY, COMPOSE]) =>
+    openMailbox(fake.issueRefreshToken(email, scopes));
   return { fake, fetch, cfg, requests, openMailbox, mailboxFor };
 }
 
@@ -54,7 +56,14 @@ export function mail(opts: {
   if (opts.messageId) lines.push(`Message-ID: ${opts.messageId}`);
   if (opts.inReplyTo) lines.push(`In-Reply-To: ${opts.inReplyTo}`);
   if (opts.references) lines.push(`References: ${opts.references}`);
-  lines.push(...(opts.extraHeaders ?? []), 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', opts.body ?? 'Hello, where is my order #1042?', '');
+  lines.push(
+    ...(opts.extraHeaders ?? []),
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    opts.body ?? 'Hello, where is my order #1042?',
+    '',
+  );
   return lines.join('\r\n');
 }
 

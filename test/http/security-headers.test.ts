@@ -64,16 +64,33 @@ describe('security headers on every page (sandbox)', () => {
     const consent = await browser.get('/auth/google/start');
     fakes.push(['Google consent (fake)', consent]);
     const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const dashboard = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: field(consent.html, 'request_id'), action: 'allow', scope: scopes });
+    const dashboard = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
+      request_id: field(consent.html, 'request_id'),
+      action: 'allow',
+      scope: scopes,
+    });
     app.push(['status', dashboard]);
     const csrf = field(dashboard.html, 'csrf');
     const accountId = (await rt.services.db.query.accounts.findFirst())!.id;
-    for (const path of ['/app/settings', '/app/connect', '/app/disconnect/gmail', '/app/delete', `/opt-out/${accountId}`, '/?notice=signed_out']) {
+    for (const path of [
+      '/app/settings',
+      '/app/connect',
+      '/app/disconnect/gmail',
+      '/app/delete',
+      `/opt-out/${accountId}`,
+      '/?notice=signed_out',
+    ]) {
       app.push([path, await browser.get(path)]);
     }
     app.push(['403 page (no CSRF token)', await browser.post('/app/pause', {})]);
-    fakes.push(['Shopify install (fake)', await browser.post('/connect/shopify', { csrf, shop: 'sandbox-shop.myshopify.com' })]);
-    fakes.push(['WooCommerce authorize (fake)', await browser.post('/connect/woocommerce', { csrf, storeUrl: `${rt.config.appUrl}/sandbox/woocommerce` })]);
+    fakes.push([
+      'Shopify install (fake)',
+      await browser.post('/connect/shopify', { csrf, shop: 'sandbox-shop.myshopify.com' }),
+    ]);
+    fakes.push([
+      'WooCommerce authorize (fake)',
+      await browser.post('/connect/woocommerce', { csrf, storeUrl: `${rt.config.appUrl}/sandbox/woocommerce` }),
+    ]);
     return { app, fakes };
   }
 
@@ -120,7 +137,11 @@ describe('security headers on every page (sandbox)', () => {
     expect(health.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await health.json()).toEqual({ ok: true, mode: 'sandbox' });
 
-    const refused = await rt.request('/webhooks/shopify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const refused = await rt.request('/webhooks/shopify', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
 
@@ -156,7 +177,9 @@ describe('security headers in live mode', () => {
   });
 
   it('the connect page allows https store targets only (Shopify’s *.myshopify.com, any WooCommerce store over https)', async () => {
-    const app = new Hono().use(pageSecurityHeaders({ mode: 'live', appUrl: 'https://draftline.example.com' })).get('/app/connect', (c) => c.html('<p>x</p>'));
+    const app = new Hono()
+      .use(pageSecurityHeaders({ mode: 'live', appUrl: 'https://draftline.example.com' }))
+      .get('/app/connect', (c) => c.html('<p>x</p>'));
     const res = await app.request('https://draftline.example.com/app/connect');
     expect(directives(res).get('form-action')).toEqual(["'self'", 'https:']);
   });
@@ -184,7 +207,12 @@ describe.skipIf(!hasChromium)('security headers in Chromium', () => {
       await page.goto(served.url);
       // The inlined stylesheet applies (body background), and so do style attributes.
       expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(245, 246, 248)');
-      expect(await page.locator('p.hint[style]').first().evaluate((el) => getComputedStyle(el).marginTop)).toBe('12px');
+      expect(
+        await page
+          .locator('p.hint[style]')
+          .first()
+          .evaluate((el) => getComputedStyle(el).marginTop),
+      ).toBe('12px');
 
       await page.getByRole('link', { name: 'Sign in with Google' }).click();
       await page.waitForURL(/\/sandbox\/google\/o\/oauth2\/v2\/auth/);

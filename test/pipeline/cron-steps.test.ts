@@ -22,7 +22,10 @@ describe('cron', () => {
   afterEach(() => rt.close());
 
   const checkedLongAgo = (accountId: string) =>
-    rt.services.db.update(storeConnections).set({ webhookCheckedAt: Date.now() - WOO_REPAIR_EVERY_MS - 1000 }).where(eq(storeConnections.accountId, accountId));
+    rt.services.db
+      .update(storeConnections)
+      .set({ webhookCheckedAt: Date.now() - WOO_REPAIR_EVERY_MS - 1000 })
+      .where(eq(storeConnections.accountId, accountId));
 
   it('queues {accountId, job: repair_store} for a WooCommerce store due; the consumer restores the webhook the store disabled', async () => {
     const { accountId } = await rt.reset('woocommerce', [sampleOrder()]);
@@ -52,9 +55,16 @@ describe('cron', () => {
   it('a repair that ran out of retries is counted as dead-lettered; the store is still due next tick', async () => {
     const { accountId } = await rt.reset('woocommerce', [sampleOrder()]);
     await checkedLongAgo(accountId);
-    const dead: Delivery = { body: { accountId, job: 'repair_store' }, attempts: 6, ack: () => undefined, retry: () => undefined };
+    const dead: Delivery = {
+      body: { accountId, job: 'repair_store' },
+      attempts: 6,
+      ack: () => undefined,
+      retry: () => undefined,
+    };
     await consumeDeadLetters(rt.services, [dead]);
-    const counters = await rt.services.db.query.dailyCounters.findMany({ where: (t, { eq }) => eq(t.accountId, accountId) });
+    const counters = await rt.services.db.query.dailyCounters.findMany({
+      where: (t, { eq }) => eq(t.accountId, accountId),
+    });
     expect(counters.find((c) => c.name === 'error:dead_lettered')?.count).toBe(1);
     rt.queueMessages.length = 0;
     await runScheduled(rt.services);
@@ -66,18 +76,34 @@ describe('cron', () => {
     const { accountId } = await rt.reset('shopify', [sampleOrder()]);
     const { row } = await openComplianceRequest(
       rt.services.db,
-      { source: 'shopify', topic: 'customers/data_request', accountId, storeDomain: 'sandbox-shop.myshopify.com', externalId: 'stuck-1', subjectHash: null },
+      {
+        source: 'shopify',
+        topic: 'customers/data_request',
+        accountId,
+        storeDomain: 'sandbox-shop.myshopify.com',
+        externalId: 'stuck-1',
+        subjectHash: null,
+      },
       Date.now() - 5 * 60_000,
     );
     await openComplianceRequest(
       rt.services.db,
-      { source: 'shopify', topic: 'customers/data_request', accountId, storeDomain: 'sandbox-shop.myshopify.com', externalId: 'fresh-1', subjectHash: null },
+      {
+        source: 'shopify',
+        topic: 'customers/data_request',
+        accountId,
+        storeDomain: 'sandbox-shop.myshopify.com',
+        externalId: 'fresh-1',
+        subjectHash: null,
+      },
       Date.now(),
     );
     rt.queueMessages.length = 0;
     await runScheduled(rt.services);
     // Only the record's random id: never the shop, never a customer.
-    expect(rt.queueMessages.filter((m) => m.includes('compliance'))).toEqual([JSON.stringify({ requestId: row.id, job: 'compliance' })]);
+    expect(rt.queueMessages.filter((m) => m.includes('compliance'))).toEqual([
+      JSON.stringify({ requestId: row.id, job: 'compliance' }),
+    ]);
     await rt.settle();
     const done = await rt.services.db.query.complianceRequests.findFirst({ where: eq(complianceRequests.id, row.id) });
     expect(done).toMatchObject({ outcome: 'nothing_held' });
@@ -125,12 +151,24 @@ describe('the cron’s own work', () => {
         lastSyncAt: now - QUIET_AFTER_MS - 1000,
         watchExpiresAt: now + 1000,
       });
-      await rt.services.db
-        .insert(storeConnections)
-        .values({ id: `sto_load${i}`, accountId: id, kind: 'woocommerce', storeDomain: 'https://shop.example.com', sealedCredentials: 'sealed', connectedAt: now });
+      await rt.services.db.insert(storeConnections).values({
+        id: `sto_load${i}`,
+        accountId: id,
+        kind: 'woocommerce',
+        storeDomain: 'https://shop.example.com',
+        sealedCredentials: 'sealed',
+        connectedAt: now,
+      });
       await openComplianceRequest(
         rt.services.db,
-        { source: 'merchant', topic: 'customer_erasure', accountId: id, storeDomain: null, externalId: `load-${i}`, subjectHash: null },
+        {
+          source: 'merchant',
+          topic: 'customer_erasure',
+          accountId: id,
+          storeDomain: null,
+          externalId: `load-${i}`,
+          subjectHash: null,
+        },
         now - 5 * 60_000,
       );
     }
@@ -143,7 +181,9 @@ describe('the cron’s own work', () => {
     let statements = 0;
     for (const method of ['execute', 'batch'] as const) {
       const original = opened.client[method].bind(opened.client) as (...args: unknown[]) => Promise<unknown>;
-      (opened.client as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => (statements++, original(...args));
+      (opened.client as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => (
+        statements++, original(...args)
+      );
     }
     const { drizzle } = await import('drizzle-orm/libsql');
     const schema = await import('../../src/db/schema');

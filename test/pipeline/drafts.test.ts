@@ -86,19 +86,32 @@ describe('drafts: exactly one per thread, even across crashes', () => {
     expect(p.google.calls(p.mailbox)['threads.get']).toBeUndefined();
   });
 
-  it('costs 29 for a draft in an ongoing thread: the thread read (threads.get metadata) is also the message\'s metadata read', async () => {
-    p.google.insertMessage(p.mailbox, question('earlier', { from: p.mailbox, subject: 'Question 1' }), { labelIds: ['SENT'] });
+  it("costs 29 for a draft in an ongoing thread: the thread read (threads.get metadata) is also the message's metadata read", async () => {
+    p.google.insertMessage(p.mailbox, question('earlier', { from: p.mailbox, subject: 'Question 1' }), {
+      labelIds: ['SENT'],
+    });
     p.deliver(question(1, { subject: 'Re: Question 1', inReplyTo: '<qearlier@example.net>' }));
     const before = p.google.units(p.mailbox);
     expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ drafted: 1 });
     // history.list 2 + threads.get 10 + messages.get raw 5 + history.list 2 + drafts.create 10
     expect(p.google.units(p.mailbox) - before).toBe(29);
-    expect(p.google.calls(p.mailbox)).toMatchObject({ 'history.list': 2, 'messages.get': 1, 'threads.get': 1, 'drafts.create': 1 });
+    expect(p.google.calls(p.mailbox)).toMatchObject({
+      'history.list': 2,
+      'messages.get': 1,
+      'threads.get': 1,
+      'drafts.create': 1,
+    });
   });
 
   it('an opted-out customer writing in an ongoing thread: the thread read is all, their words are never downloaded', async () => {
-    await p.rt.services.db.insert(optOuts).values({ accountId: p.accountId, addressHash: await hashAddress(p.rt.services.config.secrets.hashKey, 'jane@example.net'), createdAt: Date.now() });
-    p.google.insertMessage(p.mailbox, question('earlier', { from: p.mailbox, subject: 'Question 1' }), { labelIds: ['SENT'] });
+    await p.rt.services.db.insert(optOuts).values({
+      accountId: p.accountId,
+      addressHash: await hashAddress(p.rt.services.config.secrets.hashKey, 'jane@example.net'),
+      createdAt: Date.now(),
+    });
+    p.google.insertMessage(p.mailbox, question('earlier', { from: p.mailbox, subject: 'Question 1' }), {
+      labelIds: ['SENT'],
+    });
     p.deliver(question(1, { subject: 'Re: Question 1', inReplyTo: '<qearlier@example.net>' }));
     expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ drafted: 0 });
     expect(await p.counters()).toMatchObject({ 'skipped:opted_out': 1 });
@@ -110,7 +123,11 @@ describe('drafts: exactly one per thread, even across crashes', () => {
     const q = p.deliver(question(1));
     const later = Date.now() + 10 * 60_000; // the sync comes ten minutes after the mail
     p.rt.services.now = () => later;
-    p.google.insertMessage(p.mailbox, question('reply', { from: p.mailbox, subject: 'Re: Question 1', inReplyTo: '<q1@example.net>' }), { labelIds: ['SENT'] });
+    p.google.insertMessage(
+      p.mailbox,
+      question('reply', { from: p.mailbox, subject: 'Re: Question 1', inReplyTo: '<q1@example.net>' }),
+      { labelIds: ['SENT'] },
+    );
     let writes = 0;
     const writer = p.rt.services.replyWriter;
     p.rt.services.replyWriter = { write: (input, problem) => (writes++, writer.write(input, problem)) };
@@ -136,16 +153,17 @@ describe('drafts: exactly one per thread, even across crashes', () => {
       const writer = p.rt.services.replyWriter;
       p.rt.services.replyWriter = {
         write: async (input, problem) => {
-          p.deliver(
-            question('reply', { from: p.mailbox, subject: 'Re: Question 1', inReplyTo: '<q1@example.net>' }),
-            { labelIds: merchant === 'answers' ? ['SENT'] : ['DRAFT'] },
-          );
+          p.deliver(question('reply', { from: p.mailbox, subject: 'Re: Question 1', inReplyTo: '<q1@example.net>' }), {
+            labelIds: merchant === 'answers' ? ['SENT'] : ['DRAFT'],
+          });
           return writer.write(input, problem);
         },
       };
       expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ drafted: 0 });
       expect(p.google.drafts(p.mailbox).filter((d) => d.threadId === q.threadId)).toHaveLength(0);
-      expect(await p.counters()).toMatchObject({ [merchant === 'answers' ? 'skipped:merchant_replied_last' : 'skipped:already_drafted']: 1 });
+      expect(await p.counters()).toMatchObject({
+        [merchant === 'answers' ? 'skipped:merchant_replied_last' : 'skipped:already_drafted']: 1,
+      });
       expect(p.google.calls(p.mailbox)['threads.get']).toBe(1); // only once history showed a change
     });
   }
@@ -164,8 +182,11 @@ describe('mail as clients send it', () => {
   afterEach(() => p.close());
 
   it('drafts a reply to an HTML-only Outlook mail in windows-1252, from the customer’s new words only', async () => {
-    const html = '<p>Hallo, wo ist meine Bestellung Nr. 1042? Gr\u00fc\u00dfe</p><hr><b>Von:</b> Shop<br><b>Gesendet:</b> Montag<br><b>An:</b> Jane<p>Bestellung 9999</p>';
-    const body = Array.from(html, (c) => (c.charCodeAt(0) < 128 ? c : `=${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('');
+    const html =
+      '<p>Hallo, wo ist meine Bestellung Nr. 1042? Gr\u00fc\u00dfe</p><hr><b>Von:</b> Shop<br><b>Gesendet:</b> Montag<br><b>An:</b> Jane<p>Bestellung 9999</p>';
+    const body = Array.from(html, (c) =>
+      c.charCodeAt(0) < 128 ? c : `=${c.charCodeAt(0).toString(16).toUpperCase()}`,
+    ).join('');
     p.deliver(
       [
         'From: =?windows-1252?Q?Jane_D=F6e?= <jane@example.net>',
@@ -207,7 +228,10 @@ describe('fact guard in the pipeline', () => {
         calls.push({ problem });
         const reply = await honest.write(input, problem);
         if (!lieOn.includes(calls.length)) return reply;
-        return { ...reply, replyText: `${reply.replyText}\nYour new tracking number is 1Z999AA10999999999, arriving 2031-02-03.` };
+        return {
+          ...reply,
+          replyText: `${reply.replyText}\nYour new tracking number is 1Z999AA10999999999, arriving 2031-02-03.`,
+        };
       },
     };
     p.rt.services.replyWriter = writer;
@@ -241,7 +265,12 @@ describe('fact guard in the pipeline', () => {
 
   it('catches the fake model when it plants a false fact every time', async () => {
     const fake = createOpenAIFake({ plantFalseFacts: 1, seed: 11 });
-    p.rt.services.replyWriter = createReplyWriter({ apiKey: DEFAULT_FAKE_API_KEY, baseUrl: 'http://openai.test/v1', model: 'gpt-4o-mini', fetch: fakeFetch(fake.app) });
+    p.rt.services.replyWriter = createReplyWriter({
+      apiKey: DEFAULT_FAKE_API_KEY,
+      baseUrl: 'http://openai.test/v1',
+      model: 'gpt-4o-mini',
+      fetch: fakeFetch(fake.app),
+    });
     for (const n of [1, 2, 3]) p.deliver(question(n));
     await syncAccount(p.rt.services, p.accountId, noSleep);
     expect(fake.planted()).toHaveLength(6);

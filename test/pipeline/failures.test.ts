@@ -59,7 +59,13 @@ describe('queue backoff', () => {
 });
 
 describe('in-process retries', () => {
-  const opts = (sleeps: number[]) => ({ attempts: 3, baseDelayMs: 100, maxWaitMs: 5000, sleep: async (ms: number) => void sleeps.push(ms), random: () => 1 });
+  const opts = (sleeps: number[]) => ({
+    attempts: 3,
+    baseDelayMs: 100,
+    maxWaitMs: 5000,
+    sleep: async (ms: number) => void sleeps.push(ms),
+    random: () => 1,
+  });
 
   it('retries a retryable failure with growing waits, honouring a short Retry-After', async () => {
     const sleeps: number[] = [];
@@ -76,8 +82,12 @@ describe('in-process retries', () => {
 
   it('gives up at once on what retrying cannot fix, or on a Retry-After too long to wait for', async () => {
     const sleeps: number[] = [];
-    await expect(withRetries(async () => Promise.reject(new LlmError('refused')), opts(sleeps))).rejects.toBeInstanceOf(LlmError);
-    await expect(withRetries(async () => Promise.reject(new LlmError('api', 429, true, 60)), opts(sleeps))).rejects.toBeInstanceOf(LlmError);
+    await expect(withRetries(async () => Promise.reject(new LlmError('refused')), opts(sleeps))).rejects.toBeInstanceOf(
+      LlmError,
+    );
+    await expect(
+      withRetries(async () => Promise.reject(new LlmError('api', 429, true, 60)), opts(sleeps)),
+    ).rejects.toBeInstanceOf(LlmError);
     expect(sleeps).toEqual([]);
   });
 
@@ -85,10 +95,13 @@ describe('in-process retries', () => {
     const seen: string[] = [];
     let n = 0;
     await expect(
-      withRetries(async () => {
-        n++;
-        throw new StoreApiError(503, 'server');
-      }, { ...opts([]), onFailure: (f) => seen.push(f.class) }),
+      withRetries(
+        async () => {
+          n++;
+          throw new StoreApiError(503, 'server');
+        },
+        { ...opts([]), onFailure: (f) => seen.push(f.class) },
+      ),
     ).rejects.toBeInstanceOf(StoreApiError);
     expect(n).toBe(3);
     expect(seen).toEqual(['store_unavailable', 'store_unavailable', 'store_unavailable']);
@@ -183,7 +196,11 @@ describe('failures through the pipeline', () => {
     p.deliver(question(1));
     p.deliver(question(2));
     p.rt.sandbox!.fakes.openai.failNext({ status: 503, count: 3 });
-    expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ status: 'synced', seen: 2, drafted: 1 });
+    expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({
+      status: 'synced',
+      seen: 2,
+      drafted: 1,
+    });
     expect(await p.counters()).toMatchObject({ 'skipped:llm_unavailable': 1, 'error:llm_unavailable': 3 });
   });
 
@@ -224,8 +241,14 @@ describe('failures through the pipeline', () => {
     p.deliver(question(1));
     const store = (await p.rt.services.db.query.storeConnections.findFirst())!;
     // The merchant uninstalled the app: the stored token is no longer accepted.
-    const sealed = await p.rt.services.sealer.seal(JSON.stringify({ kind: 'shopify', accessToken: 'shpat_revoked' }), `store_connections.sealed_credentials:${store.id}`);
-    await p.rt.services.db.update(storeConnections).set({ sealedCredentials: sealed }).where(eq(storeConnections.id, store.id));
+    const sealed = await p.rt.services.sealer.seal(
+      JSON.stringify({ kind: 'shopify', accessToken: 'shpat_revoked' }),
+      `store_connections.sealed_credentials:${store.id}`,
+    );
+    await p.rt.services.db
+      .update(storeConnections)
+      .set({ sealedCredentials: sealed })
+      .where(eq(storeConnections.id, store.id));
     await syncAccount(p.rt.services, p.accountId, noSleep);
     expect(await p.counters()).toMatchObject({ 'skipped:store_reconnect_needed': 1 });
     expect((await p.rt.services.db.query.storeConnections.findFirst())!.status).toBe('reconnect_needed');

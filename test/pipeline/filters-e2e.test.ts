@@ -90,16 +90,31 @@ describe('filters, end to end', () => {
 
   it("skips a thread whose last message is the merchant's (merchant_replied_last)", async () => {
     p.deliver(question(1));
-    p.deliver(customerMail({ from: `Sandbox Shop <${p.mailbox}>`, subject: 'Re: Question 1', body: 'On its way!', messageId: '<r1@example.com>', inReplyTo: '<q1@example.net>' }), {
-      labelIds: ['SENT'],
-    });
+    p.deliver(
+      customerMail({
+        from: `Sandbox Shop <${p.mailbox}>`,
+        subject: 'Re: Question 1',
+        body: 'On its way!',
+        messageId: '<r1@example.com>',
+        inReplyTo: '<q1@example.net>',
+      }),
+      {
+        labelIds: ['SENT'],
+      },
+    );
     await sync();
     await expectSkipped('merchant_replied_last');
   });
 
   it('skips a thread that already holds a draft, and leaves that draft as it is (already_drafted)', async () => {
     p.deliver(question(1));
-    const merchantDraft = customerMail({ from: p.mailbox, subject: 'Re: Question 1', body: 'Merchant is writing…', messageId: '<d1@example.com>', inReplyTo: '<q1@example.net>' });
+    const merchantDraft = customerMail({
+      from: p.mailbox,
+      subject: 'Re: Question 1',
+      body: 'Merchant is writing…',
+      messageId: '<d1@example.com>',
+      inReplyTo: '<q1@example.net>',
+    });
     p.deliver(merchantDraft, { labelIds: ['DRAFT'] });
     const before = p.google.messages(p.mailbox).find((m) => m.labelIds.includes('DRAFT'))!;
     await sync();
@@ -151,7 +166,11 @@ describe('filters, end to end', () => {
   });
 
   it('skips a message with nothing of the customer in it (no_text)', async () => {
-    p.deliver(question(1, { body: 'On Mon, Nov 3, 2025 at 10:00 AM Shop <merchant@example.com> wrote:\n> Your order shipped.' }));
+    p.deliver(
+      question(1, {
+        body: 'On Mon, Nov 3, 2025 at 10:00 AM Shop <merchant@example.com> wrote:\n> Your order shipped.',
+      }),
+    );
     await sync();
     await expectSkipped('no_text');
   });

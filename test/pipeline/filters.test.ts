@@ -60,6 +60,8 @@ describe('senderOf (the From header Gmail hands back with the metadata)', () => 
   it('feeds the same header checks as the parsed message', () => {
     const headers = new Map([['precedence', 'bulk']]);
     expect(skipByHeaders({ headers, from: senderOf('news@example.net') }, [])).toBe('bulk');
-    expect(skipByHeaders({ headers: new Map(), from: senderOf('Shop <shop@example.com>') }, ['shop@example.com'])).toBe('from_merchant');
+    expect(skipByHeaders({ headers: new Map(), from: senderOf('Shop <shop@example.com>') }, ['shop@example.com'])).toBe(
+      'from_merchant',
+    );
   });
 });

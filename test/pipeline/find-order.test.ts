@@ -14,7 +14,9 @@ function source(orders: Order[]) {
   const asked: string[] = [];
   const s: OrderSource = {
     findByNumber: async (n) => (asked.push(`number:${n}`), orders.find((o) => o.number === n) ?? null),
-    recentByEmail: async (e, limit) => (asked.push(`email:${e}`), orders.filter((o) => o.email.toLowerCase() === e).slice(0, limit)),
+    recentByEmail: async (e, limit) => (
+      asked.push(`email:${e}`), orders.filter((o) => o.email.toLowerCase() === e).slice(0, limit)
+    ),
   };
   return { s, asked };
 }
@@ -39,24 +41,42 @@ describe('findOrders: orders only for the person they belong to', () => {
 
   it('discloses nothing about someone else’s order, even when the sender has orders of their own', async () => {
     const { s } = source([janes, bobs]);
-    expect(await findOrders(s, 'jane@example.net', 'Where is order #2001?')).toEqual({ lookup: 'email_mismatch', orders: [], unmatchedNumbers: ['2001'] });
+    expect(await findOrders(s, 'jane@example.net', 'Where is order #2001?')).toEqual({
+      lookup: 'email_mismatch',
+      orders: [],
+      unmatchedNumbers: ['2001'],
+    });
   });
 
   it('says not_found for a number nobody has, and no_reference when there is nothing to go on', async () => {
     const { s } = source([bobs]);
-    expect(await findOrders(s, 'jane@example.net', 'order 9999?')).toEqual({ lookup: 'not_found', orders: [], unmatchedNumbers: ['9999'] });
-    expect(await findOrders(s, 'jane@example.net', 'hello')).toEqual({ lookup: 'no_reference', orders: [], unmatchedNumbers: [] });
+    expect(await findOrders(s, 'jane@example.net', 'order 9999?')).toEqual({
+      lookup: 'not_found',
+      orders: [],
+      unmatchedNumbers: ['9999'],
+    });
+    expect(await findOrders(s, 'jane@example.net', 'hello')).toEqual({
+      lookup: 'no_reference',
+      orders: [],
+      unmatchedNumbers: [],
+    });
   });
 
   it('reads a number from the quoted confirmation when the new words have none', async () => {
     const { s } = source([janes]);
-    expect(await findOrders(s, 'jane@example.net', 'Any news?', 'Any news?\n> Your order #1042 is confirmed')).toEqual(matched(janes));
+    expect(await findOrders(s, 'jane@example.net', 'Any news?', 'Any news?\n> Your order #1042 is confirmed')).toEqual(
+      matched(janes),
+    );
   });
 
   it('a named order that cannot be found is not_found, never the sender’s most recent order instead', async () => {
     const older = sampleOrder({ number: '0999', email: 'jane@example.net', createdAt: '2026-09-01T10:00:00Z' });
     const { s, asked } = source([janes, older]);
-    expect(await findOrders(s, 'jane@example.net', 'Where is order #7777?')).toEqual({ lookup: 'not_found', orders: [], unmatchedNumbers: ['7777'] });
+    expect(await findOrders(s, 'jane@example.net', 'Where is order #7777?')).toEqual({
+      lookup: 'not_found',
+      orders: [],
+      unmatchedNumbers: ['7777'],
+    });
     // Not even asked for: nothing about another order can reach the reply.
     expect(asked).toEqual(['number:7777']);
   });
@@ -78,7 +98,9 @@ describe('findOrders: every order the customer names', () => {
 
   it('passes on each named order that is the sender’s, in the order named', async () => {
     const { s } = source([j1040, j1041, janes]);
-    expect(await findOrders(s, 'jane@example.net', 'I placed #1041 and #1040, #1041 never turned up')).toEqual(matched(j1041, j1040));
+    expect(await findOrders(s, 'jane@example.net', 'I placed #1041 and #1040, #1041 never turned up')).toEqual(
+      matched(j1041, j1040),
+    );
   });
 
   it('keeps someone else’s order and a number nobody has out, naming them only as unmatched', async () => {
@@ -110,15 +132,25 @@ describe('findOrders: every order the customer names', () => {
 
   it('with only other people’s or unknown numbers named, is email_mismatch and passes nothing on', async () => {
     const { s } = source([bobs]);
-    expect(await findOrders(s, 'jane@example.net', 'orders 2001 and 9999')).toEqual({ lookup: 'email_mismatch', orders: [], unmatchedNumbers: ['2001', '9999'] });
+    expect(await findOrders(s, 'jane@example.net', 'orders 2001 and 9999')).toEqual({
+      lookup: 'email_mismatch',
+      orders: [],
+      unmatchedNumbers: ['2001', '9999'],
+    });
   });
 });
 
 describe('findOrders: no number named', () => {
-  const at = (number: string, createdAt: string, email = 'jane@example.net') => sampleOrder({ number, email, createdAt });
+  const at = (number: string, createdAt: string, email = 'jane@example.net') =>
+    sampleOrder({ number, email, createdAt });
 
   it('gives the sender’s recent orders, at most MAX_RECENT_ORDERS, newest first', async () => {
-    const orders = [at('1', '2026-10-01T00:00:00Z'), at('4', '2026-11-20T00:00:00Z'), at('2', '2026-10-15T00:00:00Z'), at('3', '2026-11-01T00:00:00Z')];
+    const orders = [
+      at('1', '2026-10-01T00:00:00Z'),
+      at('4', '2026-11-20T00:00:00Z'),
+      at('2', '2026-10-15T00:00:00Z'),
+      at('3', '2026-11-01T00:00:00Z'),
+    ];
     // A store that answers in no particular order, and more than asked for.
     const s: OrderSource = { findByNumber: async () => null, recentByEmail: async () => orders };
     const match = await findOrders(s, 'jane@example.net', 'Where is my parcel?');
@@ -128,13 +160,24 @@ describe('findOrders: no number named', () => {
   });
 
   it('never passes on a recent order whose email is not the sender’s', async () => {
-    const s: OrderSource = { findByNumber: async () => null, recentByEmail: async () => [at('7', '2026-11-01T00:00:00Z', 'bob@example.org')] };
-    expect(await findOrders(s, 'jane@example.net', 'Where is my parcel?')).toEqual({ lookup: 'no_reference', orders: [], unmatchedNumbers: [] });
+    const s: OrderSource = {
+      findByNumber: async () => null,
+      recentByEmail: async () => [at('7', '2026-11-01T00:00:00Z', 'bob@example.org')],
+    };
+    expect(await findOrders(s, 'jane@example.net', 'Where is my parcel?')).toEqual({
+      lookup: 'no_reference',
+      orders: [],
+      unmatchedNumbers: [],
+    });
   });
 
   it('asks the store for the sender’s address only', async () => {
     const { s, asked } = source([janes, bobs]);
-    expect(await findOrders(s, 'jane@example.net', 'Where is my parcel?')).toEqual({ lookup: 'recent', orders: [janes], unmatchedNumbers: [] });
+    expect(await findOrders(s, 'jane@example.net', 'Where is my parcel?')).toEqual({
+      lookup: 'recent',
+      orders: [janes],
+      unmatchedNumbers: [],
+    });
     expect(asked).toEqual(['email:jane@example.net']);
   });
 });
@@ -154,7 +197,9 @@ describe('a named order older than Shopify’s 60-day window (no read_all_orders
       email: 'jane@example.net',
       createdAt: daysAgo(3),
       fulfillmentStatus: 'unfulfilled',
-      tracking: [{ company: 'CanaryPost', number: 'CANARY-TRACK-2077', url: 'https://track.example/CANARY-TRACK-2077' }],
+      tracking: [
+        { company: 'CanaryPost', number: 'CANARY-TRACK-2077', url: 'https://track.example/CANARY-TRACK-2077' },
+      ],
       items: [{ title: 'Canary kettle', quantity: 1 }],
       shippingCity: 'Canaryville',
     });
@@ -163,7 +208,14 @@ describe('a named order older than Shopify’s 60-day window (no read_all_orders
     const writer = p.rt.services.replyWriter;
     p.rt.services.replyWriter = { write: (input, problem) => (inputs.push(input), writer.write(input, problem)) };
 
-    p.deliver(customerMail({ from: 'Jane Doe <jane@example.net>', subject: 'My order #1042', body: 'Hello, where is my order #1042?', messageId: '<old1@example.net>' }));
+    p.deliver(
+      customerMail({
+        from: 'Jane Doe <jane@example.net>',
+        subject: 'My order #1042',
+        body: 'Hello, where is my order #1042?',
+        messageId: '<old1@example.net>',
+      }),
+    );
     await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined });
 
     expect(inputs).toHaveLength(1);
@@ -171,15 +223,16 @@ describe('a named order older than Shopify’s 60-day window (no read_all_orders
     expect(inputs[0]!.orders).toEqual([]);
     expect(inputs[0]!.unmatchedNumbers).toEqual(['1042']);
     const prompt = buildUserMessage(inputs[0]!);
-    for (const canary of ['2077', 'CANARY-TRACK-2077', 'Canary kettle', 'Canaryville', 'CanaryPost']) expect(prompt).not.toContain(canary);
+    for (const canary of ['2077', 'CANARY-TRACK-2077', 'Canary kettle', 'Canaryville', 'CanaryPost'])
+      expect(prompt).not.toContain(canary);
 
     const [draft] = await p.rt.drafts();
     expect(draft?.text).toMatch(/check your order number/i);
-    for (const canary of ['2077', 'CANARY-TRACK-2077', 'Canary kettle', 'Canaryville']) expect(draft!.text).not.toContain(canary);
+    for (const canary of ['2077', 'CANARY-TRACK-2077', 'Canary kettle', 'Canaryville'])
+      expect(draft!.text).not.toContain(canary);
     expect(await p.counters()).toMatchObject({ drafted: 1 });
   });
 });
-
 
 describe('several orders named in one mail, one of them someone else’s', () => {
   let p: PipelineRuntime;
@@ -188,12 +241,20 @@ describe('several orders named in one mail, one of them someone else’s', () =>
   it('passes on the sender’s orders only, lists the other number as unmatched, and leaks nothing of it', async () => {
     const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
     const j1040 = sampleOrder({ number: '1040', email: 'jane@example.net', createdAt: daysAgo(9) });
-    const j1041 = sampleOrder({ number: '1041', email: 'jane@example.net', createdAt: daysAgo(4), fulfillmentStatus: 'unfulfilled', tracking: [] });
+    const j1041 = sampleOrder({
+      number: '1041',
+      email: 'jane@example.net',
+      createdAt: daysAgo(4),
+      fulfillmentStatus: 'unfulfilled',
+      tracking: [],
+    });
     const bobs2001 = sampleOrder({
       number: '2001',
       email: 'bob@example.org',
       createdAt: daysAgo(2),
-      tracking: [{ company: 'CanaryPost', number: 'CANARY-TRACK-2001', url: 'https://track.example/CANARY-TRACK-2001' }],
+      tracking: [
+        { company: 'CanaryPost', number: 'CANARY-TRACK-2001', url: 'https://track.example/CANARY-TRACK-2001' },
+      ],
       items: [{ title: 'Canary kettle', quantity: 1 }],
       shippingCity: 'Canaryville',
     });
@@ -202,7 +263,14 @@ describe('several orders named in one mail, one of them someone else’s', () =>
     const writer = p.rt.services.replyWriter;
     p.rt.services.replyWriter = { write: (input, problem) => (inputs.push(input), writer.write(input, problem)) };
 
-    p.deliver(customerMail({ from: 'Jane Doe <jane@example.net>', subject: 'My orders', body: 'I placed #1040 and #1041, and what about #2001? #1041 never turned up', messageId: '<multi1@example.net>' }));
+    p.deliver(
+      customerMail({
+        from: 'Jane Doe <jane@example.net>',
+        subject: 'My orders',
+        body: 'I placed #1040 and #1041, and what about #2001? #1041 never turned up',
+        messageId: '<multi1@example.net>',
+      }),
+    );
     await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined });
 
     expect(inputs).toHaveLength(1);
@@ -210,9 +278,11 @@ describe('several orders named in one mail, one of them someone else’s', () =>
     expect(inputs[0]!.orders.map((o) => o.order.number)).toEqual(['1040', '1041']);
     expect(inputs[0]!.unmatchedNumbers).toEqual(['2001']);
     const prompt = buildUserMessage(inputs[0]!);
-    for (const canary of ['CANARY-TRACK-2001', 'Canary kettle', 'Canaryville', 'CanaryPost', 'bob@example.org']) expect(prompt).not.toContain(canary);
+    for (const canary of ['CANARY-TRACK-2001', 'Canary kettle', 'Canaryville', 'CanaryPost', 'bob@example.org'])
+      expect(prompt).not.toContain(canary);
     const [draft] = await p.rt.drafts();
-    for (const canary of ['CANARY-TRACK-2001', 'Canary kettle', 'Canaryville']) expect(draft!.text).not.toContain(canary);
+    for (const canary of ['CANARY-TRACK-2001', 'Canary kettle', 'Canaryville'])
+      expect(draft!.text).not.toContain(canary);
   });
 });
 
@@ -222,17 +292,34 @@ describe('the shop’s policies and the computed facts reach the model', () => {
 
   it('sends the policy texts that matter for the question, the return window, the order’s facts and today', async () => {
     // Not shipped yet (the sandbox's orders carry no shipments until its reset learns them).
-    const delivered = sampleOrder({ number: '1042', email: 'jane@example.net', fulfillmentStatus: 'unfulfilled', tracking: [] });
+    const delivered = sampleOrder({
+      number: '1042',
+      email: 'jane@example.net',
+      fulfillmentStatus: 'unfulfilled',
+      tracking: [],
+    });
     p = await startPipeline('shopify', [delivered]);
     await p.rt.services.db
       .update(accounts)
-      .set({ returnWindowDays: 45, policyReturns: 'Returns: https://shop.example/returns', policyFaq: 'FAQ text', stalledAfterDays: 5 })
+      .set({
+        returnWindowDays: 45,
+        policyReturns: 'Returns: https://shop.example/returns',
+        policyFaq: 'FAQ text',
+        stalledAfterDays: 5,
+      })
       .where(eq(accounts.id, p.accountId));
     const inputs: ReplyInput[] = [];
     const writer = p.rt.services.replyWriter;
     p.rt.services.replyWriter = { write: (input, problem) => (inputs.push(input), writer.write(input, problem)) };
 
-    p.deliver(customerMail({ from: 'Jane Doe <jane@example.net>', subject: 'Order #1042', body: 'Can I still send the mug back for a refund?', messageId: '<ret1@example.net>' }));
+    p.deliver(
+      customerMail({
+        from: 'Jane Doe <jane@example.net>',
+        subject: 'Order #1042',
+        body: 'Can I still send the mug back for a refund?',
+        messageId: '<ret1@example.net>',
+      }),
+    );
     await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined });
 
     expect(inputs).toHaveLength(1);

@@ -17,7 +17,10 @@ describe('history: the cursor', () => {
 
   it('compares uint64 historyIds exactly, beyond what a JS number can hold', async () => {
     // 2^53 + 1 and 2^53 are the same JS number; as history ids they differ.
-    await p.rt.services.db.update(gmailConnections).set({ historyCursor: '9007199254740992' }).where(eq(gmailConnections.accountId, p.accountId));
+    await p.rt.services.db
+      .update(gmailConnections)
+      .set({ historyCursor: '9007199254740992' })
+      .where(eq(gmailConnections.accountId, p.accountId));
     expect(Number('9007199254740993')).toBe(Number('9007199254740992'));
     expect(await advanceHistoryCursor(p.rt.services.db, p.accountId, '9007199254740993')).toBe(true);
     expect(await advanceHistoryCursor(p.rt.services.db, p.accountId, '9007199254740992')).toBe(false);

@@ -1,6 +1,15 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireSyncLease, finishSyncRun, LEASE_TRUST_MS, leaseKeeper, releaseSyncLease, renewSyncLease, requestSyncRerun, SYNC_LEASE_TTL_MS } from '../../src/db/lease';
+import {
+  acquireSyncLease,
+  finishSyncRun,
+  LEASE_TRUST_MS,
+  leaseKeeper,
+  releaseSyncLease,
+  renewSyncLease,
+  requestSyncRerun,
+  SYNC_LEASE_TTL_MS,
+} from '../../src/db/lease';
 import { gmailConnections } from '../../src/db/schema';
 import { disconnectGmail } from '../../src/accounts/disconnect';
 import { syncAccount, type SyncResult } from '../../src/pipeline/sync';
@@ -15,7 +24,10 @@ describe('sync lease: one sync per account at a time', () => {
 
   const db = () => p.rt.services.db;
   const setLease = (owner: string | null, until: number | null) =>
-    db().update(gmailConnections).set({ syncLeaseOwner: owner, syncLeaseUntil: until }).where(eq(gmailConnections.accountId, p.accountId));
+    db()
+      .update(gmailConnections)
+      .set({ syncLeaseOwner: owner, syncLeaseUntil: until })
+      .where(eq(gmailConnections.accountId, p.accountId));
 
   it('is taken by one owner, asked for a rerun by others, and released by its holder', async () => {
     const now = 1_000_000;
@@ -91,7 +103,9 @@ describe('sync lease: one sync per account at a time', () => {
 
     const results: Promise<SyncResult | void>[] = [];
     for (let i = 0; i < 50; i++) {
-      results.push(i % 2 === 0 ? syncAccount(p.rt.services, p.accountId) : p.rt.services.queue.send({ accountId: p.accountId }));
+      results.push(
+        i % 2 === 0 ? syncAccount(p.rt.services, p.accountId) : p.rt.services.queue.send({ accountId: p.accountId }),
+      );
     }
     const direct = (await Promise.all(results)).filter((r): r is SyncResult => !!r);
     await p.rt.settle();
@@ -103,7 +117,11 @@ describe('sync lease: one sync per account at a time', () => {
     expect(direct.filter((r) => r.status === 'synced').length).toBeGreaterThanOrEqual(1);
     expect(direct.filter((r) => r.status === 'busy').length).toBeGreaterThan(20);
     expect(await p.counters()).toMatchObject({ drafted: 5 });
-    expect((await p.connection())!).toMatchObject({ syncLeaseOwner: null, syncLeaseUntil: null, syncRerunRequested: false });
+    expect((await p.connection())!).toMatchObject({
+      syncLeaseOwner: null,
+      syncLeaseUntil: null,
+      syncRerunRequested: false,
+    });
   });
 
   it('the holder runs once more for a trigger that arrived while it worked', async () => {
@@ -156,7 +174,11 @@ describe('sync lease: one sync per account at a time', () => {
     };
     expect(await syncAccount(p.rt.services, p.accountId)).toEqual({ status: 'skipped', reason: 'lease_lost' });
     expect(p.google.drafts(p.mailbox)).toHaveLength(0);
-    expect((await p.connection())!).toMatchObject({ status: 'disconnected', historyCursor: null, syncLeaseOwner: null });
+    expect((await p.connection())!).toMatchObject({
+      status: 'disconnected',
+      historyCursor: null,
+      syncLeaseOwner: null,
+    });
   });
 
   it('waits for a live lease held by a crashed run, and takes it over once expired', async () => {

@@ -4,7 +4,12 @@ import { GmailApiError } from '../../src/google/gmail';
 import { GoogleAuthError } from '../../src/google/oauth';
 import { touchGmailConnection } from '../../src/db/accounts';
 import { consumeDeadLetters, consumeSyncBatch } from '../../src/pipeline/consume';
-import { classifyFailure, MAX_QUEUE_DELAY_SECONDS, messageFailureVerdict, retryDelaySeconds } from '../../src/pipeline/failures';
+import {
+  classifyFailure,
+  MAX_QUEUE_DELAY_SECONDS,
+  messageFailureVerdict,
+  retryDelaySeconds,
+} from '../../src/pipeline/failures';
 import { pollQuietAccounts, runScheduled } from '../../src/pipeline/schedule';
 import { acceptGmailPush } from '../../src/pipeline/push';
 import { MAX_MESSAGE_ATTEMPTS, MIN_FAILING_SPAN_MS, syncAccount } from '../../src/pipeline/sync';
@@ -33,11 +38,15 @@ function delivery(accountId: string, attempts = 1) {
 
 async function draftsTo(p: PipelineRuntime): Promise<string[]> {
   const drafts = p.google.drafts(p.mailbox);
-  return Promise.all(drafts.map(async (d) => (await PostalMime.parse(d.raw)).to?.map((a) => a.address).join(',') ?? ''));
+  return Promise.all(
+    drafts.map(async (d) => (await PostalMime.parse(d.raw)).to?.map((a) => a.address).join(',') ?? ''),
+  );
 }
 
 async function countersOnAnyDay(p: PipelineRuntime): Promise<Record<string, number>> {
-  const rows = await p.rt.services.db.query.dailyCounters.findMany({ where: (t, { eq }) => eq(t.accountId, p.accountId) });
+  const rows = await p.rt.services.db.query.dailyCounters.findMany({
+    where: (t, { eq }) => eq(t.accountId, p.accountId),
+  });
   const out: Record<string, number> = {};
   for (const r of rows) out[r.name] = (out[r.name] ?? 0) + r.count;
   return out;
@@ -70,9 +79,15 @@ describe('a poison message', () => {
   afterEach(() => p.close());
 
   it('a multipart nested 300 levels deep is skipped as unprocessable; the mail after it is drafted and the cursor moves past both', async () => {
-    p.deliver(nestedMultipartMail({ from: 'Mallory <mallory@example.com>', to: MAILBOX, messageId: '<poison@example.com>' }));
+    p.deliver(
+      nestedMultipartMail({ from: 'Mallory <mallory@example.com>', to: MAILBOX, messageId: '<poison@example.com>' }),
+    );
     const normal = p.deliver(question(1));
-    expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({ status: 'synced', seen: 2, drafted: 1 });
+    expect(await syncAccount(p.rt.services, p.accountId, noSleep)).toMatchObject({
+      status: 'synced',
+      seen: 2,
+      drafted: 1,
+    });
     expect(await p.counters()).toMatchObject({ seen: 2, drafted: 1, 'skipped:unprocessable': 1, 'error:internal': 1 });
     expect(p.google.drafts(p.mailbox).map((d) => d.threadId)).toEqual([normal.threadId]);
     expect(BigInt((await p.connection())!.historyCursor!)).toBeGreaterThanOrEqual(BigInt(normal.historyId));
@@ -97,26 +112,29 @@ describe('a poison message', () => {
     expect(BigInt((await p.connection())!.historyCursor!)).toBeGreaterThanOrEqual(BigInt(second.historyId));
   });
 
-  it.each(['unclosed_tags', 'unclosed_style'] as const)('a 1 MB HTML mail (%s) is read and answered, the mail after it too, and /healthz keeps answering', async (pattern) => {
-    p.deliver(hostileHtmlMail({ from: JANE, to: MAILBOX, messageId: '<html@example.net>', pattern }));
-    p.deliver(question(2, { from: 'Jane Doe <jane@example.net>' }));
-    // /healthz is asked every 20 ms while the sync runs; the slowest answer shows how long the
-    // process was blocked (the quadratic reader blocked it 18 s on 117 KB, minutes on 1 MB).
-    let slowest = 0;
-    let done = false;
-    const probe = (async () => {
-      while (!done) {
-        const t = performance.now();
-        expect((await p.rt.request('/healthz')).status).toBe(200);
-        slowest = Math.max(slowest, performance.now() - t);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    const result = await syncAccount(p.rt.services, p.accountId, noSleep).finally(() => (done = true));
-    await probe;
-    expect(result).toMatchObject({ status: 'synced', seen: 2, drafted: 2 });
-    expect(slowest).toBeLessThan(2_000);
-  });
+  it.each(['unclosed_tags', 'unclosed_style'] as const)(
+    'a 1 MB HTML mail (%s) is read and answered, the mail after it too, and /healthz keeps answering',
+    async (pattern) => {
+      p.deliver(hostileHtmlMail({ from: JANE, to: MAILBOX, messageId: '<html@example.net>', pattern }));
+      p.deliver(question(2, { from: 'Jane Doe <jane@example.net>' }));
+      // /healthz is asked every 20 ms while the sync runs; the slowest answer shows how long the
+      // process was blocked (the quadratic reader blocked it 18 s on 117 KB, minutes on 1 MB).
+      let slowest = 0;
+      let done = false;
+      const probe = (async () => {
+        while (!done) {
+          const t = performance.now();
+          expect((await p.rt.request('/healthz')).status).toBe(200);
+          slowest = Math.max(slowest, performance.now() - t);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      const result = await syncAccount(p.rt.services, p.accountId, noSleep).finally(() => (done = true));
+      await probe;
+      expect(result).toMatchObject({ status: 'synced', seen: 2, drafted: 2 });
+      expect(slowest).toBeLessThan(2_000);
+    },
+  );
 });
 
 describe('a message that keeps failing with transient errors', () => {
@@ -226,7 +244,11 @@ describe('the dead-letter queue', () => {
   });
 
   it('every message of a batch is consumed, a few accounts side by side', async () => {
-    const batch = [delivery(p.accountId), ...Array.from({ length: 9 }, (_, i) => delivery(`acc_missing_${i}`)), Object.assign(delivery('x'), { body: { nope: 1 } })];
+    const batch = [
+      delivery(p.accountId),
+      ...Array.from({ length: 9 }, (_, i) => delivery(`acc_missing_${i}`)),
+      Object.assign(delivery('x'), { body: { nope: 1 } }),
+    ];
     p.deliver(question(1));
     await consumeSyncBatch(p.rt.services, batch, noSleep);
     expect(batch.every((d) => d.acked)).toBe(true);

@@ -15,7 +15,12 @@ describe('Gmail push: what a verified notification leads to', () => {
     p.rt.request('/webhooks/gmail', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await p.google.signPushToken()}` },
-      body: body ?? JSON.stringify({ message: { data: typeof data === 'string' ? data : btoa(JSON.stringify(data)), messageId: '1' }, subscription: 's' }),
+      body:
+        body ??
+        JSON.stringify({
+          message: { data: typeof data === 'string' ? data : btoa(JSON.stringify(data)), messageId: '1' },
+          subscription: 's',
+        }),
     });
   const logLines = (event: string) => p.rt.logs.filter((l) => JSON.parse(l).event === event);
 
@@ -66,7 +71,10 @@ describe('Gmail push: what a verified notification leads to', () => {
   });
 
   it('does no work for an account waiting for a reconnect', async () => {
-    await p.rt.services.db.update(gmailConnections).set({ status: 'reconnect_needed' }).where(eq(gmailConnections.accountId, p.accountId));
+    await p.rt.services.db
+      .update(gmailConnections)
+      .set({ status: 'reconnect_needed' })
+      .where(eq(gmailConnections.accountId, p.accountId));
     const res = await push({ emailAddress: p.mailbox, historyId: Number(p.google.historyId(p.mailbox)) + 100 });
     expect(res.status).toBe(204);
     expect(p.rt.queueMessages).toEqual([]);

@@ -2,7 +2,13 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gmailConnections } from '../../src/db/schema';
 import { consumeDeadLetters } from '../../src/pipeline/consume';
-import { pollQuietAccounts, QUIET_AFTER_MS, runScheduled, SCHEDULED_STEPS, type ScheduledStep } from '../../src/pipeline/schedule';
+import {
+  pollQuietAccounts,
+  QUIET_AFTER_MS,
+  runScheduled,
+  SCHEDULED_STEPS,
+  type ScheduledStep,
+} from '../../src/pipeline/schedule';
 import { renewWatch, watchesDueForRenewal } from '../../src/pipeline/watch-renewal';
 import type { Delivery, QueueMessage } from '../../src/platform/queue';
 import { sealedAs } from '../../src/db/sealed';
@@ -10,7 +16,12 @@ import { startPipeline, type PipelineRuntime } from './support';
 
 const DAY = 24 * 60 * 60_000;
 
-const delivery = (body: QueueMessage): Delivery => ({ body, attempts: 6, ack: () => undefined, retry: () => undefined });
+const delivery = (body: QueueMessage): Delivery => ({
+  body,
+  attempts: 6,
+  ack: () => undefined,
+  retry: () => undefined,
+});
 
 /** A second merchant with a mailbox (and the same kind of store), for ordering and limits. */
 async function secondMailbox(p: PipelineRuntime): Promise<string> {
@@ -19,7 +30,12 @@ async function secondMailbox(p: PipelineRuntime): Promise<string> {
   const accountId = await createAccount(s);
   const mailbox = 'second@example.com';
   const scopes = ['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/gmail.compose'];
-  await connectGmail(s, { accountId, mailbox, refreshToken: p.google.issueRefreshToken(mailbox, scopes), grantedScopes: scopes });
+  await connectGmail(s, {
+    accountId,
+    mailbox,
+    refreshToken: p.google.issueRefreshToken(mailbox, scopes),
+    grantedScopes: scopes,
+  });
   const store = await s.db.query.storeConnections.findFirst({ where: (t, { eq }) => eq(t.accountId, p.accountId) });
   const credentials = JSON.parse(await s.sealer.open(store!.sealedCredentials!, sealedAs.storeCredentials(store!.id)));
   await connectStore(s, { accountId, storeDomain: store!.storeDomain, credentials, scopes: 'read_orders' });
@@ -56,7 +72,12 @@ describe('cron', () => {
     });
 
     it('queues a rerun that a crashed run left behind under an expired lease', async () => {
-      await update({ lastSyncAt: Date.now(), syncLeaseOwner: 'dead', syncLeaseUntil: Date.now() - 1, syncRerunRequested: true });
+      await update({
+        lastSyncAt: Date.now(),
+        syncLeaseOwner: 'dead',
+        syncLeaseUntil: Date.now() - 1,
+        syncRerunRequested: true,
+      });
       expect(await runScheduled(p.rt.services)).toMatchObject({ queued: 1 });
       await update({ syncLeaseUntil: Date.now() + 60_000 });
       p.rt.queueMessages.length = 0;
@@ -66,7 +87,10 @@ describe('cron', () => {
     it('quietest first, at most the limit per tick (the rest next tick)', async () => {
       const other = await secondMailbox(p);
       await update({ lastSyncAt: Date.now() - 2 * QUIET_AFTER_MS, lastPushAt: null });
-      await p.rt.services.db.update(gmailConnections).set({ lastSyncAt: Date.now() - 3 * QUIET_AFTER_MS, lastPushAt: null }).where(eq(gmailConnections.accountId, other));
+      await p.rt.services.db
+        .update(gmailConnections)
+        .set({ lastSyncAt: Date.now() - 3 * QUIET_AFTER_MS, lastPushAt: null })
+        .where(eq(gmailConnections.accountId, other));
       expect((await pollQuietAccounts(p.rt.services, 1)).syncAccountIds).toEqual([other]);
       expect((await pollQuietAccounts(p.rt.services, 5)).syncAccountIds).toEqual([other, p.accountId]);
     });
@@ -86,7 +110,9 @@ describe('cron', () => {
       const expiresAt = (await p.connection())!.watchExpiresAt!;
       expect(expiresAt).toBeGreaterThan(Date.now() + 6 * DAY);
       expect(p.google.watchOf(p.mailbox)!.expiration).toBe(expiresAt);
-      expect(p.rt.logs.some((l) => l.includes('"event":"queue.job_done"') && l.includes('renew_watch:renewed'))).toBe(true);
+      expect(p.rt.logs.some((l) => l.includes('"event":"queue.job_done"') && l.includes('renew_watch:renewed'))).toBe(
+        true,
+      );
     });
 
     it('leaves a watch with days to run alone', async () => {
@@ -151,7 +177,10 @@ describe('cron', () => {
     it('soonest-ending first, at most the limit per tick', async () => {
       const other = await secondMailbox(p);
       await update({ watchExpiresAt: Date.now() + 2000 });
-      await p.rt.services.db.update(gmailConnections).set({ watchExpiresAt: Date.now() + 1000 }).where(eq(gmailConnections.accountId, other));
+      await p.rt.services.db
+        .update(gmailConnections)
+        .set({ watchExpiresAt: Date.now() + 1000 })
+        .where(eq(gmailConnections.accountId, other));
       expect(await watchesDueForRenewal(p.rt.services, 1)).toEqual([other]);
       expect(await watchesDueForRenewal(p.rt.services, 5)).toEqual([other, p.accountId]);
     });
@@ -163,8 +192,20 @@ describe('cron', () => {
       const ran: string[] = [];
       const steps: ScheduledStep[] = [
         ...SCHEDULED_STEPS,
-        { name: 'broken', run: async () => { ran.push('broken'); throw new Error('boom'); } },
-        { name: 'also_wants_sync', run: async () => { ran.push('also'); return { messages: [{ accountId: p.accountId }] }; } },
+        {
+          name: 'broken',
+          run: async () => {
+            ran.push('broken');
+            throw new Error('boom');
+          },
+        },
+        {
+          name: 'also_wants_sync',
+          run: async () => {
+            ran.push('also');
+            return { messages: [{ accountId: p.accountId }] };
+          },
+        },
       ];
       expect(await runScheduled(p.rt.services, steps)).toEqual({ queued: 1, failedSteps: ['broken'] });
       expect(ran).toEqual(['broken', 'also']);

@@ -15,7 +15,8 @@ describe('the subrequest budget', () => {
   });
   afterEach(() => p.close());
 
-  const done = () => p.rt.logs.map((l) => JSON.parse(l) as Record<string, number | string>).filter((e) => e.event === 'sync.done');
+  const done = () =>
+    p.rt.logs.map((l) => JSON.parse(l) as Record<string, number | string>).filter((e) => e.event === 'sync.done');
 
   it('counts every outside call of a sync', async () => {
     p.deliver(question(1));
@@ -39,7 +40,12 @@ describe('the subrequest budget', () => {
     // The follow-up was queued ({accountId} only) and the local queue runs it, with the default budget.
     expect(p.rt.queueMessages.map((m) => JSON.parse(m))).toContainEqual({ accountId: p.accountId });
     await p.rt.settle();
-    expect(p.google.drafts(p.mailbox).map((d) => d.threadId).sort()).toEqual([...threads].sort());
+    expect(
+      p.google
+        .drafts(p.mailbox)
+        .map((d) => d.threadId)
+        .sort(),
+    ).toEqual([...threads].sort());
   });
 
   it('a budget too small for any message still handles one per run, so the hand-over never loops empty', async () => {

@@ -14,13 +14,19 @@ export interface PipelineRuntime {
   mailbox: string;
   google: NonNullable<TestRuntime['sandbox']>['fakes']['google'];
   /** Delivers a mail into the Gmail fake without notifying anyone. */
-  deliver(raw: string, opts?: { labelIds?: string[]; internalDate?: number }): { id: string; threadId: string; historyId: string };
+  deliver(
+    raw: string,
+    opts?: { labelIds?: string[]; internalDate?: number },
+  ): { id: string; threadId: string; historyId: string };
   counters(): Promise<Record<string, number>>;
   connection(): ReturnType<typeof getGmailConnection>;
   close(): void;
 }
 
-export async function startPipeline(store: 'shopify' | 'woocommerce' = 'shopify', orders: Order[] = [sampleOrder()]): Promise<PipelineRuntime> {
+export async function startPipeline(
+  store: 'shopify' | 'woocommerce' = 'shopify',
+  orders: Order[] = [sampleOrder()],
+): Promise<PipelineRuntime> {
   const rt = await startTestRuntime();
   const { accountId, mailbox } = await rt.reset(store, orders);
   const google = rt.sandbox!.fakes.google;

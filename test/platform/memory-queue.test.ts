@@ -48,16 +48,26 @@ describe('in-process queue (Cloudflare Queues semantics)', () => {
   it('puts only the allowed shapes on the wire, and refuses anything else without queueing it', async () => {
     const sent: string[] = [];
     const queue = createMemoryQueue({ consume: async (b) => b.forEach((d) => d.ack()), onSend: (s) => sent.push(s) });
-    await expect(queue.send({ accountId: 'a', subject: 'leak' } as never)).rejects.toThrow('queue message of unknown shape');
-    await expect(queue.sendBatch([{ accountId: 'a', job: 'renew_watch' }, { accountId: 'b', job: 'sync' } as never])).rejects.toThrow();
-    await queue.sendBatch([{ accountId: 'a', job: 'repair_store' }, { job: 'compliance', requestId: 'cmp_abc123' }]);
+    await expect(queue.send({ accountId: 'a', subject: 'leak' } as never)).rejects.toThrow(
+      'queue message of unknown shape',
+    );
+    await expect(
+      queue.sendBatch([{ accountId: 'a', job: 'renew_watch' }, { accountId: 'b', job: 'sync' } as never]),
+    ).rejects.toThrow();
+    await queue.sendBatch([
+      { accountId: 'a', job: 'repair_store' },
+      { job: 'compliance', requestId: 'cmp_abc123' },
+    ]);
     await queue.idle();
     expect(sent).toEqual(['{"accountId":"a","job":"repair_store"}', '{"requestId":"cmp_abc123","job":"compliance"}']);
   });
 
   it('keeps a sync and jobs for one account apart, but queues the same piece of work once while it waits', async () => {
     const seen: unknown[] = [];
-    const queue = createMemoryQueue({ consume: async (batch) => batch.forEach((d) => (seen.push(d.body), d.ack())), setTimer: immediate });
+    const queue = createMemoryQueue({
+      consume: async (batch) => batch.forEach((d) => (seen.push(d.body), d.ack())),
+      setTimer: immediate,
+    });
     await queue.sendBatch([
       { accountId: 'a' },
       { accountId: 'a', job: 'renew_watch' },
@@ -65,7 +75,11 @@ describe('in-process queue (Cloudflare Queues semantics)', () => {
       { accountId: 'a', job: 'renew_watch' },
     ]);
     await queue.idle();
-    expect(seen).toEqual([{ accountId: 'a' }, { accountId: 'a', job: 'renew_watch' }, { accountId: 'a', job: 'repair_store' }]);
+    expect(seen).toEqual([
+      { accountId: 'a' },
+      { accountId: 'a', job: 'renew_watch' },
+      { accountId: 'a', job: 'repair_store' },
+    ]);
   });
 
   it('takes at most 100 messages per sendBatch, as Workers Queues does', async () => {

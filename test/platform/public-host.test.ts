@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkPublicHost, dohResolver, isPublicAddress, parseIpv6, type HostResolver } from '../../src/platform/public-host';
+import {
+  checkPublicHost,
+  dohResolver,
+  isPublicAddress,
+  parseIpv6,
+  type HostResolver,
+} from '../../src/platform/public-host';
 import { createDohFake } from '../../src/sandbox/fakes/doh';
 import { checkStoreUrl } from '../../src/stores/woocommerce-connect';
 
@@ -133,7 +139,20 @@ describe('parseIpv6', () => {
     expect(parseIpv6(text)).toEqual(groups);
   });
 
-  it.each(['', ':', ':::', '1:2', '1::2::3', ':1::', '1.2.3.4', '::1.2.3', 'g::1', '[::1]', 'fe80::1%eth0', '1:2:3:4:5:6:7:8::'])('refuses %j', (text) => {
+  it.each([
+    '',
+    ':',
+    ':::',
+    '1:2',
+    '1::2::3',
+    ':1::',
+    '1.2.3.4',
+    '::1.2.3',
+    'g::1',
+    '[::1]',
+    'fe80::1%eth0',
+    '1:2:3:4:5:6:7:8::',
+  ])('refuses %j', (text) => {
     expect(parseIpv6(text)).toBeNull();
   });
 });
@@ -188,11 +207,17 @@ describe('checkPublicHost', () => {
     'nat64-public.example.com': ['64:ff9b::808:808'],
     'public.example.com': ['93.184.215.14', '2606:2800:21f:cb07:6820:80da:af6b:8b2c'],
   });
-  const resolver = dohResolver({ url: 'https://dns.test/dns-query', fetch: async (input, init) => doh.request(String(input).replace('https://dns.test', ''), init) });
-
-  it.each(['compat', 'mapped', 'siit', 'sixtofour', 'sitelocal', 'mixed', 'nat64' /* already refused */])('refuses a name whose DNS answer is private (%s)', async (name) => {
-    expect(await checkPublicHost(`${name}.example.com`, resolver)).toEqual(refused);
+  const resolver = dohResolver({
+    url: 'https://dns.test/dns-query',
+    fetch: async (input, init) => doh.request(String(input).replace('https://dns.test', ''), init),
   });
+
+  it.each(['compat', 'mapped', 'siit', 'sixtofour', 'sitelocal', 'mixed', 'nat64' /* already refused */])(
+    'refuses a name whose DNS answer is private (%s)',
+    async (name) => {
+      expect(await checkPublicHost(`${name}.example.com`, resolver)).toEqual(refused);
+    },
+  );
 
   it('accepts names whose every answer is public', async () => {
     expect(await checkPublicHost('public.example.com', resolver)).toEqual({ public: true });

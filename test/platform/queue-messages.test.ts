@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { QueueMessageSchema, sendBatch, wireMessage, type QueueMessage, type SyncMessage } from '../../src/platform/queue';
+import {
+  QueueMessageSchema,
+  sendBatch,
+  wireMessage,
+  type QueueMessage,
+  type SyncMessage,
+} from '../../src/platform/queue';
 import { queueMessageProblem } from '../support/queue-messages';
 
 /** The queue's message shapes (src/platform/queue.ts), and the privacy tests' own statement of them. */
@@ -30,7 +36,8 @@ describe('queue message shapes', () => {
 
   it('the privacy tests’ check agrees, and also refuses an account id that could be an address', () => {
     for (const m of allowed) expect(queueMessageProblem(JSON.stringify(m))).toBeNull();
-    for (const m of refused.filter((r) => typeof r === 'object')) expect(queueMessageProblem(JSON.stringify(m)), JSON.stringify(m)).not.toBeNull();
+    for (const m of refused.filter((r) => typeof r === 'object'))
+      expect(queueMessageProblem(JSON.stringify(m)), JSON.stringify(m)).not.toBeNull();
     expect(queueMessageProblem(JSON.stringify({ accountId: 'jane@example.net' }))).not.toBeNull();
   });
 
@@ -38,7 +45,9 @@ describe('queue message shapes', () => {
     const m = { accountId: 'acc_1', job: 'renew_watch' as const };
     expect(wireMessage(m)).toEqual(m);
     expect(wireMessage(m)).not.toBe(m);
-    expect(() => wireMessage({ accountId: 'acc_1', note: 'jane@example.net' })).toThrow(/^queue message of unknown shape$/);
+    expect(() => wireMessage({ accountId: 'acc_1', note: 'jane@example.net' })).toThrow(
+      /^queue message of unknown shape$/,
+    );
   });
 
   it('sendBatch: at most 100, and a queue without sendBatch carries syncs one by one but no job', async () => {
@@ -47,6 +56,11 @@ describe('queue message shapes', () => {
     await sendBatch(syncOnly, [{ accountId: 'a' }, { accountId: 'b' }]);
     expect(sent).toEqual([{ accountId: 'a' }, { accountId: 'b' }]);
     await expect(sendBatch(syncOnly, [{ accountId: 'a', job: 'renew_watch' }])).rejects.toThrow('sync messages only');
-    await expect(sendBatch(syncOnly, Array.from({ length: 101 }, () => ({ accountId: 'a' })))).rejects.toThrow('over 100');
+    await expect(
+      sendBatch(
+        syncOnly,
+        Array.from({ length: 101 }, () => ({ accountId: 'a' })),
+      ),
+    ).rejects.toThrow('over 100');
   });
 });

@@ -50,25 +50,52 @@ describe('privacy canary: nothing of an erased customer or shop remains', () => 
     expect((await submitForm(rt, wooAccount, { email: CANARY.wooCustomer, token: form.token })).status).toBe(200);
     const { consumerKey } = await wooConnection(rt, wooAccount);
     const woo = rt.sandbox!.fakes.woocommerce;
-    expect(await woo.trigger(consumerKey, 'customer.deleted', { id: Number(CANARY.customerId), email: CANARY.wooCustomer })).toEqual([200]);
+    expect(
+      await woo.trigger(consumerKey, 'customer.deleted', { id: Number(CANARY.customerId), email: CANARY.wooCustomer }),
+    ).toEqual([200]);
 
     // 2. A Shopify merchant with no mailbox: a customer objects, asks for their data, asks to be
     //    erased; the merchant uninstalls; 48 hours later Shopify asks to erase the shop.
     shopAccount = await shopOnlyAccount(rt, CANARY.shop, { shopName: CANARY.shopName });
     form = await openForm(rt, shopAccount);
     expect((await submitForm(rt, shopAccount, { email: CANARY.shopifyCustomer, token: form.token })).status).toBe(200);
-    const withCanaries = <T extends { customer: object }>(p: T) => ({ ...p, customer: { ...p.customer, id: Number(CANARY.customerId), phone: CANARY.phone } });
+    const withCanaries = <T extends { customer: object }>(p: T) => ({
+      ...p,
+      customer: { ...p.customer, id: Number(CANARY.customerId), phone: CANARY.phone },
+    });
     const shopify = { shop: CANARY.shop };
     const answers = [
-      await deliverShopify(rt, withCanaries(dataRequestPayload(CANARY.shopifyCustomer, CANARY.shop)), { ...shopify, topic: 'customers/data_request' }),
-      await deliverShopify(rt, withCanaries(dataRequestPayload(CANARY.neverHeld, CANARY.shop)), { ...shopify, topic: 'customers/data_request' }),
+      await deliverShopify(rt, withCanaries(dataRequestPayload(CANARY.shopifyCustomer, CANARY.shop)), {
+        ...shopify,
+        topic: 'customers/data_request',
+      }),
+      await deliverShopify(rt, withCanaries(dataRequestPayload(CANARY.neverHeld, CANARY.shop)), {
+        ...shopify,
+        topic: 'customers/data_request',
+      }),
       // A forged one and an unknown topic, both carrying canaries, on the way.
-      await deliverShopify(rt, withCanaries(customerRedactPayload(CANARY.shopifyCustomer, CANARY.shop)), { ...shopify, secret: 'forged' }),
-      await deliverShopify(rt, { email: CANARY.shopifyCustomer, phone: CANARY.phone }, { ...shopify, topic: 'orders/create' }),
-      await deliverShopify(rt, withCanaries(customerRedactPayload(CANARY.shopifyCustomer, CANARY.shop)), { ...shopify, topic: 'customers/redact' }),
+      await deliverShopify(rt, withCanaries(customerRedactPayload(CANARY.shopifyCustomer, CANARY.shop)), {
+        ...shopify,
+        secret: 'forged',
+      }),
       await deliverShopify(
         rt,
-        { id: 77001234567, name: CANARY.shopName, email: CANARY.shopOwner, myshopify_domain: CANARY.shop, phone: CANARY.phone },
+        { email: CANARY.shopifyCustomer, phone: CANARY.phone },
+        { ...shopify, topic: 'orders/create' },
+      ),
+      await deliverShopify(rt, withCanaries(customerRedactPayload(CANARY.shopifyCustomer, CANARY.shop)), {
+        ...shopify,
+        topic: 'customers/redact',
+      }),
+      await deliverShopify(
+        rt,
+        {
+          id: 77001234567,
+          name: CANARY.shopName,
+          email: CANARY.shopOwner,
+          myshopify_domain: CANARY.shop,
+          phone: CANARY.phone,
+        },
         { ...shopify, topic: 'app/uninstalled' },
       ),
       await deliverShopify(rt, shopRedactPayload(CANARY.shop), { ...shopify, topic: 'shop/redact' }),
@@ -77,7 +104,9 @@ describe('privacy canary: nothing of an erased customer or shop remains', () => 
     await rt.settle();
 
     const hashes = await Promise.all(
-      [CANARY.wooCustomer, CANARY.shopifyCustomer, CANARY.neverHeld].map((a) => hashAddress(rt.config.secrets.hashKey, a)),
+      [CANARY.wooCustomer, CANARY.shopifyCustomer, CANARY.neverHeld].map((a) =>
+        hashAddress(rt.config.secrets.hashKey, a),
+      ),
     );
     needles = [...Object.values(CANARY), ...hashes].flatMap((v) => [v, v.toLowerCase()]);
   });
@@ -99,7 +128,9 @@ describe('privacy canary: nothing of an erased customer or shop remains', () => 
       'shop/redact:account_erased',
     ]);
     expect(rows.every((r) => r.completedAt !== null && r.subjectHash === null)).toBe(true);
-    expect(await rt.services.db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, shopAccount) })).toBeUndefined();
+    expect(
+      await rt.services.db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, shopAccount) }),
+    ).toBeUndefined();
     expect(rt.logs.length).toBeGreaterThan(0);
   });
 
@@ -112,8 +143,13 @@ describe('privacy canary: nothing of an erased customer or shop remains', () => 
   });
 
   it('leaves no canary in any log line, queue message or console output', () => {
-    for (const [where, lines] of [['log', rt.logs], ['queue', rt.queueMessages], ['console', printed]] as const) {
-      for (const line of lines) for (const needle of needles) expect(line.includes(needle), `${needle} in ${where}: ${line}`).toBe(false);
+    for (const [where, lines] of [
+      ['log', rt.logs],
+      ['queue', rt.queueMessages],
+      ['console', printed],
+    ] as const) {
+      for (const line of lines)
+        for (const needle of needles) expect(line.includes(needle), `${needle} in ${where}: ${line}`).toBe(false);
     }
   });
 
@@ -122,7 +158,14 @@ describe('privacy canary: nothing of an erased customer or shop remains', () => 
     // row's bytes stay on disk until the file is rebuilt.
     const { eq } = await import('drizzle-orm');
     const account = (await rt.services.db.query.accounts.findFirst())!;
-    const row = { id: 'con_canaryguard', accountId: account.id, kind: 'terms', detail: CANARY.shopName, version: 'x', grantedAt: 1 };
+    const row = {
+      id: 'con_canaryguard',
+      accountId: account.id,
+      kind: 'terms',
+      detail: CANARY.shopName,
+      version: 'x',
+      grantedAt: 1,
+    };
     await rt.services.db.insert(consentRecords).values(row);
     expect(databaseFiles(rt.dbPath).some(({ text }) => text.includes(CANARY.shopName))).toBe(true);
     await rt.services.db.delete(consentRecords).where(eq(consentRecords.id, row.id));

@@ -58,7 +58,13 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
   };
   const remember = (err: unknown) => {
     const e = err as Error;
-    errors.push(String(err), e?.message ?? '', e?.stack ?? '', JSON.stringify(err) ?? '', JSON.stringify(Object.entries(e ?? {})));
+    errors.push(
+      String(err),
+      e?.message ?? '',
+      e?.stack ?? '',
+      JSON.stringify(err) ?? '',
+      JSON.stringify(Object.entries(e ?? {})),
+    );
   };
 
   beforeAll(async () => {
@@ -96,7 +102,10 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
           if (problem) problems.push(problem);
           const reply = await honest.write(input, problem);
           if (lies-- <= 0) return reply;
-          return { ...reply, replyText: `${reply.replyText}\n${CANARY.modelEcho}: ${input.customer.message} tracking ${CANARY.invented}, ${CANARY.city}, 2031-04-05.` };
+          return {
+            ...reply,
+            replyText: `${reply.replyText}\n${CANARY.modelEcho}: ${input.customer.message} tracking ${CANARY.invented}, ${CANARY.city}, 2031-04-05.`,
+          };
         },
       } satisfies ReplyWriter;
       deliver(mail());
@@ -130,13 +139,22 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
       await s.db.update(accounts).set({ draftKinds: 'returns' }).where(eq(accounts.id, accountId));
       deliver(mail());
       await sync();
-      await s.db.update(accounts).set({ draftKinds: 'order_status,returns,address_change,cancellation,other' }).where(eq(accounts.id, accountId));
+      await s.db
+        .update(accounts)
+        .set({ draftKinds: 'order_status,returns,address_change,cancellation,other' })
+        .where(eq(accounts.id, accountId));
 
       // 5b. Hostile mail: a poison multipart, Gmail refusing one draft, a message that keeps failing
       //     until it is given up, a Reply-To attack and a padded HTML mail, all full of canaries.
       const hostile = () => {
         const n = ++mailCount;
-        return { from: sender, to: mailbox, subject: `${CANARY.subject} ${n}`, text: `${CANARY.body} where is my order #${CANARY.orderNumber}? (${n})`, messageId: `<canary-pipe-${n}@canary-pipe.example>` };
+        return {
+          from: sender,
+          to: mailbox,
+          subject: `${CANARY.subject} ${n}`,
+          text: `${CANARY.body} where is my order #${CANARY.orderNumber}? (${n})`,
+          messageId: `<canary-pipe-${n}@canary-pipe.example>`,
+        };
       };
       deliver(nestedMultipartMail(hostile()));
       await sync();
@@ -157,7 +175,11 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
       // 6. Pushes: an unknown (canary) mailbox, canary garbage, and a real one.
       const token = await google.signPushToken();
       const push = (data: string) =>
-        rt.request('/webhooks/gmail', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ message: { data } }) });
+        rt.request('/webhooks/gmail', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ message: { data } }),
+        });
       await push(btoa(JSON.stringify({ emailAddress: CANARY.strangerMailbox, historyId: 5 })));
       await push(btoa(JSON.stringify({ emailAddress: CANARY.senderAddress, note: CANARY.body })));
       deliver(mail());
@@ -165,7 +187,10 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
       await rt.settle();
 
       // 7. Cron: poll and watch renewal.
-      await s.db.update(gmailConnections).set({ watchExpiresAt: Date.now() + 1000, lastSyncAt: 0, lastPushAt: null }).where(eq(gmailConnections.accountId, accountId));
+      await s.db
+        .update(gmailConnections)
+        .set({ watchExpiresAt: Date.now() + 1000, lastSyncAt: 0, lastPushAt: null })
+        .where(eq(gmailConnections.accountId, accountId));
       await runScheduled(s);
       await rt.settle();
 
@@ -189,11 +214,34 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
     expect(drafts.every((d) => d.to === CANARY.senderAddress)).toBe(true);
     expect(problems.length).toBeGreaterThanOrEqual(2);
     const events = rt.logs.map((l) => JSON.parse(l) as { event: string; reason?: string });
-    for (const event of ['sync.busy', 'queue.retry', 'push.unknown_mailbox', 'push.malformed', 'sync.reconnect_needed', 'cron.done']) {
-      expect(events.some((e) => e.event === event), event).toBe(true);
+    for (const event of [
+      'sync.busy',
+      'queue.retry',
+      'push.unknown_mailbox',
+      'push.malformed',
+      'sync.reconnect_needed',
+      'cron.done',
+    ]) {
+      expect(
+        events.some((e) => e.event === event),
+        event,
+      ).toBe(true);
     }
     const names = (await rt.services.db.query.dailyCounters.findMany()).map((c) => c.name);
-    for (const name of ['drafted', 'skipped:fact_guard', 'skipped:kind_disabled', 'skipped:llm_unavailable', 'skipped:store_unavailable', 'skipped:already_drafted', 'error:gmail_rate_limited', 'error:gmail_unavailable', 'error:llm_unavailable', 'error:reconnect_needed', 'skipped:unprocessable', 'skipped:kept_failing']) {
+    for (const name of [
+      'drafted',
+      'skipped:fact_guard',
+      'skipped:kind_disabled',
+      'skipped:llm_unavailable',
+      'skipped:store_unavailable',
+      'skipped:already_drafted',
+      'error:gmail_rate_limited',
+      'error:gmail_unavailable',
+      'error:llm_unavailable',
+      'error:reconnect_needed',
+      'skipped:unprocessable',
+      'skipped:kept_failing',
+    ]) {
       expect(names, name).toContain(name);
     }
     expect(errors.length).toBeGreaterThan(0);
@@ -218,7 +266,9 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
       ['fact-guard problem', problems],
     ];
     const found: string[] = [];
-    for (const [where, lines] of places) for (const line of lines) for (const needle of NEEDLES) if (line.includes(needle)) found.push(`${needle} in ${where}: ${line}`);
+    for (const [where, lines] of places)
+      for (const line of lines)
+        for (const needle of NEEDLES) if (line.includes(needle)) found.push(`${needle} in ${where}: ${line}`);
     return found;
   };
 

@@ -36,19 +36,46 @@ describe('privacy canary: the setup flow', () => {
 
     // A refused sign-in first (one scope unticked), then a real one.
     let consent = await browser.get('/auth/google/start');
-    await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: field(consent.html, 'request_id'), action: 'allow', scope: 'https://www.googleapis.com/auth/gmail.compose' });
+    await browser.post('/sandbox/google/o/oauth2/v2/auth', {
+      request_id: field(consent.html, 'request_id'),
+      action: 'allow',
+      scope: 'https://www.googleapis.com/auth/gmail.compose',
+    });
     consent = await browser.get('/auth/google/start');
     const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: field(consent.html, 'request_id'), action: 'allow', scope: scopes });
+    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
+      request_id: field(consent.html, 'request_id'),
+      action: 'allow',
+      scope: scopes,
+    });
     const csrf = field(app.html, 'csrf');
 
     await browser.post('/app/optouts', { csrf, action: 'add', address: CANARY.optOut });
     rt.sandbox!.fakes.woocommerce.addStore(CANARY.consumerKey, CANARY.consumerSecret, []);
-    const connected = await browser.post('/connect/woocommerce/keys', { csrf, storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`, consumerKey: CANARY.consumerKey, consumerSecret: CANARY.consumerSecret });
+    const connected = await browser.post('/connect/woocommerce/keys', {
+      csrf,
+      storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`,
+      consumerKey: CANARY.consumerKey,
+      consumerSecret: CANARY.consumerSecret,
+    });
     expect(connected.url).toContain('notice=store_connected');
 
-    await rt.sendMail(customerMail({ from: `Canary <${CANARY.sender}>`, subject: CANARY.subject, body: `${CANARY.body} where is order 1042?`, messageId: '<s1@canary-mail.example>' }));
-    await rt.sendMail(customerMail({ from: `Opted Out <${CANARY.optOut}>`, subject: CANARY.subject, body: CANARY.body, messageId: '<s2@canary-mail.example>' }));
+    await rt.sendMail(
+      customerMail({
+        from: `Canary <${CANARY.sender}>`,
+        subject: CANARY.subject,
+        body: `${CANARY.body} where is order 1042?`,
+        messageId: '<s1@canary-mail.example>',
+      }),
+    );
+    await rt.sendMail(
+      customerMail({
+        from: `Opted Out <${CANARY.optOut}>`,
+        subject: CANARY.subject,
+        body: CANARY.body,
+        messageId: '<s2@canary-mail.example>',
+      }),
+    );
     await rt.settle();
 
     exported = await (await browser.raw('/app/export')).text();
@@ -67,7 +94,9 @@ describe('privacy canary: the setup flow', () => {
     const found: string[] = [];
     for (const file of ['', '-wal', '-shm', '-journal'].map((s) => rt.dbPath + s).filter((f) => existsSync(f))) {
       const bytes = readFileSync(file);
-      for (const needle of needles) if (bytes.toString('latin1').includes(needle) || bytes.toString('utf8').includes(needle)) found.push(`${needle} in ${file}`);
+      for (const needle of needles)
+        if (bytes.toString('latin1').includes(needle) || bytes.toString('utf8').includes(needle))
+          found.push(`${needle} in ${file}`);
     }
     return found;
   }
@@ -94,8 +123,13 @@ describe('privacy canary: the setup flow', () => {
   });
 
   it('keeps no canary in logs, queue messages or console output', () => {
-    for (const [where, lines] of [['log', rt.logs], ['queue', rt.queueMessages], ['console', printed]] as const) {
-      for (const line of lines) for (const needle of NEEDLES) expect(line.includes(needle), `${needle} in ${where}: ${line}`).toBe(false);
+    for (const [where, lines] of [
+      ['log', rt.logs],
+      ['queue', rt.queueMessages],
+      ['console', printed],
+    ] as const) {
+      for (const line of lines)
+        for (const needle of NEEDLES) expect(line.includes(needle), `${needle} in ${where}: ${line}`).toBe(false);
     }
   });
 });

@@ -41,18 +41,64 @@ describe('privacy canary: nothing but account and consent records at rest', () =
       await rt.reset(store, [order, someoneElses]);
       const sender = `${CANARY.senderName} <${CANARY.senderAddress}>`;
       // 1. The main path: a question about their order, drafted.
-      await rt.sendMail(customerMail({ from: sender, subject: `${CANARY.subject} #${CANARY.orderNumber}`, body: `${CANARY.body} where is order #${CANARY.orderNumber}?`, messageId: `<c1.${store}@canary-mail.example>`, extraHeaders: [`Reply-To: ${CANARY.replyTo}`] }));
+      await rt.sendMail(
+        customerMail({
+          from: sender,
+          subject: `${CANARY.subject} #${CANARY.orderNumber}`,
+          body: `${CANARY.body} where is order #${CANARY.orderNumber}?`,
+          messageId: `<c1.${store}@canary-mail.example>`,
+          extraHeaders: [`Reply-To: ${CANARY.replyTo}`],
+        }),
+      );
       // 2. A duplicate in the same thread (skipped: already drafted).
-      await rt.sendMail(customerMail({ from: sender, subject: `Re: ${CANARY.subject}`, body: `${CANARY.body} again`, messageId: `<c2.${store}@canary-mail.example>`, inReplyTo: `<c1.${store}@canary-mail.example>` }));
+      await rt.sendMail(
+        customerMail({
+          from: sender,
+          subject: `Re: ${CANARY.subject}`,
+          body: `${CANARY.body} again`,
+          messageId: `<c2.${store}@canary-mail.example>`,
+          inReplyTo: `<c1.${store}@canary-mail.example>`,
+        }),
+      );
       // 3. Someone else's order (email mismatch).
-      await rt.sendMail(customerMail({ from: sender, subject: CANARY.subject, body: `${CANARY.body} order #${CANARY.otherOrderNumber}`, messageId: `<c3.${store}@canary-mail.example>` }));
+      await rt.sendMail(
+        customerMail({
+          from: sender,
+          subject: CANARY.subject,
+          body: `${CANARY.body} order #${CANARY.otherOrderNumber}`,
+          messageId: `<c3.${store}@canary-mail.example>`,
+        }),
+      );
       // 4. Filtered mail: auto-reply and newsletter.
-      await rt.sendMail(customerMail({ from: sender, subject: CANARY.subject, body: CANARY.body, messageId: `<c4.${store}@canary-mail.example>`, extraHeaders: ['Auto-Submitted: auto-replied'] }));
-      await rt.sendMail(customerMail({ from: sender, subject: CANARY.subject, body: CANARY.body, messageId: `<c5.${store}@canary-mail.example>`, extraHeaders: ['List-Id: <canary.list>'] }));
+      await rt.sendMail(
+        customerMail({
+          from: sender,
+          subject: CANARY.subject,
+          body: CANARY.body,
+          messageId: `<c4.${store}@canary-mail.example>`,
+          extraHeaders: ['Auto-Submitted: auto-replied'],
+        }),
+      );
+      await rt.sendMail(
+        customerMail({
+          from: sender,
+          subject: CANARY.subject,
+          body: CANARY.body,
+          messageId: `<c5.${store}@canary-mail.example>`,
+          extraHeaders: ['List-Id: <canary.list>'],
+        }),
+      );
       // 5. Failures on the way: the LLM and Gmail fail, the queue retries, errors are logged.
       rt.sandbox!.fakes.openai.failNext({ status: 500, count: 2 });
       rt.sandbox!.fakes.google.failNext('drafts.create', { status: 429, count: 1, retryAfterSeconds: 0 });
-      await rt.sendMail(customerMail({ from: sender, subject: `${CANARY.subject} 2`, body: `${CANARY.body} order ${CANARY.orderNumber} once more`, messageId: `<c6.${store}@canary-mail.example>` }));
+      await rt.sendMail(
+        customerMail({
+          from: sender,
+          subject: `${CANARY.subject} 2`,
+          body: `${CANARY.body} order ${CANARY.orderNumber} once more`,
+          messageId: `<c6.${store}@canary-mail.example>`,
+        }),
+      );
       await rt.settle();
     }
   });
@@ -83,8 +129,13 @@ describe('privacy canary: nothing but account and consent records at rest', () =
   });
 
   it('keeps no canary in any log line, queue message or console output', () => {
-    for (const [where, lines] of [['log', rt.logs], ['queue', rt.queueMessages], ['console', printed]] as const) {
-      for (const line of lines) for (const needle of NEEDLES) expect(line.includes(needle), `${needle} in ${where}: ${line}`).toBe(false);
+    for (const [where, lines] of [
+      ['log', rt.logs],
+      ['queue', rt.queueMessages],
+      ['console', printed],
+    ] as const) {
+      for (const line of lines)
+        for (const needle of NEEDLES) expect(line.includes(needle), `${needle} in ${where}: ${line}`).toBe(false);
     }
     for (const message of rt.queueMessages) expect(queueMessageProblem(message), message).toBeNull();
   });

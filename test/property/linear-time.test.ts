@@ -101,7 +101,10 @@ linearIn('decodeEntities', decodeEntities, [
 linearIn('latestCustomerText', (text) => latestCustomerText(text), [
   ["'>' lines", (n) => repeat('>\n', n)],
   ['one line of quote markers', (n) => repeat('> ', n)],
-  ['quoted lines between blank lines after an attribution', (n) => `On 3 Nov 2025, a@b.c wrote:\n${repeat('\n\n> x\n', n)}`],
+  [
+    'quoted lines between blank lines after an attribution',
+    (n) => `On 3 Nov 2025, a@b.c wrote:\n${repeat('\n\n> x\n', n)}`,
+  ],
   ['attribution openers that never end', (n) => repeat('On 3 Nov\n', n)],
   ["'From:' lines (header-block look-ahead)", (n) => repeat('From: a\n', n)],
   ["'*' emphasis lines", (n) => repeat(`${'*'.repeat(999)}\n`, n)],
@@ -133,9 +136,17 @@ linearIn('statusClaims', statusClaims, [
 const ORDER: Order = sampleOrder();
 /** The hostile text is both the draft and the customer's words (the subject is not capped). */
 /** Policies are the merchant's own, length-limited texts: fixed here, as the shop name is. */
-const POLICIES = { returnWindowDays: 30, returns: 'Returns within 30 days, refunds in 5-7 business days: https://shop.example/returns' };
+const POLICIES = {
+  returnWindowDays: 30,
+  returns: 'Returns within 30 days, refunds in 5-7 business days: https://shop.example/returns',
+};
 const guard = (text: string) =>
-  checkFacts(text, { customer: [text, text], orders: given(ORDER), policies: POLICIES, merchant: ['Shop', 'Sam', text] } satisfies FactSources);
+  checkFacts(text, {
+    customer: [text, text],
+    orders: given(ORDER),
+    policies: POLICIES,
+    merchant: ['Shop', 'Sam', text],
+  } satisfies FactSources);
 
 linearIn('checkFacts', guard, [
   ['one long word', (n) => 'a'.repeat(n)],
@@ -185,7 +196,18 @@ linearIn('encodeWord', encodeWord, [
 
 /** A hand-built RFC 5322 message with an HTML-only body. */
 const htmlMail = (html: string) =>
-  utf8(['From: Jane <jane@example.net>', 'To: shop@example.com', 'Subject: Re: order', 'MIME-Version: 1.0', 'Content-Type: text/html; charset=utf-8', '', html, ''].join('\r\n'));
+  utf8(
+    [
+      'From: Jane <jane@example.net>',
+      'To: shop@example.com',
+      'Subject: Re: order',
+      'MIME-Version: 1.0',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      html,
+      '',
+    ].join('\r\n'),
+  );
 
 describe('parseMail of hostile HTML-only mail', () => {
   it.each([
@@ -193,7 +215,12 @@ describe('parseMail of hostile HTML-only mail', () => {
     ["unclosed '<style>' repeated", (n: number) => repeat('<style>', n)],
     ['text and breaks', (n: number) => repeat('where is my order<br>', n)],
   ])('%s grows linearly', SLOW, async (_label, build) => {
-    expect(await growth((n) => htmlMail(build(n)), (raw) => parseMail(raw))).toBeLessThan(MAX_RATIO);
+    expect(
+      await growth(
+        (n) => htmlMail(build(n)),
+        (raw) => parseMail(raw),
+      ),
+    ).toBeLessThan(MAX_RATIO);
   });
 
   it('finishes on 1 MB and hands on at most MAX_TEXT_CHARS of text, the first words first', async () => {

@@ -12,7 +12,24 @@ import { anyString } from './arbitraries';
  * mailbox's sync, and quoted history that slips through is mail content sent to the LLM for nothing.
  */
 
-const WORDS = ['hello', 'my', 'parcel', 'is', 'late', 'please', 'help', 'merci', 'bitte', 'gracias', 'grazie', 'dank', 'mug', 'blue', 'thanks', 'where'];
+const WORDS = [
+  'hello',
+  'my',
+  'parcel',
+  'is',
+  'late',
+  'please',
+  'help',
+  'merci',
+  'bitte',
+  'gracias',
+  'grazie',
+  'dank',
+  'mug',
+  'blue',
+  'thanks',
+  'where',
+];
 /** Lines that trip none of latest-text's cut rules (no markers, colons, dashes or "On … wrote"). */
 const safeLine = fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 10 }).map((w) => w.join(' '));
 const safeText = fc.array(safeLine, { minLength: 1, maxLength: 6 }).map((lines) => lines.join('\n'));
@@ -42,8 +59,15 @@ const history = fc.tuple(fc.boolean(), safeText).map(([quoted, text]) => {
   return (quoted ? lines.map((l) => `> ${l}`) : lines).join('\n');
 });
 
-function rawMail(o: { from: string; subject: string; body: string; encoding: 'base64' | '8bit'; headers?: string[] }): Uint8Array {
-  const body = o.encoding === 'base64' ? toBase64(utf8(o.body)).replace(/.{76}/g, '$&\r\n') : o.body.replace(/\r?\n/g, '\r\n');
+function rawMail(o: {
+  from: string;
+  subject: string;
+  body: string;
+  encoding: 'base64' | '8bit';
+  headers?: string[];
+}): Uint8Array {
+  const body =
+    o.encoding === 'base64' ? toBase64(utf8(o.body)).replace(/.{76}/g, '$&\r\n') : o.body.replace(/\r?\n/g, '\r\n');
   const subject = /^[\x20-\x7e]*$/.test(o.subject) ? o.subject : `=?UTF-8?B?${toBase64(utf8(o.subject))}?=`;
   return utf8(
     [
@@ -65,9 +89,30 @@ function rawMail(o: { from: string; subject: string; body: string; encoding: 'ba
 /** Random bytes, and random bytes dressed as MIME (headers, boundaries, encodings). */
 const hostileMime = fc
   .tuple(
-    fc.array(fc.constantFrom('From: ', 'Subject: =?UTF-8?B?', '?=', 'Content-Type: multipart/mixed; boundary="b"', '\r\n', '--b', '--b--',
-      'Content-Transfer-Encoding: base64', 'Content-Transfer-Encoding: quoted-printable', '=C3=', '=\r\n', 'Content-Type: message/rfc822',
-      'Content-Type: text/html', '<p>', '<blockquote>', 'charset=iso-2022-jp', '\x1b$B', ': ', '\t'), { maxLength: 60 }),
+    fc.array(
+      fc.constantFrom(
+        'From: ',
+        'Subject: =?UTF-8?B?',
+        '?=',
+        'Content-Type: multipart/mixed; boundary="b"',
+        '\r\n',
+        '--b',
+        '--b--',
+        'Content-Transfer-Encoding: base64',
+        'Content-Transfer-Encoding: quoted-printable',
+        '=C3=',
+        '=\r\n',
+        'Content-Type: message/rfc822',
+        'Content-Type: text/html',
+        '<p>',
+        '<blockquote>',
+        'charset=iso-2022-jp',
+        '\x1b$B',
+        ': ',
+        '\t',
+      ),
+      { maxLength: 60 },
+    ),
     fc.uint8Array({ maxLength: 200 }),
   )
   .map(([parts, tail]) => {
@@ -93,30 +138,54 @@ describe('parseMail (property)', () => {
   });
 
   it('gives back any Unicode subject and body exactly, and the sender in lower case', async () => {
-    const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 }).filter((s) => s.trim() !== '' && !s.includes('\r'));
-    const subject = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 80 }).map((s) => s.replace(/[\r\n]/g, ' ').trim()).filter(Boolean);
+    const text = fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 200 })
+      .filter((s) => s.trim() !== '' && !s.includes('\r'));
+    const subject = fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 80 })
+      .map((s) => s.replace(/[\r\n]/g, ' ').trim())
+      .filter(Boolean);
     await fc.assert(
-      fc.asyncProperty(subject, text, fc.constantFrom('Jane@Example.NET', 'jean.dupont@exemple.fr'), async (subj, body, from) => {
-        const mail = await parseMail(rawMail({ from, subject: subj, body, encoding: 'base64' }));
-        expect(mail.subject).toBe(subj);
-        expect(mail.from?.address).toBe(from.toLowerCase());
-        expect(mail.text.replace(/\r\n/g, '\n')).toBe(body);
-      }),
+      fc.asyncProperty(
+        subject,
+        text,
+        fc.constantFrom('Jane@Example.NET', 'jean.dupont@exemple.fr'),
+        async (subj, body, from) => {
+          const mail = await parseMail(rawMail({ from, subject: subj, body, encoding: 'base64' }));
+          expect(mail.subject).toBe(subj);
+          expect(mail.from?.address).toBe(from.toLowerCase());
+          expect(mail.text.replace(/\r\n/g, '\n')).toBe(body);
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it('never lets a message with an auto-reply or list header through the filters', async () => {
     const marker = fc.constantFrom(
-      'Auto-Submitted: auto-replied', 'AUTO-SUBMITTED: Auto-Generated', 'Auto-Submitted:\r\n auto-notified', 'X-Autoreply: yes',
-      'X-Autorespond: vacation', 'Precedence: bulk', 'Precedence: list', 'precedence:  junk', 'List-Id: <news.shop.example>',
+      'Auto-Submitted: auto-replied',
+      'AUTO-SUBMITTED: Auto-Generated',
+      'Auto-Submitted:\r\n auto-notified',
+      'X-Autoreply: yes',
+      'X-Autorespond: vacation',
+      'Precedence: bulk',
+      'Precedence: list',
+      'precedence:  junk',
+      'List-Id: <news.shop.example>',
       'List-Unsubscribe: <mailto:u@shop.example>',
     );
     await fc.assert(
-      fc.asyncProperty(marker, safeText, fc.constantFrom('jane@example.net', 'Jean <jean@exemple.fr>'), async (header, body, from) => {
-        const mail = await parseMail(rawMail({ from, subject: 'Re: order 1042', body, encoding: '8bit', headers: [header] }));
-        expect(skipByHeaders(mail, ['merchant@example.com'])).not.toBeNull();
-      }),
+      fc.asyncProperty(
+        marker,
+        safeText,
+        fc.constantFrom('jane@example.net', 'Jean <jean@exemple.fr>'),
+        async (header, body, from) => {
+          const mail = await parseMail(
+            rawMail({ from, subject: 'Re: order 1042', body, encoding: '8bit', headers: [header] }),
+          );
+          expect(skipByHeaders(mail, ['merchant@example.com'])).not.toBeNull();
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -147,11 +216,23 @@ describe('latestCustomerText (property)', () => {
 
   it('drops the history of a real MIME message end to end (parse, then latest text)', async () => {
     await fc.assert(
-      fc.asyncProperty(safeText, fc.constantFrom(...HISTORY_MARKERS), history, fc.constantFrom('base64', '8bit') as fc.Arbitrary<'base64' | '8bit'>,
+      fc.asyncProperty(
+        safeText,
+        fc.constantFrom(...HISTORY_MARKERS),
+        history,
+        fc.constantFrom('base64', '8bit') as fc.Arbitrary<'base64' | '8bit'>,
         async (latest, marker, old, encoding) => {
-          const mail = await parseMail(rawMail({ from: 'jane@example.net', subject: 'Re: Your order', body: `${latest}\n\n${marker}\n${old}`, encoding }));
+          const mail = await parseMail(
+            rawMail({
+              from: 'jane@example.net',
+              subject: 'Re: Your order',
+              body: `${latest}\n\n${marker}\n${old}`,
+              encoding,
+            }),
+          );
           expect(latestCustomerText(mail.text)).toBe(latest);
-        }),
+        },
+      ),
       { numRuns: 150 },
     );
   });

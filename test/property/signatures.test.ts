@@ -54,10 +54,15 @@ describe('verifyHmacBase64 (property)', () => {
 
   it('never throws on any header, and accepts only one that decodes to the true signature', async () => {
     await fc.assert(
-      fc.asyncProperty(secret, anyString(100), fc.oneof(anyString(60), fc.base64String({ maxLength: 60 })), async (key, data, header) => {
-        const accepted = await verifyHmacBase64(key, data, header);
-        if (accepted) expect(equalBytes(fromBase64(header.trim()), await hmacSha256(key, data))).toBe(true);
-      }),
+      fc.asyncProperty(
+        secret,
+        anyString(100),
+        fc.oneof(anyString(60), fc.base64String({ maxLength: 60 })),
+        async (key, data, header) => {
+          const accepted = await verifyHmacBase64(key, data, header);
+          if (accepted) expect(equalBytes(fromBase64(header.trim()), await hmacSha256(key, data))).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -71,14 +76,23 @@ describe('verifyPushToken (property)', () => {
   google.configurePush({ endpoint: AUDIENCE, audience: AUDIENCE, serviceAccountEmail: SERVICE_ACCOUNT });
   const fetch = routeFetch(BASE, google.app);
   const verify = (authorization: string | undefined) =>
-    verifyPushToken(authorization, { jwksUrl: `${BASE}/oauth2/v3/certs`, audience: AUDIENCE, serviceAccountEmail: SERVICE_ACCOUNT, fetch });
+    verifyPushToken(authorization, {
+      jwksUrl: `${BASE}/oauth2/v3/certs`,
+      audience: AUDIENCE,
+      serviceAccountEmail: SERVICE_ACCOUNT,
+      fetch,
+    });
 
   /** Each way a token can differ from one Google would send us; any of them must be refused. */
   const mutation = fc.record(
     {
       aud: fc.constantFrom('http://draftline.test/webhooks/gmai', 'https://evil.example/webhooks/gmail', ''),
       iss: fc.constantFrom('https://accounts.google.com.evil.example', 'accounts.google', 'https://login.example.com'),
-      email: fc.constantFrom('gmail-push@other.iam.gserviceaccount.com', 'GMAIL-PUSH@sandbox.iam.gserviceaccount.com', ''),
+      email: fc.constantFrom(
+        'gmail-push@other.iam.gserviceaccount.com',
+        'GMAIL-PUSH@sandbox.iam.gserviceaccount.com',
+        '',
+      ),
       emailVerified: fc.constantFrom(false, 'false', null),
       expiredSecondsAgo: fc.integer({ min: 1, max: 10 * 24 * 3600 }),
       foreignKey: fc.constant(true),
@@ -96,7 +110,8 @@ describe('verifyPushToken (property)', () => {
         if (m.iss !== undefined) claims.iss = m.iss;
         if (m.email !== undefined) claims.email = m.email;
         if (m.emailVerified !== undefined) claims.email_verified = m.emailVerified ?? undefined;
-        if (m.expiredSecondsAgo !== undefined) Object.assign(claims, { exp: now - m.expiredSecondsAgo, iat: now - m.expiredSecondsAgo - 3600 });
+        if (m.expiredSecondsAgo !== undefined)
+          Object.assign(claims, { exp: now - m.expiredSecondsAgo, iat: now - m.expiredSecondsAgo - 3600 });
         let token = await google.signPushToken(claims, { foreignKey: m.foreignKey === true });
         if (m.tamperAt !== undefined) token = tamper(token, m.tamperAt);
 
@@ -112,7 +127,9 @@ describe('verifyPushToken (property)', () => {
   it('never throws on any Authorization header, and refuses all of them', async () => {
     const header = fc.oneof(
       anyString(200),
-      fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map(([a, b, c]) => `Bearer ${a}.${b}.${c}`.replace(/[+/=]/g, '_')),
+      fc
+        .tuple(fc.base64String(), fc.base64String(), fc.base64String())
+        .map(([a, b, c]) => `Bearer ${a}.${b}.${c}`.replace(/[+/=]/g, '_')),
       fc.constant(undefined),
     );
     await fc.assert(

@@ -24,7 +24,10 @@ let client: Client;
 const pipeline = (body: unknown, opts: { version?: 'v2' | 'v3'; token?: string | null; path?: string } = {}) =>
   fetch(`${url}${opts.path ?? ''}/${opts.version ?? 'v2'}/pipeline`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(opts.token === null ? {} : { authorization: `Bearer ${opts.token ?? TOKEN}` }) },
+    headers: {
+      'content-type': 'application/json',
+      ...(opts.token === null ? {} : { authorization: `Bearer ${opts.token ?? TOKEN}` }),
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 const exec = (sql: string, args: unknown[] = []) => ({ type: 'execute', stmt: { sql, args } });
@@ -56,7 +59,10 @@ describe('Hrana over HTTP fake, through @libsql/client/web', () => {
     expect(inserted.rowsAffected).toBe(1);
     expect(inserted.lastInsertRowid).toBe(1n);
 
-    const rs = await client.execute({ sql: 'SELECT id, name, score, data, NULL AS none_here, 1 + 1 AS two FROM kv WHERE name = :name', args: { name: 'alpha' } });
+    const rs = await client.execute({
+      sql: 'SELECT id, name, score, data, NULL AS none_here, 1 + 1 AS two FROM kv WHERE name = :name',
+      args: { name: 'alpha' },
+    });
     expect(rs.columns).toEqual(['id', 'name', 'score', 'data', 'none_here', 'two']);
     expect(rs.columnTypes).toEqual(['INTEGER', 'TEXT', 'REAL', 'BLOB', '', '']);
     const row = rs.rows[0]!;
@@ -74,7 +80,10 @@ describe('Hrana over HTTP fake, through @libsql/client/web', () => {
     expect(big.rows[0]!.n).toBe(9007199254740993n);
     expect(big.columnTypes).toEqual(['INTEGER']);
 
-    const returning = await client.execute({ sql: 'UPDATE kv SET score = score * 2 WHERE id = ? RETURNING score', args: [1] });
+    const returning = await client.execute({
+      sql: 'UPDATE kv SET score = score * 2 WHERE id = ? RETURNING score',
+      args: [1],
+    });
     expect(returning.rows[0]!.score).toBe(3);
     expect(returning.rowsAffected).toBe(1);
   });
@@ -82,7 +91,10 @@ describe('Hrana over HTTP fake, through @libsql/client/web', () => {
   it('speaks the wire format of the spec: integers as strings, blobs as base64, cols with decltype', async () => {
     const res = await pipeline({
       baton: null,
-      requests: [exec("SELECT 42 AS i, 2.5 AS f, 'x' AS t, x'0102' AS b, NULL AS z, name FROM kv WHERE id = 1"), { type: 'close' }],
+      requests: [
+        exec("SELECT 42 AS i, 2.5 AS f, 'x' AS t, x'0102' AS b, NULL AS z, name FROM kv WHERE id = 1"),
+        { type: 'close' },
+      ],
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
@@ -174,16 +186,26 @@ describe('Hrana over HTTP fake, through @libsql/client/web', () => {
     const c = createClient({ url: impatient.url, authToken: TOKEN });
     const tx = await c.transaction('write');
     await tx.execute({ sql: 'INSERT INTO kv (name) VALUES (?)', args: ['lock1'] });
-    await expect(c.execute({ sql: 'INSERT INTO kv (name) VALUES (?)', args: ['lock2'] })).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    await expect(c.execute({ sql: 'INSERT INTO kv (name) VALUES (?)', args: ['lock2'] })).rejects.toMatchObject({
+      code: 'SQLITE_BUSY',
+    });
     await tx.rollback();
-    await expect(c.execute({ sql: 'INSERT INTO kv (name) VALUES (?)', args: ['lock3'] })).resolves.toMatchObject({ rowsAffected: 1 });
+    await expect(c.execute({ sql: 'INSERT INTO kv (name) VALUES (?)', args: ['lock3'] })).resolves.toMatchObject({
+      rowsAffected: 1,
+    });
     c.close();
     await impatient.close();
   });
 
   it('runs executeMultiple as a sequence, stopping at the first failure', async () => {
-    await client.executeMultiple("INSERT INTO kv (name) VALUES ('s1'); -- a comment; with a semicolon\nINSERT INTO kv (name) VALUES ('s;2');");
-    await expect(client.executeMultiple("INSERT INTO kv (name) VALUES ('s3'); INSERT INTO kv (name) VALUES ('s1'); INSERT INTO kv (name) VALUES ('s4')")).rejects.toMatchObject({
+    await client.executeMultiple(
+      "INSERT INTO kv (name) VALUES ('s1'); -- a comment; with a semicolon\nINSERT INTO kv (name) VALUES ('s;2');",
+    );
+    await expect(
+      client.executeMultiple(
+        "INSERT INTO kv (name) VALUES ('s3'); INSERT INTO kv (name) VALUES ('s1'); INSERT INTO kv (name) VALUES ('s4')",
+      ),
+    ).rejects.toMatchObject({
       code: 'SQLITE_CONSTRAINT',
     });
     const names = await client.execute("SELECT name FROM kv WHERE name LIKE 's%' ORDER BY name");
@@ -196,7 +218,10 @@ describe('Hrana over HTTP fake, through @libsql/client/web', () => {
       message: expect.stringContaining('UNIQUE constraint failed: kv.name'),
     });
     await expect(client.execute('SELEC 1')).rejects.toMatchObject({ code: 'SQL_PARSE_ERROR' });
-    await expect(client.execute('SELECT * FROM nowhere')).rejects.toMatchObject({ code: 'SQLITE_ERROR', message: expect.stringContaining('no such table') });
+    await expect(client.execute('SELECT * FROM nowhere')).rejects.toMatchObject({
+      code: 'SQLITE_ERROR',
+      message: expect.stringContaining('no such table'),
+    });
     await expect(client.execute('SELECT 1; SELECT 2')).rejects.toMatchObject({ code: 'SQL_MANY_STATEMENTS' });
     await expect(client.execute('  -- nothing\n')).rejects.toMatchObject({ code: 'SQL_NO_STATEMENT' });
     await expect(client.execute({ sql: 'SELECT ?, ?', args: [1] })).rejects.toMatchObject({ code: 'ARGS_INVALID' });
@@ -227,18 +252,28 @@ describe('Hrana over HTTP fake, through @libsql/client/web', () => {
     const db = openWebDb(url, TOKEN);
     await db.insert(accounts).values({ id: 'acc_drizzle', createdAt: 1 });
     await db.batch([
-      db.insert(gmailConnections).values({ accountId: 'acc_drizzle', mailbox: 'm@example.com', grantedScopes: 's', connectedAt: 2 }),
+      db
+        .insert(gmailConnections)
+        .values({ accountId: 'acc_drizzle', mailbox: 'm@example.com', grantedScopes: 's', connectedAt: 2 }),
       db.update(accounts).set({ shopName: 'Shop' }).where(eq(accounts.id, 'acc_drizzle')),
     ]);
     const found = await db.query.accounts.findFirst({ where: eq(accounts.id, 'acc_drizzle') });
     expect(found).toMatchObject({ id: 'acc_drizzle', shopName: 'Shop', paused: false, tone: 'friendly' });
-    const updated = await db.update(accounts).set({ paused: true }).where(eq(accounts.id, 'acc_drizzle')).returning({ id: accounts.id });
+    const updated = await db
+      .update(accounts)
+      .set({ paused: true })
+      .where(eq(accounts.id, 'acc_drizzle'))
+      .returning({ id: accounts.id });
     expect(updated).toEqual([{ id: 'acc_drizzle' }]);
     const run = await db.update(accounts).set({ sessionEpoch: 1 }).where(eq(accounts.id, 'nobody'));
     expect(run.rowsAffected).toBe(0);
     await expect(db.insert(accounts).values({ id: 'acc_drizzle', createdAt: 1 })).rejects.toThrow();
     // A foreign key is enforced, as on Turso.
-    await expect(db.insert(gmailConnections).values({ accountId: 'missing', mailbox: 'x@example.com', grantedScopes: 's', connectedAt: 1 })).rejects.toThrow();
+    await expect(
+      db
+        .insert(gmailConnections)
+        .values({ accountId: 'missing', mailbox: 'x@example.com', grantedScopes: 's', connectedAt: 1 }),
+    ).rejects.toThrow();
   });
 });
 
@@ -259,7 +294,10 @@ describe('Hrana over HTTP fake, on the wire', () => {
     const still = await pipeline({ baton: next, requests: [exec('SELECT 4')] });
     expect(still.status).toBe(200);
     // …until a protocol error inside the stream's own request ends it.
-    const broken = await pipeline({ baton: (await still.json()).baton, requests: [{ type: 'execute', stmt: { sql_id: 42 } }] });
+    const broken = await pipeline({
+      baton: (await still.json()).baton,
+      requests: [{ type: 'execute', stmt: { sql_id: 42 } }],
+    });
     expect(broken.status).toBe(400);
     expect(fake.openStreams()).toBe(0);
 
@@ -279,15 +317,31 @@ describe('Hrana over HTTP fake, on the wire', () => {
     expect((await pipeline({ baton: null })).status).toBe(400);
     expect((await pipeline({ baton: null, requests: [{ type: 'nonsense' }] })).status).toBe(400);
     expect((await pipeline({ baton: null, requests: [{ type: 'execute', stmt: { sql_id: 7 } }] })).status).toBe(400);
-    expect((await pipeline({ baton: null, requests: [{ type: 'execute', stmt: { sql: 'SELECT ?', args: [{ type: 'date' }] } }] })).status).toBe(400);
+    expect(
+      (
+        await pipeline({
+          baton: null,
+          requests: [{ type: 'execute', stmt: { sql: 'SELECT ?', args: [{ type: 'date' }] } }],
+        })
+      ).status,
+    ).toBe(400);
     // get_autocommit and the is_autocommit condition are Hrana 3.
     expect((await pipeline({ baton: null, requests: [{ type: 'get_autocommit' }] })).status).toBe(400);
-    const v2cond = { type: 'batch', batch: { steps: [{ stmt: { sql: 'SELECT 1' }, condition: { type: 'is_autocommit' } }] } };
+    const v2cond = {
+      type: 'batch',
+      batch: { steps: [{ stmt: { sql: 'SELECT 1' }, condition: { type: 'is_autocommit' } }] },
+    };
     expect((await pipeline({ baton: null, requests: [v2cond] })).status).toBe(400);
     // A condition may only look back.
-    const forward = { type: 'batch', batch: { steps: [{ stmt: { sql: 'SELECT 1' }, condition: { type: 'ok', step: 0 } }] } };
+    const forward = {
+      type: 'batch',
+      batch: { steps: [{ stmt: { sql: 'SELECT 1' }, condition: { type: 'ok', step: 0 } }] },
+    };
     expect((await pipeline({ baton: null, requests: [forward] }, { version: 'v3' })).status).toBe(400);
-    expect((await fetch(`${url}/v2/cursor`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{}' })).status).toBe(404);
+    expect(
+      (await fetch(`${url}/v2/cursor`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{}' }))
+        .status,
+    ).toBe(404);
     expect(fake.openStreams()).toBe(0);
   });
 
@@ -297,10 +351,25 @@ describe('Hrana over HTTP fake, on the wire', () => {
       { stmt: { sql: "INSERT INTO kv (name) VALUES ('alpha')" }, condition: { type: 'ok', step: 0 } },
       { stmt: { sql: 'COMMIT' }, condition: { type: 'ok', step: 1 } },
       { stmt: { sql: 'ROLLBACK' }, condition: { type: 'not', cond: { type: 'ok', step: 2 } } },
-      { stmt: { sql: 'SELECT 1 AS one' }, condition: { type: 'and', conds: [{ type: 'error', step: 1 }, { type: 'is_autocommit' }] } },
-      { stmt: { sql: 'SELECT 2' }, condition: { type: 'or', conds: [{ type: 'ok', step: 2 }, { type: 'error', step: 2 }] } },
+      {
+        stmt: { sql: 'SELECT 1 AS one' },
+        condition: { type: 'and', conds: [{ type: 'error', step: 1 }, { type: 'is_autocommit' }] },
+      },
+      {
+        stmt: { sql: 'SELECT 2' },
+        condition: {
+          type: 'or',
+          conds: [
+            { type: 'ok', step: 2 },
+            { type: 'error', step: 2 },
+          ],
+        },
+      },
     ];
-    const res = await pipeline({ baton: null, requests: [{ type: 'batch', batch: { steps } }, { type: 'get_autocommit' }, { type: 'close' }] }, { version: 'v3' });
+    const res = await pipeline(
+      { baton: null, requests: [{ type: 'batch', batch: { steps } }, { type: 'get_autocommit' }, { type: 'close' }] },
+      { version: 'v3' },
+    );
     expect(res.status).toBe(200);
     const body = await res.json();
     const { step_results, step_errors } = body.results[0].response.result;
@@ -318,7 +387,7 @@ describe('Hrana over HTTP fake, on the wire', () => {
         { type: 'store_sql', sql_id: 1, sql: 'SELECT name FROM kv WHERE id = ?' },
         { type: 'execute', stmt: { sql_id: 1, args: [{ type: 'integer', value: '1' }] } },
         { type: 'describe', sql: 'SELECT id, name AS label FROM kv WHERE id = :id AND name = ?5' },
-        { type: 'describe', sql: "EXPLAIN SELECT 1" },
+        { type: 'describe', sql: 'EXPLAIN SELECT 1' },
         { type: 'close_sql', sql_id: 1 },
         { type: 'close_sql', sql_id: 99 },
         { type: 'execute', stmt: { sql: 'SELECT 1', want_rows: false } },
@@ -343,7 +412,11 @@ describe('Hrana over HTTP fake, on the wire', () => {
     expect(gone.status).toBe(400);
 
     // A server that names a base_url gets the rest of the stream's requests there (§"Overview").
-    const sticky = await serveHranaFake({ path: join(dir, 'db.sqlite'), authTokens: TOKEN, baseUrl: 'http://127.0.0.1:1/sticky/' });
+    const sticky = await serveHranaFake({
+      path: join(dir, 'db.sqlite'),
+      authTokens: TOKEN,
+      baseUrl: 'http://127.0.0.1:1/sticky/',
+    });
     const seen: string[] = [];
     const stickyUrl = new URL(sticky.url);
     const routed = createClient({
@@ -370,11 +443,24 @@ describe('Hrana over HTTP fake, on the wire', () => {
     const res = await fetch(`${url}/v3/cursor`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ baton: null, batch: { steps: [{ stmt: { sql: 'SELECT name FROM kv WHERE id = 1' } }, { stmt: { sql: 'SELECT * FROM nowhere' } }] } }),
+      body: JSON.stringify({
+        baton: null,
+        batch: {
+          steps: [{ stmt: { sql: 'SELECT name FROM kv WHERE id = 1' } }, { stmt: { sql: 'SELECT * FROM nowhere' } }],
+        },
+      }),
     });
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toEqual({ baton: expect.any(String), base_url: null });
-    expect(lines.slice(1).map((l: { type: string }) => l.type)).toEqual(['step_begin', 'row', 'step_end', 'step_error']);
+    expect(lines.slice(1).map((l: { type: string }) => l.type)).toEqual([
+      'step_begin',
+      'row',
+      'step_end',
+      'step_error',
+    ]);
     expect(lines[2].row).toEqual([{ type: 'text', value: 'alpha' }]);
     await pipeline({ baton: lines[0].baton, requests: [{ type: 'close' }] }, { version: 'v3' });
   });

@@ -19,7 +19,10 @@ function threadOf(page: string, threadId: string): string {
 
 /** Every <section class="mail …"> of a thread, in order, with its kind. */
 function mailsOf(thread: string): { kind: string; html: string }[] {
-  return [...thread.matchAll(/<section class="mail (customer|draft|sent)"[\s\S]*?<\/section>/g)].map((m) => ({ kind: m[1]!, html: m[0] }));
+  return [...thread.matchAll(/<section class="mail (customer|draft|sent)"[\s\S]*?<\/section>/g)].map((m) => ({
+    kind: m[1]!,
+    html: m[0],
+  }));
 }
 
 describe('sandbox mailbox view', () => {
@@ -39,7 +42,12 @@ describe('sandbox mailbox view', () => {
 
   it('shows the customer’s message and, under it in the same thread, Draftline’s draft marked as a draft', async () => {
     const { threadId } = await rt.sendMail(
-      customerMail({ from: 'Jane Doe <jane@example.net>', subject: 'Where is my order?', body: 'Hi,\r\n\r\nWhere is my order #1042?\r\n\r\nJane', messageId: '<q1@example.net>' }),
+      customerMail({
+        from: 'Jane Doe <jane@example.net>',
+        subject: 'Where is my order?',
+        body: 'Hi,\r\n\r\nWhere is my order #1042?\r\n\r\nJane',
+        messageId: '<q1@example.net>',
+      }),
     );
     const [draft] = await rt.drafts();
     expect(draft!.threadId).toBe(threadId);
@@ -68,10 +76,22 @@ describe('sandbox mailbox view', () => {
 
   it('says in words why mail got no draft: a newsletter, an automatic reply', async () => {
     const newsletter = await rt.sendMail(
-      customerMail({ from: 'Deals <deals@shop.example>', subject: 'Our summer sale', body: 'Everything 20% off', messageId: '<n1@shop.example>', extraHeaders: ['List-Id: <deals.shop.example>'] }),
+      customerMail({
+        from: 'Deals <deals@shop.example>',
+        subject: 'Our summer sale',
+        body: 'Everything 20% off',
+        messageId: '<n1@shop.example>',
+        extraHeaders: ['List-Id: <deals.shop.example>'],
+      }),
     );
     const autoReply = await rt.sendMail(
-      customerMail({ from: 'Jane Doe <jane@example.net>', subject: 'Out of office', body: 'I am away until Monday.', messageId: '<a1@example.net>', extraHeaders: ['Auto-Submitted: auto-replied'] }),
+      customerMail({
+        from: 'Jane Doe <jane@example.net>',
+        subject: 'Out of office',
+        body: 'I am away until Monday.',
+        messageId: '<a1@example.net>',
+        extraHeaders: ['Auto-Submitted: auto-replied'],
+      }),
     );
     expect(await rt.drafts()).toEqual([]);
     const view = await page();
@@ -80,7 +100,9 @@ describe('sandbox mailbox view', () => {
     expect(list[0]!.html).toContain('<span class="tag">No draft</span>Skipped: Newsletter or mailing list');
     expect(threadOf(view, autoReply.threadId)).toContain('<span class="tag">No draft</span>Skipped: Automatic reply');
     // Newest first.
-    expect(view.indexOf(`id="thread-${autoReply.threadId}"`)).toBeLessThan(view.indexOf(`id="thread-${newsletter.threadId}"`));
+    expect(view.indexOf(`id="thread-${autoReply.threadId}"`)).toBeLessThan(
+      view.indexOf(`id="thread-${newsletter.threadId}"`),
+    );
     // Idle: no self-refresh, but a plain Refresh link.
     expect(view).not.toContain('http-equiv="refresh"');
     expect(view).toContain('<a class="button secondary" href="/sandbox/mail" id="refresh-mailbox">Refresh</a>');
@@ -125,13 +147,22 @@ describe('sandbox mailbox view', () => {
 
   it('shows a 1 MB hostile mail capped, and an unreadable one by its headers', async () => {
     const big = await rt.sendMail(
-      customerMail({ from: 'Mallory <mallory@example.com>', subject: 'Long', body: 'x'.repeat(1024 * 1024), messageId: '<big@example.com>' }),
+      customerMail({
+        from: 'Mallory <mallory@example.com>',
+        subject: 'Long',
+        body: 'x'.repeat(1024 * 1024),
+        messageId: '<big@example.com>',
+      }),
     );
     const thread = threadOf(await page(), big.threadId);
     expect(thread.length).toBeLessThan(10_000);
     expect(thread).toMatch(/… 1,044,\d{3} more characters not shown\./);
 
-    const res = await rt.request('/sandbox/try-email', { method: 'POST', headers: { origin: rt.config.appUrl }, body: new URLSearchParams({ email: 'hostile-nested', back: 'mail' }) });
+    const res = await rt.request('/sandbox/try-email', {
+      method: 'POST',
+      headers: { origin: rt.config.appUrl },
+      body: new URLSearchParams({ email: 'hostile-nested', back: 'mail' }),
+    });
     expect(res.status).toBe(303);
     const nested = /#thread-(\w+)$/.exec(res.headers.get('location')!)![1]!;
     const shown = threadOf(await page(), nested);
@@ -150,7 +181,11 @@ describe('sandbox mailbox view', () => {
     const res = await rt.request('/sandbox/mail', {
       method: 'POST',
       headers: { origin: rt.config.appUrl, accept: 'text/html' },
-      body: new URLSearchParams({ from: 'Jane Dö <JANE@example.net>', subject: 'Où est ma commande ?', body: 'Bonjour,\r\n\r\nOù est ma commande #1042 ?\r\n\r\nJane' }),
+      body: new URLSearchParams({
+        from: 'Jane Dö <JANE@example.net>',
+        subject: 'Où est ma commande ?',
+        body: 'Bonjour,\r\n\r\nOù est ma commande #1042 ?\r\n\r\nJane',
+      }),
     });
     expect(res.status).toBe(303);
     const location = res.headers.get('location')!;
@@ -171,7 +206,11 @@ describe('sandbox mailbox view', () => {
 
   it('refuses a missing or malformed From with 400 (the form again, or the JSON envelope), a cross-site post with 403, an oversized message with 400', async () => {
     const post = (form: Record<string, string>, headers: Record<string, string> = {}) =>
-      rt.request('/sandbox/mail', { method: 'POST', headers: { origin: rt.config.appUrl, accept: 'text/html', ...headers }, body: new URLSearchParams(form) });
+      rt.request('/sandbox/mail', {
+        method: 'POST',
+        headers: { origin: rt.config.appUrl, accept: 'text/html', ...headers },
+        body: new URLSearchParams(form),
+      });
 
     const bad = await post({ from: 'Jane Doe', subject: 'Hi', body: 'Keep this text' });
     expect(bad.status).toBe(400);
@@ -180,7 +219,9 @@ describe('sandbox mailbox view', () => {
     expect(again).toContain('does not look like an email address');
     expect(again).toContain('value="Jane Doe"');
     expect(again).toContain('Keep this text</textarea>');
-    expect(again).toMatch(/<input type="text" id="compose-from" name="from" value="Jane Doe"[^>]*aria-invalid="true" aria-describedby="compose-from-error"/);
+    expect(again).toMatch(
+      /<input type="text" id="compose-from" name="from" value="Jane Doe"[^>]*aria-invalid="true" aria-describedby="compose-from-error"/,
+    );
     const long = await post({ from: 'jane@example.net', subject: 's'.repeat(201), body: 'x' });
     expect(long.status).toBe(400);
     expect(await long.text()).toContain('id="compose-subject-error"');
@@ -195,7 +236,10 @@ describe('sandbox mailbox view', () => {
 
     const foreign = await post({ from: 'jane@example.net', body: 'x' }, { origin: 'https://evil.example' });
     expect(foreign.status).toBe(403);
-    const noOrigin = await rt.request('/sandbox/mail', { method: 'POST', body: new URLSearchParams({ from: 'jane@example.net', body: 'x' }) });
+    const noOrigin = await rt.request('/sandbox/mail', {
+      method: 'POST',
+      body: new URLSearchParams({ from: 'jane@example.net', body: 'x' }),
+    });
     expect(noOrigin.status).toBe(403);
 
     const huge = await post({ from: 'jane@example.net', body: 'x'.repeat(300 * 1024) });
@@ -206,7 +250,15 @@ describe('sandbox mailbox view', () => {
   });
 
   it('forgets the outcomes on /sandbox/reset, with the mailbox', async () => {
-    await rt.sendMail(customerMail({ from: 'Deals <deals@shop.example>', subject: 'Sale', body: 'Sale', messageId: '<n2@shop.example>', extraHeaders: ['Precedence: bulk'] }));
+    await rt.sendMail(
+      customerMail({
+        from: 'Deals <deals@shop.example>',
+        subject: 'Sale',
+        body: 'Sale',
+        messageId: '<n2@shop.example>',
+        extraHeaders: ['Precedence: bulk'],
+      }),
+    );
     expect(await page()).toContain('Skipped: Newsletter or mailing list');
     await rt.reset('shopify', [sampleOrder()]);
     const view = await page();
@@ -219,7 +271,11 @@ describe('sandbox mailbox view', () => {
     const browser = browserClient(rt);
     const consent = await browser.get('/auth/google/start');
     const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const dashboard = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: field(consent.html, 'request_id'), action: 'allow', scope: scopes });
+    const dashboard = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
+      request_id: field(consent.html, 'request_id'),
+      action: 'allow',
+      scope: scopes,
+    });
     expect(dashboard.url).toContain('/app');
     const link = dashboard.html.indexOf('href="/sandbox/mail"');
     expect(link).toBeGreaterThan(0);
@@ -254,7 +310,12 @@ describe('sandbox mailbox view while Draftline is working', () => {
       await rt.reset('shopify', [sampleOrder()]);
       const { threadId } = rt.sandbox!.fakes.google.insertMessage(
         'merchant@example.com',
-        customerMail({ from: 'Jane Doe <jane@example.net>', subject: 'Where is my order?', body: 'Where is my order #1042?', messageId: '<w1@example.net>' }),
+        customerMail({
+          from: 'Jane Doe <jane@example.net>',
+          subject: 'Where is my order?',
+          body: 'Where is my order #1042?',
+          messageId: '<w1@example.net>',
+        }),
       );
       await started;
       const busy = await (await rt.request('/sandbox/mail', { headers: html })).text();
@@ -279,7 +340,11 @@ describe('sandbox mailbox view in live mode', () => {
     const rt = await startTestRuntime(LIVE_ENV);
     try {
       expect((await rt.request('/sandbox/mail', { headers: html })).status).toBe(404);
-      const post = await rt.request('/sandbox/mail', { method: 'POST', headers: { origin: 'https://draftline.example.com' }, body: new URLSearchParams({ from: 'jane@example.net' }) });
+      const post = await rt.request('/sandbox/mail', {
+        method: 'POST',
+        headers: { origin: 'https://draftline.example.com' },
+        body: new URLSearchParams({ from: 'jane@example.net' }),
+      });
       expect(post.status).toBe(404);
     } finally {
       rt.close();

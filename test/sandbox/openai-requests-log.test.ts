@@ -23,7 +23,14 @@ describe('GET /sandbox/openai/requests', () => {
 
   it('lists each chat request as {model, messages: [{role, content}]}, the document as the last user message', async () => {
     expect(await requests()).toEqual([]);
-    await rt.sendMail(customerMail({ from: 'Jane Doe <jane@example.net>', subject: 'Order', body: 'Hi, where is my order #1042?', messageId: '<r1@example.net>' }));
+    await rt.sendMail(
+      customerMail({
+        from: 'Jane Doe <jane@example.net>',
+        subject: 'Order',
+        body: 'Hi, where is my order #1042?',
+        messageId: '<r1@example.net>',
+      }),
+    );
     const log = await requests();
     expect(log).toHaveLength(1);
     const [entry] = log as { model: string; messages: { role: string; content: string }[] }[];
@@ -39,7 +46,14 @@ describe('GET /sandbox/openai/requests', () => {
   });
 
   it('is emptied by POST /sandbox/reset', async () => {
-    await rt.sendMail(customerMail({ from: 'Jane Doe <jane@example.net>', subject: 'Order', body: 'Where is my order #1042?', messageId: '<r2@example.net>' }));
+    await rt.sendMail(
+      customerMail({
+        from: 'Jane Doe <jane@example.net>',
+        subject: 'Order',
+        body: 'Where is my order #1042?',
+        messageId: '<r2@example.net>',
+      }),
+    );
     expect(await requests()).toHaveLength(1);
     await rt.reset('shopify', [sampleOrder()]);
     expect(await requests()).toEqual([]);
@@ -53,7 +67,10 @@ describe('the fake’s requests log', () => {
       fake.app.request('/v1/chat/completions', {
         method: 'POST',
         headers: { authorization: `Bearer ${DEFAULT_FAKE_API_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: [{ type: 'text', text: `not the document ${i}` }] }] }),
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: [{ type: 'text', text: `not the document ${i}` }] }],
+        }),
       });
     for (let i = 0; i < REQUEST_LOG_SIZE + 5; i++) await post(i);
     const log = fake.requests();

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { PromptData, PromptOrder, PromptPolicies } from '../../src/drafting/prompt-data';
-import { classifyKind, SUPPORTED_LANGUAGES, writeReply, type DraftKind, type SupportedLanguage } from '../../src/sandbox/fakes/openai-writer';
+import {
+  classifyKind,
+  SUPPORTED_LANGUAGES,
+  writeReply,
+  type DraftKind,
+  type SupportedLanguage,
+} from '../../src/sandbox/fakes/openai-writer';
 import { PHRASES } from '../../src/sandbox/fakes/writer/phrases';
 
 /**
@@ -10,10 +16,14 @@ import { PHRASES } from '../../src/sandbox/fakes/writer/phrases';
  */
 const POLICIES: PromptPolicies = {
   returnWindowDays: 45,
-  returns: 'Send items back unused within 45 days via https://shop.example/returns; return shipping is free and refunds take 5 working days.',
-  shipping: 'We ship to the EU, the UK and Canada; delivery takes 3-5 working days, free from 60 EUR (details: https://shop.example/shipping).',
-  orderChanges: 'Address changes and cancellations are possible until the order is packed: reply to your confirmation email.',
-  damagedItems: 'Send us a photo within 14 days of delivery and we replace the item at no cost: https://shop.example/damaged',
+  returns:
+    'Send items back unused within 45 days via https://shop.example/returns; return shipping is free and refunds take 5 working days.',
+  shipping:
+    'We ship to the EU, the UK and Canada; delivery takes 3-5 working days, free from 60 EUR (details: https://shop.example/shipping).',
+  orderChanges:
+    'Address changes and cancellations are possible until the order is packed: reply to your confirmation email.',
+  damagedItems:
+    'Send us a photo within 14 days of delivery and we replace the item at no cost: https://shop.example/damaged',
   faq: 'All mugs are dishwasher-safe.',
 };
 
@@ -24,13 +34,31 @@ function order(overrides: Partial<PromptOrder> = {}, facts: Partial<PromptOrder[
     newest: true,
     financialStatus: 'paid',
     fulfillmentStatus: 'fulfilled',
-    tracking: [{ company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' }],
-    shipments: [{ status: 'delivered', trackingNumber: '1Z999AA10123456784', shippedAt: '2026-11-02T09:00:00Z', deliveredAt: '2026-11-04T15:00:00Z', estimatedDeliveryAt: null }],
+    tracking: [
+      { company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' },
+    ],
+    shipments: [
+      {
+        status: 'delivered',
+        trackingNumber: '1Z999AA10123456784',
+        shippedAt: '2026-11-02T09:00:00Z',
+        deliveredAt: '2026-11-04T15:00:00Z',
+        estimatedDeliveryAt: null,
+      },
+    ],
     items: [{ title: 'Blue mug', quantity: 2 }],
     shippingCity: 'Lyon',
     shippingCountry: 'FR',
     ...overrides,
-    facts: { daysSinceShipped: 27, stalled: false, lastReturnDay: '2026-12-19', returnWindowOpen: true, canChangeAddress: false, canCancel: false, ...facts },
+    facts: {
+      daysSinceShipped: 27,
+      stalled: false,
+      lastReturnDay: '2026-12-19',
+      returnWindowOpen: true,
+      canChangeAddress: false,
+      canCancel: false,
+      ...facts,
+    },
   };
 }
 
@@ -99,7 +127,9 @@ const MESSAGES: Record<Exclude<DraftKind, 'other'>, Record<SupportedLanguage, st
   },
 };
 
-const CASES = (Object.keys(MESSAGES) as (keyof typeof MESSAGES)[]).flatMap((kind) => SUPPORTED_LANGUAGES.map((lang) => ({ kind, lang, message: MESSAGES[kind][lang] })));
+const CASES = (Object.keys(MESSAGES) as (keyof typeof MESSAGES)[]).flatMap((kind) =>
+  SUPPORTED_LANGUAGES.map((lang) => ({ kind, lang, message: MESSAGES[kind][lang] })),
+);
 
 /** Every run of digits in the reply appears in the document (the fake's own "fact guard"). */
 function inventedNumbers(reply: string, document: PromptData): string[] {
@@ -116,42 +146,79 @@ describe('the fake model, per kind and language, from the facts', () => {
     expect(reply.needsReply).toBe(true);
   });
 
-  it.each(CASES)('$kind / $lang: quotes the policy that applies, and only figures from the document', ({ kind, lang, message }) => {
-    const d = doc(message, kind === 'address_change' || kind === 'cancellation' ? { orders: [order({ fulfillmentStatus: 'unfulfilled', tracking: [], shipments: [] }, { canChangeAddress: true, canCancel: true, lastReturnDay: null, returnWindowOpen: null })] } : {});
-    const reply = writeReply(d);
-    const p = PHRASES[lang];
-    const expected: Record<typeof kind, string[]> = {
-      order_status: ['1042', '2026-11-04', '1Z999AA10123456784'],
-      returns: ['45', '2026-12-19', POLICIES.returns!],
-      damaged: [POLICIES.damagedItems!],
-      address_change: [p.addressChange.possible('1042'), POLICIES.orderChanges!],
-      cancellation: [p.cancellation.possible('1042'), POLICIES.orderChanges!],
-      presales: [POLICIES.shipping!, POLICIES.faq!],
-    };
-    for (const fragment of expected[kind]) expect(reply.replyText).toContain(fragment);
-    for (const fragment of expected[kind]) if (fragment.length < 200) expect(reply.factsUsed.some((f) => fragment.includes(f) || f.includes(fragment))).toBe(true);
-    expect(inventedNumbers(reply.replyText, d)).toEqual([]);
-    // Read as the fact guard reads links (up to whitespace or a quote): each is a link of the document, nothing glued to it.
-    for (const url of reply.replyText.match(/https?:\/\/[^\s<>()"']+/g) ?? []) expect(JSON.stringify(d)).toContain(url.replace(/[.,;:!?]+$/, ''));
-    if (kind === 'presales') expect(reply.replyText).not.toContain('1042');
-  });
+  it.each(CASES)(
+    '$kind / $lang: quotes the policy that applies, and only figures from the document',
+    ({ kind, lang, message }) => {
+      const d = doc(
+        message,
+        kind === 'address_change' || kind === 'cancellation'
+          ? {
+              orders: [
+                order(
+                  { fulfillmentStatus: 'unfulfilled', tracking: [], shipments: [] },
+                  { canChangeAddress: true, canCancel: true, lastReturnDay: null, returnWindowOpen: null },
+                ),
+              ],
+            }
+          : {},
+      );
+      const reply = writeReply(d);
+      const p = PHRASES[lang];
+      const expected: Record<typeof kind, string[]> = {
+        order_status: ['1042', '2026-11-04', '1Z999AA10123456784'],
+        returns: ['45', '2026-12-19', POLICIES.returns!],
+        damaged: [POLICIES.damagedItems!],
+        address_change: [p.addressChange.possible('1042'), POLICIES.orderChanges!],
+        cancellation: [p.cancellation.possible('1042'), POLICIES.orderChanges!],
+        presales: [POLICIES.shipping!, POLICIES.faq!],
+      };
+      for (const fragment of expected[kind]) expect(reply.replyText).toContain(fragment);
+      for (const fragment of expected[kind])
+        if (fragment.length < 200)
+          expect(reply.factsUsed.some((f) => fragment.includes(f) || f.includes(fragment))).toBe(true);
+      expect(inventedNumbers(reply.replyText, d)).toEqual([]);
+      // Read as the fact guard reads links (up to whitespace or a quote): each is a link of the document, nothing glued to it.
+      for (const url of reply.replyText.match(/https?:\/\/[^\s<>()"']+/g) ?? [])
+        expect(JSON.stringify(d)).toContain(url.replace(/[.,;:!?]+$/, ''));
+      if (kind === 'presales') expect(reply.replyText).not.toContain('1042');
+    },
+  );
 
-  it.each(CASES)('$kind / $lang: with no policy set, no policy figure or link, and the team will confirm', ({ kind, lang, message }) => {
-    const d = doc(message, { policies: {}, orders: [order({}, { lastReturnDay: null, returnWindowOpen: null })] });
-    const reply = writeReply(d);
-    expect(inventedNumbers(reply.replyText, d)).toEqual([]);
-    expect(reply.replyText).not.toMatch(/shop\.example|\b45\b|\b14\b/);
-    const confirm = PHRASES[lang].confirm;
-    const expected = { returns: confirm.returns, damaged: confirm.damaged, address_change: confirm.orderChanges, cancellation: confirm.orderChanges, presales: confirm.presales, order_status: null }[kind];
-    if (expected) expect(reply.replyText).toContain(expected);
-  });
+  it.each(CASES)(
+    '$kind / $lang: with no policy set, no policy figure or link, and the team will confirm',
+    ({ kind, lang, message }) => {
+      const d = doc(message, { policies: {}, orders: [order({}, { lastReturnDay: null, returnWindowOpen: null })] });
+      const reply = writeReply(d);
+      expect(inventedNumbers(reply.replyText, d)).toEqual([]);
+      expect(reply.replyText).not.toMatch(/shop\.example|\b45\b|\b14\b/);
+      const confirm = PHRASES[lang].confirm;
+      const expected = {
+        returns: confirm.returns,
+        damaged: confirm.damaged,
+        address_change: confirm.orderChanges,
+        cancellation: confirm.orderChanges,
+        presales: confirm.presales,
+        order_status: null,
+      }[kind];
+      if (expected) expect(reply.replyText).toContain(expected);
+    },
+  );
 });
 
 describe('the fake model: which order, and where the parcel is', () => {
   const STATUS = MESSAGES.order_status;
 
   it.each(SUPPORTED_LANGUAGES)('%s: two orders named get both statuses', (lang) => {
-    const second = order({ number: '1043', createdAt: '2026-11-20T10:00:00Z', fulfillmentStatus: 'unfulfilled', tracking: [], shipments: [] }, { canCancel: true, canChangeAddress: true });
+    const second = order(
+      {
+        number: '1043',
+        createdAt: '2026-11-20T10:00:00Z',
+        fulfillmentStatus: 'unfulfilled',
+        tracking: [],
+        shipments: [],
+      },
+      { canCancel: true, canChangeAddress: true },
+    );
     const reply = writeReply(doc(STATUS[lang], { orders: [{ ...order(), newest: false }, second] }));
     expect(reply.replyText).toContain('1042');
     expect(reply.replyText).toContain('1043');
@@ -161,7 +228,13 @@ describe('the fake model: which order, and where the parcel is', () => {
 
   it.each(SUPPORTED_LANGUAGES)('%s: several recent orders and no number: the newest, and asks which one', (lang) => {
     const older = order({ number: '1038', createdAt: '2026-10-01T10:00:00Z', newest: false });
-    const newest = order({ number: '1051', createdAt: '2026-11-25T10:00:00Z', fulfillmentStatus: 'unfulfilled', tracking: [], shipments: [] });
+    const newest = order({
+      number: '1051',
+      createdAt: '2026-11-25T10:00:00Z',
+      fulfillmentStatus: 'unfulfilled',
+      tracking: [],
+      shipments: [],
+    });
     const reply = writeReply(doc(STATUS[lang], { orderLookup: 'recent', orders: [newest, older] }));
     expect(reply.replyText).toContain('1051');
     expect(reply.replyText).not.toContain('1038');
@@ -171,7 +244,13 @@ describe('the fake model: which order, and where the parcel is', () => {
   it('several recent orders whose numbers the customer wrote without a keyword: those, and no "which one?"', () => {
     const older = order({ number: '2159', createdAt: '2026-10-01T10:00:00Z', newest: false });
     const middle = order({ number: '2160', createdAt: '2026-10-20T10:00:00Z', newest: false });
-    const newest = order({ number: '2163', createdAt: '2026-11-25T10:00:00Z', fulfillmentStatus: 'unfulfilled', tracking: [], shipments: [] });
+    const newest = order({
+      number: '2163',
+      createdAt: '2026-11-25T10:00:00Z',
+      fulfillmentStatus: 'unfulfilled',
+      tracking: [],
+      shipments: [],
+    });
     const message = "J'ai deux commandes chez vous, la 2159 et la 2163. Où est la 2163 ? (réf. 121590)";
     const reply = writeReply(doc(message, { orderLookup: 'recent', orders: [newest, middle, older] }));
     expect(reply.replyText).toContain('2159');
@@ -181,11 +260,26 @@ describe('the fake model: which order, and where the parcel is', () => {
   });
 
   it.each(SUPPORTED_LANGUAGES)('%s: a stalled parcel gets an apology and an offer, no reason', (lang) => {
-    const stalled = order({ shipments: [{ status: 'in_transit', trackingNumber: '1Z999AA10123456784', shippedAt: '2026-11-02T09:00:00Z', deliveredAt: null, estimatedDeliveryAt: null }] }, { stalled: true, lastReturnDay: null });
+    const stalled = order(
+      {
+        shipments: [
+          {
+            status: 'in_transit',
+            trackingNumber: '1Z999AA10123456784',
+            shippedAt: '2026-11-02T09:00:00Z',
+            deliveredAt: null,
+            estimatedDeliveryAt: null,
+          },
+        ],
+      },
+      { stalled: true, lastReturnDay: null },
+    );
     const reply = writeReply(doc(STATUS[lang], { orders: [stalled] }));
     expect(reply.replyText).toContain(PHRASES[lang].stalled);
     expect(reply.replyText).toContain(PHRASES[lang].shipment.in_transit);
-    const calm = writeReply(doc(STATUS[lang], { orders: [order({ shipments: stalled.shipments }, { lastReturnDay: null })] }));
+    const calm = writeReply(
+      doc(STATUS[lang], { orders: [order({ shipments: stalled.shipments }, { lastReturnDay: null })] }),
+    );
     expect(calm.replyText).not.toContain(PHRASES[lang].stalled);
   });
 
@@ -202,8 +296,12 @@ describe('the fake model: which order, and where the parcel is', () => {
   });
 
   it('two orders with a question each get each answer: the damage for one, the address change for the other', () => {
-    const unshipped = order({ number: '1043', newest: true, fulfillmentStatus: 'unfulfilled', tracking: [], shipments: [] }, { canChangeAddress: true, canCancel: true, lastReturnDay: null, daysSinceShipped: null });
-    const message = 'Hi, one of the mugs from order 1042 arrived broken, can I return it? Also please change the address for #1043.';
+    const unshipped = order(
+      { number: '1043', newest: true, fulfillmentStatus: 'unfulfilled', tracking: [], shipments: [] },
+      { canChangeAddress: true, canCancel: true, lastReturnDay: null, daysSinceShipped: null },
+    );
+    const message =
+      'Hi, one of the mugs from order 1042 arrived broken, can I return it? Also please change the address for #1043.';
     const reply = writeReply(doc(message, { orders: [order({ newest: false }), unshipped] }));
     expect(reply.replyText).toContain(PHRASES.en.damagedSorry('1042'));
     expect(reply.replyText).not.toContain(PHRASES.en.damagedSorry('1043'));
@@ -213,7 +311,9 @@ describe('the fake model: which order, and where the parcel is', () => {
   });
 
   it('a return past its last day says the period ended', () => {
-    const reply = writeReply(doc(MESSAGES.returns.en, { orders: [order({}, { lastReturnDay: '2026-11-20', returnWindowOpen: false })] }));
+    const reply = writeReply(
+      doc(MESSAGES.returns.en, { orders: [order({}, { lastReturnDay: '2026-11-20', returnWindowOpen: false })] }),
+    );
     expect(reply.replyText).toContain(PHRASES.en.returnWindowEnded('1042', '2026-11-20'));
   });
 
@@ -235,7 +335,11 @@ describe('the fake model: planted lies in policy facts', () => {
       kinds.add(reply.planted!.kind);
       expect(reply.replyText).toContain(reply.planted!.invented);
       if (reply.planted!.kind === 'return_window' || reply.planted!.kind === 'return_day') {
-        expect(JSON.stringify(d)).not.toContain(`${reply.planted!.invented}`.length > 3 ? reply.planted!.invented : `"returnWindowDays":${reply.planted!.invented}`);
+        expect(JSON.stringify(d)).not.toContain(
+          `${reply.planted!.invented}`.length > 3
+            ? reply.planted!.invented
+            : `"returnWindowDays":${reply.planted!.invented}`,
+        );
       }
     }
     expect(kinds.has('return_window')).toBe(true);
@@ -254,23 +358,46 @@ describe('the fake model reads in linear time', () => {
     return Math.max(best, 2);
   };
   // Cue-heavy patterns: repeated phrases, one endless word, separators only.
-  it.each(['do you ship to ', 'a'.repeat(40), 'kaputt-cancel ', ' . ? '])('10× the input costs at most 25× the time: %j', (unit) => {
-    const message = (size: number) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
-    const run = (size: number) => () => writeReply(doc(message(size)));
-    run(100_000)(); // warm-up: JIT, regular expressions
-    const small = fastest(run(100_000));
-    expect(fastest(run(1_000_000)) / small).toBeLessThan(25);
-  });
+  it.each(['do you ship to ', 'a'.repeat(40), 'kaputt-cancel ', ' . ? '])(
+    '10× the input costs at most 25× the time: %j',
+    (unit) => {
+      const message = (size: number) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+      const run = (size: number) => () => writeReply(doc(message(size)));
+      run(100_000)(); // warm-up: JIT, regular expressions
+      const small = fastest(run(100_000));
+      expect(fastest(run(1_000_000)) / small).toBeLessThan(25);
+    },
+  );
 });
 
 describe('the fake model and delivery estimates', () => {
-  const inTransit = (estimatedDeliveryAt: string) => [{ status: 'in_transit' as const, trackingNumber: null, shippedAt: '2026-11-28T09:00:00Z', deliveredAt: null, estimatedDeliveryAt }];
+  const inTransit = (estimatedDeliveryAt: string) => [
+    {
+      status: 'in_transit' as const,
+      trackingNumber: null,
+      shippedAt: '2026-11-28T09:00:00Z',
+      deliveredAt: null,
+      estimatedDeliveryAt,
+    },
+  ];
   it('gives an estimate still ahead, never one already past or for a stalled parcel', () => {
-    const ahead = writeReply(doc(MESSAGES.order_status.en, { orders: [order({ shipments: inTransit('2026-12-03T18:00:00Z') }, { lastReturnDay: null })] }));
+    const ahead = writeReply(
+      doc(MESSAGES.order_status.en, {
+        orders: [order({ shipments: inTransit('2026-12-03T18:00:00Z') }, { lastReturnDay: null })],
+      }),
+    );
     expect(ahead.replyText).toContain(PHRASES.en.expectedOn('2026-12-03'));
-    const past = writeReply(doc(MESSAGES.order_status.en, { orders: [order({ shipments: inTransit('2026-11-29T18:00:00Z') }, { lastReturnDay: null })] }));
+    const past = writeReply(
+      doc(MESSAGES.order_status.en, {
+        orders: [order({ shipments: inTransit('2026-11-29T18:00:00Z') }, { lastReturnDay: null })],
+      }),
+    );
     expect(past.replyText).not.toContain('2026-11-29');
-    const stalled = writeReply(doc(MESSAGES.order_status.en, { orders: [order({ shipments: inTransit('2026-12-03T18:00:00Z') }, { stalled: true, lastReturnDay: null })] }));
+    const stalled = writeReply(
+      doc(MESSAGES.order_status.en, {
+        orders: [order({ shipments: inTransit('2026-12-03T18:00:00Z') }, { stalled: true, lastReturnDay: null })],
+      }),
+    );
     expect(stalled.replyText).not.toContain('2026-12-03');
   });
 });

@@ -11,13 +11,26 @@ describe('sandbox reset with store policies', () => {
   afterEach(() => rt.close());
 
   const reset = (body: Record<string, unknown>) =>
-    rt.request('/sandbox/reset', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ store: 'shopify', orders: [sampleOrder()], ...body }) });
+    rt.request('/sandbox/reset', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ store: 'shopify', orders: [sampleOrder()], ...body }),
+    });
   const account = async () => (await rt.services.db.query.accounts.findFirst())!;
   const mailPage = async () => (await rt.request('/sandbox/mail', { headers: { accept: 'text/html' } })).text();
 
   it('writes the policies given to the sandbox merchant’s account, validated like the form', async () => {
     const shipping = `EU in 3 days ${crypto.randomUUID()}`;
-    const res = await reset({ policies: { returnWindowDays: 30, returns: ' Free returns.\r\nLabel at https://shop.example/r ', shipping, orderChanges: 'Until shipped.', damagedItems: 'Photo, then a replacement.', faq: 'Stoneware.' } });
+    const res = await reset({
+      policies: {
+        returnWindowDays: 30,
+        returns: ' Free returns.\r\nLabel at https://shop.example/r ',
+        shipping,
+        orderChanges: 'Until shipped.',
+        damagedItems: 'Photo, then a replacement.',
+        faq: 'Stoneware.',
+      },
+    });
     expect(res.status).toBe(200);
     const { accountId } = (await res.json()) as { accountId: string };
     expect(await account()).toMatchObject({
@@ -34,13 +47,26 @@ describe('sandbox reset with store policies', () => {
 
     // Every field optional: the rest stays unset.
     await reset({ policies: { faq: 'Gift wrap free.', stalledAfterDays: 3 } });
-    expect(await account()).toMatchObject({ returnWindowDays: null, policyReturns: null, policyFaq: 'Gift wrap free.', stalledAfterDays: 3 });
+    expect(await account()).toMatchObject({
+      returnWindowDays: null,
+      policyReturns: null,
+      policyFaq: 'Gift wrap free.',
+      stalledAfterDays: 3,
+    });
   });
 
   it('without "policies" nothing is set, and the mailbox view says where to set them', async () => {
     await reset({ policies: { returns: 'Old.' } });
     expect((await reset({})).status).toBe(200);
-    expect(await account()).toMatchObject({ returnWindowDays: null, policyReturns: null, policyShipping: null, policyOrderChanges: null, policyDamagedItems: null, policyFaq: null, stalledAfterDays: 7 });
+    expect(await account()).toMatchObject({
+      returnWindowDays: null,
+      policyReturns: null,
+      policyShipping: null,
+      policyOrderChanges: null,
+      policyDamagedItems: null,
+      policyFaq: null,
+      stalledAfterDays: 7,
+    });
     const page = await mailPage();
     expect(page).toContain('This shop has no store policies yet');
     expect(page).toContain('href="/app/settings#store-policies"');
@@ -75,14 +101,19 @@ describe('sandbox reset with store policies', () => {
 
   it('"Use example policies" fills a realistic set only while none is written, and only from the app’s own pages', async () => {
     await reset({});
-    const post = (origin: string) => rt.request('/sandbox/example-policies', { method: 'POST', headers: { origin, accept: 'text/html' } });
+    const post = (origin: string) =>
+      rt.request('/sandbox/example-policies', { method: 'POST', headers: { origin, accept: 'text/html' } });
     expect((await post('https://evil.example')).status).toBe(403);
     expect((await account()).policyReturns).toBeNull();
 
     const res = await post(rt.config.appUrl);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/sandbox/mail');
-    expect(await account()).toMatchObject({ returnWindowDays: DEMO_POLICIES.returnWindowDays, policyReturns: DEMO_POLICIES.returns, policyFaq: DEMO_POLICIES.faq });
+    expect(await account()).toMatchObject({
+      returnWindowDays: DEMO_POLICIES.returnWindowDays,
+      policyReturns: DEMO_POLICIES.returns,
+      policyFaq: DEMO_POLICIES.faq,
+    });
     expect(await mailPage()).not.toContain('id="use-example-policies"');
 
     await reset({ policies: { returns: 'Mine.' } });

@@ -16,17 +16,33 @@ describe('form body limit', () => {
     browser = browserClient(rt);
     const consent = await browser.get('/auth/google/start');
     const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: field(consent.html, 'request_id'), action: 'allow', scope: scopes });
+    await browser.post('/sandbox/google/o/oauth2/v2/auth', {
+      request_id: field(consent.html, 'request_id'),
+      action: 'allow',
+      scope: scopes,
+    });
     csrf = field((await browser.get('/app/settings')).html, 'csrf');
     accountId = (await rt.services.db.query.accounts.findFirst())!.id;
   });
   afterEach(() => rt.close());
 
   const settings = (shopName: string) =>
-    new URLSearchParams({ csrf, shopName, signOffName: 'Sam', signature: '', tone: 'formal', fallbackLanguage: 'fr', draftKinds: 'returns' }).toString();
+    new URLSearchParams({
+      csrf,
+      shopName,
+      signOffName: 'Sam',
+      signature: '',
+      tone: 'formal',
+      fallbackLanguage: 'fr',
+      draftKinds: 'returns',
+    }).toString();
   const account = async () => (await rt.services.db.query.accounts.findFirst({ where: eq(accounts.id, accountId) }))!;
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-    browser.raw(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: rt.config.appUrl, ...headers }, body });
+    browser.raw(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: rt.config.appUrl, ...headers },
+      body,
+    });
 
   // 70 KiB in a field the form would refuse anyway, and junk padding in one it ignores.
   const huge = 'x'.repeat(70 * 1024);
@@ -40,15 +56,18 @@ describe('form body limit', () => {
   it.each([
     ['counted while reading (no Content-Length)', {}],
     ['declared up front (Content-Length)', { 'content-length': String(settings(huge).length) }],
-  ])('answers 413 with the error page for an oversized settings post, %s, and saves nothing', async (_label, headers) => {
-    const before = await account();
-    const res = await post('/app/settings', settings(huge), headers);
-    expect(res.status).toBe(413);
-    const html = await res.text();
-    expect(html).toContain('That was too large');
-    expect(html).toContain('Nothing was saved.');
-    expect(await account()).toEqual(before);
-  });
+  ])(
+    'answers 413 with the error page for an oversized settings post, %s, and saves nothing',
+    async (_label, headers) => {
+      const before = await account();
+      const res = await post('/app/settings', settings(huge), headers);
+      expect(res.status).toBe(413);
+      const html = await res.text();
+      expect(html).toContain('That was too large');
+      expect(html).toContain('Nothing was saved.');
+      expect(await account()).toEqual(before);
+    },
+  );
 
   it('answers 413 in the JSON envelope to a client that does not ask for HTML', async () => {
     const res = await post('/app/settings', settings(huge), { accept: 'application/json' });
@@ -73,7 +92,11 @@ describe('form body limit', () => {
     const { token } = await openForm(rt, shop);
     const res = await rt.request(`/opt-out/${shop}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: rt.config.appUrl, accept: 'application/json' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: rt.config.appUrl,
+        accept: 'application/json',
+      },
       body: new URLSearchParams({ token, email: `${'a'.repeat(5000)}@example.net` }).toString(),
     });
     expect(res.status).toBe(413);

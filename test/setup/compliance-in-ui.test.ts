@@ -17,19 +17,35 @@ describe('setup flow: compliance in the merchant’s pages', () => {
     const browser = browserClient(rt);
     const consent = await browser.get('/auth/google/start');
     const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: field(consent.html, 'request_id'), action: 'allow', scope: scopes });
+    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
+      request_id: field(consent.html, 'request_id'),
+      action: 'allow',
+      scope: scopes,
+    });
     return { browser, csrf: field(app.html, 'csrf'), accountId: (await rt.services.db.query.accounts.findFirst())!.id };
   }
 
   async function connectShopify(browser: ReturnType<typeof browserClient>, csrf: string) {
     const install = await browser.post('/connect/shopify', { csrf, shop: 'sandbox-shop.myshopify.com' });
-    return browser.post(install.url, { redirect_uri: field(install.html, 'redirect_uri'), state: field(install.html, 'state'), scope: field(install.html, 'scope'), action: 'install' });
+    return browser.post(install.url, {
+      redirect_uri: field(install.html, 'redirect_uri'),
+      state: field(install.html, 'state'),
+      scope: field(install.html, 'scope'),
+      action: 'install',
+    });
   }
 
   it('shows a Shopify data request and its answer on the status page, naming no customer', async () => {
     const { browser, csrf } = await signedIn();
     await connectShopify(browser, csrf);
-    expect((await deliverShopify(rt, dataRequestPayload('someone@customer.example'), { topic: 'customers/data_request', webhookId: 'wh-123' })).status).toBe(200);
+    expect(
+      (
+        await deliverShopify(rt, dataRequestPayload('someone@customer.example'), {
+          topic: 'customers/data_request',
+          webhookId: 'wh-123',
+        })
+      ).status,
+    ).toBe(200);
     const page = await browser.get('/app');
     expect(page.html).toContain('Data requests');
     expect(page.html).toContain('Shopify: a customer asked what data is held');
@@ -54,16 +70,22 @@ describe('setup flow: compliance in the merchant’s pages', () => {
 
   it('registers the customer-deletion webhook when WooCommerce is connected, and removes it on disconnect', async () => {
     const { browser, csrf, accountId } = await signedIn();
-    const authorize = await browser.post('/connect/woocommerce', { csrf, storeUrl: `${rt.config.appUrl}/sandbox/woocommerce` });
+    const authorize = await browser.post('/connect/woocommerce', {
+      csrf,
+      storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`,
+    });
     expect(new URL(authorize.url).searchParams.get('scope')).toBe('read_write');
     const form: Record<string, string> = {};
-    for (const name of ['app_name', 'scope', 'user_id', 'return_url', 'callback_url']) form[name] = field(authorize.html, name);
+    for (const name of ['app_name', 'scope', 'user_id', 'return_url', 'callback_url'])
+      form[name] = field(authorize.html, name);
     const page = await browser.post(authorize.url, { ...form, action: 'approve' });
     expect(page.html).toMatch(/Store webhooks<\/dt><dd>active/);
     const store = (await getStoreConnection(rt.services.db, accountId))!;
     const ids = JSON.parse(store.webhookIds!) as number[];
     expect(ids.length).toBeGreaterThan(0);
-    const { consumerKey } = JSON.parse(await rt.services.sealer.open(store.sealedCredentials!, sealedAs.storeCredentials(store.id))) as { consumerKey: string };
+    const { consumerKey } = JSON.parse(
+      await rt.services.sealer.open(store.sealedCredentials!, sealedAs.storeCredentials(store.id)),
+    ) as { consumerKey: string };
     expect(rt.sandbox!.fakes.woocommerce.webhooks(consumerKey).map((w) => w.id)).toEqual(ids);
 
     await browser.post('/app/disconnect/store', { csrf });

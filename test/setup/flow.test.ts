@@ -17,8 +17,15 @@ describe('setup flow: happy path', () => {
     expect(consent.url).toContain('/sandbox/google/o/oauth2/v2/auth');
     expect(consent.html).toContain('gmail.readonly');
     const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    expect(scopes).toEqual(['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/gmail.compose']);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: field(consent.html, 'request_id'), action: 'allow', scope: scopes });
+    expect(scopes).toEqual([
+      'https://www.googleapis.com/auth/gmail.readonly',
+      'https://www.googleapis.com/auth/gmail.compose',
+    ]);
+    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
+      request_id: field(consent.html, 'request_id'),
+      action: 'allow',
+      scope: scopes,
+    });
     return { browser, app };
   }
 
@@ -31,10 +38,18 @@ describe('setup flow: happy path', () => {
     expect(session).not.toContain('dl_oauth_google');
 
     const connect = await browser.get('/app/connect');
-    const install = await browser.post('/connect/shopify', { csrf: field(connect.html, 'csrf'), shop: 'sandbox-shop.myshopify.com' });
+    const install = await browser.post('/connect/shopify', {
+      csrf: field(connect.html, 'csrf'),
+      shop: 'sandbox-shop.myshopify.com',
+    });
     expect(install.url).toContain('/sandbox/shopify/sandbox-shop.myshopify.com/admin/oauth/authorize');
     expect(install.html).toContain('View orders');
-    const done = await browser.post(install.url, { redirect_uri: field(install.html, 'redirect_uri'), state: field(install.html, 'state'), scope: field(install.html, 'scope'), action: 'install' });
+    const done = await browser.post(install.url, {
+      redirect_uri: field(install.html, 'redirect_uri'),
+      state: field(install.html, 'state'),
+      scope: field(install.html, 'scope'),
+      action: 'install',
+    });
     expect(done.url).toBe(`${rt.config.appUrl}/app?notice=store_connected`);
     expect(done.html).toContain('Shopify store connected: sandbox-shop.myshopify.com');
 
@@ -62,11 +77,15 @@ describe('setup flow: happy path', () => {
 
   it('connects WooCommerce through the store’s authorize screen (keys delivered server to server)', async () => {
     const { browser, app } = await signIn();
-    const authorize = await browser.post('/connect/woocommerce', { csrf: field(app.html, 'csrf'), storeUrl: `${rt.config.appUrl}/sandbox/woocommerce` });
+    const authorize = await browser.post('/connect/woocommerce', {
+      csrf: field(app.html, 'csrf'),
+      storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`,
+    });
     expect(authorize.url).toContain('/sandbox/woocommerce/wc-auth/v1/authorize');
     expect(authorize.html).toContain('would like to connect to your store');
     const form: Record<string, string> = {};
-    for (const name of ['app_name', 'scope', 'user_id', 'return_url', 'callback_url']) form[name] = field(authorize.html, name);
+    for (const name of ['app_name', 'scope', 'user_id', 'return_url', 'callback_url'])
+      form[name] = field(authorize.html, name);
     const done = await browser.post(authorize.url, { ...form, action: 'approve' });
     expect(done.url).toBe(`${rt.config.appUrl}/app?notice=store_connected`);
     expect(done.html).toContain('WooCommerce store connected');
@@ -82,7 +101,10 @@ describe('setup flow: happy path', () => {
     const accountId = (await rt.services.db.query.accounts.findFirst())!.id;
     const exported = await browser.raw('/app/export');
     expect(exported.headers.get('content-disposition')).toMatch(/attachment; filename="draftline-export-/);
-    const data = (await exported.json()) as { gmail: { mailbox: string; refreshToken: string }; consentRecords: unknown[] };
+    const data = (await exported.json()) as {
+      gmail: { mailbox: string; refreshToken: string };
+      consentRecords: unknown[];
+    };
     expect(data.gmail.mailbox).toBe('merchant@example.com');
     expect(data.gmail.refreshToken).toBe('[sealed secret, not exported]');
     expect(JSON.stringify(data)).not.toMatch(/v1\.k1\./);
@@ -96,7 +118,15 @@ describe('setup flow: happy path', () => {
     expect(await rt.services.db.query.accounts.findMany()).toEqual([]);
     expect(await rt.services.db.query.consentRecords.findMany()).toEqual([]);
     const records = await rt.services.db.query.complianceRequests.findMany();
-    expect(records).toEqual([expect.objectContaining({ source: 'merchant', topic: 'account/delete', accountId: null, storeDomain: null, outcome: 'deleted' })]);
+    expect(records).toEqual([
+      expect.objectContaining({
+        source: 'merchant',
+        topic: 'account/delete',
+        accountId: null,
+        storeDomain: null,
+        outcome: 'deleted',
+      }),
+    ]);
     expect(rt.sandbox!.fakes.google.watchOf('merchant@example.com')).toBeNull();
     expect((await browser.get('/app')).url).toContain('/?notice=signin_required');
   });
@@ -105,13 +135,22 @@ describe('setup flow: happy path', () => {
     const { browser, app } = await signIn();
     const accountId = (await rt.services.db.query.accounts.findFirst())!.id;
     const csrf = field(app.html, 'csrf');
-    await browser.post('/connect/woocommerce/keys', { csrf, storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`, consumerKey: `ck_${'a'.repeat(32)}`, consumerSecret: `cs_${'b'.repeat(32)}` });
+    await browser.post('/connect/woocommerce/keys', {
+      csrf,
+      storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`,
+      consumerKey: `ck_${'a'.repeat(32)}`,
+      consumerSecret: `cs_${'b'.repeat(32)}`,
+    });
     // Unknown keys are refused by the store: nothing connected.
     expect(await getStoreConnection(rt.services.db, accountId)).toBeUndefined();
 
     const page = await browser.post('/app/disconnect/gmail', { csrf });
     expect(page.url).toContain('notice=gmail_disconnected');
-    expect(await getGmailConnection(rt.services.db, accountId)).toMatchObject({ sealedRefreshToken: null, historyCursor: null, status: 'disconnected' });
+    expect(await getGmailConnection(rt.services.db, accountId)).toMatchObject({
+      sealedRefreshToken: null,
+      historyCursor: null,
+      status: 'disconnected',
+    });
     expect(rt.sandbox!.fakes.google.watchOf('merchant@example.com')).toBeNull();
     const consent = await rt.services.db.query.consentRecords.findFirst();
     expect(consent?.withdrawnAt).toBeTypeOf('number');

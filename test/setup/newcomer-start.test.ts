@@ -58,13 +58,21 @@ describe('canonical host (sandbox)', () => {
 
   it('keeps the method and body of a post from the other host (307), and never leaves APP_URL’s origin', async () => {
     rt = await startTestRuntime();
-    const post = await rt.app.request(`${other}/app/pause?a=b`, { method: 'POST', body: 'csrf=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const post = await rt.app.request(`${other}/app/pause?a=b`, {
+      method: 'POST',
+      body: 'csrf=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(post.status).toBe(307);
     expect(post.headers.get('location')).toBe('http://draftline.test/app/pause?a=b');
     expect(post.headers.getSetCookie()).toEqual([]);
 
     // The target is built from APP_URL, not the Host header; a path that looks like another host stays a path.
-    for (const [host, path] of [['evil.example', '/x'], ['127.0.0.1:8787', '//evil.example/x'], ['127.0.0.1:8787', '/\\evil.example/x']] as const) {
+    for (const [host, path] of [
+      ['evil.example', '/x'],
+      ['127.0.0.1:8787', '//evil.example/x'],
+      ['127.0.0.1:8787', '/\\evil.example/x'],
+    ] as const) {
       const res = await rt.app.request(`http://${host}${path}`, { redirect: 'manual' });
       const location = res.headers.get('location')!;
       expect(new URL(location).origin, path).toBe('http://draftline.test');
@@ -79,13 +87,21 @@ describe('canonical host (sandbox)', () => {
     expect(await health.json()).toEqual({ ok: true, mode: 'sandbox' });
 
     for (const path of ['/webhooks/gmail', '/webhooks/shopify', '/webhooks/woocommerce']) {
-      const res = await rt.app.request(`${other}${path}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      const res = await rt.app.request(`${other}${path}`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.status, path).toBeGreaterThanOrEqual(400);
       expect(res.headers.get('location'), path).toBeNull();
     }
 
     expect((await rt.app.request(`${other}/sandbox/gmail/drafts`)).status).toBe(200);
-    const reset = await rt.app.request(`${other}/sandbox/reset`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const reset = await rt.app.request(`${other}/sandbox/reset`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(reset.status).toBe(400); // answered (the body is wrong), not redirected
     const certs = await rt.app.request(`${other}/sandbox/google/oauth2/v3/certs`);
     expect(certs.status).toBe(200);
@@ -145,7 +161,12 @@ describe('npm start in a child process', () => {
     child.stderr.on('data', (d) => (err += d));
     const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     const within = <T>(ms: number, what: string, p: Promise<T>) =>
-      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} within ${ms} ms; stdout: ${out} stderr: ${err}`)), ms).unref())]);
+      Promise.race([
+        p,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`${what} within ${ms} ms; stdout: ${out} stderr: ${err}`)), ms).unref(),
+        ),
+      ]);
     let exited = false;
     void exit.then(() => (exited = true));
     return {
@@ -174,7 +195,10 @@ describe('npm start in a child process', () => {
         } catch {
           return;
         }
-        const ended = await Promise.race([exit.then(() => true), new Promise<boolean>((done) => setTimeout(() => done(false), 5000))]);
+        const ended = await Promise.race([
+          exit.then(() => true),
+          new Promise<boolean>((done) => setTimeout(() => done(false), 5000)),
+        ]);
         if (!ended) {
           try {
             process.kill(-child.pid!, 'SIGKILL');
@@ -211,47 +235,41 @@ describe('npm start in a child process', () => {
     return lines[0]!;
   }
 
-  it(
-    'prints the URL with PORT in it, and /healthz answers there (127.0.0.1 is sent to it)',
-    async () => {
-      const port = await freePort();
-      const app = start({ PORT: String(port), DATABASE_URL: tempDb() });
-      children.push(app);
-      const [, url] = await app.printed(/Draftline \(sandbox mode\) at (\S+)/, 45_000);
-      expect(url).toBe(`http://localhost:${port}`);
-      const health = await fetch(`${url}/healthz`);
-      expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ ok: true, mode: 'sandbox', runtime: 'node' });
+  it('prints the URL with PORT in it, and /healthz answers there (127.0.0.1 is sent to it)', async () => {
+    const port = await freePort();
+    const app = start({ PORT: String(port), DATABASE_URL: tempDb() });
+    children.push(app);
+    const [, url] = await app.printed(/Draftline \(sandbox mode\) at (\S+)/, 45_000);
+    expect(url).toBe(`http://localhost:${port}`);
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true, mode: 'sandbox', runtime: 'node' });
 
-      const typed = await fetch(`http://127.0.0.1:${port}/auth/google/start`, { redirect: 'manual' });
-      expect(typed.status).toBe(302);
-      expect(typed.headers.get('location')).toBe(`http://localhost:${port}/auth/google/start`);
-      // The sign-in, started where the redirect leads, goes back to this port.
-      const signIn = await fetch(`${url}/auth/google/start`, { redirect: 'manual' });
-      expect(decodeURIComponent(signIn.headers.get('location') ?? '')).toContain(`redirect_uri=http://localhost:${port}/auth/google/callback`);
-      // The generated secrets went to the child's own folder, not the repo.
-      expect(existsSync(join(app.cwd, '.dev.vars'))).toBe(true);
-    },
-    90_000,
-  );
+    const typed = await fetch(`http://127.0.0.1:${port}/auth/google/start`, { redirect: 'manual' });
+    expect(typed.status).toBe(302);
+    expect(typed.headers.get('location')).toBe(`http://localhost:${port}/auth/google/start`);
+    // The sign-in, started where the redirect leads, goes back to this port.
+    const signIn = await fetch(`${url}/auth/google/start`, { redirect: 'manual' });
+    expect(decodeURIComponent(signIn.headers.get('location') ?? '')).toContain(
+      `redirect_uri=http://localhost:${port}/auth/google/callback`,
+    );
+    // The generated secrets went to the child's own folder, not the repo.
+    expect(existsSync(join(app.cwd, '.dev.vars'))).toBe(true);
+  }, 90_000);
 
-  it(
-    'a port already taken ends the start with one line naming the port and PORT=…, exit code 1',
-    async () => {
-      const taken = createServer();
-      servers.push(taken);
-      await new Promise<void>((done) => taken.listen(0, done));
-      const port = (taken.address() as { port: number }).port;
-      const app = start({ PORT: String(port), DATABASE_URL: tempDb() });
-      children.push(app);
-      expect(await app.exited(45_000)).toBe(1);
-      const line = expectOneLine(app);
-      expect(line).toContain(`port ${port}`);
-      expect(line).toMatch(/PORT=\d+ npm start/);
-      expect(app.stdout()).not.toContain('Draftline (sandbox mode) at');
-    },
-    90_000,
-  );
+  it('a port already taken ends the start with one line naming the port and PORT=…, exit code 1', async () => {
+    const taken = createServer();
+    servers.push(taken);
+    await new Promise<void>((done) => taken.listen(0, done));
+    const port = (taken.address() as { port: number }).port;
+    const app = start({ PORT: String(port), DATABASE_URL: tempDb() });
+    children.push(app);
+    expect(await app.exited(45_000)).toBe(1);
+    const line = expectOneLine(app);
+    expect(line).toContain(`port ${port}`);
+    expect(line).toMatch(/PORT=\d+ npm start/);
+    expect(app.stdout()).not.toContain('Draftline (sandbox mode) at');
+  }, 90_000);
 
   it.each([
     ['a folder that cannot be created', () => 'file:/proc/nope/x.db', '/proc/nope'],

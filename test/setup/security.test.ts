@@ -30,14 +30,27 @@ describe('setup flow: refusals', () => {
     return browser.raw('/sandbox/google/o/oauth2/v2/auth', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams([['request_id', requestId], ['action', 'allow'], ...scopes.map((s) => ['scope', s])]).toString(),
+      body: new URLSearchParams([
+        ['request_id', requestId],
+        ['action', 'allow'],
+        ...scopes.map((s) => ['scope', s]),
+      ]).toString(),
     });
   }
 
   async function signedIn() {
     const { browser, scopes, requestId } = await consentScreen();
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: requestId, action: 'allow', scope: scopes });
-    return { browser, app, csrf: field(app.html, 'csrf'), accountId: (await rt.services.db.query.accounts.findFirst())!.id };
+    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
+      request_id: requestId,
+      action: 'allow',
+      scope: scopes,
+    });
+    return {
+      browser,
+      app,
+      csrf: field(app.html, 'csrf'),
+      accountId: (await rt.services.db.query.accounts.findFirst())!.id,
+    };
   }
 
   describe('Google sign-in', () => {
@@ -51,7 +64,11 @@ describe('setup flow: refusals', () => {
 
     it('refuses a grant with one scope unticked, stores nothing and revokes the partial grant', async () => {
       const { browser, requestId } = await consentScreen();
-      const page = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: requestId, action: 'allow', scope: 'https://www.googleapis.com/auth/gmail.readonly' });
+      const page = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
+        request_id: requestId,
+        action: 'allow',
+        scope: 'https://www.googleapis.com/auth/gmail.readonly',
+      });
       expect(page.url).toContain('/?notice=partial_scopes');
       expect(page.html).toContain('Draftline needs both Gmail permissions.');
       await nothingStored();
@@ -94,7 +111,9 @@ describe('setup flow: refusals', () => {
       const answer = await allowWithoutFollowing(browser, requestId, scopes);
       const code = new URL(answer.headers.get('location')!).searchParams.get('code')!;
       const signed = decodeURIComponent(browser.cookies.get('dl_oauth_google')!);
-      const payload = JSON.parse(Buffer.from(signed.slice(0, signed.lastIndexOf('.')), 'base64url').toString()) as { data: { codeVerifier: string } };
+      const payload = JSON.parse(Buffer.from(signed.slice(0, signed.lastIndexOf('.')), 'base64url').toString()) as {
+        data: { codeVerifier: string };
+      };
       const withoutRefresh: typeof fetch = async (input, init) => {
         const res = await rt.services.fetch(input as string, init);
         if (!String(input).endsWith('/token')) return res;
@@ -102,20 +121,32 @@ describe('setup flow: refusals', () => {
         return Response.json(rest, { status: res.status });
       };
       const s = { ...rt.services, googleOAuth: { ...rt.services.googleOAuth, fetch: withoutRefresh } };
-      expect(await completeGoogleSignIn(s, { code, codeVerifier: 'x'.repeat(43) })).toEqual({ ok: false, reason: 'exchange_failed' }); // PKCE holds
+      expect(await completeGoogleSignIn(s, { code, codeVerifier: 'x'.repeat(43) })).toEqual({
+        ok: false,
+        reason: 'exchange_failed',
+      }); // PKCE holds
       const again = await consentScreen(browser);
       const answer2 = await allowWithoutFollowing(browser, again.requestId, scopes);
       const code2 = new URL(answer2.headers.get('location')!).searchParams.get('code')!;
       const signed2 = decodeURIComponent(browser.cookies.get('dl_oauth_google')!);
-      const verifier = (JSON.parse(Buffer.from(signed2.slice(0, signed2.lastIndexOf('.')), 'base64url').toString()) as typeof payload).data.codeVerifier;
-      expect(await completeGoogleSignIn(s, { code: code2, codeVerifier: verifier })).toEqual({ ok: false, reason: 'no_refresh_token' });
+      const verifier = (
+        JSON.parse(Buffer.from(signed2.slice(0, signed2.lastIndexOf('.')), 'base64url').toString()) as typeof payload
+      ).data.codeVerifier;
+      expect(await completeGoogleSignIn(s, { code: code2, codeVerifier: verifier })).toEqual({
+        ok: false,
+        reason: 'no_refresh_token',
+      });
       await nothingStored();
     });
 
     it('issues a fresh session (new id and CSRF token) at every sign-in', async () => {
       const first = await signedIn();
       const again = await consentScreen(first.browser);
-      const app = await first.browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: again.requestId, action: 'allow', scope: again.scopes });
+      const app = await first.browser.post('/sandbox/google/o/oauth2/v2/auth', {
+        request_id: again.requestId,
+        action: 'allow',
+        scope: again.scopes,
+      });
       expect(field(app.html, 'csrf')).not.toBe(first.csrf);
       expect(await rt.services.db.query.accounts.findMany()).toHaveLength(1);
     });
@@ -171,7 +202,12 @@ describe('setup flow: refusals', () => {
       const answer = await browser.raw(install.url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ redirect_uri: field(install.html, 'redirect_uri'), state: field(install.html, 'state'), scope: field(install.html, 'scope'), action: 'install' }).toString(),
+        body: new URLSearchParams({
+          redirect_uri: field(install.html, 'redirect_uri'),
+          state: field(install.html, 'state'),
+          scope: field(install.html, 'scope'),
+          action: 'install',
+        }).toString(),
       });
       return new URL(answer.headers.get('location')!);
     }
@@ -179,7 +215,10 @@ describe('setup flow: refusals', () => {
     it('refuses a callback with a bad HMAC', async () => {
       const { browser, csrf, accountId } = await signedIn();
       const callback = await installCallback(browser, csrf);
-      callback.searchParams.set('hmac', callback.searchParams.get('hmac')!.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')));
+      callback.searchParams.set(
+        'hmac',
+        callback.searchParams.get('hmac')!.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')),
+      );
       expect((await browser.get(callback.toString())).url).toContain('notice=shopify_failed');
       expect(await getStoreConnection(rt.services.db, accountId)).toBeUndefined();
     });
@@ -214,19 +253,34 @@ describe('setup flow: refusals', () => {
   describe('WooCommerce key delivery', () => {
     async function authorizeForm() {
       const { browser, csrf, accountId } = await signedIn();
-      const page = await browser.post('/connect/woocommerce', { csrf, storeUrl: `${rt.config.appUrl}/sandbox/woocommerce` });
+      const page = await browser.post('/connect/woocommerce', {
+        csrf,
+        storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`,
+      });
       return { browser, accountId, nonce: field(page.html, 'user_id') };
     }
     const deliver = (body: unknown) =>
-      rt.request('/connect/woocommerce/callback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const keys = (nonce: string) => ({ key_id: 1, user_id: nonce, consumer_key: `ck_${'a'.repeat(40)}`, consumer_secret: `cs_${'b'.repeat(40)}`, key_permissions: 'read' });
+      rt.request('/connect/woocommerce/callback', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const keys = (nonce: string) => ({
+      key_id: 1,
+      user_id: nonce,
+      consumer_key: `ck_${'a'.repeat(40)}`,
+      consumer_secret: `cs_${'b'.repeat(40)}`,
+      key_permissions: 'read',
+    });
 
     it('refuses malformed deliveries with 400 and unknown nonces with 403', async () => {
       const { accountId } = await authorizeForm();
       expect((await deliver({ hello: 'world' })).status).toBe(400);
       const res = await deliver(keys('not-a-nonce'));
       expect(res.status).toBe(403);
-      expect(await res.json()).toEqual({ error: { code: 'unknown_nonce', message: expect.any(String), requestId: expect.any(String) } });
+      expect(await res.json()).toEqual({
+        error: { code: 'unknown_nonce', message: expect.any(String), requestId: expect.any(String) },
+      });
       expect(await getStoreConnection(rt.services.db, accountId)).toBeUndefined();
     });
 
@@ -262,7 +316,11 @@ describe('setup flow: refusals', () => {
       const page = await browser.post('/app/disconnect/gmail', { csrf });
       expect(page.url).toContain('notice=gmail_disconnected_unconfirmed');
       expect(page.html).toContain('Google did not confirm');
-      expect(await rt.services.db.query.gmailConnections.findFirst()).toMatchObject({ accountId, sealedRefreshToken: null, status: 'disconnected' });
+      expect(await rt.services.db.query.gmailConnections.findFirst()).toMatchObject({
+        accountId,
+        sealedRefreshToken: null,
+        status: 'disconnected',
+      });
     });
   });
 

@@ -15,7 +15,11 @@ describe('store policies in the settings', () => {
     const browser = browserClient(rt);
     const consent = await browser.get('/auth/google/start');
     const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: field(consent.html, 'request_id'), action: 'allow', scope: scopes });
+    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
+      request_id: field(consent.html, 'request_id'),
+      action: 'allow',
+      scope: scopes,
+    });
     const accountId = (await rt.services.db.query.accounts.findFirst())!.id;
     return { browser, csrf: field(app.html, 'csrf'), accountId, dashboard: app.html };
   }
@@ -24,11 +28,23 @@ describe('store policies in the settings', () => {
   const unique = () => crypto.randomUUID().slice(0, 8);
 
   /** The text inside the textarea of that name, as the page sends it (still escaped). */
-  const textarea = (html: string, name: string) => new RegExp(`<textarea[^>]*name="${name}"[^>]*>([\\s\\S]*?)</textarea>`).exec(html)?.[1];
-  const input = (html: string, name: string) => new RegExp(`<input[^>]*name="${name}"[^>]*value="([^"]*)"`).exec(html)?.[1];
+  const textarea = (html: string, name: string) =>
+    new RegExp(`<textarea[^>]*name="${name}"[^>]*>([\\s\\S]*?)</textarea>`).exec(html)?.[1];
+  const input = (html: string, name: string) =>
+    new RegExp(`<input[^>]*name="${name}"[^>]*value="([^"]*)"`).exec(html)?.[1];
 
   function form(csrf: string, values: Partial<Record<string, string>> = {}) {
-    return { csrf, returnWindowDays: '', returns: '', shipping: '', orderChanges: '', damagedItems: '', faq: '', stalledAfterDays: '7', ...values };
+    return {
+      csrf,
+      returnWindowDays: '',
+      returns: '',
+      shipping: '',
+      orderChanges: '',
+      damagedItems: '',
+      faq: '',
+      stalledAfterDays: '7',
+      ...values,
+    };
   }
 
   it('starts with nothing written, says what policies are for, and the dashboard invites them', async () => {
@@ -39,26 +55,46 @@ describe('store policies in the settings', () => {
     expect(page.html).toContain('word for word');
     expect(page.html).toContain('your team will confirm');
     expect(page.html).toContain('1,500 characters');
-    for (const name of ['returns', 'shipping', 'orderChanges', 'damagedItems', 'faq']) expect(textarea(page.html, name)).toBe('');
+    for (const name of ['returns', 'shipping', 'orderChanges', 'damagedItems', 'faq'])
+      expect(textarea(page.html, name)).toBe('');
     expect(input(page.html, 'returnWindowDays')).toBe('');
     expect(input(page.html, 'stalledAfterDays')).toBe('7');
-    expect(await account()).toMatchObject({ returnWindowDays: null, policyReturns: null, policyFaq: null, stalledAfterDays: 7 });
+    expect(await account()).toMatchObject({
+      returnWindowDays: null,
+      policyReturns: null,
+      policyFaq: null,
+      stalledAfterDays: 7,
+    });
   });
 
   it('saves the policies and shows them back escaped, markup and all', async () => {
     const { browser, csrf } = await signIn();
     const returns = `Returns within 45 days ${unique()}: <script>alert("x")</script> & <a href="https://evil.example">label</a>\r\nRefund in 5 days.`;
-    const saved = await browser.post('/app/settings/policies', form(csrf, { returnWindowDays: '45', returns, faq: '</textarea><b>bold</b>', stalledAfterDays: '12' }));
+    const saved = await browser.post(
+      '/app/settings/policies',
+      form(csrf, { returnWindowDays: '45', returns, faq: '</textarea><b>bold</b>', stalledAfterDays: '12' }),
+    );
     expect(saved.status).toBe(200);
     expect(saved.url).toContain('/app/settings?notice=policies_saved');
     expect(saved.html).toContain('Store policies saved.');
-    expect(await account()).toMatchObject({ returnWindowDays: 45, policyReturns: returns.replace('\r\n', '\n'), policyFaq: '</textarea><b>bold</b>', policyShipping: null, stalledAfterDays: 12 });
+    expect(await account()).toMatchObject({
+      returnWindowDays: 45,
+      policyReturns: returns.replace('\r\n', '\n'),
+      policyFaq: '</textarea><b>bold</b>',
+      policyShipping: null,
+      stalledAfterDays: 12,
+    });
 
     expect(saved.html).not.toContain('<script>alert');
     expect(saved.html).not.toContain('<b>bold</b>');
     expect(saved.html).not.toContain('<a href="https://evil.example">');
     expect(textarea(saved.html, 'returns')).toBe(
-      returns.replace('\r\n', '\n').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'),
+      returns
+        .replace('\r\n', '\n')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/"/g, '&quot;'),
     );
     expect(textarea(saved.html, 'faq')).toBe('&lt;/textarea&gt;&lt;b&gt;bold&lt;/b&gt;');
     expect(input(saved.html, 'returnWindowDays')).toBe('45');
@@ -69,7 +105,12 @@ describe('store policies in the settings', () => {
 
     // Editable: emptied again, they are gone.
     await browser.post('/app/settings/policies', form(csrf, { faq: 'Gift wrap on request.' }));
-    expect(await account()).toMatchObject({ returnWindowDays: null, policyReturns: null, policyFaq: 'Gift wrap on request.', stalledAfterDays: 7 });
+    expect(await account()).toMatchObject({
+      returnWindowDays: null,
+      policyReturns: null,
+      policyFaq: 'Gift wrap on request.',
+      stalledAfterDays: 7,
+    });
   });
 
   it('refuses the whole form when any field is wrong: 400, a message per field, nothing saved, nothing typed lost', async () => {
@@ -77,7 +118,16 @@ describe('store policies in the settings', () => {
     await browser.post('/app/settings/policies', form(csrf, { shipping: 'EU only.', returnWindowDays: '30' }));
     const before = await account();
     const typed = `Exchanges free ${unique()} <i>always</i>`;
-    const refused = await browser.post('/app/settings/policies', form(csrf, { returns: typed, returnWindowDays: '400', damagedItems: 'x'.repeat(1501), stalledAfterDays: '0', shipping: 'Worldwide.' }));
+    const refused = await browser.post(
+      '/app/settings/policies',
+      form(csrf, {
+        returns: typed,
+        returnWindowDays: '400',
+        damagedItems: 'x'.repeat(1501),
+        stalledAfterDays: '0',
+        shipping: 'Worldwide.',
+      }),
+    );
     expect(refused.status).toBe(400);
     expect(refused.html).toContain('Some store policies need another look; nothing was saved.');
     expect(refused.html).toContain('a whole number of days from 1 to 365');
@@ -98,24 +148,50 @@ describe('store policies in the settings', () => {
     const { browser, csrf } = await signIn();
     expect((await browser.post('/app/settings/policies', form('wrong-token', { returns: 'x' }))).status).toBe(403);
     const stranger = browserClient(rt);
-    expect((await stranger.post('/app/settings/policies', form(csrf, { returns: 'x' }))).url).toContain('signin_required');
+    expect((await stranger.post('/app/settings/policies', form(csrf, { returns: 'x' }))).url).toContain(
+      'signin_required',
+    );
     expect((await account()).policyReturns).toBeNull();
 
     // Every text at its limit in a script whose characters take 9 bytes each percent-encoded (~95 KB).
     const full = (n: number) => '返'.repeat(n);
-    const big = form(csrf, { returns: full(1500), shipping: full(1500), orderChanges: full(1500), damagedItems: full(1500), faq: full(3000) });
+    const big = form(csrf, {
+      returns: full(1500),
+      shipping: full(1500),
+      orderChanges: full(1500),
+      damagedItems: full(1500),
+      faq: full(3000),
+    });
     const saved = await browser.post('/app/settings/policies', big);
     expect(saved.url).toContain('notice=policies_saved');
     expect((await account()).policyFaq).toBe(full(3000));
     // Other forms keep the smaller ceiling.
-    const tooBig = await browser.post('/app/settings', { csrf, shopName: full(4000), signOffName: '', signature: full(4000), tone: 'friendly', fallbackLanguage: 'en' });
+    const tooBig = await browser.post('/app/settings', {
+      csrf,
+      shopName: full(4000),
+      signOffName: '',
+      signature: full(4000),
+      tone: 'friendly',
+      fallbackLanguage: 'en',
+    });
     expect(tooBig.status).toBe(413);
   });
 
   it('exports the policies, and deleting the account erases them from the database file', async () => {
     const { browser, csrf, accountId } = await signIn();
     const marker = `needle-${unique()}`;
-    await browser.post('/app/settings/policies', form(csrf, { returnWindowDays: '30', returns: `Returns ${marker}`, shipping: 'EU, 3 days', orderChanges: 'Until shipped', damagedItems: 'Send a photo', faq: `FAQ ${marker}`, stalledAfterDays: '9' }));
+    await browser.post(
+      '/app/settings/policies',
+      form(csrf, {
+        returnWindowDays: '30',
+        returns: `Returns ${marker}`,
+        shipping: 'EU, 3 days',
+        orderChanges: 'Until shipped',
+        damagedItems: 'Send a photo',
+        faq: `FAQ ${marker}`,
+        stalledAfterDays: '9',
+      }),
+    );
     const data = (await (await browser.raw('/app/export')).json()) as { account: { policies: unknown } };
     expect(data.account.policies).toEqual({
       returnWindowDays: 30,
@@ -131,7 +207,9 @@ describe('store policies in the settings', () => {
     const gone = await browser.post('/app/delete', { csrf, confirm: 'DELETE' });
     expect(gone.url).toContain('notice=account_deleted');
     expect(await rt.services.db.query.accounts.findMany()).toEqual([]);
-    const leftovers = databaseFiles(rt.dbPath).filter((f) => f.text.includes(marker)).map((f) => f.file);
+    const leftovers = databaseFiles(rt.dbPath)
+      .filter((f) => f.text.includes(marker))
+      .map((f) => f.file);
     expect(leftovers, `account ${accountId}'s policies still on disk`).toEqual([]);
   });
 });

@@ -42,7 +42,10 @@ function woocommerce(orders: Order[], secret = 'cs_good') {
   return { fake, source, failNext: (status: number, count = 1) => fake.failNext({ status, count }) };
 }
 
-const platforms: [string, (orders: Order[], bad?: string) => { source: OrderSource; failNext: (s: number, c?: number) => void }][] = [
+const platforms: [
+  string,
+  (orders: Order[], bad?: string) => { source: OrderSource; failNext: (s: number, c?: number) => void },
+][] = [
   ['shopify', (o, bad) => shopify(o, bad ?? 'shpat_good')],
   ['woocommerce', (o, bad) => woocommerce(o, bad ?? 'cs_good')],
 ];
@@ -51,14 +54,27 @@ describe.each(platforms)('%s order source', (_name, make) => {
   const orders = [
     sampleOrder({ number: '1042', email: 'jane@example.net', createdAt: '2026-11-01T10:00:00Z' }),
     sampleOrder({ number: '10420', email: 'other@example.org', createdAt: '2026-11-02T10:00:00Z', tracking: [] }),
-    sampleOrder({ number: '1077', email: 'Jane@Example.net', createdAt: '2026-11-15T10:00:00Z', fulfillmentStatus: 'unfulfilled', tracking: [] }),
+    sampleOrder({
+      number: '1077',
+      email: 'Jane@Example.net',
+      createdAt: '2026-11-15T10:00:00Z',
+      fulfillmentStatus: 'unfulfilled',
+      tracking: [],
+    }),
   ];
 
   it('finds an order by its exact number, not a longer one that merely starts with it', async () => {
     const { source } = make(orders);
     const order = await source.findByNumber('1042');
-    expect(order).toMatchObject({ number: '1042', email: 'jane@example.net', financialStatus: 'paid', fulfillmentStatus: 'fulfilled' });
-    expect(order!.tracking).toEqual([{ company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' }]);
+    expect(order).toMatchObject({
+      number: '1042',
+      email: 'jane@example.net',
+      financialStatus: 'paid',
+      fulfillmentStatus: 'fulfilled',
+    });
+    expect(order!.tracking).toEqual([
+      { company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' },
+    ]);
     expect(order!.items).toEqual([{ title: 'Blue mug', quantity: 2 }]);
     expect(order!.shippingCity).toBe('Lyon');
     expect(Date.parse(order!.createdAt)).toBe(Date.parse('2026-11-01T10:00:00Z'));
@@ -75,18 +91,38 @@ describe.each(platforms)('%s order source', (_name, make) => {
   });
 
   it('says where each parcel is: one shipment per parcel, with its tracking and dates', async () => {
-    const tracking = { company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' };
+    const tracking = {
+      company: 'UPS',
+      number: '1Z999AA10123456784',
+      url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784',
+    };
     const shippedAt = '2026-11-02T08:00:00.000Z';
     const { source } = make([
       sampleOrder({
         number: '1042',
         tracking: [tracking],
-        shipments: [{ status: 'out_for_delivery', tracking, shippedAt, deliveredAt: null, estimatedDeliveryAt: '2026-11-05T00:00:00.000Z', lastEventAt: '2026-11-04T07:00:00.000Z' }],
+        shipments: [
+          {
+            status: 'out_for_delivery',
+            tracking,
+            shippedAt,
+            deliveredAt: null,
+            estimatedDeliveryAt: '2026-11-05T00:00:00.000Z',
+            lastEventAt: '2026-11-04T07:00:00.000Z',
+          },
+        ],
       }),
       sampleOrder({ number: '1077', fulfillmentStatus: 'unfulfilled', tracking: [], shipments: [] }),
     ]);
     expect((await source.findByNumber('1042'))!.shipments).toEqual([
-      { status: 'out_for_delivery', tracking, shippedAt, deliveredAt: null, estimatedDeliveryAt: '2026-11-05T00:00:00.000Z', lastEventAt: '2026-11-04T07:00:00.000Z' },
+      {
+        status: 'out_for_delivery',
+        tracking,
+        shippedAt,
+        deliveredAt: null,
+        estimatedDeliveryAt: '2026-11-05T00:00:00.000Z',
+        lastEventAt: '2026-11-04T07:00:00.000Z',
+      },
     ]);
     // Not shipped: no parcel at all.
     expect((await source.findByNumber('1077'))!.shipments).toEqual([]);
@@ -138,12 +174,21 @@ describe('woocommerce pagination', () => {
     // WooCommerce's search matches substrings: 110 newer orders from jane@example.net.au fill the
     // first two pages (50 each) before Jane's own orders appear on the third.
     const many = Array.from({ length: 120 }, (_, i) =>
-      sampleOrder({ number: String(2000 + i), email: i >= 10 ? 'jane@example.net.au' : 'jane@example.net', createdAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() }),
+      sampleOrder({
+        number: String(2000 + i),
+        email: i >= 10 ? 'jane@example.net.au' : 'jane@example.net',
+        createdAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString(),
+      }),
     );
     const fake = createWooCommerceFake();
     fake.addStore('ck', 'cs', many);
     const fetch: FetchLike = routeFetch('https://shop.example', fake.app);
-    const source = createWooCommerceOrderSource({ storeUrl: 'https://shop.example', consumerKey: 'ck', consumerSecret: 'cs', fetch });
+    const source = createWooCommerceOrderSource({
+      storeUrl: 'https://shop.example',
+      consumerKey: 'ck',
+      consumerSecret: 'cs',
+      fetch,
+    });
     const found = await source.recentByEmail('jane@example.net', 3);
     expect(found.map((o) => o.number)).toEqual(['2009', '2008', '2007']);
     expect(fake.calls()).toBe(3);
@@ -167,7 +212,12 @@ describe('WooCommerce: redirects are refused, never followed', () => {
 
   it('asks fetch not to follow, and turns the 3xx into a non-retryable StoreApiError', async () => {
     const store = redirectingStore();
-    const source = createWooCommerceOrderSource({ storeUrl: 'https://shop.example.com', consumerKey: 'ck_x', consumerSecret: 'cs_x', fetch: store.fetch });
+    const source = createWooCommerceOrderSource({
+      storeUrl: 'https://shop.example.com',
+      consumerKey: 'ck_x',
+      consumerSecret: 'cs_x',
+      fetch: store.fetch,
+    });
     const err = await source.findByNumber('1042').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreApiError);
     expect(err).toMatchObject({ status: 301, code: 'redirected', retryable: false });
@@ -177,7 +227,10 @@ describe('WooCommerce: redirects are refused, never followed', () => {
 
   it('says "moved" when keys are checked against a store that redirects', async () => {
     const store = redirectingStore();
-    expect(await verifyWooKeys(store.fetch, 'https://shop.example.com', 'ck_x', 'cs_x')).toEqual({ valid: false, reason: 'moved' });
+    expect(await verifyWooKeys(store.fetch, 'https://shop.example.com', 'ck_x', 'cs_x')).toEqual({
+      valid: false,
+      reason: 'moved',
+    });
     expect(store.requests.map((r) => new URL(r.url).host)).toEqual(['shop.example.com']);
   });
 });

@@ -19,7 +19,11 @@ import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runt
  */
 const SHOP = 'acme.myshopify.com';
 const day = (n: number) => new Date(Date.UTC(2026, 10, n, 9, 30)).toISOString();
-const ups = (n: string): TrackingInfo => ({ company: 'UPS', number: `1Z999AA1012345${n}`, url: `https://www.ups.com/track?tracknum=1Z999AA1012345${n}` });
+const ups = (n: string): TrackingInfo => ({
+  company: 'UPS',
+  number: `1Z999AA1012345${n}`,
+  url: `https://www.ups.com/track?tracknum=1Z999AA1012345${n}`,
+});
 const parcel = (s: Partial<Shipment> & Pick<Shipment, 'status'>): Shipment => ({
   tracking: null,
   shippedAt: null,
@@ -29,16 +33,31 @@ const parcel = (s: Partial<Shipment> & Pick<Shipment, 'status'>): Shipment => ({
   ...s,
 });
 
-async function readBack(platform: 'shopify' | 'woocommerce', orders: Order[], plugin?: TrackingPlugin): Promise<Map<string, Order>> {
+async function readBack(
+  platform: 'shopify' | 'woocommerce',
+  orders: Order[],
+  plugin?: TrackingPlugin,
+): Promise<Map<string, Order>> {
   let source;
   if (platform === 'shopify') {
     const fake = createShopifyFake();
     fake.addShop(SHOP, 'shpat_good', orders, { scopes: ['read_orders', 'read_all_orders'] });
-    source = createShopifyOrderSource({ shop: SHOP, accessToken: 'shpat_good', apiVersion: '2026-10', baseUrl: 'http://t/shopify', fetch: routeFetch('http://t/shopify', fake.app) });
+    source = createShopifyOrderSource({
+      shop: SHOP,
+      accessToken: 'shpat_good',
+      apiVersion: '2026-10',
+      baseUrl: 'http://t/shopify',
+      fetch: routeFetch('http://t/shopify', fake.app),
+    });
   } else {
     const fake = createWooCommerceFake();
     fake.addStore('ck', 'cs', orders, { trackingPlugin: plugin });
-    source = createWooCommerceOrderSource({ storeUrl: 'https://shop.example', consumerKey: 'ck', consumerSecret: 'cs', fetch: routeFetch('https://shop.example', fake.app) });
+    source = createWooCommerceOrderSource({
+      storeUrl: 'https://shop.example',
+      consumerKey: 'ck',
+      consumerSecret: 'cs',
+      fetch: routeFetch('https://shop.example', fake.app),
+    });
   }
   const found = new Map<string, Order>();
   for (const o of orders) found.set(o.number, (await source.findByNumber(o.number))!);
@@ -53,7 +72,13 @@ const FIXTURE: Order[] = [
     tracking: [ups('01'), ups('02'), ups('03')],
     shipments: [
       parcel({ status: 'delivered', tracking: ups('01'), shippedAt: day(2), deliveredAt: day(5) }),
-      parcel({ status: 'in_transit', tracking: ups('02'), shippedAt: day(3), estimatedDeliveryAt: '2026-11-08T00:00:00.000Z', lastEventAt: day(4) }),
+      parcel({
+        status: 'in_transit',
+        tracking: ups('02'),
+        shippedAt: day(3),
+        estimatedDeliveryAt: '2026-11-08T00:00:00.000Z',
+        lastEventAt: day(4),
+      }),
       parcel({ status: 'label_created', tracking: ups('03'), shippedAt: day(6) }),
     ],
   }),
@@ -62,14 +87,26 @@ const FIXTURE: Order[] = [
   // Fulfilled without tracking: one parcel, no tracking.
   sampleOrder({ number: '2003', createdAt: day(8), tracking: [], shipments: [] }),
   // The order says delivered (AST's status), no carrier report: every parcel delivered, no date.
-  sampleOrder({ number: '2004', createdAt: day(9), fulfillmentStatus: 'delivered', tracking: [ups('05'), ups('06')], shipments: [] }),
+  sampleOrder({
+    number: '2004',
+    createdAt: day(9),
+    fulfillmentStatus: 'delivered',
+    tracking: [ups('05'), ups('06')],
+    shipments: [],
+  }),
   // A failed attempt and a parcel on its way back, both out for delivery before.
   sampleOrder({
     number: '2005',
     createdAt: day(10),
     tracking: [ups('07'), ups('08')],
     shipments: [
-      parcel({ status: 'attempted_delivery', tracking: ups('07'), shippedAt: day(11), lastEventAt: day(14), estimatedDeliveryAt: '2026-11-14T00:00:00.000Z' }),
+      parcel({
+        status: 'attempted_delivery',
+        tracking: ups('07'),
+        shippedAt: day(11),
+        lastEventAt: day(14),
+        estimatedDeliveryAt: '2026-11-14T00:00:00.000Z',
+      }),
       parcel({ status: 'failed_delivery', tracking: ups('08'), shippedAt: day(12), lastEventAt: day(15) }),
     ],
   }),
@@ -79,19 +116,86 @@ const FIXTURE: Order[] = [
 
 const EXPECTED: Record<string, Shipment[]> = {
   '2001': [
-    { status: 'delivered', tracking: ups('01'), shippedAt: day(2), deliveredAt: day(5), estimatedDeliveryAt: null, lastEventAt: day(5) },
-    { status: 'in_transit', tracking: ups('02'), shippedAt: day(3), deliveredAt: null, estimatedDeliveryAt: '2026-11-08T00:00:00.000Z', lastEventAt: day(4) },
-    { status: 'label_created', tracking: ups('03'), shippedAt: day(6), deliveredAt: null, estimatedDeliveryAt: null, lastEventAt: day(6) },
+    {
+      status: 'delivered',
+      tracking: ups('01'),
+      shippedAt: day(2),
+      deliveredAt: day(5),
+      estimatedDeliveryAt: null,
+      lastEventAt: day(5),
+    },
+    {
+      status: 'in_transit',
+      tracking: ups('02'),
+      shippedAt: day(3),
+      deliveredAt: null,
+      estimatedDeliveryAt: '2026-11-08T00:00:00.000Z',
+      lastEventAt: day(4),
+    },
+    {
+      status: 'label_created',
+      tracking: ups('03'),
+      shippedAt: day(6),
+      deliveredAt: null,
+      estimatedDeliveryAt: null,
+      lastEventAt: day(6),
+    },
   ],
-  '2002': [{ status: 'unknown', tracking: ups('04'), shippedAt: day(7), deliveredAt: null, estimatedDeliveryAt: null, lastEventAt: day(7) }],
-  '2003': [{ status: 'unknown', tracking: null, shippedAt: day(8), deliveredAt: null, estimatedDeliveryAt: null, lastEventAt: day(8) }],
+  '2002': [
+    {
+      status: 'unknown',
+      tracking: ups('04'),
+      shippedAt: day(7),
+      deliveredAt: null,
+      estimatedDeliveryAt: null,
+      lastEventAt: day(7),
+    },
+  ],
+  '2003': [
+    {
+      status: 'unknown',
+      tracking: null,
+      shippedAt: day(8),
+      deliveredAt: null,
+      estimatedDeliveryAt: null,
+      lastEventAt: day(8),
+    },
+  ],
   '2004': [
-    { status: 'delivered', tracking: ups('05'), shippedAt: day(9), deliveredAt: null, estimatedDeliveryAt: null, lastEventAt: day(9) },
-    { status: 'delivered', tracking: ups('06'), shippedAt: day(9), deliveredAt: null, estimatedDeliveryAt: null, lastEventAt: day(9) },
+    {
+      status: 'delivered',
+      tracking: ups('05'),
+      shippedAt: day(9),
+      deliveredAt: null,
+      estimatedDeliveryAt: null,
+      lastEventAt: day(9),
+    },
+    {
+      status: 'delivered',
+      tracking: ups('06'),
+      shippedAt: day(9),
+      deliveredAt: null,
+      estimatedDeliveryAt: null,
+      lastEventAt: day(9),
+    },
   ],
   '2005': [
-    { status: 'attempted_delivery', tracking: ups('07'), shippedAt: day(11), deliveredAt: null, estimatedDeliveryAt: '2026-11-14T00:00:00.000Z', lastEventAt: day(14) },
-    { status: 'failed_delivery', tracking: ups('08'), shippedAt: day(12), deliveredAt: null, estimatedDeliveryAt: null, lastEventAt: day(15) },
+    {
+      status: 'attempted_delivery',
+      tracking: ups('07'),
+      shippedAt: day(11),
+      deliveredAt: null,
+      estimatedDeliveryAt: '2026-11-14T00:00:00.000Z',
+      lastEventAt: day(14),
+    },
+    {
+      status: 'failed_delivery',
+      tracking: ups('08'),
+      shippedAt: day(12),
+      deliveredAt: null,
+      estimatedDeliveryAt: null,
+      lastEventAt: day(15),
+    },
   ],
   '2006': [],
 };
@@ -123,7 +227,9 @@ describe('Shopify fulfillments', () => {
     inTransitAt: '2026-11-02T12:00:00Z',
     deliveredAt: null,
     estimatedDeliveryAt: null,
-    trackingInfo: [{ number: '1Z999AA10123456701', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456701', company: 'UPS' }],
+    trackingInfo: [
+      { number: '1Z999AA10123456701', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456701', company: 'UPS' },
+    ],
     events: { nodes: [{ status: 'IN_TRANSIT', happenedAt: '2026-11-04T08:00:00Z' }] },
     ...o,
   });
@@ -133,9 +239,15 @@ describe('Shopify fulfillments', () => {
       const { shipments } = parcelsFromFulfillments([f({ displayStatus })]);
       expect(shipments).toHaveLength(1);
       // A missing or unreadable displayStatus leaves the word to the latest carrier event.
-      expect(shipments[0]!.status, String(displayStatus)).toBe(typeof displayStatus === 'string' && displayStatus ? 'unknown' : 'in_transit');
+      expect(shipments[0]!.status, String(displayStatus)).toBe(
+        typeof displayStatus === 'string' && displayStatus ? 'unknown' : 'in_transit',
+      );
     }
-    expect(parcelsFromFulfillments([f({ displayStatus: null, events: { nodes: [{ status: 'BEAMED_UP', happenedAt: '2026-11-04T08:00:00Z' }] } })]).shipments[0]!.status).toBe('unknown');
+    expect(
+      parcelsFromFulfillments([
+        f({ displayStatus: null, events: { nodes: [{ status: 'BEAMED_UP', happenedAt: '2026-11-04T08:00:00Z' }] } }),
+      ]).shipments[0]!.status,
+    ).toBe('unknown');
   });
 
   it.each([
@@ -157,29 +269,63 @@ describe('Shopify fulfillments', () => {
   });
 
   it('leaves out cancelled fulfillments, voided labels and failed requests, tracking and all', () => {
-    const cancelled = [f({ status: 'CANCELLED', displayStatus: 'CANCELED' }), f({ displayStatus: 'LABEL_VOIDED' }), f({ status: 'ERROR' }), f({ status: 'FAILURE', displayStatus: null })];
+    const cancelled = [
+      f({ status: 'CANCELLED', displayStatus: 'CANCELED' }),
+      f({ displayStatus: 'LABEL_VOIDED' }),
+      f({ status: 'ERROR' }),
+      f({ status: 'FAILURE', displayStatus: null }),
+    ];
     expect(parcelsFromFulfillments(cancelled)).toEqual({ tracking: [], shipments: [] });
-    const kept = parcelsFromFulfillments([...cancelled, f({ displayStatus: 'DELIVERED', deliveredAt: '2026-11-05T10:00:00Z' })]);
+    const kept = parcelsFromFulfillments([
+      ...cancelled,
+      f({ displayStatus: 'DELIVERED', deliveredAt: '2026-11-05T10:00:00Z' }),
+    ]);
     expect(kept.tracking).toHaveLength(1);
     expect(kept.shipments).toMatchObject([{ status: 'delivered', deliveredAt: '2026-11-05T10:00:00.000Z' }]);
   });
 
   it('a malformed field costs only itself', () => {
     const { shipments, tracking } = parcelsFromFulfillments([
-      f({ createdAt: 42, inTransitAt: 'yesterday', estimatedDeliveryAt: '2026-02-31T00:00:00Z', trackingInfo: 'none', events: { nodes: [{ status: 'IN_TRANSIT', happenedAt: 'soon' }] } }),
+      f({
+        createdAt: 42,
+        inTransitAt: 'yesterday',
+        estimatedDeliveryAt: '2026-02-31T00:00:00Z',
+        trackingInfo: 'none',
+        events: { nodes: [{ status: 'IN_TRANSIT', happenedAt: 'soon' }] },
+      }),
       'not a fulfillment',
       null,
       f({ displayStatus: 'DELIVERED', deliveredAt: '2026-11-06T10:00:00+02:00', events: null }),
     ]);
     expect(tracking).toHaveLength(1);
     expect(shipments).toEqual([
-      { status: 'delivered', tracking: expect.objectContaining({ company: 'UPS' }), shippedAt: '2026-11-02T12:00:00.000Z', deliveredAt: '2026-11-06T08:00:00.000Z', estimatedDeliveryAt: null, lastEventAt: '2026-11-06T08:00:00.000Z' },
-      { status: 'in_transit', tracking: null, shippedAt: null, deliveredAt: null, estimatedDeliveryAt: null, lastEventAt: null },
+      {
+        status: 'delivered',
+        tracking: expect.objectContaining({ company: 'UPS' }),
+        shippedAt: '2026-11-02T12:00:00.000Z',
+        deliveredAt: '2026-11-06T08:00:00.000Z',
+        estimatedDeliveryAt: null,
+        lastEventAt: '2026-11-06T08:00:00.000Z',
+      },
+      {
+        status: 'in_transit',
+        tracking: null,
+        shippedAt: null,
+        deliveredAt: null,
+        estimatedDeliveryAt: null,
+        lastEventAt: null,
+      },
     ]);
   });
 
   it('the last movement is the latest carrier event, whatever order the events come in', () => {
-    const events = { nodes: [{ status: 'IN_TRANSIT', happenedAt: '2026-11-03T08:00:00Z' }, { status: 'IN_TRANSIT', happenedAt: '2026-11-07T08:00:00Z' }, { status: 'CONFIRMED', happenedAt: '2026-11-02T08:00:00Z' }] };
+    const events = {
+      nodes: [
+        { status: 'IN_TRANSIT', happenedAt: '2026-11-03T08:00:00Z' },
+        { status: 'IN_TRANSIT', happenedAt: '2026-11-07T08:00:00Z' },
+        { status: 'CONFIRMED', happenedAt: '2026-11-02T08:00:00Z' },
+      ],
+    };
     expect(parcelsFromFulfillments([f({ events })]).shipments[0]!.lastEventAt).toBe('2026-11-07T08:00:00.000Z');
   });
 
@@ -189,11 +335,17 @@ describe('Shopify fulfillments', () => {
     const res = await fake.app.request(`/${SHOP}/admin/api/2026-10/graphql.json`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-shopify-access-token': 'shpat_good' },
-      body: JSON.stringify({ query: 'query { orders(first: 1, query: "name:#1042") { nodes { fulfillments(first: 5) { status shipmentStatus trackingInfo(first: 1) { number } } } } }' }),
+      body: JSON.stringify({
+        query:
+          'query { orders(first: 1, query: "name:#1042") { nodes { fulfillments(first: 5) { status shipmentStatus trackingInfo(first: 1) { number } } } } }',
+      }),
     });
     const body = (await res.json()) as { data?: unknown; errors: { message: string; extensions: { code: string } }[] };
     expect(body.data).toBeUndefined();
-    expect(body.errors[0]).toMatchObject({ message: "Field 'shipmentStatus' doesn't exist on type 'Fulfillment'", extensions: { code: 'undefinedField' } });
+    expect(body.errors[0]).toMatchObject({
+      message: "Field 'shipmentStatus' doesn't exist on type 'Fulfillment'",
+      extensions: { code: 'undefinedField' },
+    });
   });
 });
 
@@ -216,12 +368,22 @@ describe('WooCommerce tracking plugins and TrackShip', () => {
     billing: { email: 'jane@example.net' },
     shipping: { city: 'Lyon', country: 'FR' },
     line_items: [{ id: 1, name: 'Blue mug', quantity: 1 }],
-    meta_data: [...(o.items === undefined ? [] : [{ id: 1, key: '_wc_shipment_tracking_items', value: o.items }]), ...(o.meta ?? [])],
+    meta_data: [
+      ...(o.items === undefined ? [] : [{ id: 1, key: '_wc_shipment_tracking_items', value: o.items }]),
+      ...(o.meta ?? []),
+    ],
   });
   const read = (o: Parameters<typeof order>[0]) => readWooOrders([order(o)])[0]!;
 
   it('date_shipped as a string or a number of seconds; anything else falls back to date_completed_gmt', () => {
-    const shipped = read({ items: [item('1Z999AA10123456701', '1793871000'), item('1Z999AA10123456702', 1793784600), item('1Z999AA10123456703', 'last tuesday'), item('1Z999AA10123456704', -5)] });
+    const shipped = read({
+      items: [
+        item('1Z999AA10123456701', '1793871000'),
+        item('1Z999AA10123456702', 1793784600),
+        item('1Z999AA10123456703', 'last tuesday'),
+        item('1Z999AA10123456704', -5),
+      ],
+    });
     // Oldest first: the two without a date of their own shipped when the order was completed.
     expect(shipped.shipments.map((s) => [s.tracking!.number.slice(-2), s.shippedAt])).toEqual([
       ['03', '2026-11-03T10:00:00.000Z'],
@@ -240,21 +402,50 @@ describe('WooCommerce tracking plugins and TrackShip', () => {
           id: 5,
           key: 'shipment_status',
           value: {
-            0: { status: 'delivered', status_date: '2026-11-06 14:05:00', est_delivery_date: '2026-11-06', tracking_events: [] },
+            0: {
+              status: 'delivered',
+              status_date: '2026-11-06 14:05:00',
+              est_delivery_date: '2026-11-06',
+              tracking_events: [],
+            },
             2: { status: 'in_transit', status_date: '2026-11-07 08:00:00', est_delivery_date: '2026-11-10' },
           },
         },
       ],
     });
     expect(o.shipments).toEqual([
-      { status: 'delivered', tracking: expect.objectContaining({ number: '1Z999AA10123456701' }), shippedAt: '2026-11-04T09:30:00.000Z', deliveredAt: '2026-11-06T14:05:00.000Z', estimatedDeliveryAt: null, lastEventAt: '2026-11-06T14:05:00.000Z' },
-      { status: 'in_transit', tracking: expect.objectContaining({ number: '1Z999AA10123456703' }), shippedAt: '2026-11-04T09:30:00.000Z', deliveredAt: null, estimatedDeliveryAt: '2026-11-10T00:00:00.000Z', lastEventAt: '2026-11-07T08:00:00.000Z' },
+      {
+        status: 'delivered',
+        tracking: expect.objectContaining({ number: '1Z999AA10123456701' }),
+        shippedAt: '2026-11-04T09:30:00.000Z',
+        deliveredAt: '2026-11-06T14:05:00.000Z',
+        estimatedDeliveryAt: null,
+        lastEventAt: '2026-11-06T14:05:00.000Z',
+      },
+      {
+        status: 'in_transit',
+        tracking: expect.objectContaining({ number: '1Z999AA10123456703' }),
+        shippedAt: '2026-11-04T09:30:00.000Z',
+        deliveredAt: null,
+        estimatedDeliveryAt: '2026-11-10T00:00:00.000Z',
+        lastEventAt: '2026-11-07T08:00:00.000Z',
+      },
     ]);
   });
 
   it('current TrackShip: ts_shipment_status, the status alone', () => {
-    const o = read({ items: [item('1Z999AA10123456701')], meta: [{ id: 6, key: 'ts_shipment_status', value: [{ status: 'out_for_delivery' }] }] });
-    expect(o.shipments).toMatchObject([{ status: 'out_for_delivery', deliveredAt: null, estimatedDeliveryAt: null, lastEventAt: '2026-11-04T09:30:00.000Z' }]);
+    const o = read({
+      items: [item('1Z999AA10123456701')],
+      meta: [{ id: 6, key: 'ts_shipment_status', value: [{ status: 'out_for_delivery' }] }],
+    });
+    expect(o.shipments).toMatchObject([
+      {
+        status: 'out_for_delivery',
+        deliveredAt: null,
+        estimatedDeliveryAt: null,
+        lastEventAt: '2026-11-04T09:30:00.000Z',
+      },
+    ]);
   });
 
   it.each([
@@ -265,32 +456,73 @@ describe('WooCommerce tracking plugins and TrackShip', () => {
     ['exception', 'unknown'],
     ['on_hold', 'unknown'],
   ])('TrackShip %s is %s', (word, status) => {
-    expect(read({ items: [item('1Z999AA10123456701')], meta: [{ id: 6, key: 'ts_shipment_status', value: [{ status: word }] }] }).shipments[0]!.status).toBe(status);
+    expect(
+      read({
+        items: [item('1Z999AA10123456701')],
+        meta: [{ id: 6, key: 'ts_shipment_status', value: [{ status: word }] }],
+      }).shipments[0]!.status,
+    ).toBe(status);
   });
 
   it('TrackShip’s own states and unknown words say nothing of the parcel: the order’s status speaks', () => {
-    for (const word of ['pending_trackship', 'carrier_unsupported', 'unknown', 'teleported', 'Error message : quota', '']) {
+    for (const word of [
+      'pending_trackship',
+      'carrier_unsupported',
+      'unknown',
+      'teleported',
+      'Error message : quota',
+      '',
+    ]) {
       const meta = [{ id: 6, key: 'shipment_status', value: [{ status: word, status_date: '2026-11-09 10:00:00' }] }];
-      expect(read({ status: 'in-transit', items: [item('1Z999AA10123456701')], meta }).shipments[0], word).toMatchObject({ status: 'in_transit', lastEventAt: '2026-11-04T09:30:00.000Z' });
-      expect(read({ status: 'completed', items: [item('1Z999AA10123456701')], meta }).shipments[0]!.status, word).toBe('unknown');
+      expect(
+        read({ status: 'in-transit', items: [item('1Z999AA10123456701')], meta }).shipments[0],
+        word,
+      ).toMatchObject({ status: 'in_transit', lastEventAt: '2026-11-04T09:30:00.000Z' });
+      expect(read({ status: 'completed', items: [item('1Z999AA10123456701')], meta }).shipments[0]!.status, word).toBe(
+        'unknown',
+      );
     }
   });
 
   it('AST’s delivered order status makes every parcel delivered; in-transit only the only one', () => {
-    expect(read({ status: 'delivered', items: [item('1Z999AA10123456701'), item('1Z999AA10123456702')] }).shipments.map((s) => s.status)).toEqual(['delivered', 'delivered']);
-    expect(read({ status: 'in-transit', items: [item('1Z999AA10123456701'), item('1Z999AA10123456702')] }).shipments.map((s) => s.status)).toEqual(['unknown', 'unknown']);
-    expect(read({ status: 'wc-out-for-delivery', items: [item('1Z999AA10123456701')] }).shipments.map((s) => s.status)).toEqual(['out_for_delivery']);
+    expect(
+      read({ status: 'delivered', items: [item('1Z999AA10123456701'), item('1Z999AA10123456702')] }).shipments.map(
+        (s) => s.status,
+      ),
+    ).toEqual(['delivered', 'delivered']);
+    expect(
+      read({ status: 'in-transit', items: [item('1Z999AA10123456701'), item('1Z999AA10123456702')] }).shipments.map(
+        (s) => s.status,
+      ),
+    ).toEqual(['unknown', 'unknown']);
+    expect(
+      read({ status: 'wc-out-for-delivery', items: [item('1Z999AA10123456701')] }).shipments.map((s) => s.status),
+    ).toEqual(['out_for_delivery']);
   });
 
   it('a cancelled label is no parcel, and its tracking number is not offered either', () => {
-    const o = read({ items: [item('1Z999AA10123456701'), item('1Z999AA10123456702')], meta: [{ id: 6, key: 'ts_shipment_status', value: [{ status: 'label_cancelled' }, { status: 'in_transit' }] }] });
+    const o = read({
+      items: [item('1Z999AA10123456701'), item('1Z999AA10123456702')],
+      meta: [{ id: 6, key: 'ts_shipment_status', value: [{ status: 'label_cancelled' }, { status: 'in_transit' }] }],
+    });
     expect(o.tracking.map((t) => t.number)).toEqual(['1Z999AA10123456702']);
     expect(o.shipments).toMatchObject([{ status: 'in_transit', tracking: { number: '1Z999AA10123456702' } }]);
   });
 
   it('an order sent without tracking is one parcel without tracking; one not sent has none', () => {
-    expect(read({ status: 'completed' }).shipments).toEqual([{ status: 'unknown', tracking: null, shippedAt: '2026-11-03T10:00:00.000Z', deliveredAt: null, estimatedDeliveryAt: null, lastEventAt: '2026-11-03T10:00:00.000Z' }]);
-    expect(read({ status: 'delivered', completed: null }).shipments).toMatchObject([{ status: 'delivered', shippedAt: null, lastEventAt: null }]);
+    expect(read({ status: 'completed' }).shipments).toEqual([
+      {
+        status: 'unknown',
+        tracking: null,
+        shippedAt: '2026-11-03T10:00:00.000Z',
+        deliveredAt: null,
+        estimatedDeliveryAt: null,
+        lastEventAt: '2026-11-03T10:00:00.000Z',
+      },
+    ]);
+    expect(read({ status: 'delivered', completed: null }).shipments).toMatchObject([
+      { status: 'delivered', shippedAt: null, lastEventAt: null },
+    ]);
     expect(read({ status: 'processing', completed: null }).shipments).toEqual([]);
     expect(read({ status: 'awaiting-collection' }).shipments).toEqual([]);
   });
@@ -304,12 +536,32 @@ describe('WooCommerce tracking plugins and TrackShip', () => {
       { status: 'x'.repeat(10_000) },
     ];
     const items = hostile.map((_, i) => item(`1Z999AA101234567${10 + i}`));
-    const o = read({ status: 'completed', items: [...items, item('1Z999AA10123456799')], meta: [{ id: 6, key: 'shipment_status', value: [...hostile, { status: 'in_transit', status_date: '2026-11-09 10:00:00' }] }, { id: 7, key: 'ts_shipment_status', value: 'garbage' }] });
-    expect(o.shipments.map((s) => s.status)).toEqual(['unknown', 'unknown', 'unknown', 'delivered', 'unknown', 'in_transit']);
+    const o = read({
+      status: 'completed',
+      items: [...items, item('1Z999AA10123456799')],
+      meta: [
+        {
+          id: 6,
+          key: 'shipment_status',
+          value: [...hostile, { status: 'in_transit', status_date: '2026-11-09 10:00:00' }],
+        },
+        { id: 7, key: 'ts_shipment_status', value: 'garbage' },
+      ],
+    });
+    expect(o.shipments.map((s) => s.status)).toEqual([
+      'unknown',
+      'unknown',
+      'unknown',
+      'delivered',
+      'unknown',
+      'in_transit',
+    ]);
     // The two-digit year TrackShip once wrote is no date.
     expect(o.shipments[3]).toMatchObject({ deliveredAt: null, lastEventAt: '2026-11-04T09:30:00.000Z' });
     expect(o.shipments[5]!.lastEventAt).toBe('2026-11-09T10:00:00.000Z');
-    expect(read({ items: [item('1Z999AA10123456701')], meta: [{ id: 6, key: 'shipment_status', value: null }] }).shipments).toHaveLength(1);
+    expect(
+      read({ items: [item('1Z999AA10123456701')], meta: [{ id: 6, key: 'shipment_status', value: null }] }).shipments,
+    ).toHaveLength(1);
   });
 });
 
@@ -325,9 +577,21 @@ describe('dates from a store', () => {
     [1793700000, '2026-11-03T10:00:00.000Z'],
   ])('%s is %s', (value, iso) => expect(instant(value)).toBe(iso));
 
-  it.each([['2026-02-30'], ['2026-13-01'], ['26-11-03'], ['0'], [0], [-1], [1.5], ['1999-12-31'], ['2100-01-01'], ['soon'], [null], [{}], ['2026-11-03T10:00:00Z'.repeat(3)]])('%s is no date', (value) =>
-    expect(instant(value)).toBeNull(),
-  );
+  it.each([
+    ['2026-02-30'],
+    ['2026-13-01'],
+    ['26-11-03'],
+    ['0'],
+    [0],
+    [-1],
+    [1.5],
+    ['1999-12-31'],
+    ['2100-01-01'],
+    ['soon'],
+    [null],
+    [{}],
+    ['2026-11-03T10:00:00Z'.repeat(3)],
+  ])('%s is no date', (value) => expect(instant(value)).toBeNull());
 });
 
 describe('POST /sandbox/reset with shipments', () => {
@@ -338,7 +602,11 @@ describe('POST /sandbox/reset with shipments', () => {
   afterAll(() => rt.close());
 
   const reset = (store: string, orders: unknown[]) =>
-    rt.request('/sandbox/reset', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ store, orders }) });
+    rt.request('/sandbox/reset', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ store, orders }),
+    });
   const order = (shipments: unknown) => ({
     number: '1042',
     email: 'jane@example.net',
@@ -349,20 +617,45 @@ describe('POST /sandbox/reset with shipments', () => {
     shipments,
   });
 
-  it.each(['shopify', 'woocommerce'])('%s: the store serves them in its own shape and the client reads them back', async (store) => {
-    const shippedAt = new Date(Date.now() - 4 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    const res = await reset(store, [order([{ status: 'in_transit', shippedAt, estimatedDeliveryAt: '2030-01-02' }, { status: 'delivered', shippedAt, deliveredAt: shippedAt.replace(/^(\d{4}-\d{2}-\d{2})T\d{2}/, '$1T23') }])]);
-    expect(res.status).toBe(200);
-    const { accountId } = (await res.json()) as { accountId: string };
-    const connection = (await getStoreConnection(rt.services.db, accountId))!;
-    const credentials = await openStoreCredentials(rt.services, connection as { id: string; sealedCredentials: string });
-    const found = await rt.services.openOrderSource(connection, credentials).findByNumber('1042');
-    const at = new Date(shippedAt).toISOString();
-    expect(found!.shipments).toEqual([
-      { status: 'in_transit', tracking: ups('01'), shippedAt: at, deliveredAt: null, estimatedDeliveryAt: '2030-01-02T00:00:00.000Z', lastEventAt: at },
-      { status: 'delivered', tracking: ups('02'), shippedAt: at, deliveredAt: at.replace(/T\d{2}/, 'T23'), estimatedDeliveryAt: null, lastEventAt: at.replace(/T\d{2}/, 'T23') },
-    ]);
-  });
+  it.each(['shopify', 'woocommerce'])(
+    '%s: the store serves them in its own shape and the client reads them back',
+    async (store) => {
+      const shippedAt = new Date(Date.now() - 4 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      const res = await reset(store, [
+        order([
+          { status: 'in_transit', shippedAt, estimatedDeliveryAt: '2030-01-02' },
+          { status: 'delivered', shippedAt, deliveredAt: shippedAt.replace(/^(\d{4}-\d{2}-\d{2})T\d{2}/, '$1T23') },
+        ]),
+      ]);
+      expect(res.status).toBe(200);
+      const { accountId } = (await res.json()) as { accountId: string };
+      const connection = (await getStoreConnection(rt.services.db, accountId))!;
+      const credentials = await openStoreCredentials(
+        rt.services,
+        connection as { id: string; sealedCredentials: string },
+      );
+      const found = await rt.services.openOrderSource(connection, credentials).findByNumber('1042');
+      const at = new Date(shippedAt).toISOString();
+      expect(found!.shipments).toEqual([
+        {
+          status: 'in_transit',
+          tracking: ups('01'),
+          shippedAt: at,
+          deliveredAt: null,
+          estimatedDeliveryAt: '2030-01-02T00:00:00.000Z',
+          lastEventAt: at,
+        },
+        {
+          status: 'delivered',
+          tracking: ups('02'),
+          shippedAt: at,
+          deliveredAt: at.replace(/T\d{2}/, 'T23'),
+          estimatedDeliveryAt: null,
+          lastEventAt: at.replace(/T\d{2}/, 'T23'),
+        },
+      ]);
+    },
+  );
 
   it.each([
     ['an unknown status', [{ status: 'teleported' }]],

@@ -14,7 +14,12 @@ import { sampleOrder } from '../support/runtime';
  * supported one and the CLI refuses to deploy the toml (https://shopify.dev/docs/api/usage/versioning).
  */
 const toml = readFileSync(new URL('../../shopify.app.toml', import.meta.url), 'utf8');
-const tomlVersion = /^\s*api_version\s*=\s*"([^"]+)"/m.exec(toml.split('\n').filter((l) => !l.trim().startsWith('#')).join('\n'))?.[1];
+const tomlVersion = /^\s*api_version\s*=\s*"([^"]+)"/m.exec(
+  toml
+    .split('\n')
+    .filter((l) => !l.trim().startsWith('#'))
+    .join('\n'),
+)?.[1];
 
 const sandboxConfig = () =>
   parseConfig({
@@ -51,7 +56,9 @@ describe('Shopify Admin API version', () => {
 
   it('logs an unsupported version, a fall-forward and a deprecation notice as versions only, never silenced', async () => {
     const fake = createShopifyFake();
-    fake.addShop('acme.myshopify.com', 'shpat_good', [sampleOrder({ createdAt: new Date(Date.now() - 86_400_000).toISOString() })]);
+    fake.addShop('acme.myshopify.com', 'shpat_good', [
+      sampleOrder({ createdAt: new Date(Date.now() - 86_400_000).toISOString() }),
+    ]);
     const lines: { event: string; fields: Record<string, unknown> }[] = [];
     const record = (event: string, fields: Record<string, unknown> = {}) => void lines.push({ event, fields });
     const logger = { debug: record, info: record, warn: record, error: record };
@@ -77,7 +84,9 @@ describe('Shopify Admin API version', () => {
     expect(events).toContain('shopify.api_version_unsupported');
     expect(events).toContain('shopify.api_version_fell_forward');
     expect(events).toContain('shopify.api_deprecated');
-    expect(lines.find((l) => l.event === 'shopify.api_version_fell_forward')?.fields.reason).toBe(`2025-10:${servedVersion('2025-10', Date.now())}`);
+    expect(lines.find((l) => l.event === 'shopify.api_version_fell_forward')?.fields.reason).toBe(
+      `2025-10:${servedVersion('2025-10', Date.now())}`,
+    );
     expect(JSON.stringify(lines)).not.toMatch(/jane@|some-deprecation|shpat_/);
   });
 });

@@ -28,7 +28,9 @@ const order = () =>
   sampleOrder({
     email: CANARIES.email,
     createdAt: new Date(Date.now() - 2 * 86_400_000).toISOString(),
-    tracking: [{ company: 'UPS', number: CANARIES.tracking, url: `https://www.ups.com/track?tracknum=${CANARIES.tracking}` }],
+    tracking: [
+      { company: 'UPS', number: CANARIES.tracking, url: `https://www.ups.com/track?tracknum=${CANARIES.tracking}` },
+    ],
     items: [{ title: CANARIES.item, quantity: 1 }],
     shippingCity: CANARIES.city,
   });
@@ -48,8 +50,7 @@ describe.each<[CustomerDataAccess, string]>([
   });
   afterEach(() => p.close());
 
-  const mail = (n: number, body: string) =>
-    question(n, { from: `Jane Doe <${CANARIES.email}>`, body });
+  const mail = (n: number, body: string) => question(n, { from: `Jane Doe <${CANARIES.email}>`, body });
 
   it('marks the store, keeps drafting replies that disclose nothing (order number and name asked for), and counts each', async () => {
     p.deliver(mail(1, 'Hello, where is my order #1042?'));
@@ -72,14 +73,18 @@ describe.each<[CustomerDataAccess, string]>([
     expect(drafts).toHaveLength(2);
     for (const draft of drafts) {
       expect(draft.text).toMatch(/order number and the name on the order/);
-      for (const canary of [CANARIES.tracking, CANARIES.item, CANARIES.city, 'Blue mug']) expect(draft.text).not.toContain(canary);
+      for (const canary of [CANARIES.tracking, CANARIES.item, CANARIES.city, 'Blue mug'])
+        expect(draft.text).not.toContain(canary);
     }
 
     // Nothing of the order in the database file or the logs.
     const files = [p.rt.dbPath, `${p.rt.dbPath}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1'));
     for (const canary of Object.values(CANARIES)) {
       for (const file of files) expect(file.includes(canary), `${canary} in the database file`).toBe(false);
-      expect(p.rt.logs.some((l) => l.includes(canary)), `${canary} in a log line`).toBe(false);
+      expect(
+        p.rt.logs.some((l) => l.includes(canary)),
+        `${canary} in a log line`,
+      ).toBe(false);
     }
     expect(p.rt.logs.some((l) => l.includes('"event":"store.customer_data_not_approved"'))).toBe(true);
   });
@@ -90,8 +95,14 @@ describe.each<[CustomerDataAccess, string]>([
     const browser = browserClient(p.rt);
     const consent = await browser.get('/auth/google/start');
     const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: field(consent.html, 'request_id'), action: 'allow', scope: scopes });
-    expect(app.html).toContain('Shopify has not yet approved access to customer data: drafts cannot be matched to orders');
+    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
+      request_id: field(consent.html, 'request_id'),
+      action: 'allow',
+      scope: scopes,
+    });
+    expect(app.html).toContain(
+      'Shopify has not yet approved access to customer data: drafts cannot be matched to orders',
+    );
   });
 
   it('once Shopify approves, the next lookup puts the store back to active', async () => {
@@ -121,19 +132,28 @@ describe('the fake answers as Shopify documents it', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-shopify-access-token': token },
       body: JSON.stringify({
-        query: 'query Q($first: Int!, $query: String!) { orders(first: $first, query: $query) { nodes { name email shippingAddress { city countryCodeV2 } } } }',
+        query:
+          'query Q($first: Int!, $query: String!) { orders(first: $first, query: $query) { nodes { name email shippingAddress { city countryCodeV2 } } } }',
         variables: { first: 5, query: 'name:#1042' },
       }),
     });
-    // biome-ignore lint/suspicious/noExplicitAny: the GraphQL answer, read loosely by the test
-    return { status: res.status, body: (await res.json()) as { data: any; errors?: { message: string; path: (string | number)[]; extensions?: { code: string } }[] } };
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        // biome-ignore lint/suspicious/noExplicitAny: the GraphQL answer, read loosely by the test
+        data: any;
+        errors?: { message: string; path: (string | number)[]; extensions?: { code: string } }[];
+      },
+    };
   }
 
   it('not approved at all: HTTP 200, data null, "This app is not approved to access the Order object", ACCESS_DENIED', async () => {
     const { status, body } = await query('none');
     expect(status).toBe(200);
     expect(body.data).toBeNull();
-    expect(body.errors![0]!.message).toMatch(/^This app is not approved to access the Order object\. See https:\/\/partners\.shopify\.com\/.*\/customer_data for more details\.$/);
+    expect(body.errors![0]!.message).toMatch(
+      /^This app is not approved to access the Order object\. See https:\/\/partners\.shopify\.com\/.*\/customer_data for more details\.$/,
+    );
     expect(body.errors![0]!.extensions?.code).toBe('ACCESS_DENIED');
     expect(JSON.stringify(body)).not.toContain(CANARIES.email);
   });
@@ -141,7 +161,11 @@ describe('the fake answers as Shopify documents it', () => {
   it('fields not approved: HTTP 200, the order with email null, an errors entry at its path; city and country are not protected', async () => {
     const { status, body } = await query('no_fields');
     expect(status).toBe(200);
-    expect(body.data.orders.nodes[0]).toMatchObject({ name: '#1042', email: null, shippingAddress: { city: CANARIES.city } });
+    expect(body.data.orders.nodes[0]).toMatchObject({
+      name: '#1042',
+      email: null,
+      shippingAddress: { city: CANARIES.city },
+    });
     expect(body.errors![0]!.path).toEqual(['orders', 'nodes', 0, 'email']);
     expect(body.errors![0]!.message).toMatch(/not approved to access/);
     expect(JSON.stringify(body)).not.toContain(CANARIES.email);

@@ -41,7 +41,13 @@ function shopifyWorld(rt: PipelineRuntime['rt'], startAt = Date.UTC(2026, 11, 1,
   const { apiKey, apiSecret } = rt.config.shopify;
   const fake = createShopifyFake({ apiKey, apiSecret, now });
   const orders = [sampleOrder({ createdAt: new Date(startAt - 3 * 86_400_000).toISOString() })];
-  const oauth = createShopifyOAuthFake({ apiKey, apiSecret, now, tokens: fake.tokens, onInstall: (shop, token) => fake.addShop(shop, token, orders) });
+  const oauth = createShopifyOAuthFake({
+    apiKey,
+    apiSecret,
+    now,
+    tokens: fake.tokens,
+    onInstall: (shop, token) => fake.addShop(shop, token, orders),
+  });
   const app = new Hono();
   app.route('/', fake.app);
   app.route('/', oauth.app);
@@ -49,12 +55,20 @@ function shopifyWorld(rt: PipelineRuntime['rt'], startAt = Date.UTC(2026, 11, 1,
   const tokenBodies: Record<string, unknown>[] = [];
   const fetch: typeof routed = async (input, init) => {
     const url = String(input instanceof Request ? input.url : input);
-    if (url.endsWith('/admin/oauth/access_token') && typeof init?.body === 'string') tokenBodies.push(JSON.parse(init.body));
+    if (url.endsWith('/admin/oauth/access_token') && typeof init?.body === 'string')
+      tokenBodies.push(JSON.parse(init.body));
     return routed(input, init);
   };
   const logs: string[] = [];
   const logger = createLogger('debug', (line) => logs.push(line));
-  const deps = { db: rt.services.db, sealer: rt.services.sealer, logger, fetch, now, config: { shopify: { ...rt.config.shopify, apiUrl: SHOPIFY } } };
+  const deps = {
+    db: rt.services.db,
+    sealer: rt.services.sealer,
+    logger,
+    fetch,
+    now,
+    config: { shopify: { ...rt.config.shopify, apiUrl: SHOPIFY } },
+  };
   fake.addShop(SHOP, null, orders);
   return { clock, fake, oauth, fetch, deps, logs, tokenBodies, orders };
 }
@@ -64,18 +78,27 @@ async function storeRow(p: PipelineRuntime) {
 }
 
 async function storedCredentials(p: PipelineRuntime): Promise<ShopifyCredentials> {
-  return (await openStoreCredentials(p.rt.services, (await storeRow(p)) as { id: string; sealedCredentials: string })) as ShopifyCredentials;
+  return (await openStoreCredentials(
+    p.rt.services,
+    (await storeRow(p)) as { id: string; sealedCredentials: string },
+  )) as ShopifyCredentials;
 }
 
 /** Replaces the store connection's sealed credentials (as an older Draftline, or a test, left them). */
 async function storeCredentials(p: PipelineRuntime, credentials: ShopifyCredentials) {
   const row = await storeRow(p);
   const sealed = await p.rt.services.sealer.seal(JSON.stringify(credentials), sealedAs.storeCredentials(row.id));
-  await p.rt.services.db.update(storeConnections).set({ sealedCredentials: sealed }).where(eq(storeConnections.id, row.id));
+  await p.rt.services.db
+    .update(storeConnections)
+    .set({ sealedCredentials: sealed })
+    .where(eq(storeConnections.id, row.id));
 }
 
 /** Expiring credentials as Draftline stores them, from a token endpoint answer. */
-function fromAnswer(answer: { access_token: string; refresh_token?: string; expires_in?: number; refresh_token_expires_in?: number }, at: number): ShopifyCredentials {
+function fromAnswer(
+  answer: { access_token: string; refresh_token?: string; expires_in?: number; refresh_token_expires_in?: number },
+  at: number,
+): ShopifyCredentials {
   return {
     kind: 'shopify',
     accessToken: answer.access_token,
@@ -96,7 +119,10 @@ function expectNoCanary(p: PipelineRuntime, logs: string[], secrets: string[]) {
   const files = [p.rt.dbPath, `${p.rt.dbPath}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1'));
   for (const secret of secrets.filter(Boolean)) {
     for (const file of files) expect(file.includes(secret), 'token in the database file').toBe(false);
-    expect([...logs, ...p.rt.logs].some((l) => l.includes(secret)), 'token in a log line').toBe(false);
+    expect(
+      [...logs, ...p.rt.logs].some((l) => l.includes(secret)),
+      'token in a log line',
+    ).toBe(false);
   }
 }
 
@@ -111,7 +137,12 @@ describe('Shopify install asks for an expiring offline token', () => {
   async function installCode(w: ReturnType<typeof shopifyWorld>): Promise<string> {
     const res = await w.oauth.app.request(`/${SHOP}/admin/oauth/authorize`, {
       method: 'POST',
-      body: new URLSearchParams({ redirect_uri: `${p.rt.config.appUrl}/connect/shopify/callback`, state: 's', scope: 'read_orders', action: 'install' }),
+      body: new URLSearchParams({
+        redirect_uri: `${p.rt.config.appUrl}/connect/shopify/callback`,
+        state: 's',
+        scope: 'read_orders',
+        action: 'install',
+      }),
     });
     return new URL(res.headers.get('location')!).searchParams.get('code')!;
   }
@@ -122,14 +153,22 @@ describe('Shopify install asks for an expiring offline token', () => {
     const { credentials, scopes } = await exchangeInstallCode(cfg, { shop: SHOP, code: await installCode(w) });
     expect(w.tokenBodies[0]).toMatchObject({ code: expect.any(String), expiring: '1' });
     expect(scopes).toEqual(['read_orders']);
-    expect(credentials).toMatchObject({ kind: 'shopify', accessToken: expect.stringMatching(/^shpat_/), refreshToken: expect.stringMatching(/^shprt_/) });
+    expect(credentials).toMatchObject({
+      kind: 'shopify',
+      accessToken: expect.stringMatching(/^shpat_/),
+      refreshToken: expect.stringMatching(/^shprt_/),
+    });
     expect(credentials.expiresAt).toBe(w.clock.now + HOUR);
     expect(credentials.refreshTokenExpiresAt).toBe(w.clock.now + 90 * 24 * HOUR);
   });
 
   it('connecting seals the refresh token and its expiry with the access token (one sealed value, no new column)', async () => {
     const w = shopifyWorld(p.rt);
-    const s = { ...p.rt.services, fetch: w.fetch, config: { ...p.rt.config, shopify: w.deps.config.shopify } } as Services;
+    const s = {
+      ...p.rt.services,
+      fetch: w.fetch,
+      config: { ...p.rt.config, shopify: w.deps.config.shopify },
+    } as Services;
     expect(await connectShopify(s, p.accountId, { shop: SHOP, code: await installCode(w) })).toEqual({ ok: true });
     const stored = await storedCredentials(p);
     expect(stored.refreshToken).toMatch(/^shprt_/);
@@ -193,7 +232,12 @@ describe('Shopify order source keeps its token fresh', () => {
     const res = await w.fetch(`${SHOPIFY}/${SHOP}/admin/oauth/access_token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_id: p.rt.config.shopify.apiKey, client_secret: p.rt.config.shopify.apiSecret, grant_type: 'refresh_token', refresh_token: before.refreshToken }),
+      body: JSON.stringify({
+        client_id: p.rt.config.shopify.apiKey,
+        client_secret: p.rt.config.shopify.apiSecret,
+        grant_type: 'refresh_token',
+        refresh_token: before.refreshToken,
+      }),
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: 'invalid_grant' });
@@ -212,7 +256,12 @@ describe('Shopify order source keeps its token fresh', () => {
   it('concurrent lookups share one refresh', async () => {
     w.clock.now += 2 * HOUR;
     const [a, b] = [await openSource(p, w), await openSource(p, w)];
-    const found = await Promise.all([a.findByNumber('1042'), b.findByNumber('1042'), a.recentByEmail('jane@example.net', 1), b.findByNumber('1042')]);
+    const found = await Promise.all([
+      a.findByNumber('1042'),
+      b.findByNumber('1042'),
+      a.recentByEmail('jane@example.net', 1),
+      b.findByNumber('1042'),
+    ]);
     expect(found.every((f) => f && (Array.isArray(f) ? f.length === 1 : f.number === '1042'))).toBe(true);
     expect(w.fake.tokenRequests(SHOP)).toEqual(['refresh_token']);
   });
@@ -242,7 +291,9 @@ describe('Shopify order source keeps its token fresh', () => {
     expect(failure).toBeInstanceOf(StoreApiError);
     expect((failure as StoreApiError).code).toBe('reconnect_needed');
     expect((await storeRow(p)).status).toBe('reconnect_needed');
-    expect(w.logs.some((l) => l.includes('"event":"store.reconnect_needed"') && l.includes('refresh_rejected'))).toBe(true);
+    expect(w.logs.some((l) => l.includes('"event":"store.reconnect_needed"') && l.includes('refresh_rejected'))).toBe(
+      true,
+    );
     // The next lookup in the same run does not ask Shopify again.
     await expect(source.findByNumber('1042')).rejects.toMatchObject({ code: 'reconnect_needed' });
     expect(w.fake.tokenRequests(SHOP)).toEqual(['refresh_token']);
@@ -309,7 +360,13 @@ describe('a store that refuses the refresh, in the pipeline and on the dashboard
   afterEach(() => p.close());
 
   it('skips the mail with a counted reason (never silently), marks the store, and the dashboard offers a one-click reconnect', async () => {
-    await storeCredentials(p, { kind: 'shopify', accessToken: 'shpat_expired_canary', refreshToken: 'shprt_dead_canary', expiresAt: Date.now() - 1000, refreshTokenExpiresAt: Date.now() + HOUR });
+    await storeCredentials(p, {
+      kind: 'shopify',
+      accessToken: 'shpat_expired_canary',
+      refreshToken: 'shprt_dead_canary',
+      expiresAt: Date.now() - 1000,
+      refreshTokenExpiresAt: Date.now() + HOUR,
+    });
     p.deliver(question(1));
     await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined });
     expect(p.google.drafts(p.mailbox)).toHaveLength(0);
@@ -322,7 +379,11 @@ describe('a store that refuses the refresh, in the pipeline and on the dashboard
     const browser = browserClient(p.rt);
     const consent = await browser.get('/auth/google/start');
     const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', { request_id: field(consent.html, 'request_id'), action: 'allow', scope: scopes });
+    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
+      request_id: field(consent.html, 'request_id'),
+      action: 'allow',
+      scope: scopes,
+    });
     expect(app.html).toContain('Reconnect your store');
     expect(app.html).toContain('Your store needs to be reconnected');
     const href = /id="reconnect-store" href="([^"]+)"/.exec(app.html)?.[1]?.replace(/&amp;/g, '&');

@@ -9,12 +9,18 @@ const doh = createDohFake({
   'metadata.example.com': ['169.254.169.254'],
   'v6local.example.com': ['fd00::1'],
 });
-const resolver = dohResolver({ url: 'https://dns.test/dns-query', fetch: async (input, init) => doh.request(String(input).replace('https://dns.test', ''), init) });
+const resolver = dohResolver({
+  url: 'https://dns.test/dns-query',
+  fetch: async (input, init) => doh.request(String(input).replace('https://dns.test', ''), init),
+});
 const live = { resolver, sandbox: false };
 
 describe('WooCommerce store URL (SSRF guard)', () => {
   it('accepts a public https store and normalises it', async () => {
-    expect(await checkStoreUrl(' https://shop.example.com/ ', live)).toEqual({ ok: true, url: 'https://shop.example.com' });
+    expect(await checkStoreUrl(' https://shop.example.com/ ', live)).toEqual({
+      ok: true,
+      url: 'https://shop.example.com',
+    });
     expect(await checkStoreUrl('shop.example.com/wp', live)).toEqual({ ok: true, url: 'https://shop.example.com/wp' });
   });
 
@@ -40,16 +46,27 @@ describe('WooCommerce store URL (SSRF guard)', () => {
   });
 
   it('allows the sandbox store on localhost only in sandbox mode', async () => {
-    expect(await checkStoreUrl('http://localhost:8787/sandbox/woocommerce', { resolver, sandbox: true })).toEqual({ ok: true, url: 'http://localhost:8787/sandbox/woocommerce' });
+    expect(await checkStoreUrl('http://localhost:8787/sandbox/woocommerce', { resolver, sandbox: true })).toEqual({
+      ok: true,
+      url: 'http://localhost:8787/sandbox/woocommerce',
+    });
   });
 
   it('treats a resolver failure as unresolvable, never as public', async () => {
-    const down = dohResolver({ url: 'https://dns.test/dns-query', fetch: async () => new Response('nope', { status: 502 }) });
-    expect(await checkStoreUrl('https://shop.example.com', { resolver: down, sandbox: false })).toEqual({ ok: false, reason: 'unresolvable' });
+    const down = dohResolver({
+      url: 'https://dns.test/dns-query',
+      fetch: async () => new Response('nope', { status: 502 }),
+    });
+    expect(await checkStoreUrl('https://shop.example.com', { resolver: down, sandbox: false })).toEqual({
+      ok: false,
+      reason: 'unresolvable',
+    });
   });
 
   it('classifies addresses', () => {
     expect(['8.8.8.8', '1.1.1.1', '2001:4860:4860::8888'].every(isPublicAddress)).toBe(true);
-    expect(['0.0.0.0', '100.64.0.1', '224.0.0.1', 'fe80::1', 'ff02::1', '::', 'not-an-ip'].some(isPublicAddress)).toBe(false);
+    expect(['0.0.0.0', '100.64.0.1', '224.0.0.1', 'fe80::1', 'ff02::1', '::', 'not-an-ip'].some(isPublicAddress)).toBe(
+      false,
+    );
   });
 });

@@ -35,7 +35,10 @@ function singleWorkerStore() {
       const path = new URL(url).pathname.replace('/sandbox/woocommerce/wp-json/wc/v3/', '');
       if (busy) {
         events.push(`store ${method} ${path} (while the callback waits)`);
-        const served = await Promise.race([busy.then(() => true), new Promise((r) => setTimeout(() => r(false), 1500))]);
+        const served = await Promise.race([
+          busy.then(() => true),
+          new Promise((r) => setTimeout(() => r(false), 1500)),
+        ]);
         if (!served) return new Response('Service Unavailable', { status: 503 });
       } else {
         events.push(`store ${method} ${path}`);
@@ -48,7 +51,11 @@ function singleWorkerStore() {
     /** WooCommerce posting the keys: the worker is held until our answer. */
     async deliverKeys(rt: TestRuntime, body: unknown) {
       busy = new Promise((r) => (release = r));
-      const res = await rt.request('/connect/woocommerce/callback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await rt.request('/connect/woocommerce/callback', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       events.push(`callback answered ${res.status}`);
       busy = null;
       release();
@@ -66,7 +73,13 @@ describe('wc-auth key delivery: answered before any request back to the store', 
     const accountId = await createAccount(rt.services);
     const nonce = await createStoreNonce(rt.services, accountId, STORE);
     rt.sandbox!.fakes.woocommerce.addStore(CK, CS, [sampleOrder()]);
-    const body = { key_id: 7, user_id: nonce, consumer_key: CK, consumer_secret: CS, key_permissions: keys.permissions ?? 'read_write' };
+    const body = {
+      key_id: 7,
+      user_id: nonce,
+      consumer_key: CK,
+      consumer_secret: CS,
+      key_permissions: keys.permissions ?? 'read_write',
+    };
     return { store, accountId, nonce, body };
   }
 
@@ -88,7 +101,9 @@ describe('wc-auth key delivery: answered before any request back to the store', 
     const done = (await wooConnection(rt, accountId)).connection;
     expect(done.webhookStatus).toBe('active');
     expect(rt.sandbox!.fakes.woocommerce.webhooks(CK)).toHaveLength(1);
-    expect(rt.sandbox!.fakes.woocommerce.deliveries()).toContainEqual(expect.objectContaining({ kind: 'ping', status: 200 }));
+    expect(rt.sandbox!.fakes.woocommerce.deliveries()).toContainEqual(
+      expect.objectContaining({ kind: 'ping', status: 200 }),
+    );
   });
 
   it('a replayed delivery is refused; malformed ones are 400, with no store request either way', async () => {
@@ -113,7 +128,10 @@ describe('wc-auth key delivery: answered before any request back to the store', 
     expect((await store.deliverKeys(rt, body)).status).toBe(200);
     rt.sandbox!.fakes.woocommerce.failNext({ status: 503 });
     expect(await wooReturnNotice(rt.services, accountId, '1', nonce)).toBe('store_setup_pending');
-    expect((await getStoreConnection(rt.services.db, accountId))!).toMatchObject({ status: 'active', webhookStatus: null });
+    expect((await getStoreConnection(rt.services.db, accountId))!).toMatchObject({
+      status: 'active',
+      webhookStatus: null,
+    });
     // Within the claim, a second run keeps off; once it lapses, the cron takes over.
     expect(await reconcileWooWebhooks(rt.services)).toMatchObject({ checked: 1, failing: 1 });
     await rt.services.db
@@ -148,7 +166,8 @@ describe('wc-auth key delivery: answered before any request back to the store', 
     expect(store.events[events]).toBe('callback answered 200');
     expect(await wooReturnNotice(rt.services, accountId, '1', nonce2)).toBe('store_connected');
     // Removed by the work deferred past the answer: give it its turn.
-    for (let i = 0; i < 50 && rt.sandbox!.fakes.woocommerce.webhooks(CK).length; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 50 && rt.sandbox!.fakes.woocommerce.webhooks(CK).length; i++)
+      await new Promise((r) => setTimeout(r, 10));
     expect(rt.sandbox!.fakes.woocommerce.webhooks(CK)).toEqual([]);
     expect(rt.sandbox!.fakes.woocommerce.webhooks(CK2)).toHaveLength(1);
     expect(store.events.some((e) => e.includes('while the callback waits'))).toBe(false);

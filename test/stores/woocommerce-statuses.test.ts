@@ -102,12 +102,20 @@ describe('an unknown status supports no status claim', () => {
   });
 
   it('the known plugin statuses support what they say, and only that', () => {
-    const claims = (fulfillmentStatus: string) => [...claimsAllowedBy({ ...ORDER, fulfillmentStatus, financialStatus: 'paid' })].sort();
+    const claims = (fulfillmentStatus: string) =>
+      [...claimsAllowedBy({ ...ORDER, fulfillmentStatus, financialStatus: 'paid' })].sort();
     expect(claims('delivered')).toEqual(['delivered', 'not_cancelled', 'not_refunded', 'shipped']);
     expect(claims('out_for_delivery')).toEqual(['not_cancelled', 'not_delivered', 'not_refunded', 'shipped']);
     expect(claims('in_transit')).toEqual(['not_cancelled', 'not_delivered', 'not_refunded', 'shipped']);
     expect(claims('ready_to_ship')).toEqual(['not_cancelled', 'not_delivered', 'not_refunded', 'not_shipped']);
-    expect(claims('partially_fulfilled')).toEqual(['not_cancelled', 'not_delivered', 'not_refunded', 'not_shipped', 'partial', 'shipped']);
+    expect(claims('partially_fulfilled')).toEqual([
+      'not_cancelled',
+      'not_delivered',
+      'not_refunded',
+      'not_shipped',
+      'partial',
+      'shipped',
+    ]);
   });
 
   it('the model is told not to claim a shipping state from "unknown"', () => {
@@ -129,14 +137,33 @@ describe('an unknown status supports no status claim', () => {
     ['es', 'Hola, ¿dónde está mi pedido 1042? Todavía no lo he recibido.', 'Estamos comprobando'],
     ['it', 'Ciao, dove è il mio ordine 1042? Non l’ho ancora ricevuto.', 'Stiamo verificando'],
     ['nl', 'Hallo, waar is mijn bestelling 1042? Ik heb hem nog niet ontvangen.', 'We zoeken uit'],
-  ])('the sandbox model (%s) says it will check, claims nothing, and passes the fact guard', (_lang, message, expected) => {
-    const order = { ...ORDER, tracking: [{ company: 'Royal Mail', number: 'AB123456789GB', url: 'https://www.royalmail.com/track-your-item/?trackNumber=AB123456789GB' }] };
-    const reply = writeReply(input(message, order));
-    expect(reply.replyText).toContain(expected);
-    expect(reply.replyText).toContain('AB123456789GB');
-    expect(reply.factsUsed).not.toContain('unknown');
-    expect(checkFacts(reply.replyText, { customer: [message], orders: given(order), policies: {}, merchant: ['Sandbox Shop', 'Sam'] })).toEqual({ ok: true });
-  });
+  ])(
+    'the sandbox model (%s) says it will check, claims nothing, and passes the fact guard',
+    (_lang, message, expected) => {
+      const order = {
+        ...ORDER,
+        tracking: [
+          {
+            company: 'Royal Mail',
+            number: 'AB123456789GB',
+            url: 'https://www.royalmail.com/track-your-item/?trackNumber=AB123456789GB',
+          },
+        ],
+      };
+      const reply = writeReply(input(message, order));
+      expect(reply.replyText).toContain(expected);
+      expect(reply.replyText).toContain('AB123456789GB');
+      expect(reply.factsUsed).not.toContain('unknown');
+      expect(
+        checkFacts(reply.replyText, {
+          customer: [message],
+          orders: given(order),
+          policies: {},
+          merchant: ['Sandbox Shop', 'Sam'],
+        }),
+      ).toEqual({ ok: true });
+    },
+  );
 
   it('a planted status on an unknown order is caught by the guard', () => {
     const message = 'Where is my order #1042?';
@@ -145,7 +172,14 @@ describe('an unknown status supports no status claim', () => {
       const reply = writeReply(input(message, ORDER), { plantFalseFacts: 1, seed });
       if (reply.planted?.kind !== 'status') continue;
       planted++;
-      expect(checkFacts(reply.replyText, { customer: [message], orders: given(ORDER), policies: {}, merchant: ['Sandbox Shop', 'Sam'] }).ok).toBe(false);
+      expect(
+        checkFacts(reply.replyText, {
+          customer: [message],
+          orders: given(ORDER),
+          policies: {},
+          merchant: ['Sandbox Shop', 'Sam'],
+        }).ok,
+      ).toBe(false);
     }
     expect(planted).toBeGreaterThan(0);
   });

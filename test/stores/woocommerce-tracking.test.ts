@@ -13,7 +13,11 @@ import { findCarrier, sanitizeTitle, WOO_CARRIERS } from '../../src/stores/wooco
  *   TrackShip slug (ts_slug), custom_* stay empty.
  * Deleting an entry (unset() in PHP) leaves the list keyed 0, 2, …, which JSON encodes as an object.
  */
-const order = (value: unknown, shipping: Record<string, string> = { city: 'Lyon', country: 'FR', postcode: '69001' }, extraMeta: unknown[] = []) => ({
+const order = (
+  value: unknown,
+  shipping: Record<string, string> = { city: 'Lyon', country: 'FR', postcode: '69001' },
+  extraMeta: unknown[] = [],
+) => ({
   id: 727,
   number: '1042',
   status: 'completed',
@@ -22,9 +26,14 @@ const order = (value: unknown, shipping: Record<string, string> = { city: 'Lyon'
   billing: { email: 'jane@example.net' },
   shipping,
   line_items: [{ id: 1, name: 'Blue mug', quantity: 2 }],
-  meta_data: [{ id: 9, key: '_order_source', value: 'web' }, ...extraMeta, { id: 10, key: '_wc_shipment_tracking_items', value }],
+  meta_data: [
+    { id: 9, key: '_order_source', value: 'web' },
+    ...extraMeta,
+    { id: 10, key: '_wc_shipment_tracking_items', value },
+  ],
 });
-const trackingOf = (value: unknown, shipping?: Record<string, string>, extraMeta?: unknown[]) => readWooOrders([order(value, shipping, extraMeta)])[0]!.tracking;
+const trackingOf = (value: unknown, shipping?: Record<string, string>, extraMeta?: unknown[]) =>
+  readWooOrders([order(value, shipping, extraMeta)])[0]!.tracking;
 
 const wst = (provider: string, number: string, custom: { name?: string; link?: string } = {}) => ({
   tracking_provider: provider,
@@ -48,13 +57,33 @@ const ast = (slug: string, number: string) => ({
 
 describe('known carriers: the slug only, the link built from the plugin’s template', () => {
   it.each([
-    ['ups', '1Z999AA10123456784', 'UPS', 'http://wwwapps.ups.com/WebTracking/track?track=yes&trackNums=1Z999AA10123456784'],
-    ['usps', '9400111899223197428490', 'USPS', 'https://tools.usps.com/go/TrackConfirmAction_input?qtc_tLabels1=9400111899223197428490'],
+    [
+      'ups',
+      '1Z999AA10123456784',
+      'UPS',
+      'http://wwwapps.ups.com/WebTracking/track?track=yes&trackNums=1Z999AA10123456784',
+    ],
+    [
+      'usps',
+      '9400111899223197428490',
+      'USPS',
+      'https://tools.usps.com/go/TrackConfirmAction_input?qtc_tLabels1=9400111899223197428490',
+    ],
     ['fedex', '449044304137821', 'FedEx', 'http://www.fedex.com/Tracking?action=track&tracknumbers=449044304137821'],
     ['dhl', '1234567890', 'DHL', 'http://www.dhl.com/content/g0/en/express/tracking.shtml?brand=DHL&AWB=1234567890'],
-    ['royal-mail', 'AB123456789GB', 'Royal Mail', 'https://www.royalmail.com/track-your-item/?trackNumber=AB123456789GB'],
+    [
+      'royal-mail',
+      'AB123456789GB',
+      'Royal Mail',
+      'https://www.royalmail.com/track-your-item/?trackNumber=AB123456789GB',
+    ],
     ['colissimo', '6A12345678901', 'Colissimo', 'https://www.laposte.fr/outils/suivre-vos-envois?code=6A12345678901'],
-    ['dpd-co-uk', '15501234567890', 'DPD', 'http://www.dpd.co.uk/tracking/trackingSearch.do?search.searchType=0&search.parcelNumber=15501234567890'],
+    [
+      'dpd-co-uk',
+      '15501234567890',
+      'DPD',
+      'http://www.dpd.co.uk/tracking/trackingSearch.do?search.searchType=0&search.parcelNumber=15501234567890',
+    ],
     ['australia-post', '33ABC1234567', 'Australia Post', 'http://auspost.com.au/track/track.html?id=33ABC1234567'],
   ])('Shipment Tracking %s', (slug, number, company, url) => {
     expect(trackingOf([wst(slug, number)])).toEqual([{ company, number, url }]);
@@ -75,14 +104,24 @@ describe('known carriers: the slug only, the link built from the plugin’s temp
 
   it('newer Shipment Tracking stores the provider’s name instead of its slug', () => {
     expect(trackingOf([wst('Royal Mail', 'AB123456789GB'), wst('DPD.co.uk', '15501234567890')])).toEqual([
-      { company: 'Royal Mail', number: 'AB123456789GB', url: 'https://www.royalmail.com/track-your-item/?trackNumber=AB123456789GB' },
-      { company: 'DPD', number: '15501234567890', url: 'http://www.dpd.co.uk/tracking/trackingSearch.do?search.searchType=0&search.parcelNumber=15501234567890' },
+      {
+        company: 'Royal Mail',
+        number: 'AB123456789GB',
+        url: 'https://www.royalmail.com/track-your-item/?trackNumber=AB123456789GB',
+      },
+      {
+        company: 'DPD',
+        number: '15501234567890',
+        url: 'http://www.dpd.co.uk/tracking/trackingSearch.do?search.searchType=0&search.parcelNumber=15501234567890',
+      },
     ]);
   });
 
   it('a template that needs the postcode gets the order’s, normalised as WooCommerce does', () => {
     const [t] = trackingOf([ast('postnl', '3SABCD1234567')], { city: 'Amsterdam', country: 'NL', postcode: '1012 ab' });
-    expect(t!.url).toBe('https://mijnpakket.postnl.nl/Claim?Barcode=3SABCD1234567&Postalcode=1012AB&Foreign=False&ShowAnonymousLayover=False&CustomerServiceClaim=False');
+    expect(t!.url).toBe(
+      'https://mijnpakket.postnl.nl/Claim?Barcode=3SABCD1234567&Postalcode=1012AB&Foreign=False&ShowAnonymousLayover=False&CustomerServiceClaim=False',
+    );
   });
 
   it('WordPress’s sanitize_title() gives the plugins’ slugs', () => {
@@ -98,7 +137,9 @@ describe('known carriers: the slug only, the link built from the plugin’s temp
     for (const [slug, carrier] of Object.entries(WOO_CARRIERS)) {
       expect(slug).toBe(sanitizeTitle(slug));
       expect(carrier.url, slug).toContain('{number}');
-      const url = new URL(carrier.url.replace('{number}', 'N123').replace('{postcode}', 'P1').replace('{country}', 'FR'));
+      const url = new URL(
+        carrier.url.replace('{number}', 'N123').replace('{postcode}', 'P1').replace('{country}', 'FR'),
+      );
       expect(['http:', 'https:'], slug).toContain(url.protocol);
     }
   });
@@ -106,29 +147,53 @@ describe('known carriers: the slug only, the link built from the plugin’s temp
 
 describe('custom carriers', () => {
   it('Shipment Tracking: custom_tracking_provider and its link, whatever tracking_provider says', () => {
-    expect(trackingOf([wst('', 'LC-0042-77', { name: 'Coursier Lyonnais', link: 'https://suivi.coursier-lyonnais.example/LC-0042-77' })])).toEqual([
+    expect(
+      trackingOf([
+        wst('', 'LC-0042-77', {
+          name: 'Coursier Lyonnais',
+          link: 'https://suivi.coursier-lyonnais.example/LC-0042-77',
+        }),
+      ]),
+    ).toEqual([
       { company: 'Coursier Lyonnais', number: 'LC-0042-77', url: 'https://suivi.coursier-lyonnais.example/LC-0042-77' },
     ]);
-    expect(trackingOf([wst('ups', '1Z999', { name: 'My Courier', link: 'https://my.example/t' })])).toEqual([{ company: 'My Courier', number: '1Z999', url: 'https://my.example/t' }]);
+    expect(trackingOf([wst('ups', '1Z999', { name: 'My Courier', link: 'https://my.example/t' })])).toEqual([
+      { company: 'My Courier', number: '1Z999', url: 'https://my.example/t' },
+    ]);
   });
 
   it('a custom link that is not http(s) is dropped, the parcel kept', () => {
-    for (const link of ['javascript:alert(1)', 'data:text/html,hi', 'ftp://x.example/1', 'https://user:pw@x.example/', '//x.example/1', 'not a url', 'https://x.example/a b']) {
-      expect(trackingOf([wst('', 'LC1234', { name: 'Local', link })]), link).toEqual([{ company: 'Local', number: 'LC1234', url: '' }]);
+    for (const link of [
+      'javascript:alert(1)',
+      'data:text/html,hi',
+      'ftp://x.example/1',
+      'https://user:pw@x.example/',
+      '//x.example/1',
+      'not a url',
+      'https://x.example/a b',
+    ]) {
+      expect(trackingOf([wst('', 'LC1234', { name: 'Local', link })]), link).toEqual([
+        { company: 'Local', number: 'LC1234', url: '' },
+      ]);
     }
   });
 
   it('a slug we do not know (an AST custom carrier) keeps its words and the link the plugin left, if any', () => {
-    expect(trackingOf([ast('evri', 'H01HYA0012345678')])).toEqual([{ company: 'evri', number: 'H01HYA0012345678', url: '' }]);
-    expect(trackingOf([{ ...ast('my-local-courier', 'MLC12345'), custom_tracking_link: 'https://mlc.example/t/MLC12345' }])).toEqual([
-      { company: 'my local courier', number: 'MLC12345', url: 'https://mlc.example/t/MLC12345' },
+    expect(trackingOf([ast('evri', 'H01HYA0012345678')])).toEqual([
+      { company: 'evri', number: 'H01HYA0012345678', url: '' },
     ]);
+    expect(
+      trackingOf([{ ...ast('my-local-courier', 'MLC12345'), custom_tracking_link: 'https://mlc.example/t/MLC12345' }]),
+    ).toEqual([{ company: 'my local courier', number: 'MLC12345', url: 'https://mlc.example/t/MLC12345' }]);
   });
 });
 
 describe('meta as stored, and hostile meta', () => {
   it('a list with a deleted entry (PHP keys 0, 2 → a JSON object) is read', () => {
-    expect(trackingOf({ 0: wst('ups', '1Z111'), 2: wst('usps', '9400111') }).map((t) => t.company)).toEqual(['UPS', 'USPS']);
+    expect(trackingOf({ 0: wst('ups', '1Z111'), 2: wst('usps', '9400111') }).map((t) => t.company)).toEqual([
+      'UPS',
+      'USPS',
+    ]);
   });
 
   it('a tracking number stored as a number is read while exact, skipped when not', () => {
@@ -158,7 +223,11 @@ describe('meta as stored, and hostile meta', () => {
       // A field of the wrong type counts as not given.
       { company: '', number: '1Z1001', url: '' },
       { company: '', number: '1Z2002', url: '' },
-      { company: 'Royal Mail', number: 'AB123456789GB', url: 'https://www.royalmail.com/track-your-item/?trackNumber=AB123456789GB' },
+      {
+        company: 'Royal Mail',
+        number: 'AB123456789GB',
+        url: 'https://www.royalmail.com/track-your-item/?trackNumber=AB123456789GB',
+      },
     ]);
   });
 
@@ -169,7 +238,9 @@ describe('meta as stored, and hostile meta', () => {
       expect(o!.tracking).toEqual([]);
     }
     expect(readWooOrders([{ ...order([]), meta_data: 'nope' }])[0]!.tracking).toEqual([]);
-    expect(readWooOrders([{ ...order([]), meta_data: [null, 1, { value: [wst('ups', '1Z1001')] }] }])[0]!.tracking).toEqual([]);
+    expect(
+      readWooOrders([{ ...order([]), meta_data: [null, 1, { value: [wst('ups', '1Z1001')] }] }])[0]!.tracking,
+    ).toEqual([]);
   });
 
   it('a huge list is capped: 10 parcels at most, quickly', () => {
@@ -183,14 +254,22 @@ describe('meta as stored, and hostile meta', () => {
   });
 
   it('the same parcel twice is listed once; cleaned names', () => {
-    expect(trackingOf([wst('ups', '1Z1001'), wst('ups', '1Z1001'), wst('', 'C1001', { name: '  Local\u0000\n  Courier  ' })])).toEqual([
+    expect(
+      trackingOf([
+        wst('ups', '1Z1001'),
+        wst('ups', '1Z1001'),
+        wst('', 'C1001', { name: '  Local\u0000\n  Courier  ' }),
+      ]),
+    ).toEqual([
       { company: 'UPS', number: '1Z1001', url: 'http://wwwapps.ups.com/WebTracking/track?track=yes&trackNums=1Z1001' },
       { company: 'Local Courier', number: 'C1001', url: '' },
     ]);
   });
 
   it('orders that are not orders are skipped; a REST answer that is not a list is a bad response', () => {
-    expect(readWooOrders([null, 'x', { number: null }, { number: 'has space' }, order([])]).map((o) => o.number)).toEqual(['1042']);
+    expect(
+      readWooOrders([null, 'x', { number: null }, { number: 'has space' }, order([])]).map((o) => o.number),
+    ).toEqual(['1042']);
     expect(() => readWooOrders({ code: 'woocommerce_rest_cannot_view' })).toThrow(/bad_response/);
   });
 });

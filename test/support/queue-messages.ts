@@ -17,9 +17,13 @@ export function queueMessageProblem(serialised: string): string | null {
     case 'accountId':
       return id(message.accountId, ACCOUNT_ID) ? null : 'queue message with a malformed accountId';
     case 'accountId,job':
-      return id(message.accountId, ACCOUNT_ID) && ACCOUNT_JOBS.has(String(message.job)) ? null : `queue message with job ${String(message.job)}`;
+      return id(message.accountId, ACCOUNT_ID) && ACCOUNT_JOBS.has(String(message.job))
+        ? null
+        : `queue message with job ${String(message.job)}`;
     case 'job,requestId':
-      return message.job === 'compliance' && id(message.requestId, REQUEST_ID) ? null : 'queue message with a malformed compliance request';
+      return message.job === 'compliance' && id(message.requestId, REQUEST_ID)
+        ? null
+        : 'queue message with a malformed compliance request';
     default:
       return `queue message with ${Object.keys(message).join()}`;
   }

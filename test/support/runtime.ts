@@ -83,9 +83,21 @@ export async function startTestRuntime(
     queueMessages,
     request,
     reset: async (store, orders) =>
-      json(await request('/sandbox/reset', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ store, orders }) })),
+      json(
+        await request('/sandbox/reset', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ store, orders }),
+        }),
+      ),
     sendMail: async (raw) =>
-      json(await request('/sandbox/gmail/messages', { method: 'POST', headers: { 'content-type': 'message/rfc822' }, body: raw })),
+      json(
+        await request('/sandbox/gmail/messages', {
+          method: 'POST',
+          headers: { 'content-type': 'message/rfc822' },
+          body: raw,
+        }),
+      ),
     drafts: async () => json(await request('/sandbox/gmail/drafts')),
     close: () => {
       client.close();
@@ -129,7 +141,9 @@ export function sampleOrder(overrides: Partial<Order> = {}): Order {
     createdAt: new Date(Date.now() - 11 * 86_400_000).toISOString(),
     financialStatus: 'paid',
     fulfillmentStatus: 'fulfilled',
-    tracking: [{ company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' }],
+    tracking: [
+      { company: 'UPS', number: '1Z999AA10123456784', url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784' },
+    ],
     shipments: [],
     items: [{ title: 'Blue mug', quantity: 2 }],
     shippingCity: 'Lyon',

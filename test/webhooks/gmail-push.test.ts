@@ -16,14 +16,21 @@ describe('Gmail push webhook', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({
-        message: { data: typeof data === 'string' ? data : btoa(JSON.stringify(data)), messageId: '1', publishTime: new Date().toISOString() },
+        message: {
+          data: typeof data === 'string' ? data : btoa(JSON.stringify(data)),
+          messageId: '1',
+          publishTime: new Date().toISOString(),
+        },
         subscription: 'projects/sandbox/subscriptions/gmail-push',
       }),
     });
   const google = () => rt.sandbox!.fakes.google;
 
   it('queues {accountId} and nothing else for a verified notification', async () => {
-    const res = await push({ emailAddress: 'merchant@example.com', historyId: 99999999 }, await google().signPushToken());
+    const res = await push(
+      { emailAddress: 'merchant@example.com', historyId: 99999999 },
+      await google().signPushToken(),
+    );
     expect(res.status).toBe(204);
     expect(rt.queueMessages).toHaveLength(1);
     expect(Object.keys(JSON.parse(rt.queueMessages[0]!))).toEqual(['accountId']);
@@ -44,7 +51,10 @@ describe('Gmail push webhook', () => {
   });
 
   it('answers 401 for a token signed by a key Google does not publish', async () => {
-    const res = await push({ emailAddress: 'merchant@example.com', historyId: 1 }, await google().signPushToken({}, { foreignKey: true }));
+    const res = await push(
+      { emailAddress: 'merchant@example.com', historyId: 1 },
+      await google().signPushToken({}, { foreignKey: true }),
+    );
     expect(res.status).toBe(401);
   });
 

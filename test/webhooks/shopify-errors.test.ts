@@ -35,7 +35,10 @@ describe('Shopify webhooks: bodies', () => {
   it.each([
     ['JSON that does not parse', '{"shop_domain": "sandbox-shop.myshopify.com", "customer": {'],
     ['an empty body', ''],
-    ['JSON of the wrong shape for the topic', JSON.stringify({ shop_domain: 'sandbox-shop.myshopify.com', customer: 'jane' })],
+    [
+      'JSON of the wrong shape for the topic',
+      JSON.stringify({ shop_domain: 'sandbox-shop.myshopify.com', customer: 'jane' }),
+    ],
     ['a JSON array', '[1,2,3]'],
   ])('answers 400 for %s after a valid signature, and processes nothing', async (_label, body) => {
     const res = await deliverShopify(rt, null, { body, topic: 'customers/redact' });
@@ -48,7 +51,11 @@ describe('Shopify webhooks: bodies', () => {
 
   it('a failure half way answers 500 (so Shopify retries); the redelivery completes the request', async () => {
     // Make the database refuse the uninstall's update, as a failing database would.
-    await rt.services.db.run(sql.raw(`CREATE TRIGGER fail_store_update BEFORE UPDATE ON store_connections BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`));
+    await rt.services.db.run(
+      sql.raw(
+        `CREATE TRIGGER fail_store_update BEFORE UPDATE ON store_connections BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`,
+      ),
+    );
     const first = await deliverShopify(rt, uninstalledPayload(), { topic: 'app/uninstalled', webhookId: 'wh-retry' });
     expect(first.status).toBe(500);
     const body = (await first.json()) as { error: { code: string; message: string } };

@@ -57,14 +57,20 @@ describe('Shopify webhooks: signature', () => {
 
     it('a valid signature for a different body (tampered in transit)', async () => {
       const signed = JSON.stringify(customerRedactPayload('someone.else@example.org'));
-      const res = await deliverShopify(rt, null, { body: JSON.stringify(customerRedactPayload(EMAIL)), signature: signBase64(rt.config.shopify.apiSecret, signed) });
+      const res = await deliverShopify(rt, null, {
+        body: JSON.stringify(customerRedactPayload(EMAIL)),
+        signature: signBase64(rt.config.shopify.apiSecret, signed),
+      });
       expect(res.status).toBe(401);
       await expectNothingProcessed();
     });
 
     it('a body changed by one byte after signing (whitespace counts: the raw bytes are signed)', async () => {
       const body = JSON.stringify(customerRedactPayload(EMAIL));
-      const res = await deliverShopify(rt, null, { body: `${body} `, signature: signBase64(rt.config.shopify.apiSecret, body) });
+      const res = await deliverShopify(rt, null, {
+        body: `${body} `,
+        signature: signBase64(rt.config.shopify.apiSecret, body),
+      });
       expect(res.status).toBe(401);
       await expectNothingProcessed();
     });
@@ -91,7 +97,13 @@ describe('Shopify webhooks: signature', () => {
 
   describe('secret rotation', () => {
     // A Shopify secret alone is half a live configuration; the sandbox has to be asked for by name.
-    beforeEach(() => start({ DRAFTLINE_MODE: 'sandbox', SHOPIFY_API_SECRET: 'new-shopify-secret', SHOPIFY_API_SECRET_OLD: 'retired-shopify-secret' }));
+    beforeEach(() =>
+      start({
+        DRAFTLINE_MODE: 'sandbox',
+        SHOPIFY_API_SECRET: 'new-shopify-secret',
+        SHOPIFY_API_SECRET_OLD: 'retired-shopify-secret',
+      }),
+    );
 
     it('accepts the current secret', async () => {
       const res = await deliverShopify(rt, customerRedactPayload(EMAIL), { secret: 'new-shopify-secret' });
@@ -176,30 +188,64 @@ describe('Shopify webhooks: signature', () => {
     it.each([
       ["another shop's uninstall", uninstalledPayload(OTHER_SHOP)],
       ['an uninstall body whose myshopify_domain is null', { ...uninstalledPayload(), myshopify_domain: null }],
-      ['an uninstall body without myshopify_domain (only the storefront domain)', (({ myshopify_domain: _, ...rest }) => rest)(uninstalledPayload(OTHER_SHOP))],
+      [
+        'an uninstall body without myshopify_domain (only the storefront domain)',
+        (({ myshopify_domain: _, ...rest }) => rest)(uninstalledPayload(OTHER_SHOP)),
+      ],
       ["another shop's shop/redact relabelled as app/uninstalled", shopRedactPayload(OTHER_SHOP)],
       ["another shop's customers/redact relabelled as app/uninstalled", customerRedactPayload(EMAIL, OTHER_SHOP)],
-    ])('app/uninstalled replayed with this shop in the header and a fresh webhook id: %s → 400, nothing uninstalled', async (_label, payload) => {
-      const res = await deliverShopify(rt, payload, { topic: 'app/uninstalled', shop: SANDBOX_SHOP });
-      expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_request');
-      await expectStoreIntact();
-    });
+    ])(
+      'app/uninstalled replayed with this shop in the header and a fresh webhook id: %s → 400, nothing uninstalled',
+      async (_label, payload) => {
+        const res = await deliverShopify(rt, payload, { topic: 'app/uninstalled', shop: SANDBOX_SHOP });
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_request');
+        await expectStoreIntact();
+      },
+    );
 
     it('app/uninstalled names the shop in any letter case, as long as it is the one in the header', async () => {
-      const res = await deliverShopify(rt, uninstalledPayload('Sandbox-Shop.myshopify.com'), { topic: 'app/uninstalled', shop: SANDBOX_SHOP });
+      const res = await deliverShopify(rt, uninstalledPayload('Sandbox-Shop.myshopify.com'), {
+        topic: 'app/uninstalled',
+        shop: SANDBOX_SHOP,
+      });
       expect(res.status).toBe(200);
       expect((await getStoreConnection(rt.services.db, accountId))!.sealedCredentials).toBeNull();
     });
 
     it.each([
-      ['customers/data_request relabelled as shop/redact', dataRequestPayload(EMAIL), 'shop/redact', 'wrong_topic_body'],
+      [
+        'customers/data_request relabelled as shop/redact',
+        dataRequestPayload(EMAIL),
+        'shop/redact',
+        'wrong_topic_body',
+      ],
       ['customers/redact relabelled as shop/redact', customerRedactPayload(EMAIL), 'shop/redact', 'wrong_topic_body'],
-      ['a Shop resource with a shop_domain added, as shop/redact (fits no topic)', { ...uninstalledPayload(), shop_domain: SANDBOX_SHOP }, 'shop/redact', 'malformed_body'],
+      [
+        'a Shop resource with a shop_domain added, as shop/redact (fits no topic)',
+        { ...uninstalledPayload(), shop_domain: SANDBOX_SHOP },
+        'shop/redact',
+        'malformed_body',
+      ],
       ['shop/redact relabelled as customers/redact', shopRedactPayload(), 'customers/redact', 'wrong_topic_body'],
-      ['customers/data_request relabelled as customers/redact', dataRequestPayload(EMAIL), 'customers/redact', 'wrong_topic_body'],
-      ['customers/redact relabelled as customers/data_request', customerRedactPayload(EMAIL), 'customers/data_request', 'wrong_topic_body'],
-      ['shop/redact relabelled as customers/data_request', shopRedactPayload(), 'customers/data_request', 'wrong_topic_body'],
+      [
+        'customers/data_request relabelled as customers/redact',
+        dataRequestPayload(EMAIL),
+        'customers/redact',
+        'wrong_topic_body',
+      ],
+      [
+        'customers/redact relabelled as customers/data_request',
+        customerRedactPayload(EMAIL),
+        'customers/data_request',
+        'wrong_topic_body',
+      ],
+      [
+        'shop/redact relabelled as customers/data_request',
+        shopRedactPayload(),
+        'customers/data_request',
+        'wrong_topic_body',
+      ],
     ])('%s → 400, nothing erased or recorded', async (_label, payload, topic, reason) => {
       const res = await deliverShopify(rt, payload, { topic });
       expect(res.status).toBe(400);

@@ -30,7 +30,10 @@ describe('Shopify webhooks: compliance topics', () => {
 
   it('customers/data_request: records the request and answers that an opt-out is held, never the address', async () => {
     await addOptOut(rt, accountId, 'Jane@Example.net');
-    const res = await deliverShopify(rt, dataRequestPayload('jane@example.net'), { topic: 'customers/data_request', webhookId: 'wh-data-1' });
+    const res = await deliverShopify(rt, dataRequestPayload('jane@example.net'), {
+      topic: 'customers/data_request',
+      webhookId: 'wh-data-1',
+    });
     expect(res.status).toBe(200);
 
     const [record] = await listComplianceRequests(rt.services.db, accountId);
@@ -52,7 +55,9 @@ describe('Shopify webhooks: compliance topics', () => {
   });
 
   it('customers/data_request for someone we hold nothing about answers nothing_held', async () => {
-    const res = await deliverShopify(rt, dataRequestPayload('stranger@example.org'), { topic: 'customers/data_request' });
+    const res = await deliverShopify(rt, dataRequestPayload('stranger@example.org'), {
+      topic: 'customers/data_request',
+    });
     expect(res.status).toBe(200);
     const [record] = await listComplianceRequests(rt.services.db, accountId);
     expect(record!.outcome).toBe('nothing_held');
@@ -94,7 +99,9 @@ describe('Shopify webhooks: compliance topics', () => {
 
     expect(await getStoreConnection(rt.services.db, accountId)).toBeUndefined();
     expect(await getAccount(rt.services.db, accountId)).toBeDefined();
-    const grants = await rt.services.db.query.consentRecords.findMany({ where: eq(consentRecords.kind, 'store_access') });
+    const grants = await rt.services.db.query.consentRecords.findMany({
+      where: eq(consentRecords.kind, 'store_access'),
+    });
     expect(grants.length).toBeGreaterThan(0);
     expect(grants.every((g) => g.withdrawnAt !== null)).toBe(true);
     // The mailbox is still connected: its customers' objections keep protecting them.
@@ -136,11 +143,20 @@ describe('Shopify webhooks: compliance topics', () => {
 
   it('shop/redact for a shop we never saw answers 200 and records nothing_held', async () => {
     const shop = 'never-seen.myshopify.com';
-    const res = await deliverShopify(rt, shopRedactPayload(shop), { topic: 'shop/redact', shop, webhookId: 'wh-unknown-shop' });
+    const res = await deliverShopify(rt, shopRedactPayload(shop), {
+      topic: 'shop/redact',
+      shop,
+      webhookId: 'wh-unknown-shop',
+    });
     expect(res.status).toBe(200);
     const rows = await allComplianceRows(rt);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ topic: 'shop/redact', externalId: 'wh-unknown-shop', outcome: 'nothing_held', accountId: null });
+    expect(rows[0]).toMatchObject({
+      topic: 'shop/redact',
+      externalId: 'wh-unknown-shop',
+      outcome: 'nothing_held',
+      accountId: null,
+    });
     expect(rows[0]!.completedAt).not.toBeNull();
     expect(rows[0]!.storeDomain).toMatch(/^erased:[0-9a-f]{64}$/);
   });

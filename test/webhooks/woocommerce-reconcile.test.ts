@@ -37,10 +37,18 @@ describe('WooCommerce webhooks: reconcile', () => {
     const { consumerKey } = await wooConnection(rt, accountId);
     const [hook] = woo().webhooks(consumerKey);
     // Our endpoint refuses deliveries (here: the store signs with a secret we do not know).
-    await rt.services.db.update(storeConnections).set({ sealedWebhookSecret: null }).where(eq(storeConnections.accountId, accountId));
+    await rt.services.db
+      .update(storeConnections)
+      .set({ sealedWebhookSecret: null })
+      .where(eq(storeConnections.accountId, accountId));
     for (let i = 0; i < 7; i++) await woo().trigger(consumerKey, 'customer.deleted', { id: i });
     expect(woo().webhooks(consumerKey)[0]!.status).toBe('disabled');
-    expect(woo().deliveries().filter((d) => d.kind === 'delivery').map((d) => d.status)).toEqual(Array(7).fill(401));
+    expect(
+      woo()
+        .deliveries()
+        .filter((d) => d.kind === 'delivery')
+        .map((d) => d.status),
+    ).toEqual(Array(7).fill(401));
     // Disabled means silent: nothing reaches us any more.
     expect(await woo().trigger(consumerKey, 'customer.deleted', { id: 99 })).toEqual([]);
 
@@ -61,7 +69,10 @@ describe('WooCommerce webhooks: reconcile', () => {
 
   it('an active webhook signing with a secret we no longer hold is given a new one', async () => {
     const { consumerKey } = await wooConnection(rt, accountId);
-    await rt.services.db.update(storeConnections).set({ sealedWebhookSecret: null }).where(eq(storeConnections.accountId, accountId));
+    await rt.services.db
+      .update(storeConnections)
+      .set({ sealedWebhookSecret: null })
+      .where(eq(storeConnections.accountId, accountId));
     expect(await woo().trigger(consumerKey, 'customer.deleted', { id: 1 })).toEqual([401]);
     expect(await reconcileWooWebhooks(rt.services)).toMatchObject({ restored: 1 });
     const { webhookSecret } = await wooConnection(rt, accountId);
@@ -119,12 +130,17 @@ describe('WooCommerce webhooks: reconcile', () => {
     const row = (await getStoreConnection(rt.services.db, other))!;
     expect(row).toMatchObject({ status: 'active', webhookStatus: 'failing', webhookIds: '[]' });
     expect(woo().webhooks('ck_readonly')).toEqual([]);
-    expect(rt.logs.some((l) => l.includes('woo_webhooks.register_failed') && l.includes('WooWebhookError:401'))).toBe(true);
+    expect(rt.logs.some((l) => l.includes('woo_webhooks.register_failed') && l.includes('WooWebhookError:401'))).toBe(
+      true,
+    );
     expect((await reconcileWooWebhooks(rt.services)).failing).toBe(1);
   });
 
   it('checks only active WooCommerce connections', async () => {
-    await rt.services.db.update(storeConnections).set({ status: 'reconnect_needed' }).where(eq(storeConnections.accountId, accountId));
+    await rt.services.db
+      .update(storeConnections)
+      .set({ status: 'reconnect_needed' })
+      .where(eq(storeConnections.accountId, accountId));
     expect(await reconcileWooWebhooks(rt.services)).toEqual({ checked: 0, active: 0, restored: 0, failing: 0 });
   });
 });

@@ -3,7 +3,14 @@ import { createAccount } from '../../src/accounts/connect';
 import { newId } from '../../src/platform/ids';
 import { storeConnections } from '../../src/db/schema';
 import { sealedAs } from '../../src/db/sealed';
-import { addOptOut, allComplianceRows, deliverWoo, optOutHashes, signBase64, wooConnection } from '../compliance/support';
+import {
+  addOptOut,
+  allComplianceRows,
+  deliverWoo,
+  optOutHashes,
+  signBase64,
+  wooConnection,
+} from '../compliance/support';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**
@@ -75,7 +82,9 @@ describe('WooCommerce webhooks: signature and store', () => {
     expect(await rt.services.db.query.storeConnections.findMany()).toHaveLength(2);
     await expectRefused(await deliverWoo(rt, payload, { secret: otherSecret }));
     // Control: the same secret does open its own store.
-    expect((await deliverWoo(rt, payload, { secret: otherSecret, source: 'https://other-store.example/' })).status).toBe(200);
+    expect(
+      (await deliverWoo(rt, payload, { secret: otherSecret, source: 'https://other-store.example/' })).status,
+    ).toBe(200);
   });
 
   it('does not take a signed-looking or oversized body for the unsigned ping', async () => {

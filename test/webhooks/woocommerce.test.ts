@@ -9,7 +9,15 @@ import { storeConnections } from '../../src/db/schema';
 import { utcDay } from '../../src/platform/ids';
 import { reconcileWooWebhooks, removeWooWebhooks } from '../../src/stores/woocommerce-webhooks';
 import { StatusPage } from '../../src/ui/status';
-import { addOptOut, allComplianceRows, deliverWoo, optOutHashes, signBase64, wooConnection, wooStoreUrl } from '../compliance/support';
+import {
+  addOptOut,
+  allComplianceRows,
+  deliverWoo,
+  optOutHashes,
+  signBase64,
+  wooConnection,
+  wooStoreUrl,
+} from '../compliance/support';
 import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /** WooCommerce webhooks, happy paths: registration on connect, the ping, customer.deleted, removal. */
@@ -28,7 +36,11 @@ describe('WooCommerce webhooks', () => {
       const { connection, consumerKey, webhookSecret } = await wooConnection(rt, accountId);
       const hooks = woo().webhooks(consumerKey);
       expect(hooks).toHaveLength(1);
-      expect(hooks[0]).toMatchObject({ topic: 'customer.deleted', status: 'active', delivery_url: `${APP_URL}/webhooks/woocommerce` });
+      expect(hooks[0]).toMatchObject({
+        topic: 'customer.deleted',
+        status: 'active',
+        delivery_url: `${APP_URL}/webhooks/woocommerce`,
+      });
       expect(webhookSecret).toBe(hooks[0]!.secret);
       expect(webhookSecret!.length).toBeGreaterThanOrEqual(40);
       expect(connection.sealedWebhookSecret).not.toContain(webhookSecret!);
@@ -77,7 +89,13 @@ describe('WooCommerce webhooks', () => {
       expect(await woo().trigger(consumerKey, 'customer.deleted', { id: 42 })).toEqual([200]);
       expect(await optOutHashes(rt, accountId)).toHaveLength(1);
       const [record] = await listComplianceRequests(rt.services.db, accountId);
-      expect(record).toMatchObject({ source: 'woocommerce', topic: 'customer.deleted', outcome: 'no_address', concernsOneCustomer: true, platformRequestId: null });
+      expect(record).toMatchObject({
+        source: 'woocommerce',
+        topic: 'customer.deleted',
+        outcome: 'no_address',
+        concernsOneCustomer: true,
+        platformRequestId: null,
+      });
       expect(record!.completedAt).not.toBeNull();
     });
 
@@ -85,7 +103,9 @@ describe('WooCommerce webhooks', () => {
       await addOptOut(rt, accountId, 'jane@example.net');
       const kept = await addOptOut(rt, accountId, 'kim@example.org');
       const { consumerKey } = await wooConnection(rt, accountId);
-      expect(await woo().trigger(consumerKey, 'customer.deleted', { id: 42, email: 'JANE@example.net' })).toEqual([200]);
+      expect(await woo().trigger(consumerKey, 'customer.deleted', { id: 42, email: 'JANE@example.net' })).toEqual([
+        200,
+      ]);
       expect(await optOutHashes(rt, accountId)).toEqual([kept]);
       const [record] = await listComplianceRequests(rt.services.db, accountId);
       expect(record).toMatchObject({ outcome: 'erased' });
@@ -102,14 +122,21 @@ describe('WooCommerce webhooks', () => {
       expect(await optOutHashes(rt, accountId)).toHaveLength(1);
       expect(await allComplianceRows(rt)).toHaveLength(1);
       // WooCommerce's delivery id is per webhook and second: another customer, same id, is new work.
-      expect((await deliverWoo(rt, { id: 43, email: 'jane@example.net' }, { secret: webhookSecret!, deliveryId: 'd1' })).status).toBe(200);
+      expect(
+        (await deliverWoo(rt, { id: 43, email: 'jane@example.net' }, { secret: webhookSecret!, deliveryId: 'd1' }))
+          .status,
+      ).toBe(200);
       expect(await optOutHashes(rt, accountId)).toEqual([]);
       expect(await allComplianceRows(rt)).toHaveLength(2);
     });
 
     it('a topic we do not act on (signed) is acknowledged and ignored', async () => {
       const { webhookSecret } = await wooConnection(rt, accountId);
-      const res = await deliverWoo(rt, { id: 7, billing: { email: 'jane@example.net' } }, { secret: webhookSecret!, topic: 'order.created' });
+      const res = await deliverWoo(
+        rt,
+        { id: 7, billing: { email: 'jane@example.net' } },
+        { secret: webhookSecret!, topic: 'order.created' },
+      );
       expect(res.status).toBe(200);
       expect(await allComplianceRows(rt)).toEqual([]);
     });
@@ -157,7 +184,12 @@ describe('WooCommerce webhooks: the store named by X-WC-Webhook-Source', () => {
   /** A store connected under `storeDomain` (unreachable from the sandbox, so only its webhook secret matters here). */
   async function connectedAs(storeDomain: string) {
     const accountId = await createAccount(rt.services);
-    await connectStore(rt.services, { accountId, storeDomain, credentials: { kind: 'woocommerce', consumerKey: `ck_${'a'.repeat(32)}`, consumerSecret: `cs_${'b'.repeat(32)}` }, scopes: 'read_write' });
+    await connectStore(rt.services, {
+      accountId,
+      storeDomain,
+      credentials: { kind: 'woocommerce', consumerKey: `ck_${'a'.repeat(32)}`, consumerSecret: `cs_${'b'.repeat(32)}` },
+      scopes: 'read_write',
+    });
     return { accountId, secret: (await wooConnection(rt, accountId)).webhookSecret! };
   }
 
@@ -217,15 +249,27 @@ describe('WooCommerce webhooks: the store named by X-WC-Webhook-Source', () => {
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { code: 'unauthorized', message: 'Invalid webhook signature.' } });
     expect(await allComplianceRows(rt)).toEqual([]);
-    expect((await countersFor(rt.services.db, accountId, utcDay(Date.now())))['error:woo_webhook_source_mismatch']).toBe(1);
+    expect(
+      (await countersFor(rt.services.db, accountId, utcDay(Date.now())))['error:woo_webhook_source_mismatch'],
+    ).toBe(1);
     expect((await getStoreConnection(rt.services.db, accountId))!.webhookStatus).toBe('failing');
-    expect(rt.logs.some((l) => l.includes('woo.webhook_rejected') && l.includes('source_mismatch') && l.includes(accountId))).toBe(true);
+    expect(
+      rt.logs.some((l) => l.includes('woo.webhook_rejected') && l.includes('source_mismatch') && l.includes(accountId)),
+    ).toBe(true);
 
     // Not ours (wrong secret, or a webhook id we never registered): refused, counted nowhere.
-    expect((await deliverAs({ secret: 'someone-else', source: 'https://elsewhere.example/', webhookId: hook!.id })).status).toBe(401);
-    expect((await deliverAs({ secret: webhookSecret!, source: 'https://elsewhere.example/', webhookId: 999_999 })).status).toBe(401);
-    expect((await deliverAs({ secret: webhookSecret!, source: 'https://elsewhere.example/', webhookId: '1 OR 1=1' })).status).toBe(401);
-    expect((await countersFor(rt.services.db, accountId, utcDay(Date.now())))['error:woo_webhook_source_mismatch']).toBe(1);
+    expect(
+      (await deliverAs({ secret: 'someone-else', source: 'https://elsewhere.example/', webhookId: hook!.id })).status,
+    ).toBe(401);
+    expect(
+      (await deliverAs({ secret: webhookSecret!, source: 'https://elsewhere.example/', webhookId: 999_999 })).status,
+    ).toBe(401);
+    expect(
+      (await deliverAs({ secret: webhookSecret!, source: 'https://elsewhere.example/', webhookId: '1 OR 1=1' })).status,
+    ).toBe(401);
+    expect(
+      (await countersFor(rt.services.db, accountId, utcDay(Date.now())))['error:woo_webhook_source_mismatch'],
+    ).toBe(1);
   });
 
   it('a store whose home_url is not the connected address: refused and counted, and the cron does not re-enable its webhook in a loop', async () => {
@@ -233,18 +277,31 @@ describe('WooCommerce webhooks: the store named by X-WC-Webhook-Source', () => {
     const accountId = await createAccount(rt.services);
     // The merchant connected the address they type; WordPress calls the site by another one.
     woo.addStore('ck_moved', 'cs_moved', [], { homeUrl: 'https://www.shop-elsewhere.example/' });
-    await connectStore(rt.services, { accountId, storeDomain: wooStoreUrl(rt), credentials: { kind: 'woocommerce', consumerKey: 'ck_moved', consumerSecret: 'cs_moved' }, scopes: 'read_write' });
+    await connectStore(rt.services, {
+      accountId,
+      storeDomain: wooStoreUrl(rt),
+      credentials: { kind: 'woocommerce', consumerKey: 'ck_moved', consumerSecret: 'cs_moved' },
+      scopes: 'read_write',
+    });
     const [hook] = woo.webhooks('ck_moved');
     expect(hook!.status).toBe('active');
 
     for (let i = 0; i < 7; i++) await woo.trigger('ck_moved', 'customer.deleted', { id: i });
-    expect(woo.deliveries().filter((d) => d.kind === 'delivery').map((d) => d.status)).toEqual(Array(7).fill(401));
+    expect(
+      woo
+        .deliveries()
+        .filter((d) => d.kind === 'delivery')
+        .map((d) => d.status),
+    ).toEqual(Array(7).fill(401));
     expect(woo.webhooks('ck_moved')[0]!.status).toBe('disabled');
-    expect((await countersFor(rt.services.db, accountId, utcDay(Date.now())))['error:woo_webhook_source_mismatch']).toBe(7);
+    expect(
+      (await countersFor(rt.services.db, accountId, utcDay(Date.now())))['error:woo_webhook_source_mismatch'],
+    ).toBe(7);
 
     // Re-enabling would only start the next round of refusals: reconcile leaves it, and says so.
     const modified = woo.webhooks('ck_moved')[0]!.date_modified;
-    for (let run = 0; run < 3; run++) expect(await reconcileWooWebhooks(rt.services)).toEqual({ checked: 1, active: 0, restored: 0, failing: 1 });
+    for (let run = 0; run < 3; run++)
+      expect(await reconcileWooWebhooks(rt.services)).toEqual({ checked: 1, active: 0, restored: 0, failing: 1 });
     expect(woo.webhooks('ck_moved')).toMatchObject([{ id: hook!.id, status: 'disabled', date_modified: modified }]);
     expect((await getStoreConnection(rt.services.db, accountId))!.webhookStatus).toBe('failing');
     expect(woo.deliveries().filter((d) => d.kind === 'delivery')).toHaveLength(7);
@@ -259,13 +316,23 @@ describe('WooCommerce webhooks on the status page', () => {
   afterEach(() => rt.close());
 
   const page = async (accountId: string) =>
-    String(StatusPage({ config: rt.config, status: (await accountStatus(rt.services, accountId))!, requests: [], csrf: 'x', now: Date.now() }));
+    String(
+      StatusPage({
+        config: rt.config,
+        status: (await accountStatus(rt.services, accountId))!,
+        requests: [],
+        csrf: 'x',
+        now: Date.now(),
+      }),
+    );
 
   it('a source mismatch shows as a failing webhook, with what to do, and counts as an error', async () => {
     const { accountId } = await rt.reset('woocommerce', [sampleOrder()]);
     const { webhookSecret } = await wooConnection(rt, accountId);
     expect(await page(accountId)).not.toContain('webhook is not working');
-    expect((await deliverWoo(rt, { id: 1 }, { secret: webhookSecret!, source: 'https://www.elsewhere.example/' })).status).toBe(401);
+    expect(
+      (await deliverWoo(rt, { id: 1 }, { secret: webhookSecret!, source: 'https://www.elsewhere.example/' })).status,
+    ).toBe(401);
     const html = await page(accountId);
     expect(html).toContain('webhook is not working');
     expect(html).toContain('Site Address (URL)');
@@ -275,7 +342,10 @@ describe('WooCommerce webhooks on the status page', () => {
 
   it('a connection whose setup is still to finish says so', async () => {
     const { accountId } = await rt.reset('woocommerce', [sampleOrder()]);
-    await rt.services.db.update(storeConnections).set({ webhookStatus: null, webhookCheckedAt: null }).where(eq(storeConnections.accountId, accountId));
+    await rt.services.db
+      .update(storeConnections)
+      .set({ webhookStatus: null, webhookCheckedAt: null })
+      .where(eq(storeConnections.accountId, accountId));
     expect(await page(accountId)).toContain('Finishing the connection with your store');
   });
 });

@@ -74,11 +74,23 @@ describe('npm run start:worker', () => {
     const reset = await fetch(`${base}/sandbox/reset`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ store: 'shopify', orders: [sampleOrder({ createdAt: new Date(Date.now() - 86_400_000).toISOString() })] }),
+      body: JSON.stringify({
+        store: 'shopify',
+        orders: [sampleOrder({ createdAt: new Date(Date.now() - 86_400_000).toISOString() })],
+      }),
     });
     expect(reset.status).toBe(200);
-    const raw = customerMail({ from: 'Jane <jane@example.net>', subject: 'Where is my order #1042?', body: 'Hi, where is my order #1042?', messageId: '<start-worker-1@example.net>' });
-    const sent = await fetch(`${base}/sandbox/gmail/messages`, { method: 'POST', headers: { 'content-type': 'message/rfc822' }, body: raw });
+    const raw = customerMail({
+      from: 'Jane <jane@example.net>',
+      subject: 'Where is my order #1042?',
+      body: 'Hi, where is my order #1042?',
+      messageId: '<start-worker-1@example.net>',
+    });
+    const sent = await fetch(`${base}/sandbox/gmail/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'message/rfc822' },
+      body: raw,
+    });
     expect(sent.status).toBe(200);
     const drafts = (await (await fetch(`${base}/sandbox/gmail/drafts`)).json()) as { to: string; text: string }[];
     expect(drafts).toHaveLength(1);
@@ -86,7 +98,9 @@ describe('npm run start:worker', () => {
     // The Worker's own log lines reach the terminal.
     expect(output.join('')).toContain('"event":"sync.done"');
 
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child!.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child!.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     process.kill(-child.pid!, 'SIGINT');
     // npm itself ends by the signal it was sent; the script under it exits 0.
     const { code, signal } = await exited;

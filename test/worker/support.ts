@@ -4,7 +4,11 @@ import type { WorkerWorld } from '../../scripts/worker-world';
 /** Helpers for driving the production Worker in workerd (scripts/worker-world.ts) from tests. */
 
 /** Pub/Sub's push body for a Gmail notification, as the Google fake sends it. */
-export function pushBody(emailAddress: string, historyId: string | number, messageId = String(Date.now()) + Math.floor(Math.random() * 1000)) {
+export function pushBody(
+  emailAddress: string,
+  historyId: string | number,
+  messageId = String(Date.now()) + Math.floor(Math.random() * 1000),
+) {
   return JSON.stringify({
     message: {
       data: Buffer.from(JSON.stringify({ emailAddress, historyId: Number(historyId) })).toString('base64'),
@@ -28,9 +32,16 @@ export async function push(world: WorkerWorld, body: string, token?: string): Pr
 }
 
 /** POST /webhooks/shopify over HTTP, HMAC-signed with the app secret, as Shopify delivers it. */
-export function deliverShopify(world: WorkerWorld, topic: string, payload: unknown, o: { shop?: string; webhookId?: string; secret?: string } = {}) {
+export function deliverShopify(
+  world: WorkerWorld,
+  topic: string,
+  payload: unknown,
+  o: { shop?: string; webhookId?: string; secret?: string } = {},
+) {
   const body = JSON.stringify(payload);
-  const signature = createHmac('sha256', o.secret ?? world.config.shopify.apiSecret).update(body).digest('base64');
+  const signature = createHmac('sha256', o.secret ?? world.config.shopify.apiSecret)
+    .update(body)
+    .digest('base64');
   return world.request('/webhooks/shopify', {
     method: 'POST',
     headers: {
@@ -49,7 +60,11 @@ export function deliverShopify(world: WorkerWorld, topic: string, payload: unkno
 /** The difference between two counts() snapshots. */
 export function delta(before: ReturnType<WorkerWorld['counts']>, after: ReturnType<WorkerWorld['counts']>) {
   const services = new Set([...Object.keys(before.api.byService), ...Object.keys(after.api.byService)]);
-  const api = Object.fromEntries([...services].map((s) => [s, (after.api.byService[s] ?? 0) - (before.api.byService[s] ?? 0)]).filter(([, n]) => n !== 0));
+  const api = Object.fromEntries(
+    [...services]
+      .map((s) => [s, (after.api.byService[s] ?? 0) - (before.api.byService[s] ?? 0)])
+      .filter(([, n]) => n !== 0),
+  );
   const dbHttp = after.db.httpRequests - before.db.httpRequests;
   const apiTotal = after.api.total - before.api.total;
   return {

@@ -34,7 +34,12 @@ afterAll(async () => {
 
 const recent = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString();
 const order = (number: string, email: string) =>
-  sampleOrder({ number, email, createdAt: recent(3), tracking: [{ company: 'UPS', number: `1Z${number}TRK`, url: `https://www.ups.com/track?tracknum=1Z${number}TRK` }] });
+  sampleOrder({
+    number,
+    email,
+    createdAt: recent(3),
+    tracking: [{ company: 'UPS', number: `1Z${number}TRK`, url: `https://www.ups.com/track?tracknum=1Z${number}TRK` }],
+  });
 let mailSeq = 0;
 const mail = (from: string, orderNumber: string) => {
   const n = ++mailSeq;
@@ -70,7 +75,10 @@ describe('the production Worker in workerd', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ ok: true, mode: 'sandbox', runtime: 'workerd' });
     // The Worker itself runs live, as deployed (no environment variable makes it a sandbox).
-    expect(await (await world.toWorker(new Request(`${world.appUrl}/healthz`))).json()).toMatchObject({ ok: true, mode: 'live' });
+    expect(await (await world.toWorker(new Request(`${world.appUrl}/healthz`))).json()).toMatchObject({
+      ok: true,
+      mode: 'live',
+    });
     expect(world.crons).toContain('*/5 * * * *');
     expect(await (await world.request('/sandbox/reset', { method: 'GET' })).status).not.toBe(500);
     // Pages are the Worker's: the live home page, not Node's sandbox.
@@ -110,7 +118,9 @@ describe('the production Worker in workerd', () => {
       await world.settle();
       expect(draftsIn(threadId)).toHaveLength(1);
       // A forged push does no work.
-      expect((await push(world, body, await world.fakes.google.signPushToken({}, { foreignKey: true }))).status).toBe(401);
+      expect((await push(world, body, await world.fakes.google.signPushToken({}, { foreignKey: true }))).status).toBe(
+        401,
+      );
     } finally {
       world.deliverPushes(true);
     }
@@ -131,14 +141,18 @@ describe('the production Worker in workerd', () => {
 
       expect(draftsIn(threadId)).toHaveLength(1);
       expect(world.fakes.google.calls(mailbox).watch).toBe(watches + 1);
-      const row = await world.services.db.query.gmailConnections.findFirst({ where: eq(gmailConnections.accountId, accountId) });
+      const row = await world.services.db.query.gmailConnections.findFirst({
+        where: eq(gmailConnections.accountId, accountId),
+      });
       expect(row!.watchExpiresAt).toBeGreaterThan(now + 6 * 86_400_000);
       expect(row!.lastSyncAt).toBeGreaterThanOrEqual(now);
       expect(world.workerLines.some((l) => l.includes('"event":"cron.done"'))).toBe(true);
       // The cron queued both pieces of work; the consumer did each in its own delivery.
       expect(world.queueBodies).toContain(JSON.stringify({ accountId }));
       expect(world.queueBodies).toContain(JSON.stringify({ accountId, job: 'renew_watch' }));
-      expect(world.workerLines.some((l) => l.includes('"event":"queue.job_done"') && l.includes('renew_watch:renewed'))).toBe(true);
+      expect(
+        world.workerLines.some((l) => l.includes('"event":"queue.job_done"') && l.includes('renew_watch:renewed')),
+      ).toBe(true);
     } finally {
       world.deliverPushes(true);
     }
@@ -147,16 +161,26 @@ describe('the production Worker in workerd', () => {
   it('a Cron Trigger tick only queues (watch renewals, a WooCommerce store repair); the consumer renews and repairs; the tick costs the same for more accounts', async () => {
     world.deliverPushes(false);
     try {
-      const woo = await world.addMerchant({ mailbox: 'cron-woo@example.com', store: 'woocommerce', orders: [order('1042', 'jane@example.net')] });
-      const store = (await world.services.db.query.storeConnections.findFirst({ where: eq(storeConnections.accountId, woo.accountId) }))!;
-      const { consumerKey } = JSON.parse(await world.services.sealer.open(store.sealedCredentials!, sealedAs.storeCredentials(store.id))) as { consumerKey: string };
+      const woo = await world.addMerchant({
+        mailbox: 'cron-woo@example.com',
+        store: 'woocommerce',
+        orders: [order('1042', 'jane@example.net')],
+      });
+      const store = (await world.services.db.query.storeConnections.findFirst({
+        where: eq(storeConnections.accountId, woo.accountId),
+      }))!;
+      const { consumerKey } = JSON.parse(
+        await world.services.sealer.open(store.sealedCredentials!, sealedAs.storeCredentials(store.id)),
+      ) as { consumerKey: string };
       const [hook] = world.fakes.woocommerce.webhooks(consumerKey);
       world.fakes.woocommerce.setWebhookStatus(hook!.id, 'disabled');
       const mailboxes = [mailbox, woo.mailbox];
       /** Every watch ends within the hour, every store was last checked long ago; nobody is quiet. */
       const allDue = async () => {
         const now = Date.now();
-        await world.services.db.update(gmailConnections).set({ watchExpiresAt: now + 60_000, lastSyncAt: now, lastPushAt: now, syncRerunRequested: false });
+        await world.services.db
+          .update(gmailConnections)
+          .set({ watchExpiresAt: now + 60_000, lastSyncAt: now, lastPushAt: now, syncRerunRequested: false });
         await world.services.db.update(storeConnections).set({ webhookCheckedAt: now - WOO_REPAIR_EVERY_MS - 60_000 });
       };
       const tick = async () => {
@@ -187,11 +211,21 @@ describe('the production Worker in workerd', () => {
       await world.settle();
       expect(mailboxes.map((mb) => world.fakes.google.calls(mb).watch)).toEqual(watches.map((n) => n + 1));
       expect(world.fakes.woocommerce.webhooks(consumerKey)[0]!.status).toBe('active');
-      expect((await world.services.db.query.storeConnections.findFirst({ where: eq(storeConnections.id, store.id) }))!.webhookStatus).toBe('restored');
-      expect(world.workerLines.some((l) => l.includes('"event":"queue.job_done"') && l.includes('repair_store:restored'))).toBe(true);
+      expect(
+        (await world.services.db.query.storeConnections.findFirst({ where: eq(storeConnections.id, store.id) }))!
+          .webhookStatus,
+      ).toBe('restored');
+      expect(
+        world.workerLines.some((l) => l.includes('"event":"queue.job_done"') && l.includes('repair_store:restored')),
+      ).toBe(true);
 
       // Three more merchants: three times the messages, the same cost to the cron.
-      for (const n of [1, 2, 3]) await world.addMerchant({ mailbox: `cron-more-${n}@example.com`, store: n === 3 ? 'woocommerce' : 'shopify', orders: [] });
+      for (const n of [1, 2, 3])
+        await world.addMerchant({
+          mailbox: `cron-more-${n}@example.com`,
+          store: n === 3 ? 'woocommerce' : 'shopify',
+          orders: [],
+        });
       await allDue();
       const second = await tick();
       expect(second.sent).toHaveLength(7);
@@ -217,7 +251,12 @@ describe('the production Worker in workerd', () => {
     expect(forged.status).toBe(401);
     const res = await deliverShopify(world, 'customers/data_request', payload, { webhookId: 'workerd-data-1' });
     expect(res.status).toBe(200);
-    const redact = await deliverShopify(world, 'customers/redact', { shop_id: 954889, shop_domain: payload.shop_domain, customer: payload.customer, orders_to_redact: [1042] });
+    const redact = await deliverShopify(world, 'customers/redact', {
+      shop_id: 954889,
+      shop_domain: payload.shop_domain,
+      customer: payload.customer,
+      orders_to_redact: [1042],
+    });
     expect(redact.status).toBe(200);
     await world.settle();
     const records = await listComplianceRequests(world.services.db, accountId);
@@ -227,19 +266,27 @@ describe('the production Worker in workerd', () => {
       expect(record.outcome).toBeTruthy();
     }
     // Redelivered: answered, not done twice.
-    expect((await deliverShopify(world, 'customers/data_request', payload, { webhookId: 'workerd-data-1' })).status).toBe(200);
+    expect(
+      (await deliverShopify(world, 'customers/data_request', payload, { webhookId: 'workerd-data-1' })).status,
+    ).toBe(200);
     expect(await listComplianceRequests(world.services.db, accountId)).toHaveLength(2);
   });
 
   it('a storm of Gmail 429s is retried through the queue without losing or doubling a draft', async () => {
-    const customers = ['ana', 'ben', 'cho', 'dev'].map((name, i) => ({ name, email: `${name}@example.org`, number: String(2000 + i) }));
+    const customers = ['ana', 'ben', 'cho', 'dev'].map((name, i) => ({
+      name,
+      email: `${name}@example.org`,
+      number: String(2000 + i),
+    }));
     ({ accountId, mailbox } = await world.reset(
       'shopify',
       customers.map((c) => order(c.number, c.email)),
     ));
     world.deliverPushes(false);
     try {
-      const threads = customers.map((c) => world.fakes.google.insertMessage(mailbox, mail(`${c.name} <${c.email}>`, c.number)).threadId);
+      const threads = customers.map(
+        (c) => world.fakes.google.insertMessage(mailbox, mail(`${c.name} <${c.email}>`, c.number)).threadId,
+      );
       const google = world.fakes.google;
       google.failNext('messages.get', { status: 429, retryAfterSeconds: 1 });
       google.failNext('drafts.create', { status: 429, retryAfterSeconds: 1 });
@@ -264,7 +311,10 @@ describe('the production Worker in workerd', () => {
       ({ accountId, mailbox } = await world.reset('shopify', [order('1042', 'jane@example.net')]));
       world.deliverPushes(false);
       try {
-        const threads = Array.from({ length: messages }, () => world.fakes.google.insertMessage(mailbox, mail(JANE, '1042')).threadId);
+        const threads = Array.from(
+          { length: messages },
+          () => world.fakes.google.insertMessage(mailbox, mail(JANE, '1042')).threadId,
+        );
         const before = world.counts();
         const deliveries = world.queue.deliveries;
         expect((await push(world, pushBody(mailbox, world.fakes.google.historyId(mailbox)))).status).toBe(204);
@@ -324,7 +374,13 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
   };
   const hostile = () => {
     const n = ++mailCount;
-    return { from: sender, to: 'merchant@example.com', subject: `${CANARY.subject} ${n}`, text: `${CANARY.body} order #${CANARY.orderNumber}? (${n})`, messageId: `<canary-wkd-${n}@canary-wkd.example>` };
+    return {
+      from: sender,
+      to: 'merchant@example.com',
+      subject: `${CANARY.subject} ${n}`,
+      text: `${CANARY.body} order #${CANARY.orderNumber}? (${n})`,
+      messageId: `<canary-wkd-${n}@canary-wkd.example>`,
+    };
   };
 
   /** Where a needle was found: the database file and its companions. */
@@ -345,14 +401,19 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
       ['sandbox log', world.nodeLines],
     ];
     const found: string[] = [];
-    for (const [where, lines] of places) for (const line of lines) for (const needle of needles) if (line.includes(needle)) found.push(`${needle} in ${where}: ${line}`);
+    for (const [where, lines] of places)
+      for (const line of lines)
+        for (const needle of needles) if (line.includes(needle)) found.push(`${needle} in ${where}: ${line}`);
     return found;
   };
 
   beforeAll(async () => {
     const { order, someoneElses } = canaryOrders(CANARY);
     const recent = new Date(Date.now() - 3 * 86_400_000).toISOString();
-    const orders = [{ ...order, createdAt: recent }, { ...someoneElses, createdAt: recent }];
+    const orders = [
+      { ...order, createdAt: recent },
+      { ...someoneElses, createdAt: recent },
+    ];
     ({ accountId: shopifyAccount } = await world.reset('shopify', orders));
     await world.addMerchant({ mailbox: WOO_MAILBOX, store: 'woocommerce', orders });
     const { google, openai, shopify, woocommerce } = world.fakes;
@@ -366,8 +427,14 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
     openai.failNext({ status: 503, count: 1 });
     for (const mb of mailboxes) {
       google.insertMessage(mb, mail());
-      google.insertMessage(mb, mail({ body: `${CANARY.body} order #${CANARY.otherOrderNumber} is not mine, it is ${CANARY.otherAddress}'s` }));
-      google.insertMessage(mb, replyToAttackMail({ ...hostile(), to: mb, replyTo: `${CANARY.senderName} <${CANARY.attacker}>` }));
+      google.insertMessage(
+        mb,
+        mail({ body: `${CANARY.body} order #${CANARY.otherOrderNumber} is not mine, it is ${CANARY.otherAddress}'s` }),
+      );
+      google.insertMessage(
+        mb,
+        replyToAttackMail({ ...hostile(), to: mb, replyTo: `${CANARY.senderName} <${CANARY.attacker}>` }),
+      );
       google.insertMessage(mb, hostileHtmlMail({ ...hostile(), to: mb, bytes: 16 * 1024 }));
     }
     await world.settle(120_000);
@@ -379,17 +446,29 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
     for (const mb of mailboxes) google.insertMessage(mb, mail());
     const token = await google.signPushToken();
     const pushes = [
-      ...mailboxes.flatMap((mb) => [pushBody(mb, google.historyId(mb), `dup-${mb}`), pushBody(mb, google.historyId(mb), `dup-${mb}`)]),
+      ...mailboxes.flatMap((mb) => [
+        pushBody(mb, google.historyId(mb), `dup-${mb}`),
+        pushBody(mb, google.historyId(mb), `dup-${mb}`),
+      ]),
       pushBody(CANARY.strangerMailbox, 5),
-      JSON.stringify({ message: { data: Buffer.from(JSON.stringify({ emailAddress: CANARY.senderAddress, note: CANARY.body })).toString('base64') } }),
+      JSON.stringify({
+        message: {
+          data: Buffer.from(JSON.stringify({ emailAddress: CANARY.senderAddress, note: CANARY.body })).toString(
+            'base64',
+          ),
+        },
+      }),
       JSON.stringify({ message: { data: `${CANARY.body}!!` }, note: CANARY.senderAddress }),
     ];
-    for (const status of (await Promise.all(pushes.map((b) => push(world, b, token)))).map((r) => r.status)) expect(status).toBe(204);
+    for (const status of (await Promise.all(pushes.map((b) => push(world, b, token)))).map((r) => r.status))
+      expect(status).toBe(204);
     await world.settle(120_000);
 
     // 3. The cron: a quiet mailbox with canary mail is polled, watches are renewed.
     for (const mb of mailboxes) google.insertMessage(mb, mail());
-    await world.services.db.update(gmailConnections).set({ lastSyncAt: Date.now() - QUIET_AFTER_MS - 60_000, lastPushAt: null, watchExpiresAt: Date.now() + 1000 });
+    await world.services.db
+      .update(gmailConnections)
+      .set({ lastSyncAt: Date.now() - QUIET_AFTER_MS - 60_000, lastPushAt: null, watchExpiresAt: Date.now() + 1000 });
     await world.scheduled();
     world.deliverPushes(true);
 
@@ -397,8 +476,25 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
     const customer = (email: string) => ({ id: 191167, email, phone: '555-0100' });
     const shop = 'sandbox-shop.myshopify.com';
     for (const [topic, payload] of [
-      ['customers/data_request', { shop_id: 1, shop_domain: shop, orders_requested: [Number(CANARY.orderNumber)], customer: customer(CANARY.senderAddress), data_request: { id: 1 } }],
-      ['customers/redact', { shop_id: 1, shop_domain: shop, customer: customer(CANARY.redactAddress), orders_to_redact: [Number(CANARY.otherOrderNumber)] }],
+      [
+        'customers/data_request',
+        {
+          shop_id: 1,
+          shop_domain: shop,
+          orders_requested: [Number(CANARY.orderNumber)],
+          customer: customer(CANARY.senderAddress),
+          data_request: { id: 1 },
+        },
+      ],
+      [
+        'customers/redact',
+        {
+          shop_id: 1,
+          shop_domain: shop,
+          customer: customer(CANARY.redactAddress),
+          orders_to_redact: [Number(CANARY.otherOrderNumber)],
+        },
+      ],
     ] as const) {
       expect((await deliverShopify(world, topic, payload)).status).toBe(200);
     }
@@ -407,17 +503,36 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
 
   it('really ran the canaries through the Worker', async () => {
     const drafts = await Promise.all(
-      [...world.fakes.google.drafts('merchant@example.com'), ...world.fakes.google.drafts(WOO_MAILBOX)].map((d) => PostalMime.parse(d.raw)),
+      [...world.fakes.google.drafts('merchant@example.com'), ...world.fakes.google.drafts(WOO_MAILBOX)].map((d) =>
+        PostalMime.parse(d.raw),
+      ),
     );
     // Drafts for both merchants, grounded in the canary order; the Reply-To attacker gets none.
     expect(drafts.filter((d) => d.text?.includes(CANARY.tracking)).length).toBeGreaterThanOrEqual(2);
     expect(drafts.some((d) => JSON.stringify(d.to).includes(CANARY.attacker))).toBe(false);
     const events = world.workerLines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string });
-    for (const event of ['push.accepted', 'queue.retry', 'push.unknown_mailbox', 'push.malformed', 'cron.done', 'sync.done']) {
-      expect(events.some((e) => e.event === event), event).toBe(true);
+    for (const event of [
+      'push.accepted',
+      'queue.retry',
+      'push.unknown_mailbox',
+      'push.malformed',
+      'cron.done',
+      'sync.done',
+    ]) {
+      expect(
+        events.some((e) => e.event === event),
+        event,
+      ).toBe(true);
     }
     const counters = (await world.services.db.query.dailyCounters.findMany()).map((c) => c.name);
-    for (const name of ['drafted', 'error:gmail_rate_limited', 'error:gmail_unavailable', 'error:llm_unavailable', 'skipped:store_unavailable']) expect(counters, name).toContain(name);
+    for (const name of [
+      'drafted',
+      'error:gmail_rate_limited',
+      'error:gmail_unavailable',
+      'error:llm_unavailable',
+      'skipped:store_unavailable',
+    ])
+      expect(counters, name).toContain(name);
     expect(world.queueBodies.length).toBeGreaterThan(4);
     expect(world.workerLines.length).toBeGreaterThan(20);
   });

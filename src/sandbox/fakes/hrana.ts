@@ -174,7 +174,8 @@ function tokenize(sql: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   const n = sql.length;
-  const push = (kind: Token['kind'], start: number, end: number) => out.push({ kind, text: sql.slice(start, end), start, end });
+  const push = (kind: Token['kind'], start: number, end: number) =>
+    out.push({ kind, text: sql.slice(start, end), start, end });
   while (i < n) {
     const c = sql[i]!;
     if (/\s/.test(c)) {
@@ -239,10 +240,14 @@ function splitStatements(sql: string): ScannedStatement[] {
   let depth = 0;
   const isTrigger = () => {
     const words = current.slice(0, 3).map((t) => t.text.toUpperCase());
-    return words[0] === 'CREATE' && (words[1] === 'TRIGGER' || ((words[1] === 'TEMP' || words[1] === 'TEMPORARY') && words[2] === 'TRIGGER'));
+    return (
+      words[0] === 'CREATE' &&
+      (words[1] === 'TRIGGER' || ((words[1] === 'TEMP' || words[1] === 'TEMPORARY') && words[2] === 'TRIGGER'))
+    );
   };
   const finish = () => {
-    if (current.length) statements.push({ sql: sql.slice(current[0]!.start, current[current.length - 1]!.end), tokens: current });
+    if (current.length)
+      statements.push({ sql: sql.slice(current[0]!.start, current[current.length - 1]!.end), tokens: current });
     current = [];
     depth = 0;
   };
@@ -309,7 +314,12 @@ function analyse(stmt: ScannedStatement): StatementInfo {
       else if (t.kind === 'rparen') {
         depth--;
         if (depth === 0) afterAs = true;
-      } else if (depth === 0 && afterAs && t.kind === 'word' && /^(SELECT|INSERT|UPDATE|DELETE|REPLACE|VALUES)$/i.test(t.text)) {
+      } else if (
+        depth === 0 &&
+        afterAs &&
+        t.kind === 'word' &&
+        /^(SELECT|INSERT|UPDATE|DELETE|REPLACE|VALUES)$/i.test(t.text)
+      ) {
         verb = t.text.toUpperCase();
         break;
       }
@@ -326,7 +336,12 @@ function analyse(stmt: ScannedStatement): StatementInfo {
     mayWrite:
       first === 'BEGIN'
         ? /^(IMMEDIATE|EXCLUSIVE)$/.test(words[1] ?? '')
-        : !(isExplain || verb === 'SELECT' || verb === 'VALUES' || /^(COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)$/.test(first)),
+        : !(
+            isExplain ||
+            verb === 'SELECT' ||
+            verb === 'VALUES' ||
+            /^(COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)$/.test(first)
+          ),
   };
 }
 
@@ -343,19 +358,24 @@ function valueFromWire(v: unknown): unknown {
     case 'null':
       return null;
     case 'integer': {
-      if (typeof value.value !== 'string' || !/^-?\d{1,19}$/.test(value.value)) throw new ProtocolError('Cannot deserialize client message from JSON: invalid integer value');
+      if (typeof value.value !== 'string' || !/^-?\d{1,19}$/.test(value.value))
+        throw new ProtocolError('Cannot deserialize client message from JSON: invalid integer value');
       const n = BigInt(value.value);
-      if (n < I64_MIN || n > I64_MAX) throw new ProtocolError('Cannot deserialize client message from JSON: integer out of range');
+      if (n < I64_MIN || n > I64_MAX)
+        throw new ProtocolError('Cannot deserialize client message from JSON: integer out of range');
       return n;
     }
     case 'float':
-      if (typeof value.value !== 'number') throw new ProtocolError('Cannot deserialize client message from JSON: invalid float value');
+      if (typeof value.value !== 'number')
+        throw new ProtocolError('Cannot deserialize client message from JSON: invalid float value');
       return value.value;
     case 'text':
-      if (typeof value.value !== 'string') throw new ProtocolError('Cannot deserialize client message from JSON: invalid text value');
+      if (typeof value.value !== 'string')
+        throw new ProtocolError('Cannot deserialize client message from JSON: invalid text value');
       return value.value;
     case 'blob':
-      if (typeof value.base64 !== 'string') throw new ProtocolError('Cannot deserialize client message from JSON: invalid blob value');
+      if (typeof value.base64 !== 'string')
+        throw new ProtocolError('Cannot deserialize client message from JSON: invalid blob value');
       return Buffer.from(value.base64, 'base64');
     default:
       throw new ProtocolError('Value type not recognized');
@@ -367,7 +387,11 @@ function valueToWire(v: unknown): WireValue {
   if (typeof v === 'bigint') return { type: 'integer', value: v.toString() };
   if (typeof v === 'number') return { type: 'float', value: v };
   if (typeof v === 'string') return { type: 'text', value: v };
-  if (v instanceof Uint8Array) return { type: 'blob', base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64').replace(/=+$/, '') };
+  if (v instanceof Uint8Array)
+    return {
+      type: 'blob',
+      base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64').replace(/=+$/, ''),
+    };
   throw new Error(`unexpected SQLite value of type ${typeof v}`);
 }
 
@@ -375,11 +399,32 @@ function valueToWire(v: unknown): WireValue {
 // SQLite errors → Hrana errors (sqld stmt.rs: "SQLite error: …" with the primary result code).
 
 const PRIMARY_CODES: Record<number, string> = {
-  1: 'SQLITE_ERROR', 2: 'SQLITE_INTERNAL', 3: 'SQLITE_PERM', 4: 'SQLITE_ABORT', 5: 'SQLITE_BUSY', 6: 'SQLITE_LOCKED',
-  7: 'SQLITE_NOMEM', 8: 'SQLITE_READONLY', 9: 'SQLITE_INTERRUPT', 10: 'SQLITE_IOERR', 11: 'SQLITE_CORRUPT',
-  12: 'SQLITE_NOTFOUND', 13: 'SQLITE_FULL', 14: 'SQLITE_CANTOPEN', 15: 'SQLITE_PROTOCOL', 16: 'SQLITE_EMPTY',
-  17: 'SQLITE_SCHEMA', 18: 'SQLITE_TOOBIG', 19: 'SQLITE_CONSTRAINT', 20: 'SQLITE_MISMATCH', 21: 'SQLITE_MISUSE',
-  22: 'SQLITE_NOLFS', 23: 'SQLITE_AUTH', 24: 'SQLITE_FORMAT', 25: 'SQLITE_RANGE', 26: 'SQLITE_NOTADB',
+  1: 'SQLITE_ERROR',
+  2: 'SQLITE_INTERNAL',
+  3: 'SQLITE_PERM',
+  4: 'SQLITE_ABORT',
+  5: 'SQLITE_BUSY',
+  6: 'SQLITE_LOCKED',
+  7: 'SQLITE_NOMEM',
+  8: 'SQLITE_READONLY',
+  9: 'SQLITE_INTERRUPT',
+  10: 'SQLITE_IOERR',
+  11: 'SQLITE_CORRUPT',
+  12: 'SQLITE_NOTFOUND',
+  13: 'SQLITE_FULL',
+  14: 'SQLITE_CANTOPEN',
+  15: 'SQLITE_PROTOCOL',
+  16: 'SQLITE_EMPTY',
+  17: 'SQLITE_SCHEMA',
+  18: 'SQLITE_TOOBIG',
+  19: 'SQLITE_CONSTRAINT',
+  20: 'SQLITE_MISMATCH',
+  21: 'SQLITE_MISUSE',
+  22: 'SQLITE_NOLFS',
+  23: 'SQLITE_AUTH',
+  24: 'SQLITE_FORMAT',
+  25: 'SQLITE_RANGE',
+  26: 'SQLITE_NOTADB',
 };
 
 interface SqliteFailure {
@@ -388,14 +433,20 @@ interface SqliteFailure {
   message: string;
 }
 
-const isSqliteError = (err: unknown): err is SqliteFailure => err instanceof Error && typeof (err as SqliteFailure).code === 'string' && (err as SqliteFailure).code!.startsWith('SQLITE_');
+const isSqliteError = (err: unknown): err is SqliteFailure =>
+  err instanceof Error &&
+  typeof (err as SqliteFailure).code === 'string' &&
+  (err as SqliteFailure).code!.startsWith('SQLITE_');
 const isSyntaxError = (err: SqliteFailure) => /syntax error|incomplete input|unrecognized token/.test(err.message);
 
 function wireError(err: unknown): WireError {
   if (err instanceof RequestError) return err.wire;
   if (isSqliteError(err)) {
     const primary = err.rawCode !== undefined ? PRIMARY_CODES[err.rawCode % 256] : undefined;
-    return { message: `SQLite error: ${err.message}`, code: primary ?? err.code!.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1') };
+    return {
+      message: `SQLite error: ${err.message}`,
+      code: primary ?? err.code!.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1'),
+    };
   }
   throw err;
 }
@@ -435,7 +486,14 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
     setup.close();
   }
 
-  const zero = (): HranaStats => ({ httpRequests: 0, streamRequests: 0, statements: 0, transactionStatements: 0, streamsOpened: 0, unauthorized: 0 });
+  const zero = (): HranaStats => ({
+    httpRequests: 0,
+    streamRequests: 0,
+    statements: 0,
+    transactionStatements: 0,
+    streamsOpened: 0,
+    unauthorized: 0,
+  });
   const totals = zero();
   const byToken: Record<string, HranaStats> = Object.fromEntries(tokenEntries.map(([label]) => [label, zero()]));
   const count = (label: string | null, key: keyof HranaStats, by = 1) => {
@@ -520,7 +578,8 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
       count(label, 'streamsOpened');
       return s;
     }
-    if (typeof baton !== 'string') throw new ProtocolError('Cannot deserialize client message from JSON: invalid baton');
+    if (typeof baton !== 'string')
+      throw new ProtocolError('Cannot deserialize client message from JSON: invalid baton');
     const { id, seq } = decodeBaton(baton);
     const s = streams.get(id);
     if (!s) {
@@ -549,7 +608,8 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
     const hasId = sqlId !== undefined && sqlId !== null;
     if (hasSql && hasId) throw new ProtocolError('Either `sql` or `sql_id` are required, but not both');
     if (hasSql) {
-      if (typeof sql !== 'string') throw new ProtocolError('Cannot deserialize client message from JSON: `sql` must be a string');
+      if (typeof sql !== 'string')
+        throw new ProtocolError('Cannot deserialize client message from JSON: `sql` must be a string');
       return sql;
     }
     if (hasId) {
@@ -570,16 +630,26 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
 
   /** §"Statements": one statement, positional or named arguments (not both, as sqld). */
   const prepareStmt = (s: Stream, w: WireStmt): Prepared => {
-    if (!w || typeof w !== 'object') throw new ProtocolError('Cannot deserialize client message from JSON: `stmt` must be an object');
+    if (!w || typeof w !== 'object')
+      throw new ProtocolError('Cannot deserialize client message from JSON: `stmt` must be an object');
     const sql = sqlOf(s, w.sql, w.sql_id);
     const args = (w.args ?? []).map(valueFromWire);
     const namedList = w.named_args ?? [];
-    if (!Array.isArray(namedList)) throw new ProtocolError('Cannot deserialize client message from JSON: `named_args` must be an array');
-    const named = namedList.length ? new Map(namedList.map((a) => [String(a.name), valueFromWire(a.value)] as const)) : null;
+    if (!Array.isArray(namedList))
+      throw new ProtocolError('Cannot deserialize client message from JSON: `named_args` must be an array');
+    const named = namedList.length
+      ? new Map(namedList.map((a) => [String(a.name), valueFromWire(a.value)] as const))
+      : null;
     const statements = splitStatements(sql);
-    if (!statements.length) throw new RequestError({ message: 'SQL string does not contain any statement', code: 'SQL_NO_STATEMENT' });
-    if (statements.length > 1) throw new RequestError({ message: 'SQL string contains more than one statement', code: 'SQL_MANY_STATEMENTS' });
-    if (args.length && named) throw new RequestError({ message: 'Specifying both positional and named arguments is not supported', code: 'ARGS_BOTH_POSITIONAL_AND_NAMED' });
+    if (!statements.length)
+      throw new RequestError({ message: 'SQL string does not contain any statement', code: 'SQL_NO_STATEMENT' });
+    if (statements.length > 1)
+      throw new RequestError({ message: 'SQL string contains more than one statement', code: 'SQL_MANY_STATEMENTS' });
+    if (args.length && named)
+      throw new RequestError({
+        message: 'Specifying both positional and named arguments is not supported',
+        code: 'ARGS_BOTH_POSITIONAL_AND_NAMED',
+      });
     return { stmt: statements[0]!, info: analyse(statements[0]!), args, named, wantRows: w.want_rows ?? true };
   };
 
@@ -587,7 +657,8 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
   const bindValues = (p: Prepared): unknown[] => {
     const { params } = p.info;
     const given = p.named ? p.named.size : p.args.length;
-    const invalid = (detail: string) => new RequestError({ message: `Arguments do not match SQL parameters: ${detail}`, code: 'ARGS_INVALID' });
+    const invalid = (detail: string) =>
+      new RequestError({ message: `Arguments do not match SQL parameters: ${detail}`, code: 'ARGS_INVALID' });
     if (given > params.length) throw invalid(`too many parameters, expected ${params.length} found ${given}`);
     return params.map((name, i) => {
       let value: unknown;
@@ -644,7 +715,10 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
       rows = prepared.all(values) as unknown[][];
       if (p.info.isIud || p.info.isInsert) {
         // RETURNING: the change count and rowid as sqlite3_changes()/last_insert_rowid() see them.
-        const [row] = s.db.prepare('SELECT changes(), last_insert_rowid()').raw(true).safeIntegers(true).all([]) as [bigint, bigint][];
+        const [row] = s.db.prepare('SELECT changes(), last_insert_rowid()').raw(true).safeIntegers(true).all([]) as [
+          bigint,
+          bigint,
+        ][];
         changes = Number(row![0]);
         lastInsertRowid = row![1];
       }
@@ -674,18 +748,23 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
     switch (cond.type) {
       case 'ok':
       case 'error':
-        if (!Number.isInteger(cond.step) || cond.step < 0 || cond.step >= step) throw new ProtocolError('Invalid reference to step in a batch condition');
+        if (!Number.isInteger(cond.step) || cond.step < 0 || cond.step >= step)
+          throw new ProtocolError('Invalid reference to step in a batch condition');
         return cond;
       case 'not':
         checkCond(cond.cond, step, version);
         return cond;
       case 'and':
       case 'or':
-        if (!Array.isArray(cond.conds)) throw new ProtocolError('Cannot deserialize client message from JSON: `conds` must be an array');
+        if (!Array.isArray(cond.conds))
+          throw new ProtocolError('Cannot deserialize client message from JSON: `conds` must be an array');
         for (const inner of cond.conds) checkCond(inner, step, version);
         return cond;
       case 'is_autocommit':
-        if (version < 3) throw new ProtocolError('BatchCond of type `is_autocommit` is only supported in protocol version 3 and higher');
+        if (version < 3)
+          throw new ProtocolError(
+            'BatchCond of type `is_autocommit` is only supported in protocol version 3 and higher',
+          );
         return cond;
       default:
         throw new ProtocolError('BatchCond type not recognized');
@@ -713,7 +792,8 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
 
   /** Validates the whole batch first (sqld proto_batch_to_program), then runs the steps in order. */
   async function* runBatch(s: Stream, batch: WireBatch, version: Version, label: string | null) {
-    if (!batch || typeof batch !== 'object' || !Array.isArray(batch.steps)) throw new ProtocolError('Cannot deserialize client message from JSON: `batch.steps` must be an array');
+    if (!batch || typeof batch !== 'object' || !Array.isArray(batch.steps))
+      throw new ProtocolError('Cannot deserialize client message from JSON: `batch.steps` must be an array');
     const steps = batch.steps.map((step, i) => ({
       cond: step.condition === undefined || step.condition === null ? null : checkCond(step.condition, i, version),
       prepared: prepareStmt(s, step.stmt),
@@ -724,7 +804,11 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
       try {
         s.db.prepare(prepared.stmt.sql);
       } catch (err) {
-        if (isSqliteError(err) && isSyntaxError(err)) throw new RequestError({ message: `SQL string could not be parsed: ${err.message}`, code: 'SQL_PARSE_ERROR' });
+        if (isSqliteError(err) && isSyntaxError(err))
+          throw new RequestError({
+            message: `SQL string could not be parsed: ${err.message}`,
+            code: 'SQL_PARSE_ERROR',
+          });
       }
     }
     const outcomes: Outcome[] = [];
@@ -745,7 +829,12 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
     }
   }
 
-  const executeBatch = async (s: Stream, batch: WireBatch, version: Version, label: string | null): Promise<BatchResult> => {
+  const executeBatch = async (
+    s: Stream,
+    batch: WireBatch,
+    version: Version,
+    label: string | null,
+  ): Promise<BatchResult> => {
     const out: BatchResult = { step_results: [], step_errors: [] };
     for await (const entry of runBatch(s, batch, version, label)) {
       out.step_results.push(('result' in entry && entry.result) || null);
@@ -756,8 +845,14 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
 
   // --- stream requests (§"Requests") --------------------------------------------------------
 
-  const handleRequest = async (s: Stream, req: Record<string, unknown>, version: Version, label: string | null): Promise<StreamResult> => {
-    if (!req || typeof req !== 'object') throw new ProtocolError('Cannot deserialize client message from JSON: a request must be an object');
+  const handleRequest = async (
+    s: Stream,
+    req: Record<string, unknown>,
+    version: Version,
+    label: string | null,
+  ): Promise<StreamResult> => {
+    if (!req || typeof req !== 'object')
+      throw new ProtocolError('Cannot deserialize client message from JSON: a request must be an object');
     const ok = (response: Record<string, unknown>): StreamResult => ({ type: 'ok', response });
     const needsOpen = () => {
       if (!streams.has(s.id)) throw new ProtocolError('Stream for this baton was closed');
@@ -789,14 +884,23 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
           needsOpen();
           const sql = sqlOf(s, req.sql, req.sql_id);
           const statements = splitStatements(sql);
-          if (!statements.length) throw new RequestError({ message: 'SQL string does not contain any statement', code: 'SQL_NO_STATEMENT' });
-          if (statements.length > 1) throw new RequestError({ message: 'SQL string contains more than one statement', code: 'SQL_MANY_STATEMENTS' });
+          if (!statements.length)
+            throw new RequestError({ message: 'SQL string does not contain any statement', code: 'SQL_NO_STATEMENT' });
+          if (statements.length > 1)
+            throw new RequestError({
+              message: 'SQL string contains more than one statement',
+              code: 'SQL_MANY_STATEMENTS',
+            });
           const info = analyse(statements[0]!);
           let prepared;
           try {
             prepared = s.db.prepare(statements[0]!.sql);
           } catch (err) {
-            if (isSqliteError(err) && isSyntaxError(err)) throw new RequestError({ message: `SQL string could not be parsed: ${err.message}`, code: 'SQL_PARSE_ERROR' });
+            if (isSqliteError(err) && isSyntaxError(err))
+              throw new RequestError({
+                message: `SQL string could not be parsed: ${err.message}`,
+                code: 'SQL_PARSE_ERROR',
+              });
             throw err;
           }
           const cols = prepared.reader ? prepared.columns() : [];
@@ -813,10 +917,19 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
         case 'store_sql': {
           // §"Store an SQL text on the server": ids are the client's; reusing one is a protocol error.
           const id = req.sql_id;
-          if (typeof id !== 'number' || !Number.isInteger(id) || typeof req.sql !== 'string') throw new ProtocolError('Cannot deserialize client message from JSON: store_sql needs `sql_id` and `sql`');
+          if (typeof id !== 'number' || !Number.isInteger(id) || typeof req.sql !== 'string')
+            throw new ProtocolError('Cannot deserialize client message from JSON: store_sql needs `sql_id` and `sql`');
           if (s.sqls.has(id)) throw new ProtocolError(`SQL text ${id} already exists`);
-          if (s.sqls.size >= MAX_SQL_COUNT) throw new RequestError({ message: `The server already stores ${s.sqls.size} SQL texts, it cannot store more`, code: 'SQL_STORE_TOO_MANY' });
-          if (Buffer.byteLength(req.sql) > MAX_STORED_SQL_BYTES) throw new RequestError({ message: `The statement is too large to be stored: ${Buffer.byteLength(req.sql)} B`, code: 'SQL_STORE_TOO_LARGE' });
+          if (s.sqls.size >= MAX_SQL_COUNT)
+            throw new RequestError({
+              message: `The server already stores ${s.sqls.size} SQL texts, it cannot store more`,
+              code: 'SQL_STORE_TOO_MANY',
+            });
+          if (Buffer.byteLength(req.sql) > MAX_STORED_SQL_BYTES)
+            throw new RequestError({
+              message: `The statement is too large to be stored: ${Buffer.byteLength(req.sql)} B`,
+              code: 'SQL_STORE_TOO_LARGE',
+            });
           s.sqls.set(id, req.sql);
           return ok({ type: 'store_sql' });
         }
@@ -825,7 +938,8 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
           s.sqls.delete(Number(req.sql_id));
           return ok({ type: 'close_sql' });
         case 'get_autocommit':
-          if (version < 3) throw new ProtocolError('The `get_autocommit` request is only supported in protocol version 3 and higher');
+          if (version < 3)
+            throw new ProtocolError('The `get_autocommit` request is only supported in protocol version 3 and higher');
           needsOpen();
           return ok({ type: 'get_autocommit', is_autocommit: !s.db.inTransaction });
         default:
@@ -839,8 +953,10 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
 
   // --- HTTP (§"Endpoints") ------------------------------------------------------------------
 
-  const text = (status: number, body: string) => new Response(body, { status, headers: { 'content-type': 'text/plain' } });
-  const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  const text = (status: number, body: string) =>
+    new Response(body, { status, headers: { 'content-type': 'text/plain' } });
+  const json = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
   /** The token's label, or null; sqld answers 401 with a ResponseError body `{"error": …}`. */
   const authenticate = (req: Request): string | null => {
@@ -862,13 +978,15 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
     } catch (err) {
       throw new ProtocolError(`Cannot deserialize client message from JSON: ${(err as Error).message}`);
     }
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ProtocolError('Cannot deserialize client message from JSON: expected an object');
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw new ProtocolError('Cannot deserialize client message from JSON: expected an object');
     return body as Record<string, unknown>;
   };
 
   const pipeline = async (req: Request, version: Version, label: string): Promise<Response> => {
     const body = await readBody(req);
-    if (!Array.isArray(body.requests)) throw new ProtocolError('Cannot deserialize client message from JSON: missing field `requests`');
+    if (!Array.isArray(body.requests))
+      throw new ProtocolError('Cannot deserialize client message from JSON: missing field `requests`');
     const s = acquire(body.baton as string | null | undefined, label);
     try {
       const results: StreamResult[] = [];
@@ -900,7 +1018,11 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
         }
         lines.push({ type: 'step_begin', step: entry.step, cols: entry.result.cols });
         for (const row of entry.result.rows) lines.push({ type: 'row', row });
-        lines.push({ type: 'step_end', affected_row_count: entry.result.affected_row_count, last_insert_rowid: entry.result.last_insert_rowid });
+        lines.push({
+          type: 'step_end',
+          affected_row_count: entry.result.affected_row_count,
+          last_insert_rowid: entry.result.last_insert_rowid,
+        });
       }
     } catch (err) {
       if (err instanceof ProtocolError) {
@@ -910,7 +1032,10 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
       lines.push({ type: 'error', error: wireError(err) });
     }
     const head = { baton: release(s), base_url: options.baseUrl ?? null };
-    return new Response([head, ...lines].map((l) => `${JSON.stringify(l)}\n`).join(''), { status: 200, headers: { 'content-type': 'text/plain' } });
+    return new Response([head, ...lines].map((l) => `${JSON.stringify(l)}\n`).join(''), {
+      status: 200,
+      headers: { 'content-type': 'text/plain' },
+    });
   };
 
   const fetch = async (req: Request): Promise<Response> => {
@@ -919,7 +1044,8 @@ export function createHranaFake(options: HranaFakeOptions): HranaFake {
     const method = req.method.toUpperCase();
     try {
       if (method === 'GET') {
-        if (path === '/' || path === '/v2' || path === '/v3') return text(200, 'Hello, this is HTTP API v2 (Hrana over HTTP)');
+        if (path === '/' || path === '/v2' || path === '/v3')
+          return text(200, 'Hello, this is HTTP API v2 (Hrana over HTTP)');
         if (path === '/health') return text(200, '');
         return text(404, 'Not found');
       }
@@ -966,7 +1092,9 @@ export async function serveHranaFake(
   const fake = createHranaFake(options);
   const hostname = options.hostname ?? '127.0.0.1';
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: fake.fetch, port: options.port ?? 0, hostname, overrideGlobalObjects: false }, () => resolve(s));
+    const s = serve({ fetch: fake.fetch, port: options.port ?? 0, hostname, overrideGlobalObjects: false }, () =>
+      resolve(s),
+    );
     s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;

@@ -23,7 +23,13 @@
  *   sentence), in replyText and factsUsed, reported in `planted`.
  */
 export { hashString, mulberry32 } from './writer/random';
-export { SUPPORTED_LANGUAGES, detectLanguage, scoreLanguages, type LanguageScores, type SupportedLanguage } from './writer/language';
+export {
+  SUPPORTED_LANGUAGES,
+  detectLanguage,
+  scoreLanguages,
+  type LanguageScores,
+  type SupportedLanguage,
+} from './writer/language';
 export { DRAFT_KINDS, classifyKind, isPureAcknowledgement, type DraftKind } from './writer/kind';
 export { writerInputSchema, promptDataSchema, fromLegacy } from './writer/input';
 export { safeName, writeReply, type WriterOptions, type WriterOutput, type WriterResult } from './writer/reply';

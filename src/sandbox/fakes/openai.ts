@@ -110,7 +110,12 @@ interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
-function errorBody(message: string, type: string, param: string | null = null, code: string | null = null): OpenAIErrorBody {
+function errorBody(
+  message: string,
+  type: string,
+  param: string | null = null,
+  code: string | null = null,
+): OpenAIErrorBody {
   return { error: { message, type, param, code } };
 }
 
@@ -141,9 +146,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    return content
-      .map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : ''))
-      .join('');
+    return content.map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : '')).join('');
   }
   return '';
 }
@@ -154,17 +157,36 @@ interface ValidMessage {
 }
 
 function validateMessages(messages: unknown): ValidMessage[] {
-  if (messages === undefined) throw invalid("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
+  if (messages === undefined)
+    throw invalid("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
   if (!Array.isArray(messages)) {
-    throw invalid(`Invalid type for 'messages': expected an array of objects, but got ${typeName(messages)} instead.`, 'messages', 'invalid_type');
+    throw invalid(
+      `Invalid type for 'messages': expected an array of objects, but got ${typeName(messages)} instead.`,
+      'messages',
+      'invalid_type',
+    );
   }
   if (messages.length === 0) {
-    throw invalid("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", 'messages', 'empty_array');
+    throw invalid(
+      "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+      'messages',
+      'empty_array',
+    );
   }
   return messages.map((m, i) => {
-    if (!isRecord(m)) throw invalid(`Invalid type for 'messages[${i}]': expected an object, but got ${typeName(m)} instead.`, `messages[${i}]`, 'invalid_type');
+    if (!isRecord(m))
+      throw invalid(
+        `Invalid type for 'messages[${i}]': expected an object, but got ${typeName(m)} instead.`,
+        `messages[${i}]`,
+        'invalid_type',
+      );
     const role = m.role;
-    if (role === undefined) throw invalid(`Missing required parameter: 'messages[${i}].role'.`, `messages[${i}].role`, 'missing_required_parameter');
+    if (role === undefined)
+      throw invalid(
+        `Missing required parameter: 'messages[${i}].role'.`,
+        `messages[${i}].role`,
+        'missing_required_parameter',
+      );
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
       throw invalid(
         `Invalid value: '${String(role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`,
@@ -174,7 +196,11 @@ function validateMessages(messages: unknown): ValidMessage[] {
     }
     const content = m.content;
     if (content === undefined && role !== 'assistant') {
-      throw invalid(`Missing required parameter: 'messages[${i}].content'.`, `messages[${i}].content`, 'missing_required_parameter');
+      throw invalid(
+        `Missing required parameter: 'messages[${i}].content'.`,
+        `messages[${i}].content`,
+        'missing_required_parameter',
+      );
     }
     if (content !== undefined && content !== null && typeof content !== 'string' && !Array.isArray(content)) {
       throw invalid(
@@ -218,7 +244,12 @@ const SCHEMA_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 function validateResponseFormat(rf: unknown): ResponseFormat {
   if (rf === undefined || rf === null) return { type: 'text' };
-  if (!isRecord(rf)) throw invalid(`Invalid type for 'response_format': expected an object, but got ${typeName(rf)} instead.`, 'response_format', 'invalid_type');
+  if (!isRecord(rf))
+    throw invalid(
+      `Invalid type for 'response_format': expected an object, but got ${typeName(rf)} instead.`,
+      'response_format',
+      'invalid_type',
+    );
   const type = rf.type;
   if (type === 'text') return { type: 'text' };
   if (type === 'json_object') return { type: 'json_object' };
@@ -230,9 +261,19 @@ function validateResponseFormat(rf: unknown): ResponseFormat {
     );
   }
   const js = rf.json_schema;
-  if (!isRecord(js)) throw invalid("Missing required parameter: 'response_format.json_schema'.", 'response_format.json_schema', 'missing_required_parameter');
+  if (!isRecord(js))
+    throw invalid(
+      "Missing required parameter: 'response_format.json_schema'.",
+      'response_format.json_schema',
+      'missing_required_parameter',
+    );
   const name = js.name;
-  if (name === undefined) throw invalid("Missing required parameter: 'response_format.json_schema.name'.", 'response_format.json_schema.name', 'missing_required_parameter');
+  if (name === undefined)
+    throw invalid(
+      "Missing required parameter: 'response_format.json_schema.name'.",
+      'response_format.json_schema.name',
+      'missing_required_parameter',
+    );
   if (typeof name !== 'string' || !SCHEMA_NAME.test(name)) {
     throw invalid(
       `Invalid 'response_format.json_schema.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`,
@@ -241,7 +282,12 @@ function validateResponseFormat(rf: unknown): ResponseFormat {
     );
   }
   const schema = js.schema ?? {};
-  if (!isRecord(schema)) throw invalid(`Invalid type for 'response_format.json_schema.schema': expected an object, but got ${typeName(schema)} instead.`, 'response_format.json_schema.schema', 'invalid_type');
+  if (!isRecord(schema))
+    throw invalid(
+      `Invalid type for 'response_format.json_schema.schema': expected an object, but got ${typeName(schema)} instead.`,
+      'response_format.json_schema.schema',
+      'invalid_type',
+    );
   const strict = js.strict === true;
   if (strict) {
     const problem = strictSchemaProblem(schema, [], schema);
@@ -255,7 +301,11 @@ function contextOf(path: string[]): string {
 }
 
 /** The first violation of OpenAI's strict-mode rules, worded like OpenAI, or null. */
-function strictSchemaProblem(node: Record<string, unknown>, path: string[], root: Record<string, unknown>): string | null {
+function strictSchemaProblem(
+  node: Record<string, unknown>,
+  path: string[],
+  root: Record<string, unknown>,
+): string | null {
   const ref = node.$ref;
   if (typeof ref === 'string') return null; // definitions are checked where they are declared
   for (const key of ['$defs', 'definitions']) {
@@ -309,7 +359,12 @@ function strictSchemaProblem(node: Record<string, unknown>, path: string[], root
 }
 
 /** Does `value` satisfy `schema` (the JSON Schema subset structured outputs use)? Returns a problem or null. */
-function schemaMismatch(value: unknown, schema: Record<string, unknown>, root: Record<string, unknown>, at: string): string | null {
+function schemaMismatch(
+  value: unknown,
+  schema: Record<string, unknown>,
+  root: Record<string, unknown>,
+  at: string,
+): string | null {
   const ref = schema.$ref;
   if (typeof ref === 'string') {
     const target = resolveRef(ref, root);
@@ -323,7 +378,8 @@ function schemaMismatch(value: unknown, schema: Record<string, unknown>, root: R
     return `${at} = ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`;
   }
   if ('const' in schema && schema.const !== value) return `${at} is not ${JSON.stringify(schema.const)}`;
-  const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? (schema.type as unknown[]) : [schema.type];
+  const types =
+    schema.type === undefined ? [] : Array.isArray(schema.type) ? (schema.type as unknown[]) : [schema.type];
   if (types.length > 0 && !types.some((t) => matchesType(value, t))) return `${at} is not of type ${types.join('|')}`;
   if (isRecord(value) && isRecord(schema.properties)) {
     const props = schema.properties;
@@ -422,7 +478,7 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
   let idCounter = 0;
   let promptTokens = 0;
   let completionTokens = 0;
-  let last: unknown ;
+  let last: unknown;
   let failures: FailNextOptions[] = [];
   let planted: NonNullable<WriterResult['planted']>[] = [];
   let seen = new Map<string, number>();
@@ -439,7 +495,13 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
     c.header('openai-processing-ms', String(Math.max(1, Date.now() - started)));
   };
 
-  const sendError = (c: Context, started: number, status: number, body: OpenAIErrorBody, extra: Record<string, string> = {}): Response => {
+  const sendError = (
+    c: Context,
+    started: number,
+    status: number,
+    body: OpenAIErrorBody,
+    extra: Record<string, string> = {},
+  ): Response => {
     commonHeaders(c, started);
     for (const [k, v] of Object.entries(extra)) c.header(k, v);
     return c.json(body, status as 400);
@@ -518,7 +580,8 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
         },
       );
     }
-    const extra: Record<string, string> = f.retryAfterSeconds !== undefined ? { 'retry-after': String(f.retryAfterSeconds) } : {};
+    const extra: Record<string, string> =
+      f.retryAfterSeconds !== undefined ? { 'retry-after': String(f.retryAfterSeconds) } : {};
     if (f.status === 500) {
       return sendError(
         c,
@@ -532,7 +595,13 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
       );
     }
     if (f.status === 503) {
-      return sendError(c, started, 503, errorBody('The engine is currently overloaded, please try again later.', 'server_error'), extra);
+      return sendError(
+        c,
+        started,
+        503,
+        errorBody('The engine is currently overloaded, please try again later.', 'server_error'),
+        extra,
+      );
     }
     const type = f.status >= 500 ? 'server_error' : 'invalid_request_error';
     return sendError(c, started, f.status, errorBody(`Fake failure with status ${f.status}.`, type), extra);
@@ -555,7 +624,12 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
     if (denied) return denied;
     const id = c.req.param('model');
     if (!(FAKE_MODELS as readonly string[]).includes(id)) {
-      return sendError(c, started, 404, errorBody(`The model '${id}' does not exist`, 'invalid_request_error', 'model', 'model_not_found'));
+      return sendError(
+        c,
+        started,
+        404,
+        errorBody(`The model '${id}' does not exist`, 'invalid_request_error', 'model', 'model_not_found'),
+      );
     }
     commonHeaders(c, started);
     return c.json({ id, object: 'model', created: 1_715_367_049, owned_by: 'system' });
@@ -599,50 +673,104 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
     }
 
     try {
-      if (!isRecord(body)) throw invalid(`Invalid type for body: expected an object, but got ${typeName(body)} instead.`);
+      if (!isRecord(body))
+        throw invalid(`Invalid type for body: expected an object, but got ${typeName(body)} instead.`);
       const model = body.model;
       if (model === undefined || model === null || model === '') throw invalid('you must provide a model parameter');
-      if (typeof model !== 'string') throw invalid(`Invalid type for 'model': expected a string, but got ${typeName(model)} instead.`, 'model', 'invalid_type');
+      if (typeof model !== 'string')
+        throw invalid(
+          `Invalid type for 'model': expected a string, but got ${typeName(model)} instead.`,
+          'model',
+          'invalid_type',
+        );
       const messages = validateMessages(body.messages);
       const format = validateResponseFormat(body.response_format);
       if (body.stream === true) {
-        throw invalid('The OpenAI fake does not implement stream=true; the drafting client must not stream.', 'stream', 'unsupported_value');
+        throw invalid(
+          'The OpenAI fake does not implement stream=true; the drafting client must not stream.',
+          'stream',
+          'unsupported_value',
+        );
       }
       const n = body.n ?? 1;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 128) {
-        throw invalid(`Invalid 'n': integer out of range. Expected a value between 1 and 128, but got ${String(n)} instead.`, 'n', 'integer_out_of_range');
+        throw invalid(
+          `Invalid 'n': integer out of range. Expected a value between 1 and 128, but got ${String(n)} instead.`,
+          'n',
+          'integer_out_of_range',
+        );
       }
       const maxTokensRaw = body.max_completion_tokens ?? body.max_tokens;
-      if (maxTokensRaw !== undefined && maxTokensRaw !== null && (typeof maxTokensRaw !== 'number' || !Number.isInteger(maxTokensRaw) || maxTokensRaw < 1)) {
+      if (
+        maxTokensRaw !== undefined &&
+        maxTokensRaw !== null &&
+        (typeof maxTokensRaw !== 'number' || !Number.isInteger(maxTokensRaw) || maxTokensRaw < 1)
+      ) {
         const param = body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
-        throw invalid(`Invalid '${param}': integer below minimum value. Expected a value >= 1, but got ${String(maxTokensRaw)} instead.`, param, 'integer_below_min_value');
+        throw invalid(
+          `Invalid '${param}': integer below minimum value. Expected a value >= 1, but got ${String(maxTokensRaw)} instead.`,
+          param,
+          'integer_below_min_value',
+        );
       }
       if (format.type === 'json_object' && !messages.some((m) => m.text.toLowerCase().includes('json'))) {
-        throw invalid("'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.", 'messages');
+        throw invalid(
+          "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+          'messages',
+        );
       }
 
       // The Draftline contract: the last user message is JSON.
       const lastUser = [...messages].reverse().find((m) => m.role === 'user');
-      if (!lastUser) throw new RequestError(400, errorBody('OpenAI fake: no user message; the Draftline contract is the last user message.', 'invalid_request_error', 'messages', 'fake_contract_violation'));
+      if (!lastUser)
+        throw new RequestError(
+          400,
+          errorBody(
+            'OpenAI fake: no user message; the Draftline contract is the last user message.',
+            'invalid_request_error',
+            'messages',
+            'fake_contract_violation',
+          ),
+        );
       let contract: unknown;
       try {
         contract = JSON.parse(lastUser.text);
       } catch {
-        throw new RequestError(400, errorBody('OpenAI fake: the last user message is not JSON; expected the Draftline contract.', 'invalid_request_error', 'messages', 'fake_contract_violation'));
+        throw new RequestError(
+          400,
+          errorBody(
+            'OpenAI fake: the last user message is not JSON; expected the Draftline contract.',
+            'invalid_request_error',
+            'messages',
+            'fake_contract_violation',
+          ),
+        );
       }
       const parsed = writerInputSchema.safeParse(contract);
       if (!parsed.success) {
         const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-        throw new RequestError(400, errorBody(`OpenAI fake: the last user message does not match the Draftline contract: ${issues}`, 'invalid_request_error', 'messages', 'fake_contract_violation'));
+        throw new RequestError(
+          400,
+          errorBody(
+            `OpenAI fake: the last user message does not match the Draftline contract: ${issues}`,
+            'invalid_request_error',
+            'messages',
+            'fake_contract_violation',
+          ),
+        );
       }
 
       const inputKey = JSON.stringify(parsed.data);
       const occurrence = seen.get(inputKey) ?? 0;
       seen.set(inputKey, occurrence + 1);
-      const result = writeReply(parsed.data, { plantFalseFacts: plantRate, seed: hashString(`occurrence:${occurrence}`, seed) });
+      const result = writeReply(parsed.data, {
+        plantFalseFacts: plantRate,
+        seed: hashString(`occurrence:${occurrence}`, seed),
+      });
       if (result.planted) planted.push(result.planted);
       // A model fills in what the schema asks for: `kind` only when the schema has it.
-      const schemaProps = format.type === 'json_schema' && isRecord(format.schema.properties) ? format.schema.properties : {};
+      const schemaProps =
+        format.type === 'json_schema' && isRecord(format.schema.properties) ? format.schema.properties : {};
       const reply = orderKeys(
         {
           needsReply: result.needsReply,
@@ -656,7 +784,15 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
       if (format.type === 'json_schema') {
         const mismatch = schemaMismatch(reply, format.schema, format.schema, '$');
         if (mismatch) {
-          throw new RequestError(400, errorBody(`OpenAI fake: the requested json_schema '${format.name}' does not accept the Draftline reply shape: ${mismatch}`, 'invalid_request_error', 'response_format', 'fake_contract_violation'));
+          throw new RequestError(
+            400,
+            errorBody(
+              `OpenAI fake: the requested json_schema '${format.name}' does not accept the Draftline reply shape: ${mismatch}`,
+              'invalid_request_error',
+              'response_format',
+              'fake_contract_violation',
+            ),
+          );
         }
       }
 
@@ -696,7 +832,12 @@ export function createOpenAIFake(options: OpenAIFakeOptions = {}): OpenAIFake {
           completion_tokens: completion * n,
           total_tokens: prompt + completion * n,
           prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-          completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+          completion_tokens_details: {
+            reasoning_tokens: 0,
+            audio_tokens: 0,
+            accepted_prediction_tokens: 0,
+            rejected_prediction_tokens: 0,
+          },
         },
         service_tier: 'default',
         system_fingerprint: `fp_${deterministicId(seed, 0, 10, '0123456789abcdef')}`,

@@ -36,7 +36,15 @@ export function parcelsOf(o: Order): FakeParcel[] {
   if (!parcels.length && !implied.length && SHIPPED.has(o.fulfillmentStatus)) implied.push(null);
   const status = impliedStatus(o, parcels.length + implied.length);
   for (const tracking of implied) {
-    parcels.push({ status, tracking, shippedAt: o.createdAt, deliveredAt: null, estimatedDeliveryAt: null, lastEventAt: null, reported: false });
+    parcels.push({
+      status,
+      tracking,
+      shippedAt: o.createdAt,
+      deliveredAt: null,
+      estimatedDeliveryAt: null,
+      lastEventAt: null,
+      reported: false,
+    });
   }
   return parcels;
 }

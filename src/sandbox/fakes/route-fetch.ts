@@ -13,11 +13,18 @@ export function routeFetch(base: string, app: { fetch(req: Request): Response | 
   return async (input, init) => {
     const req = new Request(input, init);
     const url = new URL(req.url);
-    const inside = url.origin === baseUrl.origin && (prefix === '' || url.pathname === prefix || url.pathname.startsWith(`${prefix}/`));
-    if (!inside) throw new Error(`routeFetch: refused a request to ${url.origin}${url.pathname} (only ${baseUrl.origin}${prefix}/ is routed)`);
+    const inside =
+      url.origin === baseUrl.origin &&
+      (prefix === '' || url.pathname === prefix || url.pathname.startsWith(`${prefix}/`));
+    if (!inside)
+      throw new Error(
+        `routeFetch: refused a request to ${url.origin}${url.pathname} (only ${baseUrl.origin}${prefix}/ is routed)`,
+      );
     const target = new URL(url.pathname.slice(prefix.length) || '/', url.origin);
     target.search = url.search;
     const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer();
-    return app.fetch(new Request(target, { method: req.method, headers: req.headers, body, redirect: 'manual', signal: req.signal }));
+    return app.fetch(
+      new Request(target, { method: req.method, headers: req.headers, body, redirect: 'manual', signal: req.signal }),
+    );
   };
 }

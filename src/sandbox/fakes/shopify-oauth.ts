@@ -75,7 +75,13 @@ export function createShopifyOAuthFake(options: ShopifyOAuthFakeOptions) {
     const redirectUri = String(form.redirect_uri ?? '');
     if (!SHOP.test(shop) || !redirectUri) return c.text('Not Found', 404);
     if (form.action !== 'install') {
-      return c.html(fakePage('Shopify', `Shopify · ${shop}`, html`<h1>Installation cancelled</h1><p><a href="${new URL(redirectUri).origin}/app">Back to Draftline</a></p>`));
+      return c.html(
+        fakePage(
+          'Shopify',
+          `Shopify · ${shop}`,
+          html`<h1>Installation cancelled</h1><p><a href="${new URL(redirectUri).origin}/app">Back to Draftline</a></p>`,
+        ),
+      );
     }
     const code = crypto.randomUUID().replace(/-/g, '');
     codes.set(code, { shop, scopes: String(form.scope ?? ''), expiresAt: now() + 60_000 });
@@ -95,14 +101,20 @@ export function createShopifyOAuthFake(options: ShopifyOAuthFakeOptions) {
   app.post('/:shop/admin/oauth/access_token', async (c) => {
     const shop = c.req.param('shop');
     const type = c.req.header('content-type') ?? '';
-    const body = (type.includes('json') ? await c.req.json().catch(() => ({})) : await c.req.parseBody()) as Record<string, unknown>;
+    const body = (type.includes('json') ? await c.req.json().catch(() => ({})) : await c.req.parseBody()) as Record<
+      string,
+      unknown
+    >;
     if (body.client_id !== options.apiKey || body.client_secret !== options.apiSecret) {
       return c.json({ error: 'invalid_client', error_description: 'Client credentials are invalid' }, 400);
     }
     const grant = codes.get(String(body.code ?? ''));
     codes.delete(String(body.code ?? ''));
     if (!grant || grant.shop !== shop || grant.expiresAt < now()) {
-      return c.json({ error: 'invalid_request', error_description: 'The authorization code was not found or was already used' }, 400);
+      return c.json(
+        { error: 'invalid_request', error_description: 'The authorization code was not found or was already used' },
+        400,
+      );
     }
     const scopes = grant.scopes.split(',').filter(Boolean);
     const expiring = String(body.expiring ?? '0') === '1';
@@ -119,7 +131,13 @@ export function createShopifyOAuthFake(options: ShopifyOAuthFakeOptions) {
 /** Shopify's callback signature: hex HMAC-SHA256 over the sorted, &-joined query without hmac. */
 export async function signQuery(secret: string, query: Record<string, string>): Promise<string> {
   const message = new URLSearchParams(Object.entries(query).sort(([a], [b]) => a.localeCompare(b))).toString();
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(message)));
   return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
 }

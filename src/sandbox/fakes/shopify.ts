@@ -54,7 +54,9 @@ const MIGRATION_RETRY_MS = 7 * 86_400_000;
 const ORDER_WINDOW_MS = 60 * 86_400_000;
 
 /** Shopify's 401 body for a token it does not accept (unknown, expired, revoked). */
-export const INVALID_TOKEN_BODY = { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' };
+export const INVALID_TOKEN_BODY = {
+  errors: '[API] Invalid API key or access token (unrecognized login or wrong password)',
+};
 
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const OFFLINE_TOKEN_TYPE = 'urn:shopify:params:oauth:token-type:offline-access-token';
@@ -166,7 +168,10 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
       return c.json({ errors: { query: 'Required parameter missing or invalid' } }, 400);
     }
     if (typeof body.query !== 'string' || !/\borders\s*\(/.test(body.query)) {
-      return c.json({ errors: [{ message: 'This fake only answers the orders query', extensions: { code: 'unsupported' } }] }, 200);
+      return c.json(
+        { errors: [{ message: 'This fake only answers the orders query', extensions: { code: 'unsupported' } }] },
+        200,
+      );
     }
 
     const unknownField = fulfillmentFields(body.query).find((f) => !FULFILLMENT_FIELDS.has(f));
@@ -188,7 +193,12 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
     refill(shop);
     if (fault?.throttled || shop.bucket < requestedQueryCost) {
       return c.json({
-        errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }],
+        errors: [
+          {
+            message: 'Throttled',
+            extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' },
+          },
+        ],
         extensions: { cost: cost(shop, requestedQueryCost, 0) },
       });
     }
@@ -202,13 +212,18 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
             message: `This app is not approved to access the Order object. See ${customerDataUrl(options.apiKey)} for more details.`,
             locations: [{ line: 3, column: 3 }],
             path: ['orders'],
-            extensions: { code: 'ACCESS_DENIED', documentation: 'https://shopify.dev/docs/apps/launch/protected-customer-data' },
+            extensions: {
+              code: 'ACCESS_DENIED',
+              documentation: 'https://shopify.dev/docs/apps/launch/protected-customer-data',
+            },
           },
         ],
         extensions: { cost: cost(shop, requestedQueryCost, 2) },
       });
     }
-    const visible = token.scopes.includes('read_all_orders') ? shop.orders : shop.orders.filter((o) => Date.parse(o.createdAt) >= now() - ORDER_WINDOW_MS);
+    const visible = token.scopes.includes('read_all_orders')
+      ? shop.orders
+      : shop.orders.filter((o) => Date.parse(o.createdAt) >= now() - ORDER_WINDOW_MS);
     // The search runs on Shopify's side, so an email search still finds the orders; only the
     // answer is redacted.
     const matches = search(visible, String(body.variables?.query ?? '')).slice(0, first);
@@ -243,16 +258,26 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
     const grant = String(body.grant_type ?? '');
     if (grant !== 'refresh_token' && grant !== TOKEN_EXCHANGE_GRANT) return next();
     tokenRequests.push({ shop, grant });
-    if ((options.apiKey && body.client_id !== options.apiKey) || (options.apiSecret && body.client_secret !== options.apiSecret)) {
+    if (
+      (options.apiKey && body.client_id !== options.apiKey) ||
+      (options.apiSecret && body.client_secret !== options.apiSecret)
+    ) {
       return c.json({ error: 'invalid_client', error_description: 'Client credentials are invalid' }, 400);
     }
     if (grant === 'refresh_token') {
       const presented = String(body.refresh_token ?? '');
       const rec = refreshTokens.get(presented);
-      const expired = !rec || rec.shop !== shop || now() >= rec.expiresAt || (rec.firstUsedAt !== undefined && now() >= rec.firstUsedAt + ROTATION_GRACE_MS);
+      const expired =
+        !rec ||
+        rec.shop !== shop ||
+        now() >= rec.expiresAt ||
+        (rec.firstUsedAt !== undefined && now() >= rec.firstUsedAt + ROTATION_GRACE_MS);
       if (expired) {
         // RFC 6749 §5.2: an invalid, expired or revoked refresh token is invalid_grant, at 400.
-        return c.json({ error: 'invalid_grant', error_description: 'The refresh token is invalid, expired or revoked' }, 400);
+        return c.json(
+          { error: 'invalid_grant', error_description: 'The refresh token is invalid, expired or revoked' },
+          400,
+        );
       }
       rec.firstUsedAt ??= now();
       // Using the replacement retires the token it replaced.
@@ -260,7 +285,11 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
       return c.json(issuePair(shop, rec.scopes, presented));
     }
     // Token exchange: a non-expiring offline token for an expiring pair.
-    if (body.subject_token_type !== OFFLINE_TOKEN_TYPE || body.requested_token_type !== OFFLINE_TOKEN_TYPE || String(body.expiring) !== '1') {
+    if (
+      body.subject_token_type !== OFFLINE_TOKEN_TYPE ||
+      body.requested_token_type !== OFFLINE_TOKEN_TYPE ||
+      String(body.expiring) !== '1'
+    ) {
       return c.json({ error: 'invalid_request', error_description: 'Unsupported token exchange' }, 400);
     }
     const subject = accessTokens.get(String(body.subject_token ?? ''));
@@ -271,14 +300,20 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
       // A retry (the first answer was lost): the same pair, within 7 days and while it is unused.
       const pair = subject.migrated.pair;
       const rt = refreshTokens.get(pair.refresh_token!);
-      if (now() < subject.migrated.at + MIGRATION_RETRY_MS && rt && rt.firstUsedAt === undefined && accessTokens.has(pair.access_token)) {
+      if (
+        now() < subject.migrated.at + MIGRATION_RETRY_MS &&
+        rt &&
+        rt.firstUsedAt === undefined &&
+        accessTokens.has(pair.access_token)
+      ) {
         accessTokens.get(pair.access_token)!.expiresAt = now() + ACCESS_TOKEN_TTL_SECONDS * 1000;
         return c.json({ ...pair, expires_in: ACCESS_TOKEN_TTL_SECONDS });
       }
       return c.json({ error: 'invalid_subject_token', error_description: 'The subject token is invalid' }, 400);
     }
     // Shopify invalidates the remaining non-expiring tokens on 2027-01-01: nothing left to migrate.
-    if (now() >= NON_EXPIRING_TOKENS_END) return c.json({ error: 'invalid_subject_token', error_description: 'The subject token is invalid' }, 400);
+    if (now() >= NON_EXPIRING_TOKENS_END)
+      return c.json({ error: 'invalid_subject_token', error_description: 'The subject token is invalid' }, 400);
     const pair = issuePair(shop, subject.scopes);
     subject.migrated = { at: now(), pair };
     return c.json(pair);
@@ -292,7 +327,11 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
   const cost = (shop: Shop, requestedQueryCost: number, actualQueryCost: number) => ({
     requestedQueryCost,
     actualQueryCost,
-    throttleStatus: { maximumAvailable: MAX_AVAILABLE, currentlyAvailable: Math.floor(shop.bucket), restoreRate: RESTORE_RATE },
+    throttleStatus: {
+      maximumAvailable: MAX_AVAILABLE,
+      currentlyAvailable: Math.floor(shop.bucket),
+      restoreRate: RESTORE_RATE,
+    },
   });
 
   return {
@@ -303,9 +342,21 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
      * A shop with its orders. `token`, if given, is a non-expiring offline token (as installs before
      * expiring tokens got), unless it was issued by `tokens` already; scopes default to read_orders.
      */
-    addShop(domain: string, token: string | null, orders: Order[], opts: { scopes?: string[]; customerData?: CustomerDataAccess } = {}) {
-      shops.set(domain, { orders: structuredClone(orders), bucket: MAX_AVAILABLE, bucketAt: now(), calls: 0, customerData: opts.customerData ?? 'all' });
-      if (token && !accessTokens.has(token)) accessTokens.set(token, { shop: domain, scopes: opts.scopes ?? ['read_orders'], expiresAt: null });
+    addShop(
+      domain: string,
+      token: string | null,
+      orders: Order[],
+      opts: { scopes?: string[]; customerData?: CustomerDataAccess } = {},
+    ) {
+      shops.set(domain, {
+        orders: structuredClone(orders),
+        bucket: MAX_AVAILABLE,
+        bucketAt: now(),
+        calls: 0,
+        customerData: opts.customerData ?? 'all',
+      });
+      if (token && !accessTokens.has(token))
+        accessTokens.set(token, { shop: domain, scopes: opts.scopes ?? ['read_orders'], expiresAt: null });
     },
     /** An expiring pair for a shop, as an install with expiring=1 would get it. */
     issueTokens(domain: string, scopes: string[] = ['read_orders']): TokenResponse {
@@ -353,7 +404,8 @@ async function readForm(c: Context): Promise<Record<string, unknown>> {
   }
 }
 
-const customerDataUrl = (apiKey = 'app') => `https://partners.shopify.com/0/apps/${encodeURIComponent(apiKey)}/customer_data`;
+const customerDataUrl = (apiKey = 'app') =>
+  `https://partners.shopify.com/0/apps/${encodeURIComponent(apiKey)}/customer_data`;
 
 /**
  * The version an answer is served in: the one asked for while it is supported (12 months from its
@@ -384,11 +436,25 @@ function search(orders: Order[], query: string): Order[] {
   return sorted.filter((o) => o.number.startsWith(wanted));
 }
 
-const FINANCIAL: Record<string, string> = { paid: 'PAID', pending: 'PENDING', refunded: 'REFUNDED', partially_refunded: 'PARTIALLY_REFUNDED', authorized: 'AUTHORIZED', voided: 'VOIDED' };
-const FULFILLMENT: Record<string, string> = { fulfilled: 'FULFILLED', unfulfilled: 'UNFULFILLED', partially_fulfilled: 'PARTIALLY_FULFILLED', in_progress: 'IN_PROGRESS', on_hold: 'ON_HOLD' };
+const FINANCIAL: Record<string, string> = {
+  paid: 'PAID',
+  pending: 'PENDING',
+  refunded: 'REFUNDED',
+  partially_refunded: 'PARTIALLY_REFUNDED',
+  authorized: 'AUTHORIZED',
+  voided: 'VOIDED',
+};
+const FULFILLMENT: Record<string, string> = {
+  fulfilled: 'FULFILLED',
+  unfulfilled: 'UNFULFILLED',
+  partially_fulfilled: 'PARTIALLY_FULFILLED',
+  in_progress: 'IN_PROGRESS',
+  on_hold: 'ON_HOLD',
+};
 
 function toShopifyOrder(o: Order, events: EventsArgs) {
-  const upper = (map: Record<string, string>, v: string) => map[v.toLowerCase()] ?? v.toUpperCase().replace(/\s+/g, '_');
+  const upper = (map: Record<string, string>, v: string) =>
+    map[v.toLowerCase()] ?? v.toUpperCase().replace(/\s+/g, '_');
   return {
     name: `#${o.number}`,
     email: o.email as string | null,
@@ -397,7 +463,8 @@ function toShopifyOrder(o: Order, events: EventsArgs) {
     displayFulfillmentStatus: upper(FULFILLMENT, o.fulfillmentStatus),
     fulfillments: parcelsOf(o).map((p) => toFulfillment(p, events)),
     lineItems: { nodes: o.items.map((i) => ({ title: i.title, quantity: i.quantity })) },
-    shippingAddress: o.shippingCity || o.shippingCountry ? { city: o.shippingCity, countryCodeV2: o.shippingCountry } : null,
+    shippingAddress:
+      o.shippingCity || o.shippingCountry ? { city: o.shippingCity, countryCodeV2: o.shippingCountry } : null,
   };
 }
 
@@ -427,7 +494,10 @@ function toFulfillment(p: FakeParcel, args: EventsArgs) {
     events.push({ status: word, happenedAt: p.lastEventAt });
   }
   // Shopify sorts by id unless asked for HAPPENED_AT; ids grow as events are added, oldest first.
-  const sorted = args.sortKey === 'HAPPENED_AT' ? [...events].sort((a, b) => Date.parse(a.happenedAt) - Date.parse(b.happenedAt)) : events;
+  const sorted =
+    args.sortKey === 'HAPPENED_AT'
+      ? [...events].sort((a, b) => Date.parse(a.happenedAt) - Date.parse(b.happenedAt))
+      : events;
   const nodes = (args.reverse ? sorted.reverse() : sorted).slice(0, args.first);
   return {
     status: 'SUCCESS',
@@ -462,9 +532,27 @@ function eventsArgs(query: string): EventsArgs {
  * Shopify's own answer instead of silently nothing: an `undefinedField` error, no data.
  */
 const FULFILLMENT_FIELDS = new Set([
-  'createdAt', 'deliveredAt', 'displayStatus', 'estimatedDeliveryAt', 'events', 'fulfillmentLineItems', 'fulfillmentOrders',
-  'id', 'inTransitAt', 'legacyResourceId', 'location', 'name', 'order', 'originAddress', 'requiresShipping', 'service',
-  'status', 'totalQuantity', 'trackingInfo', 'updatedAt', '__typename',
+  'createdAt',
+  'deliveredAt',
+  'displayStatus',
+  'estimatedDeliveryAt',
+  'events',
+  'fulfillmentLineItems',
+  'fulfillmentOrders',
+  'id',
+  'inTransitAt',
+  'legacyResourceId',
+  'location',
+  'name',
+  'order',
+  'originAddress',
+  'requiresShipping',
+  'service',
+  'status',
+  'totalQuantity',
+  'trackingInfo',
+  'updatedAt',
+  '__typename',
 ]);
 
 /** Field names of the first `fulfillments { … }` selection (its top level only), or [] when there is none. */

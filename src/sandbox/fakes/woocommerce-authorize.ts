@@ -21,8 +21,13 @@ export function createWooAuthorizeFake(options: WooAuthorizeFakeOptions) {
   app.get('/wc-auth/v1/authorize', (c) => {
     const q = c.req.query();
     const missing = ['app_name', 'scope', 'user_id', 'return_url', 'callback_url'].filter((k) => !q[k]);
-    if (missing.length) return c.html(fakePage('Error', 'WooCommerce', html`<h1>Error</h1><p>Missing parameter ${missing.join(', ')}</p>`), 400);
-    if (!SCOPES[q.scope!]) return c.html(fakePage('Error', 'WooCommerce', html`<h1>Error</h1><p>Invalid scope ${q.scope}</p>`), 400);
+    if (missing.length)
+      return c.html(
+        fakePage('Error', 'WooCommerce', html`<h1>Error</h1><p>Missing parameter ${missing.join(', ')}</p>`),
+        400,
+      );
+    if (!SCOPES[q.scope!])
+      return c.html(fakePage('Error', 'WooCommerce', html`<h1>Error</h1><p>Invalid scope ${q.scope}</p>`), 400);
     return c.html(
       fakePage(
         'Authorize',
@@ -68,7 +73,11 @@ export function createWooAuthorizeFake(options: WooAuthorizeFakeOptions) {
       .catch(() => null);
     if (!delivered?.ok) {
       return c.html(
-        fakePage('Error', 'WooCommerce', html`<h1>Error</h1><p>An error occurred in the request and at the time were unable to send the consumer data.</p>`),
+        fakePage(
+          'Error',
+          'WooCommerce',
+          html`<h1>Error</h1><p>An error occurred in the request and at the time were unable to send the consumer data.</p>`,
+        ),
         401,
       );
     }

@@ -81,8 +81,16 @@ const TOPIC_HOOKS: Record<string, string[]> = {
   'order.updated': ['woocommerce_update_order', 'woocommerce_order_refunded', 'woocommerce_delete_order_refund'],
   'order.deleted': ['wp_trash_post', 'woocommerce_trash_order'],
   'order.restored': ['untrashed_post', 'woocommerce_untrash_order'],
-  'product.created': ['woocommerce_process_product_meta', 'woocommerce_new_product', 'woocommerce_new_product_variation'],
-  'product.updated': ['woocommerce_process_product_meta', 'woocommerce_update_product', 'woocommerce_update_product_variation'],
+  'product.created': [
+    'woocommerce_process_product_meta',
+    'woocommerce_new_product',
+    'woocommerce_new_product_variation',
+  ],
+  'product.updated': [
+    'woocommerce_process_product_meta',
+    'woocommerce_update_product',
+    'woocommerce_update_product_variation',
+  ],
   'product.deleted': ['wp_trash_post'],
   'product.restored': ['untrashed_post'],
 };
@@ -92,8 +100,13 @@ const WEBHOOK_STATUSES: WebhookStatus[] = ['active', 'paused', 'disabled'];
 /** WooCommerce's woocommerce_max_webhook_delivery_failures default. */
 const MAX_FAILURES = 5;
 
-const wooError = (c: Context, status: 401 | 404 | 400 | 500 | 501, code: string, message: string, extra: Record<string, unknown> = {}) =>
-  c.json({ code, message, data: { status, ...extra } }, status);
+const wooError = (
+  c: Context,
+  status: 401 | 404 | 400 | 500 | 501,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+) => c.json({ code, message, data: { status, ...extra } }, status);
 
 export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
   const stores = new Map<string, Store>();
@@ -110,22 +123,42 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
     const fault = faults[0];
     if (fault) {
       if (--fault.count <= 0) faults.shift();
-      return wooError(c, fault.status as 500, 'internal_server_error', 'There has been a critical error on this website.');
+      return wooError(
+        c,
+        fault.status as 500,
+        'internal_server_error',
+        'There has been a critical error on this website.',
+      );
     }
     const key = consumerKeyOf(c);
     if (!key) return wooError(c, 401, 'woocommerce_rest_cannot_view', 'Sorry, you cannot list resources.');
     const store = stores.get(key.key);
     if (!store || (key.secret !== null && key.secret !== store.secret)) {
-      return wooError(c, 401, 'woocommerce_rest_authentication_error', 'Invalid signature - provided signature does not match.');
+      return wooError(
+        c,
+        401,
+        'woocommerce_rest_authentication_error',
+        'Invalid signature - provided signature does not match.',
+      );
     }
     // WC_REST_Authentication::check_permissions: the key's own permissions come before any route.
     const method = c.req.method;
     const reading = method === 'GET' || method === 'HEAD';
     if (reading && store.permissions === 'write') {
-      return wooError(c, 401, 'woocommerce_rest_authentication_error', 'The API key provided does not have read permissions.');
+      return wooError(
+        c,
+        401,
+        'woocommerce_rest_authentication_error',
+        'The API key provided does not have read permissions.',
+      );
     }
     if (!reading && method !== 'OPTIONS' && store.permissions === 'read') {
-      return wooError(c, 401, 'woocommerce_rest_authentication_error', 'The API key provided does not have write permissions.');
+      return wooError(
+        c,
+        401,
+        'woocommerce_rest_authentication_error',
+        'The API key provided does not have write permissions.',
+      );
     }
     c.set('store' as never, store as never);
     c.set('storeKey' as never, key.key as never);
@@ -152,7 +185,6 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
     const order = store.orders.find((o) => String(o.id) === c.req.param('id'));
     return order ? c.json(order) : wooError(c, 404, 'woocommerce_rest_shop_order_invalid_id', 'Invalid ID.');
   });
-
 
   // --- Webhooks -------------------------------------------------------------------------------
 
@@ -196,11 +228,15 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
     const key = c.get('storeKey' as never) as string;
     const status = c.req.query('status') ?? 'all';
     if (!['all', ...WEBHOOK_STATUSES].includes(status)) {
-      return wooError(c, 400, 'rest_invalid_param', 'Invalid parameter(s): status', { params: { status: 'status is not one of all, active, paused, and disabled.' } });
+      return wooError(c, 400, 'rest_invalid_param', 'Invalid parameter(s): status', {
+        params: { status: 'status is not one of all, active, paused, and disabled.' },
+      });
     }
     const perPage = Math.min(100, Math.max(1, Number(c.req.query('per_page') ?? 10)));
     const page = Math.max(1, Number(c.req.query('page') ?? 1));
-    const mine = [...webhooks.values()].filter((w) => w.storeKey === key && (status === 'all' || w.status === status)).sort((a, b) => b.id - a.id);
+    const mine = [...webhooks.values()]
+      .filter((w) => w.storeKey === key && (status === 'all' || w.status === status))
+      .sort((a, b) => b.id - a.id);
     c.header('X-WP-Total', String(mine.length));
     c.header('X-WP-TotalPages', String(Math.max(1, Math.ceil(mine.length / perPage))));
     return c.json(mine.slice((page - 1) * perPage, page * perPage).map((w) => webhookJson(c, w, 'view')));
@@ -210,16 +246,29 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
     const body = await readBody(c);
     const missing = ['topic', 'delivery_url'].filter((k) => body[k] === undefined);
     if (missing.length) {
-      return wooError(c, 400, 'rest_missing_callback_param', `Missing parameter(s): ${missing.join(', ')}`, { params: missing });
+      return wooError(c, 400, 'rest_missing_callback_param', `Missing parameter(s): ${missing.join(', ')}`, {
+        params: missing,
+      });
     }
-    if (body.id) return wooError(c, 400, 'woocommerce_rest_shop_webhook_exists', 'Cannot create existing shop_webhook.');
+    if (body.id)
+      return wooError(c, 400, 'woocommerce_rest_shop_webhook_exists', 'Cannot create existing shop_webhook.');
     const topic = String(body.topic ?? '').toLowerCase();
     if (!topic || !isValidTopic(topic)) {
-      return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_topic', 'Webhook topic is required and must be valid.');
+      return wooError(
+        c,
+        400,
+        'woocommerce_rest_shop_webhook_invalid_topic',
+        'Webhook topic is required and must be valid.',
+      );
     }
     const deliveryUrl = String(body.delivery_url ?? '');
     if (!isValidUrl(deliveryUrl)) {
-      return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_delivery_url', 'Webhook delivery URL must be a valid URL starting with http:// or https://.');
+      return wooError(
+        c,
+        400,
+        'woocommerce_rest_shop_webhook_invalid_delivery_url',
+        'Webhook delivery URL must be a valid URL starting with http:// or https://.',
+      );
     }
     const store = c.get('store' as never) as Store;
     const created = nowIso();
@@ -258,19 +307,26 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
     const body = await readBody(c);
     if (body.topic) {
       const topic = String(body.topic).toLowerCase();
-      if (!isValidTopic(topic)) return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_topic', 'Webhook topic must be valid.');
+      if (!isValidTopic(topic))
+        return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_topic', 'Webhook topic must be valid.');
       webhook.topic = topic;
     }
     if (body.delivery_url) {
       if (!isValidUrl(String(body.delivery_url))) {
-        return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_delivery_url', 'Webhook delivery URL must be a valid URL starting with http:// or https://.');
+        return wooError(
+          c,
+          400,
+          'woocommerce_rest_shop_webhook_invalid_delivery_url',
+          'Webhook delivery URL must be a valid URL starting with http:// or https://.',
+        );
       }
       webhook.delivery_url = String(body.delivery_url);
     }
     if (body.secret) webhook.secret = String(body.secret);
     if (body.status) {
       const status = String(body.status).toLowerCase() as WebhookStatus;
-      if (!WEBHOOK_STATUSES.includes(status)) return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_status', 'Webhook status must be valid.');
+      if (!WEBHOOK_STATUSES.includes(status))
+        return wooError(c, 400, 'woocommerce_rest_shop_webhook_invalid_status', 'Webhook status must be valid.');
       webhook.status = status;
     }
     if (typeof body.name === 'string' && body.name) webhook.name = body.name;
@@ -297,7 +353,10 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
       const res = await options.deliver(
         new Request(webhook.delivery_url, {
           method: 'POST',
-          headers: { 'user-agent': 'WooCommerce/9.9.0 Hookshot (WordPress/6.8)', 'content-type': 'application/x-www-form-urlencoded' },
+          headers: {
+            'user-agent': 'WooCommerce/9.9.0 Hookshot (WordPress/6.8)',
+            'content-type': 'application/x-www-form-urlencoded',
+          },
           body: `webhook_id=${webhook.id}`,
         }),
       );
@@ -312,10 +371,20 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
   /** WC_Webhook::deliver and log_delivery: sign, send once, count consecutive failures. */
   async function deliver(webhook: FakeWebhook, payload: unknown): Promise<number> {
     const body = JSON.stringify(payload);
-    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(webhook.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    const signature = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))));
+    const key = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(webhook.secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
+    const signature = btoa(
+      String.fromCharCode(...new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))),
+    );
     const second = Math.floor(Date.now() / 1000);
-    const deliveryId = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${webhook.id}${second}`))))
+    const deliveryId = Array.from(
+      new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${webhook.id}${second}`))),
+    )
       .slice(0, 16)
       .map((b) => b.toString(16).padStart(2, '0'))
       .join('');
@@ -360,15 +429,24 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
       consumerKey: string,
       consumerSecret: string,
       orders: Order[],
-      store: { permissions?: KeyPermissions; homeUrl?: string; raw?: readonly unknown[]; trackingPlugin?: TrackingPlugin } = {},
+      store: {
+        permissions?: KeyPermissions;
+        homeUrl?: string;
+        raw?: readonly unknown[];
+        trackingPlugin?: TrackingPlugin;
+      } = {},
     ) {
       stores.set(consumerKey, {
         secret: consumerSecret,
         permissions: store.permissions ?? 'read_write',
         homeUrl: store.homeUrl ?? null,
         orders: store.raw
-          ? store.raw.filter((o): o is WooRestOrder => !!o && typeof o === 'object' && !Array.isArray(o)).map((o) => structuredClone(o))
-          : orders.map((o, i) => toWooOrder({ ...structuredClone(o), id: 5000 + i }, store.trackingPlugin ?? 'shipment-tracking')),
+          ? store.raw
+              .filter((o): o is WooRestOrder => !!o && typeof o === 'object' && !Array.isArray(o))
+              .map((o) => structuredClone(o))
+          : orders.map((o, i) =>
+              toWooOrder({ ...structuredClone(o), id: 5000 + i }, store.trackingPlugin ?? 'shipment-tracking'),
+            ),
       });
     },
     /** The store's webhooks, as stored (secret and failure count included). */
@@ -391,7 +469,9 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
      */
     async trigger(consumerKey: string, topic: string, payload: unknown): Promise<number[]> {
       if (!options.deliver) throw new Error('this fake was created without a deliver function');
-      const targets = [...webhooks.values()].filter((w) => w.storeKey === consumerKey && w.topic === topic && w.status === 'active');
+      const targets = [...webhooks.values()].filter(
+        (w) => w.storeKey === consumerKey && w.topic === topic && w.status === 'active',
+      );
       const statuses: number[] = [];
       for (const w of targets) statuses.push(await deliver(w, payload));
       return statuses;
@@ -467,7 +547,10 @@ const WOO_STATUS = (o: Order): string => {
 function trackingItem(p: FakeParcel & { tracking: TrackingInfo }, n: number, o: Order, plugin: TrackingPlugin) {
   const t = p.tracking;
   const carrier = findCarrier(t.company);
-  const known = carrier && carrier.name === t.company && (t.url === '' || t.url === carrierLink(carrier, { number: t.number, country: o.shippingCountry }));
+  const known =
+    carrier &&
+    carrier.name === t.company &&
+    (t.url === '' || t.url === carrierLink(carrier, { number: t.number, country: o.shippingCountry }));
   const dateShipped = String(unixSeconds(p.shippedAt));
   const base = {
     tracking_provider: known ? carrier.slug : '',
@@ -476,7 +559,14 @@ function trackingItem(p: FakeParcel & { tracking: TrackingInfo }, n: number, o: 
     tracking_number: t.number,
   };
   return plugin === 'advanced-shipment-tracking'
-    ? { ...base, tracking_product_code: '', source: 'admin', date_shipped: dateShipped, status_shipped: '1', tracking_id: `ast${n}` }
+    ? {
+        ...base,
+        tracking_product_code: '',
+        source: 'admin',
+        date_shipped: dateShipped,
+        status_shipped: '1',
+        tracking_id: `ast${n}`,
+      }
     : { ...base, date_shipped: dateShipped, tracking_id: `t${n}` };
 }
 
@@ -529,7 +619,10 @@ function toWooOrder(o: Order & { id: number }, plugin: TrackingPlugin): WooRestO
   const parcels = parcelsOf(o);
   const tracked = parcels.filter((p): p is FakeParcel & { tracking: TrackingInfo } => p.tracking !== null);
   // WooCommerce stamps date_completed when an order becomes completed (AST's delivered follows it).
-  const completed = status === 'completed' || status === 'delivered' ? (parcels[0]?.shippedAt ?? o.createdAt).replace(/(\.\d+)?Z$/, '') : null;
+  const completed =
+    status === 'completed' || status === 'delivered'
+      ? (parcels[0]?.shippedAt ?? o.createdAt).replace(/(\.\d+)?Z$/, '')
+      : null;
   return {
     id: o.id,
     parent_id: 0,
@@ -544,7 +637,10 @@ function toWooOrder(o: Order & { id: number }, plugin: TrackingPlugin): WooRestO
     shipping: { first_name: '', last_name: '', city: o.shippingCity ?? '', country: o.shippingCountry ?? '' },
     line_items: o.items.map((i, n) => ({ id: n + 1, name: i.title, quantity: i.quantity })),
     meta_data: tracked.length
-      ? [{ id: 1, key: '_wc_shipment_tracking_items', value: tracked.map((p, n) => trackingItem(p, n, o, plugin)) }, ...trackShipMeta(tracked)]
+      ? [
+          { id: 1, key: '_wc_shipment_tracking_items', value: tracked.map((p, n) => trackingItem(p, n, o, plugin)) },
+          ...trackShipMeta(tracked),
+        ]
       : [],
   };
 }

@@ -13,9 +13,11 @@ const SCOPE_LABELS: Record<string, string> = {
   'https://www.googleapis.com/auth/gmail.readonly': 'View your email messages and settings',
   'https://www.googleapis.com/auth/gmail.compose': 'Manage drafts and send emails',
   'https://www.googleapis.com/auth/gmail.modify': 'Read, compose and send emails from your Gmail account',
-  'https://www.googleapis.com/auth/gmail.metadata': 'View your email message metadata such as labels and headers, but not the email body',
+  'https://www.googleapis.com/auth/gmail.metadata':
+    'View your email message metadata such as labels and headers, but not the email body',
   'https://www.googleapis.com/auth/userinfo.email': 'See your primary Google Account email address',
-  'https://www.googleapis.com/auth/userinfo.profile': 'See your personal info, including any personal info you have made publicly available',
+  'https://www.googleapis.com/auth/userinfo.profile':
+    'See your personal info, including any personal info you have made publicly available',
   openid: 'Associate you with your personal info on Google',
 };
 
@@ -69,14 +71,17 @@ export function consentPage(opts: { requestId: string; appName: string; email: s
       <span class="account" aria-label="Signed-in account">${opts.email}</span>
       <form method="post" action="auth">
         <input type="hidden" name="request_id" value="${opts.requestId}" />
-        ${basic.length
-          ? html`<p class="note">When you continue, Google shares with ${opts.appName}:</p>
+        ${
+          basic.length
+            ? html`<p class="note">When you continue, Google shares with ${opts.appName}:</p>
               <ul>
                 ${basic.map((s) => html`<li>${scopeLabel(s)}</li>`)}
               </ul>`
-          : ''}
-        ${optional.length
-          ? html`<fieldset>
+            : ''
+        }
+        ${
+          optional.length
+            ? html`<fieldset>
               <legend>Select what ${opts.appName} can access</legend>
               ${optional.map(
                 (s, i) => html`<label for="scope-${i}"
@@ -85,7 +90,8 @@ export function consentPage(opts: { requestId: string; appName: string; email: s
                 >`,
               )}
             </fieldset>`
-          : ''}
+            : ''
+        }
         <p class="note">Make sure you trust ${opts.appName}. You can remove its access in your Google Account at any time.</p>
         <div class="actions">
           <button type="submit" name="action" value="cancel" class="cancel">Cancel</button>

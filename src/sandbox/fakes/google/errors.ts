@@ -30,7 +30,12 @@ export interface GmailErrorBody {
   error: { code: number; message: string; errors: GmailErrorItem[]; status: string; details?: unknown[] };
 }
 
-export function gmailError(code: number, reason: string, message: string, extra: Partial<GmailErrorItem> & { details?: unknown[] } = {}): GmailErrorBody {
+export function gmailError(
+  code: number,
+  reason: string,
+  message: string,
+  extra: Partial<GmailErrorItem> & { details?: unknown[] } = {},
+): GmailErrorBody {
   const { details, ...item } = extra;
   const body: GmailErrorBody = {
     error: {
@@ -69,7 +74,8 @@ export const insufficientScopes = (rpcMethod: string): GmailErrorBody =>
     ],
   });
 
-export const badRequest = (message: string, reason = 'invalidArgument'): GmailErrorBody => gmailError(400, reason, message);
+export const badRequest = (message: string, reason = 'invalidArgument'): GmailErrorBody =>
+  gmailError(400, reason, message);
 
 /** Bodies for injected faults (fake.failNext) on Gmail methods. */
 export function injectedGmailError(status: number, reason?: string): GmailErrorBody {
@@ -79,7 +85,12 @@ export function injectedGmailError(status: number, reason?: string): GmailErrorB
     case 403:
       return reason === 'insufficientPermissions'
         ? insufficientScopes('caribou.api.proto.MailboxService')
-        : gmailError(403, reason ?? 'userRateLimitExceeded', reason === 'dailyLimitExceeded' ? 'Daily Limit Exceeded' : 'User Rate Limit Exceeded', { domain: 'usageLimits' });
+        : gmailError(
+            403,
+            reason ?? 'userRateLimitExceeded',
+            reason === 'dailyLimitExceeded' ? 'Daily Limit Exceeded' : 'User Rate Limit Exceeded',
+            { domain: 'usageLimits' },
+          );
     case 401:
       return unauthenticated();
     case 404:
@@ -108,7 +119,8 @@ export const oauthError = (error: string, description?: string): OAuthErrorBody 
  * these follow the same {error, error_description} shape with Google's usual descriptions.
  */
 export function injectedTokenError(status: number, reason?: string): OAuthErrorBody {
-  if (reason) return oauthError(reason, reason === 'invalid_grant' ? 'Token has been expired or revoked.' : 'Bad Request');
+  if (reason)
+    return oauthError(reason, reason === 'invalid_grant' ? 'Token has been expired or revoked.' : 'Bad Request');
   if (status === 401) return oauthError('invalid_client', 'Unauthorized');
   if (status === 400) return oauthError('invalid_grant', 'Token has been expired or revoked.');
   if (status === 429) return oauthError('rate_limit_exceeded', 'Rate Limit Exceeded');

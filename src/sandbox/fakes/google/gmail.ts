@@ -1,5 +1,13 @@
 import { Hono, type Context } from 'hono';
-import { badRequest, gmailError, injectedGmailError, insufficientScopes, notFound, unauthenticated, type GmailErrorBody } from './errors';
+import {
+  badRequest,
+  gmailError,
+  injectedGmailError,
+  insufficientScopes,
+  notFound,
+  unauthenticated,
+  type GmailErrorBody,
+} from './errors';
 import { base64Decode, base64UrlEncode, headerValue, messageIds, snippetOf, toPayload } from './mime';
 import type { PubSub } from './pubsub';
 import { GMAIL_SCOPE, type FakeState, type Mailbox, type StoredMessage } from './state';
@@ -86,7 +94,10 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
       }
       mb.calls.set(method, (mb.calls.get(method) ?? 0) + 1);
       if (!rec.scopes.some((s) => ALLOWED_SCOPES[method].includes(s))) {
-        c.header('WWW-Authenticate', `Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="${ALLOWED_SCOPES[method].join(' ')}"`);
+        c.header(
+          'WWW-Authenticate',
+          `Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="${ALLOWED_SCOPES[method].join(' ')}"`,
+        );
         return err(c, insufficientScopes(RPC_METHOD[method]));
       }
       const fault = state.takeFailure(method);
@@ -100,7 +111,8 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
     };
   }
 
-  const onlyMetadata = (scopes: string[]) => !scopes.some((s) => s === full || s === modify || s === readonly || s === compose);
+  const onlyMetadata = (scopes: string[]) =>
+    !scopes.some((s) => s === full || s === modify || s === readonly || s === compose);
 
   function parseFormat(c: Context, allowed: readonly Format[]): Format | GmailErrorBody {
     const f = (c.req.query('format') ?? 'full').toLowerCase();
@@ -123,7 +135,12 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
   }
 
   function messageResource(m: StoredMessage, format: Format, wanted: string[] = []): Record<string, unknown> {
-    const out: Record<string, unknown> = { id: m.id, threadId: m.threadId, labelIds: [...m.labelIds], snippet: snippetOf(m.mime) };
+    const out: Record<string, unknown> = {
+      id: m.id,
+      threadId: m.threadId,
+      labelIds: [...m.labelIds],
+      snippet: snippetOf(m.mime),
+    };
     if (format === 'metadata') {
       const lower = wanted.map((h) => h.toLowerCase());
       out.payload = {
@@ -144,153 +161,211 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
 
   const base = '/gmail/v1/users/:userId';
 
-  app.get(`${base}/profile`, handle('getProfile', (c, { mb }) =>
-    c.json({ emailAddress: mb.email, messagesTotal: mb.messages.size, threadsTotal: mb.threads.size, historyId: mb.historyId.toString() }),
-  ));
+  app.get(
+    `${base}/profile`,
+    handle('getProfile', (c, { mb }) =>
+      c.json({
+        emailAddress: mb.email,
+        messagesTotal: mb.messages.size,
+        threadsTotal: mb.threads.size,
+        historyId: mb.historyId.toString(),
+      }),
+    ),
+  );
 
-  app.post(`${base}/watch`, handle('watch', async (c, { mb }) => {
-    const body = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
-    const topicName = typeof body?.topicName === 'string' ? body.topicName : '';
-    if (!topicName) return err(c, badRequest('Missing required field: topicName'));
-    if (!/^projects\/[^/]+\/topics\/[^/]+$/.test(topicName)) {
-      return err(c, badRequest('Invalid topicName does not match projects/SOME_ANDROID_PROJECT_ID/topics/*'));
-    }
-    const labelIds = Array.isArray(body?.labelIds) ? body.labelIds.filter((l): l is string => typeof l === 'string') : [];
-    const behaviorRaw = String(body?.labelFilterBehavior ?? body?.labelFilterAction ?? 'include').toLowerCase();
-    if (behaviorRaw !== 'include' && behaviorRaw !== 'exclude') return err(c, badRequest(`Invalid value at 'label_filter_behavior' (${behaviorRaw})`));
-    await pubsub.ready();
-    const expiration = state.now() + WATCH_TTL_MS;
-    mb.watch = { topicName, labelIds, labelFilterBehavior: behaviorRaw, expiration };
-    return c.json({ historyId: mb.historyId.toString(), expiration: String(expiration) });
-  }));
+  app.post(
+    `${base}/watch`,
+    handle('watch', async (c, { mb }) => {
+      const body = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
+      const topicName = typeof body?.topicName === 'string' ? body.topicName : '';
+      if (!topicName) return err(c, badRequest('Missing required field: topicName'));
+      if (!/^projects\/[^/]+\/topics\/[^/]+$/.test(topicName)) {
+        return err(c, badRequest('Invalid topicName does not match projects/SOME_ANDROID_PROJECT_ID/topics/*'));
+      }
+      const labelIds = Array.isArray(body?.labelIds)
+        ? body.labelIds.filter((l): l is string => typeof l === 'string')
+        : [];
+      const behaviorRaw = String(body?.labelFilterBehavior ?? body?.labelFilterAction ?? 'include').toLowerCase();
+      if (behaviorRaw !== 'include' && behaviorRaw !== 'exclude')
+        return err(c, badRequest(`Invalid value at 'label_filter_behavior' (${behaviorRaw})`));
+      await pubsub.ready();
+      const expiration = state.now() + WATCH_TTL_MS;
+      mb.watch = { topicName, labelIds, labelFilterBehavior: behaviorRaw, expiration };
+      return c.json({ historyId: mb.historyId.toString(), expiration: String(expiration) });
+    }),
+  );
 
-  app.post(`${base}/stop`, handle('stop', (c, { mb }) => {
-    mb.watch = null;
-    return c.body(null, 204);
-  }));
+  app.post(
+    `${base}/stop`,
+    handle('stop', (c, { mb }) => {
+      mb.watch = null;
+      return c.body(null, 204);
+    }),
+  );
 
-  app.get(`${base}/history`, handle('history.list', (c, { mb }) => {
-    const start = c.req.query('startHistoryId');
-    if (!start) return err(c, badRequest('Missing required parameter: startHistoryId', 'required'));
-    if (!/^\d{1,20}$/.test(start)) return err(c, badRequest('Invalid startHistoryId'));
-    const startId = BigInt(start);
-    if (startId < mb.historyFloor) return err(c, notFound());
-    const max = parseMaxResults(c);
-    if (typeof max !== 'number') return err(c, max);
-    const token = c.req.query('pageToken');
-    if (token !== undefined && !/^\d{1,20}$/.test(token)) return err(c, badRequest('Invalid pageToken'));
-    const after = token ? (BigInt(token) > startId ? BigInt(token) : startId) : startId;
-    const types = c.req.queries('historyTypes') ?? [];
-    const labelId = c.req.query('labelId');
+  app.get(
+    `${base}/history`,
+    handle('history.list', (c, { mb }) => {
+      const start = c.req.query('startHistoryId');
+      if (!start) return err(c, badRequest('Missing required parameter: startHistoryId', 'required'));
+      if (!/^\d{1,20}$/.test(start)) return err(c, badRequest('Invalid startHistoryId'));
+      const startId = BigInt(start);
+      if (startId < mb.historyFloor) return err(c, notFound());
+      const max = parseMaxResults(c);
+      if (typeof max !== 'number') return err(c, max);
+      const token = c.req.query('pageToken');
+      if (token !== undefined && !/^\d{1,20}$/.test(token)) return err(c, badRequest('Invalid pageToken'));
+      const after = token ? (BigInt(token) > startId ? BigInt(token) : startId) : startId;
+      const types = c.req.queries('historyTypes') ?? [];
+      const labelId = c.req.query('labelId');
 
-    const matching = types.length && !types.some((t) => t.toLowerCase() === 'messageadded')
-      ? []
-      : mb.history.filter((r) => {
-          if (r.id <= after) return false;
-          const m = mb.messages.get(r.messageId);
-          return !!m && (!labelId || m.labelIds.includes(labelId));
+      const matching =
+        types.length && !types.some((t) => t.toLowerCase() === 'messageadded')
+          ? []
+          : mb.history.filter((r) => {
+              if (r.id <= after) return false;
+              const m = mb.messages.get(r.messageId);
+              return !!m && (!labelId || m.labelIds.includes(labelId));
+            });
+      const page = matching.slice(0, max);
+      const out: Record<string, unknown> = {};
+      if (page.length) {
+        out.history = page.map((r) => {
+          const m = mb.messages.get(r.messageId)!;
+          return {
+            id: r.id.toString(),
+            messages: [{ id: m.id, threadId: m.threadId }],
+            messagesAdded: [{ message: { id: m.id, threadId: m.threadId, labelIds: [...m.labelIds] } }],
+          };
         });
-    const page = matching.slice(0, max);
-    const out: Record<string, unknown> = {};
-    if (page.length) {
-      out.history = page.map((r) => {
-        const m = mb.messages.get(r.messageId)!;
-        return {
-          id: r.id.toString(),
-          messages: [{ id: m.id, threadId: m.threadId }],
-          messagesAdded: [{ message: { id: m.id, threadId: m.threadId, labelIds: [...m.labelIds] } }],
-        };
+      }
+      if (matching.length > page.length) out.nextPageToken = page[page.length - 1]!.id.toString();
+      out.historyId = mb.historyId.toString();
+      return c.json(out);
+    }),
+  );
+
+  app.get(
+    `${base}/messages`,
+    handle('messages.list', (c, { mb, scopes }) => {
+      const q = c.req.query('q') ?? '';
+      if (q && onlyMetadata(scopes))
+        return err(c, gmailError(403, 'forbidden', "Metadata scope does not support 'q' parameter"));
+      const max = parseMaxResults(c);
+      if (typeof max !== 'number') return err(c, max);
+      const offset = parseOffset(c);
+      if (typeof offset !== 'number') return err(c, offset);
+      const filter = compileQuery(
+        q,
+        c.req.queries('labelIds') ?? [],
+        c.req.query('includeSpamTrash') === 'true',
+        state.now(),
+      );
+      const all = [...mb.order]
+        .reverse()
+        .map((id) => mb.messages.get(id)!)
+        .filter(filter)
+        .sort((a, b) => b.internalDate - a.internalDate);
+      const page = all.slice(offset, offset + max);
+      const out: Record<string, unknown> = {};
+      if (page.length) out.messages = page.map((m) => ({ id: m.id, threadId: m.threadId }));
+      if (offset + max < all.length) out.nextPageToken = String(offset + max);
+      out.resultSizeEstimate = all.length;
+      return c.json(out);
+    }),
+  );
+
+  app.get(
+    `${base}/messages/:id`,
+    handle('messages.get', (c, { mb, scopes }) => {
+      const format = parseFormat(c, FORMATS);
+      if (typeof format !== 'string') return err(c, format);
+      if ((format === 'raw' || format === 'full') && onlyMetadata(scopes)) {
+        return err(c, gmailError(403, 'forbidden', `Metadata scope doesn't allow format ${format.toUpperCase()}`));
+      }
+      const m = mb.messages.get(c.req.param('id') ?? '');
+      if (!m) return err(c, notFound());
+      return c.json(messageResource(m, format, c.req.queries('metadataHeaders') ?? []));
+    }),
+  );
+
+  app.get(
+    `${base}/threads/:id`,
+    handle('threads.get', (c, { mb, scopes }) => {
+      const format = parseFormat(c, ['minimal', 'full', 'metadata']);
+      if (typeof format !== 'string') return err(c, format);
+      if (format === 'full' && onlyMetadata(scopes))
+        return err(c, gmailError(403, 'forbidden', "Metadata scope doesn't allow format FULL"));
+      const ids = mb.threads.get(c.req.param('id') ?? '');
+      if (!ids) return err(c, notFound());
+      const msgs = ids.map((id) => mb.messages.get(id)!).filter(Boolean);
+      // biome-ignore lint/complexity/useMathMinMax: historyIds are bigints, which Math.max does not take.
+      const historyId = msgs.reduce((max, m) => (m.historyId > max ? m.historyId : max), 0n);
+      const wanted = c.req.queries('metadataHeaders') ?? [];
+      return c.json({
+        id: c.req.param('id'),
+        historyId: historyId.toString(),
+        messages: msgs.map((m) => messageResource(m, format, wanted)),
       });
-    }
-    if (matching.length > page.length) out.nextPageToken = page[page.length - 1]!.id.toString();
-    out.historyId = mb.historyId.toString();
-    return c.json(out);
-  }));
+    }),
+  );
 
-  app.get(`${base}/messages`, handle('messages.list', (c, { mb, scopes }) => {
-    const q = c.req.query('q') ?? '';
-    if (q && onlyMetadata(scopes)) return err(c, gmailError(403, 'forbidden', "Metadata scope does not support 'q' parameter"));
-    const max = parseMaxResults(c);
-    if (typeof max !== 'number') return err(c, max);
-    const offset = parseOffset(c);
-    if (typeof offset !== 'number') return err(c, offset);
-    const filter = compileQuery(q, c.req.queries('labelIds') ?? [], c.req.query('includeSpamTrash') === 'true', state.now());
-    const all = [...mb.order]
-      .reverse()
-      .map((id) => mb.messages.get(id)!)
-      .filter(filter)
-      .sort((a, b) => b.internalDate - a.internalDate);
-    const page = all.slice(offset, offset + max);
-    const out: Record<string, unknown> = {};
-    if (page.length) out.messages = page.map((m) => ({ id: m.id, threadId: m.threadId }));
-    if (offset + max < all.length) out.nextPageToken = String(offset + max);
-    out.resultSizeEstimate = all.length;
-    return c.json(out);
-  }));
+  app.post(
+    `${base}/drafts`,
+    handle('drafts.create', async (c, { mb }) => {
+      const body = (await c.req.json().catch(() => null)) as { message?: { raw?: unknown; threadId?: unknown } } | null;
+      if (!body) return err(c, badRequest('Invalid JSON payload received.', 'parseError'));
+      const rawText = body.message?.raw;
+      if (typeof rawText !== 'string' || !rawText)
+        return err(c, badRequest('Missing draft message', 'invalidArgument'));
+      const raw = base64Decode(rawText);
+      if (!raw) return err(c, badRequest("Invalid value at 'draft.message.raw' (TYPE_BYTES), Base64 decoding failed"));
+      const threadId =
+        typeof body.message?.threadId === 'string' && body.message.threadId ? body.message.threadId : null;
+      const created = state.createDraft(mb, raw, threadId);
+      if (created === 'thread_not_found') return err(c, notFound());
+      const { draftId, message } = created;
+      return c.json({
+        id: draftId,
+        message: { id: message.id, threadId: message.threadId, labelIds: [...message.labelIds] },
+      });
+    }),
+  );
 
-  app.get(`${base}/messages/:id`, handle('messages.get', (c, { mb, scopes }) => {
-    const format = parseFormat(c, FORMATS);
-    if (typeof format !== 'string') return err(c, format);
-    if ((format === 'raw' || format === 'full') && onlyMetadata(scopes)) {
-      return err(c, gmailError(403, 'forbidden', `Metadata scope doesn't allow format ${format.toUpperCase()}`));
-    }
-    const m = mb.messages.get(c.req.param('id') ?? '');
-    if (!m) return err(c, notFound());
-    return c.json(messageResource(m, format, c.req.queries('metadataHeaders') ?? []));
-  }));
+  app.get(
+    `${base}/drafts`,
+    handle('drafts.list', (c, { mb }) => {
+      const max = parseMaxResults(c);
+      if (typeof max !== 'number') return err(c, max);
+      const offset = parseOffset(c);
+      if (typeof offset !== 'number') return err(c, offset);
+      const all = [...mb.drafts.entries()].reverse();
+      const page = all.slice(offset, offset + max);
+      const out: Record<string, unknown> = {};
+      if (page.length) {
+        out.drafts = page.map(([id, messageId]) => ({
+          id,
+          message: { id: messageId, threadId: mb.messages.get(messageId)!.threadId },
+        }));
+      }
+      if (offset + max < all.length) out.nextPageToken = String(offset + max);
+      out.resultSizeEstimate = all.length;
+      return c.json(out);
+    }),
+  );
 
-  app.get(`${base}/threads/:id`, handle('threads.get', (c, { mb, scopes }) => {
-    const format = parseFormat(c, ['minimal', 'full', 'metadata']);
-    if (typeof format !== 'string') return err(c, format);
-    if (format === 'full' && onlyMetadata(scopes)) return err(c, gmailError(403, 'forbidden', "Metadata scope doesn't allow format FULL"));
-    const ids = mb.threads.get(c.req.param('id') ?? '');
-    if (!ids) return err(c, notFound());
-    const msgs = ids.map((id) => mb.messages.get(id)!).filter(Boolean);
-    // biome-ignore lint/complexity/useMathMinMax: historyIds are bigints, which Math.max does not take.
-    const historyId = msgs.reduce((max, m) => (m.historyId > max ? m.historyId : max), 0n);
-    const wanted = c.req.queries('metadataHeaders') ?? [];
-    return c.json({ id: c.req.param('id'), historyId: historyId.toString(), messages: msgs.map((m) => messageResource(m, format, wanted)) });
-  }));
-
-  app.post(`${base}/drafts`, handle('drafts.create', async (c, { mb }) => {
-    const body = (await c.req.json().catch(() => null)) as { message?: { raw?: unknown; threadId?: unknown } } | null;
-    if (!body) return err(c, badRequest('Invalid JSON payload received.', 'parseError'));
-    const rawText = body.message?.raw;
-    if (typeof rawText !== 'string' || !rawText) return err(c, badRequest('Missing draft message', 'invalidArgument'));
-    const raw = base64Decode(rawText);
-    if (!raw) return err(c, badRequest("Invalid value at 'draft.message.raw' (TYPE_BYTES), Base64 decoding failed"));
-    const threadId = typeof body.message?.threadId === 'string' && body.message.threadId ? body.message.threadId : null;
-    const created = state.createDraft(mb, raw, threadId);
-    if (created === 'thread_not_found') return err(c, notFound());
-    const { draftId, message } = created;
-    return c.json({ id: draftId, message: { id: message.id, threadId: message.threadId, labelIds: [...message.labelIds] } });
-  }));
-
-  app.get(`${base}/drafts`, handle('drafts.list', (c, { mb }) => {
-    const max = parseMaxResults(c);
-    if (typeof max !== 'number') return err(c, max);
-    const offset = parseOffset(c);
-    if (typeof offset !== 'number') return err(c, offset);
-    const all = [...mb.drafts.entries()].reverse();
-    const page = all.slice(offset, offset + max);
-    const out: Record<string, unknown> = {};
-    if (page.length) {
-      out.drafts = page.map(([id, messageId]) => ({ id, message: { id: messageId, threadId: mb.messages.get(messageId)!.threadId } }));
-    }
-    if (offset + max < all.length) out.nextPageToken = String(offset + max);
-    out.resultSizeEstimate = all.length;
-    return c.json(out);
-  }));
-
-  app.get(`${base}/drafts/:id`, handle('drafts.get', (c, { mb }) => {
-    const format = parseFormat(c, FORMATS);
-    if (typeof format !== 'string') return err(c, format);
-    const draftId = c.req.param('id') ?? '';
-    const messageId = mb.drafts.get(draftId);
-    const m = messageId ? mb.messages.get(messageId) : undefined;
-    if (!m) return err(c, notFound());
-    return c.json({ id: draftId, message: messageResource(m, format) });
-  }));
+  app.get(
+    `${base}/drafts/:id`,
+    handle('drafts.get', (c, { mb }) => {
+      const format = parseFormat(c, FORMATS);
+      if (typeof format !== 'string') return err(c, format);
+      const draftId = c.req.param('id') ?? '';
+      const messageId = mb.drafts.get(draftId);
+      const m = messageId ? mb.messages.get(messageId) : undefined;
+      if (!m) return err(c, notFound());
+      return c.json({ id: draftId, message: messageResource(m, format) });
+    }),
+  );
 
   return app;
 }
@@ -310,7 +385,12 @@ const LABEL_ALIASES: Record<string, string> = {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-function compileQuery(q: string, labelIds: string[], includeSpamTrash: boolean, now: number): (m: StoredMessage) => boolean {
+function compileQuery(
+  q: string,
+  labelIds: string[],
+  includeSpamTrash: boolean,
+  now: number,
+): (m: StoredMessage) => boolean {
   const tests: ((m: StoredMessage) => boolean)[] = labelIds.map((l) => (m) => m.labelIds.includes(l));
   let anywhere = includeSpamTrash;
   const mentioned = new Set(labelIds);
@@ -360,5 +440,6 @@ function compileQuery(q: string, labelIds: string[], includeSpamTrash: boolean, 
     }
   }
   const hideSpamTrash = !anywhere && !mentioned.has('SPAM') && !mentioned.has('TRASH');
-  return (m) => (!hideSpamTrash || (!m.labelIds.includes('SPAM') && !m.labelIds.includes('TRASH'))) && tests.every((t) => t(m));
+  return (m) =>
+    (!hideSpamTrash || (!m.labelIds.includes('SPAM') && !m.labelIds.includes('TRASH'))) && tests.every((t) => t(m));
 }

@@ -41,7 +41,12 @@ export interface FakeMessage {
 export interface GoogleFake {
   app: Hono;
   readonly client: FakeClient;
-  registerClient(client: { clientId: string; clientSecret: string; redirectUris?: string[] | null; name?: string }): void;
+  registerClient(client: {
+    clientId: string;
+    clientSecret: string;
+    redirectUris?: string[] | null;
+    name?: string;
+  }): void;
   /** Which Google account "is signed in" on the consent screen (default merchant@example.com). */
   consentAs(email: string): void;
   /** Drives the consent screen like a person would; returns the redirect back to the client. */
@@ -50,12 +55,18 @@ export interface GoogleFake {
   revokeAll(email: string): void;
   /** Access tokens issued so far answer 401 from now on; the next call must refresh. */
   expireAccessTokens(): void;
-  insertMessage(email: string, raw: string | Uint8Array, opts?: { labelIds?: string[]; internalDate?: number }): { id: string; threadId: string; historyId: string };
+  insertMessage(
+    email: string,
+    raw: string | Uint8Array,
+    opts?: { labelIds?: string[]; internalDate?: number },
+  ): { id: string; threadId: string; historyId: string };
   messages(email: string): FakeMessage[];
   drafts(email: string): Array<{ id: string; threadId: string; raw: string }>;
   historyId(email: string): string;
   expireHistory(email: string): void;
-  watchOf(email: string): { topicName: string; labelIds: string[]; labelFilterBehavior: string; expiration: number } | null;
+  watchOf(
+    email: string,
+  ): { topicName: string; labelIds: string[]; labelFilterBehavior: string; expiration: number } | null;
   /** Quota units served for this mailbox (Google's per-method costs). */
   units(email: string): number;
   /** Requests to the token endpoint so far (code exchanges and refreshes). */
@@ -64,7 +75,10 @@ export interface GoogleFake {
   revocations(): number;
   /** Authenticated calls per method, including ones answered with an injected or scope error. */
   calls(email: string): Record<string, number>;
-  failNext(method: FaultMethod, rule: { status: number; count?: number; retryAfterSeconds?: number; reason?: string }): void;
+  failNext(
+    method: FaultMethod,
+    rule: { status: number; count?: number; retryAfterSeconds?: number; reason?: string },
+  ): void;
   configurePush(config: PushConfig): void;
   onPush(deliver: PushDeliverer): void;
   signPushToken(claimsOverride?: Record<string, unknown>, opts?: { foreignKey?: boolean }): Promise<string>;
@@ -102,7 +116,12 @@ export function createGoogleFake(options: GoogleFakeOptions = {}): GoogleFake {
     app,
     client,
     registerClient: (c) =>
-      state.clients.set(c.clientId, { clientId: c.clientId, clientSecret: c.clientSecret, redirectUris: c.redirectUris ?? null, name: c.name ?? c.clientId }),
+      state.clients.set(c.clientId, {
+        clientId: c.clientId,
+        clientSecret: c.clientSecret,
+        redirectUris: c.redirectUris ?? null,
+        name: c.name ?? c.clientId,
+      }),
     consentAs: (email) => {
       state.signedInAs = email;
       state.mailbox(email);
@@ -144,7 +163,14 @@ export function createGoogleFake(options: GoogleFakeOptions = {}): GoogleFake {
       const mb = mailboxOf(email);
       return mb.order.map((id) => {
         const m = mb.messages.get(id)!;
-        return { id: m.id, threadId: m.threadId, labelIds: [...m.labelIds], raw: decoder.decode(m.raw), internalDate: m.internalDate, historyId: m.historyId.toString() };
+        return {
+          id: m.id,
+          threadId: m.threadId,
+          labelIds: [...m.labelIds],
+          raw: decoder.decode(m.raw),
+          internalDate: m.internalDate,
+          historyId: m.historyId.toString(),
+        };
       });
     },
     drafts: (email) => {
@@ -165,7 +191,8 @@ export function createGoogleFake(options: GoogleFakeOptions = {}): GoogleFake {
     revocations: () => state.revocations,
     calls: (email) => Object.fromEntries(state.findMailbox(email)?.calls ?? []),
     failNext: (method, rule) => {
-      if (method !== 'token' && method !== 'revoke' && !(method in UNIT_COST)) throw new Error(`failNext: unknown method ${method}`);
+      if (method !== 'token' && method !== 'revoke' && !(method in UNIT_COST))
+        throw new Error(`failNext: unknown method ${method}`);
       state.failNext(method, rule);
     },
     configurePush: (config) => pubsub.configure(config),

@@ -43,7 +43,9 @@ export function base64Decode(text: string): Uint8Array | null {
   const normal = text.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(normal) || normal.replace(/=+$/, '').length % 4 === 1) return null;
   try {
-    return latin1ToBytes(atob(normal.replace(/=+$/, '').padEnd(Math.ceil(normal.replace(/=+$/, '').length / 4) * 4, '=')));
+    return latin1ToBytes(
+      atob(normal.replace(/=+$/, '').padEnd(Math.ceil(normal.replace(/=+$/, '').length / 4) * 4, '=')),
+    );
   } catch {
     return null;
   }
@@ -65,7 +67,12 @@ export function decodeEncodedWords(value: string): string {
     .replace(/=\?([^?*]+)(?:\*[^?]*)?\?([bBqQ])\?([^?]*)\?=/g, (whole, charset: string, enc: string, text: string) => {
       let bytes: Uint8Array | null;
       if (enc.toUpperCase() === 'B') bytes = base64Decode(text);
-      else bytes = latin1ToBytes(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))));
+      else
+        bytes = latin1ToBytes(
+          text
+            .replace(/_/g, ' ')
+            .replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+        );
       return bytes ? decodeCharset(bytes, charset) : whole;
     });
 }
@@ -118,7 +125,9 @@ function decodeTransfer(body: string, encoding: string | null): Uint8Array {
       return base64Decode(body) ?? latin1ToBytes(body);
     case 'quoted-printable':
       return latin1ToBytes(
-        body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+        body
+          .replace(/=\r?\n/g, '')
+          .replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
       );
     default:
       return latin1ToBytes(body);
@@ -176,7 +185,11 @@ export function parseMime(raw: Uint8Array): MimePart {
 }
 
 /** The `payload` object Gmail returns for format=full. */
-export function toPayload(part: MimePart, partId: string, attachmentIdFor: (partId: string) => string): Record<string, unknown> {
+export function toPayload(
+  part: MimePart,
+  partId: string,
+  attachmentIdFor: (partId: string) => string,
+): Record<string, unknown> {
   const payload: Record<string, unknown> = {
     partId,
     mimeType: part.mimeType,
@@ -185,7 +198,9 @@ export function toPayload(part: MimePart, partId: string, attachmentIdFor: (part
   };
   if (part.parts.length) {
     payload.body = { size: 0 };
-    payload.parts = part.parts.map((p, i) => toPayload(p, partId === '' ? String(i) : `${partId}.${i}`, attachmentIdFor));
+    payload.parts = part.parts.map((p, i) =>
+      toPayload(p, partId === '' ? String(i) : `${partId}.${i}`, attachmentIdFor),
+    );
   } else if (part.filename) {
     payload.body = { attachmentId: attachmentIdFor(partId), size: part.body.length };
   } else {
@@ -195,7 +210,8 @@ export function toPayload(part: MimePart, partId: string, attachmentIdFor: (part
 }
 
 function firstText(part: MimePart, type: string): string | null {
-  if (!part.parts.length) return part.mimeType === type && !part.filename ? decodeCharset(part.body, part.charset) : null;
+  if (!part.parts.length)
+    return part.mimeType === type && !part.filename ? decodeCharset(part.body, part.charset) : null;
   for (const p of part.parts) {
     const t = firstText(p, type);
     if (t !== null) return t;
@@ -213,7 +229,10 @@ export function snippetOf(part: MimePart): string {
     text = html === null ? '' : htmlStart(html, SNIPPET_SOURCE_CHARS);
   }
   const flat = text.slice(0, SNIPPET_SOURCE_CHARS).replace(/\s+/g, ' ').trim();
-  return [...flat].slice(0, 200).join('').replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+  return [...flat]
+    .slice(0, 200)
+    .join('')
+    .replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
 const SNIPPET_SOURCE_CHARS = 4000;

@@ -3,7 +3,15 @@ import { consentPage, errorPage } from './consent-page';
 import { injectedTokenError, oauthError } from './errors';
 import type { SigningKeys } from './keys';
 import { base64UrlEncode } from './mime';
-import { ACCESS_TOKEN_TTL_SECONDS, isBasicScope, normalizeScope, USERINFO_EMAIL, type FakeState, type Grant, type PendingConsent } from './state';
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  isBasicScope,
+  normalizeScope,
+  USERINFO_EMAIL,
+  type FakeState,
+  type Grant,
+  type PendingConsent,
+} from './state';
 
 /**
  * Google's OAuth 2.0 endpoints for a web server app:
@@ -20,7 +28,8 @@ export const GOOGLE_ISSUER = 'https://accounts.google.com';
 export function oauthRoutes(state: FakeState, keys: SigningKeys): Hono {
   const app = new Hono();
 
-  const page = (c: Context, status: 400 | 401, error: string, description: string) => c.html(errorPage(status, error, description), status);
+  const page = (c: Context, status: 400 | 401, error: string, description: string) =>
+    c.html(errorPage(status, error, description), status);
 
   app.get('/o/oauth2/v2/auth', (c) => {
     const q = (name: string) => c.req.query(name) ?? '';
@@ -31,19 +40,29 @@ export function oauthRoutes(state: FakeState, keys: SigningKeys): Hono {
     const redirectUri = q('redirect_uri');
     if (!redirectUri) return page(c, 400, 'invalid_request', 'Missing required parameter: redirect_uri');
     if (!redirectAllowed(client.redirectUris, redirectUri)) {
-      return page(c, 400, 'redirect_uri_mismatch', `You can't sign in to this app because it doesn't comply with Google's OAuth 2.0 policy. The redirect URI is not registered for this client.`);
+      return page(
+        c,
+        400,
+        'redirect_uri_mismatch',
+        `You can't sign in to this app because it doesn't comply with Google's OAuth 2.0 policy. The redirect URI is not registered for this client.`,
+      );
     }
     const responseType = q('response_type');
     if (!responseType) return page(c, 400, 'invalid_request', 'Missing required parameter: response_type');
-    if (responseType !== 'code') return page(c, 400, 'unsupported_response_type', `Invalid response_type: ${responseType}`);
+    if (responseType !== 'code')
+      return page(c, 400, 'unsupported_response_type', `Invalid response_type: ${responseType}`);
     const scopes = [...new Set(q('scope').split(/\s+/).filter(Boolean).map(normalizeScope))];
     if (!scopes.length) return page(c, 400, 'invalid_request', 'Missing required parameter: scope');
     const codeChallenge = q('code_challenge');
-    if (!codeChallenge) return page(c, 400, 'invalid_request', 'Missing required parameter: code_challenge (this fake requires PKCE)');
-    if (q('code_challenge_method') !== 'S256') return page(c, 400, 'invalid_request', 'Invalid code_challenge_method: only S256 is accepted');
-    if (!/^[A-Za-z0-9_-]{43}$/.test(codeChallenge)) return page(c, 400, 'invalid_request', 'Invalid code_challenge: expected base64url(SHA-256(code_verifier))');
+    if (!codeChallenge)
+      return page(c, 400, 'invalid_request', 'Missing required parameter: code_challenge (this fake requires PKCE)');
+    if (q('code_challenge_method') !== 'S256')
+      return page(c, 400, 'invalid_request', 'Invalid code_challenge_method: only S256 is accepted');
+    if (!/^[A-Za-z0-9_-]{43}$/.test(codeChallenge))
+      return page(c, 400, 'invalid_request', 'Invalid code_challenge: expected base64url(SHA-256(code_verifier))');
     const stateParam = q('state');
-    if (!stateParam) return page(c, 400, 'invalid_request', 'Missing required parameter: state (this fake requires it)');
+    if (!stateParam)
+      return page(c, 400, 'invalid_request', 'Missing required parameter: state (this fake requires it)');
 
     const pending: PendingConsent = {
       clientId,
@@ -69,7 +88,13 @@ export function oauthRoutes(state: FakeState, keys: SigningKeys): Hono {
     const form = await c.req.formData().catch(() => null);
     const requestId = String(form?.get('request_id') ?? '');
     const pending = state.consents.get(requestId);
-    if (!form || !pending) return page(c, 400, 'invalid_request', 'This sign-in request has expired or was already answered. Start again from the app.');
+    if (!form || !pending)
+      return page(
+        c,
+        400,
+        'invalid_request',
+        'This sign-in request has expired or was already answered. Start again from the app.',
+      );
     state.consents.delete(requestId);
     if (form.get('action') !== 'allow') return c.redirect(deny(pending, 'access_denied'), 302);
     const ticked = new Set(form.getAll('scope').map(String));
@@ -133,7 +158,8 @@ export function oauthRoutes(state: FakeState, keys: SigningKeys): Hono {
         code.used = true;
         return c.json(oauthError('invalid_grant', 'Bad Request'), 400);
       }
-      if ((body.get('redirect_uri') ?? '') !== code.redirectUri) return c.json(oauthError('redirect_uri_mismatch', 'Bad Request'), 400);
+      if ((body.get('redirect_uri') ?? '') !== code.redirectUri)
+        return c.json(oauthError('redirect_uri_mismatch', 'Bad Request'), 400);
       const verifier = body.get('code_verifier');
       if (!verifier) return c.json(oauthError('invalid_grant', 'Missing code verifier.'), 400);
       if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || (await s256(verifier)) !== code.codeChallenge) {
@@ -149,7 +175,8 @@ export function oauthRoutes(state: FakeState, keys: SigningKeys): Hono {
       const token = body.get('refresh_token');
       if (!token) return c.json(oauthError('invalid_request', 'Missing required parameter: refresh_token'), 400);
       const rec = state.refreshTokens.get(token);
-      if (!rec || rec.grant.revoked) return c.json(oauthError('invalid_grant', 'Token has been expired or revoked.'), 400);
+      if (!rec || rec.grant.revoked)
+        return c.json(oauthError('invalid_grant', 'Token has been expired or revoked.'), 400);
       if (rec.grant.clientId !== clientId) return c.json(oauthError('unauthorized_client', 'Unauthorized'), 401);
       const accessToken = state.newAccessToken(rec.grant, rec.scopes);
       return c.json(await tokenResponse(rec.grant, rec.scopes, accessToken, undefined));
@@ -166,7 +193,12 @@ export function oauthRoutes(state: FakeState, keys: SigningKeys): Hono {
     if (scopes.some(isBasicScope)) {
       const iat = Math.floor(state.now() / 1000);
       const mb = state.mailbox(grant.email);
-      const claims: Record<string, unknown> = { iss: GOOGLE_ISSUER, azp: grant.clientId, aud: grant.clientId, sub: mb.sub };
+      const claims: Record<string, unknown> = {
+        iss: GOOGLE_ISSUER,
+        azp: grant.clientId,
+        aud: grant.clientId,
+        sub: mb.sub,
+      };
       if (scopes.includes(USERINFO_EMAIL)) Object.assign(claims, { email: mb.email, email_verified: true });
       Object.assign(claims, { iat, exp: iat + 3600 });
       out.id_token = await keys.sign(claims);

@@ -85,7 +85,13 @@ export function createPubSub(state: FakeState, keys: SigningKeys): PubSub {
   }
 
   function tokenUsable(): boolean {
-    return !!cached && !!config && cached.audience === config.audience && cached.email === config.serviceAccountEmail && cached.exp - nowS() > TOKEN_REFRESH_MARGIN_S;
+    return (
+      !!cached &&
+      !!config &&
+      cached.audience === config.audience &&
+      cached.email === config.serviceAccountEmail &&
+      cached.exp - nowS() > TOKEN_REFRESH_MARGIN_S
+    );
   }
 
   function ensureToken(): Promise<void> {
@@ -208,4 +214,3 @@ export function createPubSub(state: FakeState, keys: SigningKeys): PubSub {
     },
   };
 }
-

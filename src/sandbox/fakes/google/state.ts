@@ -26,7 +26,8 @@ export function normalizeScope(scope: string): string {
 }
 
 /** Sign-in scopes are granted with the account and have no checkbox on Google's consent screen. */
-export const isBasicScope = (scope: string) => scope === 'openid' || scope === USERINFO_EMAIL || scope === USERINFO_PROFILE;
+export const isBasicScope = (scope: string) =>
+  scope === 'openid' || scope === USERINFO_EMAIL || scope === USERINFO_PROFILE;
 
 export const DEFAULT_ACCOUNT = 'merchant@example.com';
 /** The client the sandbox config uses by default (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET unset). */
@@ -151,7 +152,10 @@ export type ChangeListener = (mailbox: Mailbox, change: { labelIds: string[] }) 
 
 function randomToken(bytes: number): string {
   const b = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...b)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...b))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 export class FakeState {
@@ -268,7 +272,11 @@ export class FakeState {
 
   newAccessToken(grant: Grant, scopes: string[]): string {
     const token = `ya29.${randomToken(60)}`;
-    this.accessTokens.set(token, { grant, scopes: [...new Set(scopes)], expiresAt: this.now() + ACCESS_TOKEN_TTL_SECONDS * 1000 });
+    this.accessTokens.set(token, {
+      grant,
+      scopes: [...new Set(scopes)],
+      expiresAt: this.now() + ACCESS_TOKEN_TTL_SECONDS * 1000,
+    });
     return token;
   }
 
@@ -302,9 +310,17 @@ export class FakeState {
 
   // ---- faults -------------------------------------------------------------------
 
-  failNext(method: string, rule: { status: number; count?: number; retryAfterSeconds?: number; reason?: string }): void {
+  failNext(
+    method: string,
+    rule: { status: number; count?: number; retryAfterSeconds?: number; reason?: string },
+  ): void {
     const list = this.failures.get(method) ?? [];
-    list.push({ status: rule.status, remaining: rule.count ?? 1, retryAfterSeconds: rule.retryAfterSeconds ?? null, reason: rule.reason ?? null });
+    list.push({
+      status: rule.status,
+      remaining: rule.count ?? 1,
+      retryAfterSeconds: rule.retryAfterSeconds ?? null,
+      reason: rule.reason ?? null,
+    });
     this.failures.set(method, list);
   }
 
@@ -321,7 +337,9 @@ export class FakeState {
 
   private nextMessageId(mb: Mailbox): string {
     for (;;) {
-      const id = ((BigInt(Math.max(0, Math.floor(this.now()))) << 20n) + BigInt(++this.seq)).toString(16).padStart(16, '0');
+      const id = ((BigInt(Math.max(0, Math.floor(this.now()))) << 20n) + BigInt(++this.seq))
+        .toString(16)
+        .padStart(16, '0');
       if (!mb.messages.has(id)) return id;
     }
   }
@@ -336,13 +354,28 @@ export class FakeState {
     return mb.historyId;
   }
 
-  private store(mb: Mailbox, raw: Uint8Array, threadIdHint: string | null, labelIds: string[], internalDate: number): StoredMessage {
+  private store(
+    mb: Mailbox,
+    raw: Uint8Array,
+    threadIdHint: string | null,
+    labelIds: string[],
+    internalDate: number,
+  ): StoredMessage {
     const mime = parseMime(raw);
     const rfcMessageId = messageIds(headerValue(mime.headers, 'Message-ID'))[0] ?? null;
     const id = this.nextMessageId(mb);
     const threadId = threadIdHint ?? id;
     const historyId = this.bumpHistory(mb);
-    const msg: StoredMessage = { id, threadId, labelIds: [...new Set(labelIds)], raw, mime, internalDate, historyId, rfcMessageId };
+    const msg: StoredMessage = {
+      id,
+      threadId,
+      labelIds: [...new Set(labelIds)],
+      raw,
+      mime,
+      internalDate,
+      historyId,
+      rfcMessageId,
+    };
     mb.messages.set(id, msg);
     mb.order.push(id);
     const thread = mb.threads.get(threadId) ?? [];
@@ -358,7 +391,11 @@ export class FakeState {
    * Delivery into the mailbox. Threads like Gmail for received mail: the thread of a message with
    * the same Message-ID, else of the latest message named by References / In-Reply-To.
    */
-  insertMessage(email: string, raw: Uint8Array, opts: { labelIds?: string[]; internalDate?: number } = {}): StoredMessage {
+  insertMessage(
+    email: string,
+    raw: Uint8Array,
+    opts: { labelIds?: string[]; internalDate?: number } = {},
+  ): StoredMessage {
     const mb = this.mailbox(email);
     const mime = parseMime(raw);
     const own = messageIds(headerValue(mime.headers, 'Message-ID'))[0];
@@ -366,7 +403,10 @@ export class FakeState {
     const sameId = own ? mb.rfcIndex.get(own) : undefined;
     if (sameId) threadId = mb.messages.get(sameId)?.threadId ?? null;
     if (!threadId) {
-      const refs = [...messageIds(headerValue(mime.headers, 'References')), ...messageIds(headerValue(mime.headers, 'In-Reply-To'))];
+      const refs = [
+        ...messageIds(headerValue(mime.headers, 'References')),
+        ...messageIds(headerValue(mime.headers, 'In-Reply-To')),
+      ];
       for (const ref of refs.reverse()) {
         const hit = mb.rfcIndex.get(ref);
         if (hit) {
@@ -383,13 +423,20 @@ export class FakeState {
    * given, References/In-Reply-To name a message of that thread, and the subjects match.
    * Otherwise Gmail silently starts a new thread, and so does the fake.
    */
-  createDraft(mb: Mailbox, raw: Uint8Array, threadId: string | null): { draftId: string; message: StoredMessage } | 'thread_not_found' {
+  createDraft(
+    mb: Mailbox,
+    raw: Uint8Array,
+    threadId: string | null,
+  ): { draftId: string; message: StoredMessage } | 'thread_not_found' {
     let join: string | null = null;
     if (threadId) {
       const thread = mb.threads.get(threadId);
       if (!thread) return 'thread_not_found';
       const mime = parseMime(raw);
-      const refs = new Set([...messageIds(headerValue(mime.headers, 'References')), ...messageIds(headerValue(mime.headers, 'In-Reply-To'))]);
+      const refs = new Set([
+        ...messageIds(headerValue(mime.headers, 'References')),
+        ...messageIds(headerValue(mime.headers, 'In-Reply-To')),
+      ]);
       const members = thread.map((id) => mb.messages.get(id)).filter((m): m is StoredMessage => !!m);
       const named = members.some((m) => m.rfcMessageId && refs.has(m.rfcMessageId));
       const subject = normalizeSubject(headerValue(mime.headers, 'Subject'));

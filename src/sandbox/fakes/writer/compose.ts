@@ -89,24 +89,31 @@ function composeFor(doc: PromptData, kind: DraftKind, p: Phrases, tone: Tone): B
   };
   const targets = ordersSpokenOf(doc);
   // Several recent orders and no number: the newest is answered, and the customer asked to say if they meant another.
-  const ambiguous = doc.orderLookup === 'recent' && doc.orders.length > 1 && !doc.orders.some((o) => mentions(doc.customer.message, o.number));
+  const ambiguous =
+    doc.orderLookup === 'recent' &&
+    doc.orders.length > 1 &&
+    !doc.orders.some((o) => mentions(doc.customer.message, o.number));
   if (ambiguous && kind !== 'presales') say(p.newestOf(targets[0]!.number), targets[0]!.number);
 
   switch (kind) {
-    case 'presales':
-      // A question before buying: the shop's words on shipping and its FAQ, nothing about orders.
-    {
-      const shipping = quote('shipping');
-      const faq = quote('faq');
-      if (!shipping && !faq) say(p.confirm.presales);
-      return out;
-    }
+    case 'presales': // A question before buying: the shop's words on shipping and its FAQ, nothing about orders.
+      {
+        const shipping = quote('shipping');
+        const faq = quote('faq');
+        if (!shipping && !faq) say(p.confirm.presales);
+        return out;
+      }
     case 'returns': {
       const days = doc.policies.returnWindowDays;
       if (days !== undefined) say(p.returnWindow(String(days)), String(days));
       for (const o of targets) {
         const last = o.facts.lastReturnDay;
-        if (last) say(o.facts.returnWindowOpen === false ? p.returnWindowEnded(o.number, last) : p.lastReturnDay(o.number, last), o.number, last);
+        if (last)
+          say(
+            o.facts.returnWindowOpen === false ? p.returnWindowEnded(o.number, last) : p.lastReturnDay(o.number, last),
+            o.number,
+            last,
+          );
         else say(p.orderIntro(o.number, day(o.createdAt)), o.number, day(o.createdAt));
       }
       if (!quote('returns') && days === undefined) say(p.confirm.returns);
@@ -167,13 +174,15 @@ function describeOrder(o: PromptOrder, p: Phrases, tone: Tone, today: string, sa
   else say(key ? p.status[key] : p.status.other(o.fulfillmentStatus), o.fulfillmentStatus);
 
   const fin = o.financialStatus.toLowerCase();
-  if (fin === 'refunded' || fin === 'partially_refunded' || fin === 'pending' || fin === 'voided') say(p.financial[fin], o.financialStatus);
+  if (fin === 'refunded' || fin === 'partially_refunded' || fin === 'pending' || fin === 'voided')
+    say(p.financial[fin], o.financialStatus);
 
   if (tone !== 'concise' && o.items.length > 0) {
     say(p.items(o.items.map((i) => `${i.quantity} × ${i.title}`).join(', ')), ...o.items.map((i) => i.title));
   }
   for (const s of o.shipments) describeShipment(s, p, o.facts.stalled ? null : today, say);
-  for (const t of o.tracking) say(p.tracking(t.company, t.number, t.url), t.company, t.number, ...(t.url ? [t.url] : []));
+  for (const t of o.tracking)
+    say(p.tracking(t.company, t.number, t.url), t.company, t.number, ...(t.url ? [t.url] : []));
   if (o.facts.stalled) say(p.stalled);
 }
 

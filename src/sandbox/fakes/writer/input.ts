@@ -28,7 +28,15 @@ const promptOrder = z.object({
   tracking: z.array(tracking),
   shipments: z.array(
     z.object({
-      status: z.enum(['label_created', 'in_transit', 'out_for_delivery', 'delivered', 'attempted_delivery', 'failed_delivery', 'unknown']),
+      status: z.enum([
+        'label_created',
+        'in_transit',
+        'out_for_delivery',
+        'delivered',
+        'attempted_delivery',
+        'failed_delivery',
+        'unknown',
+      ]),
       trackingNumber: z.string().nullable(),
       shippedAt: z.string().nullable(),
       deliveredAt: z.string().nullable(),
@@ -50,7 +58,14 @@ const promptOrder = z.object({
 
 export const promptDataSchema = z.object({
   customer,
-  orderLookup: z.enum(['matched', 'recent', 'not_found', 'email_mismatch', 'no_reference', 'customer_data_unavailable']),
+  orderLookup: z.enum([
+    'matched',
+    'recent',
+    'not_found',
+    'email_mismatch',
+    'no_reference',
+    'customer_data_unavailable',
+  ]),
   orders: z.array(promptOrder),
   unmatchedNumbers: z.array(z.string()),
   policies: z.object({
@@ -91,7 +106,8 @@ export const writerInputSchema = z.custom<unknown>().transform((value, ctx): Pro
   const legacy = typeof value === 'object' && value !== null && 'order' in value && !('orders' in value);
   const parsed = legacy ? legacyInputSchema.transform(fromLegacy).safeParse(value) : promptDataSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.message, path: issue.path });
+  for (const issue of parsed.error.issues)
+    ctx.addIssue({ ...issue, code: 'custom', message: issue.message, path: issue.path });
   return z.NEVER;
 });
 
@@ -116,7 +132,15 @@ export function fromLegacy(input: LegacyInput): PromptData {
         },
       ]
     : [];
-  return { customer: input.customer, orderLookup: input.orderLookup, orders, unmatchedNumbers: [], policies: {}, merchant: input.merchant, today: '' };
+  return {
+    customer: input.customer,
+    orderLookup: input.orderLookup,
+    orders,
+    unmatchedNumbers: [],
+    policies: {},
+    merchant: input.merchant,
+    today: '',
+  };
 }
 
 /** Either document, as PromptData (a plain object literal in tests may be either). */

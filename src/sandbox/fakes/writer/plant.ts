@@ -16,8 +16,19 @@ export type StatusKey = 'fulfilled' | 'unfulfilled' | 'partial' | 'delivered' | 
 export function statusKey(status: string): StatusKey | null {
   const s = status.toLowerCase().replace(/[\s-]+/g, '_');
   if (s === 'unknown') return 'unknown';
-  if (s === 'fulfilled' || s === 'shipped' || s === 'completed' || s === 'in_transit' || s === 'out_for_delivery') return 'fulfilled';
-  if (s === 'unfulfilled' || s === '' || s === 'null' || s === 'processing' || s === 'pending' || s === 'on_hold' || s === 'unshipped' || s === 'ready_to_ship') return 'unfulfilled';
+  if (s === 'fulfilled' || s === 'shipped' || s === 'completed' || s === 'in_transit' || s === 'out_for_delivery')
+    return 'fulfilled';
+  if (
+    s === 'unfulfilled' ||
+    s === '' ||
+    s === 'null' ||
+    s === 'processing' ||
+    s === 'pending' ||
+    s === 'on_hold' ||
+    s === 'unshipped' ||
+    s === 'ready_to_ship'
+  )
+    return 'unfulfilled';
   if (s === 'partially_fulfilled' || s === 'partial') return 'partial';
   if (s === 'delivered') return 'delivered';
   return null;

@@ -85,10 +85,23 @@ export function writeReply(input: PromptData | LegacyInput, options: WriterOptio
   // No order fact was written: invent a tracking sentence from nothing.
   const number = inventTrackingFromNothing(rand);
   const forged = render(doc, kind, language, name, PHRASES[language].tracking('UPS', number, ''));
-  return { ...forged, factsUsed: [...forged.factsUsed, 'UPS', number], kind, language, needsReply: true, planted: { kind: 'invented_tracking', original: '', invented: number } };
+  return {
+    ...forged,
+    factsUsed: [...forged.factsUsed, 'UPS', number],
+    kind,
+    language,
+    needsReply: true,
+    planted: { kind: 'invented_tracking', original: '', invented: number },
+  };
 }
 
-function render(doc: PromptData, kind: DraftKind, language: keyof typeof PHRASES, name: { first: string | null; full: string | null }, extra?: string) {
+function render(
+  doc: PromptData,
+  kind: DraftKind,
+  language: keyof typeof PHRASES,
+  name: { first: string | null; full: string | null },
+  extra?: string,
+) {
   const p = PHRASES[language];
   const tone = doc.merchant.tone;
   const body = composeBody(doc, kind, p, tone);

@@ -32,7 +32,13 @@ export interface Phrases {
   invitation: Record<Tone, string | null>;
 
   /** Where a parcel is, per shipment status the store reported (delivered and unknown have their own). */
-  shipment: { label_created: string; in_transit: string; out_for_delivery: string; attempted_delivery: string; failed_delivery: string };
+  shipment: {
+    label_created: string;
+    in_transit: string;
+    out_for_delivery: string;
+    attempted_delivery: string;
+    failed_delivery: string;
+  };
   deliveredOn(date: string): string;
   expectedOn(date: string): string;
   /** A stalled parcel: an apology and an offer to look into it, never a reason. */
