@@ -1,13 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accounts } from '../../src/db/schema';
-import type { ReplyInput } from '../../src/drafting/prompt';
 import { buildUserMessage } from '../../src/drafting/prompt';
 import { findOrders, MAX_NAMED_ORDERS, MAX_RECENT_ORDERS } from '../../src/pipeline/find-order';
 import { syncAccount } from '../../src/pipeline/sync';
 import type { Order, OrderSource } from '../../src/stores/order';
 import { sampleOrder } from '../support/runtime';
-import { customerMail, startPipeline, type PipelineRuntime } from './support';
+import { customerMail, recordReplyInputs, startPipeline, type PipelineRuntime } from './support';
 
 /** An order source over a fixed list, recording what was asked. */
 function source(orders: Order[]) {
@@ -204,9 +203,7 @@ describe('a named order older than Shopify’s 60-day window (no read_all_orders
       shippingCity: 'Canaryville',
     });
     p = await startPipeline('shopify', [old, recent]);
-    const inputs: ReplyInput[] = [];
-    const writer = p.rt.services.replyWriter;
-    p.rt.services.replyWriter = { write: (input, problem) => (inputs.push(input), writer.write(input, problem)) };
+    const inputs = recordReplyInputs(p.rt.services);
 
     p.deliver(
       customerMail({
@@ -259,9 +256,7 @@ describe('several orders named in one mail, one of them someone else’s', () =>
       shippingCity: 'Canaryville',
     });
     p = await startPipeline('shopify', [j1040, j1041, bobs2001]);
-    const inputs: ReplyInput[] = [];
-    const writer = p.rt.services.replyWriter;
-    p.rt.services.replyWriter = { write: (input, problem) => (inputs.push(input), writer.write(input, problem)) };
+    const inputs = recordReplyInputs(p.rt.services);
 
     p.deliver(
       customerMail({
@@ -308,9 +303,7 @@ describe('the shop’s policies and the computed facts reach the model', () => {
         stalledAfterDays: 5,
       })
       .where(eq(accounts.id, p.accountId));
-    const inputs: ReplyInput[] = [];
-    const writer = p.rt.services.replyWriter;
-    p.rt.services.replyWriter = { write: (input, problem) => (inputs.push(input), writer.write(input, problem)) };
+    const inputs = recordReplyInputs(p.rt.services);
 
     p.deliver(
       customerMail({

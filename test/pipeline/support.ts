@@ -1,6 +1,8 @@
 import { getGmailConnection } from '../../src/db/accounts';
 import { countersFor } from '../../src/db/counters';
 import { utcDay } from '../../src/platform/ids';
+import type { ReplyInput } from '../../src/drafting/prompt';
+import type { Services } from '../../src/services';
 import type { Order } from '../../src/stores/order';
 import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
@@ -53,6 +55,14 @@ export function question(n: number | string, overrides: Partial<Parameters<typeo
     messageId: `<q${n}@example.net>`,
     ...overrides,
   });
+}
+
+/** Every input the pipeline hands the reply writer from now on, in order; the writer still answers. */
+export function recordReplyInputs(services: Services): ReplyInput[] {
+  const inputs: ReplyInput[] = [];
+  const writer = services.replyWriter;
+  services.replyWriter = { write: (input, problem) => (inputs.push(input), writer.write(input, problem)) };
+  return inputs;
 }
 
 export { customerMail, sampleOrder };

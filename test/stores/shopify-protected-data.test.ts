@@ -6,7 +6,7 @@ import { buildUserMessage } from '../../src/drafting/prompt';
 import { syncAccount } from '../../src/pipeline/sync';
 import { openStoreCredentials } from '../../src/db/sealed';
 import type { CustomerDataAccess } from '../../src/sandbox/fakes/shopify';
-import { question, sampleOrder, startPipeline, type PipelineRuntime } from '../pipeline/support';
+import { question, recordReplyInputs, sampleOrder, startPipeline, type PipelineRuntime } from '../pipeline/support';
 import { browserClient, field } from '../support/browser-client';
 
 /**
@@ -44,9 +44,7 @@ describe.each<[CustomerDataAccess, string]>([
   beforeEach(async () => {
     p = await startPipeline('shopify', [order()]);
     p.rt.sandbox!.fakes.shopify.setCustomerDataAccess(SHOP, access);
-    inputs = [];
-    const writer = p.rt.services.replyWriter;
-    p.rt.services.replyWriter = { write: (input, problem) => (inputs.push(input), writer.write(input, problem)) };
+    inputs = recordReplyInputs(p.rt.services);
   });
   afterEach(() => p.close());
 
