@@ -8,7 +8,7 @@ import { createShopifyFake } from './fakes/shopify';
 import { createShopifyOAuthFake } from './fakes/shopify-oauth';
 import { credentialsFrom } from '../stores/shopify-install';
 import { storeCanDraft } from '../db/accounts';
-import type { Order } from '../stores/order';
+import { SHIPMENT_STATUSES, type Order } from '../stores/order';
 import { createWooCommerceFake } from './fakes/woocommerce';
 import { createWooAuthorizeFake } from './fakes/woocommerce-authorize';
 import { connectGmail, connectStore, createAccount } from '../accounts/connect';
@@ -55,15 +55,7 @@ const SandboxInstant = z
  * entry. Only status is required; lastEventAt (the latest carrier scan) makes a stalled parcel.
  */
 const SandboxShipment = z.object({
-  status: z.enum([
-    'label_created',
-    'in_transit',
-    'out_for_delivery',
-    'delivered',
-    'attempted_delivery',
-    'failed_delivery',
-    'unknown',
-  ]),
+  status: z.enum(SHIPMENT_STATUSES),
   shippedAt: SandboxInstant,
   deliveredAt: SandboxInstant,
   estimatedDeliveryAt: SandboxInstant,

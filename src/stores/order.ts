@@ -44,14 +44,16 @@ export type FinancialStatus =
  * events, WooCommerce from what its tracking plugins store. `unknown` when the store says nothing
  * readable: then nothing is claimed about where the parcel is.
  */
-export type ShipmentStatus =
-  | 'label_created'
-  | 'in_transit'
-  | 'out_for_delivery'
-  | 'delivered'
-  | 'attempted_delivery'
-  | 'failed_delivery'
-  | 'unknown';
+export const SHIPMENT_STATUSES = [
+  'label_created',
+  'in_transit',
+  'out_for_delivery',
+  'delivered',
+  'attempted_delivery',
+  'failed_delivery',
+  'unknown',
+] as const;
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 
 export interface Shipment {
   /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PromptData, PromptOrder } from '../../../drafting/prompt-data';
+import { SHIPMENT_STATUSES } from '../../../stores/order';
 
 /**
  * What the fake model reads: the last user message, which must be the PromptData document
@@ -28,15 +29,7 @@ const promptOrder = z.object({
   tracking: z.array(tracking),
   shipments: z.array(
     z.object({
-      status: z.enum([
-        'label_created',
-        'in_transit',
-        'out_for_delivery',
-        'delivered',
-        'attempted_delivery',
-        'failed_delivery',
-        'unknown',
-      ]),
+      status: z.enum(SHIPMENT_STATUSES),
       trackingNumber: z.string().nullable(),
       shippedAt: z.string().nullable(),
       deliveredAt: z.string().nullable(),
