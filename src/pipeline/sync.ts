@@ -32,6 +32,7 @@ import { toHex } from '../crypto/encoding';
 import { hmacSha256 } from '../crypto/hmac';
 import { newId } from '../platform/ids';
 import { errorClass } from '../platform/log';
+import { ok, refused, type Refused, type Result } from '../platform/result';
 import { metered, type SubrequestMeter } from '../platform/subrequests';
 import { openStoreCredentials, sealedAs } from '../db/sealed';
 import type { Services } from '../services';
@@ -99,8 +100,8 @@ async function syncMetered(
     return { status: 'busy' };
   }
 
-  let loaded: LoadedAccount | NotReady = claim.loaded;
-  if (!claim.held) return claim.loaded as NotReady;
+  if (!claim.held) return notReady(claim.loaded);
+  let loaded = claim.loaded;
   let seen = 0;
   let drafted = 0;
   try {
@@ -164,7 +165,7 @@ async function claimLease(
   s: Services,
   accountId: string,
   owner: string,
-): Promise<{ held: boolean; loaded: LoadedAccount | NotReady } | 'busy'> {
+): Promise<{ held: true; loaded: Loaded } | { held: false; loaded: Refused<NotReadyReason> } | 'busy'> {
   for (let i = 0; i < 3; i++) {
     const [taken, ...read] = await s.db.batch([
       syncLeaseAcquire(s.db, accountId, owner, s.now()),
@@ -173,11 +174,11 @@ async function claimLease(
     const loaded = loadedFrom(read);
     if (taken.rowsAffected > 0) return { held: true, loaded };
     // No Gmail connection (or account) to hold a lease on: nothing to wait for.
-    if ('status' in loaded && (loaded.reason === 'no_account' || loaded.reason === 'not_connected'))
+    if (!loaded.ok && (loaded.reason === 'no_account' || loaded.reason === 'not_connected'))
       return { held: false, loaded };
     if (await requestSyncRerun(s.db, accountId, s.now())) return 'busy';
   }
-  return { held: false, loaded: { status: 'skipped', reason: 'not_connected' } };
+  return { held: false, loaded: refused('not_connected') };
 }
 
 interface LoadedAccount {
@@ -190,7 +191,9 @@ interface LoadedAccount {
 
 /** Opt-out hashes read up front with the account; past this many they are looked up one by one. */
 const PRELOADED_OPT_OUTS = 1000;
-type NotReady = Extract<SyncResult, { status: 'skipped' }>;
+type NotReadyReason = 'no_account' | 'not_connected' | 'reconnect_needed' | 'no_store';
+type Loaded = Result<LoadedAccount, NotReadyReason>;
+const notReady = (loaded: Refused<NotReadyReason>): SyncResult => ({ status: 'skipped', reason: loaded.reason });
 
 /** The account with its connections, and its opt-out hashes: two statements, sent in one batch with whatever goes before them. */
 function accountRead(s: Services, accountId: string) {
@@ -210,26 +213,26 @@ function accountRead(s: Services, accountId: string) {
   ] as const;
 }
 
-async function loadAccount(s: Services, accountId: string): Promise<LoadedAccount | NotReady> {
+async function loadAccount(s: Services, accountId: string): Promise<Loaded> {
   return loadedFrom(await s.db.batch(accountRead(s, accountId)));
 }
 
 type AccountRead = ReturnType<typeof accountRead>;
 type AccountRows = [Awaited<AccountRead[0]>, Awaited<AccountRead[1]>];
 
-function loadedFrom(read: readonly unknown[]): LoadedAccount | NotReady {
+function loadedFrom(read: readonly unknown[]): Loaded {
   const [[row], hashes] = read as AccountRows;
-  if (!row) return { status: 'skipped', reason: 'no_account' };
+  if (!row) return refused('no_account');
   const { account, gmail, store } = row;
-  if (!gmail?.sealedRefreshToken) return { status: 'skipped', reason: 'not_connected' };
-  if (gmail.status !== 'active') return { status: 'skipped', reason: 'reconnect_needed' };
-  if (!store?.sealedCredentials || !storeCanDraft(store.status)) return { status: 'skipped', reason: 'no_store' };
-  return {
+  if (!gmail?.sealedRefreshToken) return refused('not_connected');
+  if (gmail.status !== 'active') return refused('reconnect_needed');
+  if (!store?.sealedCredentials || !storeCanDraft(store.status)) return refused('no_store');
+  return ok({
     account,
     gmail: { ...gmail, sealedRefreshToken: gmail.sealedRefreshToken },
     store: { ...store, sealedCredentials: store.sealedCredentials },
     optOutHashes: hashes.length > PRELOADED_OPT_OUTS ? null : new Set(hashes.map((h) => h.hash)),
-  };
+  });
 }
 
 interface HeldLease {
@@ -249,33 +252,90 @@ type LastWrite =
   | ReturnType<typeof historyCursorUpdate>
   | NonNullable<ReturnType<typeof counterUpsert>>;
 
+/** What one run is working with: the account's mailbox, the context its messages are handled in, its counts. */
+interface RunContext {
+  s: Services;
+  accountId: string;
+  lease: HeldLease;
+  options: SyncOptions;
+  meter: SubrequestMeter;
+  paused: boolean;
+  mailbox: GmailMailbox;
+  ctx: MessageContext;
+  counts: Partial<Record<CounterName, number>>;
+}
+
+/**
+ * One run under the lease, in the order the data flows. Its writes are left to the caller, which
+ * sends them with the lease's next step; only a page boundary or a lost lease writes on its own.
+ */
 async function runOnce(
   s: Services,
   accountId: string,
   lease: HeldLease,
   options: SyncOptions,
   meter: SubrequestMeter,
-  loaded: LoadedAccount | NotReady,
+  loaded: Loaded,
 ): Promise<Run> {
-  if ('status' in loaded) return { result: loaded, lastWrites: [], moreLeft: false };
-  const { account, gmail, store, optOutHashes } = loaded;
-  const { owner } = lease;
+  // 1. An account that cannot draft ends the run before anything is opened.
+  if (!loaded.ok) return { result: notReady(loaded), lastWrites: [], moreLeft: false };
 
-  const refreshToken = await s.sealer.open(gmail.sealedRefreshToken, sealedAs.gmailRefreshToken(accountId));
-  const credentials = await openStoreCredentials(s, store);
-  const mailbox = s.openMailbox(refreshToken);
+  // 2. The Gmail token and the store's keys, opened in memory for this run only.
+  const run = await openRun(s, accountId, lease, options, meter, loaded);
 
-  if (!gmail.historyCursor) {
-    const profile = await mailbox.getProfile();
+  // 3. A mailbox seen for the first time: the cursor starts where the mailbox is now.
+  const cursor = loaded.gmail.historyCursor;
+  if (!cursor) {
+    const profile = await run.mailbox.getProfile();
     return {
       result: { status: 'cursor_initialised' },
-      lastWrites: [historyCursorUpdate(s.db, accountId, profile.historyId, { leaseOwner: owner })],
+      lastWrites: [historyCursorUpdate(s.db, accountId, profile.historyId, { leaseOwner: lease.owner })],
       moreLeft: false,
     };
   }
 
+  // 4. Every message added since the cursor, one at a time; what was handled is counted even when
+  //    a later message fails and the step is retried.
+  let walk: Walk;
+  try {
+    walk = await handleNewMessages(run, cursor);
+  } catch (err) {
+    await bumpCounters(s.db, accountId, run.counts, s.now());
+    throw err;
+  }
+
+  // 5. Our lease ran out and another run took it: keep what was handled, stop, it carries on.
+  if (!walk.ok) {
+    if (walk.safeCursor) await advanceHistoryCursor(s.db, accountId, walk.safeCursor, { leaseOwner: lease.owner });
+    await bumpCounters(s.db, accountId, run.counts, s.now());
+    s.logger.warn('sync.lease_lost', { accountId });
+    return { result: { status: 'skipped', reason: 'lease_lost' }, lastWrites: [], moreLeft: false };
+  }
+
+  // 6. The run's last writes, for the lease's next step's round trip: sync time, cursor, counters.
+  const upsert = counterUpsert(s.db, accountId, run.counts, s.now());
+  const lastWrites: LastWrite[] = [
+    gmailConnectionTouch(s.db, accountId, { lastSyncAt: s.now() }),
+    ...(walk.finalCursor ? [historyCursorUpdate(s.db, accountId, walk.finalCursor, { leaseOwner: lease.owner })] : []),
+    ...(upsert ? [upsert] : []),
+  ];
+  s.logger.info('sync.done', { accountId, count: walk.seen, subrequests: meter.count });
+  const result: SyncResult = { status: 'synced', seen: walk.seen, drafted: run.counts.drafted ?? 0, runs: 1 };
+  return { result, lastWrites, moreLeft: walk.moreLeft };
+}
+
+async function openRun(
+  s: Services,
+  accountId: string,
+  lease: HeldLease,
+  options: SyncOptions,
+  meter: SubrequestMeter,
+  { account, gmail, store, optOutHashes }: LoadedAccount,
+): Promise<RunContext> {
+  const refreshToken = await s.sealer.open(gmail.sealedRefreshToken, sealedAs.gmailRefreshToken(accountId));
+  const credentials = await openStoreCredentials(s, store);
+  const mailbox = s.openMailbox(refreshToken);
   const counts: Partial<Record<CounterName, number>> = {};
-  const bump = (name: CounterName) => (counts[name] = (counts[name] ?? 0) + 1);
   const ctx: MessageContext = {
     mailbox,
     mailboxAddress: gmail.mailbox,
@@ -295,84 +355,87 @@ async function runOnce(
     hashKey: s.config.secrets.hashKey,
     now: s.now,
     retry: { attempts: 3, baseDelayMs: 250, maxWaitMs: 10_000, sleep: options.sleep ?? sleep },
-    onFailure: (failure) => bump(`error:${failure.class}`),
+    onFailure: (failure) => bump(counts, `error:${failure.class}`),
     // Renewed only when it could run out; a disconnect meanwhile also ends the run's Gmail token.
     keepLease: () => inDatabase(() => lease.keep()),
     // Read with the account (one round trip for the run); asked per message only for a very long list.
     isOptedOut: async (hash) =>
       optOutHashes ? optOutHashes.has(hash) : inDatabase(() => hasOptOut(s.db, [accountId], hash)),
   };
+  return { s, accountId, lease, options, meter, paused: account.paused, mailbox, ctx, counts };
+}
 
-  const budget = options.maxMessages ?? MAX_MESSAGES_PER_RUN;
+const bump = (counts: Partial<Record<CounterName, number>>, name: CounterName) => {
+  counts[name] = (counts[name] ?? 0) + 1;
+};
+
+/**
+ * How far a run got: messages seen, where the cursor ends (null: where it was, or moved page by
+ * page already) and whether mail is left for another run; or the lease was lost, with the cursor
+ * past what was handled before that.
+ */
+type Walk = Result<
+  { seen: number; finalCursor: string | null; moreLeft: boolean },
+  'lease_lost',
+  { safeCursor: string | null }
+>;
+
+/**
+ * The new messages page by page. Within a page the cursor may pass a history record only once
+ * every message it added is handled (safeCursor); a page handled to its end moves the cursor to
+ * the page's end, written at once unless it is the last page (then with the run's last writes).
+ */
+async function handleNewMessages(run: RunContext, cursor: string): Promise<Walk> {
+  const budget = run.options.maxMessages ?? MAX_MESSAGES_PER_RUN;
   let seen = 0;
-  let moreLeft = false;
-  let counted = false;
-  /** Where the cursor ends this run, written with the run's other last writes in one round trip. */
-  let finalCursor: string | null = null;
-  try {
-    for await (const page of readNewMessages(mailbox, gmail.historyCursor)) {
-      let safeCursor: string | null = null;
-      // Our lease ran out and another run took it: stop here, it carries on from the cursor.
-      const leaseLost = async (): Promise<Run> => {
-        if (safeCursor) await advanceHistoryCursor(s.db, accountId, safeCursor, { leaseOwner: owner });
-        s.logger.warn('sync.lease_lost', { accountId });
-        return { result: { status: 'skipped', reason: 'lease_lost' }, lastWrites: [], moreLeft: false };
-      };
-      for (let i = 0; i < page.refs.length; i++) {
-        // At least one message per run, whatever the budget: a hand-over that handled nothing would loop.
-        if (seen >= budget || (seen > 0 && overBudget(meter, options))) {
-          moreLeft = true;
-          break;
-        }
-        if (!(await lease.keep())) return await leaseLost();
-        const ref = page.refs[i]!;
-        seen++;
-        bump('seen');
-        let outcome: IsolatedOutcome;
-        if (account.paused) outcome = { kind: 'skipped', reason: 'paused' };
-        // The customer wrote again in the same thread: the newer message gets the draft, and this
-        // one needs no call at all.
-        else if (page.refs.some((r, j) => j > i && r.threadId === ref.threadId))
-          outcome = { kind: 'skipped', reason: 'newer_message_in_thread' };
-        else {
-          try {
-            outcome = await handleIsolated(s, { accountId, owner }, ctx, ref);
-          } catch (err) {
-            if (err instanceof LeaseLostError) return await leaseLost();
-            throw err;
-          }
-        }
-        if (outcome.failure) bump(`error:${outcome.failure}`);
-        const word = outcome.kind === 'drafted' ? 'drafted' : outcome.reason;
-        bump(word === 'drafted' ? 'drafted' : `skipped:${word}`);
-        s.onMessageOutcome?.({ accountId, messageId: ref.messageId, threadId: ref.threadId, outcome: word });
-        // Past a history record only once every message it added is handled.
-        const next = page.refs[i + 1];
-        if (ref.historyId && (!next || next.historyId !== ref.historyId)) safeCursor = ref.historyId;
-      }
-      if (moreLeft) {
-        finalCursor = safeCursor;
-        break;
-      }
-      if (page.last) finalCursor = page.cursorAfter;
-      else await advanceHistoryCursor(s.db, accountId, page.cursorAfter, { leaseOwner: owner });
-      if (page.last && page.truncated) moreLeft = true;
+  for await (const page of readNewMessages(run.mailbox, cursor)) {
+    let safeCursor: string | null = null;
+    for (let i = 0; i < page.refs.length; i++) {
+      // At least one message per run, whatever the budget: a hand-over that handled nothing would loop.
+      if (seen >= budget || (seen > 0 && overBudget(run.meter, run.options)))
+        return ok({ seen, finalCursor: safeCursor, moreLeft: true });
+      if (!(await run.lease.keep())) return refused('lease_lost', { safeCursor });
+      const ref = page.refs[i]!;
+      seen++;
+      bump(run.counts, 'seen');
+      const outcome = await outcomeOf(run, page.refs, i);
+      if (!outcome) return refused('lease_lost', { safeCursor });
+      record(run, ref, outcome);
+      const next = page.refs[i + 1];
+      if (ref.historyId && (!next || next.historyId !== ref.historyId)) safeCursor = ref.historyId;
     }
-    counted = true;
-  } finally {
-    // What was handled is counted even when a later message fails and the step is retried.
-    if (!counted) await bumpCounters(s.db, accountId, counts, s.now());
+    if (page.last) return ok({ seen, finalCursor: page.cursorAfter, moreLeft: page.truncated });
+    await advanceHistoryCursor(run.s.db, run.accountId, page.cursorAfter, { leaseOwner: run.lease.owner });
   }
+  return ok({ seen, finalCursor: null, moreLeft: false });
+}
 
-  // The run's last writes go out with the lease's next step, in one round trip: sync time, cursor, counters.
-  const upsert = counterUpsert(s.db, accountId, counts, s.now());
-  const lastWrites: LastWrite[] = [
-    gmailConnectionTouch(s.db, accountId, { lastSyncAt: s.now() }),
-    ...(finalCursor ? [historyCursorUpdate(s.db, accountId, finalCursor, { leaseOwner: owner })] : []),
-    ...(upsert ? [upsert] : []),
-  ];
-  s.logger.info('sync.done', { accountId, count: seen, subrequests: meter.count });
-  return { result: { status: 'synced', seen, drafted: counts.drafted ?? 0, runs: 1 }, lastWrites, moreLeft };
+/** What became of the page's i-th message; null when the lease was lost while it was handled. */
+async function outcomeOf(run: RunContext, refs: MessageRef[], i: number): Promise<IsolatedOutcome | null> {
+  const ref = refs[i]!;
+  if (run.paused) return { kind: 'skipped', reason: 'paused' };
+  // The customer wrote again in the same thread: the newer message gets the draft, and this one
+  // needs no call at all.
+  if (refs.some((r, j) => j > i && r.threadId === ref.threadId))
+    return { kind: 'skipped', reason: 'newer_message_in_thread' };
+  try {
+    return await handleIsolated(run.s, { accountId: run.accountId, owner: run.lease.owner }, run.ctx, ref);
+  } catch (err) {
+    if (err instanceof LeaseLostError) return null;
+    throw err;
+  }
+}
+
+function record(run: RunContext, ref: MessageRef, outcome: IsolatedOutcome): void {
+  if (outcome.failure) bump(run.counts, `error:${outcome.failure}`);
+  const word = outcome.kind === 'drafted' ? 'drafted' : outcome.reason;
+  bump(run.counts, word === 'drafted' ? 'drafted' : `skipped:${word}`);
+  run.s.onMessageOutcome?.({
+    accountId: run.accountId,
+    messageId: ref.messageId,
+    threadId: ref.threadId,
+    outcome: word,
+  });
 }
 
 /**
