@@ -10,6 +10,7 @@ import { policiesFor } from '../drafting/policy-selection';
 import type { MerchantVoice, ReplyInput } from '../drafting/prompt';
 import { buildReplyMessage, replyHeadersFor } from '../drafting/reply-message';
 import { GmailApiError, type GmailMailbox, type ThreadLabels } from '../google/gmail';
+import { ok, refused, type Result } from '../platform/result';
 import { StoreApiError } from '../stores/errors';
 import type { OrderSource } from '../stores/order';
 import { classifyFailure, withRetries, type Failure, type RetryOptions } from './failures';
@@ -124,7 +125,7 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   //    itself. A thread already read says yes or no before anything is downloaded. A message that
   //    started its thread has nothing before it to look at (threadBeforeWriting), so its download
   //    runs side by side with that check and is dropped unread when the check says no.
-  let thread: { historyId: string } | SkipReason;
+  let thread: Result<{ historyId: string }, SkipReason>;
   let rawMessage: ReturnType<GmailMailbox['getRawMessage']>;
   if (threadRead) {
     thread = threadVerdict(
@@ -134,13 +135,13 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
       },
       ref,
     );
-    if (typeof thread === 'string') return skip(thread);
+    if (!thread.ok) return skip(thread.reason);
     rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
   } else {
     rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
     rawMessage.catch(() => undefined); // awaited below, or abandoned when the check says no
     thread = await threadBeforeWriting(ctx, ref, meta.internalDate);
-    if (typeof thread === 'string') return skip(thread);
+    if (!thread.ok) return skip(thread.reason);
   }
 
   // 4. The message, parsed in memory; the same header checks on what the parser read.
@@ -159,7 +160,7 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   if (ctx.draftKinds.size === 0) return skip('kind_disabled');
   const asked = `${mail.subject}\n${text}`;
   const match = await lookUpOrders(ctx, sender, asked, mail.text);
-  if (typeof match === 'string') return skip(match);
+  if (!match.ok) return skip(match.reason);
   const today = utcDay(ctx.now());
   const orders = withFacts(match.orders, { today, policies: ctx.policies, stalledAfterDays: ctx.stalledAfterDays });
 
@@ -182,7 +183,7 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
     merchant: [ctx.voice.shopName, ctx.voice.signOffName, ctx.signature ?? ''],
   };
   const reply = await writeGroundedReply(ctx, input, facts);
-  if (typeof reply === 'string') return skip(reply);
+  if (!reply.ok) return skip(reply.reason);
 
   // 7. The draft, in the customer's thread. The merchant may have answered or started a draft while
   //    the model was writing: history since the thread was read (or the message arrived) says
@@ -194,7 +195,7 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   if (!leaseKept) throw new LeaseLostError('sync lease lost');
   if (threadChanged) {
     const late = await checkThread(ctx, ref);
-    if (typeof late === 'string') return skip(late);
+    if (!late.ok) return skip(late.reason);
   }
   const body = ctx.signature ? `${reply.replyText.trimEnd()}\n\n-- \n${ctx.signature}` : reply.replyText;
   const raw = buildReplyMessage(replyHeadersFor(mail, ctx.mailboxAddress), body, new Date(ctx.now()));
@@ -217,33 +218,33 @@ async function threadBeforeWriting(
   ctx: MessageContext,
   ref: MessageRef,
   arrivedAt: number,
-): Promise<{ historyId: string } | SkipReason> {
+): Promise<Result<{ historyId: string }, SkipReason>> {
   if (ref.historyId !== null && ref.threadId === ref.messageId) {
     const waited = ctx.now() - arrivedAt > FRESH_MESSAGE_MS;
     if (!waited || !(await ctx.mailbox.threadChangedSince(ref.threadId, ref.historyId, ref.messageId)))
-      return { historyId: ref.historyId };
+      return ok({ historyId: ref.historyId });
   }
   return checkThread(ctx, ref);
 }
 
 /** The thread's historyId when a draft may go in; otherwise why not. */
-async function checkThread(ctx: MessageContext, ref: MessageRef): Promise<{ historyId: string } | SkipReason> {
+async function checkThread(ctx: MessageContext, ref: MessageRef): Promise<Result<{ historyId: string }, SkipReason>> {
   return threadVerdict(await orGone(ctx.mailbox.getThread(ref.threadId)), ref);
 }
 
 function threadVerdict(
   { historyId, messages: thread }: ThreadLabels,
   ref: MessageRef,
-): { historyId: string } | SkipReason {
+): Result<{ historyId: string }, SkipReason> {
   // Any draft, ours or one the merchant started or edited: we never add a second one, and never
   // touch an existing one (the mailbox client has no call that could).
-  if (thread.some((m) => m.labelIds.includes('DRAFT'))) return 'already_drafted';
+  if (thread.some((m) => m.labelIds.includes('DRAFT'))) return refused('already_drafted');
   const sent = thread.filter((m) => !m.labelIds.includes('DRAFT'));
   const last = sent[sent.length - 1];
-  if (last?.labelIds.includes('SENT')) return 'merchant_replied_last';
+  if (last?.labelIds.includes('SENT')) return refused('merchant_replied_last');
   // A newer customer message in the same thread will get the draft; this one is covered by it.
-  if (last && last.messageId !== ref.messageId) return 'newer_message_in_thread';
-  return { historyId };
+  if (last && last.messageId !== ref.messageId) return refused('newer_message_in_thread');
+  return ok({ historyId });
 }
 
 function retryOptions(ctx: MessageContext): RetryOptions {
@@ -261,29 +262,36 @@ async function lookUpOrders(
   sender: string,
   text: string,
   fallback: string,
-): Promise<OrderMatch | SkipReason> {
-  const lookup = (): Promise<OrderMatch | SkipReason> =>
-    findOrders(ctx.orders, sender, text, fallback).catch((err: unknown): OrderMatch | SkipReason => {
-      if (err instanceof StoreApiError && err.code === 'customer_data_not_approved')
-        return { lookup: 'customer_data_unavailable', orders: [], unmatchedNumbers: [] };
-      if (err instanceof StoreApiError && err.code === 'reconnect_needed') return 'store_reconnect_needed';
-      throw err;
-    });
+): Promise<Result<OrderMatch, SkipReason>> {
+  const lookup = (): Promise<Result<OrderMatch, SkipReason>> =>
+    findOrders(ctx.orders, sender, text, fallback).then(
+      (match) => ok(match),
+      (err: unknown): Result<OrderMatch, SkipReason> => {
+        if (err instanceof StoreApiError && err.code === 'customer_data_not_approved')
+          return ok({ lookup: 'customer_data_unavailable', orders: [], unmatchedNumbers: [] });
+        if (err instanceof StoreApiError && err.code === 'reconnect_needed') return refused('store_reconnect_needed');
+        throw err;
+      },
+    );
   try {
     return await withRetries(lookup, retryOptions(ctx));
   } catch (err) {
     const failure = classifyFailure(err);
-    if (failure.class === 'store_unavailable' || failure.class === 'store_failed') return failure.class;
+    if (failure.class === 'store_unavailable' || failure.class === 'store_failed') return refused(failure.class);
     throw err;
   }
 }
 
-async function write(ctx: MessageContext, input: ReplyInput, problem?: string): Promise<ReplyOutput | SkipReason> {
+async function write(
+  ctx: MessageContext,
+  input: ReplyInput,
+  problem?: string,
+): Promise<Result<ReplyOutput, SkipReason>> {
   try {
-    return await withRetries(() => ctx.writer.write(input, problem), retryOptions(ctx));
+    return ok(await withRetries(() => ctx.writer.write(input, problem), retryOptions(ctx)));
   } catch (err) {
     const failure = classifyFailure(err);
-    if (failure.class === 'llm_unavailable' || failure.class === 'llm_failed') return failure.class;
+    if (failure.class === 'llm_unavailable' || failure.class === 'llm_failed') return refused(failure.class);
     throw err;
   }
 }
@@ -297,16 +305,16 @@ async function writeGroundedReply(
   ctx: MessageContext,
   input: ReplyInput,
   facts: FactSources,
-): Promise<ReplyOutput | SkipReason> {
+): Promise<Result<ReplyOutput, SkipReason>> {
   const first = await write(ctx, input);
-  if (typeof first === 'string') return first;
-  if (!first.needsReply) return 'no_reply_needed';
-  if (!ctx.draftKinds.has(first.kind)) return 'kind_disabled';
+  if (!first.ok) return first;
+  if (!first.needsReply) return refused('no_reply_needed');
+  if (!ctx.draftKinds.has(first.kind)) return refused('kind_disabled');
   const guard = checkFacts(first.replyText, facts);
   if (guard.ok) return first;
 
   const second = await write(ctx, input, guard.problem);
-  if (typeof second === 'string') return second;
-  if (!second.needsReply) return 'no_reply_needed';
-  return checkFacts(second.replyText, facts).ok ? second : 'fact_guard';
+  if (!second.ok) return second;
+  if (!second.needsReply) return refused('no_reply_needed');
+  return checkFacts(second.replyText, facts).ok ? second : refused('fact_guard');
 }
