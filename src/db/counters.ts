@@ -1,19 +1,33 @@
 import { sql } from 'drizzle-orm';
+import type { FailureClass } from '../pipeline/failures';
+import type { SkipReason } from '../pipeline/filters';
 import { utcDay } from '../platform/ids';
 import type { Db } from './client';
 import { dailyCounters } from './schema';
 
-/** Daily aggregate counts per account: the only trace processing leaves. Names, never content. */
+/**
+ * Daily aggregate counts per account: the only trace processing leaves. Names, never content.
+ * Every name comes from a union (the pipeline's skip reasons and failure classes, and the events
+ * below), so a misspelt counter does not compile. The unions are imported as types only: db/
+ * depends on no pipeline code.
+ */
 export type CounterName =
   | 'notifications'
   | 'seen'
   | 'drafted'
-  | `skipped:${string}`
-  /** A WooCommerce webhook that one of our stores signed, sent under another address (X-WC-Webhook-Source): refused. */
-  | typeof WOO_WEBHOOK_SOURCE_MISMATCH
-  | `error:${string}`;
+  | `skipped:${SkipReason}`
+  | `error:${FailureClass | AccountEvent}`;
 
-export const WOO_WEBHOOK_SOURCE_MISMATCH = 'error:woo_webhook_source_mismatch';
+/** Counted as errors without being a message's failure. */
+type AccountEvent =
+  /** A queue message that used up its retries (pipeline/consume.ts, the dead-letter consumer). */
+  | 'dead_lettered'
+  /** Shopify has not approved the app's access to customer data: drafts disclose nothing. */
+  | 'customer_data_not_approved'
+  /** A WooCommerce webhook that one of our stores signed, sent under another address (X-WC-Webhook-Source): refused. */
+  | 'woo_webhook_source_mismatch';
+
+export const WOO_WEBHOOK_SOURCE_MISMATCH = 'error:woo_webhook_source_mismatch' satisfies CounterName;
 
 export async function bumpCounters(
   db: Db,
