@@ -2,34 +2,37 @@ import { addressParser } from 'postal-mime';
 
 /**
  * Reasons a message gets no draft. Each is a counter name (`skipped:<reason>`), so the status page
- * can say why without keeping anything about the message itself.
+ * can say why without keeping anything about the message itself. A list (not only a type) so that
+ * a test can go through every one, e.g. to prove each has a label.
  */
-export type SkipReason =
-  | 'label' // SENT, DRAFT, SPAM, TRASH, or a promotions/social/updates/forums category
-  | 'auto_reply' // Auto-Submitted, X-Autoreply, Precedence: auto_reply, ...
-  | 'bulk' // Precedence bulk/list/junk, List-Id, List-Unsubscribe
-  | 'no_reply_sender' // noreply@, mailer-daemon@, postmaster@
-  | 'from_merchant' // the merchant's own address
-  | 'no_sender'
-  | 'before_connection' // arrived before the mailbox was connected
-  | 'too_large'
-  | 'opted_out' // the customer asked not to be answered by Draftline
-  | 'paused' // the merchant paused drafting
-  | 'already_drafted' // the thread holds a draft (ours or the merchant's): never a second one
-  | 'merchant_replied_last'
-  | 'newer_message_in_thread'
-  | 'message_gone' // deleted between the notification and the read
-  | 'no_text'
-  | 'no_reply_needed' // the model found nothing to answer (a plain thank-you)
-  | 'kind_disabled' // the merchant does not want drafts for this kind of mail
-  | 'fact_guard' // the reply named a fact not in the data, twice
-  | 'llm_unavailable' // the model kept failing with retryable errors
-  | 'llm_failed' // the model refused or answered out of shape
-  | 'store_unavailable' // the store kept failing with retryable errors
-  | 'store_failed' // the store refused (credentials, permissions)
-  | 'store_reconnect_needed' // the store refused our grant (a token refresh or migration): the merchant must reconnect it
-  | 'unprocessable' // handling it failed in a way retrying cannot fix (a malformed message, Gmail 400 on its draft)
-  | 'kept_failing'; // transient failures on this one message, run after run: given up so the mailbox moves on
+export const SKIP_REASONS = [
+  'label', // SENT, DRAFT, SPAM, TRASH, or a promotions/social/updates/forums category
+  'auto_reply', // Auto-Submitted, X-Autoreply, Precedence: auto_reply, ...
+  'bulk', // Precedence bulk/list/junk, List-Id, List-Unsubscribe
+  'no_reply_sender', // noreply@, mailer-daemon@, postmaster@
+  'from_merchant', // the merchant's own address
+  'no_sender',
+  'before_connection', // arrived before the mailbox was connected
+  'too_large',
+  'opted_out', // the customer asked not to be answered by Draftline
+  'paused', // the merchant paused drafting
+  'already_drafted', // the thread holds a draft (ours or the merchant's): never a second one
+  'merchant_replied_last',
+  'newer_message_in_thread',
+  'message_gone', // deleted between the notification and the read
+  'no_text',
+  'no_reply_needed', // the model found nothing to answer (a plain thank-you)
+  'kind_disabled', // the merchant does not want drafts for this kind of mail
+  'fact_guard', // the reply named a fact not in the data, twice
+  'llm_unavailable', // the model kept failing with retryable errors
+  'llm_failed', // the model refused or answered out of shape
+  'store_unavailable', // the store kept failing with retryable errors
+  'store_failed', // the store refused (credentials, permissions)
+  'store_reconnect_needed', // the store refused our grant (a token refresh or migration): the merchant must reconnect it
+  'unprocessable', // handling it failed in a way retrying cannot fix (a malformed message, Gmail 400 on its draft)
+  'kept_failing', // transient failures on this one message, run after run: given up so the mailbox moves on
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 const SKIP_LABELS = new Set([
   'SENT',
