@@ -3,7 +3,7 @@ import type { FailureClass } from '../pipeline/failures';
 import type { SkipReason } from '../pipeline/filters';
 import { utcDay } from '../platform/ids';
 import type { Db } from './client';
-import { dailyCounters } from './schema';
+import { dailyCounters, gmailConnections } from './schema';
 
 /**
  * Daily aggregate counts per account: the only trace processing leaves. Names, never content.
@@ -53,6 +53,18 @@ export function counterUpsert(db: Db, accountId: string, counts: Partial<Record<
       target: [dailyCounters.accountId, dailyCounters.day, dailyCounters.name],
       set: { count: sql`${dailyCounters.count} + excluded.count` },
     });
+}
+
+/**
+ * counterUpsert for the account a Gmail mailbox belongs to, when only the mailbox is known (a push):
+ * the account is found in the same statement, and nothing is counted for an unknown mailbox.
+ */
+export function mailboxCounterUpsert(db: Db, mailbox: string, name: CounterName, nowMs: number) {
+  // WHERE keeps SQLite from reading ON CONFLICT as part of the SELECT (sqlite.org/lang_upsert.html, "parsing ambiguity").
+  return db.run(sql`
+    INSERT INTO ${dailyCounters} (account_id, day, name, count)
+    SELECT ${gmailConnections.accountId}, ${utcDay(nowMs)}, ${name}, 1 FROM ${gmailConnections} WHERE ${gmailConnections.mailbox} = ${mailbox}
+    ON CONFLICT (account_id, day, name) DO UPDATE SET count = count + 1`);
 }
 
 export async function countersFor(db: Db, accountId: string, day: string): Promise<Record<string, number>> {

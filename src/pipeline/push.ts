@@ -1,7 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
-import type { CounterName } from '../db/counters';
-import { dailyCounters, gmailConnections } from '../db/schema';
-import { utcDay } from '../platform/ids';
+import { eq } from 'drizzle-orm';
+import { mailboxCounterUpsert } from '../db/counters';
+import { gmailConnections } from '../db/schema';
 import type { Services } from '../services';
 
 /**
@@ -31,7 +30,7 @@ export async function acceptGmailPush(
       sealedRefreshToken: gmailConnections.sealedRefreshToken,
       historyCursor: gmailConnections.historyCursor,
     }),
-    notificationCount(s, mailbox, now),
+    mailboxCounterUpsert(s.db, mailbox, 'notifications', now),
   ]);
   if (!connection) {
     s.logger.info('push.unknown_mailbox');
@@ -45,14 +44,4 @@ export async function acceptGmailPush(
   else await s.queue.send({ accountId });
   s.logger.debug('push.accepted', { accountId, reason: outcome });
   return outcome;
-}
-
-/** Today's `notifications` counter of the mailbox's account, bumped by one (nothing when the mailbox is unknown). */
-function notificationCount(s: Services, mailbox: string, now: number) {
-  const name: CounterName = 'notifications';
-  // WHERE keeps SQLite from reading ON CONFLICT as part of the SELECT (sqlite.org/lang_upsert.html, "parsing ambiguity").
-  return s.db.run(sql`
-    INSERT INTO ${dailyCounters} (account_id, day, name, count)
-    SELECT ${gmailConnections.accountId}, ${utcDay(now)}, ${name}, 1 FROM ${gmailConnections} WHERE ${gmailConnections.mailbox} = ${mailbox}
-    ON CONFLICT (account_id, day, name) DO UPDATE SET count = count + 1`);
 }
