@@ -60,10 +60,10 @@ export function optOutRoutes(s: Services, options: OptOutRouteOptions = {}) {
 
       const origin = checkSameOrigin(c.req.header('origin'), c.req.header('referer'), s.config.appUrl);
       const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-      const token = origin.valid
+      const token = origin.ok
         ? await checkOptOutToken(s.config.secrets.sessionSecret, accountId, form.token, s.now())
         : origin;
-      if (!token.valid) {
+      if (!token.ok) {
         s.logger.warn('opt_out.refused', { reason: token.reason });
         return page(c, accountId, 'expired', 403);
       }
@@ -79,7 +79,7 @@ export function optOutRoutes(s: Services, options: OptOutRouteOptions = {}) {
       }
 
       const email = parseOptOutEmail(form.email);
-      if (!email.valid)
+      if (!email.ok)
         return page(c, accountId, 'invalid_email', 400, typeof form.email === 'string' ? form.email.slice(0, 254) : '');
 
       await recordOptOut(s.db, s.config.secrets.hashKey, accountId, email.email, s.now());
