@@ -72,7 +72,7 @@ export function optOutRoutes(s: Services, options: OptOutRouteOptions = {}) {
       // address is the runtime's (CF-Connecting-IP on Workers, the socket on Node), never
       // X-Forwarded-For or X-Real-IP, which the client writes itself.
       const allowed = await limiter.take(clientAddress(c), accountId);
-      if (!allowed.allowed) {
+      if (!allowed.ok) {
         s.logger.warn('opt_out.rate_limited');
         c.header('Retry-After', String(allowed.retryAfterSeconds));
         return page(c, accountId, 'rate_limited', 429);
