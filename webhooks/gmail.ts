@@ -18,7 +18,7 @@ export function gmailPushWebhook(s: Services) {
       serviceAccountEmail: s.config.google.pushServiceAccount,
       fetch: s.fetch,
     });
-    if (!verdict.valid) {
+    if (!verdict.ok) {
       s.logger.warn('push.rejected', { reason: verdict.reason });
       return c.json(errorBody(c, 'unauthorized', 'Invalid push token.'), 401);
     }

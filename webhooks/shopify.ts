@@ -44,13 +44,13 @@ export function shopifyWebhook(s: Services, options: ShopifyWebhookOptions = {})
       c.req.header('x-shopify-hmac-sha256'),
       shopifyWebhookSecrets(s.config),
     );
-    if (!signature.valid) {
+    if (!signature.ok) {
       s.logger.warn('shopify.webhook_rejected', { reason: signature.reason });
       return c.json(errorBody(c, 'unauthorized', 'Invalid webhook signature.'), 401);
     }
 
     const headers = readShopifyHeaders((name) => c.req.header(name));
-    if (!headers.valid) {
+    if (!headers.ok) {
       s.logger.warn('shopify.webhook_rejected', { reason: headers.reason });
       return c.json(errorBody(c, 'bad_request', 'Missing or invalid Shopify webhook headers.'), 400);
     }
@@ -61,7 +61,7 @@ export function shopifyWebhook(s: Services, options: ShopifyWebhookOptions = {})
     }
 
     const body = parseShopifyPayload(topic, headers.shop, raw);
-    if (!body.valid) {
+    if (!body.ok) {
       s.logger.warn('shopify.webhook_rejected', { reason: body.reason });
       // 400, not 401: the signature was good, so this is an authentic body sent with headers that do
       // not fit it (another topic, another shop), a bad request like the missing headers above.

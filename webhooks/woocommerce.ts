@@ -44,7 +44,7 @@ export function wooCommerceWebhook(s: Services, options: WooCommerceWebhookOptio
       { source: c.req.header('x-wc-webhook-source'), webhookId: c.req.header('x-wc-webhook-id'), signature },
       raw,
     );
-    if (!store.valid) {
+    if (!store.ok) {
       if (store.reason === 'source_mismatch') {
         await recordWooSourceMismatch(s, store.connection);
         s.logger.warn('woo.webhook_rejected', { accountId: store.connection.accountId, reason: store.reason });
@@ -62,7 +62,7 @@ export function wooCommerceWebhook(s: Services, options: WooCommerceWebhookOptio
     }
 
     const body = parseWooPayload(raw);
-    if (!body.valid) {
+    if (!body.ok) {
       s.logger.warn('woo.webhook_rejected', { accountId: connection.accountId, reason: body.reason });
       return c.json(errorBody(c, 'bad_request', 'Malformed webhook body.'), 400);
     }

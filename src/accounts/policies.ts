@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { accounts } from '../db/schema';
 import { DEFAULT_STALLED_AFTER_DAYS, type StorePolicies } from '../drafting/policies';
+import { ok, type Result, refused } from '../platform/result';
 
 /**
  * The "Store policies" settings: the shop's own words that replies quote. One validation for the
@@ -107,7 +108,8 @@ export async function savePolicies(db: Db, accountId: string, p: Partial<PolicyS
   await db.update(accounts).set(policyColumns(p)).where(eq(accounts.id, accountId));
 }
 
-export type PoliciesUpdate = { ok: true } | { ok: false; errors: Partial<Record<keyof PolicySettings, string>> };
+/** Saved, or refused with a message per bad field. */
+export type PoliciesUpdate = Result<object, 'invalid', { errors: Partial<Record<keyof PolicySettings, string>> }>;
 
 /** The settings form's save: every field valid, or nothing written and a message per bad field. */
 export async function updatePolicies(db: Db, accountId: string, input: unknown): Promise<PoliciesUpdate> {
@@ -115,10 +117,10 @@ export async function updatePolicies(db: Db, accountId: string, input: unknown):
   if (!parsed.success) {
     const errors: Record<string, string> = {};
     for (const i of parsed.error.issues) errors[String(i.path[0] ?? 'form')] ??= i.message;
-    return { ok: false, errors };
+    return refused('invalid', { errors });
   }
   await savePolicies(db, accountId, parsed.data);
-  return { ok: true };
+  return ok();
 }
 
 /** The policies a merchant can write: the return window and the five texts. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { hashAddress } from '../crypto/hmac';
 import { accounts, optOuts } from '../db/schema';
 import { DRAFT_KINDS } from '../drafting/kinds';
+import { ok, type Result, refused } from '../platform/result';
 import type { Services } from '../services';
 
 export { DRAFT_KINDS } from '../drafting/kinds';
@@ -39,12 +40,15 @@ export const SettingsForm = z.object({
 });
 export type Settings = z.output<typeof SettingsForm>;
 
-export type SettingsUpdate = { ok: true } | { ok: false; errors: Record<string, string> };
+/** Saved, or refused with a message per bad field. */
+export type SettingsUpdate = Result<object, 'invalid', { errors: Record<string, string> }>;
 
 export async function updateSettings(s: Services, accountId: string, input: unknown): Promise<SettingsUpdate> {
   const parsed = SettingsForm.safeParse(input);
   if (!parsed.success) {
-    return { ok: false, errors: Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])) };
+    return refused('invalid', {
+      errors: Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
+    });
   }
   const v = parsed.data;
   await s.db
@@ -58,16 +62,22 @@ export async function updateSettings(s: Services, accountId: string, input: unkn
       draftKinds: v.draftKinds.join(','),
     })
     .where(eq(accounts.id, accountId));
-  return { ok: true };
+  return ok();
 }
 
 export async function setPaused(s: Services, accountId: string, paused: boolean): Promise<void> {
   await s.db.update(accounts).set({ paused }).where(eq(accounts.id, accountId));
 }
 
-const Address = z.email({ message: 'enter one email address, like jane@example.com' });
+const Address = z.email();
 
-export type OptOutChange = { ok: true; changed: boolean } | { ok: false; error: string };
+/** Why the merchant's opt-out list refused a typed address, and what the settings form says then. */
+export type OptOutRefusal = 'not_an_address';
+export const OPT_OUT_REFUSAL_MESSAGES: Record<OptOutRefusal, string> = {
+  not_an_address: 'enter one email address, like jane@example.com',
+};
+
+export type OptOutChange = Result<{ changed: boolean }, OptOutRefusal>;
 
 /**
  * The merchant's own opt-out list: an address typed here is hashed with the server's key and only
@@ -80,7 +90,7 @@ export async function addOptOut(s: Services, accountId: string, address: unknown
     .insert(optOuts)
     .values({ accountId, addressHash: hashed.addressHash, createdAt: s.now() })
     .onConflictDoNothing();
-  return { ok: true, changed: result.rowsAffected > 0 };
+  return ok({ changed: result.rowsAffected > 0 });
 }
 
 export async function removeOptOut(s: Services, accountId: string, address: unknown): Promise<OptOutChange> {
@@ -89,15 +99,15 @@ export async function removeOptOut(s: Services, accountId: string, address: unkn
   const result = await s.db
     .delete(optOuts)
     .where(and(eq(optOuts.accountId, accountId), eq(optOuts.addressHash, hashed.addressHash)));
-  return { ok: true, changed: result.rowsAffected > 0 };
+  return ok({ changed: result.rowsAffected > 0 });
 }
 
 /** The address the merchant typed, as its keyed hash; or why it is not an address. */
 async function hashTypedAddress(
   s: Services,
   address: unknown,
-): Promise<{ ok: true; addressHash: string } | { ok: false; error: string }> {
+): Promise<Result<{ addressHash: string }, OptOutRefusal>> {
   const parsed = Address.safeParse(typeof address === 'string' ? address.trim() : address);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues[0]!.message };
-  return { ok: true, addressHash: await hashAddress(s.config.secrets.hashKey, parsed.data) };
+  if (!parsed.success) return refused('not_an_address');
+  return ok({ addressHash: await hashAddress(s.config.secrets.hashKey, parsed.data) });
 }

@@ -1,5 +1,6 @@
 import { findAccountIdByMailbox, getGmailConnection } from '../db/accounts';
 import { exchangeCode, GMAIL_SCOPES, GoogleAuthError, revokeToken } from '../google/oauth';
+import { ok, type Refused, type Result, refused } from '../platform/result';
 import type { Services } from '../services';
 import { connectGmail, createAccount } from './connect';
 
@@ -7,9 +8,11 @@ import { connectGmail, createAccount } from './connect';
 export const REQUIRED_SCOPES = [GMAIL_SCOPES.readonly, GMAIL_SCOPES.compose] as const;
 
 export type SignInResult =
-  | { ok: true; accountId: string; mailbox: string; isNew: boolean }
-  | { ok: false; reason: 'partial_scopes'; missing: string[] }
-  | { ok: false; reason: 'no_refresh_token' | 'exchange_failed' | 'google_unavailable' };
+  | Result<
+      { accountId: string; mailbox: string; isNew: boolean },
+      'no_refresh_token' | 'exchange_failed' | 'google_unavailable'
+    >
+  | Refused<'partial_scopes', { missing: string[] }>;
 
 /**
  * The end of "Sign in with Google": exchange the code (PKCE), insist on both scopes and a refresh
@@ -30,20 +33,20 @@ export async function completeGoogleSignIn(
     exchange = await exchangeCode(s.googleOAuth, input);
   } catch (err) {
     const unavailable = err instanceof GoogleAuthError && err.code === 'network';
-    return { ok: false, reason: unavailable ? 'google_unavailable' : 'exchange_failed' };
+    return refused(unavailable ? 'google_unavailable' : 'exchange_failed');
   }
   const missing = REQUIRED_SCOPES.filter((scope) => !exchange.grantedScopes.includes(scope));
   if (missing.length) {
     await revokeToken(s.googleOAuth, exchange.refreshToken ?? exchange.accessToken);
-    return { ok: false, reason: 'partial_scopes', missing };
+    return refused('partial_scopes', { missing });
   }
-  if (!exchange.refreshToken) return { ok: false, reason: 'no_refresh_token' };
+  if (!exchange.refreshToken) return refused('no_refresh_token');
 
   let mailbox: string;
   try {
     mailbox = (await s.openMailbox(exchange.refreshToken).getProfile()).emailAddress.trim().toLowerCase();
   } catch {
-    return { ok: false, reason: 'google_unavailable' };
+    return refused('google_unavailable');
   }
   // The mailbox is the identity. A mailbox we do not know yet joins the signed-in account when that
   // account has no working Gmail connection (reconnecting after a disconnect), else a new account.
@@ -56,7 +59,7 @@ export async function completeGoogleSignIn(
     grantedScopes: [...REQUIRED_SCOPES],
   });
   s.logger.info('account.signed_in', { accountId, reason: existing ? 'returning' : 'new' });
-  return { ok: true, accountId, mailbox, isNew: !existing };
+  return ok({ accountId, mailbox, isNew: !existing });
 }
 
 async function reusableAccount(s: Services, accountId: string | null | undefined): Promise<string | undefined> {

@@ -4,7 +4,7 @@ import { toBase64Url } from '../crypto/encoding';
 import { hashAddress, hmacSha256, verifyHmacBase64 } from '../crypto/hmac';
 import type { Db } from '../db/client';
 import { optOuts } from '../db/schema';
-import type { Check } from './shopify-webhook';
+import { ok, type Result, refused } from '../platform/result';
 
 /**
  * End customers' objection to automated processing (the public /opt-out/:accountId form).
@@ -28,9 +28,9 @@ export async function countOptOuts(db: Db, accountId: string): Promise<number> {
   return row?.n ?? 0;
 }
 
-export function parseOptOutEmail(value: unknown): Check<{ email: string }> {
+export function parseOptOutEmail(value: unknown): Result<{ email: string }, 'invalid_email'> {
   const email = typeof value === 'string' ? value.trim() : '';
-  return Email.safeParse(email).success ? { valid: true, email } : { valid: false, reason: 'invalid_email' };
+  return Email.safeParse(email).success ? ok({ email }) : refused('invalid_email');
 }
 
 /**
@@ -70,14 +70,13 @@ export async function checkOptOutToken(
   accountId: string,
   token: unknown,
   now: number,
-): Promise<Check<object>> {
-  if (typeof token !== 'string' || token.length > 200) return { valid: false, reason: 'missing_token' };
+): Promise<Result<object, 'missing_token' | 'malformed_token' | 'expired_token' | 'bad_token'>> {
+  if (typeof token !== 'string' || token.length > 200) return refused('missing_token');
   const match = /^(\d{1,15})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!match) return { valid: false, reason: 'malformed_token' };
+  if (!match) return refused('malformed_token');
   const issuedAt = Number(match[1]);
-  if (issuedAt > now + CLOCK_SKEW_MS || now - issuedAt > OPT_OUT_TOKEN_TTL_MS)
-    return { valid: false, reason: 'expired_token' };
+  if (issuedAt > now + CLOCK_SKEW_MS || now - issuedAt > OPT_OUT_TOKEN_TTL_MS) return refused('expired_token');
   // subtle.verify compares in constant time.
-  const ok = await verifyHmacBase64(secret, tokenData(accountId, issuedAt), match[2]!);
-  return ok ? { valid: true } : { valid: false, reason: 'bad_token' };
+  const signed = await verifyHmacBase64(secret, tokenData(accountId, issuedAt), match[2]!);
+  return signed ? ok() : refused('bad_token');
 }

@@ -1,6 +1,7 @@
 import { toHex } from '../crypto/encoding';
 import { hmacSha256 } from '../crypto/hmac';
 import { parseIpv4, parseIpv6 } from '../platform/public-host';
+import { ok, type Result, refused } from '../platform/result';
 
 /**
  * An in-memory token bucket per client, keyed by a keyed hash of the client's IP address, plus one
@@ -41,10 +42,7 @@ export interface RateLimiterOptions {
 
 export interface RateLimiter {
   /** `clientIp`: from the runtime, or null when it cannot say; `scope`: what the unknown are counted by. */
-  take(
-    clientIp: string | null,
-    scope?: string,
-  ): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+  take(clientIp: string | null, scope?: string): Promise<Result<object, 'rate_limited', { retryAfterSeconds: number }>>;
 }
 
 interface Bucket {
@@ -83,11 +81,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       buckets.set(key, bucket);
       if (buckets.size > maxClients) buckets.delete(buckets.keys().next().value!);
 
-      if (bucket.tokens < 1) return { allowed: false, retryAfterSeconds: wait(bucket, perMinute) };
-      if (global.tokens < 1) return { allowed: false, retryAfterSeconds: wait(global, options.globalRefillPerMinute) };
+      if (bucket.tokens < 1) return refused('rate_limited', { retryAfterSeconds: wait(bucket, perMinute) });
+      if (global.tokens < 1)
+        return refused('rate_limited', { retryAfterSeconds: wait(global, options.globalRefillPerMinute) });
       bucket.tokens -= 1;
       global.tokens -= 1;
-      return { allowed: true };
+      return ok();
     },
   };
 }

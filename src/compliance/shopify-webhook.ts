@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Config } from '../config';
 import { verifyHmacBase64 } from '../crypto/hmac';
 import { fromUtf8 } from '../crypto/encoding';
+import { ok, type Result, refused } from '../platform/result';
 import { SHOP_DOMAIN } from '../stores/shopify-install';
 import { COMPLIANCE_TOPICS as T } from './records';
 
@@ -19,8 +20,6 @@ export const SHOPIFY_TOPICS = [
   T.shopifyUninstalled,
 ] as const;
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
-
-export type Check<T> = ({ valid: true } & T) | { valid: false; reason: string };
 
 /** In the sandbox, config.ts fills SHOPIFY_API_SECRET with this public placeholder when it is not set. */
 const PLACEHOLDER_SECRET = 'sandbox-shopify-secret';
@@ -45,13 +44,13 @@ export async function verifyShopifySignature(
   rawBody: Uint8Array,
   signature: string | undefined,
   secrets: readonly string[],
-): Promise<Check<object>> {
-  if (!signature?.trim()) return { valid: false, reason: 'missing_signature' };
-  if (!secrets.length) return { valid: false, reason: 'no_secret_configured' };
+): Promise<Result<object, 'missing_signature' | 'no_secret_configured' | 'bad_signature'>> {
+  if (!signature?.trim()) return refused('missing_signature');
+  if (!secrets.length) return refused('no_secret_configured');
   const results = await Promise.all(
     secrets.filter(Boolean).map((secret) => verifyHmacBase64(secret, rawBody, signature)),
   );
-  return results.some(Boolean) ? { valid: true } : { valid: false, reason: 'bad_signature' };
+  return results.some(Boolean) ? ok() : refused('bad_signature');
 }
 
 export interface ShopifyHeaders {
@@ -60,14 +59,16 @@ export interface ShopifyHeaders {
   webhookId: string;
 }
 
-export function readShopifyHeaders(header: (name: string) => string | undefined): Check<ShopifyHeaders> {
+export function readShopifyHeaders(
+  header: (name: string) => string | undefined,
+): Result<ShopifyHeaders, 'missing_header' | 'invalid_shop'> {
   const topic = header('x-shopify-topic')?.trim();
   const shop = header('x-shopify-shop-domain')?.trim().toLowerCase();
   const webhookId = header('x-shopify-webhook-id')?.trim();
-  if (!topic || !shop) return { valid: false, reason: 'missing_header' };
-  if (!SHOP_DOMAIN.test(shop)) return { valid: false, reason: 'invalid_shop' };
-  if (!webhookId || webhookId.length > 128) return { valid: false, reason: 'missing_header' };
-  return { valid: true, topic, shop, webhookId };
+  if (!topic || !shop) return refused('missing_header');
+  if (!SHOP_DOMAIN.test(shop)) return refused('invalid_shop');
+  if (!webhookId || webhookId.length > 128) return refused('missing_header');
+  return ok({ topic, shop, webhookId });
 }
 
 export function isShopifyTopic(topic: string): topic is ShopifyTopic {
@@ -152,21 +153,21 @@ export function parseShopifyPayload(
   topic: ShopifyTopic,
   headerShop: string,
   rawBody: Uint8Array,
-): Check<{ payload: ShopifyPayload }> {
+): Result<{ payload: ShopifyPayload }, 'malformed_body' | 'wrong_topic_body' | 'shop_mismatch'> {
   let json: unknown;
   try {
     json = JSON.parse(fromUtf8(rawBody));
   } catch {
-    return { valid: false, reason: 'malformed_body' };
+    return refused('malformed_body');
   }
   const parsed = PAYLOADS[topic].safeParse(json);
   if (!parsed.success) {
     const fitsAnother = SHOPIFY_TOPICS.some((other) => other !== topic && PAYLOADS[other].safeParse(json).success);
-    return { valid: false, reason: fitsAnother ? 'wrong_topic_body' : 'malformed_body' };
+    return refused(fitsAnother ? 'wrong_topic_body' : 'malformed_body');
   }
   const data = parsed.data as { shop_domain?: string; myshopify_domain?: string; customer?: z.infer<typeof Customer> };
   const shop = (data.shop_domain ?? data.myshopify_domain ?? '').trim().toLowerCase();
-  if (shop !== headerShop) return { valid: false, reason: 'shop_mismatch' };
+  if (shop !== headerShop) return refused('shop_mismatch');
   const email = data.customer?.email?.trim();
-  return { valid: true, payload: { shop, email: email ? email : null } };
+  return ok({ payload: { shop, email: email ? email : null } });
 }

@@ -5,8 +5,8 @@ import { hmacSha256, verifyHmacBase64 } from '../crypto/hmac';
 import type { StoreConnection } from '../db/accounts';
 import { storeConnections } from '../db/schema';
 import { sealedAs } from '../db/sealed';
+import { ok, type Refused, type Result, refused } from '../platform/result';
 import type { Services } from '../services';
-import type { Check } from './shopify-webhook';
 
 /**
  * Checks on an incoming WooCommerce webhook. WooCommerce signs each delivery with the webhook's own
@@ -47,10 +47,9 @@ export function storeIdentity(url: string): string | null {
 }
 
 export type WooStoreCheck =
-  | { valid: true; connection: StoreConnection }
-  | { valid: false; reason: 'missing_signature' | 'unknown_store' | 'bad_signature' }
+  | Result<{ connection: StoreConnection }, 'missing_signature' | 'unknown_store' | 'bad_signature'>
   /** Signed by this store, but its X-WC-Webhook-Source names another store: refused all the same. */
-  | { valid: false; reason: 'source_mismatch'; connection: StoreConnection };
+  | Refused<'source_mismatch', { connection: StoreConnection }>;
 
 /** Connections tried for one delivery, at most: each costs an unseal and an HMAC. */
 const MAX_CANDIDATES = 20;
@@ -61,7 +60,7 @@ export async function identifyWooStore(
   rawBody: Uint8Array,
 ): Promise<WooStoreCheck> {
   const { signature } = headers;
-  if (!signature?.trim()) return { valid: false, reason: 'missing_signature' };
+  if (!signature?.trim()) return refused('missing_signature');
   const identity = storeIdentity(headers.source ?? '');
   const tried: string[] = [];
   const signedBy = async (connection: StoreConnection) => {
@@ -84,7 +83,7 @@ export async function identifyWooStore(
     });
     for (const connection of candidates.filter((c) => storeIdentity(c.storeDomain) === identity)) {
       known ||= !!connection.sealedWebhookSecret;
-      if (await signedBy(connection)) return { valid: true, connection };
+      if (await signedBy(connection)) return ok({ connection });
     }
   }
 
@@ -101,26 +100,26 @@ export async function identifyWooStore(
       limit: MAX_CANDIDATES,
     });
     for (const connection of owners) {
-      if (await signedBy(connection)) return { valid: false, reason: 'source_mismatch', connection };
+      if (await signedBy(connection)) return refused('source_mismatch', { connection });
     }
   }
-  return { valid: false, reason: known ? 'bad_signature' : 'unknown_store' };
+  return refused(known ? 'bad_signature' : 'unknown_store');
 }
 
 // Deleted resources arrive as {id} only; a store that filters payloads may add the address.
 const Payload = z.object({ id: z.union([z.number(), z.string()]).nullish(), email: z.string().max(320).nullish() });
 
-export function parseWooPayload(rawBody: Uint8Array): Check<{ email: string | null }> {
+export function parseWooPayload(rawBody: Uint8Array): Result<{ email: string | null }, 'malformed_body'> {
   let json: unknown;
   try {
     json = JSON.parse(fromUtf8(rawBody));
   } catch {
-    return { valid: false, reason: 'malformed_body' };
+    return refused('malformed_body');
   }
   const parsed = Payload.safeParse(json);
-  if (!parsed.success) return { valid: false, reason: 'malformed_body' };
+  if (!parsed.success) return refused('malformed_body');
   const email = parsed.data.email?.trim();
-  return { valid: true, email: email ? email : null };
+  return ok({ email: email ? email : null });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ok, type Result, refused } from '../platform/result';
 import type { OrderWithFacts } from './order-facts';
 import type { PromptPolicies } from './prompt-data';
 import { unsupportedClaims } from './status-claims';
@@ -43,7 +44,7 @@ export interface FactSources {
 
 export type FactKind = 'link' | 'date' | 'duration' | 'amount' | 'code' | 'number' | 'status';
 
-export type GuardResult = { ok: true } | { ok: false; problem: string; misses: number; kinds: FactKind[] };
+export type GuardResult = Result<object, 'unsupported_facts', { problem: string; misses: number; kinds: FactKind[] }>;
 
 const URL_PATTERN = /\b(?:https?:\/\/|www\.)[^\s<>()"']+/gi;
 
@@ -226,16 +227,15 @@ export function checkFacts(draft: string, sources: FactSources): GuardResult {
   const orders = sources.orders.map((o) => o.order);
   for (const _claim of unsupportedClaims(draft, orders, customerText)) misses.push('status');
 
-  if (misses.length === 0) return { ok: true };
+  if (misses.length === 0) return ok();
   const counts = new Map<FactKind, number>();
   for (const k of misses) counts.set(k, (counts.get(k) ?? 0) + 1);
   const listed = [...counts].map(([k, n]) => `${n} ${LABEL[k]}`).join(', ');
-  return {
-    ok: false,
+  return refused('unsupported_facts', {
     misses: misses.length,
     kinds: [...counts.keys()],
     problem: `it states ${listed} that are not in the data provided; state only facts from the order data and its computed facts, the policies, the customer's message or the merchant's settings (links and durations only from the orders, the policies or the merchant's settings, never computed), and leave out anything else`,
-  };
+  });
 }
 
 const LABEL: Record<FactKind, string> = {

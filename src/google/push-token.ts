@@ -2,6 +2,7 @@ import { errors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { fromBase64, fromUtf8 } from '../crypto/encoding';
 import type { FetchLike } from '../platform/fetch';
+import { ok, type Result, refused } from '../platform/result';
 import { GOOGLE_ISSUERS, googleJwks } from './jwks';
 
 /**
@@ -11,9 +12,10 @@ import { GOOGLE_ISSUERS, googleJwks } from './jwks';
  * historyId and nothing else.
  */
 
-export type PushTokenVerdict =
-  | { valid: true }
-  | { valid: false; reason: 'missing' | 'malformed' | 'signature' | 'issuer' | 'audience' | 'email' | 'expired' };
+export type PushTokenVerdict = Result<
+  object,
+  'missing' | 'malformed' | 'signature' | 'issuer' | 'audience' | 'email' | 'expired'
+>;
 
 export async function verifyPushToken(
   authorization: string | undefined,
@@ -26,9 +28,9 @@ export async function verifyPushToken(
     now?: () => number;
   },
 ): Promise<PushTokenVerdict> {
-  if (!authorization?.trim()) return { valid: false, reason: 'missing' };
+  if (!authorization?.trim()) return refused('missing');
   const m = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\s*$/i.exec(authorization.trim());
-  if (!m) return { valid: false, reason: 'malformed' };
+  if (!m) return refused('malformed');
   const token = m[1]!;
   const jwks = googleJwks(opts.jwksUrl, opts.fetch);
   const nowS = Math.floor((opts.now ?? Date.now)() / 1000);
@@ -37,8 +39,8 @@ export async function verifyPushToken(
   if (known) {
     // Verified before, signature, issuer and audience included: only the clock can have changed
     // (the same checks as jose's, with no tolerance).
-    if (known.exp <= nowS) return { valid: false, reason: 'expired' };
-    if (known.nbf !== undefined && known.nbf > nowS) return { valid: false, reason: 'malformed' };
+    if (known.exp <= nowS) return refused('expired');
+    if (known.nbf !== undefined && known.nbf > nowS) return refused('malformed');
     payload = known.payload;
   } else {
     try {
@@ -50,13 +52,13 @@ export async function verifyPushToken(
         currentDate: new Date(nowS * 1000),
       }));
     } catch (err) {
-      return { valid: false, reason: reasonFor(err) };
+      return refused(reasonFor(err));
     }
     remember(jwks, `${opts.audience}\n${token}`, payload);
   }
   const verified = payload.email_verified === true || payload.email_verified === 'true';
-  if (payload.email !== opts.serviceAccountEmail || !verified) return { valid: false, reason: 'email' };
-  return { valid: true };
+  if (payload.email !== opts.serviceAccountEmail || !verified) return refused('email');
+  return ok();
 }
 
 /**

@@ -13,7 +13,7 @@ import type { SessionVars } from './session';
 export function csrfProtection(appUrl: string): MiddlewareHandler<{ Variables: SessionVars }> {
   return createMiddleware<{ Variables: SessionVars }>(async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    if (!checkSameOrigin(c.req.header('origin'), c.req.header('referer'), appUrl).valid) {
+    if (!checkSameOrigin(c.req.header('origin'), c.req.header('referer'), appUrl).ok) {
       throw new ApiError(403, 'csrf_origin', 'This form was not sent from Draftline.');
     }
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);

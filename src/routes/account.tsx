@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { deleteAccount, disconnectGmail, disconnectStore } from '../accounts/disconnect';
 import { exportAccount } from '../accounts/export';
 import { updatePolicies } from '../accounts/policies';
-import { addOptOut, removeOptOut, setPaused, updateSettings } from '../accounts/settings';
+import { addOptOut, OPT_OUT_REFUSAL_MESSAGES, removeOptOut, setPaused, updateSettings } from '../accounts/settings';
 import { accountStatus } from '../accounts/status';
 import { countOptOuts, optOutUrl } from '../compliance/opt-out';
 import { listComplianceRequests } from '../compliance/records';
@@ -105,7 +105,7 @@ export function accountRoutes(s: Services) {
       form.action === 'remove'
         ? await removeOptOut(s, accountId(c), form.address)
         : await addOptOut(s, accountId(c), form.address);
-    if (!change.ok) return settingsPage(c, { optOutError: change.error }, 400);
+    if (!change.ok) return settingsPage(c, { optOutError: OPT_OUT_REFUSAL_MESSAGES[change.reason] }, 400);
     const notice = form.action === 'remove' ? (change.changed ? 'optout_removed' : 'optout_unknown') : 'optout_added';
     return c.redirect(`/app/settings?notice=${notice}`, 303);
   });

@@ -60,10 +60,10 @@ export function optOutRoutes(s: Services, options: OptOutRouteOptions = {}) {
 
       const origin = checkSameOrigin(c.req.header('origin'), c.req.header('referer'), s.config.appUrl);
       const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-      const token = origin.valid
+      const token = origin.ok
         ? await checkOptOutToken(s.config.secrets.sessionSecret, accountId, form.token, s.now())
         : origin;
-      if (!token.valid) {
+      if (!token.ok) {
         s.logger.warn('opt_out.refused', { reason: token.reason });
         return page(c, accountId, 'expired', 403);
       }
@@ -72,14 +72,14 @@ export function optOutRoutes(s: Services, options: OptOutRouteOptions = {}) {
       // address is the runtime's (CF-Connecting-IP on Workers, the socket on Node), never
       // X-Forwarded-For or X-Real-IP, which the client writes itself.
       const allowed = await limiter.take(clientAddress(c), accountId);
-      if (!allowed.allowed) {
+      if (!allowed.ok) {
         s.logger.warn('opt_out.rate_limited');
         c.header('Retry-After', String(allowed.retryAfterSeconds));
         return page(c, accountId, 'rate_limited', 429);
       }
 
       const email = parseOptOutEmail(form.email);
-      if (!email.valid)
+      if (!email.ok)
         return page(c, accountId, 'invalid_email', 400, typeof form.email === 'string' ? form.email.slice(0, 254) : '');
 
       await recordOptOut(s.db, s.config.secrets.hashKey, accountId, email.email, s.now());

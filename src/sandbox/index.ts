@@ -272,7 +272,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
   // The mailbox view's "Use example policies": a realistic set for the sandbox merchant, only while
   // none is written (never over the merchant's own), then back to the mailbox to try it.
   routes.post('/example-policies', async (c) => {
-    if (!checkSameOrigin(c.req.header('origin'), c.req.header('referer'), s.config.appUrl).valid) {
+    if (!checkSameOrigin(c.req.header('origin'), c.req.header('referer'), s.config.appUrl).ok) {
       throw new ApiError(403, 'csrf_origin', 'Cross-site request refused.');
     }
     const accountId = await findAccountIdByMailbox(s.db, SANDBOX_MAILBOX);
@@ -316,7 +316,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
 
   // "Write as a customer": the typed email, delivered like one from outside, then back to the mailbox.
   routes.post('/mail', formBodyLimit(COMPOSE_FORM_MAX_BYTES), async (c) => {
-    if (!checkSameOrigin(c.req.header('origin'), c.req.header('referer'), s.config.appUrl).valid) {
+    if (!checkSameOrigin(c.req.header('origin'), c.req.header('referer'), s.config.appUrl).ok) {
       throw new ApiError(403, 'csrf_origin', 'Cross-site request refused.');
     }
     const { values, result } = readComposeForm(await c.req.parseBody());

@@ -1,6 +1,7 @@
 import PostalMime, { type Address, type Email } from 'postal-mime';
 import { z } from 'zod';
 import { htmlToText } from '../drafting/html-text';
+import { ok, type Result, refused } from '../platform/result';
 import { Layout } from '../ui/layout';
 import { formatTime, Notice } from '../ui/parts';
 import { describeSkip } from '../ui/skip-reasons';
@@ -152,9 +153,39 @@ export interface ComposeValues {
   body: string;
 }
 
-export type ComposeResult =
-  | { ok: true; name: string | null; address: string; subject: string; text: string }
-  | { ok: false; field: keyof ComposeValues; message: string };
+/** Why the form was refused; each reason names the field it is about and what the page says. */
+export type ComposeRefusal =
+  | 'missing_from'
+  | 'from_too_long'
+  | 'from_not_an_address'
+  | 'name_too_long'
+  | 'subject_too_long'
+  | 'body_too_long';
+
+const COMPOSE_REFUSALS: Record<ComposeRefusal, { field: keyof ComposeValues; message: string }> = {
+  missing_from: { field: 'from', message: 'Enter who the email is from, like Jane Doe <jane@example.net>.' },
+  from_too_long: { field: 'from', message: 'That From address is too long or spans lines.' },
+  from_not_an_address: {
+    field: 'from',
+    message:
+      'That From does not look like an email address. Write it like jane@example.net or Jane Doe <jane@example.net>.',
+  },
+  name_too_long: {
+    field: 'from',
+    message: `The name before the address must be at most ${COMPOSE_LIMITS.name} characters, without < or >.`,
+  },
+  subject_too_long: { field: 'subject', message: `The subject must be at most ${COMPOSE_LIMITS.subject} characters.` },
+  body_too_long: {
+    field: 'body',
+    message: `The message must be at most ${COMPOSE_LIMITS.body.toLocaleString('en')} characters.`,
+  },
+};
+
+export type ComposeResult = Result<
+  { name: string | null; address: string; subject: string; text: string },
+  ComposeRefusal,
+  { field: keyof ComposeValues; message: string }
+>;
 
 const EmailAddress = z.email();
 // "Jane Doe <jane@example.net>", "\"Doe, Jane\" <jane@example.net>" or a bare address.
@@ -164,31 +195,21 @@ const NAMED = /^(.*?)\s*<([^<>]*)>$/s;
 export function readComposeForm(form: Record<string, unknown>): { values: ComposeValues; result: ComposeResult } {
   const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
   const values = { from: field('from'), subject: field('subject'), body: field('body') };
-  const fail = (message: string, field: keyof ComposeValues = 'from') => ({
-    values,
-    result: { ok: false as const, field, message },
-  });
+  const fail = (reason: ComposeRefusal) => ({ values, result: refused(reason, COMPOSE_REFUSALS[reason]) });
   const from = values.from.trim();
-  if (!from) return fail('Enter who the email is from, like Jane Doe <jane@example.net>.');
-  if (from.length > COMPOSE_LIMITS.from || /[\r\n\0]/.test(from))
-    return fail('That From address is too long or spans lines.');
+  if (!from) return fail('missing_from');
+  if (from.length > COMPOSE_LIMITS.from || /[\r\n\0]/.test(from)) return fail('from_too_long');
   const named = NAMED.exec(from);
   let name = named ? named[1]!.trim() : '';
   const address = (named ? named[2]! : from).trim();
-  if (!EmailAddress.safeParse(address).success)
-    return fail(
-      'That From does not look like an email address. Write it like jane@example.net or Jane Doe <jane@example.net>.',
-    );
+  if (!EmailAddress.safeParse(address).success) return fail('from_not_an_address');
   if (name.length >= 2 && name.startsWith('"') && name.endsWith('"')) name = name.slice(1, -1).replace(/\\(.)/g, '$1');
-  if (name.length > COMPOSE_LIMITS.name || /[<>]/.test(name))
-    return fail(`The name before the address must be at most ${COMPOSE_LIMITS.name} characters, without < or >.`);
+  if (name.length > COMPOSE_LIMITS.name || /[<>]/.test(name)) return fail('name_too_long');
   const subject = values.subject.replace(/\s+/g, ' ').trim();
-  if (subject.length > COMPOSE_LIMITS.subject)
-    return fail(`The subject must be at most ${COMPOSE_LIMITS.subject} characters.`, 'subject');
+  if (subject.length > COMPOSE_LIMITS.subject) return fail('subject_too_long');
   const text = values.body.replace(/\r\n?/g, '\n').replace(/\0/g, '');
-  if (text.length > COMPOSE_LIMITS.body)
-    return fail(`The message must be at most ${COMPOSE_LIMITS.body.toLocaleString('en')} characters.`, 'body');
-  return { values, result: { ok: true, name: name || null, address, subject, text } };
+  if (text.length > COMPOSE_LIMITS.body) return fail('body_too_long');
+  return { values, result: ok({ name: name || null, address, subject, text }) };
 }
 
 export interface MailboxPageProps {

@@ -295,17 +295,17 @@ describe('rate limiter', () => {
       maxClients: 2,
       now: () => t,
     });
-    expect(await limiter.take('a')).toEqual({ allowed: true });
-    expect(await limiter.take('a')).toEqual({ allowed: true });
-    expect(await limiter.take('a')).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect(await limiter.take('a')).toEqual({ ok: true });
+    expect(await limiter.take('a')).toEqual({ ok: true });
+    expect(await limiter.take('a')).toEqual({ ok: false, reason: 'rate_limited', retryAfterSeconds: 60 });
     t += 60_000;
-    expect(await limiter.take('a')).toEqual({ allowed: true });
+    expect(await limiter.take('a')).toEqual({ ok: true });
     // The shared ceiling: b and c together may not pass 3 at one instant.
     t += 120_000;
-    expect(await limiter.take('b')).toEqual({ allowed: true });
-    expect(await limiter.take('c')).toEqual({ allowed: true });
-    expect(await limiter.take('b')).toEqual({ allowed: true });
-    expect((await limiter.take('c')).allowed).toBe(false);
+    expect(await limiter.take('b')).toEqual({ ok: true });
+    expect(await limiter.take('c')).toEqual({ ok: true });
+    expect(await limiter.take('b')).toEqual({ ok: true });
+    expect((await limiter.take('c')).ok).toBe(false);
   });
 
   it('gives requests with no known address their own, larger bucket per scope, apart from every client', async () => {
@@ -318,12 +318,12 @@ describe('rate limiter', () => {
       globalRefillPerMinute: 1,
       now: () => 0,
     });
-    for (let i = 0; i < 3; i++) expect((await limiter.take(null, 'acc_a')).allowed).toBe(true);
-    expect((await limiter.take(null, 'acc_a')).allowed).toBe(false);
-    expect((await limiter.take(null, 'acc_b')).allowed).toBe(true);
-    expect((await limiter.take('198.51.100.1', 'acc_a')).allowed).toBe(true);
+    for (let i = 0; i < 3; i++) expect((await limiter.take(null, 'acc_a')).ok).toBe(true);
+    expect((await limiter.take(null, 'acc_a')).ok).toBe(false);
+    expect((await limiter.take(null, 'acc_b')).ok).toBe(true);
+    expect((await limiter.take('198.51.100.1', 'acc_a')).ok).toBe(true);
     // An address that spells the scope cannot reach the unknown bucket, nor the other way round.
-    expect((await limiter.take('unknown acc_a', 'acc_a')).allowed).toBe(true);
+    expect((await limiter.take('unknown acc_a', 'acc_a')).ok).toBe(true);
   });
 
   it.each([

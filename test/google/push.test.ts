@@ -40,7 +40,7 @@ describe('Pub/Sub push from a watched mailbox', () => {
     expect(req.method).toBe('POST');
     expect(req.url).toBe(ENDPOINT);
     expect(req.headers.get('content-type')).toBe('application/json');
-    expect(await verify(req.headers.get('authorization') ?? undefined)).toEqual({ valid: true });
+    expect(await verify(req.headers.get('authorization') ?? undefined)).toEqual({ ok: true });
 
     const body = (await req.json()) as {
       message: {
@@ -102,8 +102,8 @@ describe('Pub/Sub push from a watched mailbox', () => {
 describe('verifyPushToken', () => {
   it('accepts a token from the push service account for our audience, either issuer spelling', async () => {
     const { fake, verify } = pushSetup();
-    expect(await verify(`Bearer ${await fake.signPushToken()}`)).toEqual({ valid: true });
-    expect(await verify(`Bearer ${await fake.signPushToken({ iss: 'accounts.google.com' })}`)).toEqual({ valid: true });
+    expect(await verify(`Bearer ${await fake.signPushToken()}`)).toEqual({ ok: true });
+    expect(await verify(`Bearer ${await fake.signPushToken({ iss: 'accounts.google.com' })}`)).toEqual({ ok: true });
   });
 
   it.each([
@@ -116,33 +116,33 @@ describe('verifyPushToken', () => {
     ['malformed', { exp: undefined }],
   ] as const)('rejects a token with the wrong claims: %s', async (reason, claims) => {
     const { fake, verify } = pushSetup();
-    expect(await verify(`Bearer ${await fake.signPushToken(claims)}`)).toEqual({ valid: false, reason });
+    expect(await verify(`Bearer ${await fake.signPushToken(claims)}`)).toEqual({ ok: false, reason });
   });
 
   it('rejects a token signed by another key under the same kid', async () => {
     const { fake, verify } = pushSetup();
     expect(await verify(`Bearer ${await fake.signPushToken({}, { foreignKey: true })}`)).toEqual({
-      valid: false,
+      ok: false,
       reason: 'signature',
     });
   });
 
   it('rejects a missing or malformed Authorization header', async () => {
     const { verify } = pushSetup();
-    expect(await verify(undefined)).toEqual({ valid: false, reason: 'missing' });
-    expect(await verify('  ')).toEqual({ valid: false, reason: 'missing' });
-    expect(await verify('Basic dXNlcjpwYXNz')).toEqual({ valid: false, reason: 'malformed' });
-    expect(await verify('Bearer not-a-jwt')).toEqual({ valid: false, reason: 'malformed' });
-    expect(await verify('Bearer eyJhbGciOiJub25lIn0.eyJhIjoxfQ.')).toEqual({ valid: false, reason: 'malformed' });
-    expect(await verify('Bearer a.b.c')).toEqual({ valid: false, reason: 'malformed' });
+    expect(await verify(undefined)).toEqual({ ok: false, reason: 'missing' });
+    expect(await verify('  ')).toEqual({ ok: false, reason: 'missing' });
+    expect(await verify('Basic dXNlcjpwYXNz')).toEqual({ ok: false, reason: 'malformed' });
+    expect(await verify('Bearer not-a-jwt')).toEqual({ ok: false, reason: 'malformed' });
+    expect(await verify('Bearer eyJhbGciOiJub25lIn0.eyJhIjoxfQ.')).toEqual({ ok: false, reason: 'malformed' });
+    expect(await verify('Bearer a.b.c')).toEqual({ ok: false, reason: 'malformed' });
   });
 
   it('fetches the key set once per URL and fetch, and fails closed when it cannot', async () => {
     const { fake, verify, requests } = pushSetup();
-    for (let i = 0; i < 3; i++) expect(await verify(`Bearer ${await fake.signPushToken()}`)).toEqual({ valid: true });
+    for (let i = 0; i < 3; i++) expect(await verify(`Bearer ${await fake.signPushToken()}`)).toEqual({ ok: true });
     expect(requests.filter((r) => r === 'GET /oauth2/v3/certs')).toHaveLength(1);
     expect(await verify(`Bearer ${await fake.signPushToken()}`, { jwksUrl: 'http://down.test/certs' })).toEqual({
-      valid: false,
+      ok: false,
       reason: 'signature',
     });
   });
@@ -150,28 +150,28 @@ describe('verifyPushToken', () => {
   it('checks a token seen before against the clock and the audience again', async () => {
     const { fake, verify } = pushSetup();
     const token = await fake.signPushToken();
-    expect(await verify(`Bearer ${token}`)).toEqual({ valid: true });
-    expect(await verify(`Bearer ${token}`)).toEqual({ valid: true });
+    expect(await verify(`Bearer ${token}`)).toEqual({ ok: true });
+    expect(await verify(`Bearer ${token}`)).toEqual({ ok: true });
     expect(await verify(`Bearer ${token}`, { now: () => Date.now() + 2 * 3600 * 1000 })).toEqual({
-      valid: false,
+      ok: false,
       reason: 'expired',
     });
     expect(await verify(`Bearer ${token}`, { audience: 'https://someone-else.example/push' })).toEqual({
-      valid: false,
+      ok: false,
       reason: 'audience',
     });
     expect(await verify(`Bearer ${token}`, { serviceAccountEmail: 'other@example.iam.gserviceaccount.com' })).toEqual({
-      valid: false,
+      ok: false,
       reason: 'email',
     });
-    expect(await verify(`Bearer ${token}`)).toEqual({ valid: true });
+    expect(await verify(`Bearer ${token}`)).toEqual({ ok: true });
   });
 
   it('honours an injected clock', async () => {
     const { fake, verify } = pushSetup();
     const token = await fake.signPushToken();
     expect(await verify(`Bearer ${token}`, { now: () => Date.now() + 2 * 3600 * 1000 })).toEqual({
-      valid: false,
+      ok: false,
       reason: 'expired',
     });
   });

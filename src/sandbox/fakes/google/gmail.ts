@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { ok, type Result, refused } from '../../../platform/result';
 import {
   badRequest,
   gmailError,
@@ -11,6 +12,9 @@ import {
 import { base64Decode, base64UrlEncode, headerValue, messageIds, snippetOf, toPayload } from './mime';
 import type { PubSub } from './pubsub';
 import { GMAIL_SCOPE, type FakeState, type Mailbox, type StoredMessage } from './state';
+
+/** A query parameter Gmail would refuse, with the 400 body Gmail answers it with. */
+type Param<T extends object, R extends string> = Result<T, R, { body: GmailErrorBody }>;
 
 /**
  * Gmail API v1 under /gmail/v1/users/:userId/... (userId `me` or the mailbox address).
@@ -114,24 +118,26 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
   const onlyMetadata = (scopes: string[]) =>
     !scopes.some((s) => s === full || s === modify || s === readonly || s === compose);
 
-  function parseFormat(c: Context, allowed: readonly Format[]): Format | GmailErrorBody {
+  function parseFormat(c: Context, allowed: readonly Format[]): Param<{ format: Format }, 'bad_format'> {
     const f = (c.req.query('format') ?? 'full').toLowerCase();
-    if (!(allowed as readonly string[]).includes(f)) return badRequest(`Invalid value at 'format' (${f})`);
-    return f as Format;
+    if (!(allowed as readonly string[]).includes(f))
+      return refused('bad_format', { body: badRequest(`Invalid value at 'format' (${f})`) });
+    return ok({ format: f as Format });
   }
 
-  function parseMaxResults(c: Context): number | GmailErrorBody {
+  function parseMaxResults(c: Context): Param<{ max: number }, 'bad_max_results'> {
     const raw = c.req.query('maxResults');
-    if (raw === undefined) return 100;
-    if (!/^\d{1,6}$/.test(raw)) return badRequest(`Invalid value at 'max_results' (TYPE_UINT32), "${raw}"`);
-    return Math.min(500, Math.max(1, Number(raw)));
+    if (raw === undefined) return ok({ max: 100 });
+    if (!/^\d{1,6}$/.test(raw))
+      return refused('bad_max_results', { body: badRequest(`Invalid value at 'max_results' (TYPE_UINT32), "${raw}"`) });
+    return ok({ max: Math.min(500, Math.max(1, Number(raw))) });
   }
 
-  function parseOffset(c: Context): number | GmailErrorBody {
+  function parseOffset(c: Context): Param<{ offset: number }, 'bad_page_token'> {
     const token = c.req.query('pageToken');
-    if (!token) return 0;
-    if (!/^\d{1,9}$/.test(token)) return badRequest('Invalid pageToken');
-    return Number(token);
+    if (!token) return ok({ offset: 0 });
+    if (!/^\d{1,9}$/.test(token)) return refused('bad_page_token', { body: badRequest('Invalid pageToken') });
+    return ok({ offset: Number(token) });
   }
 
   function messageResource(m: StoredMessage, format: Format, wanted: string[] = []): Record<string, unknown> {
@@ -211,8 +217,9 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
       if (!/^\d{1,20}$/.test(start)) return err(c, badRequest('Invalid startHistoryId'));
       const startId = BigInt(start);
       if (startId < mb.historyFloor) return err(c, notFound());
-      const max = parseMaxResults(c);
-      if (typeof max !== 'number') return err(c, max);
+      const maxResults = parseMaxResults(c);
+      if (!maxResults.ok) return err(c, maxResults.body);
+      const { max } = maxResults;
       const token = c.req.query('pageToken');
       if (token !== undefined && !/^\d{1,20}$/.test(token)) return err(c, badRequest('Invalid pageToken'));
       const after = token ? (BigInt(token) > startId ? BigInt(token) : startId) : startId;
@@ -251,10 +258,12 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
       const q = c.req.query('q') ?? '';
       if (q && onlyMetadata(scopes))
         return err(c, gmailError(403, 'forbidden', "Metadata scope does not support 'q' parameter"));
-      const max = parseMaxResults(c);
-      if (typeof max !== 'number') return err(c, max);
-      const offset = parseOffset(c);
-      if (typeof offset !== 'number') return err(c, offset);
+      const maxResults = parseMaxResults(c);
+      if (!maxResults.ok) return err(c, maxResults.body);
+      const { max } = maxResults;
+      const pageToken = parseOffset(c);
+      if (!pageToken.ok) return err(c, pageToken.body);
+      const { offset } = pageToken;
       const filter = compileQuery(
         q,
         c.req.queries('labelIds') ?? [],
@@ -278,8 +287,9 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
   app.get(
     `${base}/messages/:id`,
     handle('messages.get', (c, { mb, scopes }) => {
-      const format = parseFormat(c, FORMATS);
-      if (typeof format !== 'string') return err(c, format);
+      const formatParam = parseFormat(c, FORMATS);
+      if (!formatParam.ok) return err(c, formatParam.body);
+      const { format } = formatParam;
       if ((format === 'raw' || format === 'full') && onlyMetadata(scopes)) {
         return err(c, gmailError(403, 'forbidden', `Metadata scope doesn't allow format ${format.toUpperCase()}`));
       }
@@ -292,8 +302,9 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
   app.get(
     `${base}/threads/:id`,
     handle('threads.get', (c, { mb, scopes }) => {
-      const format = parseFormat(c, ['minimal', 'full', 'metadata']);
-      if (typeof format !== 'string') return err(c, format);
+      const formatParam = parseFormat(c, ['minimal', 'full', 'metadata']);
+      if (!formatParam.ok) return err(c, formatParam.body);
+      const { format } = formatParam;
       if (format === 'full' && onlyMetadata(scopes))
         return err(c, gmailError(403, 'forbidden', "Metadata scope doesn't allow format FULL"));
       const ids = mb.threads.get(c.req.param('id') ?? '');
@@ -335,10 +346,12 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
   app.get(
     `${base}/drafts`,
     handle('drafts.list', (c, { mb }) => {
-      const max = parseMaxResults(c);
-      if (typeof max !== 'number') return err(c, max);
-      const offset = parseOffset(c);
-      if (typeof offset !== 'number') return err(c, offset);
+      const maxResults = parseMaxResults(c);
+      if (!maxResults.ok) return err(c, maxResults.body);
+      const { max } = maxResults;
+      const pageToken = parseOffset(c);
+      if (!pageToken.ok) return err(c, pageToken.body);
+      const { offset } = pageToken;
       const all = [...mb.drafts.entries()].reverse();
       const page = all.slice(offset, offset + max);
       const out: Record<string, unknown> = {};
@@ -357,8 +370,9 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
   app.get(
     `${base}/drafts/:id`,
     handle('drafts.get', (c, { mb }) => {
-      const format = parseFormat(c, FORMATS);
-      if (typeof format !== 'string') return err(c, format);
+      const formatParam = parseFormat(c, FORMATS);
+      if (!formatParam.ok) return err(c, formatParam.body);
+      const { format } = formatParam;
       const draftId = c.req.param('id') ?? '';
       const messageId = mb.drafts.get(draftId);
       const m = messageId ? mb.messages.get(messageId) : undefined;
