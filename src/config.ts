@@ -86,6 +86,17 @@ const EnvSchema = z.object({
 export type Env = z.input<typeof EnvSchema>;
 export type Mode = 'sandbox' | 'live';
 
+/**
+ * The public placeholders the sandbox fills in for unset credentials (and its fakes accept). Public
+ * on purpose, so never valid in live mode: shopify-webhook.ts refuses the Shopify one there too.
+ */
+export const SANDBOX_PLACEHOLDERS = {
+  googleClientId: 'sandbox-client-id',
+  googleClientSecret: 'sandbox-client-secret',
+  shopifyApiKey: 'sandbox-shopify-key',
+  shopifyApiSecret: 'sandbox-shopify-secret',
+} as const;
+
 export interface Config {
   mode: Mode;
   appUrl: string;
@@ -258,8 +269,8 @@ export function parseConfig(raw: Record<string, string | undefined>, options: Pa
       hashKey: fake(env.HASH_KEY, `hash:${env.SESSION_SECRET}`),
     },
     google: {
-      clientId: fake(env.GOOGLE_CLIENT_ID, 'sandbox-client-id'),
-      clientSecret: fake(env.GOOGLE_CLIENT_SECRET, 'sandbox-client-secret'),
+      clientId: fake(env.GOOGLE_CLIENT_ID, SANDBOX_PLACEHOLDERS.googleClientId),
+      clientSecret: fake(env.GOOGLE_CLIENT_SECRET, SANDBOX_PLACEHOLDERS.googleClientSecret),
       redirectUri: `${appUrl}/auth/google/callback`,
       authUrl: pick(
         env.GOOGLE_AUTH_URL,
@@ -279,8 +290,8 @@ export function parseConfig(raw: Record<string, string | undefined>, options: Pa
       pushServiceAccount: fake(env.GOOGLE_PUSH_SERVICE_ACCOUNT, 'gmail-push@sandbox.iam.gserviceaccount.com'),
     },
     shopify: {
-      apiKey: fake(env.SHOPIFY_API_KEY, 'sandbox-shopify-key'),
-      apiSecret: fake(env.SHOPIFY_API_SECRET, 'sandbox-shopify-secret'),
+      apiKey: fake(env.SHOPIFY_API_KEY, SANDBOX_PLACEHOLDERS.shopifyApiKey),
+      apiSecret: fake(env.SHOPIFY_API_SECRET, SANDBOX_PLACEHOLDERS.shopifyApiSecret),
       oldApiSecret: env.SHOPIFY_API_SECRET_OLD ?? null,
       apiVersion: env.SHOPIFY_API_VERSION,
       apiUrl: env.SHOPIFY_API_URL ?? (mode === 'sandbox' ? `${sandbox}/shopify` : null),

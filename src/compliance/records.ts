@@ -23,6 +23,7 @@ export const COMPLIANCE_TOPICS = {
   wooCustomerDeleted: 'customer.deleted',
   merchantCustomerErasure: 'customer_erasure',
 } as const;
+export type ComplianceTopic = (typeof COMPLIANCE_TOPICS)[keyof typeof COMPLIANCE_TOPICS];
 
 /** Words stored in `outcome`; the status and privacy pages turn them into sentences (describeOutcome). */
 export type ComplianceOutcome =

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Config } from '../config';
+import { SANDBOX_PLACEHOLDERS, type Config } from '../config';
 import { verifyHmacBase64 } from '../crypto/hmac';
 import { fromUtf8 } from '../crypto/encoding';
 import { ok, type Result, refused } from '../platform/result';
@@ -22,7 +22,7 @@ export const SHOPIFY_TOPICS = [
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
 
 /** In the sandbox, config.ts fills SHOPIFY_API_SECRET with this public placeholder when it is not set. */
-const PLACEHOLDER_SECRET = 'sandbox-shopify-secret';
+const PLACEHOLDER_SECRET = SANDBOX_PLACEHOLDERS.shopifyApiSecret;
 
 /**
  * The secrets a Shopify webhook may be signed with: the app secret, and the old one during a

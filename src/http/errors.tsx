@@ -1,6 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Mode } from '../config';
 import { errorClass, type Logger } from '../platform/log';
 import { ErrorPage } from '../ui/error-page';
 import { renderPage } from '../ui/layout';
@@ -23,8 +24,6 @@ export class ApiError extends HTTPException {
 export function errorBody(c: Context, code: string, message: string) {
   return { error: { code, message, requestId: c.get('requestId') as string } };
 }
-
-type Mode = 'sandbox' | 'live';
 
 const wantsHtml = (c: Context) => (c.req.header('accept') ?? '').includes('text/html');
 

@@ -1,3 +1,4 @@
+import type { Mode } from '../config';
 import PostalMime, { type Address, type Email } from 'postal-mime';
 import { z } from 'zod';
 import { htmlToText } from '../drafting/html-text';
@@ -213,7 +214,7 @@ export function readComposeForm(form: Record<string, unknown>): { values: Compos
 }
 
 export interface MailboxPageProps {
-  mode: 'sandbox' | 'live';
+  mode: Mode;
   signedIn: boolean;
   mailbox: string;
   threads: ThreadView[];

@@ -1,13 +1,8 @@
+import type { Mode } from '../config';
 import { Layout } from './layout';
 
 /** The one error page style: a plain sentence, a way back, never a stack trace. */
-export function ErrorPage(props: {
-  mode: 'sandbox' | 'live';
-  status: number;
-  title: string;
-  message: string;
-  requestId?: string;
-}) {
+export function ErrorPage(props: { mode: Mode; status: number; title: string; message: string; requestId?: string }) {
   return (
     <Layout title={props.title} mode={props.mode}>
       <h1>{props.title}</h1>

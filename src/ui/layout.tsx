@@ -1,10 +1,11 @@
+import type { Mode } from '../config';
 import type { Child } from 'hono/jsx';
 import { STYLES } from './styles';
 
 export interface LayoutProps {
   title: string;
   /** Shown as a badge in the header so nobody mistakes the sandbox for their real mailbox. */
-  mode: 'sandbox' | 'live';
+  mode: Mode;
   /** A merchant is signed in: shows the account navigation. */
   signedIn?: boolean;
   children?: Child;

@@ -1,3 +1,4 @@
+import type { Mode } from '../config';
 import { Layout } from './layout';
 
 /**
@@ -12,7 +13,7 @@ import { Layout } from './layout';
 export type OptOutState = 'form' | 'done' | 'invalid_email' | 'expired' | 'rate_limited';
 
 export interface OptOutPageProps {
-  mode: 'sandbox' | 'live';
+  mode: Mode;
   /** Where the form posts (this page's own path). */
   action: string;
   token: string;

@@ -1,7 +1,8 @@
 import { POLICY_COUNT, policiesSetCount } from '../accounts/policies';
 import type { AccountStatus } from '../accounts/status';
 import { policiesOf } from '../drafting/policies';
-import { describeOutcome, type ComplianceRecordView } from '../compliance/records';
+import { describeOutcome, type ComplianceRecordView, type ComplianceTopic } from '../compliance/records';
+import type { StoreConnection } from '../db/accounts';
 import type { Config } from '../config';
 import { DEMO_EMAILS } from '../sandbox/demo';
 import { Layout } from './layout';
@@ -18,7 +19,8 @@ export interface StatusPageProps {
   now: number;
 }
 
-const TOPICS: Record<string, string> = {
+/** Keyed by the unions, so a new topic or store status without words here does not compile. */
+const TOPICS: Record<ComplianceTopic, string> = {
   'customers/data_request': 'Shopify: a customer asked what data is held',
   'customers/redact': 'Shopify: erase a customer',
   'shop/redact': 'Shopify: erase the shop',
@@ -27,12 +29,15 @@ const TOPICS: Record<string, string> = {
   customer_erasure: 'You asked to erase a customer',
 };
 
-const STORE_STATUS: Record<string, string> = {
+const STORE_STATUS: Record<StoreConnection['status'], string> = {
   active: 'active',
   reconnect_needed: 'reconnect needed',
   uninstalled: 'uninstalled',
   customer_data_not_approved: 'customer data not approved by Shopify',
 };
+
+/** A stored topic in words; one this version does not know (from an older one) is shown as it is. */
+const topicLabel = (topic: string) => (Object.hasOwn(TOPICS, topic) ? TOPICS[topic as ComplianceTopic] : topic);
 
 /** The dashboard: what is connected, what happened this week (counts only), and the account's data controls. */
 export function StatusPage({ config, status, requests, csrf, notice, now }: StatusPageProps) {
@@ -309,7 +314,7 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
                 <tr>
                   <td>{formatTime(r.receivedAt)}</td>
                   <td>
-                    {TOPICS[r.topic] ?? r.topic}
+                    {topicLabel(r.topic)}
                     {r.platformRequestId && <span class="hint">Shopify request {r.platformRequestId}</span>}
                   </td>
                   <td>

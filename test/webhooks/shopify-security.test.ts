@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SANDBOX_PLACEHOLDERS } from '../../src/config';
 import { getAccount, getStoreConnection } from '../../src/db/accounts';
 import {
   addOptOut,
@@ -118,7 +119,9 @@ describe('Shopify webhooks: signature', () => {
     });
 
     it('still refuses any other secret', async () => {
-      const res = await deliverShopify(rt, customerRedactPayload(EMAIL), { secret: 'sandbox-shopify-secret' });
+      const res = await deliverShopify(rt, customerRedactPayload(EMAIL), {
+        secret: SANDBOX_PLACEHOLDERS.shopifyApiSecret,
+      });
       expect(res.status).toBe(401);
       await expectNothingProcessed();
     });
@@ -138,7 +141,9 @@ describe('Shopify webhooks: signature', () => {
 
     it('refuses everything, including bodies signed with the public sandbox placeholder', async () => {
       expect(rt.config.shopify.apiSecret).toBe('');
-      const res = await deliverShopify(rt, customerRedactPayload(EMAIL), { secret: 'sandbox-shopify-secret' });
+      const res = await deliverShopify(rt, customerRedactPayload(EMAIL), {
+        secret: SANDBOX_PLACEHOLDERS.shopifyApiSecret,
+      });
       expect(res.status).toBe(401);
       expect(await allComplianceRows(rt)).toEqual([]);
       expect(rt.logs.some((l) => l.includes('no_secret_configured'))).toBe(true);

@@ -1,3 +1,4 @@
+import { SANDBOX_PLACEHOLDERS } from '../../../config';
 import { headerValue, messageIds, normalizeSubject, parseMime, type MimePart } from './mime';
 
 /**
@@ -32,8 +33,8 @@ export const isBasicScope = (scope: string) =>
 export const DEFAULT_ACCOUNT = 'merchant@example.com';
 /** The client the sandbox config uses by default (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET unset). */
 export const DEFAULT_CLIENT: FakeClient = {
-  clientId: 'sandbox-client-id',
-  clientSecret: 'sandbox-client-secret',
+  clientId: SANDBOX_PLACEHOLDERS.googleClientId,
+  clientSecret: SANDBOX_PLACEHOLDERS.googleClientSecret,
   redirectUris: null,
   name: 'Draftline',
 };
