@@ -20,14 +20,17 @@ export interface Body {
  * numbers without a keyword), else the newest.
  */
 export function ordersSpokenOf(doc: PromptData): PromptOrder[] {
-  if (doc.orderLookup === 'matched') return doc.orders;
-  if (doc.orderLookup === 'recent') {
-    const written = doc.orders.filter((o) => mentions(doc.customer.message, o.number));
-    if (written.length) return written;
-    const newest = doc.orders.find((o) => o.newest) ?? doc.orders[0];
-    return newest ? [newest] : [];
-  }
-  return [];
+  return spokenOf(doc).orders;
+}
+
+/** ordersSpokenOf, and whether the newest was picked for want of a number (then the reply says so). */
+function spokenOf(doc: PromptData): { orders: PromptOrder[]; newestGuessed: boolean } {
+  if (doc.orderLookup === 'matched') return { orders: doc.orders, newestGuessed: false };
+  if (doc.orderLookup !== 'recent') return { orders: [], newestGuessed: false };
+  const written = doc.orders.filter((o) => mentions(doc.customer.message, o.number));
+  if (written.length) return { orders: written, newestGuessed: false };
+  const newest = doc.orders.find((o) => o.newest) ?? doc.orders[0];
+  return { orders: newest ? [newest] : [], newestGuessed: doc.orders.length > 1 };
 }
 
 /** Whether `text` holds `number` as a number of its own (not inside a longer one). */
@@ -87,13 +90,9 @@ function composeFor(doc: PromptData, kind: DraftKind, p: Phrases, tone: Tone): B
     say(p.quote(p.policy[name], text), text);
     return true;
   };
-  const targets = ordersSpokenOf(doc);
+  const { orders: targets, newestGuessed } = spokenOf(doc);
   // Several recent orders and no number: the newest is answered, and the customer asked to say if they meant another.
-  const ambiguous =
-    doc.orderLookup === 'recent' &&
-    doc.orders.length > 1 &&
-    !doc.orders.some((o) => mentions(doc.customer.message, o.number));
-  if (ambiguous && kind !== 'presales') say(p.newestOf(targets[0]!.number), targets[0]!.number);
+  if (newestGuessed && kind !== 'presales') say(p.newestOf(targets[0]!.number), targets[0]!.number);
 
   switch (kind) {
     case 'presales': // A question before buying: the shop's words on shipping and its FAQ, nothing about orders.
@@ -140,7 +139,7 @@ function composeFor(doc: PromptData, kind: DraftKind, p: Phrases, tone: Tone): B
       break;
   }
 
-  if (ambiguous) say(p.whichOrder);
+  if (newestGuessed) say(p.whichOrder);
   if (doc.orderLookup === 'matched' && doc.unmatchedNumbers.length > 0) say(p.unmatched);
   const ask = askFor(doc, p);
   if (ask) say(ask);
