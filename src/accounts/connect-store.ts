@@ -4,8 +4,6 @@ import type { Services } from '../services';
 import { exchangeInstallCode, ShopifyInstallError, type ShopifyInstallConfig } from '../stores/shopify-install';
 import {
   checkStoreUrl,
-  consumeStoreNonce,
-  finishStoreNonce,
   verifyWooKeys,
   WOO_CONSUMER_KEY,
   WOO_CONSUMER_SECRET,
@@ -13,6 +11,7 @@ import {
 } from '../stores/woocommerce-connect';
 import { finishWooSetup, parseWebhookIds, removeWooWebhooks } from '../stores/woocommerce-webhooks';
 import { connectStore, replaceStoreConnection } from './connect';
+import { consumeStoreNonce, finishStoreNonce } from './store-nonces';
 import { setPaused } from './settings';
 
 const KEY_CHECK_NOTICE = {

@@ -7,6 +7,7 @@ import {
   shopifyInstallConfig,
   wooReturnNotice,
 } from '../accounts/connect-store';
+import { createStoreNonce } from '../accounts/store-nonces';
 import { getGmailConnection } from '../db/accounts';
 import { csrfProtection } from '../http/csrf';
 import { errorBody } from '../http/errors';
@@ -15,7 +16,7 @@ import { errorClass } from '../platform/log';
 import { currentSession, requireSession, type SessionVars } from '../http/session';
 import type { Services } from '../services';
 import { buildInstallUrl, checkInstallCallback, parseShopDomain } from '../stores/shopify-install';
-import { buildWooAuthorizeUrl, checkStoreUrl, createStoreNonce } from '../stores/woocommerce-connect';
+import { buildWooAuthorizeUrl, checkStoreUrl } from '../stores/woocommerce-connect';
 import { ConnectStorePage } from '../ui/connect-store';
 import { renderPage } from '../ui/layout';
 

@@ -1,21 +1,16 @@
-import { and, eq, gt, isNull, lt } from 'drizzle-orm';
 import { z } from 'zod';
-import { toBase64Url, toHex, utf8 } from '../crypto/encoding';
-import { storeAuthNonces } from '../db/schema';
 import type { FetchLike } from '../platform/fetch';
 import { checkPublicHost, type HostResolver } from '../platform/public-host';
-import type { Services } from '../services';
 import { createWooCommerceOrderSource } from './woocommerce';
 
 /**
  * Connecting a WooCommerce store. Two ways, both ending in read-only REST keys we verify with one
  * call before keeping them (sealed):
  * 1. WooCommerce's own authorize endpoint (/wc-auth/v1/authorize): the store owner approves, and
- *    the store POSTs the keys to our callback_url with the one-time nonce we sent as user_id.
+ *    the store POSTs the keys to our callback_url with the one-time nonce we sent as user_id
+ *    (accounts/store-nonces.ts).
  * 2. Pasting a read-only consumer key and secret created under WooCommerce → Settings → Advanced.
  */
-
-const NONCE_TTL_MS = 15 * 60_000;
 
 export type StoreUrlCheck =
   | { ok: true; url: string }
@@ -45,60 +40,6 @@ export async function checkStoreUrl(
   if (url.protocol !== 'https:') return { ok: false, reason: 'not_https' };
   const host = await checkPublicHost(url.hostname, opts.resolver);
   return host.public ? { ok: true, url: normal } : { ok: false, reason: host.reason };
-}
-
-const sha256Hex = async (text: string) =>
-  toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(text) as BufferSource)));
-
-/** A one-time nonce for the authorize round trip; only its hash is stored, for 15 minutes. */
-export async function createStoreNonce(s: Services, accountId: string, storeUrl: string): Promise<string> {
-  const nonce = toBase64Url(crypto.getRandomValues(new Uint8Array(24)));
-  await s.db
-    .insert(storeAuthNonces)
-    .values({ nonceHash: await sha256Hex(nonce), accountId, storeUrl, expiresAt: s.now() + NONCE_TTL_MS });
-  return nonce;
-}
-
-/** Marks the nonce used, in one statement, and returns what it was for; null when unknown, used or expired. */
-export async function consumeStoreNonce(
-  s: Services,
-  nonce: string,
-): Promise<{ accountId: string; storeUrl: string } | null> {
-  const [row] = await s.db
-    .update(storeAuthNonces)
-    .set({ usedAt: s.now() })
-    .where(
-      and(
-        eq(storeAuthNonces.nonceHash, await sha256Hex(nonce)),
-        isNull(storeAuthNonces.usedAt),
-        gt(storeAuthNonces.expiresAt, s.now()),
-      ),
-    )
-    .returning({ accountId: storeAuthNonces.accountId, storeUrl: storeAuthNonces.storeUrl });
-  return row ?? null;
-}
-
-/**
- * The browser's return from the authorize screen: did this account's nonce bring keys? The nonce
- * row is deleted here, its job done. 'unknown' covers a nonce of another account or none at all.
- */
-export async function finishStoreNonce(
-  s: Services,
-  accountId: string,
-  nonce: string,
-): Promise<'used' | 'waiting' | 'unknown'> {
-  const where = and(eq(storeAuthNonces.nonceHash, await sha256Hex(nonce)), eq(storeAuthNonces.accountId, accountId));
-  const row = await s.db.query.storeAuthNonces.findFirst({ where });
-  if (!row) return 'unknown';
-  if (!row.usedAt) return 'waiting';
-  await s.db.delete(storeAuthNonces).where(where);
-  return 'used';
-}
-
-/** Nonces past their 15 minutes, used or not: nothing to keep them for (run by the cron). */
-export async function purgeExpiredStoreNonces(s: Services): Promise<number> {
-  const result = await s.db.delete(storeAuthNonces).where(lt(storeAuthNonces.expiresAt, s.now()));
-  return result.rowsAffected;
 }
 
 export function buildWooAuthorizeUrl(opts: {
