@@ -1,5 +1,6 @@
 import { getStoreConnection, type StoreConnection } from '../db/accounts';
 import type { StoreCredentials } from '../db/sealed';
+import { parseWebhookIds } from '../db/store-connections';
 import type { Services } from '../services';
 import { exchangeInstallCode, ShopifyInstallError, type ShopifyInstallConfig } from '../stores/shopify-install';
 import {
@@ -9,7 +10,7 @@ import {
   WOO_CONSUMER_SECRET,
   WooKeyDelivery,
 } from '../stores/woocommerce-connect';
-import { finishWooSetup, parseWebhookIds, removeWooWebhooks } from '../stores/woocommerce-webhooks';
+import { finishWooSetup, removeWooWebhooks } from './woo-webhooks';
 import { connectStore, replaceStoreConnection } from './connect';
 import { consumeStoreNonce, finishStoreNonce } from './store-nonces';
 import { setPaused } from './settings';

@@ -6,7 +6,7 @@ import { RESUME_COMPLIANCE_AFTER_MS } from '../compliance/perform';
 import { messageKey, QUEUE_BATCH_MAX, sendBatch, type QueueMessage } from '../platform/queue';
 import type { Services } from '../services';
 import { purgeExpiredStoreNonces } from '../accounts/store-nonces';
-import { wooStoresDueForRepair } from '../stores/woocommerce-webhooks';
+import { wooStoresDueForRepair } from './woo-store-repair';
 import { classifyFailure } from './failures';
 import { watchesDueForRenewal } from './watch-renewal';
 

@@ -6,7 +6,8 @@ import { getStoreConnection } from '../../src/db/accounts';
 import { storeConnections } from '../../src/db/schema';
 import type { FetchLike } from '../../src/platform/fetch';
 import { createStoreNonce } from '../../src/accounts/store-nonces';
-import { reconcileWooWebhooks, WOO_SETUP_CLAIM_MS } from '../../src/stores/woocommerce-webhooks';
+import { WOO_SETUP_CLAIM_MS } from '../../src/accounts/woo-webhooks';
+import { reconcileWooWebhooks } from '../../src/pipeline/woo-store-repair';
 import { wooConnection } from '../compliance/support';
 import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
