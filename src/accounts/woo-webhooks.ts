@@ -159,7 +159,7 @@ export async function finishWooSetup(s: Services, accountId: string): Promise<Wo
   const credentials = await openStoreCredentials(s, { id: row.id, sealedCredentials: row.sealedCredentials! });
   if (credentials.kind !== 'woocommerce') return 'none';
   const check = await verifyWooKeys(s.fetch, row.storeDomain, credentials.consumerKey, credentials.consumerSecret);
-  if (!check.valid) {
+  if (!check.ok) {
     s.logger.warn('store.woo_setup_failed', { accountId, reason: check.reason });
     // Unreachable: the claim lapses and the next run tries again. Otherwise the merchant must reconnect
     // (unless the connection was replaced meanwhile: only the keys checked are marked).

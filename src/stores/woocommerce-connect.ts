@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FetchLike } from '../platform/fetch';
+import { ok, type Result, refused } from '../platform/result';
 import { checkPublicHost, type HostResolver } from '../platform/public-host';
 import { createWooCommerceOrderSource } from './woocommerce';
 
@@ -12,9 +13,7 @@ import { createWooCommerceOrderSource } from './woocommerce';
  * 2. Pasting a read-only consumer key and secret created under WooCommerce → Settings → Advanced.
  */
 
-export type StoreUrlCheck =
-  | { ok: true; url: string }
-  | { ok: false; reason: 'invalid_url' | 'not_https' | 'private_address' | 'unresolvable' };
+export type StoreUrlCheck = Result<{ url: string }, 'invalid_url' | 'not_https' | 'private_address' | 'unresolvable'>;
 
 /**
  * A store URL as typed: https only (WooCommerce's authorize flow requires it), no credentials, query
@@ -29,17 +28,15 @@ export async function checkStoreUrl(
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(input.trim()) ? input.trim() : `https://${input.trim()}`);
   } catch {
-    return { ok: false, reason: 'invalid_url' };
+    return refused('invalid_url');
   }
-  if (url.username || url.password || !url.hostname) return { ok: false, reason: 'invalid_url' };
+  if (url.username || url.password || !url.hostname) return refused('invalid_url');
   const normal = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   if (opts.sandbox)
-    return url.protocol === 'https:' || url.protocol === 'http:'
-      ? { ok: true, url: normal }
-      : { ok: false, reason: 'invalid_url' };
-  if (url.protocol !== 'https:') return { ok: false, reason: 'not_https' };
+    return url.protocol === 'https:' || url.protocol === 'http:' ? ok({ url: normal }) : refused('invalid_url');
+  if (url.protocol !== 'https:') return refused('not_https');
   const host = await checkPublicHost(url.hostname, opts.resolver);
-  return host.public ? { ok: true, url: normal } : { ok: false, reason: host.reason };
+  return host.public ? ok({ url: normal }) : refused(host.reason);
 }
 
 export function buildWooAuthorizeUrl(opts: {
@@ -76,7 +73,7 @@ export const WooKeyDelivery = z.object({
   key_permissions: z.enum(['read', 'write', 'read_write']),
 });
 
-export type KeyCheck = { valid: true } | { valid: false; reason: 'rejected' | 'moved' | 'unreachable' };
+export type KeyCheck = Result<object, 'rejected' | 'moved' | 'unreachable'>;
 
 /** One read call with the keys: proves they work and can read orders. */
 export async function verifyWooKeys(
@@ -87,11 +84,10 @@ export async function verifyWooKeys(
 ): Promise<KeyCheck> {
   try {
     await createWooCommerceOrderSource({ storeUrl, consumerKey, consumerSecret, fetch, maxPages: 1 }).findByNumber('1');
-    return { valid: true };
+    return ok();
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'unauthorized' || code === 'forbidden' || code === 'not_found')
-      return { valid: false, reason: 'rejected' };
-    return { valid: false, reason: code === 'redirected' ? 'moved' : 'unreachable' };
+    if (code === 'unauthorized' || code === 'forbidden' || code === 'not_found') return refused('rejected');
+    return refused(code === 'redirected' ? 'moved' : 'unreachable');
   }
 }
