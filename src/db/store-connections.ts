@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, isNotNull, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, eq, gte, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { ShopifyConnectionRecord } from '../stores/shopify';
 import { getStoreConnection, updateStoreConnectionIfCurrent, type StoreConnection } from './accounts';
 import type { Db } from './client';
@@ -155,4 +155,21 @@ export async function wooSourceMismatchCountedSince(db: Db, accountId: string, s
       ),
     );
   return counts.some((c) => c.count > 0);
+}
+
+/**
+ * WooCommerce connections whose stored URL names this host or its "www." form (case aside), at
+ * most `limit`: the candidates for a match by identity (stores/store-url.ts storeAddress). A
+ * superset (shop.example also finds shop.example.org): the caller compares identities, which alone
+ * decide.
+ */
+export async function wooConnectionsAtHost(db: Db, host: string, limit: number): Promise<StoreConnection[]> {
+  const stored = sql`lower(${storeConnections.storeDomain})`;
+  return db.query.storeConnections.findMany({
+    where: and(
+      eq(storeConnections.kind, 'woocommerce'),
+      sql`instr(${stored}, ${`://${host}`}) + instr(${stored}, ${`://www.${host}`}) > 0`,
+    ),
+    limit,
+  });
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { FetchLike } from '../platform/fetch';
 import { ok, type Result, refused } from '../platform/result';
 import { checkPublicHost, type HostResolver } from '../platform/public-host';
+import { connectedStoreUrl } from './store-url';
 import { createWooCommerceOrderSource } from './woocommerce';
 
 /**
@@ -31,7 +32,7 @@ export async function checkStoreUrl(
     return refused('invalid_url');
   }
   if (url.username || url.password || !url.hostname) return refused('invalid_url');
-  const normal = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  const normal = connectedStoreUrl(url);
   if (opts.sandbox)
     return url.protocol === 'https:' || url.protocol === 'http:' ? ok({ url: normal }) : refused('invalid_url');
   if (url.protocol !== 'https:') return refused('not_https');
