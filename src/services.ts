@@ -12,6 +12,7 @@ import type { Logger } from './platform/log';
 import type { JobQueue } from './platform/queue';
 import { dohResolver, type HostResolver } from './platform/public-host';
 import { sealedAs, type StoreCredentials } from './db/sealed';
+import { shopifyConnectionRecord } from './db/store-connections';
 import type { OrderSource } from './stores/order';
 import { openShopifyOrderSource } from './stores/shopify';
 import { createWooCommerceOrderSource } from './stores/woocommerce';
@@ -80,10 +81,11 @@ export function createServices(inputs: ServiceInputs): Services {
       credentials.kind === 'shopify'
         ? // The token keeper reads the services' clock when it runs (tests move it).
           openShopifyOrderSource(
-            { db: inputs.db, sealer, logger: inputs.logger, fetch, now: () => services.now(), config },
+            { sealer, logger: inputs.logger, fetch, now: () => services.now(), config },
             connection,
             credentials,
             sealedAs.storeCredentials(connection.id),
+            shopifyConnectionRecord(inputs.db, connection, () => services.now()),
           )
         : createWooCommerceOrderSource({
             storeUrl: connection.storeDomain,

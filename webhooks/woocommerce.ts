@@ -3,11 +3,11 @@ import { COMPLIANCE_TOPICS as T } from '../src/compliance/records';
 import { identifyWooStore, isWooPing, parseWooPayload, wooDeliveryKey } from '../src/compliance/woocommerce-webhook';
 import { errorBody } from '../src/http/errors';
 import type { Services } from '../src/services';
-import { recordWooSourceMismatch } from '../src/stores/woocommerce-webhooks';
+import { recordWooSourceMismatch } from '../src/db/store-connections';
 import { recordAndPerform } from './compliance-request';
 
 /**
- * WooCommerce webhooks, registered per store by src/stores/woocommerce-webhooks.ts.
+ * WooCommerce webhooks, registered per store by src/accounts/woo-webhooks.ts.
  *
  * - The creation ping (form body `webhook_id=N`, unsigned) is answered 200: WooCommerce wants
  *   exactly 200 there and shows anything else as an error.
@@ -46,7 +46,7 @@ export function wooCommerceWebhook(s: Services, options: WooCommerceWebhookOptio
     );
     if (!store.ok) {
       if (store.reason === 'source_mismatch') {
-        await recordWooSourceMismatch(s, store.connection);
+        await recordWooSourceMismatch(s.db, store.connection, s.now());
         s.logger.warn('woo.webhook_rejected', { accountId: store.connection.accountId, reason: store.reason });
       } else {
         s.logger.warn('woo.webhook_rejected', { reason: store.reason });

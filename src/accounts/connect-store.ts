@@ -1,18 +1,19 @@
 import { getStoreConnection, type StoreConnection } from '../db/accounts';
 import type { StoreCredentials } from '../db/sealed';
+import { parseWebhookIds } from '../db/store-connections';
+import { ok, type Result, refused } from '../platform/result';
 import type { Services } from '../services';
 import { exchangeInstallCode, ShopifyInstallError, type ShopifyInstallConfig } from '../stores/shopify-install';
 import {
   checkStoreUrl,
-  consumeStoreNonce,
-  finishStoreNonce,
   verifyWooKeys,
   WOO_CONSUMER_KEY,
   WOO_CONSUMER_SECRET,
   WooKeyDelivery,
 } from '../stores/woocommerce-connect';
-import { finishWooSetup, parseWebhookIds, removeWooWebhooks } from '../stores/woocommerce-webhooks';
+import { finishWooSetup, removeWooWebhooks } from './woo-webhooks';
 import { connectStore, replaceStoreConnection } from './connect';
+import { consumeStoreNonce, finishStoreNonce } from './store-nonces';
 import { setPaused } from './settings';
 
 const KEY_CHECK_NOTICE = {
@@ -28,12 +29,10 @@ export function shopifyInstallConfig(s: Services): ShopifyInstallConfig {
   return { apiKey, apiSecret, apiVersion, appUrl: s.config.appUrl, apiUrl, fetch: s.fetch, readAllOrders, now: s.now };
 }
 
-export type ConnectResult =
-  | { ok: true }
-  | {
-      ok: false;
-      reason: 'shopify_failed' | 'store_url_invalid' | 'store_keys_rejected' | 'store_moved' | 'store_unreachable';
-    };
+export type ConnectResult = Result<
+  object,
+  'shopify_failed' | 'store_url_invalid' | 'store_keys_rejected' | 'store_moved' | 'store_unreachable'
+>;
 
 export async function connectShopify(
   s: Services,
@@ -48,17 +47,20 @@ export async function connectShopify(
     // app/uninstalled paused drafting; installing again is the merchant saying "carry on".
     if (previous?.status === 'uninstalled') await setPaused(s, accountId, false);
     s.logger.info('store.connected', { accountId, reason: 'shopify' });
-    return { ok: true };
+    return ok();
   } catch (err) {
     if (!(err instanceof ShopifyInstallError)) throw err;
     s.logger.warn('store.shopify_install_failed', { accountId, reason: err.reason, status: err.status });
-    return { ok: false, reason: 'shopify_failed' };
+    return refused('shopify_failed');
   }
 }
 
-export type KeyDeliveryResult =
-  | { ok: true }
-  | { ok: false; status: 400 | 403 | 422; code: 'invalid_body' | 'unknown_nonce' | 'read_permission_required' };
+/** A refused delivery carries the HTTP status WooCommerce is answered with. */
+export type KeyDeliveryResult = Result<
+  object,
+  'invalid_body' | 'unknown_nonce' | 'read_permission_required',
+  { status: 400 | 403 | 422 }
+>;
 
 /**
  * WooCommerce's server-to-server key delivery to our callback_url. Accepted only for a live,
@@ -81,10 +83,10 @@ export async function acceptWooKeyDelivery(
   defer: (task: () => Promise<unknown>) => void,
 ): Promise<KeyDeliveryResult> {
   const delivery = WooKeyDelivery.safeParse(body);
-  if (!delivery.success) return { ok: false, status: 400, code: 'invalid_body' };
+  if (!delivery.success) return refused('invalid_body', { status: 400 });
   const nonce = await consumeStoreNonce(s, delivery.data.user_id);
-  if (!nonce) return { ok: false, status: 403, code: 'unknown_nonce' };
-  if (delivery.data.key_permissions === 'write') return { ok: false, status: 422, code: 'read_permission_required' };
+  if (!nonce) return refused('unknown_nonce', { status: 403 });
+  if (delivery.data.key_permissions === 'write') return refused('read_permission_required', { status: 422 });
   // read_write is what we ask for (webhooks need it); a read-only key still connects, and the
   // status page then shows the customer-deletion webhook as failing.
   const { consumer_key: consumerKey, consumer_secret: consumerSecret } = delivery.data;
@@ -96,7 +98,7 @@ export async function acceptWooKeyDelivery(
   });
   if (previous) defer(() => removeWooWebhooks(s, previous));
   s.logger.info('store.connected', { accountId: nonce.accountId, reason: 'woocommerce_pending_setup' });
-  return { ok: true };
+  return ok();
 }
 
 /**
@@ -124,13 +126,13 @@ export async function connectWooWithKeys(
   input: { storeUrl: string; consumerKey: string; consumerSecret: string },
 ): Promise<ConnectResult> {
   const url = await checkStoreUrl(input.storeUrl, { resolver: s.hostResolver, sandbox: s.config.mode === 'sandbox' });
-  if (!url.ok) return { ok: false, reason: 'store_url_invalid' };
+  if (!url.ok) return refused('store_url_invalid');
   const consumerKey = input.consumerKey.trim();
   const consumerSecret = input.consumerSecret.trim();
   if (!WOO_CONSUMER_KEY.test(consumerKey) || !WOO_CONSUMER_SECRET.test(consumerSecret))
-    return { ok: false, reason: 'store_keys_rejected' };
+    return refused('store_keys_rejected');
   const check = await verifyWooKeys(s.fetch, url.url, consumerKey, consumerSecret);
-  if (!check.valid) return { ok: false, reason: KEY_CHECK_NOTICE[check.reason] };
+  if (!check.ok) return refused(KEY_CHECK_NOTICE[check.reason]);
   await connectStore(s, {
     accountId,
     storeDomain: url.url,
@@ -138,7 +140,7 @@ export async function connectWooWithKeys(
     scopes: 'read',
   });
   s.logger.info('store.connected', { accountId, reason: 'woocommerce_keys' });
-  return { ok: true };
+  return ok();
 }
 
 export type WooReturnNotice =

@@ -5,8 +5,10 @@ import { hmacSha256, verifyHmacBase64 } from '../crypto/hmac';
 import type { StoreConnection } from '../db/accounts';
 import { storeConnections } from '../db/schema';
 import { sealedAs } from '../db/sealed';
+import { wooConnectionsAtHost } from '../db/store-connections';
 import { ok, type Refused, type Result, refused } from '../platform/result';
 import type { Services } from '../services';
+import { storeAddress, storeIdentity } from '../stores/store-url';
 
 /**
  * Checks on an incoming WooCommerce webhook. WooCommerce signs each delivery with the webhook's own
@@ -16,34 +18,12 @@ import type { Services } from '../services';
  *
  * A delivery that one of our stores signed but that names another address as its source is
  * refused too ('source_mismatch'), but it is told apart, so the handler can count it against that
- * store and the cron stops re-enabling a webhook that can only fail (see woocommerce-webhooks.ts).
+ * store and the cron stops re-enabling a webhook that can only fail (see pipeline/woo-store-repair.ts).
  */
 
 /** WooCommerce's creation ping: form body `webhook_id=N`, no X-WC-Webhook-* headers, no signature. */
 export function isWooPing(rawBody: Uint8Array, signature: string | undefined): boolean {
   return !signature?.trim() && rawBody.length <= 64 && /^webhook_id=\d{1,20}$/.test(fromUtf8(rawBody).trim());
-}
-
-/**
- * A WooCommerce store's identity, the one definition both sides of the match use. The connected URL
- * and X-WC-Webhook-Source (home_url('/')) name the same store however WordPress writes it: the
- * scheme does not count (a store behind a TLS-terminating proxy reports http://), nor a leading
- * "www.", case, a default port or trailing slashes; the path does (a store installed in a
- * subdirectory, example.com/shop, is not example.com). Null for anything that is not an http(s) URL.
- */
-export function storeIdentity(url: string): string | null {
-  const trimmed = url.trim();
-  if (!trimmed || trimmed.length > 2048) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`);
-  } catch {
-    return null;
-  }
-  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) return null;
-  const host = parsed.hostname.toLowerCase().replace(/^www\./, '');
-  const port = parsed.port && parsed.port !== '80' && parsed.port !== '443' ? `:${parsed.port}` : '';
-  return `${host}${port}${parsed.pathname.replace(/\/+$/, '').toLowerCase()}`;
 }
 
 export type WooStoreCheck =
@@ -61,7 +41,7 @@ export async function identifyWooStore(
 ): Promise<WooStoreCheck> {
   const { signature } = headers;
   if (!signature?.trim()) return refused('missing_signature');
-  const identity = storeIdentity(headers.source ?? '');
+  const source = storeAddress(headers.source ?? '');
   const tried: string[] = [];
   const signedBy = async (connection: StoreConnection) => {
     tried.push(connection.id);
@@ -71,17 +51,10 @@ export async function identifyWooStore(
   };
 
   let known = false;
-  if (identity) {
+  if (source) {
     // SQL narrows by host (a prefilter only: storeIdentity alone decides, so the rule lives in one place).
-    const host = identity.replace(/[:/].*$/, '');
-    const candidates = await s.db.query.storeConnections.findMany({
-      where: and(
-        eq(storeConnections.kind, 'woocommerce'),
-        sql`instr(lower(${storeConnections.storeDomain}), ${`://${host}`}) + instr(lower(${storeConnections.storeDomain}), ${`://www.${host}`}) > 0`,
-      ),
-      limit: MAX_CANDIDATES,
-    });
-    for (const connection of candidates.filter((c) => storeIdentity(c.storeDomain) === identity)) {
+    const candidates = await wooConnectionsAtHost(s.db, source.host, MAX_CANDIDATES);
+    for (const connection of candidates.filter((c) => storeIdentity(c.storeDomain) === source.identity)) {
       known ||= !!connection.sealedWebhookSecret;
       if (await signedBy(connection)) return ok({ connection });
     }

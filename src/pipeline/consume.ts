@@ -5,7 +5,7 @@ import { complianceRequests, gmailConnections } from '../db/schema';
 import type { LogFields } from '../platform/log';
 import { QueueMessageSchema, type Delivery, type QueueMessage } from '../platform/queue';
 import type { Services } from '../services';
-import { repairWooStore } from '../stores/woocommerce-webhooks';
+import { repairWooStore } from './woo-store-repair';
 import { classifyFailure, retryDelaySeconds } from './failures';
 import { syncAccount, type SyncOptions } from './sync';
 import { renewWatch } from './watch-renewal';

@@ -5,8 +5,8 @@ import { pendingComplianceRequestIds } from '../compliance/records';
 import { RESUME_COMPLIANCE_AFTER_MS } from '../compliance/perform';
 import { messageKey, QUEUE_BATCH_MAX, sendBatch, type QueueMessage } from '../platform/queue';
 import type { Services } from '../services';
-import { purgeExpiredStoreNonces } from '../stores/woocommerce-connect';
-import { wooStoresDueForRepair } from '../stores/woocommerce-webhooks';
+import { purgeExpiredStoreNonces } from '../accounts/store-nonces';
+import { wooStoresDueForRepair } from './woo-store-repair';
 import { classifyFailure } from './failures';
 import { watchesDueForRenewal } from './watch-renewal';
 

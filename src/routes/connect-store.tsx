@@ -7,6 +7,7 @@ import {
   shopifyInstallConfig,
   wooReturnNotice,
 } from '../accounts/connect-store';
+import { createStoreNonce } from '../accounts/store-nonces';
 import { getGmailConnection } from '../db/accounts';
 import { csrfProtection } from '../http/csrf';
 import { errorBody } from '../http/errors';
@@ -15,7 +16,7 @@ import { errorClass } from '../platform/log';
 import { currentSession, requireSession, type SessionVars } from '../http/session';
 import type { Services } from '../services';
 import { buildInstallUrl, checkInstallCallback, parseShopDomain } from '../stores/shopify-install';
-import { buildWooAuthorizeUrl, checkStoreUrl, createStoreNonce } from '../stores/woocommerce-connect';
+import { buildWooAuthorizeUrl, checkStoreUrl } from '../stores/woocommerce-connect';
 import { ConnectStorePage } from '../ui/connect-store';
 import { renderPage } from '../ui/layout';
 
@@ -57,12 +58,12 @@ export function connectStoreRoutes(s: Services) {
     const check = await checkInstallCallback(shopifyInstallConfig(s), query);
     const pending = await finishOAuth(c, s, 'shopify', query.state);
     if (
-      !check.valid ||
+      !check.ok ||
       !pending ||
       pending.data.shop !== check.shop ||
       pending.data.accountId !== c.get('session').accountId
     ) {
-      s.logger.warn('store.shopify_callback_refused', { reason: check.valid ? 'state_mismatch' : check.reason });
+      s.logger.warn('store.shopify_callback_refused', { reason: check.ok ? 'state_mismatch' : check.reason });
       return c.redirect('/app/connect?notice=shopify_failed', 303);
     }
     const result = await connectShopify(s, c.get('session').accountId, { shop: check.shop, code: check.code });
@@ -92,8 +93,8 @@ export function connectStoreRoutes(s: Services) {
     const body = await c.req.json().catch(() => null);
     const result = await acceptWooKeyDelivery(s, body, (task) => afterResponse(c, s, task));
     if (!result.ok) {
-      s.logger.warn('store.key_delivery_refused', { reason: result.code });
-      return c.json(errorBody(c, result.code, DELIVERY_MESSAGES[result.code]), result.status);
+      s.logger.warn('store.key_delivery_refused', { reason: result.reason });
+      return c.json(errorBody(c, result.reason, DELIVERY_MESSAGES[result.reason]), result.status);
     }
     return c.json({ ok: true });
   });

@@ -4,6 +4,7 @@ import '@shopify/shopify-api/adapters/web-api';
 import { type ApiVersion, LogSeverity, shopifyApi, type Shopify } from '@shopify/shopify-api';
 import { z } from 'zod';
 import type { FetchLike } from '../platform/fetch';
+import { ok, type Result, refused } from '../platform/result';
 
 /**
  * Shopify's OAuth install, in three small steps: check the shop domain, build the authorize URL,
@@ -73,9 +74,10 @@ export function buildInstallUrl(cfg: ShopifyInstallConfig, opts: { shop: string;
   return url.toString();
 }
 
-export type CallbackCheck =
-  | { valid: true; shop: string; code: string; state: string }
-  | { valid: false; reason: 'missing_params' | 'bad_shop' | 'bad_hmac' | 'stale_timestamp' };
+export type CallbackCheck = Result<
+  { shop: string; code: string; state: string },
+  'missing_params' | 'bad_shop' | 'bad_hmac' | 'stale_timestamp'
+>;
 
 const apis = new Map<string, Shopify>();
 function libraryFor(cfg: ShopifyInstallConfig): Shopify {
@@ -105,21 +107,17 @@ export async function checkInstallCallback(
   query: Record<string, string>,
 ): Promise<CallbackCheck> {
   const { code, shop, state, hmac, timestamp } = query;
-  if (!code || !shop || !state || !hmac || !timestamp) return { valid: false, reason: 'missing_params' };
+  if (!code || !shop || !state || !hmac || !timestamp) return refused('missing_params');
   const domain = parseShopDomain(shop);
-  if (!domain || domain !== shop) return { valid: false, reason: 'bad_shop' };
+  if (!domain || domain !== shop) return refused('bad_shop');
   try {
-    const ok = await libraryFor(cfg).utils.validateHmac(query);
-    return ok ? { valid: true, shop: domain, code, state } : { valid: false, reason: 'bad_hmac' };
+    const signed = await libraryFor(cfg).utils.validateHmac(query);
+    return signed ? ok({ shop: domain, code, state }) : refused('bad_hmac');
   } catch (err) {
     const name = err instanceof Error ? err.constructor.name : '';
-    return {
-      valid: false,
-      reason:
-        name === 'InvalidHmacError' && /timestamp/i.test(String((err as Error).message))
-          ? 'stale_timestamp'
-          : 'bad_hmac',
-    };
+    return refused(
+      name === 'InvalidHmacError' && /timestamp/i.test(String((err as Error).message)) ? 'stale_timestamp' : 'bad_hmac',
+    );
   }
 }
 

@@ -1,9 +1,6 @@
 import { createAdminApiClient, type AdminApiClient } from '@shopify/admin-api-client';
 import type { Config } from '../config';
 import type { Sealer } from '../crypto/seal';
-import { getStoreConnection, updateStoreConnectionIfCurrent, type StoreConnection } from '../db/accounts';
-import type { Db } from '../db/client';
-import { bumpCounters } from '../db/counters';
 import type { FetchLike } from '../platform/fetch';
 import type { Logger } from '../platform/log';
 import { neutralStatus, StoreApiError, storeErrorFromStatus } from './errors';
@@ -229,12 +226,40 @@ function fixedToken(token: string): ShopifyAccessTokens {
 
 /** What a store connection's order source needs from the services. */
 export interface ShopifyConnectionServices {
-  db: Db;
   sealer: Sealer;
   logger: Logger;
   fetch: FetchLike;
   now: () => number;
   config: Pick<Config, 'shopify'>;
+}
+
+/** A store connection's states, as stored. */
+export type ShopifyConnectionStatus = 'active' | 'reconnect_needed' | 'uninstalled' | 'customer_data_not_approved';
+
+/** The stored connection an order source reads from. */
+export interface ShopifyConnection {
+  id: string;
+  accountId: string;
+  storeDomain: string;
+  status: ShopifyConnectionStatus;
+  sealedCredentials: string | null;
+}
+
+/**
+ * Where an order source keeps what it learns about its connection (services.ts wires it to the
+ * database). Every change is conditional on the sealed value the source holds, so a reconnect (new
+ * row), a racing token refresh (new sealed value) or an uninstall in between is never overwritten.
+ */
+export interface ShopifyConnectionRecord {
+  /** The sealed credentials stored now, when the row is still this connection and still usable; else null. */
+  storedCredentials(): Promise<string | null>;
+  /** Changes the row only while it still holds `current` (and its status, when given). True when it did. */
+  updateIfCurrent(
+    current: { sealedCredentials: string; status?: ShopifyConnectionStatus },
+    changes: { status?: ShopifyConnectionStatus; sealedCredentials?: string },
+  ): Promise<boolean>;
+  /** One lookup refused for customer data Shopify has not released (the dashboard's errors). */
+  countCustomerDataRefusal(): Promise<void>;
 }
 
 interface Held {
@@ -257,10 +282,11 @@ const renewals = new Map<string, Promise<Held>>();
  */
 export function openShopifyOrderSource(
   s: ShopifyConnectionServices,
-  connection: Pick<StoreConnection, 'id' | 'accountId' | 'storeDomain' | 'status' | 'sealedCredentials'>,
+  connection: ShopifyConnection,
   credentials: ShopifyCredentials,
   /** The sealed value's associated data (sealedAs.storeCredentials(connection.id)). */
   associatedData: string,
+  record: ShopifyConnectionRecord,
 ): OrderSource {
   const { accountId } = connection;
   const tokenConfig: ShopifyTokenConfig = { ...s.config.shopify, fetch: s.fetch, now: s.now };
@@ -272,12 +298,7 @@ export function openShopifyOrderSource(
     if (!deadReason) {
       deadReason = reason;
       const marked = from
-        ? await updateStoreConnectionIfCurrent(
-            s.db,
-            connection.id,
-            { sealedCredentials: from.sealed },
-            { status: 'reconnect_needed' },
-          )
+        ? await record.updateIfCurrent({ sealedCredentials: from.sealed }, { status: 'reconnect_needed' })
         : false;
       s.logger.warn('store.reconnect_needed', { accountId, reason, status: httpStatus, count: marked ? 1 : 0 });
     }
@@ -286,17 +307,10 @@ export function openShopifyOrderSource(
 
   /** The connection as stored now, when it is still this one and still holds credentials. */
   const reread = async (): Promise<Held | null> => {
-    const row = await getStoreConnection(s.db, accountId);
-    if (
-      !row ||
-      row.id !== connection.id ||
-      !row.sealedCredentials ||
-      row.status === 'reconnect_needed' ||
-      row.status === 'uninstalled'
-    )
-      return null;
-    const opened = JSON.parse(await s.sealer.open(row.sealedCredentials, associatedData)) as ShopifyCredentials;
-    return { sealed: row.sealedCredentials, credentials: opened };
+    const sealed = await record.storedCredentials();
+    if (!sealed) return null;
+    const opened = JSON.parse(await s.sealer.open(sealed, associatedData)) as ShopifyCredentials;
+    return { sealed, credentials: opened };
   };
 
   const renew = async (from: Held): Promise<Held> => {
@@ -321,14 +335,7 @@ export function openShopifyOrderSource(
     const sealed = await s.sealer.seal(JSON.stringify(next), associatedData);
     // Written only over the value it replaces: a racing refresh that stored a newer pair, or a
     // reconnect, is never overwritten with an older one.
-    if (
-      await updateStoreConnectionIfCurrent(
-        s.db,
-        connection.id,
-        { sealedCredentials: from.sealed },
-        { sealedCredentials: sealed },
-      )
-    ) {
+    if (await record.updateIfCurrent({ sealedCredentials: from.sealed }, { sealedCredentials: sealed })) {
       s.logger.info(migrating ? 'store.shopify_token_migrated' : 'store.shopify_token_refreshed', { accountId });
       return { sealed, credentials: next };
     }
@@ -386,11 +393,9 @@ export function openShopifyOrderSource(
       if (!approved) {
         s.logger.warn('store.customer_data_not_approved', { accountId });
         // Counted per lookup (the dashboard's errors), whatever the stored status already says.
-        await bumpCounters(s.db, accountId, { 'error:customer_data_not_approved': 1 }, s.now()).catch(() => undefined);
+        await record.countCustomerDataRefusal().catch(() => undefined);
         if (status === 'active' && held) {
-          await updateStoreConnectionIfCurrent(
-            s.db,
-            connection.id,
+          await record.updateIfCurrent(
             { sealedCredentials: held.sealed, status: 'active' },
             { status: 'customer_data_not_approved' },
           );
@@ -398,9 +403,7 @@ export function openShopifyOrderSource(
         }
       } else if (status === 'customer_data_not_approved' && held) {
         // Shopify approved the app since: the store is back to normal.
-        await updateStoreConnectionIfCurrent(
-          s.db,
-          connection.id,
+        await record.updateIfCurrent(
           { sealedCredentials: held.sealed, status: 'customer_data_not_approved' },
           { status: 'active' },
         );

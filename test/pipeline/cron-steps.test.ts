@@ -8,8 +8,8 @@ import { consumeDeadLetters } from '../../src/pipeline/consume';
 import { QUIET_AFTER_MS, runScheduled } from '../../src/pipeline/schedule';
 import type { Delivery, QueueMessage } from '../../src/platform/queue';
 import type { Services } from '../../src/services';
-import { createStoreNonce } from '../../src/stores/woocommerce-connect';
-import { WOO_REPAIR_EVERY_MS } from '../../src/stores/woocommerce-webhooks';
+import { createStoreNonce } from '../../src/accounts/store-nonces';
+import { WOO_REPAIR_EVERY_MS } from '../../src/pipeline/woo-store-repair';
 import { wooConnection } from '../compliance/support';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 

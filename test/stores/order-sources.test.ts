@@ -228,7 +228,7 @@ describe('WooCommerce: redirects are refused, never followed', () => {
   it('says "moved" when keys are checked against a store that redirects', async () => {
     const store = redirectingStore();
     expect(await verifyWooKeys(store.fetch, 'https://shop.example.com', 'ck_x', 'cs_x')).toEqual({
-      valid: false,
+      ok: false,
       reason: 'moved',
     });
     expect(store.requests.map((r) => new URL(r.url).host)).toEqual(['shop.example.com']);

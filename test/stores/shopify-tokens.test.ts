@@ -13,6 +13,7 @@ import { routeFetch } from '../../src/sandbox/fakes/route-fetch';
 import { createShopifyFake, INVALID_TOKEN_BODY, NON_EXPIRING_TOKENS_END } from '../../src/sandbox/fakes/shopify';
 import { createShopifyOAuthFake } from '../../src/sandbox/fakes/shopify-oauth';
 import { openStoreCredentials, sealedAs } from '../../src/db/sealed';
+import { shopifyConnectionRecord } from '../../src/db/store-connections';
 import type { Services } from '../../src/services';
 import { StoreApiError } from '../../src/stores/errors';
 import { openShopifyOrderSource, REFRESH_MARGIN_MS } from '../../src/stores/shopify';
@@ -111,7 +112,8 @@ function fromAnswer(
 async function openSource(p: PipelineRuntime, w: ReturnType<typeof shopifyWorld>) {
   const row = await storeRow(p);
   const credentials = await storedCredentials(p);
-  return openShopifyOrderSource(w.deps, row, credentials, sealedAs.storeCredentials(row.id));
+  const record = shopifyConnectionRecord(w.deps.db, row, w.deps.now);
+  return openShopifyOrderSource(w.deps, row, credentials, sealedAs.storeCredentials(row.id), record);
 }
 
 /** No token, sealed or not, may appear in the database file or a log line. */
@@ -276,7 +278,13 @@ describe('Shopify order source keeps its token fresh', () => {
     const winnerSealed = (await storeRow(p)).sealedCredentials;
     // The second still holds the old pair and refreshes with the old refresh token (which Shopify
     // still honours until its replacement is used): its write must not replace the winner's.
-    const late = openShopifyOrderSource(w.deps, staleRow, stale, sealedAs.storeCredentials(staleRow.id));
+    const late = openShopifyOrderSource(
+      w.deps,
+      staleRow,
+      stale,
+      sealedAs.storeCredentials(staleRow.id),
+      shopifyConnectionRecord(w.deps.db, staleRow, w.deps.now),
+    );
     expect(await late.findByNumber('1042')).not.toBeNull();
     expect(w.fake.tokenRequests(SHOP)).toEqual(['refresh_token', 'refresh_token']);
     expect((await storeRow(p)).sealedCredentials).toBe(winnerSealed);

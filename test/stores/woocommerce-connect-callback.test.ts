@@ -5,8 +5,9 @@ import { createAccount } from '../../src/accounts/connect';
 import { getStoreConnection } from '../../src/db/accounts';
 import { storeConnections } from '../../src/db/schema';
 import type { FetchLike } from '../../src/platform/fetch';
-import { createStoreNonce } from '../../src/stores/woocommerce-connect';
-import { reconcileWooWebhooks, WOO_SETUP_CLAIM_MS } from '../../src/stores/woocommerce-webhooks';
+import { createStoreNonce } from '../../src/accounts/store-nonces';
+import { WOO_SETUP_CLAIM_MS } from '../../src/accounts/woo-webhooks';
+import { reconcileWooWebhooks } from '../../src/pipeline/woo-store-repair';
 import { wooConnection } from '../compliance/support';
 import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectStore, createAccount } from '../../src/accounts/connect';
 import { getStoreConnection } from '../../src/db/accounts';
 import { storeConnections } from '../../src/db/schema';
-import { reconcileWooWebhooks } from '../../src/stores/woocommerce-webhooks';
+import { reconcileWooWebhooks } from '../../src/pipeline/woo-store-repair';
 import { addOptOut, optOutHashes, wooConnection, wooStoreUrl } from '../compliance/support';
 import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 

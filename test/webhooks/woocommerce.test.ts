@@ -7,7 +7,8 @@ import { getStoreConnection } from '../../src/db/accounts';
 import { countersFor } from '../../src/db/counters';
 import { storeConnections } from '../../src/db/schema';
 import { utcDay } from '../../src/platform/ids';
-import { reconcileWooWebhooks, removeWooWebhooks } from '../../src/stores/woocommerce-webhooks';
+import { removeWooWebhooks } from '../../src/accounts/woo-webhooks';
+import { reconcileWooWebhooks } from '../../src/pipeline/woo-store-repair';
 import { StatusPage } from '../../src/ui/status';
 import {
   addOptOut,

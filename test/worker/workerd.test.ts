@@ -6,7 +6,7 @@ import { startWorkerWorld, type WorkerWorld } from '../../scripts/worker-world';
 import { listComplianceRequests } from '../../src/compliance/records';
 import { accounts, gmailConnections, storeConnections } from '../../src/db/schema';
 import { sealedAs } from '../../src/db/sealed';
-import { WOO_REPAIR_EVERY_MS } from '../../src/stores/woocommerce-webhooks';
+import { WOO_REPAIR_EVERY_MS } from '../../src/pipeline/woo-store-repair';
 import { queueMessageProblem } from '../support/queue-messages';
 import { QUIET_AFTER_MS } from '../../src/pipeline/schedule';
 import { hostileHtmlMail, replyToAttackMail } from '../../src/sandbox/hostile-mail';
