@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncResult } from '../../src/pipeline/sync';
-import { startChaos, type Chaos } from './harness';
-import { expectInvariants } from './invariants';
+import { startChaos, type Chaos } from '../support/chaos';
+import { expectInvariants } from '../support/chaos-invariants';
 
 /** 50 triggers for one account at the same moment, from every direction, while the network misbehaves. */
 describe('chaos: 50 concurrent triggers per account', () => {

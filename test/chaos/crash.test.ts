@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChaos, type Chaos } from './harness';
-import { expectInvariants } from './invariants';
+import { startChaos, type Chaos } from '../support/chaos';
+import { expectInvariants } from '../support/chaos-invariants';
 
 /**
  * The process dies right after Gmail stored a draft: before the cursor moves, before anything is

@@ -2,8 +2,14 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accounts, gmailConnections } from '../../src/db/schema';
 import { sealedAs } from '../../src/db/sealed';
-import { CANARY, startChaos, type Chaos } from './harness';
-import { cursorViolations, draftViolations, leakViolations, quietViolations, violations } from './invariants';
+import { CANARY, startChaos, type Chaos } from '../support/chaos';
+import {
+  cursorViolations,
+  draftViolations,
+  leakViolations,
+  quietViolations,
+  violations,
+} from '../support/chaos-invariants';
 
 /** The checks every chaos test ends with can fail: each sees a fault planted on purpose. */
 describe('chaos invariants catch what they are for', () => {

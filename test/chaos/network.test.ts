@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthorizedClient, GOOGLE_TOKEN_TIMEOUT_MS } from '../../src/google/oauth';
-import type { Target } from './fault-fetch';
-import { startChaos, type Chaos } from './harness';
-import { expectInvariants, retries } from './invariants';
+import type { Target } from '../support/fault-fetch';
+import { startChaos, type Chaos } from '../support/chaos';
+import { expectInvariants, retries } from '../support/chaos-invariants';
 
 /**
  * The network itself fails: a request hangs until the client's timeout cuts it, or the connection

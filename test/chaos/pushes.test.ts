@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChaos, type CapturedPush, type Chaos } from './harness';
-import { expectInvariants } from './invariants';
+import { startChaos, type CapturedPush, type Chaos } from '../support/chaos';
+import { expectInvariants } from '../support/chaos-invariants';
 
 /**
  * Pub/Sub delivers at least once and in no particular order: Google's own signed notifications,

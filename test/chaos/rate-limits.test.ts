@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChaos, type Chaos } from './harness';
-import { expectInvariants, retries } from './invariants';
+import { startChaos, type Chaos } from '../support/chaos';
+import { expectInvariants, retries } from '../support/chaos-invariants';
 
 /** 429 bursts with Retry-After: the queue never comes back sooner, and every mail still gets its one draft. */
 describe('chaos: 429 bursts with Retry-After', () => {

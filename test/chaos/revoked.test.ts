@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectGmail } from '../../src/accounts/connect';
 import { GMAIL_SCOPES } from '../../src/google/oauth';
 import { sealedAs } from '../../src/db/sealed';
-import { startChaos, type Chaos } from './harness';
-import { expectInvariants, retries } from './invariants';
+import { startChaos, type Chaos } from '../support/chaos';
+import { expectInvariants, retries } from '../support/chaos-invariants';
 
 /**
  * The merchant removes Draftline's access in their Google account while a sync is drafting. The

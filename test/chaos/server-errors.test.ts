@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChaos, type Chaos } from './harness';
-import { expectInvariants, retries } from './invariants';
+import { startChaos, type Chaos } from '../support/chaos';
+import { expectInvariants, retries } from '../support/chaos-invariants';
 
 /** 500 and 503 from Gmail and the token endpoint: retried by the queue with backoff, one draft per deserving email. */
 describe('chaos: 500 and 503 answers', () => {

@@ -11,7 +11,7 @@ import {
   nodeSocketAddress,
   provideClientAddress,
 } from '../../src/http/client-address';
-import { databaseFiles, openForm, shopOnlyAccount, submitForm } from './support';
+import { databaseFiles, openForm, shopOnlyAccount, submitForm } from '../support/compliance';
 import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /** The public opt-out form, security: forged posts, stale tokens, bad input, and the rate limit. */

@@ -7,7 +7,7 @@ import { REPLY_SCHEMA } from '../../src/drafting/prompt';
 import { syncAccount } from '../../src/pipeline/sync';
 import { createOpenAIFake, DEFAULT_FAKE_API_KEY, fakeFetch } from '../../src/sandbox/fakes/openai';
 import { classifyKind, DRAFT_KINDS as FAKE_KINDS } from '../../src/sandbox/fakes/openai-writer';
-import { question, startPipeline, type PipelineRuntime } from '../pipeline/support';
+import { question, startPipeline, type PipelineRuntime } from '../support/pipeline';
 
 describe('draft kinds setting', () => {
   it('reads the comma list, ignoring case, spaces and unknown words', () => {

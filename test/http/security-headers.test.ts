@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pageSecurityHeaders } from '../../src/http/security-headers';
-import { hasChromium, launchChromium, serveSandbox, type ServedApp } from '../browser/chromium';
+import { hasChromium, launchChromium, serveSandbox, type ServedApp } from '../support/chromium';
 import { browserClient, field, type Page } from '../support/browser-client';
 import { LIVE_ENV, startTestRuntime, type TestRuntime } from '../support/runtime';
 

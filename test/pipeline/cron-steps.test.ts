@@ -10,7 +10,7 @@ import type { Delivery, QueueMessage } from '../../src/platform/queue';
 import type { Services } from '../../src/services';
 import { createStoreNonce } from '../../src/stores/woocommerce-connect';
 import { WOO_REPAIR_EVERY_MS } from '../../src/stores/woocommerce-webhooks';
-import { wooConnection } from '../compliance/support';
+import { wooConnection } from '../support/compliance';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /** The cron as the Worker's scheduled handler and the Node timer run it: it queues, the consumer works. */

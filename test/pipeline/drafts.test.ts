@@ -6,7 +6,7 @@ import { createReplyWriter, type ReplyOutput, type ReplyWriter } from '../../src
 import type { ReplyInput } from '../../src/drafting/prompt';
 import { syncAccount } from '../../src/pipeline/sync';
 import { createOpenAIFake, DEFAULT_FAKE_API_KEY, fakeFetch } from '../../src/sandbox/fakes/openai';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, startPipeline, type PipelineRuntime } from '../support/pipeline';
 import { DatabaseError } from '../../src/db/errors';
 
 const noSleep = { sleep: async () => undefined };

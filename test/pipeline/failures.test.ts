@@ -9,7 +9,7 @@ import { classifyFailure, retryDelaySeconds, withRetries } from '../../src/pipel
 import { syncAccount } from '../../src/pipeline/sync';
 import type { Delivery } from '../../src/platform/queue';
 import { StoreApiError } from '../../src/stores/errors';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, startPipeline, type PipelineRuntime } from '../support/pipeline';
 
 describe('failure classes', () => {
   it.each([

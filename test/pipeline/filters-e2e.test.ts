@@ -4,7 +4,7 @@ import { hashAddress } from '../../src/crypto/hmac';
 import { accounts, optOuts } from '../../src/db/schema';
 import { MAX_MESSAGE_BYTES } from '../../src/pipeline/filters';
 import { syncAccount } from '../../src/pipeline/sync';
-import { customerMail, question, startPipeline, type PipelineRuntime } from './support';
+import { customerMail, question, startPipeline, type PipelineRuntime } from '../support/pipeline';
 
 /**
  * Every filter, through the whole pipeline: the mail arrives in the Gmail fake, a sync runs, no

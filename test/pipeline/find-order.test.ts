@@ -6,7 +6,7 @@ import { findOrders, MAX_NAMED_ORDERS, MAX_RECENT_ORDERS } from '../../src/pipel
 import { syncAccount } from '../../src/pipeline/sync';
 import type { Order, OrderSource } from '../../src/stores/order';
 import { sampleOrder } from '../support/runtime';
-import { customerMail, recordReplyInputs, startPipeline, type PipelineRuntime } from './support';
+import { customerMail, recordReplyInputs, startPipeline, type PipelineRuntime } from '../support/pipeline';
 
 /** An order source over a fixed list, recording what was asked. */
 function source(orders: Order[]) {

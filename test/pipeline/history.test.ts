@@ -4,7 +4,7 @@ import { advanceHistoryCursor } from '../../src/db/accounts';
 import { accounts, gmailConnections } from '../../src/db/schema';
 import { GmailApiError } from '../../src/google/gmail';
 import { RECOVERY_LIMIT, syncAccount } from '../../src/pipeline/sync';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, startPipeline, type PipelineRuntime } from '../support/pipeline';
 
 describe('history: the cursor', () => {
   let p: PipelineRuntime;

@@ -13,7 +13,7 @@ import {
 import { gmailConnections } from '../../src/db/schema';
 import { disconnectGmail } from '../../src/accounts/disconnect';
 import { syncAccount, type SyncResult } from '../../src/pipeline/sync';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, startPipeline, type PipelineRuntime } from '../support/pipeline';
 
 describe('sync lease: one sync per account at a time', () => {
   let p: PipelineRuntime;

@@ -17,7 +17,7 @@ import { DatabaseError } from '../../src/db/errors';
 import { LlmError } from '../../src/drafting/llm';
 import type { Delivery } from '../../src/platform/queue';
 import { hostileHtmlMail, nestedMultipartMail, replyToAttackMail } from '../../src/sandbox/hostile-mail';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, startPipeline, type PipelineRuntime } from '../support/pipeline';
 
 /**
  * A poison message costs one message, never the mailbox: whatever handling one message throws is

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gmailConnections } from '../../src/db/schema';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, startPipeline, type PipelineRuntime } from '../support/pipeline';
 
 /** POST /webhooks/gmail with a valid Google token: what happens after verification. */
 describe('Gmail push: what a verified notification leads to', () => {

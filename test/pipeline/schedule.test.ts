@@ -12,7 +12,7 @@ import {
 import { renewWatch, watchesDueForRenewal } from '../../src/pipeline/watch-renewal';
 import type { Delivery, QueueMessage } from '../../src/platform/queue';
 import { sealedAs } from '../../src/db/sealed';
-import { startPipeline, type PipelineRuntime } from './support';
+import { startPipeline, type PipelineRuntime } from '../support/pipeline';
 
 const DAY = 24 * 60 * 60_000;
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MESSAGE_SUBREQUEST_RESERVE, syncAccount } from '../../src/pipeline/sync';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, startPipeline, type PipelineRuntime } from '../support/pipeline';
 
 /**
  * Workers counts every outgoing request of an invocation (subrequests): a sync counts its own and

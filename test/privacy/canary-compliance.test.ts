@@ -13,9 +13,9 @@ import {
   shopRedactPayload,
   submitForm,
   wooConnection,
-} from '../compliance/support';
+} from '../support/compliance';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
-import { captureConsole } from './support';
+import { captureConsole } from '../support/canary';
 
 /**
  * The erasure promise, tested like the main canary: customers and a shop full of unique canary

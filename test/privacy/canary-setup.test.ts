@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { browserClient, field } from '../support/browser-client';
 import { customerMail, startTestRuntime, type TestRuntime } from '../support/runtime';
-import { captureConsole } from './support';
+import { captureConsole } from '../support/canary';
 
 /**
  * The canary scan for the merchant setup flow: an opt-out address typed by the merchant, pasted

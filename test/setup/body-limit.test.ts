@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accounts } from '../../src/db/schema';
 import { browserClient, field } from '../support/browser-client';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
-import { openForm } from '../compliance/support';
+import { openForm } from '../support/compliance';
 
 /** Form posts from the setup pages (and the opt-out form) have a size ceiling: 413, nothing changed. */
 describe('form body limit', () => {

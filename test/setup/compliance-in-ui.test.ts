@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getStoreConnection } from '../../src/db/accounts';
 import { sealedAs } from '../../src/db/sealed';
-import { dataRequestPayload, deliverShopify, uninstalledPayload } from '../compliance/support';
+import { dataRequestPayload, deliverShopify, uninstalledPayload } from '../support/compliance';
 import { browserClient, field } from '../support/browser-client';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { databaseFiles } from '../compliance/support';
+import { databaseFiles } from '../support/compliance';
 import { browserClient, field } from '../support/browser-client';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
 

@@ -6,7 +6,7 @@ import { buildUserMessage } from '../../src/drafting/prompt';
 import { syncAccount } from '../../src/pipeline/sync';
 import { openStoreCredentials } from '../../src/db/sealed';
 import type { CustomerDataAccess } from '../../src/sandbox/fakes/shopify';
-import { question, recordReplyInputs, sampleOrder, startPipeline, type PipelineRuntime } from '../pipeline/support';
+import { question, recordReplyInputs, sampleOrder, startPipeline, type PipelineRuntime } from '../support/pipeline';
 import { browserClient, field } from '../support/browser-client';
 
 /**

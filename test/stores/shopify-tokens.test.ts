@@ -17,7 +17,7 @@ import type { Services } from '../../src/services';
 import { StoreApiError } from '../../src/stores/errors';
 import { openShopifyOrderSource, REFRESH_MARGIN_MS } from '../../src/stores/shopify';
 import { exchangeInstallCode, type ShopifyCredentials } from '../../src/stores/shopify-install';
-import { question, startPipeline, type PipelineRuntime } from '../pipeline/support';
+import { question, startPipeline, type PipelineRuntime } from '../support/pipeline';
 import { browserClient, field } from '../support/browser-client';
 import { sampleOrder } from '../support/runtime';
 

@@ -7,7 +7,7 @@ import { storeConnections } from '../../src/db/schema';
 import type { FetchLike } from '../../src/platform/fetch';
 import { createStoreNonce } from '../../src/stores/woocommerce-connect';
 import { reconcileWooWebhooks, WOO_SETUP_CLAIM_MS } from '../../src/stores/woocommerce-webhooks';
-import { wooConnection } from '../compliance/support';
+import { wooConnection } from '../support/compliance';
 import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**

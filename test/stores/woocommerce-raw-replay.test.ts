@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { wooConnection } from '../compliance/support';
+import { wooConnection } from '../support/compliance';
 import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**

@@ -8,7 +8,7 @@ import {
   deliverShopify,
   optOutHashes,
   uninstalledPayload,
-} from '../compliance/support';
+} from '../support/compliance';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /** POST /webhooks/shopify, errors: bodies that are too big or not what the topic says, and failures half way. */

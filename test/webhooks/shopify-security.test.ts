@@ -11,7 +11,7 @@ import {
   shopRedactPayload,
   signBase64,
   uninstalledPayload,
-} from '../compliance/support';
+} from '../support/compliance';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**

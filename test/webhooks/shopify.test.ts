@@ -15,7 +15,7 @@ import {
   shopOnlyAccount,
   shopRedactPayload,
   uninstalledPayload,
-} from '../compliance/support';
+} from '../support/compliance';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /** POST /webhooks/shopify, happy paths: each topic signed as Shopify signs it, and what it leaves behind. */

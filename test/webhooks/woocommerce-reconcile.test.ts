@@ -4,7 +4,7 @@ import { connectStore, createAccount } from '../../src/accounts/connect';
 import { getStoreConnection } from '../../src/db/accounts';
 import { storeConnections } from '../../src/db/schema';
 import { reconcileWooWebhooks } from '../../src/stores/woocommerce-webhooks';
-import { addOptOut, optOutHashes, wooConnection, wooStoreUrl } from '../compliance/support';
+import { addOptOut, optOutHashes, wooConnection, wooStoreUrl } from '../support/compliance';
 import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**

@@ -10,7 +10,7 @@ import {
   optOutHashes,
   signBase64,
   wooConnection,
-} from '../compliance/support';
+} from '../support/compliance';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**

@@ -17,7 +17,7 @@ import {
   signBase64,
   wooConnection,
   wooStoreUrl,
-} from '../compliance/support';
+} from '../support/compliance';
 import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /** WooCommerce webhooks, happy paths: registration on connect, the ping, customer.deleted, removal. */

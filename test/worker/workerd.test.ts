@@ -10,9 +10,9 @@ import { WOO_REPAIR_EVERY_MS } from '../../src/stores/woocommerce-webhooks';
 import { queueMessageProblem } from '../support/queue-messages';
 import { QUIET_AFTER_MS } from '../../src/pipeline/schedule';
 import { hostileHtmlMail, replyToAttackMail } from '../../src/sandbox/hostile-mail';
-import { canaryOrders } from '../privacy/support';
+import { canaryOrders } from '../support/canary';
 import { customerMail, sampleOrder } from '../support/runtime';
-import { delta, deliverShopify, push, pushBody } from './support';
+import { delta, deliverShopify, push, pushBody } from '../support/workerd';
 
 /**
  * The production Worker (the bundle `wrangler deploy` uploads, run by workerd through Miniflare)

@@ -4,7 +4,7 @@ import { utcDay } from '../../src/platform/ids';
 import type { ReplyInput } from '../../src/drafting/prompt';
 import type { Services } from '../../src/services';
 import type { Order } from '../../src/stores/order';
-import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from './runtime';
 
 /**
  * The sandbox runtime with pushes muted, so a test decides when syncs run (syncAccount, queue

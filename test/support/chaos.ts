@@ -14,7 +14,7 @@ import { hostileHtmlMail, nestedMultipartMail, replyToAttackMail } from '../../s
 import { createMemoryQueue, type MemoryQueue } from '../../src/platform/memory-queue';
 import type { Services } from '../../src/services';
 import { createShopifyOrderSource } from '../../src/stores/shopify';
-import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from './runtime';
 import { createFaultFetch, type FaultFetch } from './fault-fetch';
 import { DatabaseError } from '../../src/db/errors';
 
@@ -22,7 +22,7 @@ import { DatabaseError } from '../../src/db/errors';
  * The sandbox app with a fault layer under every client, a queue whose retry delays are recorded
  * (in the queue.retry log lines) but not waited for, a clock that can jump ahead, and a record of
  * every error that crossed a client boundary or left a sync. Mail and orders are full of canary
- * strings (CANARY) that must never be found at rest (invariants.ts).
+ * strings (CANARY) that must never be found at rest (chaos-invariants.ts).
  */
 export const CANARY = {
   subject: 'ChaosCanarySubjectKq81',

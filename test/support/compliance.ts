@@ -5,7 +5,7 @@ import { connectStore, createAccount } from '../../src/accounts/connect';
 import { hashAddress } from '../../src/crypto/hmac';
 import { complianceRequests, optOuts, storeConnections } from '../../src/db/schema';
 import { sealedAs } from '../../src/db/sealed';
-import type { TestRuntime } from '../support/runtime';
+import type { TestRuntime } from './runtime';
 
 /** Helpers for the compliance tests: tests sign their own webhook bodies, as Shopify and WooCommerce do. */
 

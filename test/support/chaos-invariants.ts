@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { sealedAs } from '../../src/db/sealed';
-import { ATTACKER, CANARY, cursorMoves, type Chaos } from './harness';
-import { queueMessageProblem } from '../support/queue-messages';
+import { ATTACKER, CANARY, cursorMoves, type Chaos } from './chaos';
+import { queueMessageProblem } from './queue-messages';
 
 /**
  * What must hold after any storm, once the faults have cleared and retries and the cron have run:
