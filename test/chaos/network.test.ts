@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createAuthorizedClient, GOOGLE_TOKEN_TIMEOUT_MS } from '../../src/google/oauth';
 import type { Target } from '../support/fault-fetch';
-import { startChaos, type Chaos } from '../support/chaos';
+import { chaosForTest, startChaos, type Chaos } from '../support/chaos';
 import { expectInvariants, retries } from '../support/chaos-invariants';
 
 /**
@@ -14,9 +14,8 @@ const TIMEOUT_MS = 150;
 describe('chaos: timeouts and dropped connections', () => {
   let c: Chaos;
   beforeEach(async () => {
-    c = await startChaos({ timeoutMs: TIMEOUT_MS });
+    c = await chaosForTest({ timeoutMs: TIMEOUT_MS });
   });
-  afterEach(() => c.close());
 
   const targets: Target[] = ['history.list', 'messages.get', 'threads.get', 'drafts.create', 'token'];
   const classOf = (t: Target) => (t === 'token' ? 'google_token' : 'gmail_unavailable');

@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChaos, type CapturedPush, type Chaos } from '../support/chaos';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { chaosForTest, type CapturedPush, type Chaos } from '../support/chaos';
 import { expectInvariants } from '../support/chaos-invariants';
 
 /**
@@ -9,9 +9,8 @@ import { expectInvariants } from '../support/chaos-invariants';
 describe('chaos: duplicate and out-of-order pushes', () => {
   let c: Chaos;
   beforeEach(async () => {
-    c = await startChaos();
+    c = await chaosForTest();
   });
-  afterEach(() => c.close());
 
   const historyIdOf = (p: CapturedPush) =>
     Number(

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { connectGmail } from '../../src/accounts/connect';
 import { GMAIL_SCOPES } from '../../src/google/oauth';
 import { sealedAs } from '../../src/db/sealed';
-import { startChaos, type Chaos } from '../support/chaos';
+import { chaosForTest, type Chaos } from '../support/chaos';
 import { expectInvariants, retries } from '../support/chaos-invariants';
 
 /**
@@ -13,9 +13,8 @@ import { expectInvariants, retries } from '../support/chaos-invariants';
 describe('chaos: the grant is revoked mid-sync', () => {
   let c: Chaos;
   beforeEach(async () => {
-    c = await startChaos();
+    c = await chaosForTest();
   });
-  afterEach(() => c.close());
 
   const revokeAfterDrafts = (n: number) => {
     c.net.onRequest = () => {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pageSecurityHeaders } from '../../src/http/security-headers';
 import { hasChromium, launchChromium, serveSandbox, type ServedApp } from '../support/chromium';
 import { browserClient, field, type Page } from '../support/browser-client';
-import { LIVE_ENV, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { LIVE_ENV, runtimeForTest, startTestRuntime, type TestRuntime } from '../support/runtime';
 
 /**
  * Content-Security-Policy and Permissions-Policy: on every HTML page the app serves (the sandbox's
@@ -47,10 +47,9 @@ function expectStrictPolicy(page: { headers: Headers; html: string }, label: str
 describe('security headers on every page (sandbox)', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     await rt.reset('shopify', []);
   });
-  afterEach(() => rt.close());
 
   /** Every kind of HTML page: public, signed in, errors, and the sandbox's fake consent screens. */
   async function crawl() {

@@ -1,6 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { browserClient, field } from '../support/browser-client';
-import { customerMail, LIVE_ENV, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import {
+  customerMail,
+  LIVE_ENV,
+  sampleOrder,
+  runtimeForTest,
+  startTestRuntime,
+  type TestRuntime,
+} from '../support/runtime';
 
 /**
  * The sandbox mailbox view (GET /sandbox/mail): customer mail and Draftline's draft in one thread,
@@ -28,10 +35,9 @@ function mailsOf(thread: string): { kind: string; html: string }[] {
 describe('sandbox mailbox view', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     await rt.reset('shopify', [sampleOrder()]);
   });
-  afterEach(() => rt.close());
 
   const page = async () => {
     const res = await rt.request('/sandbox/mail', { headers: html });

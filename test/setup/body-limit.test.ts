@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { accounts } from '../../src/db/schema';
 import { browserClient, field } from '../support/browser-client';
-import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 import { openForm } from '../support/compliance';
 
 /** Form posts from the setup pages (and the opt-out form) have a size ceiling: 413, nothing changed. */
@@ -12,7 +12,7 @@ describe('form body limit', () => {
   let csrf: string;
   let accountId: string;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     browser = browserClient(rt);
     const consent = await browser.get('/auth/google/start');
     const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
@@ -24,7 +24,6 @@ describe('form body limit', () => {
     csrf = field((await browser.get('/app/settings')).html, 'csrf');
     accountId = (await rt.services.db.query.accounts.findFirst())!.id;
   });
-  afterEach(() => rt.close());
 
   const settings = (shopName: string) =>
     new URLSearchParams({

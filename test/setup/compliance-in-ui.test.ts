@@ -1,17 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { getStoreConnection } from '../../src/db/accounts';
 import { sealedAs } from '../../src/db/sealed';
 import { dataRequestPayload, deliverShopify, uninstalledPayload } from '../support/compliance';
 import { browserClient, field } from '../support/browser-client';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** Where the setup flow meets the compliance side: data requests on the status page, webhooks on connect and disconnect. */
 describe('setup flow: compliance in the merchant’s pages', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   async function signedIn() {
     const browser = browserClient(rt);

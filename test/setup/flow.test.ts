@@ -1,15 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { getGmailConnection, getStoreConnection } from '../../src/db/accounts';
 import { browserClient, field } from '../support/browser-client';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** The merchant's happy path, through the same HTTP a browser uses (the Chromium walk-through is in test/browser). */
 describe('setup flow: happy path', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   async function signIn() {
     const browser = browserClient(rt);

@@ -1,17 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { completeGoogleSignIn } from '../../src/accounts/sign-in';
 import { getStoreConnection } from '../../src/db/accounts';
 import { signQuery } from '../../src/sandbox/fakes/shopify-oauth';
 import { browserClient, field } from '../support/browser-client';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { startTestRuntime, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** Every refusal in the setup flow: forged or replayed state, partial grants, bad HMACs, CSRF, nonces. */
 describe('setup flow: refusals', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   const nothingStored = async () => {
     expect(await rt.services.db.query.accounts.findMany()).toEqual([]);

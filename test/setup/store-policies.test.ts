@@ -1,15 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { databaseFiles } from '../support/compliance';
 import { browserClient, field } from '../support/browser-client';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** The settings page's "Store policies" form over HTTP: saved, shown back escaped, refused whole, exported, erased. */
 describe('store policies in the settings', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   async function signIn() {
     const browser = browserClient(rt);

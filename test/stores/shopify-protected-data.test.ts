@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { getStoreConnection } from '../../src/db/accounts';
 import type { ReplyInput } from '../../src/drafting/prompt';
 import { buildUserMessage } from '../../src/drafting/prompt';
 import { syncAccount } from '../../src/pipeline/sync';
 import { openStoreCredentials } from '../../src/db/sealed';
 import type { CustomerDataAccess } from '../../src/sandbox/fakes/shopify';
-import { question, recordReplyInputs, sampleOrder, startPipeline, type PipelineRuntime } from '../support/pipeline';
+import { question, recordReplyInputs, sampleOrder, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 import { browserClient, field } from '../support/browser-client';
 
 /**
@@ -42,11 +42,10 @@ describe.each<[CustomerDataAccess, string]>([
   let p: PipelineRuntime;
   let inputs: ReplyInput[];
   beforeEach(async () => {
-    p = await startPipeline('shopify', [order()]);
+    p = await pipelineForTest('shopify', [order()]);
     p.rt.sandbox!.fakes.shopify.setCustomerDataAccess(SHOP, access);
     inputs = recordReplyInputs(p.rt.services);
   });
-  afterEach(() => p.close());
 
   const mail = (n: number, body: string) => question(n, { from: `Jane Doe <${CANARIES.email}>`, body });
 
@@ -118,9 +117,8 @@ describe.each<[CustomerDataAccess, string]>([
 describe('the fake answers as Shopify documents it', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline('shopify', [order()]);
+    p = await pipelineForTest('shopify', [order()]);
   });
-  afterEach(() => p.close());
 
   async function query(access: CustomerDataAccess) {
     const fake = p.rt.sandbox!.fakes.shopify;

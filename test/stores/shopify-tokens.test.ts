@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { Hono } from 'hono';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { connectShopify } from '../../src/accounts/connect-store';
 import { countersFor } from '../../src/db/counters';
 import { getStoreConnection } from '../../src/db/accounts';
@@ -17,7 +17,7 @@ import type { Services } from '../../src/services';
 import { StoreApiError } from '../../src/stores/errors';
 import { openShopifyOrderSource, REFRESH_MARGIN_MS } from '../../src/stores/shopify';
 import { exchangeInstallCode, type ShopifyCredentials } from '../../src/stores/shopify-install';
-import { question, startPipeline, type PipelineRuntime } from '../support/pipeline';
+import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 import { browserClient, field } from '../support/browser-client';
 import { sampleOrder } from '../support/runtime';
 
@@ -129,9 +129,8 @@ function expectNoCanary(p: PipelineRuntime, logs: string[], secrets: string[]) {
 describe('Shopify install asks for an expiring offline token', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline('shopify');
+    p = await pipelineForTest('shopify');
   });
-  afterEach(() => p.close());
 
   /** A one-time code from the install fake, as Shopify's redirect back would carry it. */
   async function installCode(w: ReturnType<typeof shopifyWorld>): Promise<string> {
@@ -183,11 +182,10 @@ describe('Shopify order source keeps its token fresh', () => {
   let p: PipelineRuntime;
   let w: ReturnType<typeof shopifyWorld>;
   beforeEach(async () => {
-    p = await startPipeline('shopify');
+    p = await pipelineForTest('shopify');
     w = shopifyWorld(p.rt);
     await storeCredentials(p, fromAnswer(w.fake.issueTokens(SHOP), w.clock.now));
   });
-  afterEach(() => p.close());
 
   it('the fake refuses an expired access token exactly as Shopify does: 401, its body, its WWW-Authenticate', async () => {
     const { accessToken } = await storedCredentials(p);
@@ -303,10 +301,9 @@ describe('Shopify order source keeps its token fresh', () => {
 
 describe('non-expiring Shopify tokens (installed before expiring tokens)', () => {
   let p: PipelineRuntime;
-  afterEach(() => p.close());
 
   it('are migrated by token exchange on first use: sealed as an expiring pair, the old token retired', async () => {
-    p = await startPipeline('shopify');
+    p = await pipelineForTest('shopify');
     const w = shopifyWorld(p.rt);
     w.fake.addShop(SHOP, 'shpat_legacy_canary_0001', w.orders);
     await storeCredentials(p, { kind: 'shopify', accessToken: 'shpat_legacy_canary_0001' });
@@ -327,7 +324,7 @@ describe('non-expiring Shopify tokens (installed before expiring tokens)', () =>
   });
 
   it('after 2027-01-01 Shopify refuses them and their migration: the store is marked reconnect_needed', async () => {
-    p = await startPipeline('shopify');
+    p = await pipelineForTest('shopify');
     const w = shopifyWorld(p.rt, NON_EXPIRING_TOKENS_END + 86_400_000);
     w.fake.addShop(SHOP, 'shpat_legacy_canary_0002', w.orders);
     await storeCredentials(p, { kind: 'shopify', accessToken: 'shpat_legacy_canary_0002' });
@@ -337,7 +334,7 @@ describe('non-expiring Shopify tokens (installed before expiring tokens)', () =>
   });
 
   it('in the pipeline: a store’s non-expiring token is migrated by the first sync, and the draft written', async () => {
-    p = await startPipeline('shopify');
+    p = await pipelineForTest('shopify');
     const fake = p.rt.sandbox!.fakes.shopify;
     fake.addShop(SHOP, 'shpat_legacy_canary_0003', [sampleOrder()]);
     await storeCredentials(p, { kind: 'shopify', accessToken: 'shpat_legacy_canary_0003' });
@@ -355,9 +352,8 @@ describe('non-expiring Shopify tokens (installed before expiring tokens)', () =>
 describe('a store that refuses the refresh, in the pipeline and on the dashboard', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline('shopify');
+    p = await pipelineForTest('shopify');
   });
-  afterEach(() => p.close());
 
   it('skips the mail with a counted reason (never silently), marks the store, and the dashboard offers a one-click reconnect', async () => {
     await storeCredentials(p, {

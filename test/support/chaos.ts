@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import { onTestFinished } from 'vitest';
 import { getGmailConnection } from '../../src/db/accounts';
 import { countersFor } from '../../src/db/counters';
 import { SYNC_LEASE_TTL_MS } from '../../src/db/lease';
@@ -111,6 +112,14 @@ export interface ChaosOptions {
   timeoutMs?: number;
 }
 
+/** startChaos for the running test (call it in the test or in its beforeEach), closed when the test finishes. */
+export async function chaosForTest(options: ChaosOptions = {}): Promise<Chaos> {
+  const c = await startChaos(options);
+  onTestFinished(() => c.close());
+  return c;
+}
+
+/** The caller closes it (a property run starts one per case); a test's own comes from chaosForTest. */
 export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
   const net = createFaultFetch();
   const rt = await startTestRuntime({}, { wrapFetch: (f) => net.wrap(f) });

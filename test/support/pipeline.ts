@@ -1,3 +1,4 @@
+import { onTestFinished } from 'vitest';
 import { getGmailConnection } from '../../src/db/accounts';
 import { countersFor } from '../../src/db/counters';
 import { utcDay } from '../../src/platform/ids';
@@ -25,6 +26,17 @@ export interface PipelineRuntime {
   close(): void;
 }
 
+/** startPipeline for the running test (call it in the test or in its beforeEach), closed when the test finishes. */
+export async function pipelineForTest(
+  store: 'shopify' | 'woocommerce' = 'shopify',
+  orders: Order[] = [sampleOrder()],
+): Promise<PipelineRuntime> {
+  const p = await startPipeline(store, orders);
+  onTestFinished(() => p.close());
+  return p;
+}
+
+/** The caller closes it; a test's own pipeline comes from pipelineForTest. */
 export async function startPipeline(
   store: 'shopify' | 'woocommerce' = 'shopify',
   orders: Order[] = [sampleOrder()],

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import { parseConfig, type Config } from '../../src/config';
 import { migrateDb, openNodeDb } from '../../src/db/node';
 import { refuseNetwork } from '../../src/platform/loopback-fetch';
@@ -42,7 +43,29 @@ export interface SandboxDraft {
   text: string;
 }
 
-/** The whole app in sandbox mode on a fresh database file, with every log line and queue message captured. */
+/**
+ * A runtime for the running test (call it in the test or in its beforeEach), closed when the test
+ * finishes, passed or failed. Most tests want this one:
+ *
+ *   let rt: TestRuntime;
+ *   beforeEach(async () => {
+ *     rt = await runtimeForTest();
+ *   });
+ */
+export async function runtimeForTest(
+  env: Record<string, string> = {},
+  options: Pick<LocalRuntimeOptions, 'wrapFetch'> = {},
+): Promise<TestRuntime> {
+  const rt = await startTestRuntime(env, options);
+  onTestFinished(() => rt.close());
+  return rt;
+}
+
+/**
+ * The whole app in sandbox mode on a fresh database file, with every log line and queue message
+ * captured. The caller closes it: for a runtime shared by a whole file (beforeAll/afterAll) or
+ * served over HTTP; a test's own runtime comes from runtimeForTest.
+ */
 export async function startTestRuntime(
   env: Record<string, string> = {},
   options: Pick<LocalRuntimeOptions, 'wrapFetch'> = {},

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { getAccount, getStoreConnection } from '../../src/db/accounts';
 import {
   addOptOut,
@@ -12,7 +12,7 @@ import {
   signBase64,
   uninstalledPayload,
 } from '../support/compliance';
-import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /**
  * POST /webhooks/shopify, security: the HMAC is checked over the raw body before anything is read,
@@ -24,11 +24,10 @@ describe('Shopify webhooks: signature', () => {
   let rt: TestRuntime;
   let accountId: string;
   const start = async (env: Record<string, string> = {}) => {
-    rt = await startTestRuntime(env);
+    rt = await runtimeForTest(env);
     ({ accountId } = await rt.reset('shopify', [sampleOrder()]));
     await addOptOut(rt, accountId, EMAIL);
   };
-  afterEach(() => rt.close());
 
   const expectNothingProcessed = async () => {
     expect(await optOutHashes(rt, accountId)).toHaveLength(1);
@@ -126,7 +125,7 @@ describe('Shopify webhooks: signature', () => {
 
   describe('live mode without SHOPIFY_API_SECRET', () => {
     beforeEach(async () => {
-      rt = await startTestRuntime({
+      rt = await runtimeForTest({
         DRAFTLINE_MODE: 'live',
         GOOGLE_CLIENT_ID: 'id',
         GOOGLE_CLIENT_SECRET: 'secret',
