@@ -1,5 +1,4 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { browserClient, field } from '../support/browser-client';
 import {
   customerMail,
   LIVE_ENV,
@@ -8,6 +7,7 @@ import {
   startTestRuntime,
   type TestRuntime,
 } from '../support/runtime';
+import { signIn } from '../support/sign-in';
 
 /**
  * The sandbox mailbox view (GET /sandbox/mail): customer mail and Draftline's draft in one thread,
@@ -274,14 +274,7 @@ describe('sandbox mailbox view', () => {
 
   it('is linked from the dashboard’s “Try it” card, before the JSON', async () => {
     // Signing in as the sandbox mailbox finds the account /sandbox/reset connected, store and all.
-    const browser = browserClient(rt);
-    const consent = await browser.get('/auth/google/start');
-    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const dashboard = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-      request_id: field(consent.html, 'request_id'),
-      action: 'allow',
-      scope: scopes,
-    });
+    const { browser, app: dashboard } = await signIn(rt);
     expect(dashboard.url).toContain('/app');
     const link = dashboard.html.indexOf('href="/sandbox/mail"');
     expect(link).toBeGreaterThan(0);

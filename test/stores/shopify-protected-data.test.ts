@@ -7,7 +7,7 @@ import { syncAccount } from '../../src/pipeline/sync';
 import { openStoreCredentials } from '../../src/db/sealed';
 import type { CustomerDataAccess } from '../../src/sandbox/fakes/shopify';
 import { question, recordReplyInputs, sampleOrder, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
-import { browserClient, field } from '../support/browser-client';
+import { signIn } from '../support/sign-in';
 
 /**
  * Protected customer data: until Shopify approves the app (Level 2 for name, email and address),
@@ -89,14 +89,7 @@ describe.each<[CustomerDataAccess, string]>([
   it('the dashboard says why, in plain words', async () => {
     p.deliver(mail(1, 'Hello, where is my order #1042?'));
     await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined });
-    const browser = browserClient(p.rt);
-    const consent = await browser.get('/auth/google/start');
-    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-      request_id: field(consent.html, 'request_id'),
-      action: 'allow',
-      scope: scopes,
-    });
+    const { app } = await signIn(p.rt);
     expect(app.html).toContain(
       'Shopify has not yet approved access to customer data: drafts cannot be matched to orders',
     );

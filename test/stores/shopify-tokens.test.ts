@@ -18,7 +18,7 @@ import { StoreApiError } from '../../src/stores/errors';
 import { openShopifyOrderSource, REFRESH_MARGIN_MS } from '../../src/stores/shopify';
 import { exchangeInstallCode, type ShopifyCredentials } from '../../src/stores/shopify-install';
 import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
-import { browserClient, field } from '../support/browser-client';
+import { signIn } from '../support/sign-in';
 import { sampleOrder } from '../support/runtime';
 
 /**
@@ -372,14 +372,7 @@ describe('a store that refuses the refresh, in the pipeline and on the dashboard
     expect((await storeRow(p)).status).toBe('reconnect_needed');
 
     // The merchant signs in and sees why, with the way back one click away.
-    const browser = browserClient(p.rt);
-    const consent = await browser.get('/auth/google/start');
-    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-      request_id: field(consent.html, 'request_id'),
-      action: 'allow',
-      scope: scopes,
-    });
+    const { browser, app } = await signIn(p.rt);
     expect(app.html).toContain('Reconnect your store');
     expect(app.html).toContain('Your store needs to be reconnected');
     const href = /id="reconnect-store" href="([^"]+)"/.exec(app.html)?.[1]?.replace(/&amp;/g, '&');
