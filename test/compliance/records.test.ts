@@ -3,7 +3,8 @@ import { requestCustomerErasure, resumePendingComplianceRequests } from '../../s
 import { describeOutcome, listComplianceRequests, openComplianceRequest } from '../../src/compliance/records';
 import { hashAddress } from '../../src/crypto/hmac';
 import { getStoreConnection } from '../../src/db/accounts';
-import { addOptOut, allComplianceRows, optOutHashes, SANDBOX_SHOP } from '../support/compliance';
+import { SANDBOX_SHOP } from '../../src/sandbox';
+import { addOptOut, allComplianceRows, optOutHashes } from '../support/compliance';
 import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** Records of processing: listing per account, merchant-initiated erasure, and the backstop for unfinished work. */

@@ -5,6 +5,7 @@ import { dataRequestPayload, deliverShopify, uninstalledPayload } from '../suppo
 import { type browserClient, field } from '../support/browser-client';
 import { runtimeForTest, type TestRuntime } from '../support/runtime';
 import { signIn } from '../support/sign-in';
+import { SANDBOX_SHOP } from '../../src/sandbox';
 
 /** Where the setup flow meets the compliance side: data requests on the status page, webhooks on connect and disconnect. */
 describe('setup flow: compliance in the merchant’s pages', () => {
@@ -14,7 +15,7 @@ describe('setup flow: compliance in the merchant’s pages', () => {
   });
 
   async function connectShopify(browser: ReturnType<typeof browserClient>, csrf: string) {
-    const install = await browser.post('/connect/shopify', { csrf, shop: 'sandbox-shop.myshopify.com' });
+    const install = await browser.post('/connect/shopify', { csrf, shop: SANDBOX_SHOP });
     return browser.post(install.url, {
       redirect_uri: field(install.html, 'redirect_uri'),
       state: field(install.html, 'state'),

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { completeGoogleSignIn } from '../../src/accounts/sign-in';
 import { getStoreConnection } from '../../src/db/accounts';
+import { SANDBOX_SHOP } from '../../src/sandbox';
 import { signQuery } from '../../src/sandbox/fakes/shopify-oauth';
 import { browserClient, field } from '../support/browser-client';
 import { startTestRuntime, runtimeForTest, type TestRuntime } from '../support/runtime';
@@ -181,7 +182,7 @@ describe('setup flow: refusals', () => {
     });
 
     async function installCallback(browser: ReturnType<typeof browserClient>, csrf: string) {
-      const install = await browser.post('/connect/shopify', { csrf, shop: 'sandbox-shop.myshopify.com' });
+      const install = await browser.post('/connect/shopify', { csrf, shop: SANDBOX_SHOP });
       const answer = await browser.raw(install.url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -8,6 +8,7 @@ import { openStoreCredentials } from '../../src/db/sealed';
 import type { CustomerDataAccess } from '../../src/sandbox/fakes/shopify';
 import { question, recordReplyInputs, sampleOrder, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 import { signIn } from '../support/sign-in';
+import { SANDBOX_SHOP as SHOP } from '../../src/sandbox';
 
 /**
  * Protected customer data: until Shopify approves the app (Level 2 for name, email and address),
@@ -16,7 +17,6 @@ import { signIn } from '../support/sign-in';
  * Draftline cannot then match a sender to an order: it says so on the dashboard, keeps drafting
  * replies that disclose nothing (asking for the order number and name), and counts each one.
  */
-const SHOP = 'sandbox-shop.myshopify.com';
 const CANARIES = {
   email: 'jane.canary@example.net',
   tracking: '1ZCANARY0TRACK0001',

@@ -19,6 +19,7 @@ import { openShopifyOrderSource, REFRESH_MARGIN_MS } from '../../src/stores/shop
 import { exchangeInstallCode, type ShopifyCredentials } from '../../src/stores/shopify-install';
 import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 import { signIn } from '../support/sign-in';
+import { SANDBOX_SHOP as SHOP } from '../../src/sandbox';
 import { sampleOrder } from '../support/runtime';
 
 /**
@@ -30,7 +31,6 @@ import { sampleOrder } from '../support/runtime';
  * https://shopify.dev/docs/apps/build/authentication-authorization/migrate-to-expiring-offline-access-tokens
  * (token exchange for the non-expiring ones).
  */
-const SHOP = 'sandbox-shop.myshopify.com';
 const SHOPIFY = 'http://shopify.test';
 const HOUR = 3_600_000;
 

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { getAccount, getStoreConnection } from '../../src/db/accounts';
+import { SANDBOX_SHOP } from '../../src/sandbox';
 import {
   addOptOut,
   allComplianceRows,
@@ -7,12 +8,11 @@ import {
   dataRequestPayload,
   deliverShopify,
   optOutHashes,
-  SANDBOX_SHOP,
   shopRedactPayload,
   signBase64,
   uninstalledPayload,
 } from '../support/compliance';
-import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
+import { APP_URL, LIVE_ENV, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /**
  * POST /webhooks/shopify, security: the HMAC is checked over the raw body before anything is read,
@@ -125,14 +125,7 @@ describe('Shopify webhooks: signature', () => {
 
   describe('live mode without SHOPIFY_API_SECRET', () => {
     beforeEach(async () => {
-      rt = await runtimeForTest({
-        DRAFTLINE_MODE: 'live',
-        GOOGLE_CLIENT_ID: 'id',
-        GOOGLE_CLIENT_SECRET: 'secret',
-        GOOGLE_PUBSUB_TOPIC: 'projects/acme/topics/gmail-push',
-        GOOGLE_PUSH_SERVICE_ACCOUNT: 'gmail-push@acme.iam.gserviceaccount.com',
-        OPENAI_API_KEY: 'key',
-      });
+      rt = await runtimeForTest({ ...LIVE_ENV, APP_URL });
     });
 
     it('refuses everything, including bodies signed with the public sandbox placeholder', async () => {

@@ -4,6 +4,7 @@ import { listComplianceRequests } from '../../src/compliance/records';
 import { getAccount, getStoreConnection } from '../../src/db/accounts';
 import { accounts, consentRecords, dailyCounters, gmailConnections, storeConnections } from '../../src/db/schema';
 import { syncAccount } from '../../src/pipeline/sync';
+import { SANDBOX_SHOP } from '../../src/sandbox';
 import {
   addOptOut,
   allComplianceRows,
@@ -11,7 +12,6 @@ import {
   dataRequestPayload,
   deliverShopify,
   optOutHashes,
-  SANDBOX_SHOP,
   shopOnlyAccount,
   shopRedactPayload,
   uninstalledPayload,
