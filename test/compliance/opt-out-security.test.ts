@@ -11,7 +11,8 @@ import {
   nodeSocketAddress,
   provideClientAddress,
 } from '../../src/http/client-address';
-import { databaseFiles, openForm, shopOnlyAccount, submitForm } from '../support/compliance';
+import { openForm, shopOnlyAccount, submitForm } from '../support/compliance';
+import { databaseFiles } from '../support/database-files';
 import { APP_URL, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** The public opt-out form, security: forged posts, stale tokens, bad input, and the rate limit. */

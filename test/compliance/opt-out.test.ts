@@ -5,7 +5,8 @@ import { hashAddress } from '../../src/crypto/hmac';
 import { countersFor } from '../../src/db/counters';
 import { optOuts } from '../../src/db/schema';
 import { utcDay } from '../../src/platform/ids';
-import { databaseFiles, openForm, submitForm } from '../support/compliance';
+import { openForm, submitForm } from '../support/compliance';
+import { databaseFiles } from '../support/database-files';
 import { APP_URL, customerMail, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** The public opt-out page, happy paths: the form, what it stores, and the pipeline honouring it. */

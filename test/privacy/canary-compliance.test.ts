@@ -5,7 +5,6 @@ import { consentRecords } from '../../src/db/schema';
 import {
   allComplianceRows,
   customerRedactPayload,
-  databaseFiles,
   dataRequestPayload,
   deliverShopify,
   openForm,
@@ -14,6 +13,7 @@ import {
   submitForm,
   wooConnection,
 } from '../support/compliance';
+import { databaseFiles } from '../support/database-files';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
 import { captureConsole } from '../support/canary';
 

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { databaseFiles } from '../support/compliance';
+import { databaseFiles } from '../support/database-files';
 import { browserClient } from '../support/browser-client';
 import { runtimeForTest, type TestRuntime } from '../support/runtime';
 import { signIn } from '../support/sign-in';

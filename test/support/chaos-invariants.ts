@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { sealedAs } from '../../src/db/sealed';
 import { ATTACKER, CANARY, cursorMoves, type Chaos } from './chaos';
+import { databaseFiles } from './database-files';
 import { queueMessageProblem } from './queue-messages';
 
 /**
@@ -71,9 +71,7 @@ export async function cursorViolations(c: Chaos): Promise<string[]> {
 
 export async function leakViolations(c: Chaos): Promise<string[]> {
   const out: string[] = [];
-  for (const file of ['', '-wal', '-shm', '-journal'].map((x) => c.rt.dbPath + x).filter((f) => existsSync(f))) {
-    const raw = readFileSync(file);
-    const text = `${raw.toString('latin1')}\n${raw.toString('utf8')}`;
+  for (const { file, text } of databaseFiles(c.rt.dbPath)) {
     for (const needle of NEEDLES) if (text.includes(needle)) out.push(`${needle} in ${file}`);
   }
   const secrets = await secretsOf(c);

@@ -1,5 +1,4 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { connectStore, createAccount } from '../../src/accounts/connect';
 import { hashAddress } from '../../src/crypto/hmac';
@@ -105,17 +104,6 @@ export async function shopOnlyAccount(rt: TestRuntime, shop: string, settings: {
     scopes: 'read_orders',
   });
   return accountId;
-}
-
-/** The database file and its companions, as bytes decoded both ways (so no encoding hides a needle). */
-export function databaseFiles(dbPath: string): { file: string; text: string }[] {
-  return ['', '-wal', '-shm', '-journal']
-    .map((suffix) => dbPath + suffix)
-    .filter((f) => existsSync(f))
-    .map((file) => {
-      const bytes = readFileSync(file);
-      return { file, text: `${bytes.toString('latin1')}\n${bytes.toString('utf8')}` };
-    });
 }
 
 /** The sandbox WooCommerce store's REST root and home URL (X-WC-Webhook-Source is home_url('/')). */

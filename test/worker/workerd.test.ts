@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { QUIET_AFTER_MS } from '../../src/pipeline/schedule';
 import { hostileHtmlMail, replyToAttackMail } from '../../src/sandbox/hostile-mail';
 import { canaryOrders } from '../support/canary';
 import { customerMail, sampleOrder } from '../support/runtime';
+import { databaseFiles } from '../support/database-files';
 import { delta, deliverShopify, push, pushBody } from '../support/workerd';
 
 /**
@@ -386,9 +387,7 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
   /** Where a needle was found: the database file and its companions. */
   const databaseLeaks = (needles: readonly string[]) => {
     const found: string[] = [];
-    for (const file of ['', '-wal', '-shm', '-journal'].map((x) => world.dbPath + x).filter((f) => existsSync(f))) {
-      const raw = readFileSync(file);
-      const text = `${raw.toString('latin1')}\n${raw.toString('utf8')}`;
+    for (const { file, text } of databaseFiles(world.dbPath)) {
       for (const needle of needles) if (text.includes(needle)) found.push(`${needle} in ${file}`);
     }
     return found;
