@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime, type TestRuntime } from '../support/runtime';
-import { freePort, hasChromium, launchChromium, SCREENSHOTS } from './chromium';
+import { freePort, hasChromium, launchChromium, SCREENSHOTS } from '../support/chromium';
 
 /**
  * The newcomer types http://127.0.0.1:<port> while APP_URL is http://localhost:<port> (the default

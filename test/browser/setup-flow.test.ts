@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium, SCREENSHOTS, serveSandbox, type ServedApp } from './chromium';
+import { hasChromium, launchChromium, SCREENSHOTS, serveSandbox, type ServedApp } from '../support/chromium';
 
 /**
  * A merchant's whole journey in headless Chromium, in sandbox mode: sign in → connect a store →

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium, SCREENSHOTS, serveSandbox } from './chromium';
+import { hasChromium, launchChromium, SCREENSHOTS, serveSandbox } from '../support/chromium';
 
 /**
  * The "Store policies" settings in headless Chromium: a newcomer's sandbox mailbox says where to

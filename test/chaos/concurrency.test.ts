@@ -1,13 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { SyncResult } from '../../src/pipeline/sync';
-import { startChaos, type Chaos } from './harness';
-import { expectInvariants } from './invariants';
+import { chaosForTest, type Chaos } from '../support/chaos';
+import { expectInvariants } from '../support/chaos-invariants';
 
 /** 50 triggers for one account at the same moment, from every direction, while the network misbehaves. */
 describe('chaos: 50 concurrent triggers per account', () => {
   let c: Chaos;
   beforeEach(async () => {
-    c = await startChaos();
+    c = await chaosForTest();
     // Real calls take time: runs overlap exactly where two of them could draft the same thread.
     const pause = () => new Promise((r) => setTimeout(r, 2 + Math.random() * 10));
     const write = c.s.replyWriter.write;
@@ -16,7 +16,6 @@ describe('chaos: 50 concurrent triggers per account', () => {
       if (target === 'drafts.create' || target === 'threads.get') await pause();
     };
   });
-  afterEach(() => c.close());
 
   const storm = async (n: number) => {
     const results: Promise<SyncResult | Error | void>[] = [];

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChaos, type Chaos } from './harness';
-import { expectInvariants } from './invariants';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { chaosForTest, type Chaos } from '../support/chaos';
+import { expectInvariants } from '../support/chaos-invariants';
 
 /**
  * The process dies right after Gmail stored a draft: before the cursor moves, before anything is
@@ -10,9 +10,8 @@ import { expectInvariants } from './invariants';
 describe('chaos: a crash between drafts.create and the cursor update', () => {
   let c: Chaos;
   beforeEach(async () => {
-    c = await startChaos();
+    c = await chaosForTest();
   });
-  afterEach(() => c.close());
 
   it('the cursor stays, the lease blocks until it expires, then the cron finishes without a second draft', async () => {
     const first = c.question();

@@ -1,15 +1,21 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { accounts, gmailConnections } from '../../src/db/schema';
 import { sealedAs } from '../../src/db/sealed';
-import { CANARY, startChaos, type Chaos } from './harness';
-import { cursorViolations, draftViolations, leakViolations, quietViolations, violations } from './invariants';
+import { CANARY, chaosForTest, type Chaos } from '../support/chaos';
+import {
+  cursorViolations,
+  draftViolations,
+  leakViolations,
+  quietViolations,
+  violations,
+} from '../support/chaos-invariants';
 
 /** The checks every chaos test ends with can fail: each sees a fault planted on purpose. */
 describe('chaos invariants catch what they are for', () => {
   let c: Chaos;
   beforeEach(async () => {
-    c = await startChaos();
+    c = await chaosForTest();
     const q = c.question();
     await c.trigger();
     await c.settle();
@@ -30,7 +36,6 @@ describe('chaos invariants catch what they are for', () => {
       await c.s.openMailbox(token).createDraft(q.threadId, reply);
     };
   });
-  afterEach(() => c.close());
   let plantDraft: () => Promise<void>;
 
   it('a second draft in a thread, and a deserving mail without one', async () => {

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createAuthorizedClient, GOOGLE_TOKEN_TIMEOUT_MS } from '../../src/google/oauth';
-import type { Target } from './fault-fetch';
-import { startChaos, type Chaos } from './harness';
-import { expectInvariants, retries } from './invariants';
+import type { Target } from '../support/fault-fetch';
+import { chaosForTest, startChaos, type Chaos } from '../support/chaos';
+import { expectInvariants, retries } from '../support/chaos-invariants';
 
 /**
  * The network itself fails: a request hangs until the client's timeout cuts it, or the connection
@@ -14,9 +14,8 @@ const TIMEOUT_MS = 150;
 describe('chaos: timeouts and dropped connections', () => {
   let c: Chaos;
   beforeEach(async () => {
-    c = await startChaos({ timeoutMs: TIMEOUT_MS });
+    c = await chaosForTest({ timeoutMs: TIMEOUT_MS });
   });
-  afterEach(() => c.close());
 
   const targets: Target[] = ['history.list', 'messages.get', 'threads.get', 'drafts.create', 'token'];
   const classOf = (t: Target) => (t === 'token' ? 'google_token' : 'gmail_unavailable');

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChaos, type CapturedPush, type Chaos } from './harness';
-import { expectInvariants } from './invariants';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { chaosForTest, type CapturedPush, type Chaos } from '../support/chaos';
+import { expectInvariants } from '../support/chaos-invariants';
 
 /**
  * Pub/Sub delivers at least once and in no particular order: Google's own signed notifications,
@@ -9,9 +9,8 @@ import { expectInvariants } from './invariants';
 describe('chaos: duplicate and out-of-order pushes', () => {
   let c: Chaos;
   beforeEach(async () => {
-    c = await startChaos();
+    c = await chaosForTest();
   });
-  afterEach(() => c.close());
 
   const historyIdOf = (p: CapturedPush) =>
     Number(

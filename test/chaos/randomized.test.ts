@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Target } from './fault-fetch';
-import { startChaos, type Chaos } from './harness';
-import { violations } from './invariants';
+import type { Target } from '../support/fault-fetch';
+import { startChaos, type Chaos } from '../support/chaos';
+import { violations } from '../support/chaos-invariants';
 
 /**
  * Faults of every kind mixed at random across several mails and rounds of triggers, then the

@@ -1,14 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChaos, type Chaos } from './harness';
-import { expectInvariants, retries } from './invariants';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { chaosForTest, type Chaos } from '../support/chaos';
+import { expectInvariants, retries } from '../support/chaos-invariants';
 
 /** 429 bursts with Retry-After: the queue never comes back sooner, and every mail still gets its one draft. */
 describe('chaos: 429 bursts with Retry-After', () => {
   let c: Chaos;
   beforeEach(async () => {
-    c = await startChaos();
+    c = await chaosForTest();
   });
-  afterEach(() => c.close());
 
   const mails = () => {
     for (let i = 0; i < 3; i++) c.question();

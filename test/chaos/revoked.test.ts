@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { connectGmail } from '../../src/accounts/connect';
 import { GMAIL_SCOPES } from '../../src/google/oauth';
 import { sealedAs } from '../../src/db/sealed';
-import { startChaos, type Chaos } from './harness';
-import { expectInvariants, retries } from './invariants';
+import { chaosForTest, type Chaos } from '../support/chaos';
+import { expectInvariants, retries } from '../support/chaos-invariants';
 
 /**
  * The merchant removes Draftline's access in their Google account while a sync is drafting. The
@@ -13,9 +13,8 @@ import { expectInvariants, retries } from './invariants';
 describe('chaos: the grant is revoked mid-sync', () => {
   let c: Chaos;
   beforeEach(async () => {
-    c = await startChaos();
+    c = await chaosForTest();
   });
-  afterEach(() => c.close());
 
   const revokeAfterDrafts = (n: number) => {
     c.net.onRequest = () => {

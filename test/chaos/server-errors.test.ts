@@ -1,14 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChaos, type Chaos } from './harness';
-import { expectInvariants, retries } from './invariants';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { chaosForTest, type Chaos } from '../support/chaos';
+import { expectInvariants, retries } from '../support/chaos-invariants';
 
 /** 500 and 503 from Gmail and the token endpoint: retried by the queue with backoff, one draft per deserving email. */
 describe('chaos: 500 and 503 answers', () => {
   let c: Chaos;
   beforeEach(async () => {
-    c = await startChaos();
+    c = await chaosForTest();
   });
-  afterEach(() => c.close());
 
   const gmailMethods = ['history.list', 'messages.get', 'threads.get', 'drafts.create'] as const;
   const cases = [500, 503].flatMap((status) =>

@@ -11,8 +11,9 @@ import {
   nodeSocketAddress,
   provideClientAddress,
 } from '../../src/http/client-address';
-import { databaseFiles, openForm, shopOnlyAccount, submitForm } from './support';
-import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { openForm, shopOnlyAccount, submitForm } from '../support/compliance';
+import { databaseFiles } from '../support/database-files';
+import { APP_URL, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** The public opt-out form, security: forged posts, stale tokens, bad input, and the rate limit. */
 describe('opt-out form: forgery and input', () => {
@@ -20,11 +21,10 @@ describe('opt-out form: forgery and input', () => {
   let accountId: string;
   let token: string;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     ({ accountId } = await rt.reset('shopify', [sampleOrder()]));
     ({ token } = await openForm(rt, accountId));
   });
-  afterEach(() => rt.close());
 
   const stored = async () => (await rt.services.db.query.optOuts.findMany()).length;
   const ip = (n: number) => ({ 'cf-connecting-ip': `198.51.100.${n}` });
@@ -114,10 +114,9 @@ describe('opt-out form: rate limit', () => {
   let rt: TestRuntime;
   let accountId: string;
   beforeEach(async () => {
-    rt = asOnWorkers(await startTestRuntime());
+    rt = asOnWorkers(await runtimeForTest());
     ({ accountId } = await rt.reset('shopify', [sampleOrder()]));
   });
-  afterEach(() => rt.close());
 
   it('lets 5 posts through per client, then answers 429 with Retry-After; other clients are unaffected', async () => {
     const { token } = await openForm(rt, accountId);
@@ -218,7 +217,7 @@ describe('opt-out form: rate limit on Node', () => {
   let close: () => void;
   let port: number;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     ({ accountId } = await rt.reset('shopify', [sampleOrder()]));
     await new Promise<void>((resolve) => {
       const server = serve({ fetch: rt.app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
@@ -228,10 +227,7 @@ describe('opt-out form: rate limit on Node', () => {
       close = () => server.close();
     });
   });
-  afterEach(() => {
-    close();
-    rt.close();
-  });
+  afterEach(() => close());
 
   /** POSTs the form from a given local address (the whole of 127.0.0.0/8 is loopback on Linux). */
   const post = (from: string, token: string, email: string, headers: Record<string, string> = {}) =>

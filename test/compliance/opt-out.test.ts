@@ -1,12 +1,13 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { countOptOuts, optOutUrl } from '../../src/compliance/opt-out';
 import { hashAddress } from '../../src/crypto/hmac';
 import { countersFor } from '../../src/db/counters';
 import { optOuts } from '../../src/db/schema';
 import { utcDay } from '../../src/platform/ids';
-import { databaseFiles, openForm, submitForm } from './support';
-import { APP_URL, customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { openForm, submitForm } from '../support/compliance';
+import { databaseFiles } from '../support/database-files';
+import { APP_URL, customerMail, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** The public opt-out page, happy paths: the form, what it stores, and the pipeline honouring it. */
 /** The page as a person sees it: tokens and the account id in the form's action removed. */
@@ -17,10 +18,9 @@ describe('opt-out page', () => {
   let rt: TestRuntime;
   let accountId: string;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     ({ accountId } = await rt.reset('shopify', [sampleOrder()]));
   });
-  afterEach(() => rt.close());
 
   it('shows an accessible form in the shared page frame', async () => {
     const { res, html, token } = await openForm(rt, accountId);

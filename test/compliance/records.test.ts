@@ -1,20 +1,20 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { requestCustomerErasure, resumePendingComplianceRequests } from '../../src/compliance/perform';
 import { describeOutcome, listComplianceRequests, openComplianceRequest } from '../../src/compliance/records';
 import { hashAddress } from '../../src/crypto/hmac';
 import { getStoreConnection } from '../../src/db/accounts';
-import { addOptOut, allComplianceRows, optOutHashes, SANDBOX_SHOP } from './support';
-import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { SANDBOX_SHOP } from '../../src/sandbox';
+import { addOptOut, allComplianceRows, optOutHashes } from '../support/compliance';
+import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** Records of processing: listing per account, merchant-initiated erasure, and the backstop for unfinished work. */
 describe('compliance records', () => {
   let rt: TestRuntime;
   let accountId: string;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     ({ accountId } = await rt.reset('shopify', [sampleOrder()]));
   });
-  afterEach(() => rt.close());
 
   it('requestCustomerErasure deletes one person’s opt-out, records it, and keeps no trace of the address', async () => {
     await addOptOut(rt, accountId, 'jane@example.net');

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { accounts } from '../../src/db/schema';
 import { DRAFT_KINDS, parseDraftKinds } from '../../src/drafting/kinds';
 import { createReplyWriter } from '../../src/drafting/llm';
@@ -7,7 +7,7 @@ import { REPLY_SCHEMA } from '../../src/drafting/prompt';
 import { syncAccount } from '../../src/pipeline/sync';
 import { createOpenAIFake, DEFAULT_FAKE_API_KEY, fakeFetch } from '../../src/sandbox/fakes/openai';
 import { classifyKind, DRAFT_KINDS as FAKE_KINDS } from '../../src/sandbox/fakes/openai-writer';
-import { question, startPipeline, type PipelineRuntime } from '../pipeline/support';
+import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 describe('draft kinds setting', () => {
   it('reads the comma list, ignoring case, spaces and unknown words', () => {
@@ -85,9 +85,8 @@ describe('the kind in the structured answer', () => {
 describe('kinds the merchant did not enable get no draft', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   const setKinds = (draftKinds: string) =>
     p.rt.services.db.update(accounts).set({ draftKinds }).where(eq(accounts.id, p.accountId));

@@ -1,15 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { countersFor } from '../../src/db/counters';
 import { utcDay } from '../../src/platform/ids';
-import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { customerMail, sampleOrder, startTestRuntime, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** The walking skeleton as a user drives it through the sandbox contract (README "Sandbox"). */
 describe.each(['shopify', 'woocommerce'] as const)('sandbox flow with %s', (store) => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   it('reports its mode', async () => {
     const res = await rt.request('/healthz');
@@ -124,9 +123,8 @@ describe.each(['shopify', 'woocommerce'] as const)('sandbox flow with %s', (stor
 describe('sandbox contract errors', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   it('rejects a malformed reset with the error envelope', async () => {
     const res = await rt.request('/sandbox/reset', {

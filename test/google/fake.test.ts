@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createGoogleFake } from '../../src/sandbox/fakes/google';
 import { routeFetch } from '../../src/sandbox/fakes/route-fetch';
-import { BASE, COMPOSE, mail, MERCHANT, READONLY, setup } from './setup';
+import { BASE, COMPOSE, mail, MERCHANT, READONLY, setup } from '../support/google';
 
 /** Wire-level behaviour of the Google fake that the clients do not exercise on their own. */
 

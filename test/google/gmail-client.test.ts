@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGmailMailbox, GmailApiError } from '../../src/google/gmail';
 import { createAuthorizedClient, GoogleAuthError } from '../../src/google/oauth';
-import { COMPOSE, mail, MERCHANT, READONLY, rejection, setup } from './setup';
+import { COMPOSE, mail, MERCHANT, READONLY, rejection, setup } from '../support/google';
 
 /** The production Gmail client (src/google/gmail.ts) against the Google fake, in-process. */
 

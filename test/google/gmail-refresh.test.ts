@@ -3,7 +3,7 @@ import { createGmailMailbox, GmailApiError } from '../../src/google/gmail';
 import { createAuthorizedClient } from '../../src/google/oauth';
 import type { FetchLike } from '../../src/platform/fetch';
 import { classifyFailure } from '../../src/pipeline/failures';
-import { COMPOSE, mail, MERCHANT, READONLY, rejection, setup } from './setup';
+import { COMPOSE, mail, MERCHANT, READONLY, rejection, setup } from '../support/google';
 
 /** A 401 refreshes the access token once (one refresh at a time), and hung calls time out. */
 describe('Gmail client: dead access tokens and hung calls', () => {

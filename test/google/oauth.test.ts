@@ -8,7 +8,7 @@ import {
   GoogleAuthError,
   revokeToken,
 } from '../../src/google/oauth';
-import { BASE, COMPOSE, MERCHANT, READONLY, rejection, setup } from './setup';
+import { BASE, COMPOSE, MERCHANT, READONLY, rejection, setup } from '../support/google';
 
 /** Google OAuth (src/google/oauth.ts) against the fake's consent screen, token and revoke endpoints. */
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodePushMessage, verifyPushToken } from '../../src/google/push-token';
-import { BASE, mail, MERCHANT, setup } from './setup';
+import { BASE, mail, MERCHANT, setup } from '../support/google';
 
 /** Pub/Sub push from the fake, and src/google/push-token.ts verifying and decoding it. */
 

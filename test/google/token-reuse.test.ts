@@ -1,13 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { customerMail, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** An access token is refreshed once and reused by later syncs of the same account, until it expires. */
 describe('access token reuse across syncs', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   it('refreshes once for several emails, each synced separately', async () => {
     await rt.reset('shopify', [sampleOrder()]);

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pageSecurityHeaders } from '../../src/http/security-headers';
-import { hasChromium, launchChromium, serveSandbox, type ServedApp } from '../browser/chromium';
-import { browserClient, field, type Page } from '../support/browser-client';
-import { LIVE_ENV, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { hasChromium, launchChromium, serveSandbox, type ServedApp } from '../support/chromium';
+import { browserClient, type Page } from '../support/browser-client';
+import { LIVE_ENV, runtimeForTest, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { signIn } from '../support/sign-in';
 
 /**
  * Content-Security-Policy and Permissions-Policy: on every HTML page the app serves (the sandbox's
@@ -47,10 +48,9 @@ function expectStrictPolicy(page: { headers: Headers; html: string }, label: str
 describe('security headers on every page (sandbox)', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     await rt.reset('shopify', []);
   });
-  afterEach(() => rt.close());
 
   /** Every kind of HTML page: public, signed in, errors, and the sandbox's fake consent screens. */
   async function crawl() {
@@ -61,17 +61,9 @@ describe('security headers on every page (sandbox)', () => {
     app.push(['privacy', await browser.get('/privacy')]);
     app.push(['404 page', await browser.get('/no-such-page')]);
 
-    const consent = await browser.get('/auth/google/start');
+    const { consent, app: dashboard, csrf, accountId } = await signIn(rt, browser);
     fakes.push(['Google consent (fake)', consent]);
-    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const dashboard = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-      request_id: field(consent.html, 'request_id'),
-      action: 'allow',
-      scope: scopes,
-    });
     app.push(['status', dashboard]);
-    const csrf = field(dashboard.html, 'csrf');
-    const accountId = (await rt.services.db.query.accounts.findFirst())!.id;
     for (const path of [
       '/app/settings',
       '/app/connect',

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { openComplianceRequest } from '../../src/compliance/records';
 import { getStoreConnection } from '../../src/db/accounts';
 import { migrateDb, openNodeDb } from '../../src/db/node';
@@ -10,16 +10,15 @@ import type { Delivery, QueueMessage } from '../../src/platform/queue';
 import type { Services } from '../../src/services';
 import { createStoreNonce } from '../../src/accounts/store-nonces';
 import { WOO_REPAIR_EVERY_MS } from '../../src/pipeline/woo-store-repair';
-import { wooConnection } from '../compliance/support';
-import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { wooConnection } from '../support/compliance';
+import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** The cron as the Worker's scheduled handler and the Node timer run it: it queues, the consumer works. */
 describe('cron', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   const checkedLongAgo = (accountId: string) =>
     rt.services.db
@@ -132,9 +131,8 @@ describe('cron', () => {
 describe('the cron’s own work', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   /** `n` merchants, each due for a poll, a watch renewal, a store repair and one open compliance request. */
   async function seed(n: number) {

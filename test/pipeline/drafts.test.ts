@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { hashAddress } from '../../src/crypto/hmac';
 import { gmailConnections, optOuts } from '../../src/db/schema';
@@ -6,7 +6,7 @@ import { createReplyWriter, type ReplyOutput, type ReplyWriter } from '../../src
 import type { ReplyInput } from '../../src/drafting/prompt';
 import { syncAccount } from '../../src/pipeline/sync';
 import { createOpenAIFake, DEFAULT_FAKE_API_KEY, fakeFetch } from '../../src/sandbox/fakes/openai';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 import { DatabaseError } from '../../src/db/errors';
 
 const noSleep = { sleep: async () => undefined };
@@ -14,9 +14,8 @@ const noSleep = { sleep: async () => undefined };
 describe('drafts: exactly one per thread, even across crashes', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   /** The process dies right after Gmail stored the draft: before the cursor moves, before anything is counted. */
   const crashAfterDraft = (times: number) => {
@@ -177,9 +176,8 @@ describe('drafts: exactly one per thread, even across crashes', () => {
 describe('mail as clients send it', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   it('drafts a reply to an HTML-only Outlook mail in windows-1252, from the customer’s new words only', async () => {
     const html =
@@ -215,9 +213,8 @@ describe('mail as clients send it', () => {
 describe('fact guard in the pipeline', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   /** A writer that invents a tracking number on the given attempts (1-based), honest otherwise. */
   const lyingWriter = (lieOn: number[]) => {

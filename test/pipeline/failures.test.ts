@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { storeConnections } from '../../src/db/schema';
 import { LlmError } from '../../src/drafting/llm';
 import { GmailApiError } from '../../src/google/gmail';
@@ -9,7 +9,7 @@ import { classifyFailure, retryDelaySeconds, withRetries } from '../../src/pipel
 import { syncAccount } from '../../src/pipeline/sync';
 import type { Delivery } from '../../src/platform/queue';
 import { StoreApiError } from '../../src/stores/errors';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 describe('failure classes', () => {
   it.each([
@@ -121,9 +121,8 @@ function delivery(accountId: string, attempts = 1) {
 describe('failures through the pipeline', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   const noSleep = { sleep: async () => undefined };
 

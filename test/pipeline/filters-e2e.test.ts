@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { hashAddress } from '../../src/crypto/hmac';
 import { accounts, optOuts } from '../../src/db/schema';
 import { MAX_MESSAGE_BYTES } from '../../src/pipeline/filters';
 import { syncAccount } from '../../src/pipeline/sync';
-import { customerMail, question, startPipeline, type PipelineRuntime } from './support';
+import { customerMail, question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 /**
  * Every filter, through the whole pipeline: the mail arrives in the Gmail fake, a sync runs, no
@@ -14,9 +14,8 @@ import { customerMail, question, startPipeline, type PipelineRuntime } from './s
 describe('filters, end to end', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   const sync = () => syncAccount(p.rt.services, p.accountId);
   const expectSkipped = async (reason: string, seen = 1) => {

@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { accounts } from '../../src/db/schema';
 import { buildUserMessage } from '../../src/drafting/prompt';
 import { findOrders, MAX_NAMED_ORDERS, MAX_RECENT_ORDERS } from '../../src/pipeline/find-order';
 import { syncAccount } from '../../src/pipeline/sync';
 import type { Order, OrderSource } from '../../src/stores/order';
 import { sampleOrder } from '../support/runtime';
-import { customerMail, recordReplyInputs, startPipeline, type PipelineRuntime } from './support';
+import { customerMail, recordReplyInputs, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 /** An order source over a fixed list, recording what was asked. */
 function source(orders: Order[]) {
@@ -183,7 +183,6 @@ describe('findOrders: no number named', () => {
 
 describe('a named order older than Shopify’s 60-day window (no read_all_orders)', () => {
   let p: PipelineRuntime;
-  afterEach(() => p?.close());
 
   const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
 
@@ -202,7 +201,7 @@ describe('a named order older than Shopify’s 60-day window (no read_all_orders
       items: [{ title: 'Canary kettle', quantity: 1 }],
       shippingCity: 'Canaryville',
     });
-    p = await startPipeline('shopify', [old, recent]);
+    p = await pipelineForTest('shopify', [old, recent]);
     const inputs = recordReplyInputs(p.rt.services);
 
     p.deliver(
@@ -233,7 +232,6 @@ describe('a named order older than Shopify’s 60-day window (no read_all_orders
 
 describe('several orders named in one mail, one of them someone else’s', () => {
   let p: PipelineRuntime;
-  afterEach(() => p?.close());
 
   it('passes on the sender’s orders only, lists the other number as unmatched, and leaks nothing of it', async () => {
     const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
@@ -255,7 +253,7 @@ describe('several orders named in one mail, one of them someone else’s', () =>
       items: [{ title: 'Canary kettle', quantity: 1 }],
       shippingCity: 'Canaryville',
     });
-    p = await startPipeline('shopify', [j1040, j1041, bobs2001]);
+    p = await pipelineForTest('shopify', [j1040, j1041, bobs2001]);
     const inputs = recordReplyInputs(p.rt.services);
 
     p.deliver(
@@ -283,7 +281,6 @@ describe('several orders named in one mail, one of them someone else’s', () =>
 
 describe('the shop’s policies and the computed facts reach the model', () => {
   let p: PipelineRuntime;
-  afterEach(() => p?.close());
 
   it('sends the policy texts that matter for the question, the return window, the order’s facts and today', async () => {
     // Not shipped yet (the sandbox's orders carry no shipments until its reset learns them).
@@ -293,7 +290,7 @@ describe('the shop’s policies and the computed facts reach the model', () => {
       fulfillmentStatus: 'unfulfilled',
       tracking: [],
     });
-    p = await startPipeline('shopify', [delivered]);
+    p = await pipelineForTest('shopify', [delivered]);
     await p.rt.services.db
       .update(accounts)
       .set({

@@ -1,17 +1,16 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { advanceHistoryCursor } from '../../src/db/accounts';
 import { accounts, gmailConnections } from '../../src/db/schema';
 import { GmailApiError } from '../../src/google/gmail';
 import { RECOVERY_LIMIT, syncAccount } from '../../src/pipeline/sync';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 describe('history: the cursor', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   const cursor = async () => (await p.connection())!.historyCursor!;
 
@@ -95,9 +94,8 @@ describe('history: the cursor', () => {
 describe('history: a cursor Gmail no longer knows (404)', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   it('recovers through a bounded messages.list: drafts what is unanswered, once, and moves the cursor on', async () => {
     const first = p.deliver(question('first'));

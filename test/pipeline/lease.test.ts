@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   acquireSyncLease,
   finishSyncRun,
@@ -13,14 +13,13 @@ import {
 import { gmailConnections } from '../../src/db/schema';
 import { disconnectGmail } from '../../src/accounts/disconnect';
 import { syncAccount, type SyncResult } from '../../src/pipeline/sync';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 describe('sync lease: one sync per account at a time', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   const db = () => p.rt.services.db;
   const setLease = (owner: string | null, until: number | null) =>

@@ -1,5 +1,5 @@
 import PostalMime from 'postal-mime';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { GmailApiError } from '../../src/google/gmail';
 import { GoogleAuthError } from '../../src/google/oauth';
 import { touchGmailConnection } from '../../src/db/accounts';
@@ -17,7 +17,7 @@ import { DatabaseError } from '../../src/db/errors';
 import { LlmError } from '../../src/drafting/llm';
 import type { Delivery } from '../../src/platform/queue';
 import { hostileHtmlMail, nestedMultipartMail, replyToAttackMail } from '../../src/sandbox/hostile-mail';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 /**
  * A poison message costs one message, never the mailbox: whatever handling one message throws is
@@ -74,9 +74,8 @@ describe('which failures cost a message, and which the mailbox', () => {
 describe('a poison message', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   it('a multipart nested 300 levels deep is skipped as unprocessable; the mail after it is drafted and the cursor moves past both', async () => {
     p.deliver(
@@ -141,11 +140,10 @@ describe('a message that keeps failing with transient errors', () => {
   let p: PipelineRuntime;
   let skew = 0;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
     skew = 0;
     p.rt.services.now = () => Date.now() + skew;
   });
-  afterEach(() => p.close());
 
   it(`is given up after ${MAX_MESSAGE_ATTEMPTS} runs over at least an hour; then the mail after it is drafted`, async () => {
     const stuck = p.deliver(question(1));
@@ -220,9 +218,8 @@ describe('a message that keeps failing with transient errors', () => {
 describe('the dead-letter queue', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   it('a dead-lettered sync marks the account for the next cron pass and is counted; the cron then syncs it', async () => {
     p.deliver(question(1));
@@ -259,9 +256,8 @@ describe('the dead-letter queue', () => {
 describe('Reply-To', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   it.each([
     ['another address', 'attacker@evil.example'],

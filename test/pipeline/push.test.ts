@@ -1,15 +1,14 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { gmailConnections } from '../../src/db/schema';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 /** POST /webhooks/gmail with a valid Google token: what happens after verification. */
 describe('Gmail push: what a verified notification leads to', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   const push = async (data: unknown, body?: string) =>
     p.rt.request('/webhooks/gmail', {

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { gmailConnections } from '../../src/db/schema';
 import { consumeDeadLetters } from '../../src/pipeline/consume';
 import {
@@ -12,7 +12,7 @@ import {
 import { renewWatch, watchesDueForRenewal } from '../../src/pipeline/watch-renewal';
 import type { Delivery, QueueMessage } from '../../src/platform/queue';
 import { sealedAs } from '../../src/db/sealed';
-import { startPipeline, type PipelineRuntime } from './support';
+import { pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 const DAY = 24 * 60 * 60_000;
 
@@ -45,9 +45,8 @@ async function secondMailbox(p: PipelineRuntime): Promise<string> {
 describe('cron', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   const update = (fields: Partial<typeof gmailConnections.$inferInsert>) =>
     p.rt.services.db.update(gmailConnections).set(fields).where(eq(gmailConnections.accountId, p.accountId));

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MESSAGE_SUBREQUEST_RESERVE, syncAccount } from '../../src/pipeline/sync';
-import { question, startPipeline, type PipelineRuntime } from './support';
+import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 /**
  * Workers counts every outgoing request of an invocation (subrequests): a sync counts its own and
@@ -11,9 +11,8 @@ const noSleep = { sleep: async () => undefined };
 describe('the subrequest budget', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline();
+    p = await pipelineForTest();
   });
-  afterEach(() => p.close());
 
   const done = () =>
     p.rt.logs.map((l) => JSON.parse(l) as Record<string, number | string>).filter((e) => e.event === 'sync.done');

@@ -5,7 +5,6 @@ import { consentRecords } from '../../src/db/schema';
 import {
   allComplianceRows,
   customerRedactPayload,
-  databaseFiles,
   dataRequestPayload,
   deliverShopify,
   openForm,
@@ -13,9 +12,10 @@ import {
   shopRedactPayload,
   submitForm,
   wooConnection,
-} from '../compliance/support';
+} from '../support/compliance';
+import { databaseFiles } from '../support/database-files';
 import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
-import { captureConsole } from './support';
+import { captureConsole } from '../support/canary';
 
 /**
  * The erasure promise, tested like the main canary: customers and a shop full of unique canary

@@ -7,7 +7,7 @@ import { runScheduled } from '../../src/pipeline/schedule';
 import { MAX_MESSAGE_ATTEMPTS, MIN_FAILING_SPAN_MS, syncAccount } from '../../src/pipeline/sync';
 import { hostileHtmlMail, nestedMultipartMail, replyToAttackMail } from '../../src/sandbox/hostile-mail';
 import { customerMail, startTestRuntime, type TestRuntime } from '../support/runtime';
-import { captureConsole, canaryOrders } from './support';
+import { captureConsole, canaryOrders } from '../support/canary';
 import { queueMessageProblem } from '../support/queue-messages';
 
 /**

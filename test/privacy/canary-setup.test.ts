@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { browserClient, field } from '../support/browser-client';
 import { customerMail, startTestRuntime, type TestRuntime } from '../support/runtime';
-import { captureConsole } from './support';
+import { signIn } from '../support/sign-in';
+import { captureConsole } from '../support/canary';
 
 /**
  * The canary scan for the merchant setup flow: an opt-out address typed by the merchant, pasted
@@ -35,20 +36,13 @@ describe('privacy canary: the setup flow', () => {
     const browser = browserClient(rt);
 
     // A refused sign-in first (one scope unticked), then a real one.
-    let consent = await browser.get('/auth/google/start');
+    const consent = await browser.get('/auth/google/start');
     await browser.post('/sandbox/google/o/oauth2/v2/auth', {
       request_id: field(consent.html, 'request_id'),
       action: 'allow',
       scope: 'https://www.googleapis.com/auth/gmail.compose',
     });
-    consent = await browser.get('/auth/google/start');
-    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-      request_id: field(consent.html, 'request_id'),
-      action: 'allow',
-      scope: scopes,
-    });
-    const csrf = field(app.html, 'csrf');
+    const { csrf } = await signIn(rt, browser);
 
     await browser.post('/app/optouts', { csrf, action: 'add', address: CANARY.optOut });
     rt.sandbox!.fakes.woocommerce.addStore(CANARY.consumerKey, CANARY.consumerSecret, []);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { customerMail, startTestRuntime, type TestRuntime } from '../support/runtime';
-import { captureConsole, canaryOrders } from './support';
+import { captureConsole, canaryOrders } from '../support/canary';
 import { queueMessageProblem } from '../support/queue-messages';
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkFacts, type FactSources } from '../../src/drafting/fact-guard';
 import type { Order } from '../../src/stores/order';
 import { given } from '../support/facts';
-import { anyString } from './arbitraries';
+import { anyString } from '../support/arbitraries';
 
 /**
  * Properties of the fact guard (src/drafting/fact-guard.ts): a draft that states a number, code or

@@ -4,7 +4,7 @@ import { toBase64, utf8 } from '../../src/crypto/encoding';
 import { latestCustomerText } from '../../src/drafting/latest-text';
 import { parseMail } from '../../src/drafting/parse-mail';
 import { skipByHeaders } from '../../src/pipeline/filters';
-import { anyString } from './arbitraries';
+import { anyString } from '../support/arbitraries';
 
 /**
  * Properties of the MIME path (parse-mail.ts → latest-text.ts, and the header filters that read

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { extractOrderNumbers, MAX_ORDER_REFERENCES } from '../../src/drafting/order-reference';
-import { anyString } from './arbitraries';
+import { anyString } from '../support/arbitraries';
 
 /**
  * Properties of order-reference extraction. The number it returns is what the pipeline looks up in

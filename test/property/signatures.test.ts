@@ -5,7 +5,7 @@ import { hmacSha256, verifyHmacBase64 } from '../../src/crypto/hmac';
 import { verifyPushToken } from '../../src/google/push-token';
 import { createGoogleFake } from '../../src/sandbox/fakes/google';
 import { routeFetch } from '../../src/sandbox/fakes/route-fetch';
-import { anyString } from './arbitraries';
+import { anyString } from '../support/arbitraries';
 
 /**
  * Properties of the webhook signature checks: the HMAC check behind Shopify's and WooCommerce's

@@ -1,6 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { browserClient, field } from '../support/browser-client';
-import { customerMail, LIVE_ENV, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  customerMail,
+  LIVE_ENV,
+  sampleOrder,
+  runtimeForTest,
+  startTestRuntime,
+  type TestRuntime,
+} from '../support/runtime';
+import { signIn } from '../support/sign-in';
 
 /**
  * The sandbox mailbox view (GET /sandbox/mail): customer mail and Draftline's draft in one thread,
@@ -28,10 +35,9 @@ function mailsOf(thread: string): { kind: string; html: string }[] {
 describe('sandbox mailbox view', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     await rt.reset('shopify', [sampleOrder()]);
   });
-  afterEach(() => rt.close());
 
   const page = async () => {
     const res = await rt.request('/sandbox/mail', { headers: html });
@@ -268,14 +274,7 @@ describe('sandbox mailbox view', () => {
 
   it('is linked from the dashboard’s “Try it” card, before the JSON', async () => {
     // Signing in as the sandbox mailbox finds the account /sandbox/reset connected, store and all.
-    const browser = browserClient(rt);
-    const consent = await browser.get('/auth/google/start');
-    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const dashboard = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-      request_id: field(consent.html, 'request_id'),
-      action: 'allow',
-      scope: scopes,
-    });
+    const { browser, app: dashboard } = await signIn(rt);
     expect(dashboard.url).toContain('/app');
     const link = dashboard.html.indexOf('href="/sandbox/mail"');
     expect(link).toBeGreaterThan(0);

@@ -1,6 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createOpenAIFake, DEFAULT_FAKE_API_KEY, REQUEST_LOG_SIZE } from '../../src/sandbox/fakes/openai';
-import { customerMail, LIVE_ENV, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import {
+  customerMail,
+  LIVE_ENV,
+  sampleOrder,
+  runtimeForTest,
+  startTestRuntime,
+  type TestRuntime,
+} from '../support/runtime';
 
 /**
  * GET /sandbox/openai/requests: the chat requests the fake model received since the last reset,
@@ -9,10 +16,9 @@ import { customerMail, LIVE_ENV, sampleOrder, startTestRuntime, type TestRuntime
 describe('GET /sandbox/openai/requests', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     await rt.reset('shopify', [sampleOrder()]);
   });
-  afterEach(() => rt.close());
 
   const requests = async () => {
     const res = await rt.request('/sandbox/openai/requests');

@@ -1,14 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_POLICIES } from '../../src/sandbox/demo';
-import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** POST /sandbox/reset's "policies" (README sandbox contract), and the mailbox view's hint and example button. */
 describe('sandbox reset with store policies', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   const reset = (body: Record<string, unknown>) =>
     rt.request('/sandbox/reset', {

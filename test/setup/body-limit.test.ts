@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { accounts } from '../../src/db/schema';
-import { browserClient, field } from '../support/browser-client';
-import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
-import { openForm } from '../compliance/support';
+import { type browserClient, field } from '../support/browser-client';
+import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
+import { signIn } from '../support/sign-in';
+import { openForm } from '../support/compliance';
 
 /** Form posts from the setup pages (and the opt-out form) have a size ceiling: 413, nothing changed. */
 describe('form body limit', () => {
@@ -12,19 +13,10 @@ describe('form body limit', () => {
   let csrf: string;
   let accountId: string;
   beforeEach(async () => {
-    rt = await startTestRuntime();
-    browser = browserClient(rt);
-    const consent = await browser.get('/auth/google/start');
-    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-      request_id: field(consent.html, 'request_id'),
-      action: 'allow',
-      scope: scopes,
-    });
+    rt = await runtimeForTest();
+    ({ browser, accountId } = await signIn(rt));
     csrf = field((await browser.get('/app/settings')).html, 'csrf');
-    accountId = (await rt.services.db.query.accounts.findFirst())!.id;
   });
-  afterEach(() => rt.close());
 
   const settings = (shopName: string) =>
     new URLSearchParams({

@@ -1,32 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { getStoreConnection } from '../../src/db/accounts';
 import { sealedAs } from '../../src/db/sealed';
-import { dataRequestPayload, deliverShopify, uninstalledPayload } from '../compliance/support';
-import { browserClient, field } from '../support/browser-client';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { dataRequestPayload, deliverShopify, uninstalledPayload } from '../support/compliance';
+import { type browserClient, field } from '../support/browser-client';
+import { runtimeForTest, type TestRuntime } from '../support/runtime';
+import { signIn } from '../support/sign-in';
+import { SANDBOX_SHOP } from '../../src/sandbox';
 
 /** Where the setup flow meets the compliance side: data requests on the status page, webhooks on connect and disconnect. */
 describe('setup flow: compliance in the merchant’s pages', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
-
-  async function signedIn() {
-    const browser = browserClient(rt);
-    const consent = await browser.get('/auth/google/start');
-    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-      request_id: field(consent.html, 'request_id'),
-      action: 'allow',
-      scope: scopes,
-    });
-    return { browser, csrf: field(app.html, 'csrf'), accountId: (await rt.services.db.query.accounts.findFirst())!.id };
-  }
 
   async function connectShopify(browser: ReturnType<typeof browserClient>, csrf: string) {
-    const install = await browser.post('/connect/shopify', { csrf, shop: 'sandbox-shop.myshopify.com' });
+    const install = await browser.post('/connect/shopify', { csrf, shop: SANDBOX_SHOP });
     return browser.post(install.url, {
       redirect_uri: field(install.html, 'redirect_uri'),
       state: field(install.html, 'state'),
@@ -36,7 +25,7 @@ describe('setup flow: compliance in the merchant’s pages', () => {
   }
 
   it('shows a Shopify data request and its answer on the status page, naming no customer', async () => {
-    const { browser, csrf } = await signedIn();
+    const { browser, csrf } = await signIn(rt);
     await connectShopify(browser, csrf);
     expect(
       (
@@ -58,7 +47,7 @@ describe('setup flow: compliance in the merchant’s pages', () => {
   });
 
   it('resumes drafting when a merchant reinstalls the Shopify app after uninstalling it', async () => {
-    const { browser, csrf, accountId } = await signedIn();
+    const { browser, csrf, accountId } = await signIn(rt);
     await connectShopify(browser, csrf);
     expect((await deliverShopify(rt, uninstalledPayload(), { topic: 'app/uninstalled' })).status).toBe(200);
     expect((await rt.services.db.query.accounts.findFirst())!.paused).toBe(true);
@@ -69,7 +58,7 @@ describe('setup flow: compliance in the merchant’s pages', () => {
   });
 
   it('registers the customer-deletion webhook when WooCommerce is connected, and removes it on disconnect', async () => {
-    const { browser, csrf, accountId } = await signedIn();
+    const { browser, csrf, accountId } = await signIn(rt);
     const authorize = await browser.post('/connect/woocommerce', {
       csrf,
       storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`,

@@ -1,36 +1,30 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { getGmailConnection, getStoreConnection } from '../../src/db/accounts';
-import { browserClient, field } from '../support/browser-client';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { field } from '../support/browser-client';
+import { runtimeForTest, type TestRuntime } from '../support/runtime';
+import { signIn } from '../support/sign-in';
 
 /** The merchant's happy path, through the same HTTP a browser uses (the Chromium walk-through is in test/browser). */
 describe('setup flow: happy path', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
-  async function signIn() {
-    const browser = browserClient(rt);
-    const consent = await browser.get('/auth/google/start');
+  /** signIn, checking on the way that Google was asked for reading and composing, and nothing else. */
+  async function signInCheckingConsent() {
+    const { browser, consent, scopes, app } = await signIn(rt);
     expect(consent.url).toContain('/sandbox/google/o/oauth2/v2/auth');
     expect(consent.html).toContain('gmail.readonly');
-    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
     expect(scopes).toEqual([
       'https://www.googleapis.com/auth/gmail.readonly',
       'https://www.googleapis.com/auth/gmail.compose',
     ]);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-      request_id: field(consent.html, 'request_id'),
-      action: 'allow',
-      scope: scopes,
-    });
     return { browser, app };
   }
 
   it('signs in with Google, connects Shopify, saves settings and sees a draft counted', async () => {
-    const { browser, app } = await signIn();
+    const { browser, app } = await signInCheckingConsent();
     expect(app.url).toBe(`${rt.config.appUrl}/app?notice=signed_in`);
     expect(app.html).toContain('Gmail connected: merchant@example.com');
     const session = [...browser.cookies.keys()];
@@ -76,7 +70,7 @@ describe('setup flow: happy path', () => {
   });
 
   it('connects WooCommerce through the store’s authorize screen (keys delivered server to server)', async () => {
-    const { browser, app } = await signIn();
+    const { browser, app } = await signInCheckingConsent();
     const authorize = await browser.post('/connect/woocommerce', {
       csrf: field(app.html, 'csrf'),
       storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`,
@@ -97,7 +91,7 @@ describe('setup flow: happy path', () => {
   });
 
   it('exports the account as JSON with secrets redacted, then deletes everything', async () => {
-    const { browser, app } = await signIn();
+    const { browser, app } = await signInCheckingConsent();
     const accountId = (await rt.services.db.query.accounts.findFirst())!.id;
     const exported = await browser.raw('/app/export');
     expect(exported.headers.get('content-disposition')).toMatch(/attachment; filename="draftline-export-/);
@@ -132,7 +126,7 @@ describe('setup flow: happy path', () => {
   });
 
   it('disconnects Gmail (watch stopped, grant revoked, token deleted) and the store', async () => {
-    const { browser, app } = await signIn();
+    const { browser, app } = await signInCheckingConsent();
     const accountId = (await rt.services.db.query.accounts.findFirst())!.id;
     const csrf = field(app.html, 'csrf');
     await browser.post('/connect/woocommerce/keys', {
@@ -157,7 +151,7 @@ describe('setup flow: happy path', () => {
   });
 
   it('pauses and resumes drafting, and keeps the opt-out list as hashes only', async () => {
-    const { browser, app } = await signIn();
+    const { browser, app } = await signInCheckingConsent();
     const csrf = field(app.html, 'csrf');
     expect((await browser.post('/app/pause', { csrf })).html).toContain('Drafting is paused.');
     expect((await rt.services.db.query.accounts.findFirst())!.paused).toBe(true);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config';
-import { LIVE_ENV, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { LIVE_ENV, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /**
  * The newcomer's `npm start`: the printed URL follows PORT and works, whichever local host is typed
@@ -28,17 +28,13 @@ describe('APP_URL default', () => {
 });
 
 describe('canonical host (sandbox)', () => {
-  let rt: TestRuntime | undefined;
-  afterEach(() => {
-    rt?.close();
-    rt = undefined;
-  });
+  let rt: TestRuntime;
 
-  // startTestRuntime's APP_URL is http://draftline.test; the newcomer typed 127.0.0.1 instead.
+  // The test runtime's APP_URL is http://draftline.test; the newcomer typed 127.0.0.1 instead.
   const other = 'http://127.0.0.1:8787';
 
   it('redirects a page on another host to the same path and query on APP_URL, setting no cookie', async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     // The control: on APP_URL's host, the sign-in sets its state cookie.
     const here = await rt.app.request(`${rt.config.appUrl}/auth/google/start`, { redirect: 'manual' });
     expect(here.headers.getSetCookie().join('\n')).toMatch(/dl_oauth_google=/);
@@ -57,7 +53,7 @@ describe('canonical host (sandbox)', () => {
   });
 
   it('keeps the method and body of a post from the other host (307), and never leaves APP_URL’s origin', async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     const post = await rt.app.request(`${other}/app/pause?a=b`, {
       method: 'POST',
       body: 'csrf=x',
@@ -81,7 +77,7 @@ describe('canonical host (sandbox)', () => {
   });
 
   it('answers /healthz, webhooks and the sandbox’s fakes and curl endpoints on any host', async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     const health = await rt.app.request(`${other}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ ok: true, mode: 'sandbox' });
@@ -108,7 +104,7 @@ describe('canonical host (sandbox)', () => {
   });
 
   it('does nothing in live mode (APP_URL names the public host; proxies and workers.dev may forward another)', async () => {
-    rt = await startTestRuntime(LIVE_ENV);
+    rt = await runtimeForTest(LIVE_ENV);
     const res = await rt.app.request('http://draftline-app.acme.workers.dev/', { redirect: 'manual' });
     expect(res.status).toBe(200);
   });

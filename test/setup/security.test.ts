@@ -1,17 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { completeGoogleSignIn } from '../../src/accounts/sign-in';
 import { getStoreConnection } from '../../src/db/accounts';
+import { SANDBOX_SHOP } from '../../src/sandbox';
 import { signQuery } from '../../src/sandbox/fakes/shopify-oauth';
 import { browserClient, field } from '../support/browser-client';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { startTestRuntime, runtimeForTest, type TestRuntime } from '../support/runtime';
+import { googleConsent, signIn } from '../support/sign-in';
 
 /** Every refusal in the setup flow: forged or replayed state, partial grants, bad HMACs, CSRF, nonces. */
 describe('setup flow: refusals', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   const nothingStored = async () => {
     expect(await rt.services.db.query.accounts.findMany()).toEqual([]);
@@ -20,9 +21,7 @@ describe('setup flow: refusals', () => {
   };
 
   async function consentScreen(browser = browserClient(rt)) {
-    const consent = await browser.get('/auth/google/start');
-    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    return { browser, consent, scopes, requestId: field(consent.html, 'request_id') };
+    return { browser, ...(await googleConsent(browser)) };
   }
 
   /** Clicks Allow on the consent screen but stops at Google's redirect back to us. */
@@ -36,21 +35,6 @@ describe('setup flow: refusals', () => {
         ...scopes.map((s) => ['scope', s]),
       ]).toString(),
     });
-  }
-
-  async function signedIn() {
-    const { browser, scopes, requestId } = await consentScreen();
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-      request_id: requestId,
-      action: 'allow',
-      scope: scopes,
-    });
-    return {
-      browser,
-      app,
-      csrf: field(app.html, 'csrf'),
-      accountId: (await rt.services.db.query.accounts.findFirst())!.id,
-    };
   }
 
   describe('Google sign-in', () => {
@@ -140,7 +124,7 @@ describe('setup flow: refusals', () => {
     });
 
     it('issues a fresh session (new id and CSRF token) at every sign-in', async () => {
-      const first = await signedIn();
+      const first = await signIn(rt);
       const again = await consentScreen(first.browser);
       const app = await first.browser.post('/sandbox/google/o/oauth2/v2/auth', {
         request_id: again.requestId,
@@ -161,7 +145,7 @@ describe('setup flow: refusals', () => {
     });
 
     it('refuses a state-changing form without the CSRF token, or from another origin', async () => {
-      const { browser, csrf } = await signedIn();
+      const { browser, csrf } = await signIn(rt);
       const noToken = await browser.post('/app/pause', {});
       expect(noToken.status).toBe(403);
       expect(noToken.html).toContain('This form has expired.');
@@ -181,7 +165,7 @@ describe('setup flow: refusals', () => {
     });
 
     it('refuses account deletion without the typed confirmation', async () => {
-      const { browser, csrf } = await signedIn();
+      const { browser, csrf } = await signIn(rt);
       const page = await browser.post('/app/delete', { csrf, confirm: 'yes' });
       expect(page.url).toContain('/app/delete');
       expect(await rt.services.db.query.accounts.findMany()).toHaveLength(1);
@@ -190,7 +174,7 @@ describe('setup flow: refusals', () => {
 
   describe('Shopify install', () => {
     it('refuses a shop domain that is not *.myshopify.com', async () => {
-      const { browser, csrf } = await signedIn();
+      const { browser, csrf } = await signIn(rt);
       for (const shop of ['evil.com', 'shop.myshopify.com.evil.com', '-bad.myshopify.com', 'a/b.myshopify.com']) {
         const page = await browser.post('/connect/shopify', { csrf, shop });
         expect(page.url, shop).toContain('notice=shop_invalid');
@@ -198,7 +182,7 @@ describe('setup flow: refusals', () => {
     });
 
     async function installCallback(browser: ReturnType<typeof browserClient>, csrf: string) {
-      const install = await browser.post('/connect/shopify', { csrf, shop: 'sandbox-shop.myshopify.com' });
+      const install = await browser.post('/connect/shopify', { csrf, shop: SANDBOX_SHOP });
       const answer = await browser.raw(install.url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -213,7 +197,7 @@ describe('setup flow: refusals', () => {
     }
 
     it('refuses a callback with a bad HMAC', async () => {
-      const { browser, csrf, accountId } = await signedIn();
+      const { browser, csrf, accountId } = await signIn(rt);
       const callback = await installCallback(browser, csrf);
       callback.searchParams.set(
         'hmac',
@@ -224,7 +208,7 @@ describe('setup flow: refusals', () => {
     });
 
     it('refuses a correctly signed callback with a stale timestamp', async () => {
-      const { browser, csrf, accountId } = await signedIn();
+      const { browser, csrf, accountId } = await signIn(rt);
       const callback = await installCallback(browser, csrf);
       const query = Object.fromEntries(callback.searchParams);
       delete query.hmac;
@@ -237,7 +221,7 @@ describe('setup flow: refusals', () => {
     });
 
     it('refuses a callback for another shop than the one this browser started', async () => {
-      const { browser, csrf, accountId } = await signedIn();
+      const { browser, csrf, accountId } = await signIn(rt);
       const callback = await installCallback(browser, csrf);
       const query = Object.fromEntries(callback.searchParams);
       delete query.hmac;
@@ -252,7 +236,7 @@ describe('setup flow: refusals', () => {
 
   describe('WooCommerce key delivery', () => {
     async function authorizeForm() {
-      const { browser, csrf, accountId } = await signedIn();
+      const { browser, csrf, accountId } = await signIn(rt);
       const page = await browser.post('/connect/woocommerce', {
         csrf,
         storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`,
@@ -303,7 +287,7 @@ describe('setup flow: refusals', () => {
     });
 
     it('shows the decline when the store owner denies', async () => {
-      const { browser } = await signedIn();
+      const { browser } = await signIn(rt);
       const page = await browser.get('/connect/woocommerce/return?success=0&user_id=x');
       expect(page.url).toContain('notice=store_declined');
     });
@@ -311,7 +295,7 @@ describe('setup flow: refusals', () => {
 
   describe('disconnect when Google fails', () => {
     it('deletes our token even when Google does not confirm the revocation, and says so', async () => {
-      const { browser, csrf, accountId } = await signedIn();
+      const { browser, csrf, accountId } = await signIn(rt);
       rt.sandbox!.fakes.google.failNext('revoke', { status: 503 });
       const page = await browser.post('/app/disconnect/gmail', { csrf });
       expect(page.url).toContain('notice=gmail_disconnected_unconfirmed');

@@ -1,28 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { databaseFiles } from '../compliance/support';
-import { browserClient, field } from '../support/browser-client';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { databaseFiles } from '../support/database-files';
+import { browserClient } from '../support/browser-client';
+import { runtimeForTest, type TestRuntime } from '../support/runtime';
+import { signIn } from '../support/sign-in';
 
 /** The settings page's "Store policies" form over HTTP: saved, shown back escaped, refused whole, exported, erased. */
 describe('store policies in the settings', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
-
-  async function signIn() {
-    const browser = browserClient(rt);
-    const consent = await browser.get('/auth/google/start');
-    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-      request_id: field(consent.html, 'request_id'),
-      action: 'allow',
-      scope: scopes,
-    });
-    const accountId = (await rt.services.db.query.accounts.findFirst())!.id;
-    return { browser, csrf: field(app.html, 'csrf'), accountId, dashboard: app.html };
-  }
 
   const account = async () => (await rt.services.db.query.accounts.findFirst())!;
   const unique = () => crypto.randomUUID().slice(0, 8);
@@ -48,7 +35,10 @@ describe('store policies in the settings', () => {
   }
 
   it('starts with nothing written, says what policies are for, and the dashboard invites them', async () => {
-    const { browser, dashboard } = await signIn();
+    const {
+      browser,
+      app: { html: dashboard },
+    } = await signIn(rt);
     expect(dashboard).toContain('Write your store policies');
     const page = await browser.get('/app/settings');
     expect(page.html).toContain('Store policies');
@@ -68,7 +58,7 @@ describe('store policies in the settings', () => {
   });
 
   it('saves the policies and shows them back escaped, markup and all', async () => {
-    const { browser, csrf } = await signIn();
+    const { browser, csrf } = await signIn(rt);
     const returns = `Returns within 45 days ${unique()}: <script>alert("x")</script> & <a href="https://evil.example">label</a>\r\nRefund in 5 days.`;
     const saved = await browser.post(
       '/app/settings/policies',
@@ -114,7 +104,7 @@ describe('store policies in the settings', () => {
   });
 
   it('refuses the whole form when any field is wrong: 400, a message per field, nothing saved, nothing typed lost', async () => {
-    const { browser, csrf } = await signIn();
+    const { browser, csrf } = await signIn(rt);
     await browser.post('/app/settings/policies', form(csrf, { shipping: 'EU only.', returnWindowDays: '30' }));
     const before = await account();
     const typed = `Exchanges free ${unique()} <i>always</i>`;
@@ -145,7 +135,7 @@ describe('store policies in the settings', () => {
   });
 
   it('needs the session and the CSRF token; takes a full form of 3-byte characters under its own size limit', async () => {
-    const { browser, csrf } = await signIn();
+    const { browser, csrf } = await signIn(rt);
     expect((await browser.post('/app/settings/policies', form('wrong-token', { returns: 'x' }))).status).toBe(403);
     const stranger = browserClient(rt);
     expect((await stranger.post('/app/settings/policies', form(csrf, { returns: 'x' }))).url).toContain(
@@ -178,7 +168,7 @@ describe('store policies in the settings', () => {
   });
 
   it('exports the policies, and deleting the account erases them from the database file', async () => {
-    const { browser, csrf, accountId } = await signIn();
+    const { browser, csrf, accountId } = await signIn(rt);
     const marker = `needle-${unique()}`;
     await browser.post(
       '/app/settings/policies',

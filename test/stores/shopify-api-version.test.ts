@@ -5,7 +5,7 @@ import type { FetchLike } from '../../src/platform/fetch';
 import { createShopifyOrderSource } from '../../src/stores/shopify';
 import { routeFetch } from '../../src/sandbox/fakes/route-fetch';
 import { createShopifyFake, servedVersion } from '../../src/sandbox/fakes/shopify';
-import { sampleOrder } from '../support/runtime';
+import { sampleOrder, TEST_SECRETS } from '../support/runtime';
 
 /**
  * The Admin API version is defined once (SHOPIFY_API_VERSION's default) and shopify.app.toml's
@@ -24,8 +24,8 @@ const tomlVersion = /^\s*api_version\s*=\s*"([^"]+)"/m.exec(
 const sandboxConfig = () =>
   parseConfig({
     DRAFTLINE_MODE: 'sandbox',
-    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-    SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+    TOKEN_ENCRYPTION_KEY: TEST_SECRETS.TOKEN_ENCRYPTION_KEY,
+    SESSION_SECRET: TEST_SECRETS.SESSION_SECRET,
   });
 
 /** Whether a version is inside Shopify's support window on a day (unix ms). */

@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { getStoreConnection } from '../../src/db/accounts';
 import type { ReplyInput } from '../../src/drafting/prompt';
 import { buildUserMessage } from '../../src/drafting/prompt';
 import { syncAccount } from '../../src/pipeline/sync';
 import { openStoreCredentials } from '../../src/db/sealed';
 import type { CustomerDataAccess } from '../../src/sandbox/fakes/shopify';
-import { question, recordReplyInputs, sampleOrder, startPipeline, type PipelineRuntime } from '../pipeline/support';
-import { browserClient, field } from '../support/browser-client';
+import { question, recordReplyInputs, sampleOrder, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
+import { signIn } from '../support/sign-in';
+import { SANDBOX_SHOP as SHOP } from '../../src/sandbox';
 
 /**
  * Protected customer data: until Shopify approves the app (Level 2 for name, email and address),
@@ -16,7 +17,6 @@ import { browserClient, field } from '../support/browser-client';
  * Draftline cannot then match a sender to an order: it says so on the dashboard, keeps drafting
  * replies that disclose nothing (asking for the order number and name), and counts each one.
  */
-const SHOP = 'sandbox-shop.myshopify.com';
 const CANARIES = {
   email: 'jane.canary@example.net',
   tracking: '1ZCANARY0TRACK0001',
@@ -42,11 +42,10 @@ describe.each<[CustomerDataAccess, string]>([
   let p: PipelineRuntime;
   let inputs: ReplyInput[];
   beforeEach(async () => {
-    p = await startPipeline('shopify', [order()]);
+    p = await pipelineForTest('shopify', [order()]);
     p.rt.sandbox!.fakes.shopify.setCustomerDataAccess(SHOP, access);
     inputs = recordReplyInputs(p.rt.services);
   });
-  afterEach(() => p.close());
 
   const mail = (n: number, body: string) => question(n, { from: `Jane Doe <${CANARIES.email}>`, body });
 
@@ -90,14 +89,7 @@ describe.each<[CustomerDataAccess, string]>([
   it('the dashboard says why, in plain words', async () => {
     p.deliver(mail(1, 'Hello, where is my order #1042?'));
     await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined });
-    const browser = browserClient(p.rt);
-    const consent = await browser.get('/auth/google/start');
-    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-      request_id: field(consent.html, 'request_id'),
-      action: 'allow',
-      scope: scopes,
-    });
+    const { app } = await signIn(p.rt);
     expect(app.html).toContain(
       'Shopify has not yet approved access to customer data: drafts cannot be matched to orders',
     );
@@ -118,9 +110,8 @@ describe.each<[CustomerDataAccess, string]>([
 describe('the fake answers as Shopify documents it', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline('shopify', [order()]);
+    p = await pipelineForTest('shopify', [order()]);
   });
-  afterEach(() => p.close());
 
   async function query(access: CustomerDataAccess) {
     const fake = p.rt.sandbox!.fakes.shopify;

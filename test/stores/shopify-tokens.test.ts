@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { Hono } from 'hono';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { connectShopify } from '../../src/accounts/connect-store';
 import { countersFor } from '../../src/db/counters';
 import { getStoreConnection } from '../../src/db/accounts';
@@ -18,8 +18,9 @@ import type { Services } from '../../src/services';
 import { StoreApiError } from '../../src/stores/errors';
 import { openShopifyOrderSource, REFRESH_MARGIN_MS } from '../../src/stores/shopify';
 import { exchangeInstallCode, type ShopifyCredentials } from '../../src/stores/shopify-install';
-import { question, startPipeline, type PipelineRuntime } from '../pipeline/support';
-import { browserClient, field } from '../support/browser-client';
+import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
+import { signIn } from '../support/sign-in';
+import { SANDBOX_SHOP as SHOP } from '../../src/sandbox';
 import { sampleOrder } from '../support/runtime';
 
 /**
@@ -31,7 +32,6 @@ import { sampleOrder } from '../support/runtime';
  * https://shopify.dev/docs/apps/build/authentication-authorization/migrate-to-expiring-offline-access-tokens
  * (token exchange for the non-expiring ones).
  */
-const SHOP = 'sandbox-shop.myshopify.com';
 const SHOPIFY = 'http://shopify.test';
 const HOUR = 3_600_000;
 
@@ -131,9 +131,8 @@ function expectNoCanary(p: PipelineRuntime, logs: string[], secrets: string[]) {
 describe('Shopify install asks for an expiring offline token', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline('shopify');
+    p = await pipelineForTest('shopify');
   });
-  afterEach(() => p.close());
 
   /** A one-time code from the install fake, as Shopify's redirect back would carry it. */
   async function installCode(w: ReturnType<typeof shopifyWorld>): Promise<string> {
@@ -185,11 +184,10 @@ describe('Shopify order source keeps its token fresh', () => {
   let p: PipelineRuntime;
   let w: ReturnType<typeof shopifyWorld>;
   beforeEach(async () => {
-    p = await startPipeline('shopify');
+    p = await pipelineForTest('shopify');
     w = shopifyWorld(p.rt);
     await storeCredentials(p, fromAnswer(w.fake.issueTokens(SHOP), w.clock.now));
   });
-  afterEach(() => p.close());
 
   it('the fake refuses an expired access token exactly as Shopify does: 401, its body, its WWW-Authenticate', async () => {
     const { accessToken } = await storedCredentials(p);
@@ -311,10 +309,9 @@ describe('Shopify order source keeps its token fresh', () => {
 
 describe('non-expiring Shopify tokens (installed before expiring tokens)', () => {
   let p: PipelineRuntime;
-  afterEach(() => p.close());
 
   it('are migrated by token exchange on first use: sealed as an expiring pair, the old token retired', async () => {
-    p = await startPipeline('shopify');
+    p = await pipelineForTest('shopify');
     const w = shopifyWorld(p.rt);
     w.fake.addShop(SHOP, 'shpat_legacy_canary_0001', w.orders);
     await storeCredentials(p, { kind: 'shopify', accessToken: 'shpat_legacy_canary_0001' });
@@ -335,7 +332,7 @@ describe('non-expiring Shopify tokens (installed before expiring tokens)', () =>
   });
 
   it('after 2027-01-01 Shopify refuses them and their migration: the store is marked reconnect_needed', async () => {
-    p = await startPipeline('shopify');
+    p = await pipelineForTest('shopify');
     const w = shopifyWorld(p.rt, NON_EXPIRING_TOKENS_END + 86_400_000);
     w.fake.addShop(SHOP, 'shpat_legacy_canary_0002', w.orders);
     await storeCredentials(p, { kind: 'shopify', accessToken: 'shpat_legacy_canary_0002' });
@@ -345,7 +342,7 @@ describe('non-expiring Shopify tokens (installed before expiring tokens)', () =>
   });
 
   it('in the pipeline: a store’s non-expiring token is migrated by the first sync, and the draft written', async () => {
-    p = await startPipeline('shopify');
+    p = await pipelineForTest('shopify');
     const fake = p.rt.sandbox!.fakes.shopify;
     fake.addShop(SHOP, 'shpat_legacy_canary_0003', [sampleOrder()]);
     await storeCredentials(p, { kind: 'shopify', accessToken: 'shpat_legacy_canary_0003' });
@@ -363,9 +360,8 @@ describe('non-expiring Shopify tokens (installed before expiring tokens)', () =>
 describe('a store that refuses the refresh, in the pipeline and on the dashboard', () => {
   let p: PipelineRuntime;
   beforeEach(async () => {
-    p = await startPipeline('shopify');
+    p = await pipelineForTest('shopify');
   });
-  afterEach(() => p.close());
 
   it('skips the mail with a counted reason (never silently), marks the store, and the dashboard offers a one-click reconnect', async () => {
     await storeCredentials(p, {
@@ -384,14 +380,7 @@ describe('a store that refuses the refresh, in the pipeline and on the dashboard
     expect((await storeRow(p)).status).toBe('reconnect_needed');
 
     // The merchant signs in and sees why, with the way back one click away.
-    const browser = browserClient(p.rt);
-    const consent = await browser.get('/auth/google/start');
-    const scopes = [...consent.html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-    const app = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-      request_id: field(consent.html, 'request_id'),
-      action: 'allow',
-      scope: scopes,
-    });
+    const { browser, app } = await signIn(p.rt);
     expect(app.html).toContain('Reconnect your store');
     expect(app.html).toContain('Your store needs to be reconnected');
     const href = /id="reconnect-store" href="([^"]+)"/.exec(app.html)?.[1]?.replace(/&amp;/g, '&');

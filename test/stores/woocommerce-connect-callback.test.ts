@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { wooReturnNotice } from '../../src/accounts/connect-store';
 import { createAccount } from '../../src/accounts/connect';
 import { getStoreConnection } from '../../src/db/accounts';
@@ -8,8 +8,8 @@ import type { FetchLike } from '../../src/platform/fetch';
 import { createStoreNonce } from '../../src/accounts/store-nonces';
 import { WOO_SETUP_CLAIM_MS } from '../../src/accounts/woo-webhooks';
 import { reconcileWooWebhooks } from '../../src/pipeline/woo-store-repair';
-import { wooConnection } from '../compliance/support';
-import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { wooConnection } from '../support/compliance';
+import { APP_URL, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /**
  * WooCommerce's key delivery (WC_Auth::create_keys → post_consumer_data): the store POSTs the keys
@@ -67,10 +67,9 @@ function singleWorkerStore() {
 
 describe('wc-auth key delivery: answered before any request back to the store', () => {
   let rt: TestRuntime;
-  afterEach(() => rt.close());
 
   async function setUp(store = singleWorkerStore(), keys: { permissions?: 'read' | 'read_write' } = {}) {
-    rt = await startTestRuntime({}, { wrapFetch: store.wrap });
+    rt = await runtimeForTest({}, { wrapFetch: store.wrap });
     const accountId = await createAccount(rt.services);
     const nonce = await createStoreNonce(rt.services, accountId, STORE);
     rt.sandbox!.fakes.woocommerce.addStore(CK, CS, [sampleOrder()]);

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { wooConnection } from '../compliance/support';
-import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { wooConnection } from '../support/compliance';
+import { customerMail, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /**
  * The sandbox contract for replaying real stores: POST /sandbox/reset with "store":"woocommerce"
@@ -80,9 +80,8 @@ const slugOnly = (provider: string, number: string) => ({
 describe('sandbox reset with raw WooCommerce orders', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   const reset = (body: unknown) =>
     rt.request('/sandbox/reset', {

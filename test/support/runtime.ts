@@ -1,13 +1,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import { parseConfig, type Config } from '../../src/config';
 import { migrateDb, openNodeDb } from '../../src/db/node';
 import { refuseNetwork } from '../../src/platform/loopback-fetch';
+import { SANDBOX_MAILBOX } from '../../src/sandbox';
 import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../src/runtime/local';
 import type { Order } from '../../src/stores/order';
 
 export const APP_URL = 'http://draftline.test';
+
+/** The secrets every test runtime is configured with (config.ts refuses to start without the first two). */
+export const TEST_SECRETS = {
+  TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+  HASH_KEY: 'test-hash-key',
+} as const;
 
 /** The least a live-mode runtime needs (config.ts refuses to start live without each of these). */
 export const LIVE_ENV = {
@@ -42,7 +51,29 @@ export interface SandboxDraft {
   text: string;
 }
 
-/** The whole app in sandbox mode on a fresh database file, with every log line and queue message captured. */
+/**
+ * A runtime for the running test (call it in the test or in its beforeEach), closed when the test
+ * finishes, passed or failed. Most tests want this one:
+ *
+ *   let rt: TestRuntime;
+ *   beforeEach(async () => {
+ *     rt = await runtimeForTest();
+ *   });
+ */
+export async function runtimeForTest(
+  env: Record<string, string> = {},
+  options: Pick<LocalRuntimeOptions, 'wrapFetch'> = {},
+): Promise<TestRuntime> {
+  const rt = await startTestRuntime(env, options);
+  onTestFinished(() => rt.close());
+  return rt;
+}
+
+/**
+ * The whole app in sandbox mode on a fresh database file, with every log line and queue message
+ * captured. The caller closes it: for a runtime shared by a whole file (beforeAll/afterAll) or
+ * served over HTTP; a test's own runtime comes from runtimeForTest.
+ */
 export async function startTestRuntime(
   env: Record<string, string> = {},
   options: Pick<LocalRuntimeOptions, 'wrapFetch'> = {},
@@ -52,9 +83,7 @@ export async function startTestRuntime(
   const config = parseConfig({
     APP_URL,
     DATABASE_URL: `file:${dbPath}`,
-    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-    SESSION_SECRET: 'test-session-secret-0123456789abcdef',
-    HASH_KEY: 'test-hash-key',
+    ...TEST_SECRETS,
     LOG_LEVEL: 'debug',
     ...env,
   });
@@ -118,7 +147,7 @@ export function customerMail(o: {
 }): string {
   return [
     `From: ${o.from}`,
-    'To: Sandbox Shop <merchant@example.com>',
+    `To: Sandbox Shop <${SANDBOX_MAILBOX}>`,
     `Subject: ${o.subject}`,
     `Date: ${(o.date ?? new Date()).toUTCString()}`,
     `Message-ID: ${o.messageId}`,

@@ -1,15 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** POST /webhooks/gmail as Cloud Pub/Sub calls it: OIDC bearer token, base64 JSON in message.data. */
 describe('Gmail push webhook', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     await rt.reset('shopify', [sampleOrder()]);
     rt.queueMessages.length = 0;
   });
-  afterEach(() => rt.close());
 
   const push = async (data: unknown, token: string | null) =>
     rt.request('/webhooks/gmail', {

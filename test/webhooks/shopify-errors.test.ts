@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { getStoreConnection } from '../../src/db/accounts';
 import {
   addOptOut,
@@ -8,8 +8,8 @@ import {
   deliverShopify,
   optOutHashes,
   uninstalledPayload,
-} from '../compliance/support';
-import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+} from '../support/compliance';
+import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** POST /webhooks/shopify, errors: bodies that are too big or not what the topic says, and failures half way. */
 const EMAIL = 'jane@example.net';
@@ -18,11 +18,10 @@ describe('Shopify webhooks: bodies', () => {
   let rt: TestRuntime;
   let accountId: string;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     ({ accountId } = await rt.reset('shopify', [sampleOrder()]));
     await addOptOut(rt, accountId, EMAIL);
   });
-  afterEach(() => rt.close());
 
   it('refuses an oversized body with 413 before reading it, signed or not', async () => {
     const body = JSON.stringify({ ...customerRedactPayload(EMAIL), padding: 'x'.repeat(300 * 1024) });

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_PLACEHOLDERS } from '../../src/config';
 import { getAccount, getStoreConnection } from '../../src/db/accounts';
+import { SANDBOX_SHOP } from '../../src/sandbox';
 import {
   addOptOut,
   allComplianceRows,
@@ -8,12 +9,11 @@ import {
   dataRequestPayload,
   deliverShopify,
   optOutHashes,
-  SANDBOX_SHOP,
   shopRedactPayload,
   signBase64,
   uninstalledPayload,
-} from '../compliance/support';
-import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+} from '../support/compliance';
+import { APP_URL, LIVE_ENV, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /**
  * POST /webhooks/shopify, security: the HMAC is checked over the raw body before anything is read,
@@ -25,11 +25,10 @@ describe('Shopify webhooks: signature', () => {
   let rt: TestRuntime;
   let accountId: string;
   const start = async (env: Record<string, string> = {}) => {
-    rt = await startTestRuntime(env);
+    rt = await runtimeForTest(env);
     ({ accountId } = await rt.reset('shopify', [sampleOrder()]));
     await addOptOut(rt, accountId, EMAIL);
   };
-  afterEach(() => rt.close());
 
   const expectNothingProcessed = async () => {
     expect(await optOutHashes(rt, accountId)).toHaveLength(1);
@@ -129,14 +128,7 @@ describe('Shopify webhooks: signature', () => {
 
   describe('live mode without SHOPIFY_API_SECRET', () => {
     beforeEach(async () => {
-      rt = await startTestRuntime({
-        DRAFTLINE_MODE: 'live',
-        GOOGLE_CLIENT_ID: 'id',
-        GOOGLE_CLIENT_SECRET: 'secret',
-        GOOGLE_PUBSUB_TOPIC: 'projects/acme/topics/gmail-push',
-        GOOGLE_PUSH_SERVICE_ACCOUNT: 'gmail-push@acme.iam.gserviceaccount.com',
-        OPENAI_API_KEY: 'key',
-      });
+      rt = await runtimeForTest({ ...LIVE_ENV, APP_URL });
     });
 
     it('refuses everything, including bodies signed with the public sandbox placeholder', async () => {

@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { listComplianceRequests } from '../../src/compliance/records';
 import { getAccount, getStoreConnection } from '../../src/db/accounts';
 import { accounts, consentRecords, dailyCounters, gmailConnections, storeConnections } from '../../src/db/schema';
 import { syncAccount } from '../../src/pipeline/sync';
+import { SANDBOX_SHOP } from '../../src/sandbox';
 import {
   addOptOut,
   allComplianceRows,
@@ -11,22 +12,20 @@ import {
   dataRequestPayload,
   deliverShopify,
   optOutHashes,
-  SANDBOX_SHOP,
   shopOnlyAccount,
   shopRedactPayload,
   uninstalledPayload,
-} from '../compliance/support';
-import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+} from '../support/compliance';
+import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** POST /webhooks/shopify, happy paths: each topic signed as Shopify signs it, and what it leaves behind. */
 describe('Shopify webhooks: compliance topics', () => {
   let rt: TestRuntime;
   let accountId: string;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     ({ accountId } = await rt.reset('shopify', [sampleOrder()]));
   });
-  afterEach(() => rt.close());
 
   it('customers/data_request: records the request and answers that an opt-out is held, never the address', async () => {
     await addOptOut(rt, accountId, 'Jane@Example.net');

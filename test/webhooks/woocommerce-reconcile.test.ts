@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { connectStore, createAccount } from '../../src/accounts/connect';
 import { getStoreConnection } from '../../src/db/accounts';
 import { storeConnections } from '../../src/db/schema';
 import { reconcileWooWebhooks } from '../../src/pipeline/woo-store-repair';
-import { addOptOut, optOutHashes, wooConnection, wooStoreUrl } from '../compliance/support';
-import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { addOptOut, optOutHashes, wooConnection, wooStoreUrl } from '../support/compliance';
+import { APP_URL, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /**
  * WooCommerce disables a webhook after more than five failed deliveries in a row and never says so.
@@ -16,10 +16,9 @@ describe('WooCommerce webhooks: reconcile', () => {
   let accountId: string;
   const woo = () => rt.sandbox!.fakes.woocommerce;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     ({ accountId } = await rt.reset('woocommerce', [sampleOrder()]));
   });
-  afterEach(() => rt.close());
 
   it('leaves healthy webhooks alone and stamps the check', async () => {
     const { consumerKey } = await wooConnection(rt, accountId);

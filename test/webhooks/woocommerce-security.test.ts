@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/accounts/connect';
 import { newId } from '../../src/platform/ids';
 import { storeConnections } from '../../src/db/schema';
@@ -10,8 +10,8 @@ import {
   optOutHashes,
   signBase64,
   wooConnection,
-} from '../compliance/support';
-import { sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+} from '../support/compliance';
+import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /**
  * POST /webhooks/woocommerce, security: every delivery but the ping must be signed with the secret
@@ -25,12 +25,11 @@ describe('WooCommerce webhooks: signature and store', () => {
   let accountId: string;
   let secret: string;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     ({ accountId } = await rt.reset('woocommerce', [sampleOrder()]));
     await addOptOut(rt, accountId, EMAIL);
     secret = (await wooConnection(rt, accountId)).webhookSecret!;
   });
-  afterEach(() => rt.close());
 
   const expectRefused = async (res: Response) => {
     expect(res.status).toBe(401);
@@ -110,11 +109,10 @@ describe('WooCommerce webhooks: bodies', () => {
   let accountId: string;
   let secret: string;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     ({ accountId } = await rt.reset('woocommerce', [sampleOrder()]));
     secret = (await wooConnection(rt, accountId)).webhookSecret!;
   });
-  afterEach(() => rt.close());
 
   it.each([
     ['JSON that does not parse', '{"id": 4'],

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { connectStore, createAccount } from '../../src/accounts/connect';
 import { accountStatus } from '../../src/accounts/status';
 import { listComplianceRequests } from '../../src/compliance/records';
@@ -18,8 +18,8 @@ import {
   signBase64,
   wooConnection,
   wooStoreUrl,
-} from '../compliance/support';
-import { APP_URL, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+} from '../support/compliance';
+import { APP_URL, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** WooCommerce webhooks, happy paths: registration on connect, the ping, customer.deleted, removal. */
 describe('WooCommerce webhooks', () => {
@@ -27,10 +27,9 @@ describe('WooCommerce webhooks', () => {
   let accountId: string;
   const woo = () => rt.sandbox!.fakes.woocommerce;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
     ({ accountId } = await rt.reset('woocommerce', [sampleOrder()]));
   });
-  afterEach(() => rt.close());
 
   describe('registration on connect', () => {
     it('registers customer.deleted at APP_URL/webhooks/woocommerce with a per-store secret kept sealed', async () => {
@@ -178,9 +177,8 @@ describe('WooCommerce webhooks', () => {
 describe('WooCommerce webhooks: the store named by X-WC-Webhook-Source', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   /** A store connected under `storeDomain` (unreachable from the sandbox, so only its webhook secret matters here). */
   async function connectedAs(storeDomain: string) {
@@ -312,9 +310,8 @@ describe('WooCommerce webhooks: the store named by X-WC-Webhook-Source', () => {
 describe('WooCommerce webhooks on the status page', () => {
   let rt: TestRuntime;
   beforeEach(async () => {
-    rt = await startTestRuntime();
+    rt = await runtimeForTest();
   });
-  afterEach(() => rt.close());
 
   const page = async (accountId: string) =>
     String(

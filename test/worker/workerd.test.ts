@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +10,10 @@ import { WOO_REPAIR_EVERY_MS } from '../../src/pipeline/woo-store-repair';
 import { queueMessageProblem } from '../support/queue-messages';
 import { QUIET_AFTER_MS } from '../../src/pipeline/schedule';
 import { hostileHtmlMail, replyToAttackMail } from '../../src/sandbox/hostile-mail';
-import { canaryOrders } from '../privacy/support';
+import { canaryOrders } from '../support/canary';
 import { customerMail, sampleOrder } from '../support/runtime';
-import { delta, deliverShopify, push, pushBody } from './support';
+import { databaseFiles } from '../support/database-files';
+import { delta, deliverShopify, push, pushBody } from '../support/workerd';
 
 /**
  * The production Worker (the bundle `wrangler deploy` uploads, run by workerd through Miniflare)
@@ -386,9 +387,7 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
   /** Where a needle was found: the database file and its companions. */
   const databaseLeaks = (needles: readonly string[]) => {
     const found: string[] = [];
-    for (const file of ['', '-wal', '-shm', '-journal'].map((x) => world.dbPath + x).filter((f) => existsSync(f))) {
-      const raw = readFileSync(file);
-      const text = `${raw.toString('latin1')}\n${raw.toString('utf8')}`;
+    for (const { file, text } of databaseFiles(world.dbPath)) {
       for (const needle of needles) if (text.includes(needle)) found.push(`${needle} in ${file}`);
     }
     return found;

@@ -1,5 +1,5 @@
-import { createHmac, randomUUID } from 'node:crypto';
 import type { WorkerWorld } from '../../scripts/worker-world';
+import { shopifyWebhook } from './compliance';
 
 /** Helpers for driving the production Worker in workerd (scripts/worker-world.ts) from tests. */
 
@@ -38,23 +38,7 @@ export function deliverShopify(
   payload: unknown,
   o: { shop?: string; webhookId?: string; secret?: string } = {},
 ) {
-  const body = JSON.stringify(payload);
-  const signature = createHmac('sha256', o.secret ?? world.config.shopify.apiSecret)
-    .update(body)
-    .digest('base64');
-  return world.request('/webhooks/shopify', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-shopify-hmac-sha256': signature,
-      'x-shopify-topic': topic,
-      'x-shopify-shop-domain': o.shop ?? 'sandbox-shop.myshopify.com',
-      'x-shopify-webhook-id': o.webhookId ?? randomUUID(),
-      'x-shopify-api-version': world.config.shopify.apiVersion,
-      'x-shopify-triggered-at': new Date().toISOString(),
-    },
-    body,
-  });
+  return world.request('/webhooks/shopify', shopifyWebhook(world.config.shopify, payload, { topic, ...o }));
 }
 
 /** The difference between two counts() snapshots. */

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { chromium, type Browser } from 'playwright-core';
-import { startTestRuntime, type TestRuntime } from '../support/runtime';
+import { startTestRuntime, type TestRuntime } from './runtime';
 
 /** Real headless Chromium against the app served over real HTTP, in sandbox mode. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import { sampleOrder } from '../support/runtime';
+import { sampleOrder } from './runtime';
 import type { Order } from '../../src/stores/order';
 
 /** Everything printed to the console from now on (restore with vi.restoreAllMocks()). */

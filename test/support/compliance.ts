@@ -1,15 +1,14 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { connectStore, createAccount } from '../../src/accounts/connect';
 import { hashAddress } from '../../src/crypto/hmac';
 import { complianceRequests, optOuts, storeConnections } from '../../src/db/schema';
 import { sealedAs } from '../../src/db/sealed';
-import type { TestRuntime } from '../support/runtime';
+import type { Config } from '../../src/config';
+import { SANDBOX_SHOP } from '../../src/sandbox';
+import type { TestRuntime } from './runtime';
 
 /** Helpers for the compliance tests: tests sign their own webhook bodies, as Shopify and WooCommerce do. */
-
-export const SANDBOX_SHOP = 'sandbox-shop.myshopify.com';
 
 export const signBase64 = (secret: string, body: string | Buffer) =>
   createHmac('sha256', secret).update(body).digest('base64');
@@ -26,11 +25,20 @@ export interface ShopifyDelivery {
 
 /** POST /webhooks/shopify the way Shopify delivers: JSON body, HMAC of the raw bytes, its headers. */
 export async function deliverShopify(rt: TestRuntime, payload: unknown, d: ShopifyDelivery = {}) {
+  return rt.request('/webhooks/shopify', shopifyWebhook(rt.config.shopify, payload, d));
+}
+
+/** The request Shopify sends for a webhook (to the app in-process here, to workerd in test/worker). */
+export function shopifyWebhook(
+  app: Pick<Config['shopify'], 'apiSecret' | 'apiVersion'>,
+  payload: unknown,
+  d: ShopifyDelivery = {},
+): RequestInit {
   const body = d.body ?? JSON.stringify(payload);
-  const secret = d.secret ?? rt.config.shopify.apiSecret;
+  const secret = d.secret ?? app.apiSecret;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
-    'x-shopify-api-version': rt.config.shopify.apiVersion,
+    'x-shopify-api-version': app.apiVersion,
     'x-shopify-triggered-at': new Date().toISOString(),
   };
   const signature = d.signature === undefined ? signBase64(secret, body) : d.signature;
@@ -41,7 +49,7 @@ export async function deliverShopify(rt: TestRuntime, payload: unknown, d: Shopi
   if (shop !== null) headers['x-shopify-shop-domain'] = shop;
   const webhookId = d.webhookId === undefined ? randomUUID() : d.webhookId;
   if (webhookId !== null) headers['x-shopify-webhook-id'] = webhookId;
-  return rt.request('/webhooks/shopify', { method: 'POST', headers, body });
+  return { method: 'POST', headers, body };
 }
 
 export const dataRequestPayload = (email: string | null, shop = SANDBOX_SHOP) => ({
@@ -96,17 +104,6 @@ export async function shopOnlyAccount(rt: TestRuntime, shop: string, settings: {
     scopes: 'read_orders',
   });
   return accountId;
-}
-
-/** The database file and its companions, as bytes decoded both ways (so no encoding hides a needle). */
-export function databaseFiles(dbPath: string): { file: string; text: string }[] {
-  return ['', '-wal', '-shm', '-journal']
-    .map((suffix) => dbPath + suffix)
-    .filter((f) => existsSync(f))
-    .map((file) => {
-      const bytes = readFileSync(file);
-      return { file, text: `${bytes.toString('latin1')}\n${bytes.toString('utf8')}` };
-    });
 }
 
 /** The sandbox WooCommerce store's REST root and home URL (X-WC-Webhook-Source is home_url('/')). */

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { sealedAs } from '../../src/db/sealed';
-import { ATTACKER, CANARY, cursorMoves, type Chaos } from './harness';
-import { queueMessageProblem } from '../support/queue-messages';
+import { ATTACKER, CANARY, cursorMoves, type Chaos } from './chaos';
+import { databaseFiles } from './database-files';
+import { queueMessageProblem } from './queue-messages';
 
 /**
  * What must hold after any storm, once the faults have cleared and retries and the cron have run:
@@ -71,9 +71,7 @@ export async function cursorViolations(c: Chaos): Promise<string[]> {
 
 export async function leakViolations(c: Chaos): Promise<string[]> {
   const out: string[] = [];
-  for (const file of ['', '-wal', '-shm', '-journal'].map((x) => c.rt.dbPath + x).filter((f) => existsSync(f))) {
-    const raw = readFileSync(file);
-    const text = `${raw.toString('latin1')}\n${raw.toString('utf8')}`;
+  for (const { file, text } of databaseFiles(c.rt.dbPath)) {
     for (const needle of NEEDLES) if (text.includes(needle)) out.push(`${needle} in ${file}`);
   }
   const secrets = await secretsOf(c);

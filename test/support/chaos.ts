@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import { onTestFinished } from 'vitest';
 import { getGmailConnection } from '../../src/db/accounts';
 import { countersFor } from '../../src/db/counters';
 import { SYNC_LEASE_TTL_MS } from '../../src/db/lease';
@@ -14,7 +15,7 @@ import { hostileHtmlMail, nestedMultipartMail, replyToAttackMail } from '../../s
 import { createMemoryQueue, type MemoryQueue } from '../../src/platform/memory-queue';
 import type { Services } from '../../src/services';
 import { createShopifyOrderSource } from '../../src/stores/shopify';
-import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from './runtime';
 import { createFaultFetch, type FaultFetch } from './fault-fetch';
 import { DatabaseError } from '../../src/db/errors';
 
@@ -22,7 +23,7 @@ import { DatabaseError } from '../../src/db/errors';
  * The sandbox app with a fault layer under every client, a queue whose retry delays are recorded
  * (in the queue.retry log lines) but not waited for, a clock that can jump ahead, and a record of
  * every error that crossed a client boundary or left a sync. Mail and orders are full of canary
- * strings (CANARY) that must never be found at rest (invariants.ts).
+ * strings (CANARY) that must never be found at rest (chaos-invariants.ts).
  */
 export const CANARY = {
   subject: 'ChaosCanarySubjectKq81',
@@ -111,6 +112,14 @@ export interface ChaosOptions {
   timeoutMs?: number;
 }
 
+/** startChaos for the running test (call it in the test or in its beforeEach), closed when the test finishes. */
+export async function chaosForTest(options: ChaosOptions = {}): Promise<Chaos> {
+  const c = await startChaos(options);
+  onTestFinished(() => c.close());
+  return c;
+}
+
+/** The caller closes it (a property run starts one per case); a test's own comes from chaosForTest. */
 export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
   const net = createFaultFetch();
   const rt = await startTestRuntime({}, { wrapFetch: (f) => net.wrap(f) });

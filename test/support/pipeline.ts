@@ -1,10 +1,11 @@
+import { onTestFinished } from 'vitest';
 import { getGmailConnection } from '../../src/db/accounts';
 import { countersFor } from '../../src/db/counters';
 import { utcDay } from '../../src/platform/ids';
 import type { ReplyInput } from '../../src/drafting/prompt';
 import type { Services } from '../../src/services';
 import type { Order } from '../../src/stores/order';
-import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from './runtime';
 
 /**
  * The sandbox runtime with pushes muted, so a test decides when syncs run (syncAccount, queue
@@ -25,6 +26,17 @@ export interface PipelineRuntime {
   close(): void;
 }
 
+/** startPipeline for the running test (call it in the test or in its beforeEach), closed when the test finishes. */
+export async function pipelineForTest(
+  store: 'shopify' | 'woocommerce' = 'shopify',
+  orders: Order[] = [sampleOrder()],
+): Promise<PipelineRuntime> {
+  const p = await startPipeline(store, orders);
+  onTestFinished(() => p.close());
+  return p;
+}
+
+/** The caller closes it; a test's own pipeline comes from pipelineForTest. */
 export async function startPipeline(
   store: 'shopify' | 'woocommerce' = 'shopify',
   orders: Order[] = [sampleOrder()],
