@@ -87,14 +87,17 @@ export type Env = z.input<typeof EnvSchema>;
 export type Mode = 'sandbox' | 'live';
 
 /**
- * The public placeholders the sandbox fills in for unset credentials (and its fakes accept). Public
- * on purpose, so never valid in live mode: shopify-webhook.ts refuses the Shopify one there too.
+ * The public placeholders the sandbox fills in for unset credentials (and its fakes accept). Live
+ * mode never fills them in (it requires real values), and shopify-webhook.ts also refuses the
+ * Shopify secret there in case someone sets it by hand.
  */
 export const SANDBOX_PLACEHOLDERS = {
   googleClientId: 'sandbox-client-id',
   googleClientSecret: 'sandbox-client-secret',
+  googlePushServiceAccount: 'gmail-push@sandbox.iam.gserviceaccount.com',
   shopifyApiKey: 'sandbox-shopify-key',
   shopifyApiSecret: 'sandbox-shopify-secret',
+  openaiApiKey: 'sandbox-openai-key',
 } as const;
 
 export interface Config {
@@ -287,7 +290,7 @@ export function parseConfig(raw: Record<string, string | undefined>, options: Pa
       gmailApiUrl: pick(env.GMAIL_API_URL, 'https://gmail.googleapis.com/', `${sandbox}/google/`),
       pubsubTopic: fake(env.GOOGLE_PUBSUB_TOPIC, 'projects/sandbox/topics/gmail-push'),
       pushAudience: env.GOOGLE_PUSH_AUDIENCE ?? `${appUrl}/webhooks/gmail`,
-      pushServiceAccount: fake(env.GOOGLE_PUSH_SERVICE_ACCOUNT, 'gmail-push@sandbox.iam.gserviceaccount.com'),
+      pushServiceAccount: fake(env.GOOGLE_PUSH_SERVICE_ACCOUNT, SANDBOX_PLACEHOLDERS.googlePushServiceAccount),
     },
     shopify: {
       apiKey: fake(env.SHOPIFY_API_KEY, SANDBOX_PLACEHOLDERS.shopifyApiKey),
@@ -299,7 +302,7 @@ export function parseConfig(raw: Record<string, string | undefined>, options: Pa
       readAllOrders: env.SHOPIFY_READ_ALL_ORDERS === 'true',
     },
     openai: {
-      apiKey: fake(env.OPENAI_API_KEY, 'sandbox-openai-key'),
+      apiKey: fake(env.OPENAI_API_KEY, SANDBOX_PLACEHOLDERS.openaiApiKey),
       baseUrl: pick(env.OPENAI_BASE_URL, 'https://api.openai.com/v1', `${sandbox}/openai/v1`),
       model: env.OPENAI_MODEL,
     },

@@ -34,7 +34,7 @@ export async function disconnectGmail(s: Services, accountId: string): Promise<G
         // An invalid grant has no watch worth stopping; any other watch expires within 7 days.
         .catch((err) => s.logger.warn('gmail.stop_failed', { accountId, errorClass: errorClass(err) }));
       const result = await revokeToken(s.googleOAuth, refreshToken);
-      revoked = result.revoked || result.reason === 'invalid_token' || result.reason === 'invalid_grant';
+      revoked = result.ok || result.reason === 'already_invalid';
     } catch (err) {
       s.logger.warn('gmail.revoke_failed', { accountId, errorClass: errorClass(err) });
     }

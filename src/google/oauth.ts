@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { toBase64Url } from '../crypto/encoding';
 import type { FetchLike } from '../platform/fetch';
 import { GOOGLE_ISSUERS, googleJwks } from './jwks';
+import { ok, refused, type Result } from '../platform/result';
 
 /**
  * Google OAuth 2.0 for a web server app: the consent URL (PKCE S256, offline access), the code
@@ -197,23 +198,21 @@ async function emailFromIdToken(cfg: GoogleOAuthConfig, idToken: string): Promis
 
 /**
  * Revokes a refresh or access token (Google then revokes the whole grant). A token Google already
- * considers invalid answers 400 invalid_token: `{revoked:false, reason:'invalid_token'}`, which a
- * caller disconnecting an account can treat as done. Never throws.
+ * considers invalid answers 400 invalid_token (or invalid_grant): `already_invalid`, which a caller
+ * disconnecting an account can treat as done. Never throws.
  */
 export async function revokeToken(
   cfg: GoogleOAuthConfig,
   token: string,
-): Promise<{ revoked: boolean; reason?: string }> {
+): Promise<Result<object, 'already_invalid' | 'refused' | 'network'>> {
   try {
     const { status, body } = await postForm(cfg, cfg.revokeUrl, { token });
-    if (status >= 200 && status <= 299) return { revoked: true };
+    if (status >= 200 && status <= 299) return ok();
     const err = OAuthErrorBody.safeParse(body);
-    return {
-      revoked: false,
-      reason: err.success && OAUTH_WORD.test(err.data.error) ? err.data.error : `http_${status}`,
-    };
+    const word = err.success ? err.data.error : null;
+    return refused(word === 'invalid_token' || word === 'invalid_grant' ? 'already_invalid' : 'refused');
   } catch {
-    return { revoked: false, reason: 'network' };
+    return refused('network');
   }
 }
 

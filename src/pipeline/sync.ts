@@ -44,7 +44,10 @@ export type SyncResult =
   | { status: 'cursor_initialised' }
   /** Another run holds the account's lease; it was asked to run once more, which covers this trigger. */
   | { status: 'busy' }
-  | { status: 'skipped'; reason: 'no_account' | 'not_connected' | 'reconnect_needed' | 'no_store' | 'lease_lost' };
+  | { status: 'skipped'; reason: NotReadyReason | 'lease_lost' };
+
+/** Why an account cannot be synced now (no mail is read). */
+type NotReadyReason = 'no_account' | 'not_connected' | 'reconnect_needed' | 'no_store';
 
 export interface SyncOptions {
   /** Messages handled per run; the rest goes to a new queue message. */
@@ -191,7 +194,6 @@ interface LoadedAccount {
 
 /** Opt-out hashes read up front with the account; past this many they are looked up one by one. */
 const PRELOADED_OPT_OUTS = 1000;
-type NotReadyReason = 'no_account' | 'not_connected' | 'reconnect_needed' | 'no_store';
 type Loaded = Result<LoadedAccount, NotReadyReason>;
 const notReady = (loaded: Refused<NotReadyReason>): SyncResult => ({ status: 'skipped', reason: loaded.reason });
 
@@ -261,13 +263,14 @@ interface RunContext {
   meter: SubrequestMeter;
   paused: boolean;
   mailbox: GmailMailbox;
-  ctx: MessageContext;
+  messageContext: MessageContext;
   counts: Partial<Record<CounterName, number>>;
 }
 
 /**
  * One run under the lease, in the order the data flows. Its writes are left to the caller, which
- * sends them with the lease's next step; only a page boundary or a lost lease writes on its own.
+ * sends them with the lease's next step; only a page boundary, a lost lease or a failure (the
+ * counts so far) writes on its own.
  */
 async function runOnce(
   s: Services,
@@ -280,7 +283,8 @@ async function runOnce(
   // 1. An account that cannot draft ends the run before anything is opened.
   if (!loaded.ok) return { result: notReady(loaded), lastWrites: [], moreLeft: false };
 
-  // 2. The Gmail token and the store's keys, opened in memory for this run only.
+  // 2. The Gmail token and the store's keys, opened in memory for this run only, and the context
+  //    its messages are handled in (the order source, voice, policies, enabled kinds; no call yet).
   const run = await openRun(s, accountId, lease, options, meter, loaded);
 
   // 3. A mailbox seen for the first time: the cursor starts where the mailbox is now.
@@ -296,19 +300,23 @@ async function runOnce(
 
   // 4. Every message added since the cursor, one at a time; what was handled is counted even when
   //    a later message fails and the step is retried.
-  let walk: Walk;
+  let handled: NewMessagesHandled;
   try {
-    walk = await handleNewMessages(run, cursor);
+    handled = await handleNewMessages(run, cursor);
   } catch (err) {
     await bumpCounters(s.db, accountId, run.counts, s.now());
     throw err;
   }
 
   // 5. Our lease ran out and another run took it: keep what was handled, stop, it carries on.
-  if (!walk.ok) {
-    if (walk.safeCursor) await advanceHistoryCursor(s.db, accountId, walk.safeCursor, { leaseOwner: lease.owner });
-    await bumpCounters(s.db, accountId, run.counts, s.now());
-    s.logger.warn('sync.lease_lost', { accountId });
+  if (!handled.ok) {
+    try {
+      if (handled.safeCursor)
+        await advanceHistoryCursor(s.db, accountId, handled.safeCursor, { leaseOwner: lease.owner });
+      s.logger.warn('sync.lease_lost', { accountId });
+    } finally {
+      await bumpCounters(s.db, accountId, run.counts, s.now());
+    }
     return { result: { status: 'skipped', reason: 'lease_lost' }, lastWrites: [], moreLeft: false };
   }
 
@@ -316,12 +324,14 @@ async function runOnce(
   const upsert = counterUpsert(s.db, accountId, run.counts, s.now());
   const lastWrites: LastWrite[] = [
     gmailConnectionTouch(s.db, accountId, { lastSyncAt: s.now() }),
-    ...(walk.finalCursor ? [historyCursorUpdate(s.db, accountId, walk.finalCursor, { leaseOwner: lease.owner })] : []),
+    ...(handled.finalCursor
+      ? [historyCursorUpdate(s.db, accountId, handled.finalCursor, { leaseOwner: lease.owner })]
+      : []),
     ...(upsert ? [upsert] : []),
   ];
-  s.logger.info('sync.done', { accountId, count: walk.seen, subrequests: meter.count });
-  const result: SyncResult = { status: 'synced', seen: walk.seen, drafted: run.counts.drafted ?? 0, runs: 1 };
-  return { result, lastWrites, moreLeft: walk.moreLeft };
+  s.logger.info('sync.done', { accountId, count: handled.seen, subrequests: meter.count });
+  const result: SyncResult = { status: 'synced', seen: handled.seen, drafted: run.counts.drafted ?? 0, runs: 1 };
+  return { result, lastWrites, moreLeft: handled.moreLeft };
 }
 
 async function openRun(
@@ -336,7 +346,7 @@ async function openRun(
   const credentials = await openStoreCredentials(s, store);
   const mailbox = s.openMailbox(refreshToken);
   const counts: Partial<Record<CounterName, number>> = {};
-  const ctx: MessageContext = {
+  const messageContext: MessageContext = {
     mailbox,
     mailboxAddress: gmail.mailbox,
     orders: s.openOrderSource(store, credentials),
@@ -362,7 +372,7 @@ async function openRun(
     isOptedOut: async (hash) =>
       optOutHashes ? optOutHashes.has(hash) : inDatabase(() => hasOptOut(s.db, [accountId], hash)),
   };
-  return { s, accountId, lease, options, meter, paused: account.paused, mailbox, ctx, counts };
+  return { s, accountId, lease, options, meter, paused: account.paused, mailbox, messageContext, counts };
 }
 
 const bump = (counts: Partial<Record<CounterName, number>>, name: CounterName) => {
@@ -374,7 +384,7 @@ const bump = (counts: Partial<Record<CounterName, number>>, name: CounterName) =
  * page already) and whether mail is left for another run; or the lease was lost, with the cursor
  * past what was handled before that.
  */
-type Walk = Result<
+type NewMessagesHandled = Result<
   { seen: number; finalCursor: string | null; moreLeft: boolean },
   'lease_lost',
   { safeCursor: string | null }
@@ -385,7 +395,7 @@ type Walk = Result<
  * every message it added is handled (safeCursor); a page handled to its end moves the cursor to
  * the page's end, written at once unless it is the last page (then with the run's last writes).
  */
-async function handleNewMessages(run: RunContext, cursor: string): Promise<Walk> {
+async function handleNewMessages(run: RunContext, cursor: string): Promise<NewMessagesHandled> {
   const budget = run.options.maxMessages ?? MAX_MESSAGES_PER_RUN;
   let seen = 0;
   for await (const page of readNewMessages(run.mailbox, cursor)) {
@@ -398,9 +408,9 @@ async function handleNewMessages(run: RunContext, cursor: string): Promise<Walk>
       const ref = page.refs[i]!;
       seen++;
       bump(run.counts, 'seen');
-      const outcome = await outcomeOf(run, page.refs, i);
-      if (!outcome) return refused('lease_lost', { safeCursor });
-      record(run, ref, outcome);
+      const message = await outcomeOf(run, page.refs, i);
+      if (!message.ok) return refused('lease_lost', { safeCursor });
+      countOutcome(run, ref, message.outcome);
       const next = page.refs[i + 1];
       if (ref.historyId && (!next || next.historyId !== ref.historyId)) safeCursor = ref.historyId;
     }
@@ -410,23 +420,29 @@ async function handleNewMessages(run: RunContext, cursor: string): Promise<Walk>
   return ok({ seen, finalCursor: null, moreLeft: false });
 }
 
-/** What became of the page's i-th message; null when the lease was lost while it was handled. */
-async function outcomeOf(run: RunContext, refs: MessageRef[], i: number): Promise<IsolatedOutcome | null> {
+/** What became of the page's i-th message, unless the lease was lost while it was handled. */
+async function outcomeOf(
+  run: RunContext,
+  refs: MessageRef[],
+  i: number,
+): Promise<Result<{ outcome: IsolatedOutcome }, 'lease_lost'>> {
   const ref = refs[i]!;
-  if (run.paused) return { kind: 'skipped', reason: 'paused' };
+  if (run.paused) return ok({ outcome: { kind: 'skipped', reason: 'paused' } });
   // The customer wrote again in the same thread: the newer message gets the draft, and this one
   // needs no call at all.
   if (refs.some((r, j) => j > i && r.threadId === ref.threadId))
-    return { kind: 'skipped', reason: 'newer_message_in_thread' };
+    return ok({ outcome: { kind: 'skipped', reason: 'newer_message_in_thread' } });
   try {
-    return await handleIsolated(run.s, { accountId: run.accountId, owner: run.lease.owner }, run.ctx, ref);
+    const owner = run.lease.owner;
+    return ok({ outcome: await handleIsolated(run.s, { accountId: run.accountId, owner }, run.messageContext, ref) });
   } catch (err) {
-    if (err instanceof LeaseLostError) return null;
+    if (err instanceof LeaseLostError) return refused('lease_lost');
     throw err;
   }
 }
 
-function record(run: RunContext, ref: MessageRef, outcome: IsolatedOutcome): void {
+/** The message's outcome in the run's counts (and to the sandbox's observer). */
+function countOutcome(run: RunContext, ref: MessageRef, outcome: IsolatedOutcome): void {
   if (outcome.failure) bump(run.counts, `error:${outcome.failure}`);
   const word = outcome.kind === 'drafted' ? 'drafted' : outcome.reason;
   bump(run.counts, word === 'drafted' ? 'drafted' : `skipped:${word}`);

@@ -1,4 +1,5 @@
 import type { FetchLike } from './fetch';
+import { ok, refused, type Result } from './result';
 
 /**
  * Is this host on the public internet? Used before Draftline calls a URL a person typed (a
@@ -9,7 +10,7 @@ import type { FetchLike } from './fetch';
  * This is a check at connect time. A name that later re-resolves to a private address (DNS
  * rebinding) is not caught here; on Workers outbound fetch cannot reach private ranges anyway.
  */
-export type HostCheck = { public: true } | { public: false; reason: 'private_address' | 'unresolvable' };
+export type HostCheck = Result<object, 'private_address' | 'unresolvable'>;
 
 export interface HostResolver {
   resolve(host: string): Promise<string[] | null>;
@@ -39,16 +40,16 @@ export function dohResolver(opts: { url: string; fetch: FetchLike }): HostResolv
 
 export async function checkPublicHost(host: string, resolver: HostResolver): Promise<HostCheck> {
   const bare = normaliseHost(host);
-  if (bare === null) return { public: false, reason: 'private_address' };
+  if (bare === null) return refused('private_address');
   if (bare === 'localhost' || bare.endsWith('.localhost') || bare.endsWith('.local') || bare.endsWith('.internal')) {
-    return { public: false, reason: 'private_address' };
+    return refused('private_address');
   }
   const literal = parseIpv4(bare) !== null || bare.includes(':');
   const addresses = literal ? [bare] : await resolver.resolve(bare);
-  if (!addresses?.length) return { public: false, reason: 'unresolvable' };
+  if (!addresses?.length) return refused('unresolvable');
   // Every answer must be public: a name with one public and one private address is refused, since
   // we do not choose which of them the connection will use.
-  return addresses.every(isPublicAddress) ? { public: true } : { public: false, reason: 'private_address' };
+  return addresses.every(isPublicAddress) ? ok() : refused('private_address');
 }
 
 /**

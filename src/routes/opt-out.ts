@@ -71,10 +71,10 @@ export function optOutRoutes(s: Services, options: OptOutRouteOptions = {}) {
       // Counted only once the form is genuine, so forged posts cannot use up everyone's budget. The
       // address is the runtime's (CF-Connecting-IP on Workers, the socket on Node), never
       // X-Forwarded-For or X-Real-IP, which the client writes itself.
-      const allowed = await limiter.take(clientAddress(c), accountId);
-      if (!allowed.ok) {
+      const turn = await limiter.take(clientAddress(c), accountId);
+      if (!turn.ok) {
         s.logger.warn('opt_out.rate_limited');
-        c.header('Retry-After', String(allowed.retryAfterSeconds));
+        c.header('Retry-After', String(turn.retryAfterSeconds));
         return page(c, accountId, 'rate_limited', 429);
       }
 

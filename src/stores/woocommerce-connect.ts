@@ -37,7 +37,7 @@ export async function checkStoreUrl(
     return url.protocol === 'https:' || url.protocol === 'http:' ? ok({ url: normal }) : refused('invalid_url');
   if (url.protocol !== 'https:') return refused('not_https');
   const host = await checkPublicHost(url.hostname, opts.resolver);
-  return host.public ? ok({ url: normal }) : refused(host.reason);
+  return host.ok ? ok({ url: normal }) : refused(host.reason);
 }
 
 export function buildWooAuthorizeUrl(opts: {

@@ -349,8 +349,8 @@ describe('refresh and revoke', () => {
     const { cfg, fake, openMailbox } = setup();
     const refresh = fake.issueRefreshToken(MERCHANT, [READONLY]);
     await expect(openMailbox(refresh).getProfile()).resolves.toBeTruthy();
-    expect(await revokeToken(cfg, refresh)).toEqual({ revoked: true });
-    expect(await revokeToken(cfg, refresh)).toEqual({ revoked: false, reason: 'invalid_token' });
+    expect(await revokeToken(cfg, refresh)).toEqual({ ok: true });
+    expect(await revokeToken(cfg, refresh)).toEqual({ ok: false, reason: 'already_invalid' });
     expect(await rejection(openMailbox(refresh).getProfile())).toMatchObject({ code: 'invalid_grant' });
   });
 
@@ -383,7 +383,7 @@ describe('refresh and revoke', () => {
   it('revokeToken reports a network failure instead of throwing', async () => {
     const { cfg } = setup();
     expect(await revokeToken({ ...cfg, revokeUrl: 'http://down.test/revoke' }, 'x')).toEqual({
-      revoked: false,
+      ok: false,
       reason: 'network',
     });
   });

@@ -14,7 +14,7 @@ import { checkStoreUrl } from '../../src/stores/woocommerce-connect';
  * flow as a whole is in test/stores/store-url.test.ts; this file is the address table.
  */
 
-const refused = { public: false, reason: 'private_address' } as const;
+const refused = { ok: false, reason: 'private_address' } as const;
 
 describe('isPublicAddress: IPv6 that stands for an IPv4 address, or is not global', () => {
   it.each([
@@ -191,8 +191,8 @@ describe('checkPublicHost', () => {
   });
 
   it('still resolves and accepts an ordinary public name', async () => {
-    expect(await checkPublicHost('shop.example.com', everythingPublic)).toEqual({ public: true });
-    expect(await checkPublicHost('shop.example.com.', everythingPublic)).toEqual({ public: true });
+    expect(await checkPublicHost('shop.example.com', everythingPublic)).toEqual({ ok: true });
+    expect(await checkPublicHost('shop.example.com.', everythingPublic)).toEqual({ ok: true });
   });
 
   // The same rules for what DNS answers: AAAA records that smuggle a private IPv4 address.
@@ -220,8 +220,8 @@ describe('checkPublicHost', () => {
   );
 
   it('accepts names whose every answer is public', async () => {
-    expect(await checkPublicHost('public.example.com', resolver)).toEqual({ public: true });
-    expect(await checkPublicHost('nat64-public.example.com', resolver)).toEqual({ public: true });
+    expect(await checkPublicHost('public.example.com', resolver)).toEqual({ ok: true });
+    expect(await checkPublicHost('nat64-public.example.com', resolver)).toEqual({ ok: true });
   });
 });
 

@@ -17,10 +17,18 @@ describe('Result', () => {
     expect(ok()).toEqual({ ok: true });
   });
 
-  it('a refusal carries its reason and what explains it, and extra fields cannot overwrite ok or reason', () => {
+  it('a refusal carries its reason and what explains it', () => {
     expect(parsePort('')).toEqual({ ok: false, reason: 'empty' });
     expect(parsePort('70000')).toEqual({ ok: false, reason: 'out_of_range', max: 65_535 });
-    const sneaky = { ok: true, reason: 'other' } as unknown as object;
+  });
+
+  it('a value or an extra with fields called ok or reason does not compile, and could not overwrite them', () => {
+    const sneaky = { ok: false, reason: 'other' } as unknown as object;
+    // @ts-expect-error a value may not bring its own `ok`
+    ok({ ok: false });
+    // @ts-expect-error an extra may not bring its own `reason`
+    refused('empty', { reason: 'other' });
+    expect(ok(sneaky)).toEqual({ ok: true, reason: 'other' });
     expect(refused('empty', sneaky)).toEqual({ ok: false, reason: 'empty' });
   });
 

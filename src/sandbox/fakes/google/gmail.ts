@@ -261,9 +261,9 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
       const maxResults = parseMaxResults(c);
       if (!maxResults.ok) return err(c, maxResults.body);
       const { max } = maxResults;
-      const pageToken = parseOffset(c);
-      if (!pageToken.ok) return err(c, pageToken.body);
-      const { offset } = pageToken;
+      const offsetParam = parseOffset(c);
+      if (!offsetParam.ok) return err(c, offsetParam.body);
+      const { offset } = offsetParam;
       const filter = compileQuery(
         q,
         c.req.queries('labelIds') ?? [],
@@ -349,9 +349,9 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
       const maxResults = parseMaxResults(c);
       if (!maxResults.ok) return err(c, maxResults.body);
       const { max } = maxResults;
-      const pageToken = parseOffset(c);
-      if (!pageToken.ok) return err(c, pageToken.body);
-      const { offset } = pageToken;
+      const offsetParam = parseOffset(c);
+      if (!offsetParam.ok) return err(c, offsetParam.body);
+      const { offset } = offsetParam;
       const all = [...mb.drafts.entries()].reverse();
       const page = all.slice(offset, offset + max);
       const out: Record<string, unknown> = {};

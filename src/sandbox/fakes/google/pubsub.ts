@@ -1,3 +1,4 @@
+import { SANDBOX_PLACEHOLDERS } from '../../../config';
 import type { JWTPayload } from 'jose';
 import type { SigningKeys } from './keys';
 import { bytesToLatin1 } from './mime';
@@ -19,7 +20,7 @@ import type { FakeState, Mailbox } from './state';
  */
 
 export const PUSH_SUBSCRIPTION = 'projects/sandbox/subscriptions/gmail-push';
-export const DEFAULT_PUSH_SERVICE_ACCOUNT = 'gmail-push@sandbox.iam.gserviceaccount.com';
+export const DEFAULT_PUSH_SERVICE_ACCOUNT = SANDBOX_PLACEHOLDERS.googlePushServiceAccount;
 const SERVICE_ACCOUNT_UID = '109876543210987654321';
 const TOKEN_TTL_S = 3600;
 const TOKEN_REFRESH_MARGIN_S = 600;

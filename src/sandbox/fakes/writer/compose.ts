@@ -23,7 +23,7 @@ export function ordersSpokenOf(doc: PromptData): PromptOrder[] {
   return spokenOf(doc).orders;
 }
 
-/** ordersSpokenOf, and whether the newest was picked for want of a number (then the reply says so). */
+/** ordersSpokenOf, and whether the newest was picked among several recent orders, none named (the reply then says so). */
 function spokenOf(doc: PromptData): { orders: PromptOrder[]; newestGuessed: boolean } {
   if (doc.orderLookup === 'matched') return { orders: doc.orders, newestGuessed: false };
   if (doc.orderLookup !== 'recent') return { orders: [], newestGuessed: false };
