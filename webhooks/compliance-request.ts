@@ -30,6 +30,6 @@ export async function recordAndPerform(
   const result = await finishWithin(performComplianceRequest(s, row), opts.budgetMs, keepAliveFor(c), (err) =>
     s.logger.error(`${opts.log}.webhook_late_failure`, { errorClass: errorClass(err) }),
   );
-  if (!result.done) s.logger.warn(`${opts.log}.webhook_answered_early`, { accountId, ms: opts.budgetMs });
+  if (!result.ok) s.logger.warn(`${opts.log}.webhook_answered_early`, { accountId, ms: opts.budgetMs });
   return c.body(null, 200);
 }

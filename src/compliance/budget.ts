@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { ok, refused, type Result } from '../platform/result';
 
 /**
  * Webhook senders give up after a few seconds (Shopify waits 5 s) and then retry. The compliance
@@ -11,17 +12,17 @@ export async function finishWithin<T>(
   budgetMs: number,
   keepAlive: (pending: Promise<unknown>) => void,
   onLateError: (err: unknown) => void,
-): Promise<{ done: true; value: T } | { done: false }> {
+): Promise<Result<{ value: T }, 'still_running'>> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), budgetMs)));
   try {
     const first = await Promise.race([work.then((value) => ({ value })), late]);
-    if (first !== 'late') return { done: true, value: first.value };
+    if (first !== 'late') return ok({ value: first.value });
   } finally {
     clearTimeout(timer);
   }
   keepAlive(work.catch(onLateError));
-  return { done: false };
+  return refused('still_running');
 }
 
 /** Workers keep an isolate alive for promises passed to waitUntil; Node keeps running them anyway. */

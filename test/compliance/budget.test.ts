@@ -13,7 +13,7 @@ describe('finishWithin', () => {
   it('returns the result when the work ends in time', async () => {
     const keepAlive = vi.fn();
     await expect(finishWithin(Promise.resolve('erased'), 1000, keepAlive, vi.fn())).resolves.toEqual({
-      done: true,
+      ok: true,
       value: 'erased',
     });
     expect(keepAlive).not.toHaveBeenCalled();
@@ -27,7 +27,7 @@ describe('finishWithin', () => {
     const work = deferred<string>();
     const keepAlive = vi.fn();
     const result = await finishWithin(work.promise, 5, keepAlive, vi.fn());
-    expect(result).toEqual({ done: false });
+    expect(result).toEqual({ ok: false, reason: 'still_running' });
     expect(keepAlive).toHaveBeenCalledTimes(1);
     work.resolve('erased');
     await expect(keepAlive.mock.calls[0]![0]).resolves.toBe('erased');
