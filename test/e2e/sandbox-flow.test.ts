@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { countersFor } from '../../src/db/counters';
 import { utcDay } from '../../src/platform/ids';
-import { customerMail, sampleOrder, startTestRuntime, runtimeForTest, type TestRuntime } from '../support/runtime';
+import { customerMail, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** The walking skeleton as a user drives it through the sandbox contract (README "Sandbox"). */
 describe.each(['shopify', 'woocommerce'] as const)('sandbox flow with %s', (store) => {
@@ -149,20 +149,16 @@ describe('sandbox contract errors', () => {
   });
 
   it('answers 404 on /sandbox in live mode', async () => {
-    const live = await startTestRuntime({
+    const live = await runtimeForTest({
       GOOGLE_CLIENT_ID: 'id',
       GOOGLE_CLIENT_SECRET: 'secret',
       OPENAI_API_KEY: 'sk-test',
       GOOGLE_PUBSUB_TOPIC: 'projects/x/topics/y',
       GOOGLE_PUSH_SERVICE_ACCOUNT: 'push@x.iam.gserviceaccount.com',
     });
-    try {
-      expect(await live.request('/healthz').then((r) => r.json())).toEqual({ ok: true, mode: 'live' });
-      for (const path of ['/sandbox/reset', '/sandbox/gmail/drafts', '/sandbox/google/token']) {
-        expect((await live.request(path, { method: path.endsWith('drafts') ? 'GET' : 'POST' })).status).toBe(404);
-      }
-    } finally {
-      live.close();
+    expect(await live.request('/healthz').then((r) => r.json())).toEqual({ ok: true, mode: 'live' });
+    for (const path of ['/sandbox/reset', '/sandbox/gmail/drafts', '/sandbox/google/token']) {
+      expect((await live.request(path, { method: path.endsWith('drafts') ? 'GET' : 'POST' })).status).toBe(404);
     }
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pageSecurityHeaders } from '../../src/http/security-headers';
 import { hasChromium, launchChromium, serveSandbox, type ServedApp } from '../support/chromium';
 import { browserClient, type Page } from '../support/browser-client';
-import { LIVE_ENV, runtimeForTest, startTestRuntime, type TestRuntime } from '../support/runtime';
+import { LIVE_ENV, runtimeForTest, type TestRuntime } from '../support/runtime';
 import { signIn } from '../support/sign-in';
 
 /**
@@ -154,17 +154,13 @@ describe('security headers in live mode', () => {
   const live = LIVE_ENV;
 
   it('pages have both headers; nothing under /sandbox gets the fakes’ looser policy', async () => {
-    const rt = await startTestRuntime(live);
-    try {
-      for (const path of ['/', '/privacy', '/sandbox/google/o/oauth2/v2/auth']) {
-        const res = await rt.app.request(`https://draftline.example.com${path}`, { headers: { accept: 'text/html' } });
-        const html = await res.text();
-        const csp = expectStrictPolicy({ headers: res.headers, html }, path);
-        expect(csp.get('style-src'), path).toEqual([sha256(inlineStyles(html)[0]!)]);
-        expect(csp.get('form-action'), path).toEqual(["'self'"]);
-      }
-    } finally {
-      rt.close();
+    const rt = await runtimeForTest(live);
+    for (const path of ['/', '/privacy', '/sandbox/google/o/oauth2/v2/auth']) {
+      const res = await rt.app.request(`https://draftline.example.com${path}`, { headers: { accept: 'text/html' } });
+      const html = await res.text();
+      const csp = expectStrictPolicy({ headers: res.headers, html }, path);
+      expect(csp.get('style-src'), path).toEqual([sha256(inlineStyles(html)[0]!)]);
+      expect(csp.get('form-action'), path).toEqual(["'self'"]);
     }
   });
 

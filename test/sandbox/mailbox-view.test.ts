@@ -336,17 +336,13 @@ describe('sandbox mailbox view while Draftline is working', () => {
 
 describe('sandbox mailbox view in live mode', () => {
   it('answers 404', async () => {
-    const rt = await startTestRuntime(LIVE_ENV);
-    try {
-      expect((await rt.request('/sandbox/mail', { headers: html })).status).toBe(404);
-      const post = await rt.request('/sandbox/mail', {
-        method: 'POST',
-        headers: { origin: 'https://draftline.example.com' },
-        body: new URLSearchParams({ from: 'jane@example.net' }),
-      });
-      expect(post.status).toBe(404);
-    } finally {
-      rt.close();
-    }
+    const rt = await runtimeForTest(LIVE_ENV);
+    expect((await rt.request('/sandbox/mail', { headers: html })).status).toBe(404);
+    const post = await rt.request('/sandbox/mail', {
+      method: 'POST',
+      headers: { origin: 'https://draftline.example.com' },
+      body: new URLSearchParams({ from: 'jane@example.net' }),
+    });
+    expect(post.status).toBe(404);
   });
 });

@@ -1,13 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createOpenAIFake, DEFAULT_FAKE_API_KEY, REQUEST_LOG_SIZE } from '../../src/sandbox/fakes/openai';
-import {
-  customerMail,
-  LIVE_ENV,
-  sampleOrder,
-  runtimeForTest,
-  startTestRuntime,
-  type TestRuntime,
-} from '../support/runtime';
+import { customerMail, LIVE_ENV, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /**
  * GET /sandbox/openai/requests: the chat requests the fake model received since the last reset,
@@ -92,11 +85,7 @@ describe('the fake’s requests log', () => {
 
 describe('GET /sandbox/openai/requests in live mode', () => {
   it('answers 404', async () => {
-    const rt = await startTestRuntime(LIVE_ENV);
-    try {
-      expect((await rt.request('/sandbox/openai/requests')).status).toBe(404);
-    } finally {
-      rt.close();
-    }
+    const rt = await runtimeForTest(LIVE_ENV);
+    expect((await rt.request('/sandbox/openai/requests')).status).toBe(404);
   });
 });

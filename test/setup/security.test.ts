@@ -4,7 +4,7 @@ import { getStoreConnection } from '../../src/db/accounts';
 import { SANDBOX_SHOP } from '../../src/sandbox';
 import { signQuery } from '../../src/sandbox/fakes/shopify-oauth';
 import { browserClient, field } from '../support/browser-client';
-import { startTestRuntime, runtimeForTest, type TestRuntime } from '../support/runtime';
+import { runtimeForTest, type TestRuntime } from '../support/runtime';
 import { googleConsent, signIn } from '../support/sign-in';
 
 /** Every refusal in the setup flow: forged or replayed state, partial grants, bad HMACs, CSRF, nonces. */
@@ -155,13 +155,9 @@ describe('setup flow: refusals', () => {
     });
 
     it('marks cookies Secure when served over https', async () => {
-      const https = await startTestRuntime({ APP_URL: 'https://draftline.example' });
-      try {
-        const res = await https.app.request('https://draftline.example/auth/google/start');
-        expect(res.headers.get('set-cookie')).toMatch(/dl_oauth_google=.*HttpOnly;.*Secure; SameSite=Lax/);
-      } finally {
-        https.close();
-      }
+      const https = await runtimeForTest({ APP_URL: 'https://draftline.example' });
+      const res = await https.app.request('https://draftline.example/auth/google/start');
+      expect(res.headers.get('set-cookie')).toMatch(/dl_oauth_google=.*HttpOnly;.*Secure; SameSite=Lax/);
     });
 
     it('refuses account deletion without the typed confirmation', async () => {
