@@ -74,6 +74,15 @@ export class LeaseLostError extends Error {
 
 const skip = (reason: SkipReason): Outcome => ({ kind: 'skipped', reason });
 
+/** What each step can answer instead of going on: a few of the skip reasons each. */
+type ThreadCheck = Result<
+  { historyId: string },
+  'already_drafted' | 'merchant_replied_last' | 'newer_message_in_thread'
+>;
+type StoreRefusal = 'store_reconnect_needed' | 'store_unavailable' | 'store_failed';
+type ModelRefusal = 'llm_unavailable' | 'llm_failed';
+type ReplyRefusal = ModelRefusal | 'no_reply_needed' | 'kind_disabled' | 'fact_guard';
+
 /** A message older than this when handled may have been answered before we got to it. */
 export const FRESH_MESSAGE_MS = 5 * 60_000;
 
@@ -125,7 +134,7 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   //    itself. A thread already read says yes or no before anything is downloaded. A message that
   //    started its thread has nothing before it to look at (threadBeforeWriting), so its download
   //    runs side by side with that check and is dropped unread when the check says no.
-  let thread: Result<{ historyId: string }, SkipReason>;
+  let thread: ThreadCheck;
   let rawMessage: ReturnType<GmailMailbox['getRawMessage']>;
   if (threadRead) {
     thread = threadVerdict(
@@ -214,11 +223,7 @@ async function isOptedOut(ctx: MessageContext, address: string): Promise<boolean
  * only one reached long after it arrived (a backlog) is looked at now, since the merchant may have
  * answered it meanwhile (2 units, and the store and the model are spared).
  */
-async function threadBeforeWriting(
-  ctx: MessageContext,
-  ref: MessageRef,
-  arrivedAt: number,
-): Promise<Result<{ historyId: string }, SkipReason>> {
+async function threadBeforeWriting(ctx: MessageContext, ref: MessageRef, arrivedAt: number): Promise<ThreadCheck> {
   if (ref.historyId !== null && ref.threadId === ref.messageId) {
     const waited = ctx.now() - arrivedAt > FRESH_MESSAGE_MS;
     if (!waited || !(await ctx.mailbox.threadChangedSince(ref.threadId, ref.historyId, ref.messageId)))
@@ -228,14 +233,11 @@ async function threadBeforeWriting(
 }
 
 /** The thread's historyId when a draft may go in; otherwise why not. */
-async function checkThread(ctx: MessageContext, ref: MessageRef): Promise<Result<{ historyId: string }, SkipReason>> {
+async function checkThread(ctx: MessageContext, ref: MessageRef): Promise<ThreadCheck> {
   return threadVerdict(await orGone(ctx.mailbox.getThread(ref.threadId)), ref);
 }
 
-function threadVerdict(
-  { historyId, messages: thread }: ThreadLabels,
-  ref: MessageRef,
-): Result<{ historyId: string }, SkipReason> {
+function threadVerdict({ historyId, messages: thread }: ThreadLabels, ref: MessageRef): ThreadCheck {
   // Any draft, ours or one the merchant started or edited: we never add a second one, and never
   // touch an existing one (the mailbox client has no call that could).
   if (thread.some((m) => m.labelIds.includes('DRAFT'))) return refused('already_drafted');
@@ -262,11 +264,11 @@ async function lookUpOrders(
   sender: string,
   text: string,
   fallback: string,
-): Promise<Result<OrderMatch, SkipReason>> {
-  const lookup = (): Promise<Result<OrderMatch, SkipReason>> =>
+): Promise<Result<OrderMatch, StoreRefusal>> {
+  const lookup = (): Promise<Result<OrderMatch, StoreRefusal>> =>
     findOrders(ctx.orders, sender, text, fallback).then(
       (match) => ok(match),
-      (err: unknown): Result<OrderMatch, SkipReason> => {
+      (err: unknown): Result<OrderMatch, StoreRefusal> => {
         if (err instanceof StoreApiError && err.code === 'customer_data_not_approved')
           return ok({ lookup: 'customer_data_unavailable', orders: [], unmatchedNumbers: [] });
         if (err instanceof StoreApiError && err.code === 'reconnect_needed') return refused('store_reconnect_needed');
@@ -286,7 +288,7 @@ async function write(
   ctx: MessageContext,
   input: ReplyInput,
   problem?: string,
-): Promise<Result<ReplyOutput, SkipReason>> {
+): Promise<Result<ReplyOutput, ModelRefusal>> {
   try {
     return ok(await withRetries(() => ctx.writer.write(input, problem), retryOptions(ctx)));
   } catch (err) {
@@ -305,7 +307,7 @@ async function writeGroundedReply(
   ctx: MessageContext,
   input: ReplyInput,
   facts: FactSources,
-): Promise<Result<ReplyOutput, SkipReason>> {
+): Promise<Result<ReplyOutput, ReplyRefusal>> {
   const first = await write(ctx, input);
   if (!first.ok) return first;
   if (!first.needsReply) return refused('no_reply_needed');
