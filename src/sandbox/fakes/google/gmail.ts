@@ -140,6 +140,14 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
     return ok({ offset: Number(token) });
   }
 
+  /** maxResults and pageToken of a list call (messages.list, drafts.list), checked in Gmail's order. */
+  function parsePage(c: Context): Param<{ max: number; offset: number }, 'bad_max_results' | 'bad_page_token'> {
+    const maxResults = parseMaxResults(c);
+    if (!maxResults.ok) return maxResults;
+    const offset = parseOffset(c);
+    return offset.ok ? ok({ max: maxResults.max, offset: offset.offset }) : offset;
+  }
+
   function messageResource(m: StoredMessage, format: Format, wanted: string[] = []): Record<string, unknown> {
     const out: Record<string, unknown> = {
       id: m.id,
@@ -258,12 +266,9 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
       const q = c.req.query('q') ?? '';
       if (q && onlyMetadata(scopes))
         return err(c, gmailError(403, 'forbidden', "Metadata scope does not support 'q' parameter"));
-      const maxResults = parseMaxResults(c);
-      if (!maxResults.ok) return err(c, maxResults.body);
-      const { max } = maxResults;
-      const offsetParam = parseOffset(c);
-      if (!offsetParam.ok) return err(c, offsetParam.body);
-      const { offset } = offsetParam;
+      const paging = parsePage(c);
+      if (!paging.ok) return err(c, paging.body);
+      const { max, offset } = paging;
       const filter = compileQuery(
         q,
         c.req.queries('labelIds') ?? [],
@@ -346,12 +351,9 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
   app.get(
     `${base}/drafts`,
     handle('drafts.list', (c, { mb }) => {
-      const maxResults = parseMaxResults(c);
-      if (!maxResults.ok) return err(c, maxResults.body);
-      const { max } = maxResults;
-      const offsetParam = parseOffset(c);
-      if (!offsetParam.ok) return err(c, offsetParam.body);
-      const { offset } = offsetParam;
+      const paging = parsePage(c);
+      if (!paging.ok) return err(c, paging.body);
+      const { max, offset } = paging;
       const all = [...mb.drafts.entries()].reverse();
       const page = all.slice(offset, offset + max);
       const out: Record<string, unknown> = {};
