@@ -158,18 +158,22 @@ export async function wooSourceMismatchCountedSince(db: Db, accountId: string, s
 }
 
 /**
- * WooCommerce connections whose stored URL names this host or its "www." form (case aside), at
- * most `limit`: the candidates for a match by identity (stores/store-url.ts storeAddress). A
- * superset (shop.example also finds shop.example.org): the caller compares identities, which alone
- * decide.
+ * WooCommerce connections whose stored URL (stores/store-url.ts connectedStoreUrl: scheme, host,
+ * port, path) has exactly this host or its "www." form, at most `limit`: the candidates for a match
+ * by identity (storeAddress), which alone decides. Exact, not "contains": with a looser search,
+ * stores connected at victim.example.attacker.test could fill the limit and crowd the real
+ * victim.example out of its own webhooks.
  */
 export async function wooConnectionsAtHost(db: Db, host: string, limit: number): Promise<StoreConnection[]> {
   const stored = sql`lower(${storeConnections.storeDomain})`;
+  const prefixes = ['http://', 'https://'].flatMap((scheme) => [`${scheme}${host}`, `${scheme}www.${host}`]);
+  // The prefix, then the end, a port or the path: substr past the end is ''. Hosts are ASCII
+  // (URL gives IDNs in punycode), so JS and SQLite count the same characters.
+  const at = prefixes.map(
+    (p) => sql`(substr(${stored}, 1, ${p.length}) = ${p} AND substr(${stored}, ${p.length + 1}, 1) IN ('', ':', '/'))`,
+  );
   return db.query.storeConnections.findMany({
-    where: and(
-      eq(storeConnections.kind, 'woocommerce'),
-      sql`instr(${stored}, ${`://${host}`}) + instr(${stored}, ${`://www.${host}`}) > 0`,
-    ),
+    where: and(eq(storeConnections.kind, 'woocommerce'), or(...at)),
     limit,
   });
 }

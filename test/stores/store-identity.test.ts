@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/accounts/connect';
 import { storeConnections } from '../../src/db/schema';
@@ -85,6 +86,39 @@ describe('store URL: connected form, identity and the SQL search agree', () => {
     const found = (await wooConnectionsAtHost(rt.services.db, address.host, 20)).map((c) => c.id);
     const matching = rows.filter((r) => storeIdentity(r.storeDomain) === address.identity).map((r) => r.id);
     for (const id of matching) expect(found).toContain(id);
+  });
+
+  it('finds a store by its own host only: look-alike hosts cannot crowd it out of the candidates', async () => {
+    // Anyone may connect a store at any URL. Thirty at hosts that contain shop.example.com must not
+    // fill the limit before the real one (they once could: the search was "contains").
+    for (let i = 0; i < 30; i++) {
+      const accountId = await createAccount(rt.services);
+      const storeDomain = [
+        `https://shop.example.com.attacker${i}.test`,
+        `https://evil-shop.example.com`,
+        `https://shop.example.comx/${i}`,
+      ][i % 3]!;
+      await rt.services.db
+        .insert(storeConnections)
+        .values({
+          id: `sto_lookalike_${i}`,
+          accountId,
+          kind: 'woocommerce',
+          storeDomain,
+          status: 'active',
+          connectedAt: 0,
+        });
+    }
+    const found = await wooConnectionsAtHost(rt.services.db, 'shop.example.com', 20);
+    expect(found.map((c) => c.id)).toEqual(['sto_identity_0']);
+    // Still found with a path and with a port after the host.
+    expect((await wooConnectionsAtHost(rt.services.db, 'shop6.example', 20)).map((c) => c.id)).toEqual([
+      'sto_identity_5',
+    ]);
+    expect((await wooConnectionsAtHost(rt.services.db, 'shop3.example', 20)).map((c) => c.id)).toEqual([
+      'sto_identity_2',
+    ]);
+    await rt.services.db.delete(storeConnections).where(like(storeConnections.id, 'sto_lookalike_%'));
   });
 
   it('matches each store with the sources that name it, and no other', () => {
