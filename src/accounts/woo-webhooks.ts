@@ -69,18 +69,22 @@ export async function registerWooWebhooks(s: Services, connection: StoreConnecti
     return { status: 'failing', webhookIds: [] };
   }
   const ids = parseWebhookIds(connection.webhookIds);
-  let failure: unknown = null;
+  // Boxed, so that whatever was thrown (even null or undefined) counts as a failure.
+  let failure: { error: unknown } | null = null;
   try {
     const api = await webhooksClientFor(s, connection);
-    const { created, error } = await createWooWebhooks(api, { deliveryUrl: wooDeliveryUrl(s), secret: secret.secret });
-    ids.push(...created);
-    failure = error;
+    const made = await createWooWebhooks(api, { deliveryUrl: wooDeliveryUrl(s), secret: secret.secret });
+    ids.push(...made.created);
+    if (!made.ok) failure = { error: made.error };
   } catch (err) {
-    failure = err;
+    failure = { error: err };
   }
-  const status: WooWebhookStatus = failure === null ? 'active' : 'failing';
-  if (failure !== null)
-    s.logger.warn('woo_webhooks.register_failed', { accountId: connection.accountId, errorClass: errorClass(failure) });
+  const status: WooWebhookStatus = failure ? 'failing' : 'active';
+  if (failure)
+    s.logger.warn('woo_webhooks.register_failed', {
+      accountId: connection.accountId,
+      errorClass: errorClass(failure.error),
+    });
   await saveWooWebhookHealth(
     s.db,
     connection.id,

@@ -1,11 +1,9 @@
-import { and, eq, notInArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { fromUtf8, toHex } from '../crypto/encoding';
 import { hmacSha256, verifyHmacBase64 } from '../crypto/hmac';
 import type { StoreConnection } from '../db/accounts';
-import { storeConnections } from '../db/schema';
 import { sealedAs } from '../db/sealed';
-import { wooConnectionsAtHost } from '../db/store-connections';
+import { wooConnectionsAtHost, wooConnectionsOwningWebhook } from '../db/store-connections';
 import { ok, type Refused, type Result, refused } from '../platform/result';
 import type { Services } from '../services';
 import { storeAddress, storeIdentity } from '../stores/store-url';
@@ -64,14 +62,7 @@ export async function identifyWooStore(
   // ours sending under another address (home_url differs from the URL the merchant connected).
   const webhookId = headers.webhookId?.trim() ?? '';
   if (/^\d{1,19}$/.test(webhookId)) {
-    const owners = await s.db.query.storeConnections.findMany({
-      where: and(
-        eq(storeConnections.kind, 'woocommerce'),
-        sql`(',' || trim(coalesce(${storeConnections.webhookIds}, ''), '[]') || ',') like ${`%,${webhookId},%`}`,
-        ...(tried.length ? [notInArray(storeConnections.id, tried)] : []),
-      ),
-      limit: MAX_CANDIDATES,
-    });
+    const owners = await wooConnectionsOwningWebhook(s.db, webhookId, tried, MAX_CANDIDATES);
     for (const connection of owners) {
       if (await signedBy(connection)) return refused('source_mismatch', { connection });
     }

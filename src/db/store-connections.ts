@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, isNotNull, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { ShopifyConnectionRecord } from '../stores/shopify';
 import { getStoreConnection, updateStoreConnectionIfCurrent, type StoreConnection } from './accounts';
 import type { Db } from './client';
@@ -6,8 +6,11 @@ import { bumpCounters, WOO_WEBHOOK_SOURCE_MISMATCH } from './counters';
 import { dailyCounters, storeConnections } from './schema';
 
 /**
- * Statements on store_connections that the store flows run (connecting, token renewal, webhook
- * upkeep). The modules under src/stores/ only talk to the stores; what they learn is written here.
+ * Statements the store flows run on store_connections (token renewal, webhook registration and
+ * upkeep, finding the store a webhook came from) and the store counters they bump. The modules
+ * under src/stores/ only talk to the stores; what they learn is written here. (Connecting and
+ * disconnecting write the row in accounts/connect.ts and db/accounts.ts.) The Shopify port's type
+ * comes from stores/shopify.ts, as a type only: db/ runs no store code.
  */
 
 /** A Shopify order source's connection record (see ShopifyConnectionRecord), on this database. */
@@ -114,10 +117,8 @@ export async function claimWooSetup(
 ): Promise<StoreConnection | undefined> {
   const pending = and(
     eq(storeConnections.accountId, accountId),
-    eq(storeConnections.kind, 'woocommerce'),
-    eq(storeConnections.status, 'active'),
+    activeWooStores,
     isNull(storeConnections.webhookStatus),
-    isNotNull(storeConnections.sealedCredentials),
   );
   const [row] = await db
     .update(storeConnections)
@@ -174,6 +175,27 @@ export async function wooConnectionsAtHost(db: Db, host: string, limit: number):
   );
   return db.query.storeConnections.findMany({
     where: and(eq(storeConnections.kind, 'woocommerce'), or(...at)),
+    limit,
+  });
+}
+
+/**
+ * WooCommerce connections one of whose registered webhooks has this id (store_connections.webhook_ids,
+ * a JSON list of numbers), other than `except`, at most `limit`: who may have signed a delivery
+ * that names another address.
+ */
+export async function wooConnectionsOwningWebhook(
+  db: Db,
+  webhookId: string,
+  except: string[],
+  limit: number,
+): Promise<StoreConnection[]> {
+  return db.query.storeConnections.findMany({
+    where: and(
+      eq(storeConnections.kind, 'woocommerce'),
+      sql`(',' || trim(coalesce(${storeConnections.webhookIds}, ''), '[]') || ',') like ${`%,${webhookId},%`}`,
+      ...(except.length ? [notInArray(storeConnections.id, except)] : []),
+    ),
     limit,
   });
 }

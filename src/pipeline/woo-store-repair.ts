@@ -16,6 +16,7 @@ import {
   type WooSetupOutcome,
 } from '../accounts/woo-webhooks';
 import { utcDay } from '../platform/ids';
+import { refused } from '../platform/result';
 import { errorClass } from '../platform/log';
 import type { Services } from '../services';
 import { checkWooWebhooks, type WooWebhookStatus } from '../stores/woocommerce-webhooks';
@@ -114,9 +115,9 @@ async function reconcileOne(s: Services, row: StoreConnection): Promise<WooWebho
     });
   } catch (err) {
     // No secret or credentials to call the store with: keep every id, and try again next time.
-    checked = { kept: ids, status: 'failing', error: err };
+    checked = refused('call_failed', { kept: ids, status: 'failing', error: err });
   }
-  if (checked.error !== null)
+  if (!checked.ok)
     s.logger.warn('woo_webhooks.check_failed', { accountId: row.accountId, errorClass: errorClass(checked.error) });
   await saveWooWebhookHealth(
     s.db,

@@ -1,4 +1,5 @@
 import type { FetchLike } from '../platform/fetch';
+import { ok, refused, type Ok, type Refused } from '../platform/result';
 import { wooRestClient } from './woocommerce';
 
 /**
@@ -7,12 +8,12 @@ import { wooRestClient } from './woocommerce';
  * and removed. What was found is returned; the use cases record it (accounts/woo-webhooks.ts,
  * pipeline/woo-store-repair.ts).
  *
- * WooCommerce never retries a delivery and disables a webhook after more than five consecutive
- * failures, silently. So a store's webhooks are checked regularly and turned back on, or recreated
- * if they were deleted (checkWooWebhooks).
+ * checkWooWebhooks turns a disabled webhook back on, or recreates a deleted one (why they need it:
+ * pipeline/woo-store-repair.ts).
  *
  * Managing webhooks needs an API key with write permission ('read_write'); a 'read' key gets 401
- * "The API key provided does not have write permissions." and the store is marked 'failing'.
+ * "The API key provided does not have write permissions.", which is reported as an error (the
+ * caller marks the store 'failing').
  */
 export const WOO_WEBHOOK_TOPICS = ['customer.deleted'] as const;
 
@@ -94,21 +95,24 @@ const newWebhookBody = (target: WooWebhookTarget, topic: string) => ({
   status: 'active',
 });
 
+/** A store call failed: what was done before it stands, `error` is why (whatever was thrown). */
+type CallFailed<X extends object> = Refused<'call_failed', X & { error: unknown }>;
+
 /**
- * Creates one webhook per topic. Never throws: `created` holds the ids of those made before a call
- * failed, and `error` that failure (null when all were made).
+ * Creates one webhook per topic. Never throws: `created` holds the ids of those made, also when a
+ * call failed before the last one.
  */
 export async function createWooWebhooks(
   api: WooWebhooksApi,
   target: WooWebhookTarget,
-): Promise<{ created: number[]; error: unknown }> {
+): Promise<Ok<{ created: number[] }> | CallFailed<{ created: number[] }>> {
   const created: number[] = [];
   try {
     for (const topic of WOO_WEBHOOK_TOPICS) created.push((await api.create(newWebhookBody(target, topic))).id);
   } catch (err) {
-    return { created, error: err };
+    return refused('call_failed', { created, error: err });
   }
-  return { created, error: null };
+  return ok({ created });
 }
 
 /**
@@ -139,18 +143,17 @@ export async function deleteWooWebhooks(
  * failures) → turned back on with our URL and secret; deleted → recreated; paused (by the merchant,
  * on purpose) → left alone and reported 'failing' so the status page can ask them. `resign`: the
  * secret is new, so every webhook is given it. Never throws: a store that cannot be checked is
- * 'failing', keeps every id not seen gone, and `error` says why.
+ * 'failing' (call_failed), keeps every id not seen gone, and `error` says why.
  */
 export async function checkWooWebhooks(
   api: WooWebhooksApi,
   ids: number[],
   target: WooWebhookTarget & { resign: boolean },
-): Promise<{ kept: number[]; status: WooWebhookStatus; error: unknown }> {
+): Promise<Ok<{ kept: number[]; status: WooWebhookStatus }> | CallFailed<{ kept: number[]; status: 'failing' }>> {
   const kept: number[] = [];
   const gone = new Set<number>();
   let restored = false;
   let failing = false;
-  let error: unknown = null;
   try {
     const covered = new Set<string>();
     for (const id of ids) {
@@ -179,9 +182,8 @@ export async function checkWooWebhooks(
     }
   } catch (err) {
     // The store could not be checked: keep every id we did not see gone, and try again next time.
-    failing = true;
-    error = err;
     kept.push(...ids.filter((id) => !kept.includes(id) && !gone.has(id)));
+    return refused('call_failed', { kept, status: 'failing', error: err });
   }
-  return { kept, status: failing ? 'failing' : restored ? 'restored' : 'active', error };
+  return ok({ kept, status: failing ? 'failing' : restored ? 'restored' : 'active' });
 }
