@@ -8,6 +8,16 @@
  *    (test/stores/store-identity.test.ts holds the two to that).
  */
 
+/** A store URL as a person or WordPress writes it, parsed: without a scheme it is https://. Null when no URL. */
+export function parseStoreUrl(input: string): URL | null {
+  const trimmed = input.trim();
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`);
+  } catch {
+    return null;
+  }
+}
+
 /** The stored form of a parsed store URL: its origin (scheme, lower-cased host, non-default port) and path, without trailing slashes. */
 export function connectedStoreUrl(url: URL): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
@@ -24,12 +34,8 @@ export function connectedStoreUrl(url: URL): string {
 export function storeAddress(url: string): { identity: string; host: string } | null {
   const trimmed = url.trim();
   if (!trimmed || trimmed.length > 2048) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`);
-  } catch {
-    return null;
-  }
+  const parsed = parseStoreUrl(trimmed);
+  if (!parsed) return null;
   if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) return null;
   const host = parsed.hostname.toLowerCase().replace(/^www\./, '');
   const port = parsed.port && parsed.port !== '80' && parsed.port !== '443' ? `:${parsed.port}` : '';

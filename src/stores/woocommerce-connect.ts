@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FetchLike } from '../platform/fetch';
 import { ok, type Result, refused } from '../platform/result';
 import { checkPublicHost, type HostResolver } from '../platform/public-host';
-import { connectedStoreUrl } from './store-url';
+import { connectedStoreUrl, parseStoreUrl } from './store-url';
 import { createWooCommerceOrderSource } from './woocommerce';
 
 /**
@@ -25,12 +25,8 @@ export async function checkStoreUrl(
   input: string,
   opts: { resolver: HostResolver; sandbox: boolean },
 ): Promise<StoreUrlCheck> {
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(input.trim()) ? input.trim() : `https://${input.trim()}`);
-  } catch {
-    return refused('invalid_url');
-  }
+  const url = parseStoreUrl(input);
+  if (!url) return refused('invalid_url');
   if (url.username || url.password || !url.hostname) return refused('invalid_url');
   const normal = connectedStoreUrl(url);
   if (opts.sandbox)
