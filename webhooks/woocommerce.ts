@@ -7,7 +7,7 @@ import { recordWooSourceMismatch } from '../src/db/store-connections';
 import { recordAndPerform } from './compliance-request';
 
 /**
- * WooCommerce webhooks, registered per store by src/accounts/woo-webhooks.ts.
+ * WooCommerce webhooks, registered per store by src/accounts/woo-webhook-registration.ts.
  *
  * - The creation ping (form body `webhook_id=N`, unsigned) is answered 200: WooCommerce wants
  *   exactly 200 there and shows anything else as an error.

@@ -11,7 +11,7 @@ import {
   WOO_CONSUMER_SECRET,
   WooKeyDelivery,
 } from '../stores/woocommerce-connect';
-import { finishWooSetup, removeWooWebhooks } from './woo-webhooks';
+import { finishWooSetup, removeWooWebhooks } from './woo-webhook-registration';
 import { connectStore, replaceStoreConnection } from './connect';
 import { consumeStoreNonce, finishStoreNonce } from './store-nonces';
 import { setPaused } from './settings';

@@ -10,7 +10,7 @@ import { accounts, gmailConnections, storeConnections } from '../db/schema';
 import { newId } from '../platform/ids';
 import { sealedAs, type StoreCredentials } from '../db/sealed';
 import type { Services } from '../services';
-import { registerWooWebhooks, removeWooWebhooks } from './woo-webhooks';
+import { registerWooWebhooks, removeWooWebhooks } from './woo-webhook-registration';
 import { normaliseAddress } from '../crypto/hmac';
 import { DRAFT_KINDS } from '../drafting/kinds';
 

@@ -7,7 +7,7 @@ import { newId } from '../platform/ids';
 import { errorClass } from '../platform/log';
 import { sealedAs } from '../db/sealed';
 import type { Services } from '../services';
-import { removeWooWebhooks } from './woo-webhooks';
+import { removeWooWebhooks } from './woo-webhook-registration';
 
 export interface GmailDisconnect {
   /** Google confirmed the grant is gone (or it already was). False: ask the merchant to remove it at Google. */

@@ -14,7 +14,7 @@ import {
   webhooksClientFor,
   wooDeliveryUrl,
   type WooSetupOutcome,
-} from '../accounts/woo-webhooks';
+} from '../accounts/woo-webhook-registration';
 import { utcDay } from '../platform/ids';
 import { refused } from '../platform/result';
 import { errorClass } from '../platform/log';

@@ -5,7 +5,7 @@ import { wooRestClient } from './woocommerce';
 /**
  * The webhooks Draftline keeps registered in a WooCommerce store, through REST v3
  * (/wp-json/wc/v3/webhooks): the calls, and how a store's webhooks are created, checked, repaired
- * and removed. What was found is returned; the use cases record it (accounts/woo-webhooks.ts,
+ * and removed. What was found is returned; the use cases record it (accounts/woo-webhook-registration.ts,
  * pipeline/woo-store-repair.ts).
  *
  * checkWooWebhooks turns a disabled webhook back on, or recreates a deleted one (why they need it:

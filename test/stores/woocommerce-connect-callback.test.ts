@@ -6,7 +6,7 @@ import { getStoreConnection } from '../../src/db/accounts';
 import { storeConnections } from '../../src/db/schema';
 import type { FetchLike } from '../../src/platform/fetch';
 import { createStoreNonce } from '../../src/accounts/store-nonces';
-import { WOO_SETUP_CLAIM_MS } from '../../src/accounts/woo-webhooks';
+import { WOO_SETUP_CLAIM_MS } from '../../src/accounts/woo-webhook-registration';
 import { reconcileWooWebhooks } from '../../src/pipeline/woo-store-repair';
 import { wooConnection } from '../support/compliance';
 import { APP_URL, sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';

@@ -7,7 +7,7 @@ import { getStoreConnection } from '../../src/db/accounts';
 import { countersFor } from '../../src/db/counters';
 import { storeConnections } from '../../src/db/schema';
 import { utcDay } from '../../src/platform/ids';
-import { removeWooWebhooks } from '../../src/accounts/woo-webhooks';
+import { removeWooWebhooks } from '../../src/accounts/woo-webhook-registration';
 import { reconcileWooWebhooks } from '../../src/pipeline/woo-store-repair';
 import { StatusPage } from '../../src/ui/status';
 import {
