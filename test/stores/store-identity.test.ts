@@ -98,16 +98,14 @@ describe('store URL: connected form, identity and the SQL search agree', () => {
         `https://evil-shop.example.com`,
         `https://shop.example.comx/${i}`,
       ][i % 3]!;
-      await rt.services.db
-        .insert(storeConnections)
-        .values({
-          id: `sto_lookalike_${i}`,
-          accountId,
-          kind: 'woocommerce',
-          storeDomain,
-          status: 'active',
-          connectedAt: 0,
-        });
+      await rt.services.db.insert(storeConnections).values({
+        id: `sto_lookalike_${i}`,
+        accountId,
+        kind: 'woocommerce',
+        storeDomain,
+        status: 'active',
+        connectedAt: 0,
+      });
     }
     const found = await wooConnectionsAtHost(rt.services.db, 'shop.example.com', 20);
     expect(found.map((c) => c.id)).toEqual(['sto_identity_0']);
