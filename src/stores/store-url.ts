@@ -26,7 +26,8 @@ export function connectedStoreUrl(url: URL): string {
 /**
  * A store URL's identity. The connected URL and X-WC-Webhook-Source (home_url('/')) name the same
  * store however WordPress writes it: the scheme does not count (a store behind a TLS-terminating
- * proxy reports http://), nor a leading "www.", case, a default port or trailing slashes; the path
+ * proxy reports http://), nor a leading "www.", case, port 80 or 443 (under either scheme, since
+ * the scheme does not count) or trailing slashes; the path
  * does (a store installed in a subdirectory, example.com/shop, is not example.com). `host` is the
  * identity's host alone (no "www."), `identity` the whole. Null for anything that is not an
  * http(s) URL.
