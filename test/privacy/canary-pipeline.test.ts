@@ -7,7 +7,7 @@ import { runScheduled } from '../../src/pipeline/schedule';
 import { MAX_MESSAGE_ATTEMPTS, MIN_FAILING_SPAN_MS, syncAccount } from '../../src/pipeline/sync';
 import { hostileHtmlMail, nestedMultipartMail, replyToAttackMail } from '../../src/sandbox/hostile-mail';
 import { customerMail, startTestRuntime, type TestRuntime } from '../support/runtime';
-import { captureConsole, canaryOrders } from '../support/canary';
+import { canariesInLines, captureConsole, canaryOrders } from '../support/canary';
 import { queueMessageProblem } from '../support/queue-messages';
 
 /**
@@ -257,20 +257,11 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
     }
     return found;
   };
-  const lineLeaks = () => {
-    const places: [string, readonly string[]][] = [
-      ['log', rt.logs],
-      ['queue', rt.queueMessages],
-      ['console', printed],
-      ['error', errors],
-      ['fact-guard problem', problems],
-    ];
-    const found: string[] = [];
-    for (const [where, lines] of places)
-      for (const line of lines)
-        for (const needle of NEEDLES) if (line.includes(needle)) found.push(`${needle} in ${where}: ${line}`);
-    return found;
-  };
+  const lineLeaks = () =>
+    canariesInLines(
+      { log: rt.logs, queue: rt.queueMessages, console: printed, error: errors, 'fact-guard problem': problems },
+      NEEDLES,
+    );
 
   it('keeps no canary in the database file, its WAL, shared memory or journal', () => {
     expect(existsSync(rt.dbPath)).toBe(true);

@@ -11,6 +11,18 @@ export function captureConsole(): string[] {
   return printed;
 }
 
+/**
+ * Every canary found in these lists of lines (log lines, queue messages, console output, …), as
+ * "<canary> in <where>: <line>"; empty when none leaked.
+ */
+export function canariesInLines(places: Record<string, readonly string[]>, needles: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const [where, lines] of Object.entries(places))
+    for (const line of lines)
+      for (const needle of needles) if (line.includes(needle)) found.push(`${needle} in ${where}: ${line}`);
+  return found;
+}
+
 export interface OrderCanaries {
   senderAddress: string;
   otherAddress: string;
