@@ -23,6 +23,7 @@ import { createDohFake } from '../src/sandbox/fakes/doh';
 import { serveHranaFake, type HranaFake, type HranaStats } from '../src/sandbox/fakes/hrana';
 import { createServices, type Services } from '../src/services';
 import type { Order } from '../src/stores/order';
+import { sandboxClient, type SandboxClient } from './sandbox-client';
 
 /**
  * The production Worker, as `wrangler deploy` bundles it, running in workerd (Miniflare) with the
@@ -340,7 +341,7 @@ export interface ApiCounts {
   total: number;
 }
 
-export interface WorkerWorld {
+export interface WorkerWorld extends SandboxClient {
   /** The front's URL. */
   url: string;
   appUrl: string;
@@ -366,15 +367,12 @@ export interface WorkerWorld {
   counts(): { db: HranaStats; api: ApiCounts };
   /** A request to the front, over HTTP, as a browser or curl would send it. */
   request(path: string, init?: RequestInit): Promise<Response>;
-  reset(store: 'shopify' | 'woocommerce', orders: Order[]): Promise<{ accountId: string; mailbox: string }>;
   /** Another merchant beside the sandbox's one (Gmail and a store connected, as the setup flow leaves them). */
   addMerchant(o: {
     mailbox: string;
     store: 'shopify' | 'woocommerce';
     orders: Order[];
   }): Promise<{ accountId: string; mailbox: string; storeDomain: string }>;
-  sendMail(raw: string): Promise<{ id: string; threadId: string }>;
-  drafts(): Promise<{ id: string; threadId: string; to: string; subject: string; text: string }[]>;
   /** Whether the Google fake's Pub/Sub pushes reach the Worker (default true); off, they are answered 204 unseen. */
   deliverPushes(on: boolean): void;
   /** A request handed to the Worker directly, as Cloudflare's edge would (CF-Connecting-IP set). */
@@ -671,10 +669,6 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
 
   const url = `http://127.0.0.1:${port}`;
   const request = (path: string, init?: RequestInit) => fetch(`${url}${path}`, { redirect: 'manual', ...init });
-  const json = async <T>(res: Response): Promise<T> => {
-    if (!res.ok) throw new Error(`sandbox call failed: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
   const cronTick = async () => {
     await worker.scheduled({ cron: wranglerConfig.triggers?.crons?.[0] ?? '*/5 * * * *', scheduledTime: new Date() });
     // The handler hands its work to waitUntil (reported before it returns): wait for that alone.
@@ -708,14 +702,7 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
       api: { byService: { ...calls }, total: Object.values(calls).reduce((a, b) => a + b, 0) },
     }),
     request,
-    reset: async (store, orders) =>
-      json(
-        await request('/sandbox/reset', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ store, orders }),
-        }),
-      ),
+    ...sandboxClient(request),
     addMerchant: async ({ mailbox, store, orders }) => {
       const fakes = sandbox.fakes;
       const accountId = await createAccount(services, { shopName: `Shop of ${mailbox}`, signOffName: 'Sam' });
@@ -751,15 +738,6 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
       }
       return { accountId, mailbox, storeDomain };
     },
-    sendMail: async (raw) =>
-      json(
-        await request('/sandbox/gmail/messages', {
-          method: 'POST',
-          headers: { 'content-type': 'message/rfc822' },
-          body: raw,
-        }),
-      ),
-    drafts: async () => json(await request('/sandbox/gmail/drafts')),
     deliverPushes: (on) => {
       pushes = on;
     },

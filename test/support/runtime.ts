@@ -8,6 +8,9 @@ import { refuseNetwork } from '../../src/platform/loopback-fetch';
 import { SANDBOX_MAILBOX } from '../../src/sandbox';
 import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../src/runtime/local';
 import type { Order } from '../../src/stores/order';
+import { sandboxClient, type SandboxClient } from '../../scripts/sandbox-client';
+
+export type { SandboxDraft } from '../../scripts/sandbox-client';
 
 export const APP_URL = 'http://draftline.test';
 
@@ -29,26 +32,13 @@ export const LIVE_ENV = {
   OPENAI_API_KEY: 'sk-test',
 } as const;
 
-export interface TestRuntime extends LocalRuntime {
+export interface TestRuntime extends LocalRuntime, SandboxClient {
   config: Config;
   dbPath: string;
   logs: string[];
   queueMessages: string[];
   request(path: string, init?: RequestInit): Promise<Response>;
-  reset(store: 'shopify' | 'woocommerce', orders: Order[]): Promise<{ accountId: string; mailbox: string }>;
-  sendMail(raw: string): Promise<{ id: string; threadId: string }>;
-  drafts(): Promise<SandboxDraft[]>;
   close(): void;
-}
-
-export interface SandboxDraft {
-  id: string;
-  threadId: string;
-  to: string;
-  subject: string;
-  inReplyTo: string | null;
-  references: string | null;
-  text: string;
 }
 
 /**
@@ -100,10 +90,6 @@ export async function startTestRuntime(
     wrapFetch: options.wrapFetch,
   });
   const request = (path: string, init?: RequestInit) => Promise.resolve(runtime.app.request(`${APP_URL}${path}`, init));
-  const json = async <T>(res: Response): Promise<T> => {
-    if (!res.ok) throw new Error(`sandbox call failed: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
   return {
     ...runtime,
     config,
@@ -111,23 +97,7 @@ export async function startTestRuntime(
     logs,
     queueMessages,
     request,
-    reset: async (store, orders) =>
-      json(
-        await request('/sandbox/reset', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ store, orders }),
-        }),
-      ),
-    sendMail: async (raw) =>
-      json(
-        await request('/sandbox/gmail/messages', {
-          method: 'POST',
-          headers: { 'content-type': 'message/rfc822' },
-          body: raw,
-        }),
-      ),
-    drafts: async () => json(await request('/sandbox/gmail/drafts')),
+    ...sandboxClient(request),
     close: () => {
       client.close();
       rmSync(dir, { recursive: true, force: true });
