@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Shipment, ShipmentStatus, TrackingInfo } from './order';
 import { instant, latest, oldestFirst, shipment } from './shipments';
+import { ownEntry } from '../platform/own-entry';
 
 /**
  * Where an order's parcels are, from its Shopify fulfillments (Admin GraphQL `Fulfillment`,
@@ -90,8 +91,7 @@ export function parcelsFromFulfillments(raw: unknown): ShopifyParcels {
     if (!parsed.success) continue;
     const f = parsed.data;
     const display = f.displayStatus ?? '';
-    if (NOT_SENT.has(f.status ?? '') || (Object.hasOwn(DISPLAY_STATUS, display) && DISPLAY_STATUS[display] === null))
-      continue;
+    if (NOT_SENT.has(f.status ?? '') || ownEntry(DISPLAY_STATUS, display) === null) continue;
 
     const own = f.trackingInfo.slice(0, 10).flatMap((t) => {
       const info = TrackingInfoSchema.safeParse(t);
@@ -109,9 +109,8 @@ export function parcelsFromFulfillments(raw: unknown): ShopifyParcels {
       (a, b) => (!a || b.happenedAt! > a.happenedAt! ? b : a),
       null,
     );
-    const fromDisplay = Object.hasOwn(DISPLAY_STATUS, display) ? DISPLAY_STATUS[display]! : null;
-    const fromEvent =
-      lastEvent?.status && Object.hasOwn(EVENT_STATUS, lastEvent.status) ? EVENT_STATUS[lastEvent.status]! : null;
+    const fromDisplay = ownEntry(DISPLAY_STATUS, display) ?? null;
+    const fromEvent = lastEvent?.status ? (ownEntry(EVENT_STATUS, lastEvent.status) ?? null) : null;
     // displayStatus is Shopify's own summary; the latest event speaks only when it is missing.
     const status: ShipmentStatus = f.displayStatus ? (fromDisplay ?? 'unknown') : (fromEvent ?? 'unknown');
 

@@ -1,3 +1,5 @@
+import { ownEntry } from '../platform/own-entry';
+
 /**
  * The carriers the two common WooCommerce tracking plugins know by slug, with the display name and
  * the tracking link template each plugin uses. Both plugins keep order meta
@@ -262,7 +264,7 @@ export function sanitizeTitle(value: string): string {
 /** The carrier a plugin's `tracking_provider` names: its slug, or (newer WST) its display name. */
 export function findCarrier(provider: string): (Carrier & { slug: string }) | null {
   const slug = sanitizeTitle(provider);
-  const carrier = Object.hasOwn(WOO_CARRIERS, slug) ? WOO_CARRIERS[slug] : undefined;
+  const carrier = ownEntry(WOO_CARRIERS, slug);
   return carrier ? { ...carrier, slug } : null;
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { FulfillmentStatus, Shipment, ShipmentStatus } from './order';
 import { instant, oldestFirst, shipment } from './shipments';
 import { keyedEntries, metaEntries, type TrackingEntry } from './woocommerce-tracking';
+import { ownEntry } from '../platform/own-entry';
 
 /**
  * Where a WooCommerce order's parcels are, from what the tracking plugins keep in order meta: one
@@ -127,8 +128,7 @@ export function wooShipments(
   }
   const shipments = parcels.map((e) => {
     const report = reports.get(e.key);
-    const carrier =
-      report?.status && Object.hasOwn(CARRIER_WORDS, report.status) ? CARRIER_WORDS[report.status]! : null;
+    const carrier = report?.status ? (ownEntry(CARRIER_WORDS, report.status) ?? null) : null;
     const status = carrier ?? fromOrderStatus(order.fulfillment, parcels.length);
     const statusDate = carrier ? (report?.statusDate ?? null) : null;
     return shipment({

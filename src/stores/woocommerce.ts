@@ -6,6 +6,7 @@ import type { FinancialStatus, FulfillmentStatus, Order, OrderSource } from './o
 import { instant } from './shipments';
 import { wooShipments } from './woocommerce-shipments';
 import { trackingEntries } from './woocommerce-tracking';
+import { ownEntry } from '../platform/own-entry';
 
 /** Per request; a store answers in well under a second, so this only catches hung connections. */
 export const WOOCOMMERCE_TIMEOUT_MS = 15_000;
@@ -205,5 +206,5 @@ const UNKNOWN: StatusFacts = { fulfillment: 'unknown', financial: 'unknown' };
 /** The neutral facts behind a WooCommerce status slug (REST gives it without the "wc-" prefix; some plugins keep it). */
 export function statusFacts(status: string): StatusFacts {
   const slug = status.trim().toLowerCase().replace(/^wc-/, '').replace(/_/g, '-');
-  return Object.hasOwn(STATUS_FACTS, slug) ? STATUS_FACTS[slug]! : UNKNOWN;
+  return ownEntry(STATUS_FACTS, slug) ?? UNKNOWN;
 }

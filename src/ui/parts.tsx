@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import { NOTICES } from './notices';
+import { ownEntry } from '../platform/own-entry';
 
 /** Small shared pieces of the merchant pages. */
 
@@ -20,7 +21,7 @@ export function Notice({ kind, title, children }: { kind: 'ok' | 'warn' | 'bad';
 
 /** The message for a ?notice= code after a redirect; unknown codes show nothing. */
 export function FlashNotice({ code }: { code?: string }) {
-  const n = code && Object.hasOwn(NOTICES, code) ? NOTICES[code] : undefined;
+  const n = code ? ownEntry(NOTICES, code) : undefined;
   return n ? (
     <Notice kind={n.kind} title={n.title}>
       {n.body && <p>{n.body}</p>}

@@ -1,4 +1,5 @@
 import type { SkipReason } from '../pipeline/filters';
+import { ownEntry } from '../platform/own-entry';
 
 /**
  * Every skip reason in words, keyed by the union so a new reason without a label does not compile.
@@ -35,5 +36,5 @@ export const REASONS: Record<SkipReason, string> = {
 
 /** A sync outcome word ('drafted' or a SkipReason) in words; an unknown word is shown as it is. */
 export function describeSkip(reason: string): string {
-  return Object.hasOwn(REASONS, reason) ? REASONS[reason as SkipReason] : reason;
+  return ownEntry(REASONS, reason) ?? reason;
 }

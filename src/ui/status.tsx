@@ -8,6 +8,7 @@ import { DEMO_EMAILS } from '../sandbox/demo';
 import { Layout } from './layout';
 import { CsrfField, formatTime, FlashNotice, Notice, PostButton } from './parts';
 import { describeSkip } from './skip-reasons';
+import { ownEntry } from '../platform/own-entry';
 
 export interface StatusPageProps {
   config: Config;
@@ -37,7 +38,7 @@ const STORE_STATUS: Record<StoreConnection['status'], string> = {
 };
 
 /** A stored topic in words; one this version does not know (from an older one) is shown as it is. */
-const topicLabel = (topic: string) => (Object.hasOwn(TOPICS, topic) ? TOPICS[topic as ComplianceTopic] : topic);
+const topicLabel = (topic: string) => ownEntry(TOPICS, topic) ?? topic;
 
 /** The dashboard: what is connected, what happened this week (counts only), and the account's data controls. */
 export function StatusPage({ config, status, requests, csrf, notice, now }: StatusPageProps) {
