@@ -15,7 +15,7 @@ import { migrateDb } from '../../src/db/node';
 import { consumeSyncBatch } from '../../src/pipeline/consume';
 import { createLogger } from '../../src/platform/log';
 import { createMemoryQueue } from '../../src/platform/memory-queue';
-import type { Delivery, JobQueue } from '../../src/platform/queue';
+import type { Delivery, JobQueue, SyncMessage } from '../../src/platform/queue';
 import { createServices, type Services } from '../../src/services';
 import type { Order } from '../../src/stores/order';
 import { createRouter, type Router, type Service } from './router';
@@ -235,7 +235,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Every message is consumed at once (Workers Queues with consumers scaled out); retries after their delay. */
 function createConcurrentQueue(consume: (batch: Delivery[]) => Promise<void>): JobQueue & { idle(): Promise<void> } {
   const running = new Set<Promise<void>>();
-  const run = (body: { accountId: string }, attempts: number): void => {
+  const run = (body: SyncMessage, attempts: number): void => {
     let retryDelay: number | null = null;
     const delivery: Delivery = {
       body,
@@ -254,7 +254,7 @@ function createConcurrentQueue(consume: (batch: Delivery[]) => Promise<void>): J
   };
   return {
     async send(message) {
-      run({ accountId: message.accountId }, 1);
+      run(message, 1);
     },
     async idle() {
       while (running.size) await Promise.allSettled([...running]);

@@ -13,6 +13,7 @@ import type { Services } from '../services';
 import { registerWooWebhooks, removeWooWebhooks } from './woo-webhook-registration';
 import { normaliseAddress } from '../crypto/hmac';
 import { DRAFT_KINDS } from '../drafting/kinds';
+import { mailboxKeyOf } from '../google/mailbox-key';
 
 /** The version of the wording a merchant agrees to when connecting; bump it when the wording changes. */
 export const CONSENT_VERSION = '2026-11-25';
@@ -54,6 +55,7 @@ export async function connectGmail(
   const sealed = await s.sealer.seal(input.refreshToken, sealedAs.gmailRefreshToken(input.accountId));
   const row = {
     mailbox,
+    mailboxKey: await mailboxKeyOf(s.config.secrets.hashKey, mailbox),
     sealedRefreshToken: sealed,
     grantedScopes: input.grantedScopes.join(' '),
     status: 'active' as const,

@@ -81,17 +81,25 @@ export async function advanceHistoryCursor(
 /** advanceHistoryCursor's one conditional UPDATE, built but not run, for a batch with other writes. */
 export function historyCursorUpdate(db: Db, accountId: string, historyId: string, only: StillCurrent = {}) {
   if (!/^[1-9][0-9]{0,19}$/.test(historyId)) throw new RangeError('historyId must be a decimal uint64');
-  const cursor = gmailConnections.historyCursor;
   return db
     .update(gmailConnections)
     .set({ historyCursor: historyId })
-    .where(
-      and(
-        eq(gmailConnections.accountId, accountId),
-        ...stillCurrent(only),
-        sql`(${cursor} IS NULL OR length(${cursor}) < length(${historyId}) OR (length(${cursor}) = length(${historyId}) AND ${cursor} < ${historyId}))`,
-      ),
-    );
+    .where(and(eq(gmailConnections.accountId, accountId), ...stillCurrent(only), cursorBehind(historyId)));
+}
+
+/**
+ * The cursor is unset or before `historyId`, decided in SQL: uint64 decimal strings (no leading
+ * zeros) compare by length, then lexically.
+ */
+export function cursorBehind(historyId: string) {
+  const cursor = gmailConnections.historyCursor;
+  return sql`(${cursor} IS NULL OR length(${cursor}) < length(${historyId}) OR (length(${cursor}) = length(${historyId}) AND ${cursor} < ${historyId}))`;
+}
+
+/** The same comparison in memory, for a cursor read back. */
+export function isCursorBehind(cursor: string | null, historyId: string): boolean {
+  if (cursor === null) return true;
+  return cursor.length < historyId.length || (cursor.length === historyId.length && cursor < historyId);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { cursorBehind } from './accounts';
 import type { Db } from './client';
 import { gmailConnections } from './schema';
 
@@ -21,6 +22,14 @@ import { gmailConnections } from './schema';
  */
 export const SYNC_LEASE_TTL_MS = 5 * 60_000;
 
+/** Nobody holds the lease, or the holder's time ran out. */
+const leaseFree = (now: number) =>
+  or(
+    isNull(gmailConnections.syncLeaseOwner),
+    isNull(gmailConnections.syncLeaseUntil),
+    lt(gmailConnections.syncLeaseUntil, now),
+  );
+
 /** Takes the lease when it is free or expired. True when `owner` now holds it. */
 export async function acquireSyncLease(
   db: Db,
@@ -38,14 +47,31 @@ export function syncLeaseAcquire(db: Db, accountId: string, owner: string, now: 
   return db
     .update(gmailConnections)
     .set({ syncLeaseOwner: owner, syncLeaseUntil: now + ttlMs, syncRerunRequested: false })
+    .where(and(eq(gmailConnections.accountId, accountId), leaseFree(now)));
+}
+
+/**
+ * syncLeaseAcquire for a push, which names the mailbox by its key (google/mailbox-key.ts) and the
+ * point Gmail has reached: taken only when a sync has work to do, i.e. the connection is active
+ * and its cursor is behind that point. A late or repeated notification takes nothing.
+ */
+export function syncLeaseAcquireForPush(
+  db: Db,
+  push: { mailboxKey: string; historyId: string },
+  owner: string,
+  now: number,
+  ttlMs = SYNC_LEASE_TTL_MS,
+) {
+  return db
+    .update(gmailConnections)
+    .set({ syncLeaseOwner: owner, syncLeaseUntil: now + ttlMs, syncRerunRequested: false })
     .where(
       and(
-        eq(gmailConnections.accountId, accountId),
-        or(
-          isNull(gmailConnections.syncLeaseOwner),
-          isNull(gmailConnections.syncLeaseUntil),
-          lt(gmailConnections.syncLeaseUntil, now),
-        ),
+        eq(gmailConnections.mailboxKey, push.mailboxKey),
+        eq(gmailConnections.status, 'active'),
+        isNotNull(gmailConnections.sealedRefreshToken),
+        leaseFree(now),
+        cursorBehind(push.historyId),
       ),
     );
 }

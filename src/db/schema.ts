@@ -45,6 +45,12 @@ export const gmailConnections = sqliteTable(
       .references(() => accounts.id, { onDelete: 'cascade' }),
     /** The merchant's own mailbox address: how Pub/Sub notifications find the account. */
     mailbox: text('mailbox').notNull(),
+    /**
+     * A keyed hash of the mailbox (google/mailbox-key.ts): how a push's queue message names the
+     * account without an address and without the push handler asking the database. Null until
+     * written by the connect or by the account's next sync (rows from before it existed).
+     */
+    mailboxKey: text('mailbox_key'),
     sealedRefreshToken: text('sealed_refresh_token'),
     grantedScopes: text('granted_scopes').notNull(),
     /** Gmail historyId (uint64 as decimal text): the point up to which mail has been handled. */
@@ -70,7 +76,10 @@ export const gmailConnections = sqliteTable(
     failingMessageAttempts: integer('failing_message_attempts').notNull().default(0),
     failingMessageSince: integer('failing_message_since'),
   },
-  (t) => [uniqueIndex('gmail_connections_mailbox').on(t.mailbox)],
+  (t) => [
+    uniqueIndex('gmail_connections_mailbox').on(t.mailbox),
+    uniqueIndex('gmail_connections_mailbox_key').on(t.mailboxKey),
+  ],
 );
 
 export const storeConnections = sqliteTable(

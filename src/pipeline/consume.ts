@@ -3,11 +3,11 @@ import { resumeComplianceRequest } from '../compliance/perform';
 import { bumpCounters } from '../db/counters';
 import { complianceRequests, gmailConnections } from '../db/schema';
 import type { LogFields } from '../platform/log';
-import { QueueMessageSchema, type Delivery, type QueueMessage } from '../platform/queue';
+import { QueueMessageSchema, type Delivery, type QueueMessage, type SyncMessage } from '../platform/queue';
 import type { Services } from '../services';
 import { repairWooStore } from './woo-store-repair';
 import { classifyFailure, retryDelaySeconds } from './failures';
-import { syncAccount, type SyncOptions } from './sync';
+import { syncAccount, syncPushedMailbox, type SyncOptions } from './sync';
 import { renewWatch } from './watch-renewal';
 
 /** Accounts of one batch synced side by side: a slow mailbox does not hold up the other nine. */
@@ -34,6 +34,7 @@ export async function consumeSyncBatch(
 
 /** Runs the message's work; what it returns is a reason word for the log. */
 async function run(s: Services, message: QueueMessage, options: SyncOptions): Promise<string> {
+  if ('mailboxKey' in message) return (await syncPushedMailbox(s, message, options)).status;
   if (!('job' in message)) return (await syncAccount(s, message.accountId, options)).status;
   switch (message.job) {
     case 'renew_watch':
@@ -45,9 +46,11 @@ async function run(s: Services, message: QueueMessage, options: SyncOptions): Pr
   }
 }
 
-/** The message's ids, as log fields (ids only, never anything else). */
-const idsOf = (message: QueueMessage): LogFields =>
-  'requestId' in message ? { requestId: message.requestId } : { accountId: message.accountId };
+/** The message's ids, as log fields (ids only, never anything else; a push's mailbox key is not logged). */
+const idsOf = (message: QueueMessage): LogFields => {
+  if ('requestId' in message) return { requestId: message.requestId };
+  return 'accountId' in message ? { accountId: message.accountId } : {};
+};
 const jobOf = (message: QueueMessage) => ('job' in message ? message.job : 'sync');
 
 async function consumeOne(s: Services, delivery: Delivery, options: SyncOptions): Promise<void> {
@@ -101,17 +104,30 @@ export async function consumeDeadLetters(s: Services, batch: readonly Delivery[]
     const body = QueueMessageSchema.safeParse(delivery.body);
     if (body.success) {
       const message = body.data;
-      const accountId = 'accountId' in message ? message.accountId : await complianceAccount(s, message.requestId);
-      if (!('job' in message))
-        await s.db
-          .update(gmailConnections)
-          .set({ syncRerunRequested: true })
-          .where(eq(gmailConnections.accountId, message.accountId));
+      const accountId = !('job' in message)
+        ? await markForCron(s, message)
+        : 'accountId' in message
+          ? message.accountId
+          : await complianceAccount(s, message.requestId);
       if (accountId) await bumpCounters(s.db, accountId, { 'error:dead_lettered': 1 }, s.now());
       s.logger.error('queue.dead_letter', { ...idsOf(message), reason: jobOf(message) });
     } else s.logger.warn('queue.malformed_message');
     delivery.ack();
   }
+}
+
+/** A dead-lettered sync's account, marked for the next cron pass (found by its key for a push's). */
+async function markForCron(s: Services, message: SyncMessage): Promise<string | null> {
+  const [row] = await s.db
+    .update(gmailConnections)
+    .set({ syncRerunRequested: true })
+    .where(
+      'mailboxKey' in message
+        ? eq(gmailConnections.mailboxKey, message.mailboxKey)
+        : eq(gmailConnections.accountId, message.accountId),
+    )
+    .returning({ accountId: gmailConnections.accountId });
+  return row?.accountId ?? ('accountId' in message ? message.accountId : null);
 }
 
 /** The account a compliance request concerns, where one is known yet (a shop's may not be). */

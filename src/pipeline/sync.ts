@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import {
   type Account,
@@ -7,11 +7,12 @@ import {
   advanceHistoryCursor,
   gmailConnectionTouch,
   historyCursorUpdate,
+  isCursorBehind,
   markGmailReconnectNeeded,
   storeCanDraft,
 } from '../db/accounts';
 import { hasOptOut } from '../compliance/erase';
-import { bumpCounters, counterUpsert, type CounterName } from '../db/counters';
+import { bumpCounters, counterUpsert, mailboxKeyCounterUpsert, type CounterName } from '../db/counters';
 import { inDatabase } from '../db/errors';
 import { recordFailingMessage } from '../db/failing-message';
 import {
@@ -21,6 +22,7 @@ import {
   releaseSyncLease,
   requestSyncRerun,
   syncLeaseAcquire,
+  syncLeaseAcquireForPush,
   syncLeaseRelease,
   syncRunFinish,
 } from '../db/lease';
@@ -28,11 +30,13 @@ import { accounts, gmailConnections, optOuts, storeConnections } from '../db/sch
 import { parseDraftKinds } from '../drafting/kinds';
 import { policiesOf } from '../drafting/policies';
 import { GmailApiError, type GmailMailbox } from '../google/gmail';
+import { mailboxKeyOf } from '../google/mailbox-key';
 import { toHex } from '../crypto/encoding';
 import { hmacSha256 } from '../crypto/hmac';
 import { newId } from '../platform/ids';
 import { errorClass } from '../platform/log';
 import { ok, refused, type Refused, type Result } from '../platform/result';
+import type { PushMessage } from '../platform/queue';
 import { metered, type SubrequestMeter } from '../platform/subrequests';
 import { openStoreCredentials, sealedAs } from '../db/sealed';
 import type { Services } from '../services';
@@ -44,7 +48,12 @@ export type SyncResult =
   | { status: 'cursor_initialised' }
   /** Another run holds the account's lease; it was asked to run once more, which covers this trigger. */
   | { status: 'busy' }
+  /** A push whose historyId the cursor has already passed (late or repeated): nothing to read. */
+  | { status: 'already_synced' }
   | { status: 'skipped'; reason: NotReadyReason | 'lease_lost' };
+
+/** What a sync is asked for: an account (the cron, a rerun, a hand-over), or the mailbox a push named. */
+export type SyncTarget = { accountId: string } | PushMessage;
 
 /** Why an account cannot be synced now (no mail is read). */
 type NotReadyReason = 'no_account' | 'not_connected' | 'reconnect_needed' | 'no_store';
@@ -86,24 +95,31 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * one-draft-per-thread check makes the re-run safe, and the cursor never passes unhandled mail.
  */
 export function syncAccount(s: Services, accountId: string, options: SyncOptions = {}): Promise<SyncResult> {
-  return metered((meter) => syncMetered(s, accountId, options, meter));
+  return metered((meter) => syncMetered(s, { accountId }, options, meter));
+}
+
+/** syncAccount for the mailbox a push named, found by its key in the round trip that takes the lease. */
+export function syncPushedMailbox(s: Services, push: PushMessage, options: SyncOptions = {}): Promise<SyncResult> {
+  return metered((meter) => syncMetered(s, push, options, meter));
 }
 
 async function syncMetered(
   s: Services,
-  accountId: string,
+  target: SyncTarget,
   options: SyncOptions,
   meter: SubrequestMeter,
 ): Promise<SyncResult> {
   const owner = newId('lease');
   let heldSince = s.now();
-  const claim = await claimLease(s, accountId, owner);
-  if (claim === 'busy') {
-    s.logger.debug('sync.busy', { accountId });
+  const claim = await claimLease(s, target, owner);
+  if (claim === 'already_synced') return { status: 'already_synced' };
+  if ('busy' in claim) {
+    s.logger.debug('sync.busy', { accountId: claim.busy });
     return { status: 'busy' };
   }
 
   if (!claim.held) return notReady(claim.loaded);
+  const { accountId } = claim;
   let loaded = claim.loaded;
   let seen = 0;
   let drafted = 0;
@@ -164,24 +180,65 @@ const lastTwo = (results: readonly unknown[]) =>
  * it on, the read says why. An account that is not ready (paused, waiting for a reconnect, no store)
  * is found out by the run itself, under the lease.
  */
-async function claimLease(
-  s: Services,
-  accountId: string,
-  owner: string,
-): Promise<{ held: true; loaded: Loaded } | { held: false; loaded: Refused<NotReadyReason> } | 'busy'> {
+async function claimLease(s: Services, target: SyncTarget, owner: string): Promise<Claim> {
+  let accountId: string;
+  if ('mailboxKey' in target) {
+    const pushed = await claimForPush(s, target, owner);
+    if (pushed.decided) return pushed.claim;
+    accountId = pushed.accountId;
+  } else accountId = target.accountId;
+
   for (let i = 0; i < 3; i++) {
     const [taken, ...read] = await s.db.batch([
       syncLeaseAcquire(s.db, accountId, owner, s.now()),
-      ...accountRead(s, accountId),
+      ...accountRead(s, { accountId }),
     ]);
     const loaded = loadedFrom(read);
-    if (taken.rowsAffected > 0) return { held: true, loaded };
+    if (taken.rowsAffected > 0) return { held: true, accountId, loaded };
     // No Gmail connection (or account) to hold a lease on: nothing to wait for.
     if (!loaded.ok && (loaded.reason === 'no_account' || loaded.reason === 'not_connected'))
       return { held: false, loaded };
-    if (await requestSyncRerun(s.db, accountId, s.now())) return 'busy';
+    if (await requestSyncRerun(s.db, accountId, s.now())) return { busy: accountId };
   }
   return { held: false, loaded: refused('not_connected') };
+}
+
+type Claim =
+  | { held: true; accountId: string; loaded: Loaded }
+  | { held: false; loaded: Refused<NotReadyReason> }
+  | { busy: string }
+  | 'already_synced';
+
+/**
+ * A push's one round trip: the account found by the mailbox key, the notification counted and
+ * timed, and the lease taken only when there is new mail to read (syncLeaseAcquireForPush). Not
+ * taken, it is decided here (an unknown mailbox, an account not ready, a cursor already past the
+ * push), or a live holder is asked to run once more; a lease freed in between is for claimLease.
+ */
+async function claimForPush(
+  s: Services,
+  push: PushMessage,
+  owner: string,
+): Promise<{ decided: true; claim: Claim } | { decided: false; accountId: string }> {
+  const now = s.now();
+  const [taken, , , ...read] = await s.db.batch([
+    syncLeaseAcquireForPush(s.db, push, owner, now),
+    s.db.update(gmailConnections).set({ lastPushAt: now }).where(eq(gmailConnections.mailboxKey, push.mailboxKey)),
+    mailboxKeyCounterUpsert(s.db, push.mailboxKey, 'notifications', now),
+    ...accountRead(s, push),
+  ]);
+  const accountId = accountIdOf(read);
+  if (!accountId) {
+    // No address to log: the key names a mailbox we do not have (or one connected before keys).
+    s.logger.info('push.unknown_mailbox');
+    return { decided: true, claim: { held: false, loaded: refused('no_account') } };
+  }
+  const loaded = loadedFrom(read);
+  if (taken.rowsAffected > 0) return { decided: true, claim: { held: true, accountId, loaded } };
+  if (!loaded.ok) return { decided: true, claim: { held: false, loaded } };
+  if (!isCursorBehind(loaded.gmail.historyCursor, push.historyId)) return { decided: true, claim: 'already_synced' };
+  if (await requestSyncRerun(s.db, accountId, s.now())) return { decided: true, claim: { busy: accountId } };
+  return { decided: false, accountId };
 }
 
 interface LoadedAccount {
@@ -197,27 +254,42 @@ const PRELOADED_OPT_OUTS = 1000;
 type Loaded = Result<LoadedAccount, NotReadyReason>;
 const notReady = (loaded: Refused<NotReadyReason>): SyncResult => ({ status: 'skipped', reason: loaded.reason });
 
-/** The account with its connections, and its opt-out hashes: two statements, sent in one batch with whatever goes before them. */
-function accountRead(s: Services, accountId: string) {
+/**
+ * The account with its connections, and its opt-out hashes: two statements, sent in one batch with
+ * whatever goes before them. A push's account is the one its mailbox key names.
+ */
+function accountRead(s: Services, target: SyncTarget) {
+  const accountIs = (column: typeof accounts.id | typeof optOuts.accountId) =>
+    'mailboxKey' in target
+      ? inArray(
+          column,
+          s.db
+            .select({ id: gmailConnections.accountId })
+            .from(gmailConnections)
+            .where(eq(gmailConnections.mailboxKey, target.mailboxKey)),
+        )
+      : eq(column, target.accountId);
   return [
     s.db
       .select({ account: accounts, gmail: gmailConnections, store: storeConnections })
       .from(accounts)
       .leftJoin(gmailConnections, eq(gmailConnections.accountId, accounts.id))
       .leftJoin(storeConnections, eq(storeConnections.accountId, accounts.id))
-      .where(eq(accounts.id, accountId))
+      .where(accountIs(accounts.id))
       .limit(1),
     s.db
       .select({ hash: optOuts.addressHash })
       .from(optOuts)
-      .where(eq(optOuts.accountId, accountId))
+      .where(accountIs(optOuts.accountId))
       .limit(PRELOADED_OPT_OUTS + 1),
   ] as const;
 }
 
 async function loadAccount(s: Services, accountId: string): Promise<Loaded> {
-  return loadedFrom(await s.db.batch(accountRead(s, accountId)));
+  return loadedFrom(await s.db.batch(accountRead(s, { accountId })));
 }
+
+const accountIdOf = (read: readonly unknown[]): string | null => (read as AccountRows)[0][0]?.account.id ?? null;
 
 type AccountRead = ReturnType<typeof accountRead>;
 type AccountRows = [Awaited<AccountRead[0]>, Awaited<AccountRead[1]>];
@@ -251,6 +323,7 @@ interface Run {
 }
 type LastWrite =
   | ReturnType<typeof gmailConnectionTouch>
+  | Awaited<ReturnType<typeof mailboxKeyBackfill>>[number]
   | ReturnType<typeof historyCursorUpdate>
   | NonNullable<ReturnType<typeof counterUpsert>>;
 
@@ -288,12 +361,13 @@ async function runOnce(
   const run = await openRun(s, accountId, lease, options, meter, loaded);
 
   // 3. A mailbox seen for the first time: the cursor starts where the mailbox is now.
+  const keyWrites = await mailboxKeyBackfill(s, loaded.gmail);
   const cursor = loaded.gmail.historyCursor;
   if (!cursor) {
     const profile = await run.mailbox.getProfile();
     return {
       result: { status: 'cursor_initialised' },
-      lastWrites: [historyCursorUpdate(s.db, accountId, profile.historyId, { leaseOwner: lease.owner })],
+      lastWrites: [...keyWrites, historyCursorUpdate(s.db, accountId, profile.historyId, { leaseOwner: lease.owner })],
       moreLeft: false,
     };
   }
@@ -323,6 +397,7 @@ async function runOnce(
   // 6. The run's last writes, for the lease's next step's round trip: sync time, cursor, counters.
   const upsert = counterUpsert(s.db, accountId, run.counts, s.now());
   const lastWrites: LastWrite[] = [
+    ...keyWrites,
     gmailConnectionTouch(s.db, accountId, { lastSyncAt: s.now() }),
     ...(handled.finalCursor
       ? [historyCursorUpdate(s.db, accountId, handled.finalCursor, { leaseOwner: lease.owner })]
@@ -332,6 +407,21 @@ async function runOnce(
   s.logger.info('sync.done', { accountId, count: handled.seen, subrequests: meter.count });
   const result: SyncResult = { status: 'synced', seen: handled.seen, drafted: run.counts.drafted ?? 0, runs: 1 };
   return { result, lastWrites, moreLeft: handled.moreLeft };
+}
+
+/**
+ * A connection from before mailbox keys has none, so its pushes find nothing and the cron polls
+ * it; that poll's last writes give it its key (for the mailbox it was read with).
+ */
+async function mailboxKeyBackfill(s: Services, gmail: GmailConnection) {
+  if (gmail.mailboxKey) return [];
+  const mailboxKey = await mailboxKeyOf(s.config.secrets.hashKey, gmail.mailbox);
+  return [
+    s.db
+      .update(gmailConnections)
+      .set({ mailboxKey })
+      .where(and(eq(gmailConnections.accountId, gmail.accountId), eq(gmailConnections.mailbox, gmail.mailbox))),
+  ];
 }
 
 async function openRun(

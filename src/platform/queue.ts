@@ -5,22 +5,31 @@ import { z } from 'zod';
  * Cloudflare Queue; on Node, memory-queue.ts, with the same ack/retry semantics.
  *
  * A message names one piece of work by opaque ids and nothing else: a sync is `{accountId}` (the
- * shape messages already in flight have), a cron job adds `job`, and a compliance request is named
- * by its record's id (it may have no account yet). Never a mailbox, a shop, an address or content.
+ * shape messages already in flight have), or, from a Gmail push, `{mailboxKey, historyId}` (the
+ * mailbox's keyed hash and Gmail's counter, so the push handler needs no database); a cron job adds
+ * `job`, and a compliance request is named by its record's id (it may have no account yet). Never a
+ * mailbox, a shop, an address or content.
  */
 const AccountId = z.string().min(1).max(64);
+/** google/mailbox-key.ts: an HMAC in hex, which says nothing about the mailbox without the key. */
+const MailboxKey = z.string().regex(/^[0-9a-f]{64}$/);
+/** Gmail's historyId: a uint64 in decimal, without leading zeros. */
+const HistoryId = z.string().regex(/^(0|[1-9][0-9]{0,19})$/);
 /** compliance_requests.id as newId('cmp') makes it: random, so it says nothing about anyone. */
 const ComplianceRequestId = z.string().regex(/^cmp_[a-z0-9]{1,40}$/);
 
 export const QueueMessageSchema = z.union([
   z.strictObject({ accountId: AccountId }),
+  z.strictObject({ mailboxKey: MailboxKey, historyId: HistoryId }),
   z.strictObject({ accountId: AccountId, job: z.literal('renew_watch') }),
   z.strictObject({ accountId: AccountId, job: z.literal('repair_store') }),
   z.strictObject({ requestId: ComplianceRequestId, job: z.literal('compliance') }),
 ]);
 
 export type QueueMessage = z.infer<typeof QueueMessageSchema>;
-export type SyncMessage = Extract<QueueMessage, { accountId: string; job?: undefined }>;
+/** A sync: of an account (cron, rerun, hand-over), or of the mailbox a push named. */
+export type SyncMessage = Exclude<QueueMessage, { job: string }>;
+export type PushMessage = Extract<QueueMessage, { mailboxKey: string }>;
 export type JobName = Exclude<QueueMessage, SyncMessage>['job'];
 
 /** Cloudflare Queues' `sendBatch` takes at most 100 messages. */

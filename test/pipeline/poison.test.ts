@@ -206,7 +206,7 @@ describe('a message that keeps failing with transient errors', () => {
     expect(row.syncLeaseOwner).toBeNull();
     p.rt.queueMessages.length = 0;
     const next = p.deliver(question(2));
-    expect(await acceptGmailPush(p.rt.services, { emailAddress: p.mailbox, historyId: next.historyId })).toBe('queued');
+    await acceptGmailPush(p.rt.services, { emailAddress: p.mailbox, historyId: next.historyId });
     expect(p.rt.queueMessages).toHaveLength(1);
     // The local queue delivers the message to the consumer, as Cloudflare's would.
     await p.rt.settle();
@@ -233,6 +233,17 @@ describe('the dead-letter queue', () => {
     await runScheduled(p.rt.services);
     await p.rt.settle();
     expect(p.google.drafts(p.mailbox)).toHaveLength(1);
+  });
+
+  it('a dead-lettered push finds its account by the mailbox key, marks it for the cron and is counted', async () => {
+    p.deliver(question(1));
+    await touchGmailConnection(p.rt.services.db, p.accountId, { lastSyncAt: Date.now(), lastPushAt: Date.now() });
+    const mailboxKey = (await p.connection())!.mailboxKey!;
+    const d = Object.assign(delivery(p.accountId, 6), { body: { mailboxKey, historyId: '123' } });
+    await consumeDeadLetters(p.rt.services, [d]);
+    expect(d.acked).toBe(true);
+    expect(await p.counters()).toMatchObject({ 'error:dead_lettered': 1 });
+    expect((await pollQuietAccounts(p.rt.services)).syncAccountIds).toEqual([p.accountId]);
   });
 
   it('a Retry-After longer than the backoff is honoured in one retry, up to the 12 hours Queues allows', () => {

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { gmailConnections } from '../../src/db/schema';
+import { mailboxKeyOf } from '../../src/google/mailbox-key';
 import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 /** POST /webhooks/gmail with a valid Google token: what happens after verification. */
@@ -23,29 +24,72 @@ describe('Gmail push: what a verified notification leads to', () => {
     });
   const logLines = (event: string) => p.rt.logs.filter((l) => JSON.parse(l).event === event);
 
-  it('queues {accountId} for new mail, counts the notification and notes when it came', async () => {
+  const syncedAs = () =>
+    p.rt.logs.map((l) => JSON.parse(l) as { event: string; reason?: string }).filter((l) => l.event === 'queue.synced');
+
+  it('queues {mailboxKey, historyId} without a database round trip; its sync counts the notification and notes when it came', async () => {
     p.deliver(question(1));
-    const res = await push({ emailAddress: p.mailbox, historyId: Number(p.google.historyId(p.mailbox)) });
+    const historyId = p.google.historyId(p.mailbox);
+    // Any use of the database while the push is answered throws (and would answer 500).
+    const db = p.rt.services.db;
+    p.rt.services.db = new Proxy(db, {
+      get: () => {
+        throw new Error('the push handler used the database');
+      },
+    });
+    const res = await push({ emailAddress: p.mailbox, historyId: Number(historyId) }).finally(() => {
+      p.rt.services.db = db;
+    });
     expect(res.status).toBe(204);
-    expect(p.rt.queueMessages).toEqual([JSON.stringify({ accountId: p.accountId })]);
-    expect(await p.counters()).toMatchObject({ notifications: 1 });
-    expect((await p.connection())!.lastPushAt).toBeGreaterThan(Date.now() - 60_000);
+    const [message] = p.rt.queueMessages.map((m) => JSON.parse(m) as Record<string, string>);
+    expect(message).toEqual({
+      mailboxKey: await mailboxKeyOf(p.rt.services.config.secrets.hashKey, p.mailbox),
+      historyId,
+    });
+    expect(JSON.stringify(message)).not.toContain(p.mailbox);
     await p.rt.settle();
+    expect(await p.counters()).toMatchObject({ notifications: 1, drafted: 1 });
+    expect((await p.connection())!.lastPushAt).toBeGreaterThan(Date.now() - 60_000);
     expect(p.google.drafts(p.mailbox)).toHaveLength(1);
   });
 
-  it('finds the account whatever the case of the address', async () => {
+  it('names the mailbox by the same key whatever the case of the address', async () => {
     await push({ emailAddress: p.mailbox.toUpperCase(), historyId: Number(p.google.historyId(p.mailbox)) + 5 });
-    expect(p.rt.queueMessages).toHaveLength(1);
+    const keys = p.rt.queueMessages.map((m) => (JSON.parse(m) as { mailboxKey: string }).mailboxKey);
+    expect(keys).toEqual([(await p.connection())!.mailboxKey]);
   });
 
-  it('acknowledges an unknown mailbox without work, logging the event without the address', async () => {
+  it('an unknown mailbox: its sync does no work and logs the event without the address', async () => {
     const res = await push({ emailAddress: 'stranger@elsewhere.example', historyId: 99 });
     expect(res.status).toBe(204);
-    expect(p.rt.queueMessages).toEqual([]);
+    await p.rt.settle();
     expect(logLines('push.unknown_mailbox')).toHaveLength(1);
+    expect(syncedAs().map((l) => l.reason)).toEqual(['skipped']);
     expect(p.rt.logs.join('\n')).not.toContain('stranger');
     expect(await p.counters()).toEqual({});
+  });
+
+  it('a connection from before mailbox keys: its pushes find nothing until a sync writes its key', async () => {
+    await p.rt.services.db
+      .update(gmailConnections)
+      .set({ mailboxKey: null })
+      .where(eq(gmailConnections.accountId, p.accountId));
+    p.deliver(question(1));
+    await push({ emailAddress: p.mailbox, historyId: Number(p.google.historyId(p.mailbox)) });
+    await p.rt.settle();
+    expect(logLines('push.unknown_mailbox')).toHaveLength(1);
+    expect(p.google.drafts(p.mailbox)).toHaveLength(0);
+    // The cron's poll of the quiet mailbox drafts the mail and gives the connection its key.
+    await p.rt.services.queue.send({ accountId: p.accountId });
+    await p.rt.settle();
+    expect(p.google.drafts(p.mailbox)).toHaveLength(1);
+    expect((await p.connection())!.mailboxKey).toBe(
+      await mailboxKeyOf(p.rt.services.config.secrets.hashKey, p.mailbox),
+    );
+    p.deliver(question(2));
+    await push({ emailAddress: p.mailbox, historyId: Number(p.google.historyId(p.mailbox)) });
+    await p.rt.settle();
+    expect(p.google.drafts(p.mailbox)).toHaveLength(2);
   });
 
   it.each([
@@ -61,22 +105,30 @@ describe('Gmail push: what a verified notification leads to', () => {
     expect(await p.counters()).toEqual({});
   });
 
-  it('acknowledges a notification the cursor has already passed (late or repeated), counted, without a sync', async () => {
+  it('a notification the cursor has already passed (late or repeated): counted, no lease, no Gmail call', async () => {
     const { historyCursor } = (await p.connection())!;
+    const calls = { ...p.google.calls(p.mailbox) };
     const res = await push({ emailAddress: p.mailbox, historyId: historyCursor! });
     expect(res.status).toBe(204);
-    expect(p.rt.queueMessages).toEqual([]);
+    await p.rt.settle();
+    expect(syncedAs().map((l) => l.reason)).toEqual(['already_synced']);
+    expect(p.google.calls(p.mailbox)).toEqual(calls);
     expect(await p.counters()).toMatchObject({ notifications: 1 });
+    expect((await p.connection())!.syncLeaseOwner).toBeNull();
   });
 
-  it('does no work for an account waiting for a reconnect', async () => {
+  it('does no work for an account waiting for a reconnect, and takes no lease', async () => {
     await p.rt.services.db
       .update(gmailConnections)
       .set({ status: 'reconnect_needed' })
       .where(eq(gmailConnections.accountId, p.accountId));
+    const calls = { ...p.google.calls(p.mailbox) };
     const res = await push({ emailAddress: p.mailbox, historyId: Number(p.google.historyId(p.mailbox)) + 100 });
     expect(res.status).toBe(204);
-    expect(p.rt.queueMessages).toEqual([]);
+    await p.rt.settle();
+    expect(syncedAs().map((l) => l.reason)).toEqual(['skipped']);
+    expect(p.google.calls(p.mailbox)).toEqual(calls);
+    expect((await p.connection())!.syncLeaseOwner).toBeNull();
   });
 
   it('refuses a push without a valid token before reading it', async () => {

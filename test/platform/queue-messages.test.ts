@@ -12,6 +12,7 @@ import { queueMessageProblem } from '../support/queue-messages';
 describe('queue message shapes', () => {
   const allowed: QueueMessage[] = [
     { accountId: 'acc_0a1b2c' },
+    { mailboxKey: 'a'.repeat(64), historyId: '1037219' },
     { accountId: 'acc_0a1b2c', job: 'renew_watch' },
     { accountId: 'acc_0a1b2c', job: 'repair_store' },
     { job: 'compliance', requestId: 'cmp_0a1b2c3d' },
@@ -25,11 +26,17 @@ describe('queue message shapes', () => {
     { job: 'compliance', requestId: 'cmp_jane@example.net' },
     { job: 'renew_watch' },
     { accountId: '' },
+    { mailboxKey: 'merchant@example.com', historyId: '1' },
+    { mailboxKey: 'A'.repeat(64), historyId: '1' },
+    { mailboxKey: 'a'.repeat(64), historyId: '0012' },
+    { mailboxKey: 'a'.repeat(64), historyId: 12 },
+    { mailboxKey: 'a'.repeat(64), historyId: '1', accountId: 'acc_1' },
+    { mailboxKey: 'a'.repeat(64) },
     {},
     'acc_1',
   ];
 
-  it('the schema takes exactly the four shapes', () => {
+  it('the schema takes exactly the five shapes', () => {
     for (const m of allowed) expect(QueueMessageSchema.safeParse(m).success, JSON.stringify(m)).toBe(true);
     for (const m of refused) expect(QueueMessageSchema.safeParse(m).success, JSON.stringify(m)).toBe(false);
   });

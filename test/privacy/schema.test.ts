@@ -44,6 +44,8 @@ const REVIEWED: Record<string, string[]> = {
     'failing_message_tag',
     'failing_message_attempts',
     'failing_message_since',
+    // A keyed hash of the merchant's own mailbox: what a push's queue message names (issue 16).
+    'mailbox_key',
   ],
   store_connections: [
     'id',

@@ -220,7 +220,10 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
     onSend: (m) => rt.queueMessages.push(m),
     onDeadLetter: (m) => {
       state.deadLetters++;
-      s.logger.error('queue.dead_letter', 'accountId' in m ? { accountId: m.accountId } : { requestId: m.requestId });
+      s.logger.error(
+        'queue.dead_letter',
+        'accountId' in m ? { accountId: m.accountId } : 'requestId' in m ? { requestId: m.requestId } : {},
+      );
     },
     // The delay asked for is in the queue.retry log line; the test does not wait for it.
     setTimer: (fn) => setTimeout(fn, 0),

@@ -25,14 +25,18 @@ describe('Gmail push webhook', () => {
     });
   const google = () => rt.sandbox!.fakes.google;
 
-  it('queues {accountId} and nothing else for a verified notification', async () => {
+  it('queues {mailboxKey, historyId} and nothing else for a verified notification', async () => {
     const res = await push(
       { emailAddress: 'merchant@example.com', historyId: 99999999 },
       await google().signPushToken(),
     );
     expect(res.status).toBe(204);
     expect(rt.queueMessages).toHaveLength(1);
-    expect(Object.keys(JSON.parse(rt.queueMessages[0]!))).toEqual(['accountId']);
+    expect(JSON.parse(rt.queueMessages[0]!)).toEqual({
+      mailboxKey: expect.stringMatching(/^[0-9a-f]{64}$/),
+      historyId: '99999999',
+    });
+    expect(rt.queueMessages[0]).not.toContain('merchant');
   });
 
   it.each([
@@ -60,11 +64,18 @@ describe('Gmail push webhook', () => {
   it.each([
     ['data that is not base64 JSON', '%%%not-base64%%%'],
     ['data without an address', { historyId: 5 }],
-    ['an unknown mailbox', { emailAddress: 'stranger@example.com', historyId: 5 }],
   ])('acknowledges %s without work, so Pub/Sub does not redeliver', async (_label, data) => {
     const res = await push(data, await google().signPushToken());
     expect(res.status).toBe(204);
     expect(rt.queueMessages).toHaveLength(0);
+  });
+
+  it('acknowledges an unknown mailbox: the push cannot tell without the database, its sync finds nothing', async () => {
+    const res = await push({ emailAddress: 'stranger@example.com', historyId: 5 }, await google().signPushToken());
+    expect(res.status).toBe(204);
+    await rt.settle();
+    expect(rt.logs.filter((l) => JSON.parse(l).event === 'push.unknown_mailbox')).toHaveLength(1);
+    expect(rt.logs.join('\n')).not.toContain('stranger');
   });
 
   it('refuses an oversized body before reading it', async () => {

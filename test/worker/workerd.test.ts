@@ -96,7 +96,10 @@ describe('the production Worker in workerd', () => {
     const pushes = world.fakes.google.pushes();
     expect(pushes.at(-1)).toMatchObject({ emailAddress: mailbox, status: 204, attempts: 1 });
     expect(world.queue.deliveries - deliveries).toBe(1);
-    expect(world.queueBodies.at(-1)).toBe(JSON.stringify({ accountId }));
+    const { mailboxKey } = (await world.services.db.query.gmailConnections.findFirst({
+      where: (t, { eq }) => eq(t.accountId, accountId),
+    }))!;
+    expect(JSON.parse(world.queueBodies.at(-1)!)).toEqual({ mailboxKey, historyId: expect.stringMatching(/^\d+$/) });
     const drafts = draftsIn(sent.threadId);
     expect(drafts).toHaveLength(1);
     const [draft] = (await world.drafts()).filter((d) => d.threadId === sent.threadId);
@@ -511,7 +514,7 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
     expect(drafts.some((d) => JSON.stringify(d.to).includes(CANARY.attacker))).toBe(false);
     const events = world.workerLines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string });
     for (const event of [
-      'push.accepted',
+      'push.queued',
       'queue.retry',
       'push.unknown_mailbox',
       'push.malformed',
