@@ -32,6 +32,11 @@ export async function findOrders(
   text: string,
   /** Where to look for order numbers when `text` names none, e.g. a forwarded confirmation. */
   fallbackText = '',
+  /**
+   * The sender's MAX_RECENT_ORDERS most recent orders when already read (read ahead while the mail
+   * was downloaded): a named order among them, or the recent-orders answer, needs no call.
+   */
+  readAhead?: readonly Order[],
 ): Promise<OrderMatch> {
   const senderAddress = normaliseAddress(sender);
   const isSenders = (order: Order | null): order is Order =>
@@ -41,7 +46,9 @@ export async function findOrders(
 
   if (numbers.length) {
     const looked = numbers.slice(0, MAX_NAMED_ORDERS);
-    const found = await Promise.all(looked.map((n) => source.findByNumber(n)));
+    const found = await Promise.all(
+      looked.map((n) => readAhead?.find((o) => o.number === n && isSenders(o)) ?? source.findByNumber(n)),
+    );
     const orders = found.filter(isSenders);
     const unmatchedNumbers = numbers.filter((_n, i) => i >= looked.length || !isSenders(found[i]!));
     if (orders.length) return { lookup: 'matched', orders, unmatchedNumbers };
@@ -50,7 +57,7 @@ export async function findOrders(
     return { lookup, orders: [], unmatchedNumbers };
   }
 
-  const recent = (await source.recentByEmail(senderAddress, MAX_RECENT_ORDERS))
+  const recent = [...(readAhead ?? (await source.recentByEmail(senderAddress, MAX_RECENT_ORDERS)))]
     .filter(isSenders)
     .sort((a, b) => timeOf(b) - timeOf(a))
     .slice(0, MAX_RECENT_ORDERS);

@@ -1,4 +1,4 @@
-import { hashAddress } from '../crypto/hmac';
+import { hashAddress, normaliseAddress } from '../crypto/hmac';
 import { checkFacts, type FactSources } from '../drafting/fact-guard';
 import type { DraftKind } from '../drafting/kinds';
 import { latestCustomerText } from '../drafting/latest-text';
@@ -12,10 +12,10 @@ import { buildReplyMessage, replyHeadersFor } from '../drafting/reply-message';
 import { GmailApiError, type GmailMailbox, type ThreadLabels } from '../google/gmail';
 import { ok, refused, type Result } from '../platform/result';
 import { StoreApiError } from '../stores/errors';
-import type { OrderSource } from '../stores/order';
+import type { Order, OrderSource } from '../stores/order';
 import { classifyFailure, withRetries, type Failure, type RetryOptions } from './failures';
 import { MAX_MESSAGE_BYTES, senderOf, skipByHeaders, skipByLabels, type SkipReason } from './filters';
-import { findOrders, type OrderMatch } from './find-order';
+import { findOrders, MAX_RECENT_ORDERS, type OrderMatch } from './find-order';
 
 /**
  * One new inbox message, from Gmail's labels to a draft in its thread. Everything read here
@@ -24,7 +24,8 @@ import { findOrders, type OrderMatch } from './find-order';
  *
  * Cheap checks come first and the body is downloaded only for mail that passes them: labels
  * (free), then metadata (labels, size, date, filter headers, opt-out: 5 units), then the thread
- * and the raw message side by side. An opted-out customer's words are never downloaded.
+ * and the raw message side by side, with the sender's recent orders read ahead. An opted-out
+ * customer's words are never downloaded, nor their orders read.
  * Gmail failures other than "gone" (404) are thrown: the whole sync is retried by the queue, and
  * the thread check makes that safe. The model and the store are retried here a few times; if they
  * still fail, the message is skipped with a counted reason rather than holding up the mailbox.
@@ -133,9 +134,11 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   // 3. The thread (one draft per thread, none once the merchant has answered), then the message
   //    itself. A thread already read says yes or no before anything is downloaded. A message that
   //    started its thread has nothing before it to look at (threadBeforeWriting), so its download
-  //    runs side by side with that check and is dropped unread when the check says no.
+  //    runs side by side with that check and is dropped unread when the check says no. The
+  //    sender's recent orders are read during the download (readRecentOrders).
   let thread: ThreadCheck;
   let rawMessage: ReturnType<GmailMailbox['getRawMessage']>;
+  let readAhead: Promise<ReadAhead>;
   if (threadRead) {
     thread = threadVerdict(
       {
@@ -146,9 +149,11 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
     );
     if (!thread.ok) return skip(thread.reason);
     rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
+    readAhead = readRecentOrders(ctx, metaSender!.address);
   } else {
     rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
     rawMessage.catch(() => undefined); // awaited below, or abandoned when the check says no
+    readAhead = readRecentOrders(ctx, metaSender!.address);
     thread = await threadBeforeWriting(ctx, ref, meta.internalDate);
     if (!thread.ok) return skip(thread.reason);
   }
@@ -168,7 +173,9 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   // Nothing enabled: no need to ask the model what kind of mail this is.
   if (ctx.draftKinds.size === 0) return skip('kind_disabled');
   const asked = `${mail.subject}\n${text}`;
-  const match = await lookUpOrders(ctx, sender, asked, mail.text);
+  const read = await readAhead;
+  const ahead = read.sender === normaliseAddress(sender) ? read : undefined;
+  const match = await lookUpOrders(ctx, sender, asked, mail.text, ahead);
   if (!match.ok) return skip(match.reason);
   const today = utcDay(ctx.now());
   const orders = withFacts(match.orders, { today, policies: ctx.policies, stalledAfterDays: ctx.stalledAfterDays });
@@ -249,6 +256,23 @@ function threadVerdict({ historyId, messages: thread }: ThreadLabels, ref: Messa
   return ok({ historyId });
 }
 
+/** The sender's recent orders read ahead: the orders, the read's failure, or nothing read. */
+type ReadAhead = { sender: string } & ({ orders: readonly Order[] } | { failed: unknown } | { skipped: true });
+
+/**
+ * The store's call for the metadata's sender, side by side with the mail's download: most customers
+ * ask about one of their recent orders, so the lookup after parsing usually has its answer already
+ * (a round trip less before the model). Only the orders whose email is the sender's are ever used.
+ */
+function readRecentOrders(ctx: MessageContext, address: string): Promise<ReadAhead> {
+  const sender = normaliseAddress(address);
+  if (ctx.draftKinds.size === 0) return Promise.resolve({ sender, skipped: true });
+  return ctx.orders.recentByEmail(sender, MAX_RECENT_ORDERS).then(
+    (orders) => ({ sender, orders }),
+    (failed: unknown) => ({ sender, failed }),
+  );
+}
+
 function retryOptions(ctx: MessageContext): RetryOptions {
   return { ...ctx.retry, onFailure: ctx.onFailure };
 }
@@ -264,9 +288,17 @@ async function lookUpOrders(
   sender: string,
   text: string,
   fallback: string,
+  readAhead: ReadAhead | undefined,
 ): Promise<Result<OrderMatch, StoreRefusal>> {
+  // A read-ahead that failed is the lookup's first attempt: counted, retried and waited for like one.
+  let first = readAhead;
+  const attempt = (ahead = first): Promise<OrderMatch> => {
+    first = undefined;
+    if (ahead && 'failed' in ahead) return Promise.reject(ahead.failed);
+    return findOrders(ctx.orders, sender, text, fallback, ahead && 'orders' in ahead ? ahead.orders : undefined);
+  };
   const lookup = (): Promise<Result<OrderMatch, StoreRefusal>> =>
-    findOrders(ctx.orders, sender, text, fallback).then(
+    attempt().then(
       (match) => ok(match),
       (err: unknown): Result<OrderMatch, StoreRefusal> => {
         if (err instanceof StoreApiError && err.code === 'customer_data_not_approved')

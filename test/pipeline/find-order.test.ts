@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { accounts } from '../../src/db/schema';
+import { hashAddress } from '../../src/crypto/hmac';
+import { accounts, optOuts } from '../../src/db/schema';
 import { buildUserMessage } from '../../src/drafting/prompt';
 import { findOrders, MAX_NAMED_ORDERS, MAX_RECENT_ORDERS } from '../../src/pipeline/find-order';
 import { syncAccount } from '../../src/pipeline/sync';
@@ -178,6 +179,101 @@ describe('findOrders: no number named', () => {
       unmatchedNumbers: [],
     });
     expect(asked).toEqual(['email:jane@example.net']);
+  });
+});
+
+describe('findOrders with the sender’s recent orders read ahead', () => {
+  const older = sampleOrder({ number: '1001', email: 'jane@example.net' });
+
+  it('a named order among them needs no call; one not among them is looked up', async () => {
+    const { s, asked } = source([janes, older, bobs]);
+    expect(await findOrders(s, 'jane@example.net', 'order #1042?', '', [janes])).toEqual(matched(janes));
+    expect(asked).toEqual([]);
+    expect(await findOrders(s, 'jane@example.net', 'orders #1042 and #1001?', '', [janes])).toEqual(
+      matched(janes, older),
+    );
+    expect(asked).toEqual(['number:1001']);
+  });
+
+  it('with no number named they are the answer, without a call', async () => {
+    const { s, asked } = source([janes]);
+    expect(await findOrders(s, 'jane@example.net', 'where is my parcel?', '', [janes])).toEqual({
+      lookup: 'recent',
+      orders: [janes],
+      unmatchedNumbers: [],
+    });
+    expect(await findOrders(s, 'jane@example.net', 'where is my parcel?', '', [])).toMatchObject({
+      lookup: 'no_reference',
+    });
+    expect(asked).toEqual([]);
+  });
+
+  it('an order among them that is not the sender’s is never used, named or not', async () => {
+    const { s, asked } = source([janes, bobs]);
+    expect(await findOrders(s, 'jane@example.net', 'order #2001?', '', [bobs])).toEqual({
+      lookup: 'email_mismatch',
+      orders: [],
+      unmatchedNumbers: ['2001'],
+    });
+    expect(asked).toEqual(['number:2001']);
+    expect(await findOrders(s, 'jane@example.net', 'hello?', '', [bobs])).toMatchObject({
+      lookup: 'no_reference',
+      orders: [],
+    });
+  });
+});
+
+describe('the recent orders are read while the mail downloads', () => {
+  const storeCalls = (p: PipelineRuntime) => {
+    const calls: string[] = [];
+    const open = p.rt.services.openOrderSource;
+    p.rt.services.openOrderSource = (...args) => {
+      const orders = open(...args);
+      return {
+        findByNumber: (n) => (calls.push('findByNumber'), orders.findByNumber(n)),
+        recentByEmail: (e, limit) => (calls.push(`recentByEmail:${limit}`), orders.recentByEmail(e, limit)),
+      };
+    };
+    return calls;
+  };
+
+  it('one store call, the read-ahead, for a drafted email naming a recent order', async () => {
+    const p = await pipelineForTest('shopify', [sampleOrder({ number: '1042', email: 'jane@example.net' })]);
+    const calls = storeCalls(p);
+    p.deliver(
+      customerMail({
+        from: 'Jane <jane@example.net>',
+        subject: 'Order #1042',
+        body: 'Where is order #1042?',
+        messageId: '<ahead1@example.net>',
+      }),
+    );
+    expect(await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined })).toMatchObject({
+      drafted: 1,
+    });
+    expect(calls).toEqual([`recentByEmail:${MAX_RECENT_ORDERS}`]);
+    expect((await p.rt.drafts())[0]!.text).toContain('1042');
+  });
+
+  it('an opted-out sender’s orders are never read', async () => {
+    const p = await pipelineForTest('shopify', [sampleOrder({ number: '1042', email: 'jane@example.net' })]);
+    const calls = storeCalls(p);
+    await p.rt.services.db.insert(optOuts).values({
+      accountId: p.accountId,
+      addressHash: await hashAddress(p.rt.services.config.secrets.hashKey, 'jane@example.net'),
+      createdAt: Date.now(),
+    });
+    p.deliver(
+      customerMail({
+        from: 'Jane <jane@example.net>',
+        subject: 'Order #1042',
+        body: 'Where is it?',
+        messageId: '<ahead2@example.net>',
+      }),
+    );
+    await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined });
+    expect(await p.counters()).toMatchObject({ 'skipped:opted_out': 1 });
+    expect(calls).toEqual([]);
   });
 });
 
