@@ -201,6 +201,30 @@ function canon(line: string): string {
   return normalizeSpaces(line).trim().replace(/ {2,}/g, ' ').toLowerCase();
 }
 
+/**
+ * Matching copies of the lines (lower-cased, spaces normalized), each made when first looked at:
+ * reading stops at the quoted history, usually long before the end. Lines longer than any marker
+ * are not canonicalized, since no rule can match them.
+ */
+class CanonLines {
+  private readonly made: (string | undefined)[] = [];
+  constructor(private readonly lines: readonly string[]) {}
+
+  get length(): number {
+    return this.lines.length;
+  }
+
+  at(i: number): string {
+    let c = this.made[i];
+    if (c === undefined) {
+      const line = this.lines[i]!;
+      c = line.length > MAX_CANON_LENGTH ? '' : canon(line);
+      this.made[i] = c;
+    }
+    return c;
+  }
+}
+
 function isQuoted(line: string): boolean {
   const t = line.trimStart();
   return t.startsWith('>');
@@ -234,14 +258,14 @@ function looksLikeAttribution(c: string): boolean {
  * If an attribution starts at line `i`, how many lines it spans (1 to 3), else 0.
  * Wrapped attributions must begin with an opener word ("On", "Le", "Am", …).
  */
-function attributionSpan(canonLines: readonly string[], i: number): number {
-  const first = canonLines[i]!;
+function attributionSpan(canonLines: CanonLines, i: number): number {
+  const first = canonLines.at(i);
   if (first.length === 0 || first.length > MAX_ATTRIBUTION_LENGTH) return 0;
   if (looksLikeAttribution(first)) return 1;
   if (!ATTRIBUTION_OPENERS.some((o) => first.startsWith(o))) return 0;
   let joined = first;
   for (let k = 1; k <= 2 && i + k < canonLines.length; k++) {
-    const next = canonLines[i + k]!;
+    const next = canonLines.at(i + k);
     if (next.length === 0) return 0;
     joined = `${joined} ${next}`;
     if (joined.length > MAX_ATTRIBUTION_LENGTH) return 0;
@@ -262,25 +286,25 @@ function startsWithAny(s: string, prefixes: readonly string[]): boolean {
   return false;
 }
 
-function isHeaderBlockStart(canonLines: readonly string[], i: number): boolean {
-  const c = stripEmphasis(canonLines[i]!);
+function isHeaderBlockStart(canonLines: CanonLines, i: number): boolean {
+  const c = stripEmphasis(canonLines.at(i));
   // Some clients (Outlook.com, Outlook in French) put "Date:"/"Envoyé :" before "From:"/"De :":
   // such a line starts the block when a From block follows at once.
   if (
     startsWithAny(c, HEADER_OTHERS) &&
     i + 1 < canonLines.length &&
-    startsWithAny(stripEmphasis(canonLines[i + 1]!), HEADER_FROM)
+    startsWithAny(stripEmphasis(canonLines.at(i + 1)), HEADER_FROM)
   ) {
     return isFromBlock(canonLines, i + 1);
   }
   return isFromBlock(canonLines, i);
 }
 
-function isFromBlock(canonLines: readonly string[], i: number): boolean {
-  const c = stripEmphasis(canonLines[i]!);
+function isFromBlock(canonLines: CanonLines, i: number): boolean {
+  const c = stripEmphasis(canonLines.at(i));
   if (!startsWithAny(c, HEADER_FROM)) return false;
   for (let k = 1; k <= HEADER_BLOCK_WINDOW && i + k < canonLines.length; k++) {
-    const next = stripEmphasis(canonLines[i + k]!);
+    const next = stripEmphasis(canonLines.at(i + k));
     if (startsWithAny(next, HEADER_OTHERS)) return true;
   }
   return false;
@@ -311,9 +335,9 @@ function isFooter(c: string): boolean {
 }
 
 /** Does the line start history that runs to the end of the message? */
-function isCutLine(lines: readonly string[], canonLines: readonly string[], i: number): boolean {
+function isCutLine(lines: readonly string[], canonLines: CanonLines, i: number): boolean {
   if (isSignatureDelimiter(lines[i]!)) return true;
-  const c = canonLines[i]!;
+  const c = canonLines.at(i);
   if (c.length === 0) return false;
   if (isDashedSeparator(c, ORIGINAL_MESSAGE_WORDS)) return true;
   if (isDashedSeparator(c, FORWARDED_SEPARATOR_WORDS)) return true;
@@ -366,9 +390,7 @@ export function latestCustomerText(text: string, options: LatestTextOptions = {}
   // Drop a BOM; normalize line endings.
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const lines = source.split(/\r\n|\r|\n/);
-  // Matching copies (lower-cased, spaces normalized); lines longer than any marker are not
-  // canonicalized, since no rule can match them.
-  const canonLines = lines.map((l) => (l.length > MAX_CANON_LENGTH ? '' : canon(l)));
+  const canonLines = new CanonLines(lines);
 
   const kept: string[] = [];
   let i = 0;

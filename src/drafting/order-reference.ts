@@ -254,10 +254,19 @@ interface Candidate {
 }
 
 // One alternative per character class; each run is maximal and nothing overlaps, so the engine
-// never backtracks. `u` flag so astral characters are one token.
-const TOKEN_PATTERN = /[\p{L}\p{M}]+|[0-9]+|[^\p{L}\p{M}0-9]/gu;
+// never backtracks. `u` flag so astral characters are one token. The groups tell a word from a
+// number without another look at the token.
+const TOKEN_PATTERN = /([\p{L}\p{M}]+)|([0-9]+)|[^\p{L}\p{M}0-9]/gu;
 const CHUNK_PATTERN = /\S+/g;
-const ASCII_LETTERS = /^[a-z]+$/;
+
+/** ASCII letters only (the text is lower-cased already). */
+function isAsciiWord(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
 
 function isOpaqueChunk(chunk: string): boolean {
   // URLs and e-mail addresses: their digits are ids, not order numbers (URLs are read separately).
@@ -268,9 +277,13 @@ function isUrlChunk(chunk: string): boolean {
   return chunk.includes('://') || chunk.startsWith('www.');
 }
 
+// exec loops on the two module-level patterns rather than matchAll, which copies the pattern on
+// every call (once per chunk here); tokenize runs to the end without yielding, so nothing else
+// moves their lastIndex meanwhile.
 function tokenize(text: string, urls: string[]): Token[] {
   const tokens: Token[] = [];
-  for (const chunkMatch of text.matchAll(CHUNK_PATTERN)) {
+  CHUNK_PATTERN.lastIndex = 0;
+  for (let chunkMatch = CHUNK_PATTERN.exec(text); chunkMatch; chunkMatch = CHUNK_PATTERN.exec(text)) {
     const chunk = chunkMatch[0];
     if (isOpaqueChunk(chunk)) {
       if (isUrlChunk(chunk)) urls.push(chunk);
@@ -278,11 +291,11 @@ function tokenize(text: string, urls: string[]): Token[] {
       continue;
     }
     let first = true;
-    for (const m of chunk.matchAll(TOKEN_PATTERN)) {
+    TOKEN_PATTERN.lastIndex = 0;
+    for (let m = TOKEN_PATTERN.exec(chunk); m; m = TOKEN_PATTERN.exec(chunk)) {
       const t = m[0];
-      const c = t.charCodeAt(0);
-      const kind: TokenKind = c >= 48 && c <= 57 ? 'num' : /^[\p{L}\p{M}]/u.test(t) ? 'word' : 'punct';
-      tokens.push({ kind, text: t, gap: first, ascii: kind === 'word' && ASCII_LETTERS.test(t) });
+      const kind: TokenKind = m[1] !== undefined ? 'word' : m[2] !== undefined ? 'num' : 'punct';
+      tokens.push({ kind, text: t, gap: first, ascii: kind === 'word' && isAsciiWord(t) });
       first = false;
     }
   }

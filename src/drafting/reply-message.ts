@@ -49,8 +49,16 @@ export function buildReplyMessage(headers: ReplyHeaders, text: string, now: Date
     'Content-Type: text/plain; charset=UTF-8',
     'Content-Transfer-Encoding: base64',
   ];
-  const body = toBase64(utf8(text.replace(/\r?\n/g, '\r\n'))).replace(/.{76}/g, '$&\r\n');
+  const body = lineBroken(toBase64(utf8(text.replace(/\r?\n/g, '\r\n'))));
   return `${lines.join('\r\n')}\r\n\r\n${body}\r\n`;
+}
+
+/** A CRLF after every full 76 characters (RFC 2045's limit), cut by slices rather than a regex. */
+function lineBroken(base64: string): string {
+  let out = '';
+  let i = 0;
+  for (; i + 76 <= base64.length; i += 76) out += `${base64.slice(i, i + 76)}\r\n`;
+  return out + base64.slice(i);
 }
 
 /** Bytes per encoded word: 60 base64 characters, so "=?UTF-8?B?…?=" stays within 75 (RFC 2047). */

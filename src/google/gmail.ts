@@ -219,6 +219,27 @@ function parse<T>(schema: z.ZodType<T>, data: unknown, status: number): T {
   return result.data;
 }
 
+/**
+ * The generated client holds only the OAuth client and the fetch (rootUrl and timeout go on each
+ * call), so one is kept per OAuth client instead of building one for every sync.
+ */
+const clients = new WeakMap<OAuth2Client, { fetch: FetchLike; api: gmail_v1.Gmail }>();
+
+function gmailClient(auth: OAuth2Client, fetchImpl: FetchLike): gmail_v1.Gmail {
+  const kept = clients.get(auth);
+  if (kept?.fetch === fetchImpl) return kept.api;
+  const api = gmail({
+    version: 'v1',
+    // @googleapis/gmail types `auth` against its own (nested) google-auth-library copy; at run time
+    // it only calls auth.request(), which goes through our client's transporter and fetch.
+    auth: auth as unknown as gmail_v1.Options['auth'],
+    retry: false,
+    fetchImplementation: fetchImpl as typeof fetch,
+  });
+  clients.set(auth, { fetch: fetchImpl, api });
+  return api;
+}
+
 export function createGmailMailbox(opts: {
   rootUrl: string;
   fetch: FetchLike;
@@ -231,14 +252,7 @@ export function createGmailMailbox(opts: {
   // (googleapis-common rebuilds the URL as new URL('/gmail/v1/...', rootUrl)), which would drop a
   // path prefix such as http://localhost:8787/sandbox/google/.
   const o = { rootUrl, timeout: opts.timeoutMs ?? GMAIL_TIMEOUT_MS };
-  const api = gmail({
-    version: 'v1',
-    // @googleapis/gmail types `auth` against its own (nested) google-auth-library copy; at run time
-    // it only calls auth.request(), which goes through our client's transporter and fetch.
-    auth: opts.auth as unknown as gmail_v1.Options['auth'],
-    retry: false,
-    fetchImplementation: opts.fetch as typeof fetch,
-  });
+  const api = gmailClient(opts.auth, opts.fetch);
 
   const refreshAccessToken = () => refreshOnce(opts.auth, tokenUrl);
 

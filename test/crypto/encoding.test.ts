@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromBase64, toBase64, toBase64Url } from '../../src/crypto/encoding';
+import { fromBase64, toBase64, toBase64Url, toHex } from '../../src/crypto/encoding';
 
 /** What fromBase64 accepted when it was built on atob: the reference its one-pass decoder must match. */
 function atobReference(text: string): Uint8Array {
@@ -42,5 +42,23 @@ describe('fromBase64', () => {
     for (const text of ['', 'YQ', 'YQ=', 'YQ==', 'YQ===', 'Y', 'YWJj=', 'YWJjZA', 'YW=J', '=', '==']) {
       expect(decoded(fromBase64, text), text).toEqual(decoded(atobReference, text));
     }
+  });
+});
+
+/** What toBase64 wrote when it was built on btoa over a binary string. */
+const btoaReference = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+
+describe('toBase64, toBase64Url and toHex', () => {
+  it('write what the btoa-based encoders and the padStart hex did', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const b64 = btoaReference(bytes);
+        expect(toBase64(bytes)).toBe(b64);
+        expect(toBase64Url(bytes)).toBe(b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
+        expect(toHex(bytes)).toBe(Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(''));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(toBase64(new Uint8Array(100_000).fill(0xfb))).toBe(btoa('\xfb'.repeat(100_000)));
   });
 });

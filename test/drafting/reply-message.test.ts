@@ -1,5 +1,6 @@
 import PostalMime from 'postal-mime';
 import { describe, expect, it } from 'vitest';
+import { toBase64, utf8 } from '../../src/crypto/encoding';
 import { parseMail } from '../../src/drafting/parse-mail';
 import { buildReplyMessage, encodeWord, replyHeadersFor } from '../../src/drafting/reply-message';
 
@@ -71,5 +72,23 @@ describe('reply message', () => {
     const raw = buildReplyMessage(replyHeadersFor(mail, 'shop@example.com'), 'x');
     expect(raw).not.toMatch(/^Bcc:/m);
     expect(raw).not.toContain('In-Reply-To');
+  });
+});
+
+describe('buildReplyMessage body lines', () => {
+  it('breaks the base64 after every full 76 characters, as the regex it replaced did', () => {
+    const headers = {
+      from: 'shop@example.com',
+      to: 'jane@example.com',
+      subject: 'Hi',
+      inReplyTo: null,
+      references: [],
+    };
+    for (const n of [0, 1, 56, 57, 58, 113, 114, 171, 500]) {
+      const text = 'é'.repeat(n % 7) + 'a'.repeat(n) + '\n'.repeat(n % 3);
+      const body = buildReplyMessage(headers, text, new Date(0)).split('\r\n\r\n').slice(1).join('\r\n\r\n');
+      const expected = `${toBase64(utf8(text.replace(/\r?\n/g, '\r\n'))).replace(/.{76}/g, '$&\r\n')}\r\n`;
+      expect(body, String(n)).toBe(expected);
+    }
   });
 });
