@@ -1,5 +1,6 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from './client';
+import { prebuilt } from './prebuilt';
 import { accounts, consentRecords, gmailConnections, storeConnections } from './schema';
 
 export type Account = typeof accounts.$inferSelect;
@@ -81,17 +82,34 @@ export async function advanceHistoryCursor(
 /** advanceHistoryCursor's one conditional UPDATE, built but not run, for a batch with other writes. */
 export function historyCursorUpdate(db: Db, accountId: string, historyId: string, only: StillCurrent = {}) {
   if (!/^[1-9][0-9]{0,19}$/.test(historyId)) throw new RangeError('historyId must be a decimal uint64');
+  // The sync's own move (under its lease) runs for every sync: built once.
+  if (only.leaseOwner !== undefined && only.sealedRefreshToken === undefined)
+    return heldCursorUpdate(db, { accountId, historyId, owner: only.leaseOwner });
   return db
     .update(gmailConnections)
     .set({ historyCursor: historyId })
     .where(and(eq(gmailConnections.accountId, accountId), ...stillCurrent(only), cursorBehind(historyId)));
 }
 
+const ph = (name: string) => sql`${sql.placeholder(name)}`;
+const heldCursorUpdate = prebuilt((db: Db) =>
+  db
+    .update(gmailConnections)
+    .set({ historyCursor: ph('historyId') })
+    .where(
+      and(
+        eq(gmailConnections.accountId, ph('accountId')),
+        eq(gmailConnections.syncLeaseOwner, ph('owner')),
+        cursorBehind(ph('historyId')),
+      ),
+    ),
+);
+
 /**
  * The cursor is unset or before `historyId`, decided in SQL: uint64 decimal strings (no leading
  * zeros) compare by length, then lexically.
  */
-export function cursorBehind(historyId: string) {
+export function cursorBehind(historyId: string | SQL) {
   const cursor = gmailConnections.historyCursor;
   return sql`(${cursor} IS NULL OR length(${cursor}) < length(${historyId}) OR (length(${cursor}) = length(${historyId}) AND ${cursor} < ${historyId}))`;
 }
@@ -145,6 +163,24 @@ export function gmailConnectionTouch(
 ) {
   return db.update(gmailConnections).set(fields).where(eq(gmailConnections.accountId, accountId));
 }
+
+/** A sync's time, in the run's last writes (built once: it runs for every sync). */
+export const lastSyncTouch = prebuilt<ReturnType<typeof gmailConnectionTouch>, { accountId: string; at: number }>(
+  (db) =>
+    db
+      .update(gmailConnections)
+      .set({ lastSyncAt: ph('at') })
+      .where(eq(gmailConnections.accountId, ph('accountId'))),
+);
+
+/** A push's time, on the connection its mailbox key names (built once: it runs for every push). */
+export const lastPushTouch = prebuilt<ReturnType<typeof gmailConnectionTouch>, { mailboxKey: string; at: number }>(
+  (db) =>
+    db
+      .update(gmailConnections)
+      .set({ lastPushAt: ph('at') })
+      .where(eq(gmailConnections.mailboxKey, ph('mailboxKey'))),
+);
 
 /** Marks the open consent of this kind as withdrawn now; the record itself stays. */
 export async function withdrawConsent(db: Db, accountId: string, kind: string, now: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { cursorBehind } from './accounts';
 import type { Db } from './client';
+import { prebuilt } from './prebuilt';
 import { gmailConnections } from './schema';
 
 /**
@@ -22,13 +23,20 @@ import { gmailConnections } from './schema';
  */
 export const SYNC_LEASE_TTL_MS = 5 * 60_000;
 
+/**
+ * The statements below run for every sync, so each is built once (prebuilt.ts) with placeholders
+ * for what differs per call: `ph(name)`.
+ */
+const ph = (name: string) => sql`${sql.placeholder(name)}`;
+const mine = and(eq(gmailConnections.accountId, ph('accountId')), eq(gmailConnections.syncLeaseOwner, ph('owner')));
+
 /** Nobody holds the lease, or the holder's time ran out. */
-const leaseFree = (now: number) =>
-  or(
-    isNull(gmailConnections.syncLeaseOwner),
-    isNull(gmailConnections.syncLeaseUntil),
-    lt(gmailConnections.syncLeaseUntil, now),
-  );
+const leaseFree = or(
+  isNull(gmailConnections.syncLeaseOwner),
+  isNull(gmailConnections.syncLeaseUntil),
+  lt(gmailConnections.syncLeaseUntil, ph('now')),
+);
+const taken = { syncLeaseOwner: ph('owner'), syncLeaseUntil: ph('until'), syncRerunRequested: false };
 
 /** Takes the lease when it is free or expired. True when `owner` now holds it. */
 export async function acquireSyncLease(
@@ -44,11 +52,14 @@ export async function acquireSyncLease(
 
 /** acquireSyncLease's one statement, to send in a batch with what the holder reads next (rowsAffected 1: taken). */
 export function syncLeaseAcquire(db: Db, accountId: string, owner: string, now: number, ttlMs = SYNC_LEASE_TTL_MS) {
-  return db
-    .update(gmailConnections)
-    .set({ syncLeaseOwner: owner, syncLeaseUntil: now + ttlMs, syncRerunRequested: false })
-    .where(and(eq(gmailConnections.accountId, accountId), leaseFree(now)));
+  return acquireById(db, { accountId, owner, now, until: now + ttlMs });
 }
+const acquireById = prebuilt((db: Db) =>
+  db
+    .update(gmailConnections)
+    .set(taken)
+    .where(and(eq(gmailConnections.accountId, ph('accountId')), leaseFree)),
+);
 
 /**
  * syncLeaseAcquire for a push, which names the mailbox by its key (google/mailbox-key.ts) and the
@@ -62,19 +73,22 @@ export function syncLeaseAcquireForPush(
   now: number,
   ttlMs = SYNC_LEASE_TTL_MS,
 ) {
-  return db
+  return acquireByKey(db, { mailboxKey: push.mailboxKey, historyId: push.historyId, owner, now, until: now + ttlMs });
+}
+const acquireByKey = prebuilt((db: Db) =>
+  db
     .update(gmailConnections)
-    .set({ syncLeaseOwner: owner, syncLeaseUntil: now + ttlMs, syncRerunRequested: false })
+    .set(taken)
     .where(
       and(
-        eq(gmailConnections.mailboxKey, push.mailboxKey),
+        eq(gmailConnections.mailboxKey, ph('mailboxKey')),
         eq(gmailConnections.status, 'active'),
         isNotNull(gmailConnections.sealedRefreshToken),
-        leaseFree(now),
-        cursorBehind(push.historyId),
+        leaseFree,
+        cursorBehind(ph('historyId')),
       ),
-    );
-}
+    ),
+);
 
 /**
  * Asks the live holder to run once more. True when a live holder was found (it will pick the
@@ -160,18 +174,20 @@ export type LeaseStep = 'released' | 'rerun' | 'lost';
  * the second needs the rerun flag the first required to be unset.
  */
 export function syncRunFinish(db: Db, accountId: string, owner: string, now: number, ttlMs = SYNC_LEASE_TTL_MS) {
-  const mine = and(eq(gmailConnections.accountId, accountId), eq(gmailConnections.syncLeaseOwner, owner));
-  return [
-    db
-      .update(gmailConnections)
-      .set({ syncLeaseOwner: null, syncLeaseUntil: null })
-      .where(and(mine, eq(gmailConnections.syncRerunRequested, false))),
-    db
-      .update(gmailConnections)
-      .set({ syncRerunRequested: false, syncLeaseUntil: now + ttlMs })
-      .where(and(mine, eq(gmailConnections.syncRerunRequested, true))),
-  ] as const;
+  return [finishReleased(db, { accountId, owner }), finishRerun(db, { accountId, owner, until: now + ttlMs })] as const;
 }
+const finishReleased = prebuilt((db: Db) =>
+  db
+    .update(gmailConnections)
+    .set({ syncLeaseOwner: null, syncLeaseUntil: null })
+    .where(and(mine, eq(gmailConnections.syncRerunRequested, false))),
+);
+const finishRerun = prebuilt((db: Db) =>
+  db
+    .update(gmailConnections)
+    .set({ syncRerunRequested: false, syncLeaseUntil: ph('until') })
+    .where(and(mine, eq(gmailConnections.syncRerunRequested, true))),
+);
 
 /** What syncRunFinish's two results say. */
 export function finishedAs([released, rerun]: readonly [
@@ -193,16 +209,16 @@ export async function releaseSyncLease(db: Db, accountId: string, owner: string)
 
 /** releaseSyncLease's statements, to send last in a batch; the second finds the lease ours only when the first did not apply. */
 export function syncLeaseRelease(db: Db, accountId: string, owner: string) {
-  const free = { syncLeaseOwner: null, syncLeaseUntil: null, syncRerunRequested: false };
-  const mine = and(eq(gmailConnections.accountId, accountId), eq(gmailConnections.syncLeaseOwner, owner));
-  return [
-    db
-      .update(gmailConnections)
-      .set(free)
-      .where(and(mine, eq(gmailConnections.syncRerunRequested, true))),
-    db.update(gmailConnections).set(free).where(mine),
-  ] as const;
+  return [releaseAskedRerun(db, { accountId, owner }), release(db, { accountId, owner })] as const;
 }
+const free = { syncLeaseOwner: null, syncLeaseUntil: null, syncRerunRequested: false };
+const releaseAskedRerun = prebuilt((db: Db) =>
+  db
+    .update(gmailConnections)
+    .set(free)
+    .where(and(mine, eq(gmailConnections.syncRerunRequested, true))),
+);
+const release = prebuilt((db: Db) => db.update(gmailConnections).set(free).where(mine));
 
 export function releasedAs([withRerun]: readonly [{ rowsAffected: number }, { rowsAffected: number }]): {
   rerunPending: boolean;

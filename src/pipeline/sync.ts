@@ -1,19 +1,23 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import {
   type Account,
   type GmailConnection,
   type StoreConnection,
   advanceHistoryCursor,
-  gmailConnectionTouch,
+  type gmailConnectionTouch,
   historyCursorUpdate,
   isCursorBehind,
+  lastPushTouch,
+  lastSyncTouch,
   markGmailReconnectNeeded,
   storeCanDraft,
 } from '../db/accounts';
 import { hasOptOut } from '../compliance/erase';
 import { bumpCounters, counterUpsert, mailboxKeyCounterUpsert, type CounterName } from '../db/counters';
+import type { Db } from '../db/client';
 import { inDatabase } from '../db/errors';
+import { prebuilt } from '../db/prebuilt';
 import { recordFailingMessage } from '../db/failing-message';
 import {
   finishedAs,
@@ -223,7 +227,7 @@ async function claimForPush(
   const now = s.now();
   const [taken, , , ...read] = await s.db.batch([
     syncLeaseAcquireForPush(s.db, push, owner, now),
-    s.db.update(gmailConnections).set({ lastPushAt: now }).where(eq(gmailConnections.mailboxKey, push.mailboxKey)),
+    lastPushTouch(s.db, { mailboxKey: push.mailboxKey, at: now }),
     mailboxKeyCounterUpsert(s.db, push.mailboxKey, 'notifications', now),
     ...accountRead(s, push),
   ]);
@@ -256,34 +260,47 @@ const notReady = (loaded: Refused<NotReadyReason>): SyncResult => ({ status: 'sk
 
 /**
  * The account with its connections, and its opt-out hashes: two statements, sent in one batch with
- * whatever goes before them. A push's account is the one its mailbox key names.
+ * whatever goes before them. A push's account is the one its mailbox key names. Built once
+ * (db/prebuilt.ts): they run for every sync.
  */
 function accountRead(s: Services, target: SyncTarget) {
-  const accountIs = (column: typeof accounts.id | typeof optOuts.accountId) =>
-    'mailboxKey' in target
-      ? inArray(
-          column,
-          s.db
-            .select({ id: gmailConnections.accountId })
-            .from(gmailConnections)
-            .where(eq(gmailConnections.mailboxKey, target.mailboxKey)),
-        )
-      : eq(column, target.accountId);
-  return [
-    s.db
-      .select({ account: accounts, gmail: gmailConnections, store: storeConnections })
-      .from(accounts)
-      .leftJoin(gmailConnections, eq(gmailConnections.accountId, accounts.id))
-      .leftJoin(storeConnections, eq(storeConnections.accountId, accounts.id))
-      .where(accountIs(accounts.id))
-      .limit(1),
-    s.db
-      .select({ hash: optOuts.addressHash })
-      .from(optOuts)
-      .where(accountIs(optOuts.accountId))
-      .limit(PRELOADED_OPT_OUTS + 1),
-  ] as const;
+  return 'mailboxKey' in target
+    ? ([accountByKey(s.db, target), optOutsByKey(s.db, target)] as const)
+    : ([accountById(s.db, target), optOutsById(s.db, target)] as const);
 }
+
+const accountRow = (db: Db, accountIs: SQL | undefined) =>
+  db
+    .select({ account: accounts, gmail: gmailConnections, store: storeConnections })
+    .from(accounts)
+    .leftJoin(gmailConnections, eq(gmailConnections.accountId, accounts.id))
+    .leftJoin(storeConnections, eq(storeConnections.accountId, accounts.id))
+    .where(accountIs)
+    .limit(1);
+const optOutRows = (db: Db, accountIs: SQL | undefined) =>
+  db
+    .select({ hash: optOuts.addressHash })
+    .from(optOuts)
+    .where(accountIs)
+    .limit(PRELOADED_OPT_OUTS + 1);
+const keyed = (db: Db) =>
+  db
+    .select({ id: gmailConnections.accountId })
+    .from(gmailConnections)
+    .where(eq(gmailConnections.mailboxKey, sql.placeholder('mailboxKey')));
+
+const accountById = prebuilt<ReturnType<typeof accountRow>, { accountId: string }>((db) =>
+  accountRow(db, eq(accounts.id, sql.placeholder('accountId'))),
+);
+const accountByKey = prebuilt<ReturnType<typeof accountRow>, { mailboxKey: string }>((db) =>
+  accountRow(db, inArray(accounts.id, keyed(db))),
+);
+const optOutsById = prebuilt<ReturnType<typeof optOutRows>, { accountId: string }>((db) =>
+  optOutRows(db, eq(optOuts.accountId, sql.placeholder('accountId'))),
+);
+const optOutsByKey = prebuilt<ReturnType<typeof optOutRows>, { mailboxKey: string }>((db) =>
+  optOutRows(db, inArray(optOuts.accountId, keyed(db))),
+);
 
 async function loadAccount(s: Services, accountId: string): Promise<Loaded> {
   return loadedFrom(await s.db.batch(accountRead(s, { accountId })));
@@ -398,7 +415,7 @@ async function runOnce(
   const upsert = counterUpsert(s.db, accountId, run.counts, s.now());
   const lastWrites: LastWrite[] = [
     ...keyWrites,
-    gmailConnectionTouch(s.db, accountId, { lastSyncAt: s.now() }),
+    lastSyncTouch(s.db, { accountId, at: s.now() }),
     ...(handled.finalCursor
       ? [historyCursorUpdate(s.db, accountId, handled.finalCursor, { leaseOwner: lease.owner })]
       : []),
