@@ -3,7 +3,7 @@ import { resumeComplianceRequest } from '../compliance/perform';
 import { bumpCounters } from '../db/counters';
 import { complianceRequests, gmailConnections } from '../db/schema';
 import type { LogFields } from '../platform/log';
-import { QueueMessageSchema, type Delivery, type QueueMessage, type SyncMessage } from '../platform/queue';
+import { parseQueueMessage, type Delivery, type QueueMessage, type SyncMessage } from '../platform/queue';
 import type { Services } from '../services';
 import { repairWooStore } from './woo-store-repair';
 import { classifyFailure, retryDelaySeconds } from './failures';
@@ -54,13 +54,12 @@ const idsOf = (message: QueueMessage): LogFields => {
 const jobOf = (message: QueueMessage) => ('job' in message ? message.job : 'sync');
 
 async function consumeOne(s: Services, delivery: Delivery, options: SyncOptions): Promise<void> {
-  const body = QueueMessageSchema.safeParse(delivery.body);
-  if (!body.success) {
+  const message = parseQueueMessage(delivery.body);
+  if (!message) {
     s.logger.warn('queue.malformed_message');
     delivery.ack();
     return;
   }
-  const message = body.data;
   const ids = idsOf(message);
   const started = s.now();
   try {
@@ -101,9 +100,8 @@ async function consumeOne(s: Services, delivery: Delivery, options: SyncOptions)
  */
 export async function consumeDeadLetters(s: Services, batch: readonly Delivery[]): Promise<void> {
   for (const delivery of batch) {
-    const body = QueueMessageSchema.safeParse(delivery.body);
-    if (body.success) {
-      const message = body.data;
+    const message = parseQueueMessage(delivery.body);
+    if (message) {
       const accountId = !('job' in message)
         ? await markForCron(s, message)
         : 'accountId' in message

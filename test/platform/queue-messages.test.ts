@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  parseQueueMessage,
   QueueMessageSchema,
   sendBatch,
   wireMessage,
@@ -39,6 +40,10 @@ describe('queue message shapes', () => {
   it('the schema takes exactly the five shapes', () => {
     for (const m of allowed) expect(QueueMessageSchema.safeParse(m).success, JSON.stringify(m)).toBe(true);
     for (const m of refused) expect(QueueMessageSchema.safeParse(m).success, JSON.stringify(m)).toBe(false);
+    // The consumer's parse (one shape per key set) agrees with the union.
+    for (const m of allowed) expect(parseQueueMessage(m), JSON.stringify(m)).toEqual(m);
+    for (const m of [...refused, null, [], ['accountId'], { accountId: 'acc_1', job: 'renew_watch', x: 1 }])
+      expect(parseQueueMessage(m), JSON.stringify(m)).toBeNull();
   });
 
   it('the privacy tests’ check agrees, and also refuses an account id that could be an address', () => {
