@@ -1,4 +1,4 @@
-import { messageKey, QUEUE_BATCH_MAX, wireMessage, type Delivery, type JobQueue, type QueueMessage } from './queue';
+import { QUEUE_BATCH_MAX, wireMessage, type Delivery, type JobQueue, type QueueMessage } from './queue';
 
 /**
  * In-process stand-in for a Cloudflare Queue on Node: at-least-once delivery, per-message
@@ -36,8 +36,9 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
     }
   };
 
+  // `body` is always a wire message already (put, or a retry of one): its JSON is its key.
   const enqueue = (body: QueueMessage, attempts: number) => {
-    const key = messageKey(body);
+    const key = JSON.stringify(body);
     if (!pending.some((m) => m.key === key)) pending.push({ body, key, attempts });
     void pump();
   };
