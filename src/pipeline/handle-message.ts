@@ -135,7 +135,7 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   //    itself. A thread already read says yes or no before anything is downloaded. A message that
   //    started its thread has nothing before it to look at (threadBeforeWriting), so its download
   //    runs side by side with that check and is dropped unread when the check says no. The
-  //    sender's recent orders are read during the download (readRecentOrders).
+  //    sender's recent orders are read during the download, once the thread says yes (readRecentOrders).
   let thread: ThreadCheck;
   let rawMessage: ReturnType<GmailMailbox['getRawMessage']>;
   let readAhead: Promise<ReadAhead>;
@@ -153,9 +153,9 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   } else {
     rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
     rawMessage.catch(() => undefined); // awaited below, or abandoned when the check says no
-    readAhead = readRecentOrders(ctx, metaSender!.address);
     thread = await threadBeforeWriting(ctx, ref, meta.internalDate);
     if (!thread.ok) return skip(thread.reason);
+    readAhead = readRecentOrders(ctx, metaSender!.address);
   }
 
   // 4. The message, parsed in memory; the same header checks on what the parser read.
@@ -257,19 +257,24 @@ function threadVerdict({ historyId, messages: thread }: ThreadLabels, ref: Messa
 }
 
 /** The sender's recent orders read ahead: the orders, the read's failure, or nothing read. */
-type ReadAhead = { sender: string } & ({ orders: readonly Order[] } | { failed: unknown } | { skipped: true });
+type ReadAhead = { sender: string; orders: readonly Order[] | undefined };
 
 /**
  * The store's call for the metadata's sender, side by side with the mail's download: most customers
  * ask about one of their recent orders, so the lookup after parsing usually has its answer already
  * (a round trip less before the model). Only the orders whose email is the sender's are ever used.
+ * A read that failed costs nothing else: the lookup calls as it would have without it.
  */
 function readRecentOrders(ctx: MessageContext, address: string): Promise<ReadAhead> {
   const sender = normaliseAddress(address);
-  if (ctx.draftKinds.size === 0) return Promise.resolve({ sender, skipped: true });
+  if (ctx.draftKinds.size === 0) return Promise.resolve({ sender, orders: undefined });
   return ctx.orders.recentByEmail(sender, MAX_RECENT_ORDERS).then(
     (orders) => ({ sender, orders }),
-    (failed: unknown) => ({ sender, failed }),
+    // Counted like any failure met on the way; the lookup then asks the store itself, with its retries.
+    (err: unknown) => {
+      ctx.onFailure?.(classifyFailure(err));
+      return { sender, orders: undefined };
+    },
   );
 }
 
@@ -290,15 +295,8 @@ async function lookUpOrders(
   fallback: string,
   readAhead: ReadAhead | undefined,
 ): Promise<Result<OrderMatch, StoreRefusal>> {
-  // A read-ahead that failed is the lookup's first attempt: counted, retried and waited for like one.
-  let first = readAhead;
-  const attempt = (ahead = first): Promise<OrderMatch> => {
-    first = undefined;
-    if (ahead && 'failed' in ahead) return Promise.reject(ahead.failed);
-    return findOrders(ctx.orders, sender, text, fallback, ahead && 'orders' in ahead ? ahead.orders : undefined);
-  };
   const lookup = (): Promise<Result<OrderMatch, StoreRefusal>> =>
-    attempt().then(
+    findOrders(ctx.orders, sender, text, fallback, readAhead?.orders).then(
       (match) => ok(match),
       (err: unknown): Result<OrderMatch, StoreRefusal> => {
         if (err instanceof StoreApiError && err.code === 'customer_data_not_approved')

@@ -217,7 +217,8 @@ describe('failures through the pipeline', () => {
     p.rt.sandbox!.fakes.shopify.failNext({ status: 502, count: 10 });
     await syncAccount(p.rt.services, p.accountId, noSleep);
     expect(p.google.drafts(p.mailbox)).toHaveLength(0);
-    expect(await p.counters()).toMatchObject({ 'skipped:store_unavailable': 1, 'error:store_unavailable': 3 });
+    // The orders read ahead, then the lookup's three attempts: every failure is counted.
+    expect(await p.counters()).toMatchObject({ 'skipped:store_unavailable': 1, 'error:store_unavailable': 4 });
   });
 
   it('the store failing once: retried in-process, drafted', async () => {

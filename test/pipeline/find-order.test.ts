@@ -5,6 +5,7 @@ import { accounts, optOuts } from '../../src/db/schema';
 import { buildUserMessage } from '../../src/drafting/prompt';
 import { findOrders, MAX_NAMED_ORDERS, MAX_RECENT_ORDERS } from '../../src/pipeline/find-order';
 import { syncAccount } from '../../src/pipeline/sync';
+import { StoreApiError } from '../../src/stores/errors';
 import type { Order, OrderSource } from '../../src/stores/order';
 import { sampleOrder } from '../support/runtime';
 import { customerMail, recordReplyInputs, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
@@ -253,6 +254,35 @@ describe('the recent orders are read while the mail downloads', () => {
     });
     expect(calls).toEqual([`recentByEmail:${MAX_RECENT_ORDERS}`]);
     expect((await p.rt.drafts())[0]!.text).toContain('1042');
+  });
+
+  it('a read-ahead the store refuses is counted, and a named order is still looked up and drafted', async () => {
+    const p = await pipelineForTest('shopify', [sampleOrder({ number: '1042', email: 'jane@example.net' })]);
+    const calls: string[] = [];
+    const open = p.rt.services.openOrderSource;
+    p.rt.services.openOrderSource = (...args) => {
+      const orders = open(...args);
+      return {
+        findByNumber: (n) => (calls.push('findByNumber'), orders.findByNumber(n)),
+        recentByEmail: async () => {
+          calls.push('recentByEmail');
+          throw new StoreApiError(403, 'forbidden');
+        },
+      };
+    };
+    p.deliver(
+      customerMail({
+        from: 'Jane <jane@example.net>',
+        subject: 'Order #1042',
+        body: 'Where is order #1042?',
+        messageId: '<ahead3@example.net>',
+      }),
+    );
+    expect(await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined })).toMatchObject({
+      drafted: 1,
+    });
+    expect(calls).toEqual(['recentByEmail', 'findByNumber']);
+    expect(await p.counters()).toMatchObject({ drafted: 1, 'error:store_failed': 1 });
   });
 
   it('an opted-out sender’s orders are never read', async () => {

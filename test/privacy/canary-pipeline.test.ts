@@ -130,8 +130,9 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
       fakes.openai.failNext({ status: 503, count: 3 });
       deliver(mail());
       await sync();
-      if (store === 'shopify') fakes.shopify.failNext({ status: 503, count: 3 });
-      else fakes.woocommerce.failNext({ status: 503, count: 3 });
+      // The orders read ahead, then the lookup's three attempts.
+      if (store === 'shopify') fakes.shopify.failNext({ status: 503, count: 4 });
+      else fakes.woocommerce.failNext({ status: 503, count: 4 });
       deliver(mail());
       await sync();
 
