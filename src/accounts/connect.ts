@@ -59,7 +59,18 @@ export async function connectGmail(
     sealedRefreshToken: sealed,
     grantedScopes: input.grantedScopes.join(' '),
     status: 'active' as const,
-    ...(resume ? {} : { historyCursor: null, watchExpiresAt: null, connectedAt: now }),
+    // A new connection (another mailbox, or after a disconnect) also takes the lease from a run
+    // still working on the old one: its cursor and counts must not land on this mailbox.
+    ...(resume
+      ? {}
+      : {
+          historyCursor: null,
+          watchExpiresAt: null,
+          connectedAt: now,
+          syncLeaseOwner: null,
+          syncLeaseUntil: null,
+          syncRerunRequested: false,
+        }),
   };
   await s.db
     .insert(gmailConnections)

@@ -7,7 +7,7 @@ import { parseQueueMessage, type Delivery, type QueueMessage, type SyncMessage }
 import type { Services } from '../services';
 import { repairWooStore } from './woo-store-repair';
 import { classifyFailure, retryDelaySeconds } from './failures';
-import { syncAccount, syncPushedMailbox, type SyncOptions } from './sync';
+import { type PushDelivery, syncAccount, syncPushedMailbox, type SyncOptions } from './sync';
 import { renewWatch } from './watch-renewal';
 
 /** Accounts of one batch synced side by side: a slow mailbox does not hold up the other nine. */
@@ -33,8 +33,8 @@ export async function consumeSyncBatch(
 }
 
 /** Runs the message's work; what it returns is a reason word for the log. */
-async function run(s: Services, message: QueueMessage, options: SyncOptions): Promise<string> {
-  if ('mailboxKey' in message) return (await syncPushedMailbox(s, message, options)).status;
+async function run(s: Services, message: QueueMessage, options: SyncOptions, delivery: PushDelivery): Promise<string> {
+  if ('mailboxKey' in message) return (await syncPushedMailbox(s, message, options, delivery)).status;
   if (!('job' in message)) return (await syncAccount(s, message.accountId, options)).status;
   switch (message.job) {
     case 'renew_watch':
@@ -61,9 +61,14 @@ async function consumeOne(s: Services, delivery: Delivery, options: SyncOptions)
     return;
   }
   const ids = idsOf(message);
+  // A push names no account; the sync tells it once found, so these lines can say whose work it was.
+  const pushDelivery: PushDelivery = {
+    redelivered: delivery.attempts > 1,
+    onAccount: (accountId) => void (ids.accountId = accountId),
+  };
   const started = s.now();
   try {
-    const result = await run(s, message, options);
+    const result = await run(s, message, options, pushDelivery);
     if ('job' in message)
       s.logger.debug('queue.job_done', { ...ids, ms: s.now() - started, reason: `${message.job}:${result}` });
     else s.logger.debug('queue.synced', { ...ids, ms: s.now() - started, reason: result });
@@ -108,7 +113,11 @@ export async function consumeDeadLetters(s: Services, batch: readonly Delivery[]
           ? message.accountId
           : await complianceAccount(s, message.requestId);
       if (accountId) await bumpCounters(s.db, accountId, { 'error:dead_lettered': 1 }, s.now());
-      s.logger.error('queue.dead_letter', { ...idsOf(message), reason: jobOf(message) });
+      s.logger.error('queue.dead_letter', {
+        ...idsOf(message),
+        ...(accountId ? { accountId } : {}),
+        reason: jobOf(message),
+      });
     } else s.logger.warn('queue.malformed_message');
     delivery.ack();
   }

@@ -1,4 +1,5 @@
-import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import { and, eq, inArray, notExists, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import {
   type Account,
@@ -57,7 +58,7 @@ export type SyncResult =
   | { status: 'skipped'; reason: NotReadyReason | 'lease_lost' };
 
 /** What a sync is asked for: an account (the cron, a rerun, a hand-over), or the mailbox a push named. */
-export type SyncTarget = { accountId: string } | PushMessage;
+type SyncTarget = { accountId: string } | (PushMessage & { delivery: PushDelivery });
 
 /** Why an account cannot be synced now (no mail is read). */
 type NotReadyReason = 'no_account' | 'not_connected' | 'reconnect_needed' | 'no_store';
@@ -103,8 +104,20 @@ export function syncAccount(s: Services, accountId: string, options: SyncOptions
 }
 
 /** syncAccount for the mailbox a push named, found by its key in the round trip that takes the lease. */
-export function syncPushedMailbox(s: Services, push: PushMessage, options: SyncOptions = {}): Promise<SyncResult> {
-  return metered((meter) => syncMetered(s, push, options, meter));
+export function syncPushedMailbox(
+  s: Services,
+  push: PushMessage,
+  options: SyncOptions = {},
+  delivery: PushDelivery = { redelivered: false },
+): Promise<SyncResult> {
+  return metered((meter) => syncMetered(s, { ...push, delivery }, options, meter));
+}
+
+/** How the queue handed a push's sync over: a redelivery (a retry) neither counts nor times the push again. */
+export interface PushDelivery {
+  redelivered: boolean;
+  /** Told the account the key names once it is found, for the consumer's log lines. */
+  onAccount?: (accountId: string) => void;
 }
 
 async function syncMetered(
@@ -221,17 +234,24 @@ type Claim =
  */
 async function claimForPush(
   s: Services,
-  push: PushMessage,
+  push: PushMessage & { delivery: PushDelivery },
   owner: string,
 ): Promise<{ decided: true; claim: Claim } | { decided: false; accountId: string }> {
   const now = s.now();
-  const [taken, , , ...read] = await s.db.batch([
+  const noted = push.delivery.redelivered
+    ? []
+    : [
+        lastPushTouch(s.db, { mailboxKey: push.mailboxKey, at: now }),
+        mailboxKeyCounterUpsert(s.db, push.mailboxKey, 'notifications', now),
+      ];
+  const [taken, ...rest] = await s.db.batch([
     syncLeaseAcquireForPush(s.db, push, owner, now),
-    lastPushTouch(s.db, { mailboxKey: push.mailboxKey, at: now }),
-    mailboxKeyCounterUpsert(s.db, push.mailboxKey, 'notifications', now),
+    ...noted,
     ...accountRead(s, push),
   ]);
+  const read = rest.slice(noted.length);
   const accountId = accountIdOf(read);
+  if (accountId) push.delivery.onAccount?.(accountId);
   if (!accountId) {
     // No address to log: the key names a mailbox we do not have (or one connected before keys).
     s.logger.info('push.unknown_mailbox');
@@ -426,6 +446,8 @@ async function runOnce(
   return { result, lastWrites, moreLeft: handled.moreLeft };
 }
 
+const keyHolder = alias(gmailConnections, 'key_holder');
+
 /**
  * A connection from before mailbox keys has none, so its pushes find nothing and the cron polls
  * it; that poll's last writes give it its key (for the mailbox it was read with).
@@ -437,7 +459,15 @@ async function mailboxKeyBackfill(s: Services, gmail: GmailConnection) {
     s.db
       .update(gmailConnections)
       .set({ mailboxKey })
-      .where(and(eq(gmailConnections.accountId, gmail.accountId), eq(gmailConnections.mailbox, gmail.mailbox))),
+      .where(
+        and(
+          eq(gmailConnections.accountId, gmail.accountId),
+          eq(gmailConnections.mailbox, gmail.mailbox),
+          // Another row holding the key (mailboxes that differ only by case, from before connect
+          // normalised them) must not fail the run's last writes for good: this row stays key-less.
+          notExists(s.db.select({ one: sql`1` }).from(keyHolder).where(eq(keyHolder.mailboxKey, mailboxKey))),
+        ),
+      ),
   ];
 }
 

@@ -3,8 +3,8 @@ import { QUEUE_BATCH_MAX, wireMessage, type Delivery, type JobQueue, type QueueM
 /**
  * In-process stand-in for a Cloudflare Queue on Node: at-least-once delivery, per-message
  * ack/retry with delay, a retry limit and a dead-letter callback. One message is handled at a time,
- * and a message for work that is already waiting (the same account's sync, the same job) is not
- * queued twice (a second push while the first is pending has nothing new to add).
+ * and a message identical to one already waiting (the same account's sync, the same job, the same
+ * push delivered twice) is not queued twice.
  */
 export interface MemoryQueueOptions {
   consume: (batch: Delivery[]) => Promise<void>;

@@ -11,7 +11,9 @@ import {
   SYNC_LEASE_TTL_MS,
 } from '../../src/db/lease';
 import { gmailConnections } from '../../src/db/schema';
+import { connectGmail } from '../../src/accounts/connect';
 import { disconnectGmail } from '../../src/accounts/disconnect';
+import { GMAIL_SCOPES } from '../../src/google/oauth';
 import { syncAccount, type SyncResult } from '../../src/pipeline/sync';
 import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
@@ -178,6 +180,35 @@ describe('sync lease: one sync per account at a time', () => {
       historyCursor: null,
       syncLeaseOwner: null,
     });
+  });
+
+  it('a reconnect to another mailbox while the model writes: the old run loses its lease and its cursor never lands on the new one', async () => {
+    p.deliver(question(1));
+    const other = 'other-shop@example.com';
+    const writer = p.rt.services.replyWriter;
+    p.rt.services.replyWriter = {
+      write: async (input, problem) => {
+        const scopes = Object.values(GMAIL_SCOPES);
+        const refreshToken = p.google.issueRefreshToken(other, scopes);
+        await connectGmail(p.rt.services, {
+          accountId: p.accountId,
+          mailbox: other,
+          refreshToken,
+          grantedScopes: scopes,
+        });
+        // Gmail's historyIds are per mailbox: the new one's may well be far behind the old one's.
+        await db()
+          .update(gmailConnections)
+          .set({ historyCursor: '2' })
+          .where(eq(gmailConnections.accountId, p.accountId));
+        return writer.write(input, problem);
+      },
+    };
+    // The run ends on the old mailbox (its grant is not revoked: a draft there is in that mailbox's
+    // own thread), but none of its writes reach the new connection's row.
+    await syncAccount(p.rt.services, p.accountId);
+    const row = (await p.connection())!;
+    expect(row).toMatchObject({ mailbox: other, syncLeaseOwner: null, historyCursor: '2' });
   });
 
   it('waits for a live lease held by a crashed run, and takes it over once expired', async () => {

@@ -2,6 +2,8 @@ import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { gmailConnections } from '../../src/db/schema';
 import { mailboxKeyOf } from '../../src/google/mailbox-key';
+import { consumeSyncBatch } from '../../src/pipeline/consume';
+import { acceptGmailPush } from '../../src/pipeline/push';
 import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 /** POST /webhooks/gmail with a valid Google token: what happens after verification. */
@@ -30,16 +32,22 @@ describe('Gmail push: what a verified notification leads to', () => {
   it('queues {mailboxKey, historyId} without a database round trip; its sync counts the notification and notes when it came', async () => {
     p.deliver(question(1));
     const historyId = p.google.historyId(p.mailbox);
-    // Any use of the database while the push is answered throws (and would answer 500).
-    const db = p.rt.services.db;
-    p.rt.services.db = new Proxy(db, {
+    // The push's own step, with a database that throws on any use and a queue that records.
+    const sent: unknown[] = [];
+    const noDb = new Proxy(p.rt.services.db, {
       get: () => {
         throw new Error('the push handler used the database');
       },
     });
-    const res = await push({ emailAddress: p.mailbox, historyId: Number(historyId) }).finally(() => {
-      p.rt.services.db = db;
-    });
+    await acceptGmailPush(
+      { ...p.rt.services, db: noDb, queue: { send: async (m) => void sent.push(m) } },
+      { emailAddress: p.mailbox, historyId },
+    );
+    expect(sent).toEqual([
+      { mailboxKey: await mailboxKeyOf(p.rt.services.config.secrets.hashKey, p.mailbox), historyId },
+    ]);
+    // The same through the webhook, then its sync.
+    const res = await push({ emailAddress: p.mailbox, historyId: Number(historyId) });
     expect(res.status).toBe(204);
     const [message] = p.rt.queueMessages.map((m) => JSON.parse(m) as Record<string, string>);
     expect(message).toEqual({
@@ -49,8 +57,27 @@ describe('Gmail push: what a verified notification leads to', () => {
     expect(JSON.stringify(message)).not.toContain(p.mailbox);
     await p.rt.settle();
     expect(await p.counters()).toMatchObject({ notifications: 1, drafted: 1 });
+    expect(p.rt.logs.filter((l) => JSON.parse(l).event === 'queue.retry')).toEqual([]);
     expect((await p.connection())!.lastPushAt).toBeGreaterThan(Date.now() - 60_000);
     expect(p.google.drafts(p.mailbox)).toHaveLength(1);
+  });
+
+  it('a redelivered push (the queue retrying its sync) is not counted again, and its log lines name the account', async () => {
+    p.deliver(question(1));
+    const body = { mailboxKey: (await p.connection())!.mailboxKey!, historyId: p.google.historyId(p.mailbox) };
+    p.google.failNext('messages.get', { status: 503, count: 2 });
+    for (let attempts = 1; attempts <= 3; attempts++) {
+      const delivery = { body, attempts, ack: () => undefined, retry: () => undefined };
+      await consumeSyncBatch(p.rt.services, [delivery], { sleep: async () => undefined });
+    }
+    expect(await p.counters()).toMatchObject({ notifications: 1, drafted: 1, 'error:gmail_unavailable': 2 });
+    const lines = p.rt.logs.map((l) => JSON.parse(l) as { event: string; accountId?: string });
+    const consumed = lines.filter((l) => l.event === 'queue.retry' || l.event === 'queue.synced');
+    expect(consumed.map((l) => [l.event, l.accountId])).toEqual([
+      ['queue.retry', p.accountId],
+      ['queue.retry', p.accountId],
+      ['queue.synced', p.accountId],
+    ]);
   });
 
   it('names the mailbox by the same key whatever the case of the address', async () => {
