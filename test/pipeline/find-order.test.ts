@@ -225,14 +225,19 @@ describe('findOrders with the sender’s recent orders read ahead', () => {
 });
 
 describe('the recent orders are read while the mail downloads', () => {
-  const storeCalls = (p: PipelineRuntime) => {
+  /** Records the store calls; `refuseRecent` makes the email search fail as a store refusing it would. */
+  const storeCalls = (p: PipelineRuntime, o: { refuseRecent?: boolean } = {}) => {
     const calls: string[] = [];
     const open = p.rt.services.openOrderSource;
     p.rt.services.openOrderSource = (...args) => {
       const orders = open(...args);
       return {
         findByNumber: (n) => (calls.push('findByNumber'), orders.findByNumber(n)),
-        recentByEmail: (e, limit) => (calls.push(`recentByEmail:${limit}`), orders.recentByEmail(e, limit)),
+        recentByEmail: async (e, limit) => {
+          calls.push(`recentByEmail:${limit}`);
+          if (o.refuseRecent) throw new StoreApiError(403, 'forbidden');
+          return orders.recentByEmail(e, limit);
+        },
       };
     };
     return calls;
@@ -258,18 +263,7 @@ describe('the recent orders are read while the mail downloads', () => {
 
   it('a read-ahead the store refuses is counted, and a named order is still looked up and drafted', async () => {
     const p = await pipelineForTest('shopify', [sampleOrder({ number: '1042', email: 'jane@example.net' })]);
-    const calls: string[] = [];
-    const open = p.rt.services.openOrderSource;
-    p.rt.services.openOrderSource = (...args) => {
-      const orders = open(...args);
-      return {
-        findByNumber: (n) => (calls.push('findByNumber'), orders.findByNumber(n)),
-        recentByEmail: async () => {
-          calls.push('recentByEmail');
-          throw new StoreApiError(403, 'forbidden');
-        },
-      };
-    };
+    const calls = storeCalls(p, { refuseRecent: true });
     p.deliver(
       customerMail({
         from: 'Jane <jane@example.net>',
@@ -281,7 +275,7 @@ describe('the recent orders are read while the mail downloads', () => {
     expect(await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined })).toMatchObject({
       drafted: 1,
     });
-    expect(calls).toEqual(['recentByEmail', 'findByNumber']);
+    expect(calls).toEqual([`recentByEmail:${MAX_RECENT_ORDERS}`, 'findByNumber']);
     expect(await p.counters()).toMatchObject({ drafted: 1, 'error:store_failed': 1 });
   });
 
