@@ -257,21 +257,25 @@ function threadVerdict({ historyId, messages: thread }: ThreadLabels, ref: Messa
 }
 
 /** The sender's recent orders read ahead: the orders, the read's failure, or nothing read. */
-type ReadAhead = { sender: string; orders: readonly Order[] | undefined };
+/** The orders read ahead; or the store's answer instead of orders (withheld data, a refused grant), which holds for any lookup. */
+type ReadAhead = { sender: string; orders: readonly Order[] | undefined; answer?: StoreAnswer };
 
 /**
  * The store's call for the metadata's sender, side by side with the mail's download: most customers
  * ask about one of their recent orders, so the lookup after parsing usually has its answer already
  * (a round trip less before the model). Only the orders whose email is the sender's are ever used.
- * A read that failed costs nothing else: the lookup calls as it would have without it.
+ * A read that failed costs nothing else: the lookup calls as it would have without it; a store's
+ * answer is the lookup's answer too, without asking again.
  */
 function readRecentOrders(ctx: MessageContext, address: string): Promise<ReadAhead> {
   const sender = normaliseAddress(address);
   if (ctx.draftKinds.size === 0) return Promise.resolve({ sender, orders: undefined });
   return ctx.orders.recentByEmail(sender, MAX_RECENT_ORDERS).then(
     (orders) => ({ sender, orders }),
-    // Counted like any failure met on the way; the lookup then asks the store itself, with its retries.
     (err: unknown) => {
+      const answer = storeAnswer(err);
+      if (answer) return { sender, orders: undefined, answer };
+      // Counted like any failure met on the way; the lookup then asks the store itself, with its retries.
       ctx.onFailure?.(classifyFailure(err));
       return { sender, orders: undefined };
     },
@@ -282,12 +286,22 @@ function retryOptions(ctx: MessageContext): RetryOptions {
   return { ...ctx.retry, onFailure: ctx.onFailure };
 }
 
+/** A store error that lookUpOrders takes as an answer, not as a failure (neither retried nor counted there). */
 /**
- * The orders the customer means, or why the lookup cannot say. Two store states are answers, not
- * failures (neither is retried or counted as an error here): customer data withheld (Shopify has not
- * approved it) still gets a reply that discloses nothing and asks for the order number and name;
- * a refused grant skips the message as store_reconnect_needed (the store is marked for reconnecting).
+ * Two store states are answers, not failures (neither retried nor counted as an error here):
+ * customer data withheld (Shopify has not approved it) still gets a reply that discloses nothing
+ * and asks for the order number and name; a refused grant skips the message as
+ * store_reconnect_needed (the store is marked for reconnecting).
  */
+type StoreAnswer = Result<OrderMatch, 'store_reconnect_needed'>;
+function storeAnswer(err: unknown): StoreAnswer | null {
+  if (err instanceof StoreApiError && err.code === 'customer_data_not_approved')
+    return ok<OrderMatch>({ lookup: 'customer_data_unavailable', orders: [], unmatchedNumbers: [] });
+  if (err instanceof StoreApiError && err.code === 'reconnect_needed') return refused('store_reconnect_needed');
+  return null;
+}
+
+/** The orders the customer means, or why the lookup cannot say (storeAnswer: two store states that are answers). */
 async function lookUpOrders(
   ctx: MessageContext,
   sender: string,
@@ -295,13 +309,13 @@ async function lookUpOrders(
   fallback: string,
   readAhead: ReadAhead | undefined,
 ): Promise<Result<OrderMatch, StoreRefusal>> {
+  if (readAhead?.answer) return readAhead.answer;
   const lookup = (): Promise<Result<OrderMatch, StoreRefusal>> =>
     findOrders(ctx.orders, sender, text, fallback, readAhead?.orders).then(
       (match) => ok(match),
       (err: unknown): Result<OrderMatch, StoreRefusal> => {
-        if (err instanceof StoreApiError && err.code === 'customer_data_not_approved')
-          return ok({ lookup: 'customer_data_unavailable', orders: [], unmatchedNumbers: [] });
-        if (err instanceof StoreApiError && err.code === 'reconnect_needed') return refused('store_reconnect_needed');
+        const answer = storeAnswer(err);
+        if (answer) return answer;
         throw err;
       },
     );

@@ -443,8 +443,9 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
 
     // 2. Duplicate, unknown-mailbox and malformed pushes, the store failing for one sync.
     world.deliverPushes(false);
-    shopify.failNext({ status: 503, count: 3 });
-    woocommerce.failNext({ status: 503, count: 3 });
+    // Four failures: the orders read ahead, then the lookup's three attempts.
+    shopify.failNext({ status: 503, count: 4 });
+    woocommerce.failNext({ status: 503, count: 4 });
     for (const mb of mailboxes) google.insertMessage(mb, mail());
     const token = await google.signPushToken();
     const pushes = [
