@@ -1,6 +1,6 @@
 import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from './client';
-import { prebuilt } from './prebuilt';
+import { placeholder as ph, prebuilt } from './prebuilt';
 import { accounts, consentRecords, gmailConnections, storeConnections } from './schema';
 
 export type Account = typeof accounts.$inferSelect;
@@ -91,7 +91,6 @@ export function historyCursorUpdate(db: Db, accountId: string, historyId: string
     .where(and(eq(gmailConnections.accountId, accountId), ...stillCurrent(only), cursorBehind(historyId)));
 }
 
-const ph = (name: string) => sql`${sql.placeholder(name)}`;
 const heldCursorUpdate = prebuilt((db: Db) =>
   db
     .update(gmailConnections)

@@ -1,7 +1,7 @@
 import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { cursorBehind } from './accounts';
 import type { Db } from './client';
-import { prebuilt } from './prebuilt';
+import { placeholder as ph, prebuilt } from './prebuilt';
 import { gmailConnections } from './schema';
 
 /**
@@ -27,7 +27,6 @@ export const SYNC_LEASE_TTL_MS = 5 * 60_000;
  * The statements below run for every sync, so each is built once (prebuilt.ts) with placeholders
  * for what differs per call: `ph(name)`.
  */
-const ph = (name: string) => sql`${sql.placeholder(name)}`;
 const mine = and(eq(gmailConnections.accountId, ph('accountId')), eq(gmailConnections.syncLeaseOwner, ph('owner')));
 
 /** Nobody holds the lease, or the holder's time ran out. */

@@ -1,4 +1,4 @@
-import { fillPlaceholders } from 'drizzle-orm';
+import { fillPlaceholders, sql } from 'drizzle-orm';
 import type { Db } from './client';
 
 /**
@@ -20,10 +20,10 @@ export function prebuilt<Q extends Preparable, V extends Record<string, unknown>
       built = { query, prepared: query.prepare() };
       cache.set(db, built);
     }
-    const { sql, params } = built.prepared.getQuery();
+    const { sql: text, params } = built.prepared.getQuery();
     // The prepared statement with this call's values: everything else (its row mapping) is shared.
     const bound: Bound = Object.create(built.prepared, {
-      query: { value: { sql, params: fillPlaceholders(params, values) } },
+      query: { value: { sql: text, params: fillPlaceholders(params, values) } },
     });
     // drizzle's builders bind run/all/get/values to themselves (arrow fields): each is redirected too.
     const runs = Object.fromEntries(
@@ -32,6 +32,9 @@ export function prebuilt<Q extends Preparable, V extends Record<string, unknown>
     return Object.create(built.query, { _prepare: { value: () => bound }, ...runs }) as Q;
   };
 }
+
+/** A placeholder where drizzle wants SQL rather than a value (in `.set()`, in a raw sql`` fragment). */
+export const placeholder = (name: string) => sql`${sql.placeholder(name)}`;
 
 /** A prepared statement's run/all/get/values, taking no placeholder values once bound. */
 type Bound = Prepared & Record<'run' | 'all' | 'get' | 'values', () => unknown>;

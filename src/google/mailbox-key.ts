@@ -9,5 +9,3 @@ import { hmacSha256, normaliseAddress } from '../crypto/hmac';
 export async function mailboxKeyOf(hashKey: string, mailbox: string): Promise<string> {
   return toHex(await hmacSha256(hashKey, `gmail-mailbox:${normaliseAddress(mailbox)}`));
 }
-
-export const MAILBOX_KEY_PATTERN = /^[0-9a-f]{64}$/;

@@ -38,7 +38,6 @@ export async function findOrders(
    */
   readAhead?: readonly Order[],
 ): Promise<OrderMatch> {
-  const known = readAhead ?? [];
   const senderAddress = normaliseAddress(sender);
   const isSenders = (order: Order | null): order is Order =>
     order !== null && normaliseAddress(order.email) === senderAddress;
@@ -48,7 +47,7 @@ export async function findOrders(
   if (numbers.length) {
     const looked = numbers.slice(0, MAX_NAMED_ORDERS);
     const found = await Promise.all(
-      looked.map((n) => known.find((o) => o.number === n && isSenders(o)) ?? source.findByNumber(n)),
+      looked.map((n) => readAhead?.find((o) => o.number === n && isSenders(o)) ?? source.findByNumber(n)),
     );
     const orders = found.filter(isSenders);
     const unmatchedNumbers = numbers.filter((_n, i) => i >= looked.length || !isSenders(found[i]!));
@@ -58,7 +57,7 @@ export async function findOrders(
     return { lookup, orders: [], unmatchedNumbers };
   }
 
-  const recent = [...(readAhead ? known : await source.recentByEmail(senderAddress, MAX_RECENT_ORDERS))]
+  const recent = (readAhead ?? (await source.recentByEmail(senderAddress, MAX_RECENT_ORDERS)))
     .filter(isSenders)
     .sort((a, b) => timeOf(b) - timeOf(a))
     .slice(0, MAX_RECENT_ORDERS);

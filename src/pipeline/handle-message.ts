@@ -138,7 +138,6 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
   //    sender's recent orders are read during the download, once the thread says yes (readRecentOrders).
   let thread: ThreadCheck;
   let rawMessage: ReturnType<GmailMailbox['getRawMessage']>;
-  let readAhead: Promise<ReadAhead>;
   if (threadRead) {
     thread = threadVerdict(
       {
@@ -149,14 +148,13 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
     );
     if (!thread.ok) return skip(thread.reason);
     rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
-    readAhead = readRecentOrders(ctx, metaSender!.address);
   } else {
     rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
     rawMessage.catch(() => undefined); // awaited below, or abandoned when the check says no
     thread = await threadBeforeWriting(ctx, ref, meta.internalDate);
     if (!thread.ok) return skip(thread.reason);
-    readAhead = readRecentOrders(ctx, metaSender!.address);
   }
+  const readAhead = readRecentOrders(ctx, metaSender!.address);
 
   // 4. The message, parsed in memory; the same header checks on what the parser read.
   const message = await rawMessage;
@@ -256,7 +254,6 @@ function threadVerdict({ historyId, messages: thread }: ThreadLabels, ref: Messa
   return ok({ historyId });
 }
 
-/** The sender's recent orders read ahead: the orders, the read's failure, or nothing read. */
 /** The orders read ahead; or the store's answer instead of orders (withheld data, a refused grant), which holds for any lookup. */
 type ReadAhead = { sender: string; orders: readonly Order[] | undefined; answer?: StoreAnswer };
 
@@ -286,7 +283,6 @@ function retryOptions(ctx: MessageContext): RetryOptions {
   return { ...ctx.retry, onFailure: ctx.onFailure };
 }
 
-/** A store error that lookUpOrders takes as an answer, not as a failure (neither retried nor counted there). */
 /**
  * Two store states are answers, not failures (neither retried nor counted as an error here):
  * customer data withheld (Shopify has not approved it) still gets a reply that discloses nothing

@@ -251,12 +251,12 @@ async function claimForPush(
   ]);
   const read = rest.slice(noted.length);
   const accountId = accountIdOf(read);
-  if (accountId) push.delivery.onAccount?.(accountId);
   if (!accountId) {
     // No address to log: the key names a mailbox we do not have (or one connected before keys).
     s.logger.info('push.unknown_mailbox');
     return { decided: true, claim: { held: false, loaded: refused('no_account') } };
   }
+  push.delivery.onAccount?.(accountId);
   const loaded = loadedFrom(read);
   if (taken.rowsAffected > 0) return { decided: true, claim: { held: true, accountId, loaded } };
   if (!loaded.ok) return { decided: true, claim: { held: false, loaded } };
