@@ -76,7 +76,7 @@ export async function checkOptOutToken(
   if (!match) return refused('malformed_token');
   const issuedAt = Number(match[1]);
   if (issuedAt > now + CLOCK_SKEW_MS || now - issuedAt > OPT_OUT_TOKEN_TTL_MS) return refused('expired_token');
-  // subtle.verify compares in constant time.
+  // verifyHmacBase64 compares in constant time.
   const signed = await verifyHmacBase64(secret, tokenData(accountId, issuedAt), match[2]!);
   return signed ? ok() : refused('bad_token');
 }

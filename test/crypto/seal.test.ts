@@ -100,4 +100,12 @@ describe('keyed hashes and HMAC checks', () => {
     expect(await verifyHmacBase64('secret', body, 'not base64!')).toBe(false);
     expect(await verifyHmacBase64('secret', body, '')).toBe(false);
   });
+
+  it('computes HMAC-SHA256 as RFC 4231 defines it (test case 2), for text and for bytes', async () => {
+    const expected = '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843';
+    const data = 'what do ya want for nothing?';
+    expect(Buffer.from(await hmacSha256('Jefe', data)).toString('hex')).toBe(expected);
+    expect(Buffer.from(await hmacSha256('Jefe', new TextEncoder().encode(data))).toString('hex')).toBe(expected);
+    expect(await verifyHmacBase64('Jefe', data, Buffer.from(expected, 'hex').toString('base64'))).toBe(true);
+  });
 });
