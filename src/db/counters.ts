@@ -59,12 +59,12 @@ export function counterUpsert(db: Db, accountId: string, counts: Partial<Record<
  * counterUpsert for the account a push named by its mailbox key (google/mailbox-key.ts): the
  * account is found in the same statement, and nothing is counted for an unknown mailbox.
  */
-export function mailboxKeyCounterUpsert(db: Db, mailboxKey: string, name: CounterName, nowMs: number) {
+export function mailboxKeyCounterUpsert(db: Db, mailboxKey: string, name: CounterName, nowMs: number, by = 1) {
   // WHERE keeps SQLite from reading ON CONFLICT as part of the SELECT (sqlite.org/lang_upsert.html, "parsing ambiguity").
   return db.run(sql`
     INSERT INTO ${dailyCounters} (account_id, day, name, count)
-    SELECT ${gmailConnections.accountId}, ${utcDay(nowMs)}, ${name}, 1 FROM ${gmailConnections} WHERE ${gmailConnections.mailboxKey} = ${mailboxKey}
-    ON CONFLICT (account_id, day, name) DO UPDATE SET count = count + 1`);
+    SELECT ${gmailConnections.accountId}, ${utcDay(nowMs)}, ${name}, ${by} FROM ${gmailConnections} WHERE ${gmailConnections.mailboxKey} = ${mailboxKey}
+    ON CONFLICT (account_id, day, name) DO UPDATE SET count = count + excluded.count`);
 }
 
 export async function countersFor(db: Db, accountId: string, day: string): Promise<Record<string, number>> {

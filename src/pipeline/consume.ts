@@ -25,12 +25,60 @@ export async function consumeSyncBatch(
   batch: readonly Delivery[],
   options: SyncOptions = {},
 ): Promise<void> {
+  const work = workOf(s, batch);
   let next = 0;
   const worker = async () => {
-    while (next < batch.length) await consumeOne(s, batch[next++]!, options);
+    while (next < work.length) await consumeOne(s, work[next++]!, options);
   };
-  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, batch.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, work.length) }, worker));
 }
+
+/** A message to run, and the deliveries of the same sync that ride on it: acked when it is settled. */
+interface Work {
+  message: QueueMessage;
+  delivery: Delivery;
+  riders: Delivery[];
+  /** Pushes among them delivered for the first time (counted as notifications by the sync). */
+  firstPushes: number;
+}
+
+/**
+ * The batch's messages as work, one sync per mailbox: Gmail pushes on every INBOX change (a message
+ * read or archived, a draft saved), so a merchant at work sends bursts, and run apart each push of
+ * a burst would take the lease or ask its holder for a rerun. The push with the highest historyId
+ * runs; a sync reads to the mailbox's end, so its retry or its dead letter covers the others too.
+ * Repeats of one account's sync are one sync too. Jobs run as they come.
+ */
+function workOf(s: Services, batch: readonly Delivery[]): Work[] {
+  const work: Work[] = [];
+  const bySync = new Map<string, Work>();
+  for (const delivery of batch) {
+    const message = parseQueueMessage(delivery.body);
+    if (!message) {
+      s.logger.warn('queue.malformed_message');
+      delivery.ack();
+      continue;
+    }
+    const first = 'mailboxKey' in message && delivery.attempts <= 1 ? 1 : 0;
+    const key = 'job' in message ? null : 'mailboxKey' in message ? `push:${message.mailboxKey}` : message.accountId;
+    const same = key === null ? undefined : bySync.get(key);
+    if (!same) {
+      const item = { message, delivery, riders: [], firstPushes: first };
+      work.push(item);
+      if (key !== null) bySync.set(key, item);
+      continue;
+    }
+    same.firstPushes += first;
+    if ('mailboxKey' in message && 'mailboxKey' in same.message && isAhead(message.historyId, same.message.historyId)) {
+      same.riders.push(same.delivery);
+      same.message = message;
+      same.delivery = delivery;
+    } else same.riders.push(delivery);
+  }
+  return work;
+}
+
+const isAhead = (historyId: string, than: string) => BigInt(historyId) > BigInt(than);
 
 /** Runs the message's work; what it returns is a reason word for the log. */
 async function run(s: Services, message: QueueMessage, options: SyncOptions, delivery: PushDelivery): Promise<string> {
@@ -53,17 +101,12 @@ const idsOf = (message: QueueMessage): LogFields => {
 };
 const jobOf = (message: QueueMessage) => ('job' in message ? message.job : 'sync');
 
-async function consumeOne(s: Services, delivery: Delivery, options: SyncOptions): Promise<void> {
-  const message = parseQueueMessage(delivery.body);
-  if (!message) {
-    s.logger.warn('queue.malformed_message');
-    delivery.ack();
-    return;
-  }
+async function consumeOne(s: Services, work: Work, options: SyncOptions): Promise<void> {
+  const { message, delivery } = work;
   const ids = idsOf(message);
   // A push names no account; the sync tells it once found, so these lines can say whose work it was.
   const pushDelivery: PushDelivery = {
-    redelivered: delivery.attempts > 1,
+    notifications: work.firstPushes,
     onAccount: (accountId) => void (ids.accountId = accountId),
   };
   const started = s.now();
@@ -71,7 +114,7 @@ async function consumeOne(s: Services, delivery: Delivery, options: SyncOptions)
     const result = await run(s, message, options, pushDelivery);
     if ('job' in message)
       s.logger.debug('queue.job_done', { ...ids, ms: s.now() - started, reason: `${message.job}:${result}` });
-    else s.logger.debug('queue.synced', { ...ids, ms: s.now() - started, reason: result });
+    else s.logger.debug('queue.synced', { ...ids, ms: s.now() - started, reason: result, count: work.riders.length });
     delivery.ack();
   } catch (err) {
     const failure = classifyFailure(err);
@@ -94,6 +137,8 @@ async function consumeOne(s: Services, delivery: Delivery, options: SyncOptions)
       ms: delaySeconds * 1000,
     });
     delivery.retry({ delaySeconds });
+  } finally {
+    for (const rider of work.riders) rider.ack();
   }
 }
 

@@ -108,14 +108,19 @@ export function syncPushedMailbox(
   s: Services,
   push: PushMessage,
   options: SyncOptions = {},
-  delivery: PushDelivery = { redelivered: false },
+  delivery: PushDelivery = { notifications: 1 },
 ): Promise<SyncResult> {
   return metered((meter) => syncMetered(s, { ...push, delivery }, options, meter));
 }
 
-/** How the queue handed a push's sync over: a redelivery (a retry) neither counts nor times the push again. */
+/** How the queue handed a push's sync over. */
 export interface PushDelivery {
-  redelivered: boolean;
+  /**
+   * The notifications this sync stands for that were not counted yet: 1 for a push delivered the
+   * first time, 0 for a redelivery (a retry neither counts nor times it again), more when pushes
+   * of one batch for the same mailbox ride on this one (consume.ts).
+   */
+  notifications: number;
   /** Told the account the key names once it is found, for the consumer's log lines. */
   onAccount?: (accountId: string) => void;
 }
@@ -238,12 +243,14 @@ async function claimForPush(
   owner: string,
 ): Promise<{ decided: true; claim: Claim } | { decided: false; accountId: string }> {
   const now = s.now();
-  const noted = push.delivery.redelivered
-    ? []
-    : [
-        lastPushTouch(s.db, { mailboxKey: push.mailboxKey, at: now }),
-        mailboxKeyCounterUpsert(s.db, push.mailboxKey, 'notifications', now),
-      ];
+  const { notifications } = push.delivery;
+  const noted =
+    notifications > 0
+      ? [
+          lastPushTouch(s.db, { mailboxKey: push.mailboxKey, at: now }),
+          mailboxKeyCounterUpsert(s.db, push.mailboxKey, 'notifications', now, notifications),
+        ]
+      : [];
   const [taken, ...rest] = await s.db.batch([
     syncLeaseAcquireForPush(s.db, push, owner, now),
     ...noted,

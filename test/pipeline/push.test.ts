@@ -80,6 +80,43 @@ describe('Gmail push: what a verified notification leads to', () => {
     ]);
   });
 
+  it('pushes of one batch for the same mailbox are one sync: the newest runs, all are acked and counted', async () => {
+    const mailboxKey = (await p.connection())!.mailboxKey!;
+    const settled: string[] = [];
+    const delivery = (body: object, attempts = 1) => ({
+      body,
+      attempts,
+      ack: () => void settled.push('ack'),
+      retry: () => void settled.push('retry'),
+    });
+    const events = (name: string) => p.rt.logs.filter((l) => JSON.parse(l).event === name);
+    p.deliver(question(1));
+    const first = p.google.historyId(p.mailbox);
+    await consumeSyncBatch(p.rt.services, [delivery({ mailboxKey, historyId: first })]);
+    expect(p.google.drafts(p.mailbox)).toHaveLength(1);
+
+    // The cursor is at `first` now: a sync run for that push alone would find nothing to do.
+    p.deliver(question(2));
+    const newest = p.google.historyId(p.mailbox);
+    await consumeSyncBatch(p.rt.services, [
+      delivery({ mailboxKey, historyId: first }),
+      delivery({ mailboxKey, historyId: newest }),
+      delivery({ mailboxKey, historyId: first }, 2), // a redelivery: not counted again
+    ]);
+    // Run apart, the pushes would find the lease taken and ask for a rerun: more syncs.
+    expect(events('sync.busy')).toEqual([]);
+    expect(events('sync.done')).toHaveLength(2);
+    expect(settled).toEqual(['ack', 'ack', 'ack', 'ack']);
+    expect(p.google.drafts(p.mailbox)).toHaveLength(2);
+    expect(await p.counters()).toMatchObject({ notifications: 3, drafted: 2 });
+
+    // The same account's sync queued twice (at-least-once delivery) is one sync too.
+    await consumeSyncBatch(p.rt.services, [delivery({ accountId: p.accountId }), delivery({ accountId: p.accountId })]);
+    expect(events('sync.busy')).toEqual([]);
+    expect(events('sync.done')).toHaveLength(3);
+    expect(settled).toHaveLength(6);
+  });
+
   it('names the mailbox by the same key whatever the case of the address', async () => {
     await push({ emailAddress: p.mailbox.toUpperCase(), historyId: Number(p.google.historyId(p.mailbox)) + 5 });
     const keys = p.rt.queueMessages.map((m) => (JSON.parse(m) as { mailboxKey: string }).mailboxKey);
