@@ -1,14 +1,17 @@
 import { QUEUE_BATCH_MAX, wireMessage, type Delivery, type JobQueue, type QueueMessage } from './queue';
 
 /**
- * In-process stand-in for a Cloudflare Queue on Node: at-least-once delivery, per-message
- * ack/retry with delay, a retry limit and a dead-letter callback. One message is handled at a time,
- * and a message identical to one already waiting (the same account's sync, the same job, the same
- * push delivered twice) is not queued twice.
+ * In-process stand-in for a Cloudflare Queue on Node: at-least-once delivery in batches of what
+ * is waiting (at most maxBatchSize, as wrangler.toml's max_batch_size), per-message ack/retry with
+ * delay, a retry limit and a dead-letter callback. One batch is handled at a time, and a message
+ * identical to one already waiting (the same account's sync, the same job, the same push delivered
+ * twice) is not queued twice.
  */
 export interface MemoryQueueOptions {
   consume: (batch: Delivery[]) => Promise<void>;
   maxRetries?: number;
+  /** 10, as wrangler.toml's max_batch_size. */
+  maxBatchSize?: number;
   onDeadLetter?: (message: QueueMessage) => void;
   /** Every message as sent, for tests that check queue payloads carry nothing but ids. */
   onSend?: (serialised: string) => void;
@@ -22,6 +25,7 @@ export interface MemoryQueue extends Required<JobQueue> {
 
 export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
   const maxRetries = options.maxRetries ?? 5;
+  const maxBatchSize = options.maxBatchSize ?? 10;
   const setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
   const pending: { body: QueueMessage; key: string; attempts: number }[] = [];
   let delayed = 0;
@@ -47,33 +51,37 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
     if (running) return;
     running = true;
     try {
-      let item: (typeof pending)[number] | undefined;
-      while ((item = pending.shift())) {
-        const current = item;
-        let outcome: 'ack' | { delaySeconds: number } | undefined;
-        const delivery: Delivery = {
-          body: JSON.parse(JSON.stringify(current.body)),
-          attempts: current.attempts,
-          ack: () => void (outcome ??= 'ack'),
-          retry: (o) => void (outcome ??= { delaySeconds: o?.delaySeconds ?? 0 }),
-        };
+      while (pending.length) {
+        const taken = pending.splice(0, maxBatchSize);
+        const outcomes: ('ack' | { delaySeconds: number } | undefined)[] = taken.map(() => undefined);
+        const batch = taken.map(
+          (item, i): Delivery => ({
+            body: JSON.parse(JSON.stringify(item.body)),
+            attempts: item.attempts,
+            ack: () => void (outcomes[i] ??= 'ack'),
+            retry: (o) => void (outcomes[i] ??= { delaySeconds: o?.delaySeconds ?? 0 }),
+          }),
+        );
+        let failed = false;
         try {
-          await options.consume([delivery]);
+          await options.consume(batch);
         } catch {
-          outcome ??= { delaySeconds: 0 };
+          failed = true;
         }
-        if (outcome && outcome !== 'ack') {
-          if (current.attempts >= maxRetries) {
-            options.onDeadLetter?.(current.body);
-          } else {
-            delayed++;
-            setTimer(() => {
-              delayed--;
-              enqueue(current.body, current.attempts + 1);
-              settleIfIdle();
-            }, outcome.delaySeconds * 1000);
+        taken.forEach((item, i) => {
+          const outcome = outcomes[i] ?? (failed ? { delaySeconds: 0 } : undefined);
+          if (!outcome || outcome === 'ack') return;
+          if (item.attempts >= maxRetries) {
+            options.onDeadLetter?.(item.body);
+            return;
           }
-        }
+          delayed++;
+          setTimer(() => {
+            delayed--;
+            enqueue(item.body, item.attempts + 1);
+            settleIfIdle();
+          }, outcome.delaySeconds * 1000);
+        });
       }
     } finally {
       running = false;

@@ -16,6 +16,51 @@ describe('in-process queue (Cloudflare Queues semantics)', () => {
     expect(seen).toEqual([{ accountId: 'a' }, { accountId: 'b' }]);
   });
 
+  it('delivers what waits in batches of at most maxBatchSize, each message settled on its own', async () => {
+    const batches: string[][] = [];
+    let release!: () => void;
+    const firstDone = new Promise<void>((r) => (release = r));
+    const queue = createMemoryQueue({
+      consume: async (batch) => {
+        batches.push(batch.map((d) => (d.body as { accountId: string }).accountId));
+        if (batches.length === 1) await firstDone;
+        for (const d of batch) {
+          const id = (d.body as { accountId: string }).accountId;
+          if (id === 'r' && d.attempts === 1) d.retry({ delaySeconds: 0 });
+          else if (id !== 'silent') d.ack(); // neither acked nor retried: acked when the batch returns
+        }
+      },
+      maxBatchSize: 10,
+      setTimer: immediate,
+    });
+    const id = (d: Delivery | undefined) => (d?.body as { accountId: string } | undefined)?.accountId;
+    await queue.send({ accountId: 'first' });
+    for (const a of ['r', 'silent', ...Array.from({ length: 10 }, (_, i) => `m${i}`)])
+      await queue.send({ accountId: a });
+    release();
+    await queue.idle();
+    expect(batches.map((b) => b.length)).toEqual([1, 10, 2, 1]);
+    expect(batches[1]!.slice(0, 2)).toEqual(['r', 'silent']);
+    expect(batches[3]).toEqual(['r']); // only the retried message came back
+
+    // A consumer that throws retries the messages it had not settled, not those it had.
+    const seen: string[] = [];
+    const thrower = createMemoryQueue({
+      consume: async (batch) => {
+        for (const d of batch) seen.push(`${id(d)}#${d.attempts}`);
+        batch[0]!.ack();
+        if (batch[0]!.attempts === 1 && batch.length > 1) throw new Error('boom');
+        batch.forEach((d) => d.ack());
+      },
+      setTimer: immediate,
+    });
+    void thrower.send({ accountId: 'hold' });
+    void thrower.send({ accountId: 'x' });
+    void thrower.send({ accountId: 'y' });
+    await thrower.idle();
+    expect(seen).toEqual(['hold#1', 'x#1', 'y#1', 'y#2']);
+  });
+
   it('retries with growing attempts, then dead-letters after maxRetries', async () => {
     const attempts: number[] = [];
     const dead: unknown[] = [];
