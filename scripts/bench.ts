@@ -126,6 +126,7 @@ const results = {
       callsPerDraft: units.callsPerDraft,
       dbStatementsPerDraft: units.dbStatementsPerDraft,
       dbSqlStatementsPerDraft: units.dbSqlStatementsPerDraft,
+      dbStatementsPerSkipInBurst: units.dbStatementsPerSkipInBurst,
     },
     cpu,
     latency: { ...latency, unavoidableRoundTrips: UNAVOIDABLE_ROUND_TRIPS },
@@ -163,7 +164,10 @@ if (jsonOnly) {
       'dbStatementsPerDraft',
       `round trips (execute or batch); ${units.dbSqlStatementsPerDraft} SQL statements in them`,
     ),
-    row('dbStatementsPerSkip'),
+    row(
+      'dbStatementsPerSkip',
+      `each skip arriving alone; ${units.dbStatementsPerSkipInBurst} when the samples of a round (one of each kind) arrive together`,
+    ),
     {
       metric: 'subrequestsPerDraft',
       value: String(units.subrequestsPerDraft),
@@ -197,7 +201,7 @@ if (jsonOnly) {
     {
       metric: 'accountsPerMinute',
       value: String(throughput.accountsPerMinute),
-      note: `in-process queue, one sync at a time; ${throughput.accountsPerMinuteConcurrent} with every sync at once (Queues scaled out)`,
+      note: `in-process queue: batches of up to 10, 3 syncs side by side (as the Workers consumer); ${throughput.accountsPerMinuteConcurrent} with every sync at once (Queues scaled out)`,
     },
     {
       metric: 'bundleGzipBytes',

@@ -49,8 +49,13 @@ export interface UnitsResult {
   dbStatementsPerDraft: number;
   /** SQL statements inside those calls (a batch of three counts three): what Turso bills as rows read/written by. */
   dbSqlStatementsPerDraft: number;
-  /** Database statements per skipped notification (push and sync), over the skip samples. */
+  /** Database statements per skipped notification (push and sync), over the skip samples, each arriving alone. */
   dbStatementsPerSkip: number;
+  /**
+   * The same when a round's samples arrive together (a burst): their pushes meet in queue batches,
+   * and the pushes of one batch for one mailbox are one sync (pipeline/consume.ts).
+   */
+  dbStatementsPerSkipInBurst: number;
   /**
    * What Workers would count per drafted email: every outside call plus every database statement
    * (an upper bound: statements sent in one batch are one request).
@@ -106,8 +111,18 @@ export async function measureUnits(drafts = 60, skipRounds = 6): Promise<UnitsRe
         skips++;
       }
     }
-    if (world.google.drafts(MAILBOX).length !== drafts + ongoing) throw new Error('units: a skip sample was drafted');
     const dbStatementsPerSkip = (world.dbStatements() - skipDbStart) / skips;
+    const burstDbStart = world.dbStatements();
+    let burstSkips = 0;
+    for (let round = skipRounds; round < 2 * skipRounds; round++) {
+      for (const sample of skipSamples(round, MAILBOX)) {
+        world.arrive(MAILBOX, sample.raw, sample.labelIds ? { labelIds: sample.labelIds } : undefined);
+        burstSkips++;
+      }
+      await world.settle();
+    }
+    const dbStatementsPerSkipInBurst = (world.dbStatements() - burstDbStart) / burstSkips;
+    if (world.google.drafts(MAILBOX).length !== drafts + ongoing) throw new Error('units: a skip sample was drafted');
     const gmailUnitsPerSkipByKind = Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, mean(v)]));
     return {
       gmailUnitsPerDraft: round2(draftUnits / drafts),
@@ -118,6 +133,7 @@ export async function measureUnits(drafts = 60, skipRounds = 6): Promise<UnitsRe
       dbStatementsPerDraft: round2(dbStatementsPerDraft),
       dbSqlStatementsPerDraft: round2(dbSqlStatementsPerDraft),
       dbStatementsPerSkip: round2(dbStatementsPerSkip),
+      dbStatementsPerSkipInBurst: round2(dbStatementsPerSkipInBurst),
       subrequestsPerDraft: round2(Object.values(callsPerDraft).reduce((a, b) => a + b, 0) + dbStatementsPerDraft),
     };
   } finally {
