@@ -115,9 +115,14 @@ describe('the production Worker in workerd', () => {
       const { threadId } = world.fakes.google.insertMessage(mailbox, mail(JANE, '1042'));
       const body = pushBody(mailbox, world.fakes.google.historyId(mailbox), 'dup-push-1');
       const token = await world.fakes.google.signPushToken();
+      const before = world.counts();
       const answers = await Promise.all(Array.from({ length: 4 }, () => push(world, body, token)));
       expect(answers.map((r) => r.status)).toEqual([204, 204, 204, 204]);
       await world.settle();
+      // The four meet in one queue batch and are one sync: its two database round trips, no lease
+      // contention, no rerun.
+      expect(delta(before, world.counts()).dbHttpRequests).toBe(2);
+      expect(world.workerLines.some((l) => l.includes('"event":"sync.busy"'))).toBe(false);
       expect((await push(world, body, token)).status).toBe(204);
       await world.settle();
       expect(draftsIn(threadId)).toHaveLength(1);
