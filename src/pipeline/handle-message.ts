@@ -100,15 +100,19 @@ async function orGone<T>(p: Promise<T>): Promise<T> {
 }
 
 export async function handleMessage(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
+  // A message that ends before its orders read ahead are used ends their request too.
+  const readAhead = new AbortController();
   try {
-    return await handle(ctx, ref);
+    return await handle(ctx, ref, readAhead.signal);
   } catch (err) {
     if (err instanceof Gone) return skip('message_gone');
     throw err;
+  } finally {
+    readAhead.abort();
   }
 }
 
-async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
+async function handle(ctx: MessageContext, ref: MessageRef, readAheadSignal: AbortSignal): Promise<Outcome> {
   // 1. Labels from history.list: free to check.
   const byLabel = skipByLabels(ref.labelIds);
   if (byLabel) return skip(byLabel);
@@ -154,7 +158,7 @@ async function handle(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
     thread = await threadBeforeWriting(ctx, ref, meta.internalDate);
     if (!thread.ok) return skip(thread.reason);
   }
-  const readAhead = readRecentOrders(ctx, metaSender!.address);
+  const readAhead = readRecentOrders(ctx, metaSender!.address, readAheadSignal);
 
   // 4. The message, parsed in memory; the same header checks on what the parser read.
   const message = await rawMessage;
@@ -264,12 +268,14 @@ type ReadAhead = { sender: string; orders: readonly Order[] | undefined; answer?
  * A read that failed costs nothing else: the lookup calls as it would have without it; a store's
  * answer is the lookup's answer too, without asking again.
  */
-function readRecentOrders(ctx: MessageContext, address: string): Promise<ReadAhead> {
+function readRecentOrders(ctx: MessageContext, address: string, signal: AbortSignal): Promise<ReadAhead> {
   const sender = normaliseAddress(address);
   if (ctx.draftKinds.size === 0) return Promise.resolve({ sender, orders: undefined });
-  return ctx.orders.recentByEmail(sender, MAX_RECENT_ORDERS).then(
+  return ctx.orders.recentByEmail(sender, MAX_RECENT_ORDERS, signal).then(
     (orders) => ({ sender, orders }),
     (err: unknown) => {
+      // Ended because the message was done without it: nothing failed.
+      if (signal.aborted) return { sender, orders: undefined };
       const answer = storeAnswer(err);
       if (answer) return { sender, orders: undefined, answer };
       // Counted like any failure met on the way; the lookup then asks the store itself, with its retries.

@@ -108,6 +108,6 @@ export interface Order {
 export interface OrderSource {
   /** The order with this number (digits only, no "#"), or null. */
   findByNumber(number: string): Promise<Order | null>;
-  /** The most recent orders placed with this email, newest first. */
-  recentByEmail(email: string, limit: number): Promise<Order[]>;
+  /** The most recent orders placed with this email, newest first. `signal` ends the request early. */
+  recentByEmail(email: string, limit: number, signal?: AbortSignal): Promise<Order[]>;
 }

@@ -156,7 +156,7 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
     return api;
   };
 
-  async function orders(query: string, first: number): Promise<Order[]> {
+  async function orders(query: string, first: number, signal?: AbortSignal): Promise<Order[]> {
     let token = await tokens.get();
     let retriedAuth = false;
     for (let attempt = 0; ; attempt++) {
@@ -164,6 +164,7 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
       try {
         response = await clientFor(token).request<{ orders: { nodes: ShopifyOrderNode[] } }>(ORDERS_QUERY, {
           variables: { first, query },
+          signal,
         });
       } catch {
         throw new StoreApiError(0, 'network');
@@ -205,8 +206,8 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
       const found = await orders(`name:#${number}`, 5);
       return found.find((o) => o.number === number) ?? null;
     },
-    async recentByEmail(email, limit) {
-      const found = await orders(`email:${JSON.stringify(email)}`, Math.min(limit, 20));
+    async recentByEmail(email, limit, signal) {
+      const found = await orders(`email:${JSON.stringify(email)}`, Math.min(limit, 20), signal);
       return found.filter((o) => o.email.toLowerCase() === email.toLowerCase()).slice(0, limit);
     },
   };

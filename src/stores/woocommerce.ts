@@ -36,6 +36,7 @@ export function wooRestClient(opts: {
   consumerKey: string;
   consumerSecret: string;
   fetch: FetchLike;
+  signal?: AbortSignal;
 }): WooRestClient {
   const noRedirects: FetchLike = (input, init) => opts.fetch(input, { ...init, redirect: 'manual' });
   return new WooCommerceRestApi({
@@ -44,7 +45,13 @@ export function wooRestClient(opts: {
     consumerSecret: opts.consumerSecret,
     version: 'wc/v3',
     queryStringAuth: false,
-    axiosConfig: { adapter: 'fetch', env: { fetch: noRedirects }, timeout: WOOCOMMERCE_TIMEOUT_MS, maxRedirects: 0 },
+    axiosConfig: {
+      adapter: 'fetch',
+      env: { fetch: noRedirects },
+      timeout: WOOCOMMERCE_TIMEOUT_MS,
+      maxRedirects: 0,
+      signal: opts.signal,
+    },
   });
 }
 
@@ -61,10 +68,21 @@ export interface WooCommerceOrderSourceOptions {
 export function createWooCommerceOrderSource(opts: WooCommerceOrderSourceOptions): OrderSource {
   const api = wooRestClient(opts);
 
-  async function search(term: string, page: number): Promise<{ orders: Order[]; totalPages: number }> {
+  async function search(
+    term: string,
+    page: number,
+    signal?: AbortSignal,
+  ): Promise<{ orders: Order[]; totalPages: number }> {
     let response;
     try {
-      response = await api.get('orders', { search: term, per_page: 50, page, orderby: 'date', order: 'desc' });
+      // The package takes axios options per client only: one for this call, when it carries a signal.
+      response = await (signal ? wooRestClient({ ...opts, signal }) : api).get('orders', {
+        search: term,
+        per_page: 50,
+        page,
+        orderby: 'date',
+        order: 'desc',
+      });
     } catch (err) {
       const status = (err as { response?: { status?: number } }).response?.status ?? 0;
       throw storeErrorFromStatus(status);
@@ -79,12 +97,12 @@ export function createWooCommerceOrderSource(opts: WooCommerceOrderSourceOptions
       const { orders } = await search(number, 1);
       return orders.find((o) => o.number === number) ?? null;
     },
-    async recentByEmail(email, limit) {
+    async recentByEmail(email, limit, signal) {
       const wanted = email.toLowerCase();
       const found: Order[] = [];
       const maxPages = opts.maxPages ?? 3;
       for (let page = 1; page <= maxPages && found.length < limit; page++) {
-        const { orders, totalPages } = await search(email, page);
+        const { orders, totalPages } = await search(email, page, signal);
         found.push(...orders.filter((o) => o.email.toLowerCase() === wanted));
         if (page >= totalPages) break;
       }
