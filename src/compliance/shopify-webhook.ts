@@ -38,7 +38,7 @@ export function shopifyWebhookSecrets(config: Pick<Config, 'mode' | 'shopify'>):
 /**
  * X-Shopify-Hmac-Sha256 is base64 HMAC-SHA256 of the raw body with the app secret. During a secret
  * rotation Shopify may still sign with the old one, so both are tried; each comparison is constant
- * time (WebCrypto verify), and both always run so timing does not tell which secret matched.
+ * time (timingSafeEqual), and both always run so timing does not tell which secret matched.
  */
 export async function verifyShopifySignature(
   rawBody: Uint8Array,

@@ -3,11 +3,25 @@ import { resumeComplianceRequest } from '../compliance/perform';
 import { bumpCounters } from '../db/counters';
 import { complianceRequests, gmailConnections } from '../db/schema';
 import type { LogFields } from '../platform/log';
-import { parseQueueMessage, type Delivery, type QueueMessage, type SyncMessage } from '../platform/queue';
+import { metered } from '../platform/subrequests';
+import {
+  parseQueueMessage,
+  type Delivery,
+  type PushMessage,
+  type QueueMessage,
+  type SyncMessage,
+} from '../platform/queue';
 import type { Services } from '../services';
 import { repairWooStore } from './woo-store-repair';
 import { classifyFailure, retryDelaySeconds } from './failures';
-import { type PushDelivery, syncAccount, syncPushedMailbox, type SyncOptions } from './sync';
+import {
+  invocationFull,
+  MESSAGE_SUBREQUEST_RESERVE,
+  type PushDelivery,
+  syncAccount,
+  syncPushedMailbox,
+  type SyncOptions,
+} from './sync';
 import { renewWatch } from './watch-renewal';
 
 /** Accounts of one batch synced side by side: a slow mailbox does not hold up the other nine. */
@@ -26,11 +40,28 @@ export async function consumeSyncBatch(
   options: SyncOptions = {},
 ): Promise<void> {
   const work = workOf(s, batch);
-  let next = 0;
-  const worker = async () => {
-    while (next < work.length) await consumeOne(s, work[next++]!, options);
-  };
-  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, work.length) }, worker));
+  // One meter for the invocation: the syncs check it as well as their own (sync.ts overBudget).
+  await metered(async (invocation) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < work.length) {
+        const item = work[next++]!;
+        if (invocationFull(invocation, options, WORK_START_RESERVE)) defer(s, item);
+        else await consumeOne(s, item, options);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, work.length) }, worker));
+  });
+}
+
+/** What a piece of work may cost before its first check: a sync's own calls and one message. */
+const WORK_START_RESERVE = MESSAGE_SUBREQUEST_RESERVE + 10;
+
+/** Work the invocation has no subrequests left for: back on the queue at once, for another invocation. */
+function defer(s: Services, work: Work): void {
+  s.logger.info('queue.deferred', { ...idsOf(work.message), reason: jobOf(work.message) });
+  work.delivery.retry({ delaySeconds: 0 });
+  for (const rider of work.riders) rider.ack();
 }
 
 /** A message to run, and the deliveries of the same sync that ride on it: acked when it is settled. */
@@ -69,7 +100,7 @@ function workOf(s: Services, batch: readonly Delivery[]): Work[] {
       continue;
     }
     same.firstPushes += first;
-    if ('mailboxKey' in message && 'mailboxKey' in same.message && isAhead(message.historyId, same.message.historyId)) {
+    if ('mailboxKey' in message && 'mailboxKey' in same.message && leads(message, delivery, same)) {
       same.riders.push(same.delivery);
       same.message = message;
       same.delivery = delivery;
@@ -78,7 +109,11 @@ function workOf(s: Services, batch: readonly Delivery[]): Work[] {
   return work;
 }
 
-const isAhead = (historyId: string, than: string) => BigInt(historyId) > BigInt(than);
+/** The newer push leads; of two alike, the one with more retries left (a rider's budget is the leader's). */
+function leads(push: PushMessage, delivery: Delivery, current: Work): boolean {
+  const ahead = BigInt(push.historyId) - BigInt((current.message as PushMessage).historyId);
+  return ahead > 0n || (ahead === 0n && delivery.attempts < current.delivery.attempts);
+}
 
 /** Runs the message's work; what it returns is a reason word for the log. */
 async function run(s: Services, message: QueueMessage, options: SyncOptions, delivery: PushDelivery): Promise<string> {

@@ -68,6 +68,8 @@ export interface SyncOptions {
   maxMessages?: number;
   /** Subrequests (outside calls and database statements over HTTP) one sync may make; the rest goes to a new queue message. */
   subrequestBudget?: number;
+  /** Subrequests the syncs of one queue invocation may make together (consume.ts). */
+  invocationBudget?: number;
   /** For the in-process retries of the model and the store. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -79,13 +81,18 @@ export const MAX_HISTORY_PAGES = 20;
 /** Keeps one run well inside a queue consumer's time, with a model call per message. */
 export const MAX_MESSAGES_PER_RUN = 50;
 /**
- * Well under Workers' 1,000 subrequests per invocation (paid plan), which a queue batch of several
- * accounts shares. Before each message the sync checks that the worst a message can cost
- * (MESSAGE_SUBREQUEST_RESERVE: Gmail reads and a token refresh, the store and the model with their
- * retries and one regeneration, its database statements) still fits; otherwise it hands over.
+ * Well under Workers' 1,000 subrequests per invocation (paid plan). Before each message the sync
+ * checks that the worst a message can cost (MESSAGE_SUBREQUEST_RESERVE: Gmail reads and a token
+ * refresh, the store and the model with their retries and one regeneration, its database
+ * statements) still fits its own budget and its queue invocation's; otherwise it hands over.
  */
 export const SUBREQUEST_BUDGET = 300;
 export const MESSAGE_SUBREQUEST_RESERVE = 30;
+/**
+ * What a queue batch's syncs (up to ten accounts) may make together: Workers' 1,000 less what the
+ * BATCH_CONCURRENCY syncs running may still spend after their last check, and their hand-overs.
+ */
+export const INVOCATION_SUBREQUEST_BUDGET = 800;
 /** Reruns asked for while running are honoured this many times, then handed to the queue. */
 const MAX_RUNS = 3;
 
@@ -642,7 +649,13 @@ async function handleIsolated(
 }
 
 function overBudget(meter: SubrequestMeter, options: SyncOptions): boolean {
-  return meter.count + MESSAGE_SUBREQUEST_RESERVE > (options.subrequestBudget ?? SUBREQUEST_BUDGET);
+  if (meter.count + MESSAGE_SUBREQUEST_RESERVE > (options.subrequestBudget ?? SUBREQUEST_BUDGET)) return true;
+  return !!meter.parent && invocationFull(meter.parent, options, MESSAGE_SUBREQUEST_RESERVE);
+}
+
+/** Whether the queue invocation's meter cannot fit `reserve` more subrequests. */
+export function invocationFull(invocation: SubrequestMeter, options: SyncOptions, reserve: number): boolean {
+  return invocation.count + reserve > (options.invocationBudget ?? INVOCATION_SUBREQUEST_BUDGET);
 }
 
 interface Page {

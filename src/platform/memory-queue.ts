@@ -9,6 +9,7 @@ import { QUEUE_BATCH_MAX, wireMessage, type Delivery, type JobQueue, type QueueM
  */
 export interface MemoryQueueOptions {
   consume: (batch: Delivery[]) => Promise<void>;
+  /** Retries after the first delivery, as wrangler.toml's max_retries (5). */
   maxRetries?: number;
   /** 10, as wrangler.toml's max_batch_size. */
   maxBatchSize?: number;
@@ -25,7 +26,7 @@ export interface MemoryQueue extends Required<JobQueue> {
 
 export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
   const maxRetries = options.maxRetries ?? 5;
-  const maxBatchSize = options.maxBatchSize ?? 10;
+  const maxBatchSize = Math.max(1, options.maxBatchSize ?? 10);
   const setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
   const pending: { body: QueueMessage; key: string; attempts: number }[] = [];
   let delayed = 0;
@@ -71,8 +72,13 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
         taken.forEach((item, i) => {
           const outcome = outcomes[i] ?? (failed ? { delaySeconds: 0 } : undefined);
           if (!outcome || outcome === 'ack') return;
-          if (item.attempts >= maxRetries) {
-            options.onDeadLetter?.(item.body);
+          // Cloudflare delivers a message max_retries + 1 times before it dead-letters it.
+          if (item.attempts > maxRetries) {
+            try {
+              options.onDeadLetter?.(item.body);
+            } catch {
+              // The dead-letter callback's failure must not strand the rest of the batch.
+            }
             return;
           }
           delayed++;

@@ -9,19 +9,20 @@ import type { FetchLike } from './fetch';
  */
 export interface SubrequestMeter {
   count: number;
+  /** The meter of the work this runs inside (a sync inside its queue invocation), counted too. */
+  readonly parent?: SubrequestMeter;
 }
 
 const meters = new AsyncLocalStorage<SubrequestMeter>();
 
 export function meteredFetch(fetch: FetchLike): FetchLike {
   return (input, init) => {
-    const meter = meters.getStore();
-    if (meter) meter.count++;
+    for (let meter = meters.getStore(); meter; meter = meter.parent) meter.count++;
     return fetch(input, init);
   };
 }
 
 export function metered<T>(run: (meter: SubrequestMeter) => Promise<T>): Promise<T> {
-  const meter: SubrequestMeter = { count: 0 };
+  const meter: SubrequestMeter = { count: 0, parent: meters.getStore() };
   return meters.run(meter, () => run(meter));
 }

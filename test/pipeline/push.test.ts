@@ -95,26 +95,66 @@ describe('Gmail push: what a verified notification leads to', () => {
     await consumeSyncBatch(p.rt.services, [delivery({ mailboxKey, historyId: first })]);
     expect(p.google.drafts(p.mailbox)).toHaveLength(1);
 
-    // The cursor is at `first` now: a sync run for that push alone would find nothing to do.
+    // Two new messages, two pushes behind the cursor, and a redelivery of the old one.
     p.deliver(question(2));
+    const mid = p.google.historyId(p.mailbox);
+    p.deliver(question(3));
     const newest = p.google.historyId(p.mailbox);
     await consumeSyncBatch(p.rt.services, [
-      delivery({ mailboxKey, historyId: first }),
+      delivery({ mailboxKey, historyId: mid }),
       delivery({ mailboxKey, historyId: newest }),
       delivery({ mailboxKey, historyId: first }, 2), // a redelivery: not counted again
     ]);
-    // Run apart, the pushes would find the lease taken and ask for a rerun: more syncs.
+    // Run apart, the second would find the lease taken and ask for a rerun: sync.busy, more syncs.
     expect(events('sync.busy')).toEqual([]);
     expect(events('sync.done')).toHaveLength(2);
     expect(settled).toEqual(['ack', 'ack', 'ack', 'ack']);
-    expect(p.google.drafts(p.mailbox)).toHaveLength(2);
-    expect(await p.counters()).toMatchObject({ notifications: 3, drafted: 2 });
+    expect(p.google.drafts(p.mailbox)).toHaveLength(3);
+    expect(await p.counters()).toMatchObject({ notifications: 3, drafted: 3 });
+
+    // The cursor is at `newest`: a batch led by an older push would end as already_synced and
+    // leave the new mail behind, so the newest leads wherever it stands in the batch.
+    p.deliver(question(4));
+    await consumeSyncBatch(p.rt.services, [
+      delivery({ mailboxKey, historyId: newest }),
+      delivery({ mailboxKey, historyId: p.google.historyId(p.mailbox) }),
+    ]);
+    expect(p.google.drafts(p.mailbox)).toHaveLength(4);
+    expect(events('sync.done')).toHaveLength(3);
 
     // The same account's sync queued twice (at-least-once delivery) is one sync too.
     await consumeSyncBatch(p.rt.services, [delivery({ accountId: p.accountId }), delivery({ accountId: p.accountId })]);
     expect(events('sync.busy')).toEqual([]);
-    expect(events('sync.done')).toHaveLength(3);
-    expect(settled).toHaveLength(6);
+    expect(events('sync.done')).toHaveLength(4);
+    expect(settled).toHaveLength(8);
+  });
+
+  it('a batch whose leading push is retried: its riders are acked and counted once, the retry drafts their mail', async () => {
+    const mailboxKey = (await p.connection())!.mailboxKey!;
+    const outcomes: string[] = [];
+    const delivery = (name: string, body: object, attempts = 1) => ({
+      body,
+      attempts,
+      ack: () => void outcomes.push(`${name}:ack`),
+      retry: () => void outcomes.push(`${name}:retry`),
+    });
+    p.deliver(question(1));
+    const mid = p.google.historyId(p.mailbox);
+    p.deliver(question(2));
+    const leader = { mailboxKey, historyId: p.google.historyId(p.mailbox) };
+    p.google.failNext('messages.get', { status: 503, count: 1 });
+    const noSleep = { sleep: async () => undefined };
+    await consumeSyncBatch(
+      p.rt.services,
+      [delivery('mid', { mailboxKey, historyId: mid }), delivery('new', leader)],
+      noSleep,
+    );
+    expect(outcomes.sort()).toEqual(['mid:ack', 'new:retry']);
+    // The queue brings the leader back alone: it counts nothing more and drafts both messages.
+    await consumeSyncBatch(p.rt.services, [delivery('new', leader, 2)], noSleep);
+    expect(outcomes.at(-1)).toBe('new:ack');
+    expect(p.google.drafts(p.mailbox)).toHaveLength(2);
+    expect(await p.counters()).toMatchObject({ notifications: 2, drafted: 2 });
   });
 
   it('names the mailbox by the same key whatever the case of the address', async () => {

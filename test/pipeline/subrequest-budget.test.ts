@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { consumeSyncBatch } from '../../src/pipeline/consume';
 import { MESSAGE_SUBREQUEST_RESERVE, syncAccount } from '../../src/pipeline/sync';
+import { metered } from '../../src/platform/subrequests';
 import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 /**
@@ -45,6 +47,62 @@ describe('the subrequest budget', () => {
         .map((d) => d.threadId)
         .sort(),
     ).toEqual([...threads].sort());
+  });
+
+  it("a queue invocation's syncs share its budget: a sync within its own budget still hands over when the invocation's is spent", async () => {
+    const threads = Array.from({ length: 6 }, (_, i) => p.deliver(question(i + 1)).threadId);
+    const invocationBudget = MESSAGE_SUBREQUEST_RESERVE + 20;
+    const settled: string[] = [];
+    const delivery = {
+      body: { accountId: p.accountId },
+      attempts: 1,
+      ack: () => void settled.push('ack'),
+      retry: () => void settled.push('retry'),
+    };
+    // An outer meter sees everything the invocation sent.
+    const spent = await metered(async (all) => {
+      await consumeSyncBatch(p.rt.services, [delivery], { ...noSleep, invocationBudget, subrequestBudget: 10_000 });
+      return all.count;
+    });
+    expect(spent).toBeLessThanOrEqual(invocationBudget);
+    expect(settled).toEqual(['ack']);
+    const [run] = done();
+    expect(Number(run!.count)).toBeGreaterThan(0);
+    expect(Number(run!.count)).toBeLessThan(6);
+    expect(p.rt.queueMessages.map((m) => JSON.parse(m))).toContainEqual({ accountId: p.accountId });
+    await p.rt.settle();
+    expect(
+      p.google
+        .drafts(p.mailbox)
+        .map((d) => d.threadId)
+        .sort(),
+    ).toEqual([...threads].sort());
+  });
+
+  it('work the invocation has no subrequests left for is put back on the queue at once, unstarted', async () => {
+    const mailboxKey = (await p.connection())!.mailboxKey!;
+    p.deliver(question(1));
+    const settled: string[] = [];
+    const delivery = (name: string, body: object) => ({
+      body,
+      attempts: 1,
+      ack: () => void settled.push(`${name}:ack`),
+      retry: (o?: { delaySeconds?: number }) => void settled.push(`${name}:retry ${o?.delaySeconds}`),
+    });
+    const historyId = p.google.historyId(p.mailbox);
+    const calls = p.google.calls(p.mailbox)['history.list'] ?? 0;
+    await consumeSyncBatch(
+      p.rt.services,
+      [
+        delivery('push', { mailboxKey, historyId }),
+        delivery('rider', { mailboxKey, historyId }),
+        delivery('job', { accountId: p.accountId, job: 'renew_watch' }),
+      ],
+      { ...noSleep, invocationBudget: 1 },
+    );
+    expect(settled.sort()).toEqual(['job:retry 0', 'push:retry 0', 'rider:ack']);
+    expect(p.google.calls(p.mailbox)['history.list'] ?? 0).toBe(calls);
+    expect(p.rt.logs.filter((l) => JSON.parse(l).event === 'queue.deferred')).toHaveLength(2);
   });
 
   it('a budget too small for any message still handles one per run, so the hand-over never loops empty', async () => {

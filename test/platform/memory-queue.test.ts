@@ -72,8 +72,33 @@ describe('in-process queue (Cloudflare Queues semantics)', () => {
     });
     await queue.send({ accountId: 'a' });
     await queue.idle();
-    expect(attempts).toEqual([1, 2, 3]);
+    expect(attempts).toEqual([1, 2, 3, 4]); // the first delivery and 3 retries, as Cloudflare counts max_retries
     expect(dead).toEqual([{ accountId: 'a' }]);
+  });
+
+  it('a dead-letter callback that throws strands nothing: the rest of its batch is still settled', async () => {
+    const retried: string[] = [];
+    const queue = createMemoryQueue({
+      consume: async (batch) => {
+        for (const d of batch) {
+          const id = (d.body as { accountId: string }).accountId;
+          if (id === 'poison' || (id === 'later' && d.attempts === 1)) {
+            retried.push(`${id}#${d.attempts}`);
+            d.retry({ delaySeconds: 0 });
+          } else d.ack();
+        }
+      },
+      maxRetries: 0,
+      onDeadLetter: () => {
+        throw new Error('dead-letter store down');
+      },
+      setTimer: immediate,
+    });
+    const hold = queue.send({ accountId: 'hold' });
+    await Promise.all([hold, queue.send({ accountId: 'poison' }), queue.send({ accountId: 'later' })]);
+    await queue.idle();
+    // maxRetries 0: one delivery each; 'later' dead-letters too (its callback throws as well).
+    expect(retried).toEqual(['poison#1', 'later#1']);
   });
 
   it('treats a thrown consumer as a retry, and a later success as done', async () => {
