@@ -16,6 +16,18 @@ describe('the subrequest budget', () => {
     p = await pipelineForTest();
   });
 
+  /** The follow-up was queued ({accountId} only); the local queue runs it, with the default budgets, and every mail gets one draft. */
+  const expectHandedOverAndAllDrafted = async (threads: string[]) => {
+    expect(p.rt.queueMessages.map((m) => JSON.parse(m))).toContainEqual({ accountId: p.accountId });
+    await p.rt.settle();
+    expect(
+      p.google
+        .drafts(p.mailbox)
+        .map((d) => d.threadId)
+        .sort(),
+    ).toEqual([...threads].sort());
+  };
+
   const done = () =>
     p.rt.logs.map((l) => JSON.parse(l) as Record<string, number | string>).filter((e) => e.event === 'sync.done');
 
@@ -38,15 +50,7 @@ describe('the subrequest budget', () => {
     expect(handled).toBeGreaterThan(0);
     expect(handled).toBeLessThan(6);
     expect(Number(done()[0]!.subrequests)).toBeLessThanOrEqual(budget);
-    // The follow-up was queued ({accountId} only) and the local queue runs it, with the default budget.
-    expect(p.rt.queueMessages.map((m) => JSON.parse(m))).toContainEqual({ accountId: p.accountId });
-    await p.rt.settle();
-    expect(
-      p.google
-        .drafts(p.mailbox)
-        .map((d) => d.threadId)
-        .sort(),
-    ).toEqual([...threads].sort());
+    await expectHandedOverAndAllDrafted(threads);
   });
 
   it("a queue invocation's syncs share its budget: a sync within its own budget still hands over when the invocation's is spent", async () => {
@@ -69,14 +73,7 @@ describe('the subrequest budget', () => {
     const [run] = done();
     expect(Number(run!.count)).toBeGreaterThan(0);
     expect(Number(run!.count)).toBeLessThan(6);
-    expect(p.rt.queueMessages.map((m) => JSON.parse(m))).toContainEqual({ accountId: p.accountId });
-    await p.rt.settle();
-    expect(
-      p.google
-        .drafts(p.mailbox)
-        .map((d) => d.threadId)
-        .sort(),
-    ).toEqual([...threads].sort());
+    await expectHandedOverAndAllDrafted(threads);
   });
 
   it('work the invocation has no subrequests left for is put back on the queue at once, unstarted', async () => {
