@@ -6,6 +6,7 @@ import type { LogFields } from '../platform/log';
 import { metered } from '../platform/subrequests';
 import {
   parseQueueMessage,
+  sendBatch,
   type Delivery,
   type PushMessage,
   type QueueMessage,
@@ -46,7 +47,7 @@ export async function consumeSyncBatch(
     const worker = async () => {
       while (next < work.length) {
         const item = work[next++]!;
-        if (invocationFull(invocation, options, WORK_START_RESERVE)) defer(s, item);
+        if (invocationFull(invocation, options, WORK_START_RESERVE)) await defer(s, item);
         else await consumeOne(s, item, options);
       }
     };
@@ -57,11 +58,32 @@ export async function consumeSyncBatch(
 /** What a piece of work may cost before its first check: a sync's own calls and one message. */
 const WORK_START_RESERVE = MESSAGE_SUBREQUEST_RESERVE + 10;
 
-/** Work the invocation has no subrequests left for: back on the queue at once, for another invocation. */
-function defer(s: Services, work: Work): void {
-  s.logger.info('queue.deferred', { ...idsOf(work.message), reason: jobOf(work.message) });
-  work.delivery.retry({ delaySeconds: 0 });
-  for (const rider of work.riders) rider.ack();
+/**
+ * Work the invocation has no subrequests left for goes back on the queue unstarted, for another
+ * invocation: as fresh copies in one send (one subrequest), so that waiting neither spends its
+ * retries (each retry counts towards max_retries) nor makes a first push look like a redelivery,
+ * which is not counted. A redelivered leading push keeps its place by a retry. If the send fails,
+ * every delivery is retried.
+ */
+async function defer(s: Services, work: Work): Promise<void> {
+  s.logger.info('queue.deferred', { ...idsOf(work.message), reason: jobOf(work.message), count: work.riders.length });
+  const all = [work.delivery, ...work.riders];
+  const isPush = 'mailboxKey' in work.message;
+  const again = isPush ? all.filter((d) => d.attempts <= 1) : [work.delivery];
+  const keptByRetry = isPush && work.delivery.attempts > 1 ? work.delivery : null;
+  try {
+    await sendBatch(
+      s.queue,
+      again.map((d) => parseQueueMessage(d.body)!),
+    );
+  } catch {
+    for (const d of all) d.retry({ delaySeconds: 0 });
+    return;
+  }
+  for (const d of all) {
+    if (d === keptByRetry) d.retry({ delaySeconds: 0 });
+    else d.ack();
+  }
 }
 
 /** A message to run, and the deliveries of the same sync that ride on it: acked when it is settled. */

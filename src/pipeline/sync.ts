@@ -87,10 +87,12 @@ export const MAX_MESSAGES_PER_RUN = 50;
  * statements) still fits its own budget and its queue invocation's; otherwise it hands over.
  */
 export const SUBREQUEST_BUDGET = 300;
-export const MESSAGE_SUBREQUEST_RESERVE = 30;
+/** Measured worst: about 48 (three orders named, the store throttled, the model failing twice), plus a regeneration and a token renewal. */
+export const MESSAGE_SUBREQUEST_RESERVE = 60;
 /**
  * What a queue batch's syncs (up to ten accounts) may make together: Workers' 1,000 less what the
- * BATCH_CONCURRENCY syncs running may still spend after their last check, and their hand-overs.
+ * BATCH_CONCURRENCY syncs running may still spend after their last check (3 × a message and a
+ * hand-over ≈ 190 at worst).
  */
 export const INVOCATION_SUBREQUEST_BUDGET = 800;
 /** Reruns asked for while running are honoured this many times, then handed to the queue. */

@@ -42,18 +42,28 @@ describe('chaos: timeouts and dropped connections', () => {
     await expectInvariants(c);
   });
 
-  it('a message that ends while its orders are still being read ahead ends that request too, uncounted', async () => {
-    c.poison(); // from a customer, so its sender's orders are read during the download; then unparseable
-    c.net.failNext('store', 'hang');
-    await c.trigger();
-    await c.settle();
-    expect(c.net.served()).toEqual({ 'store:hang': 1 });
-    // Left alone, the read would hang until the store client's timeout, long after the sync.
-    expect(c.net.stuck()).toBe(0);
-    // The poison message's own failure is counted; the abandoned read is not a store failure.
-    expect(Object.keys(await c.counters()).filter((k) => k.startsWith('error:'))).toEqual(['error:internal']);
-    await expectInvariants(c);
-  });
+  it.each(['shopify', 'woocommerce'] as const)(
+    '%s: a message that ends while its orders are still being read ahead ends that request too, uncounted',
+    async (store) => {
+      const d = store === 'shopify' ? c : await startChaos({ store, timeoutMs: TIMEOUT_MS });
+      try {
+        d.poison(); // from a customer, so its sender's orders are read during the download; then unparseable
+        const q = d.question(); // the same run goes on: a late count of the cut read would land in it
+        d.net.failNext('store', 'hang');
+        await d.trigger();
+        await d.settle();
+        expect(d.net.served()).toEqual({ 'store:hang': 1 });
+        // Left alone, the read would hang until the store client's timeout, long after the sync.
+        expect(d.net.stuck()).toBe(0);
+        // The poison message's own failure is counted; the cut read is not a store failure.
+        expect(Object.keys(await d.counters()).filter((k) => k.startsWith('error:'))).toEqual(['error:internal']);
+        expect(d.google.drafts(d.mailbox).map((x) => x.threadId)).toEqual([q.threadId]);
+        await expectInvariants(d);
+      } finally {
+        if (d !== c) d.close();
+      }
+    },
+  );
 
   it('drafts.create succeeded but the answer was lost: the retry finds the draft and adds none', async () => {
     const q = c.question();

@@ -157,6 +157,22 @@ describe('Gmail push: what a verified notification leads to', () => {
     expect(await p.counters()).toMatchObject({ notifications: 2, drafted: 2 });
   });
 
+  it('of two pushes alike, the first delivery leads (a retry of it keeps the retries a redelivery has spent less of)', async () => {
+    const mailboxKey = (await p.connection())!.mailboxKey!;
+    p.deliver(question(1));
+    const body = { mailboxKey, historyId: p.google.historyId(p.mailbox) };
+    const retried: number[] = [];
+    const delivery = (attempts: number) => ({
+      body,
+      attempts,
+      ack: () => undefined,
+      retry: () => void retried.push(attempts),
+    });
+    p.google.failNext('messages.get', { status: 503, count: 1 });
+    await consumeSyncBatch(p.rt.services, [delivery(4), delivery(1)], { sleep: async () => undefined });
+    expect(retried).toEqual([1]);
+  });
+
   it('names the mailbox by the same key whatever the case of the address', async () => {
     await push({ emailAddress: p.mailbox.toUpperCase(), historyId: Number(p.google.historyId(p.mailbox)) + 5 });
     const keys = p.rt.queueMessages.map((m) => (JSON.parse(m) as { mailboxKey: string }).mailboxKey);

@@ -76,30 +76,57 @@ describe('the subrequest budget', () => {
     await expectHandedOverAndAllDrafted(threads);
   });
 
-  it('work the invocation has no subrequests left for is put back on the queue at once, unstarted', async () => {
+  it('work the invocation has no subrequests left for goes back on the queue unstarted, as fresh copies that keep their retries and their count', async () => {
     const mailboxKey = (await p.connection())!.mailboxKey!;
     p.deliver(question(1));
     const settled: string[] = [];
-    const delivery = (name: string, body: object) => ({
+    const delivery = (name: string, body: object, attempts = 1) => ({
       body,
-      attempts: 1,
+      attempts,
       ack: () => void settled.push(`${name}:ack`),
       retry: (o?: { delaySeconds?: number }) => void settled.push(`${name}:retry ${o?.delaySeconds}`),
     });
     const historyId = p.google.historyId(p.mailbox);
     const calls = p.google.calls(p.mailbox)['history.list'] ?? 0;
+    const sentBefore = p.rt.queueMessages.length;
+    const push = { mailboxKey, historyId };
+    const job = { accountId: p.accountId, job: 'renew_watch' };
     await consumeSyncBatch(
       p.rt.services,
-      [
-        delivery('push', { mailboxKey, historyId }),
-        delivery('rider', { mailboxKey, historyId }),
-        delivery('job', { accountId: p.accountId, job: 'renew_watch' }),
-      ],
+      [delivery('push', push), delivery('rider', push), delivery('again', push, 3), delivery('job', job, 4)],
       { ...noSleep, invocationBudget: 1 },
     );
-    expect(settled.sort()).toEqual(['job:retry 0', 'push:retry 0', 'rider:ack']);
+    // Nothing ran; every delivery is settled, and a copy of each first push and of the job is queued.
     expect(p.google.calls(p.mailbox)['history.list'] ?? 0).toBe(calls);
+    expect(settled.sort()).toEqual(['again:ack', 'job:ack', 'push:ack', 'rider:ack']);
+    expect(p.rt.queueMessages.slice(sentBefore).map((m) => JSON.parse(m))).toEqual([push, push, job]);
     expect(p.rt.logs.filter((l) => JSON.parse(l).event === 'queue.deferred')).toHaveLength(2);
+    // The copies run in the next invocation as first deliveries: both pushes are counted.
+    await p.rt.settle();
+    expect(p.google.drafts(p.mailbox)).toHaveLength(1);
+    expect(await p.counters()).toMatchObject({ notifications: 2, drafted: 1 });
+  });
+
+  it('a deferred push that was already a redelivery keeps its place by a retry; its first-time riders are copied', async () => {
+    const mailboxKey = (await p.connection())!.mailboxKey!;
+    const settled: string[] = [];
+    const delivery = (name: string, body: object, attempts = 1) => ({
+      body,
+      attempts,
+      ack: () => void settled.push(`${name}:ack`),
+      retry: () => void settled.push(`${name}:retry`),
+    });
+    p.deliver(question(1));
+    const older = { mailboxKey, historyId: p.google.historyId(p.mailbox) };
+    p.deliver(question(2));
+    const newest = { mailboxKey, historyId: p.google.historyId(p.mailbox) };
+    const sentBefore = p.rt.queueMessages.length;
+    await consumeSyncBatch(p.rt.services, [delivery('older', older), delivery('newest', newest, 2)], {
+      ...noSleep,
+      invocationBudget: 1,
+    });
+    expect(settled.sort()).toEqual(['newest:retry', 'older:ack']);
+    expect(p.rt.queueMessages.slice(sentBefore).map((m) => JSON.parse(m))).toEqual([older]);
   });
 
   it('a budget too small for any message still handles one per run, so the hand-over never loops empty', async () => {

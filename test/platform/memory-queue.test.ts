@@ -78,6 +78,7 @@ describe('in-process queue (Cloudflare Queues semantics)', () => {
 
   it('a dead-letter callback that throws strands nothing: the rest of its batch is still settled', async () => {
     const retried: string[] = [];
+    const dead: string[] = [];
     const queue = createMemoryQueue({
       consume: async (batch) => {
         for (const d of batch) {
@@ -89,7 +90,8 @@ describe('in-process queue (Cloudflare Queues semantics)', () => {
         }
       },
       maxRetries: 0,
-      onDeadLetter: () => {
+      onDeadLetter: (m) => {
+        dead.push((m as { accountId: string }).accountId);
         throw new Error('dead-letter store down');
       },
       setTimer: immediate,
@@ -99,6 +101,18 @@ describe('in-process queue (Cloudflare Queues semantics)', () => {
     await queue.idle();
     // maxRetries 0: one delivery each; 'later' dead-letters too (its callback throws as well).
     expect(retried).toEqual(['poison#1', 'later#1']);
+    expect(dead).toEqual(['poison', 'later']);
+  });
+
+  it('a batch size below 1 is taken as 1', async () => {
+    const sizes: number[] = [];
+    const queue = createMemoryQueue({
+      consume: async (batch) => void (sizes.push(batch.length), batch.forEach((d) => d.ack())),
+      maxBatchSize: 0,
+    });
+    await Promise.all(['a', 'b', 'c'].map((accountId) => queue.send({ accountId })));
+    await queue.idle();
+    expect(sizes).toEqual([1, 1, 1]);
   });
 
   it('treats a thrown consumer as a retry, and a later success as done', async () => {
