@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { consumeSyncBatch } from '../../src/pipeline/consume';
 import { MESSAGE_SUBREQUEST_RESERVE, syncAccount } from '../../src/pipeline/sync';
 import { metered } from '../../src/platform/subrequests';
+import { deliveryRecorder } from '../support/deliveries';
 import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 /**
@@ -79,13 +80,7 @@ describe('the subrequest budget', () => {
   it('work the invocation has no subrequests left for goes back on the queue unstarted, as fresh copies that keep their retries and their count', async () => {
     const mailboxKey = (await p.connection())!.mailboxKey!;
     p.deliver(question(1));
-    const settled: string[] = [];
-    const delivery = (name: string, body: object, attempts = 1) => ({
-      body,
-      attempts,
-      ack: () => void settled.push(`${name}:ack`),
-      retry: (o?: { delaySeconds?: number }) => void settled.push(`${name}:retry ${o?.delaySeconds}`),
-    });
+    const { settled, delivery } = deliveryRecorder();
     const historyId = p.google.historyId(p.mailbox);
     const calls = p.google.calls(p.mailbox)['history.list'] ?? 0;
     const sentBefore = p.rt.queueMessages.length;
@@ -109,13 +104,7 @@ describe('the subrequest budget', () => {
 
   it('a deferred push that was already a redelivery keeps its place by a retry; its first-time riders are copied', async () => {
     const mailboxKey = (await p.connection())!.mailboxKey!;
-    const settled: string[] = [];
-    const delivery = (name: string, body: object, attempts = 1) => ({
-      body,
-      attempts,
-      ack: () => void settled.push(`${name}:ack`),
-      retry: () => void settled.push(`${name}:retry`),
-    });
+    const { settled, delivery } = deliveryRecorder();
     p.deliver(question(1));
     const older = { mailboxKey, historyId: p.google.historyId(p.mailbox) };
     p.deliver(question(2));
@@ -125,7 +114,7 @@ describe('the subrequest budget', () => {
       ...noSleep,
       invocationBudget: 1,
     });
-    expect(settled.sort()).toEqual(['newest:retry', 'older:ack']);
+    expect(settled.sort()).toEqual(['newest:retry 0', 'older:ack']);
     expect(p.rt.queueMessages.slice(sentBefore).map((m) => JSON.parse(m))).toEqual([older]);
   });
 
