@@ -22,6 +22,11 @@ function newestMessage(c: Conversation): string {
   return c.messages[c.messages.length - 1]!.raw;
 }
 
+/** A skip sample arrives in the bench's mailbox, with the labels Gmail would give it. */
+function arriveSample(world: World, sample: ReturnType<typeof skipSamples>[number]): void {
+  world.arrive(MAILBOX, sample.raw, sample.labelIds ? { labelIds: sample.labelIds } : undefined);
+}
+
 function callsSince(world: World, from: number): RoutedCall[] {
   return world.router.calls.slice(from);
 }
@@ -105,7 +110,7 @@ export async function measureUnits(drafts = 60, skipRounds = 6): Promise<UnitsRe
     for (let round = 0; round < skipRounds; round++) {
       for (const sample of skipSamples(round, MAILBOX)) {
         const before = world.google.units(MAILBOX);
-        world.arrive(MAILBOX, sample.raw, sample.labelIds ? { labelIds: sample.labelIds } : undefined);
+        arriveSample(world, sample);
         await world.settle();
         (byKind[sample.kind] ??= []).push(world.google.units(MAILBOX) - before);
         skips++;
@@ -116,7 +121,7 @@ export async function measureUnits(drafts = 60, skipRounds = 6): Promise<UnitsRe
     let burstSkips = 0;
     for (let round = skipRounds; round < 2 * skipRounds; round++) {
       for (const sample of skipSamples(round, MAILBOX)) {
-        world.arrive(MAILBOX, sample.raw, sample.labelIds ? { labelIds: sample.labelIds } : undefined);
+        arriveSample(world, sample);
         burstSkips++;
       }
       await world.settle();

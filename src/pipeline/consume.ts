@@ -67,30 +67,30 @@ const WORK_START_RESERVE = MESSAGE_SUBREQUEST_RESERVE + 10;
  */
 async function defer(s: Services, work: Work): Promise<void> {
   s.logger.info('queue.deferred', { ...idsOf(work.message), reason: jobOf(work.message), count: work.riders.length });
-  const all = [work.delivery, ...work.riders];
+  const all = [{ message: work.message, delivery: work.delivery }, ...work.riders];
   const isPush = 'mailboxKey' in work.message;
-  const again = isPush ? all.filter((d) => d.attempts <= 1) : [work.delivery];
+  const again = isPush ? all.filter((r) => r.delivery.attempts <= 1) : all.slice(0, 1);
   const keptByRetry = isPush && work.delivery.attempts > 1 ? work.delivery : null;
   try {
     await sendBatch(
       s.queue,
-      again.map((d) => parseQueueMessage(d.body)!),
+      again.map((r) => r.message),
     );
   } catch {
-    for (const d of all) d.retry({ delaySeconds: 0 });
+    for (const { delivery } of all) delivery.retry({ delaySeconds: 0 });
     return;
   }
-  for (const d of all) {
-    if (d === keptByRetry) d.retry({ delaySeconds: 0 });
-    else d.ack();
+  for (const { delivery } of all) {
+    if (delivery === keptByRetry) delivery.retry({ delaySeconds: 0 });
+    else delivery.ack();
   }
 }
 
-/** A message to run, and the deliveries of the same sync that ride on it: acked when it is settled. */
+/** A message to run, and the deliveries of the same sync (with their messages) that ride on it: acked when it is settled. */
 interface Work {
   message: QueueMessage;
   delivery: Delivery;
-  riders: Delivery[];
+  riders: { message: QueueMessage; delivery: Delivery }[];
   /** Pushes among them delivered for the first time (counted as notifications by the sync). */
   firstPushes: number;
 }
@@ -123,10 +123,10 @@ function workOf(s: Services, batch: readonly Delivery[]): Work[] {
     }
     same.firstPushes += first;
     if ('mailboxKey' in message && 'mailboxKey' in same.message && leads(message, delivery, same)) {
-      same.riders.push(same.delivery);
+      same.riders.push({ message: same.message, delivery: same.delivery });
       same.message = message;
       same.delivery = delivery;
-    } else same.riders.push(delivery);
+    } else same.riders.push({ message, delivery });
   }
   return work;
 }
@@ -195,7 +195,7 @@ async function consumeOne(s: Services, work: Work, options: SyncOptions): Promis
     });
     delivery.retry({ delaySeconds });
   } finally {
-    for (const rider of work.riders) rider.ack();
+    for (const rider of work.riders) rider.delivery.ack();
   }
 }
 
