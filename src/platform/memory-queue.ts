@@ -72,7 +72,8 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
         taken.forEach((item, i) => {
           const outcome = outcomes[i] ?? (failed ? { delaySeconds: 0 } : undefined);
           if (!outcome || outcome === 'ack') return;
-          // Cloudflare delivers a message max_retries + 1 times before it dead-letters it.
+          // Cloudflare delivers a message max_retries + 1 times before it dead-letters it
+          // (developers.cloudflare.com/queues/configuration/dead-letter-queues/; Miniflare: maxRetries + 1).
           if (item.attempts > maxRetries) {
             try {
               options.onDeadLetter?.(item.body);
