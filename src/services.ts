@@ -7,7 +7,7 @@ import { createReplyWriter, type ReplyWriter } from './drafting/llm';
 import { createGmailMailbox, type GmailMailbox } from './google/gmail';
 import { createAuthorizedClient, type GoogleOAuthConfig } from './google/oauth';
 import type { FetchLike } from './platform/fetch';
-import { meteredFetch } from './platform/subrequests';
+import { meteredFetch, meteredQueue } from './platform/subrequests';
 import type { Logger } from './platform/log';
 import type { JobQueue } from './platform/queue';
 import { dohResolver, type HostResolver } from './platform/public-host';
@@ -72,6 +72,7 @@ export function createServices(inputs: ServiceInputs): Services {
   const services: Services = {
     ...inputs,
     fetch,
+    queue: meteredQueue(inputs.queue),
     now,
     sealer,
     googleOAuth,

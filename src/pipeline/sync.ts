@@ -568,6 +568,10 @@ async function handleNewMessages(run: RunContext, cursor: string): Promise<NewMe
       if (ref.historyId && (!next || next.historyId !== ref.historyId)) safeCursor = ref.historyId;
     }
     if (page.last) return ok({ seen, finalCursor: page.cursorAfter, moreLeft: page.truncated });
+    // The next page costs a call even when it adds nothing new: hand over between pages too, once
+    // this run has moved the cursor (a hand-over that moved nothing would loop).
+    if (page.cursorAfter !== cursor && overBudget(run.meter, run.options))
+      return ok({ seen, finalCursor: page.cursorAfter, moreLeft: true });
     await advanceHistoryCursor(run.s.db, run.accountId, page.cursorAfter, { leaseOwner: run.lease.owner });
   }
   return ok({ seen, finalCursor: null, moreLeft: false });
@@ -678,6 +682,7 @@ interface Page {
 async function* readNewMessages(mailbox: GmailMailbox, cursor: string): AsyncGenerator<Page> {
   const seen = new Set<string>();
   let pageToken: string | undefined;
+  let reached = cursor;
   for (let n = 1; n <= MAX_HISTORY_PAGES; n++) {
     let result;
     try {
@@ -699,8 +704,10 @@ async function* readNewMessages(mailbox: GmailMailbox, cursor: string): AsyncGen
     const refs = result.records.filter((r) => !seen.has(r.messageId));
     refs.forEach((r) => seen.add(r.messageId));
     const more = !!result.nextPageToken;
-    // With pages left, the cursor may only go as far as this page's last record.
-    const cursorAfter = more ? (result.lastRecordId ?? cursor) : result.historyId;
+    // With pages left, the cursor may only go as far as this page's last record (a page without
+    // records leaves it where the page before left it).
+    const cursorAfter = more ? (result.lastRecordId ?? reached) : result.historyId;
+    reached = cursorAfter;
     const last = !more || n === MAX_HISTORY_PAGES;
     yield { refs, cursorAfter, last, truncated: more && n === MAX_HISTORY_PAGES };
     if (!more) return;

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FetchLike } from './fetch';
+import type { JobQueue } from './queue';
 
 /**
  * Counts the subrequests of one unit of work (a sync), as Workers counts them: every outgoing
@@ -15,10 +16,23 @@ export interface SubrequestMeter {
 
 const meters = new AsyncLocalStorage<SubrequestMeter>();
 
+const countOne = () => {
+  for (let meter = meters.getStore(); meter; meter = meter.parent) meter.count++;
+};
+
 export function meteredFetch(fetch: FetchLike): FetchLike {
   return (input, init) => {
-    for (let meter = meters.getStore(); meter; meter = meter.parent) meter.count++;
+    countOne();
     return fetch(input, init);
+  };
+}
+
+/** A send to a Cloudflare Queue is a subrequest too (a call to a Cloudflare service), one per send or sendBatch. */
+export function meteredQueue(queue: JobQueue): JobQueue {
+  const { sendBatch } = queue;
+  return {
+    send: (message) => (countOne(), queue.send(message)),
+    ...(sendBatch && { sendBatch: (messages) => (countOne(), sendBatch.call(queue, messages)) }),
   };
 }
 

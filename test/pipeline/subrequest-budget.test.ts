@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { consumeSyncBatch } from '../../src/pipeline/consume';
-import { MESSAGE_SUBREQUEST_RESERVE, syncAccount } from '../../src/pipeline/sync';
+import { MAX_HISTORY_PAGES, MESSAGE_SUBREQUEST_RESERVE, syncAccount } from '../../src/pipeline/sync';
 import { metered } from '../../src/platform/subrequests';
 import { deliveryRecorder } from '../support/deliveries';
 import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
@@ -40,6 +40,17 @@ describe('the subrequest budget', () => {
     const [run] = done();
     expect(Number(run!.subrequests)).toBeGreaterThanOrEqual(7);
     expect(Number(run!.subrequests)).toBeLessThan(MESSAGE_SUBREQUEST_RESERVE);
+  });
+
+  it('counts a queue send as one subrequest (a call to a Cloudflare service), a batch send as one too', async () => {
+    const queue = p.rt.services.queue;
+    const spent = await metered(async (meter) => {
+      await queue.send({ accountId: p.accountId });
+      await queue.sendBatch!([{ accountId: p.accountId }, { accountId: p.accountId, job: 'renew_watch' }]);
+      return meter.count;
+    });
+    expect(spent).toBe(2);
+    expect(p.rt.queueMessages).toHaveLength(3);
   });
 
   it('stops before a message could overrun it, hands the rest to the queue, and every mail still gets one draft', async () => {
@@ -116,6 +127,35 @@ describe('the subrequest budget', () => {
     });
     expect(settled.sort()).toEqual(['newest:retry 0', 'older:ack']);
     expect(p.rt.queueMessages.slice(sentBefore).map((m) => JSON.parse(m))).toEqual([older]);
+  });
+
+  it('hands over between history pages too, when the pages add nothing new (each still costs a call)', async () => {
+    const start = (await p.connection())!.historyCursor!;
+    // Pages whose records add only messages already seen (or none) still say nextPageToken: each
+    // is a real history.list call, so the meter counts it, moving the cursor one record on.
+    const open = p.rt.services.openMailbox;
+    let pages = 0;
+    p.rt.services.openMailbox = (token) => {
+      const mailbox = open(token);
+      return {
+        ...mailbox,
+        listHistory: async (from, pageToken) => {
+          const page = await mailbox.listHistory(from);
+          pages++;
+          const lastRecordId = (BigInt(start) + BigInt(pages)).toString();
+          return { ...page, records: [], nextPageToken: `more${pageToken ?? ''}`, lastRecordId };
+        },
+      };
+    };
+    const subrequestBudget = MESSAGE_SUBREQUEST_RESERVE + 5;
+    const run = await syncAccount(p.rt.services, p.accountId, { ...noSleep, subrequestBudget });
+    expect(run).toMatchObject({ status: 'synced', seen: 0 });
+    expect(pages).toBeGreaterThan(1);
+    expect(pages).toBeLessThan(MAX_HISTORY_PAGES);
+    expect(Number(done()[0]!.subrequests)).toBeLessThanOrEqual(subrequestBudget);
+    // The cursor went as far as the last page read, and the rest is the follow-up's.
+    expect((await p.connection())!.historyCursor).toBe((BigInt(start) + BigInt(pages)).toString());
+    expect(p.rt.queueMessages.map((m) => JSON.parse(m))).toContainEqual({ accountId: p.accountId });
   });
 
   it('a budget too small for any message still handles one per run, so the hand-over never loops empty', async () => {

@@ -18,6 +18,7 @@ import { createShopifyOrderSource } from '../../src/stores/shopify';
 import { customerMail, sampleOrder, startTestRuntime, type TestRuntime } from './runtime';
 import { createFaultFetch, type FaultFetch } from './fault-fetch';
 import { DatabaseError } from '../../src/db/errors';
+import { meteredQueue } from '../../src/platform/subrequests';
 
 /**
  * The sandbox app with a fault layer under every client, a queue whose retry delays are recorded
@@ -228,7 +229,7 @@ export async function startChaos(options: ChaosOptions = {}): Promise<Chaos> {
     // The delay asked for is in the queue.retry log line; the test does not wait for it.
     setTimer: (fn) => setTimeout(fn, 0),
   });
-  s.queue = queue;
+  s.queue = meteredQueue(queue);
 
   let n = 0;
   const delivered: string[] = [];
