@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { advanceHistoryCursor } from '../../src/db/accounts';
 import { accounts, gmailConnections } from '../../src/db/schema';
 import { GmailApiError } from '../../src/google/gmail';
-import { RECOVERY_LIMIT, syncAccount } from '../../src/pipeline/sync';
+import { RECOVERY_LIMIT } from '../../src/pipeline/history-pages';
+import { syncAccount } from '../../src/pipeline/sync';
 import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 describe('history: the cursor', () => {

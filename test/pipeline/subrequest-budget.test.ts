@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { consumeSyncBatch } from '../../src/pipeline/consume';
-import { MAX_HISTORY_PAGES, MESSAGE_SUBREQUEST_RESERVE, syncAccount } from '../../src/pipeline/sync';
+import { MAX_HISTORY_PAGES } from '../../src/pipeline/history-pages';
+import { MESSAGE_SUBREQUEST_RESERVE, syncAccount } from '../../src/pipeline/sync';
 import { metered } from '../../src/platform/subrequests';
 import { deliveryRecorder } from '../support/deliveries';
 import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
