@@ -40,7 +40,9 @@ export async function consumeSyncBatch(
   batch: readonly Delivery[],
   options: SyncOptions = {},
 ): Promise<void> {
-  const work = workOf(s, batch);
+  // Redeliveries start first: deferred, a redelivered push would spend a retry (it keeps its place
+  // by one) and anything else would lose its count of attempts (it goes back as a fresh copy).
+  const work = workOf(s, batch).sort((a, b) => b.delivery.attempts - a.delivery.attempts);
   // One meter for the invocation: the syncs check it as well as their own (sync.ts overBudget).
   await metered(async (invocation) => {
     let next = 0;
@@ -72,6 +74,7 @@ async function defer(s: Services, work: Work): Promise<void> {
   const again = isPush ? all.filter((r) => r.delivery.attempts <= 1) : all.slice(0, 1);
   const keptByRetry = isPush && work.delivery.attempts > 1 ? work.delivery : null;
   try {
+    // Empty when a redelivered push has only redelivered riders: then nothing is sent.
     await sendBatch(
       s.queue,
       again.map((r) => r.message),
@@ -91,7 +94,11 @@ interface Work {
   message: QueueMessage;
   delivery: Delivery;
   riders: { message: QueueMessage; delivery: Delivery }[];
-  /** Pushes among them delivered for the first time (counted as notifications by the sync). */
+  /**
+   * Pushes among them delivered for the first time (counted as notifications by the sync). A
+   * leader that fails before its first round trip comes back as a redelivery and counts none of
+   * them: a dashboard count is lost, never mail.
+   */
   firstPushes: number;
 }
 
@@ -122,7 +129,7 @@ function workOf(s: Services, batch: readonly Delivery[]): Work[] {
       continue;
     }
     same.firstPushes += first;
-    if ('mailboxKey' in message && 'mailboxKey' in same.message && leads(message, delivery, same)) {
+    if (leads(message, delivery, same)) {
       same.riders.push({ message: same.message, delivery: same.delivery });
       same.message = message;
       same.delivery = delivery;
@@ -131,10 +138,15 @@ function workOf(s: Services, batch: readonly Delivery[]): Work[] {
   return work;
 }
 
-/** The newer push leads; of two alike, the one with more retries left (a rider's budget is the leader's). */
-function leads(push: PushMessage, delivery: Delivery, current: Work): boolean {
-  const ahead = BigInt(push.historyId) - BigInt((current.message as PushMessage).historyId);
-  return ahead > 0n || (ahead === 0n && delivery.attempts < current.delivery.attempts);
+/**
+ * The newer push leads; of two alike (repeats of one account's sync too), the one with more
+ * retries left, since a rider's retries are the leader's.
+ */
+function leads(message: QueueMessage, delivery: Delivery, current: Work): boolean {
+  const fewerAttempts = delivery.attempts < current.delivery.attempts;
+  if (!('mailboxKey' in message)) return fewerAttempts;
+  const ahead = BigInt(message.historyId) - BigInt((current.message as PushMessage).historyId);
+  return ahead > 0n || (ahead === 0n && fewerAttempts);
 }
 
 /** Runs the message's work; what it returns is a reason word for the log. */

@@ -3,9 +3,9 @@ import { QUEUE_BATCH_MAX, wireMessage, type Delivery, type JobQueue, type QueueM
 /**
  * In-process stand-in for a Cloudflare Queue on Node: at-least-once delivery in batches of what
  * is waiting (at most maxBatchSize, as wrangler.toml's max_batch_size), per-message ack/retry with
- * delay, a retry limit and a dead-letter callback. One batch is handled at a time, and a message
- * identical to one already waiting (the same account's sync, the same job, the same push delivered
- * twice) is not queued twice.
+ * delay, a retry limit and a dead-letter callback. One batch is handled at a time. Like Cloudflare's,
+ * it does not de-duplicate: two identical messages are two deliveries (the consumer makes the
+ * repeats of one sync in a batch one sync, consume.ts).
  */
 export interface MemoryQueueOptions {
   consume: (batch: Delivery[]) => Promise<void>;
@@ -28,7 +28,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
   const maxRetries = options.maxRetries ?? 5;
   const maxBatchSize = Math.max(1, options.maxBatchSize ?? 10);
   const setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-  const pending: { body: QueueMessage; key: string; attempts: number }[] = [];
+  const pending: { body: QueueMessage; attempts: number }[] = [];
   let delayed = 0;
   let running = false;
   let waiters: (() => void)[] = [];
@@ -41,10 +41,8 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
     }
   };
 
-  // `body` is always a wire message already (put, or a retry of one): its JSON is its key.
   const enqueue = (body: QueueMessage, attempts: number) => {
-    const key = JSON.stringify(body);
-    if (!pending.some((m) => m.key === key)) pending.push({ body, key, attempts });
+    pending.push({ body, attempts });
     void pump();
   };
 
@@ -110,6 +108,8 @@ export function createMemoryQueue(options: MemoryQueueOptions): MemoryQueue {
     // As Workers Queues: all or nothing, at most QUEUE_BATCH_MAX (a cron that forgets to split fails here too).
     async sendBatch(messages) {
       if (messages.length > QUEUE_BATCH_MAX) throw new Error('queue batch over 100 messages');
+      // workerd: "TypeError: sendBatch() requires at least one message".
+      if (messages.length === 0) throw new TypeError('sendBatch() requires at least one message');
       const checked = messages.map(wireMessage);
       for (const message of checked) put(message);
     },

@@ -83,11 +83,13 @@ export function messageKey(message: QueueMessage): string {
 }
 
 /**
- * Sends up to QUEUE_BATCH_MAX messages in one call where the queue can. A queue without sendBatch
- * carries syncs only; a job for it is a programming error.
+ * Sends up to QUEUE_BATCH_MAX messages in one call where the queue can; none, no call (Workers'
+ * sendBatch throws on an empty batch). A queue without sendBatch carries syncs only; a job for it
+ * is a programming error.
  */
 export async function sendBatch(queue: JobQueue, messages: readonly QueueMessage[]): Promise<void> {
   if (messages.length > QUEUE_BATCH_MAX) throw new Error('queue batch over 100 messages');
+  if (messages.length === 0) return;
   if (queue.sendBatch) return queue.sendBatch(messages);
   for (const m of messages) await queue.send(asSync(m));
 }

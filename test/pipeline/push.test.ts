@@ -163,6 +163,17 @@ describe('Gmail push: what a verified notification leads to', () => {
     expect(retried).toEqual([1]);
   });
 
+  it("of one account's sync queued twice, the delivery with retries left leads too (the other is acked)", async () => {
+    p.deliver(question(1));
+    const { settled, delivery } = deliveryRecorder();
+    p.google.failNext('messages.get', { status: 503, count: 1 });
+    const body = { accountId: p.accountId };
+    await consumeSyncBatch(p.rt.services, [delivery('last', body, 6), delivery('fresh', body, 1)], {
+      sleep: async () => undefined,
+    });
+    expect(settled.sort()).toEqual(['fresh:retry', 'last:ack'].sort().map((x) => expect.stringMatching(`^${x}`)));
+  });
+
   it('names the mailbox by the same key whatever the case of the address', async () => {
     await push({ emailAddress: p.mailbox.toUpperCase(), historyId: Number(p.google.historyId(p.mailbox)) + 5 });
     const keys = p.rt.queueMessages.map((m) => (JSON.parse(m) as { mailboxKey: string }).mailboxKey);

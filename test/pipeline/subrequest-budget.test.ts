@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { gmailConnections } from '../../src/db/schema';
 import { consumeSyncBatch } from '../../src/pipeline/consume';
 import { MAX_HISTORY_PAGES } from '../../src/pipeline/history-pages';
 import { MESSAGE_SUBREQUEST_RESERVE, syncAccount } from '../../src/pipeline/sync';
@@ -106,7 +107,7 @@ describe('the subrequest budget', () => {
     // Nothing ran; every delivery is settled, and a copy of each first push and of the job is queued.
     expect(p.google.calls(p.mailbox)['history.list'] ?? 0).toBe(calls);
     expect(settled.sort()).toEqual(['again:ack', 'job:ack', 'push:ack', 'rider:ack']);
-    expect(p.rt.queueMessages.slice(sentBefore).map((m) => JSON.parse(m))).toEqual([push, push, job]);
+    expect(p.rt.queueMessages.slice(sentBefore).map((m) => JSON.parse(m))).toEqual([job, push, push]);
     expect(p.rt.logs.filter((l) => JSON.parse(l).event === 'queue.deferred')).toHaveLength(2);
     // The copies run in the next invocation as first deliveries: both pushes are counted.
     await p.rt.settle();
@@ -157,6 +158,40 @@ describe('the subrequest budget', () => {
     // The cursor went as far as the last page read, and the rest is the follow-up's.
     expect((await p.connection())!.historyCursor).toBe((BigInt(start) + BigInt(pages)).toString());
     expect(p.rt.queueMessages.map((m) => JSON.parse(m))).toContainEqual({ accountId: p.accountId });
+  });
+
+  it('a deferred redelivered push whose riders are redeliveries too sends nothing (Workers refuses an empty batch): it keeps its place by a retry, the riders are acked', async () => {
+    const mailboxKey = (await p.connection())!.mailboxKey!;
+    p.deliver(question(1));
+    const push = { mailboxKey, historyId: p.google.historyId(p.mailbox) };
+    const { settled, delivery } = deliveryRecorder();
+    const sentBefore = p.rt.queueMessages.length;
+    await consumeSyncBatch(p.rt.services, [delivery('leader', push, 2), delivery('rider', push, 3)], {
+      ...noSleep,
+      invocationBudget: 1,
+    });
+    expect(p.rt.queueMessages.length).toBe(sentBefore);
+    expect(settled.sort()).toEqual(['leader:retry 0', 'rider:ack']);
+  });
+
+  it('redeliveries start first, so it is first deliveries that wait for the next invocation (a deferred redelivery would spend a retry)', async () => {
+    const mailboxKey = (await p.connection())!.mailboxKey!;
+    p.deliver(question(1));
+    const push = { mailboxKey, historyId: p.google.historyId(p.mailbox) };
+    const job = { accountId: p.accountId, job: 'renew_watch' };
+    // A watch that is due: each renewal makes a call.
+    await p.rt.services.db.update(gmailConnections).set({ watchExpiresAt: null });
+    const { settled, delivery } = deliveryRecorder();
+    // Room for the three pieces of work that start together only: once one has made a call, the
+    // next in the batch is deferred.
+    await consumeSyncBatch(
+      p.rt.services,
+      [delivery('job1', job), delivery('job2', job), delivery('job3', job), delivery('push', push, 5)],
+      { ...noSleep, invocationBudget: MESSAGE_SUBREQUEST_RESERVE + 10 },
+    );
+    expect(settled).toContain('push:ack');
+    expect(p.google.drafts(p.mailbox)).toHaveLength(1);
+    expect(p.rt.logs.filter((l) => JSON.parse(l).event === 'queue.deferred')).toHaveLength(1);
   });
 
   it('a budget too small for any message still handles one per run, so the hand-over never loops empty', async () => {

@@ -5,7 +5,7 @@ import type { Delivery } from '../../src/platform/queue';
 const immediate = (fn: () => void) => setTimeout(fn, 0);
 
 describe('in-process queue (Cloudflare Queues semantics)', () => {
-  it('delivers, acks, and does not queue an account twice while it waits', async () => {
+  it('delivers and acks every message sent, identical ones too (Cloudflare Queues does not de-duplicate)', async () => {
     const seen: unknown[] = [];
     const queue = createMemoryQueue({
       consume: async (batch) => batch.forEach((d) => (seen.push(d.body), d.ack())),
@@ -13,7 +13,12 @@ describe('in-process queue (Cloudflare Queues semantics)', () => {
     });
     await Promise.all([queue.send({ accountId: 'a' }), queue.send({ accountId: 'b' }), queue.send({ accountId: 'b' })]);
     await queue.idle();
-    expect(seen).toEqual([{ accountId: 'a' }, { accountId: 'b' }]);
+    expect(seen).toEqual([{ accountId: 'a' }, { accountId: 'b' }, { accountId: 'b' }]);
+  });
+
+  it('refuses an empty sendBatch, as workerd does ("sendBatch() requires at least one message")', async () => {
+    const queue = createMemoryQueue({ consume: async () => undefined, setTimer: immediate });
+    await expect(queue.sendBatch([])).rejects.toThrow(TypeError);
   });
 
   it('delivers what waits in batches of at most maxBatchSize, each message settled on its own', async () => {
@@ -146,7 +151,7 @@ describe('in-process queue (Cloudflare Queues semantics)', () => {
     expect(sent).toEqual(['{"accountId":"a","job":"repair_store"}', '{"requestId":"cmp_abc123","job":"compliance"}']);
   });
 
-  it('keeps a sync and jobs for one account apart, but queues the same piece of work once while it waits', async () => {
+  it('keeps a sync and jobs for one account apart, and a job sent twice is delivered twice', async () => {
     const seen: unknown[] = [];
     const queue = createMemoryQueue({
       consume: async (batch) => batch.forEach((d) => (seen.push(d.body), d.ack())),
@@ -163,6 +168,7 @@ describe('in-process queue (Cloudflare Queues semantics)', () => {
       { accountId: 'a' },
       { accountId: 'a', job: 'renew_watch' },
       { accountId: 'a', job: 'repair_store' },
+      { accountId: 'a', job: 'renew_watch' },
     ]);
   });
 
