@@ -637,7 +637,13 @@ async function start(options: WorkerWorldOptions, cleanup: (() => unknown)[]): P
     !pushes && new URL(req.url).pathname === '/webhooks/gmail'
       ? Promise.resolve(new Response(null, { status: 204 }))
       : toWorker(req);
-  const sandbox = createSandbox({ services, appFetch, settle: () => waitIdle() });
+  const sandbox = createSandbox({
+    services,
+    appFetch,
+    settle: () => waitIdle(),
+    isIdle: () => spy.idle(),
+    outcomesReported: false,
+  });
   sandboxApp = new Hono().route('/sandbox', sandbox.routes);
   const doh = createDohFake({});
 

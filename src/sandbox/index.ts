@@ -104,9 +104,16 @@ export interface SandboxOptions {
   appFetch: (req: Request) => Promise<Response>;
   /** Resolves when queued work is done, so a sandbox call can answer after the draft exists. */
   settle: () => Promise<void>;
+  /** Whether queued work is done now; without it, whether settle() resolves at once. */
+  isIdle?: () => boolean;
+  /**
+   * Whether the app reports each email's outcome to services.onMessageOutcome: true on Node; the
+   * production Worker in workerd runs apart and does not.
+   */
+  outcomesReported?: boolean;
 }
 
-export function createSandbox({ services: s, appFetch, settle }: SandboxOptions) {
+export function createSandbox({ services: s, appFetch, settle, ...options }: SandboxOptions) {
   const google = createGoogleFake();
   const shopify = createShopifyFake({ apiKey: s.config.shopify.apiKey, apiSecret: s.config.shopify.apiSecret });
   const woocommerce = createWooCommerceFake({ deliver: appFetch });
@@ -153,6 +160,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
   /** Nothing under way: no push being delivered, no sync queued, running or waiting to retry. */
   const isIdle = async () => {
     if (pushes.size) return false;
+    if (options.isIdle) return options.isIdle();
     let idle = false;
     void settle().then(() => (idle = true));
     // queue.idle() resolves at once when the queue is idle; a macrotask later it has, or it is not.
@@ -303,6 +311,7 @@ export function createSandbox({ services: s, appFetch, settle }: SandboxOptions)
       threads,
       more,
       busy,
+      reasonsKnown: options.outcomesReported ?? true,
       idleReason,
       policiesSet,
       demoEmails: DEMO_EMAILS,

@@ -222,6 +222,11 @@ export interface MailboxPageProps {
   more: number;
   /** Pushes or syncs are still under way: the page refreshes itself. */
   busy: boolean;
+  /**
+   * Whether the app tells the sandbox each email's outcome (Node); the production Worker in
+   * workerd does not (only the dashboard's counts say why mail got no draft).
+   */
+  reasonsKnown: boolean;
   /** Why Draftline is not reading the mailbox, when it is not (no Gmail or store connected, paused). */
   idleReason: string | null;
   /** How many store policies the sandbox merchant has written; null when there is no account. */
@@ -295,7 +300,7 @@ export function MailboxPage(p: MailboxPageProps) {
       {p.threads.length === 0 ? (
         <p class="card">No mail yet. Write as a customer below, and Draftline's draft appears here under the email.</p>
       ) : (
-        p.threads.map((t) => <Thread thread={t} busy={p.busy} />)
+        p.threads.map((t) => <Thread thread={t} state={p} />)
       )}
       {p.more > 0 && <p class="hint">{p.more} older conversations are not shown.</p>}
 
@@ -379,19 +384,22 @@ function invalid(error: FormError, field: keyof ComposeValues): Record<string, s
   return error?.field === field ? { 'aria-invalid': 'true', 'aria-describedby': `compose-${field}-error` } : {};
 }
 
-function Thread({ thread, busy }: { thread: ThreadView; busy: boolean }) {
+/** What an email's outcome line needs to know of the page. */
+type PageState = Pick<MailboxPageProps, 'busy' | 'reasonsKnown'>;
+
+function Thread({ thread, state }: { thread: ThreadView; state: PageState }) {
   return (
     <article class="thread" id={`thread-${thread.id}`} aria-labelledby={`subject-${thread.id}`}>
       <h3 id={`subject-${thread.id}`}>{thread.subject || '(no subject)'}</h3>
       {thread.earlier > 0 && <p class="mail-note">{thread.earlier} earlier messages not shown</p>}
       {thread.messages.map((m) => (
-        <Mail mail={m} thread={thread} busy={busy} />
+        <Mail mail={m} thread={thread} state={state} />
       ))}
     </article>
   );
 }
 
-function Mail({ mail, thread, busy }: { mail: MailView; thread: ThreadView; busy: boolean }) {
+function Mail({ mail, thread, state }: { mail: MailView; thread: ThreadView; state: PageState }) {
   const draft = mail.kind === 'draft';
   return (
     <section class={`mail ${mail.kind}`} aria-label={draft ? 'Draft' : `Message from ${mail.from || 'unknown sender'}`}>
@@ -421,14 +429,15 @@ function Mail({ mail, thread, busy }: { mail: MailView; thread: ThreadView; busy
       {mail.cut > 0 && <p class="mail-note">… {mail.cut.toLocaleString('en')} more characters not shown.</p>}
       {mail.fromHtml && <p class="mail-note">An HTML email, shown as text.</p>}
       {mail.attachments.length > 0 && <p class="mail-note">Attachments: {mail.attachments.join(', ')}</p>}
-      {mail.kind === 'customer' && <Outcome outcome={mail.outcome} draftBelow={thread.drafted} busy={busy} />}
+      {mail.kind === 'customer' && <Outcome outcome={mail.outcome} draftBelow={thread.drafted} state={state} />}
     </section>
   );
 }
 
 /** What the sync decided for a customer's message, in words. */
-function Outcome({ outcome, draftBelow, busy }: { outcome: string | null; draftBelow: boolean; busy: boolean }) {
-  if (outcome === 'drafted') {
+function Outcome({ outcome, draftBelow, state }: { outcome: string | null; draftBelow: boolean; state: PageState }) {
+  // Without reports (workerd), a draft in the thread is the outcome.
+  if (outcome === 'drafted' || (!outcome && draftBelow && !state.reasonsKnown)) {
     return (
       <p class="outcome">
         <span class="tag ok">Drafted</span>
@@ -446,12 +455,26 @@ function Outcome({ outcome, draftBelow, busy }: { outcome: string | null; draftB
       </p>
     );
   }
+  if (state.busy) {
+    return (
+      <p class="outcome">
+        <span class="tag">Waiting</span>
+        Draftline has not got to this email yet.
+      </p>
+    );
+  }
+  if (!state.reasonsKnown) {
+    return (
+      <p class="outcome">
+        <span class="tag">No draft</span>
+        The production Worker does not tell the sandbox why; the dashboard counts the reasons.
+      </p>
+    );
+  }
   return (
     <p class="outcome">
-      <span class="tag">{busy ? 'Waiting' : 'Not read'}</span>
-      {busy
-        ? 'Draftline has not got to this email yet.'
-        : 'Draftline has not read this email (it reads mail that arrives while Gmail and a store are connected).'}
+      <span class="tag">Not read</span>
+      Draftline has not read this email (it reads mail that arrives while Gmail and a store are connected).
     </p>
   );
 }

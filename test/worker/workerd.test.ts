@@ -109,6 +109,13 @@ describe('the production Worker in workerd', () => {
     measured.pushToDraft = delta(before, world.counts());
   });
 
+  it('the sandbox mailbox settles once the queue is idle: no refresh, and the drafted email says so', async () => {
+    const page = await (await world.request('/sandbox/mail')).text();
+    expect(page).not.toContain('http-equiv="refresh"');
+    expect(page).not.toContain('Waiting');
+    expect(page).toContain('Drafted');
+  });
+
   it('duplicate pushes (Pub/Sub redelivering, at once and later) still make one draft', async () => {
     world.deliverPushes(false);
     try {
