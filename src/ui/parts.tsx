@@ -1,3 +1,4 @@
+import { parseDraftKinds } from '../drafting/kinds';
 import type { Child } from 'hono/jsx';
 import { NOTICES } from './notices';
 import { ownEntry } from '../platform/own-entry';
@@ -51,3 +52,8 @@ export function FieldError({ id, message }: { id: string; message?: string }) {
 
 export const formatTime = (ms: number | null | undefined) =>
   ms ? `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'never';
+
+/** accounts.draft_kinds with nothing ticked: drafting is on, yet every email is skipped as kind_disabled. */
+export function noKindsOn(draftKinds: string): boolean {
+  return parseDraftKinds(draftKinds).size === 0;
+}

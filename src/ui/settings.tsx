@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Account } from '../db/accounts';
 import { policiesOf } from '../drafting/policies';
 import { Layout } from './layout';
-import { CsrfField, FieldError, FlashNotice, Notice, PostButton } from './parts';
+import { CsrfField, FieldError, FlashNotice, noKindsOn, Notice, PostButton } from './parts';
 import { PoliciesSection, policyFormValues, type PolicyFormValues } from './policies-section';
 
 const KIND_LABELS: Record<(typeof DRAFT_KINDS)[number], string> = {
@@ -57,7 +57,9 @@ export function SettingsPage(p: SettingsPageProps) {
         <p>
           {account.paused
             ? 'Drafting is paused: no drafts are being written.'
-            : 'Drafting is on: new customer emails get a reply draft.'}
+            : noKindsOn(account.draftKinds)
+              ? 'Drafting is on, but no kind of mail is ticked under “Write drafts for” below, so no drafts are written.'
+              : 'Drafting is on: new customer emails get a reply draft.'}
         </p>
         {account.paused ? (
           <PostButton action="/app/resume" csrf={csrf} label="Resume drafting" />

@@ -6,7 +6,7 @@ import type { StoreConnection } from '../db/accounts';
 import type { Config } from '../config';
 import { DEMO_EMAILS } from '../sandbox/demo';
 import { Layout } from './layout';
-import { CsrfField, formatTime, FlashNotice, Notice, PostButton } from './parts';
+import { CsrfField, formatTime, FlashNotice, noKindsOn, Notice, PostButton } from './parts';
 import { describeSkip } from './skip-reasons';
 import { ownEntry } from '../platform/own-entry';
 
@@ -143,9 +143,13 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
 
       <h1>{account.shopName ?? 'Your Draftline'}</h1>
       <p class="lead">
-        {ready
-          ? 'Draftline is writing reply drafts for new customer emails.'
-          : 'Finish setting up to start getting reply drafts.'}
+        {!ready
+          ? 'Finish setting up to start getting reply drafts.'
+          : account.paused
+            ? 'Drafting is paused: new customer emails get no reply draft until you resume.'
+            : noKindsOn(account.draftKinds)
+              ? 'No kind of mail is switched on under Settings › Write drafts for, so no drafts are written.'
+              : 'Draftline is writing reply drafts for new customer emails.'}
       </p>
 
       <section class="card" aria-labelledby="setup">

@@ -23,6 +23,23 @@ describe('setup flow: happy path', () => {
     return { browser, app };
   }
 
+  /** Connect the sandbox's Shopify store as the merchant does: the form, then Install on the store's screen. */
+  async function connectShopify(browser: Awaited<ReturnType<typeof signIn>>['browser']) {
+    const connect = await browser.get('/app/connect');
+    const install = await browser.post('/connect/shopify', {
+      csrf: field(connect.html, 'csrf'),
+      shop: 'sandbox-shop.myshopify.com',
+    });
+    expect(install.url).toContain('/sandbox/shopify/sandbox-shop.myshopify.com/admin/oauth/authorize');
+    expect(install.html).toContain('View orders');
+    return browser.post(install.url, {
+      redirect_uri: field(install.html, 'redirect_uri'),
+      state: field(install.html, 'state'),
+      scope: field(install.html, 'scope'),
+      action: 'install',
+    });
+  }
+
   it('signs in with Google, connects Shopify, saves settings and sees a draft counted', async () => {
     const { browser, app } = await signInCheckingConsent();
     expect(app.url).toBe(`${rt.config.appUrl}/app?notice=signed_in`);
@@ -31,19 +48,7 @@ describe('setup flow: happy path', () => {
     expect(session).toContain('dl_session');
     expect(session).not.toContain('dl_oauth_google');
 
-    const connect = await browser.get('/app/connect');
-    const install = await browser.post('/connect/shopify', {
-      csrf: field(connect.html, 'csrf'),
-      shop: 'sandbox-shop.myshopify.com',
-    });
-    expect(install.url).toContain('/sandbox/shopify/sandbox-shop.myshopify.com/admin/oauth/authorize');
-    expect(install.html).toContain('View orders');
-    const done = await browser.post(install.url, {
-      redirect_uri: field(install.html, 'redirect_uri'),
-      state: field(install.html, 'state'),
-      scope: field(install.html, 'scope'),
-      action: 'install',
-    });
+    const done = await connectShopify(browser);
     expect(done.url).toBe(`${rt.config.appUrl}/app?notice=store_connected`);
     expect(done.html).toContain('Shopify store connected: sandbox-shop.myshopify.com');
 
@@ -148,6 +153,33 @@ describe('setup flow: happy path', () => {
     expect(rt.sandbox!.fakes.google.watchOf('merchant@example.com')).toBeNull();
     const consent = await rt.services.db.query.consentRecords.findFirst();
     expect(consent?.withdrawnAt).toBeTypeOf('number');
+  });
+
+  it('says drafting is off when it is: paused, or no kind of mail ticked', async () => {
+    const { browser } = await signInCheckingConsent();
+    const done = await connectShopify(browser);
+    expect(done.html).toContain('Draftline is writing reply drafts for new customer emails.');
+    const csrf = field(done.html, 'csrf');
+    const paused = await browser.post('/app/pause', { csrf });
+    expect(paused.html).toContain('Drafting is paused: new customer emails get no reply draft until you resume.');
+    expect(paused.html).not.toContain('Draftline is writing reply drafts');
+    await browser.post('/app/resume', { csrf });
+
+    const settings = await browser.get('/app/settings');
+    const saved = await browser.post('/app/settings', {
+      csrf: field(settings.html, 'csrf'),
+      shopName: 'Blue Mug Co.',
+      signOffName: '',
+      signature: '',
+      tone: 'formal',
+      fallbackLanguage: 'en',
+    });
+    expect(saved.url).toContain('notice=settings_saved');
+    expect(saved.html).toContain('no kind of mail is ticked');
+    expect(saved.html).not.toContain('Drafting is on: new customer emails get a reply draft.');
+    const dashboard = await browser.get('/app');
+    expect(dashboard.html).toContain('No kind of mail is switched on');
+    expect(dashboard.html).not.toContain('Draftline is writing reply drafts');
   });
 
   it('pauses and resumes drafting, and keeps the opt-out list as hashes only', async () => {
