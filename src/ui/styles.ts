@@ -40,7 +40,7 @@ input.days { max-width:8rem; }
 fieldset { border:1px solid var(--line); border-radius:.5rem; margin:1rem 0 0; padding:.5rem 1rem 1rem; }
 legend { font-weight:600; padding:0 .3rem; }
 .check { display:flex; gap:.5rem; align-items:center; font-weight:400; margin:.45rem 0 0; }
-.check input { width:1.1rem; height:1.1rem; }
+.check input { width:1.1rem; height:1.1rem; flex-shrink:0; }
 .notice { border-radius:.6rem; padding:.85rem 1rem; margin:1rem 0; border:1px solid; }
 .notice.ok { background:var(--ok-bg); color:var(--ok); border-color:#a6d8b9; }
 .notice.warn { background:var(--warn-bg); color:var(--warn); border-color:#f0c98a; }
