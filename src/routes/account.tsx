@@ -112,8 +112,9 @@ export function accountRoutes(s: Services) {
 
   const confirm = (
     c: AppContext,
-    props: { title: string; explanation: string[]; action: string; confirmLabel: string; typeToConfirm?: string },
-  ) => c.html(renderPage(<ConfirmPage config={s.config} csrf={c.get('session').csrf} {...props} />));
+    props: Omit<Parameters<typeof ConfirmPage>[0], 'config' | 'csrf'>,
+    status: 200 | 400 = 200,
+  ) => c.html(renderPage(<ConfirmPage config={s.config} csrf={c.get('session').csrf} {...props} />), status);
 
   app.get('/disconnect/gmail', (c) =>
     confirm(c, {
@@ -155,21 +156,27 @@ export function accountRoutes(s: Services) {
     return c.json(data);
   });
 
-  app.get('/delete', (c) =>
-    confirm(c, {
-      title: 'Delete your Draftline account?',
-      explanation: [
-        'This revokes Draftline’s access to Gmail, stops watching your inbox, disconnects your store and permanently deletes every record about your account: settings, consent records, opt-out list and counts.',
-        'It cannot be undone. Drafts already in Gmail stay there.',
-      ],
-      action: '/app/delete',
-      confirmLabel: 'Delete my account',
-      typeToConfirm: 'DELETE',
-    }),
-  );
+  const deletePage = (c: AppContext, error?: string) =>
+    confirm(
+      c,
+      {
+        title: 'Delete your Draftline account?',
+        explanation: [
+          'This revokes Draftline’s access to Gmail, stops watching your inbox, disconnects your store and permanently deletes every record about your account: settings, consent records, opt-out list and counts.',
+          'It cannot be undone. Drafts already in Gmail stay there.',
+        ],
+        action: '/app/delete',
+        confirmLabel: 'Delete my account',
+        typeToConfirm: 'DELETE',
+        error,
+      },
+      error ? 400 : 200,
+    );
+  app.get('/delete', (c) => deletePage(c));
   app.post('/delete', async (c) => {
     const form = await c.req.parseBody();
-    if (String(form.confirm ?? '').trim() !== 'DELETE') return c.redirect('/app/delete', 303);
+    if (String(form.confirm ?? '').trim() !== 'DELETE')
+      return deletePage(c, 'Type DELETE, in capital letters, to confirm.');
     await deleteAccount(s, accountId(c));
     await endSession(c, s);
     return c.redirect('/?notice=account_deleted', 303);

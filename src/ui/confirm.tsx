@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { Layout } from './layout';
-import { CsrfField } from './parts';
+import { CsrfField, FieldError, Notice } from './parts';
 
 /** "Are you sure?" for every destructive action: a GET shows this, only the POST acts. */
 export function ConfirmPage(props: {
@@ -12,9 +12,12 @@ export function ConfirmPage(props: {
   confirmLabel: string;
   /** When set, the person must type this word to confirm (account deletion). */
   typeToConfirm?: string;
+  /** Why the last try did nothing (the word did not match). */
+  error?: string;
 }) {
   return (
     <Layout title={props.title} mode={props.config.mode} signedIn>
+      {props.error && <Notice kind="bad" title="Nothing was deleted." />}
       <h1>{props.title}</h1>
       <section class="card">
         {props.explanation.map((p) => (
@@ -34,7 +37,11 @@ export function ConfirmPage(props: {
                 required
                 autocomplete="off"
                 pattern={props.typeToConfirm}
+                title={`${props.typeToConfirm}, in capital letters`}
+                aria-describedby="confirm-word-error"
+                {...(props.error && { 'aria-invalid': 'true' })}
               />
+              <FieldError id="confirm-word-error" message={props.error} />
             </>
           )}
           <div class="actions">

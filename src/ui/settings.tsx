@@ -50,6 +50,13 @@ export function SettingsPage(p: SettingsPageProps) {
           </p>
         </Notice>
       )}
+      {p.optOutError && (
+        <Notice kind="bad" title="The opt-out list was not changed.">
+          <p>
+            {p.optOutError} <a href="#optouts">Go to the opt-out list</a>
+          </p>
+        </Notice>
+      )}
       <h1>Settings</h1>
 
       <section class="card" aria-labelledby="drafting">
@@ -167,6 +174,7 @@ export function SettingsPage(p: SettingsPageProps) {
             required
             autocomplete="off"
             aria-describedby="optout-error"
+            {...(p.optOutError && { 'aria-invalid': 'true' })}
           />
           <FieldError id="optout-error" message={p.optOutError} />
           <div class="actions">

@@ -162,9 +162,26 @@ describe('setup flow: refusals', () => {
 
     it('refuses account deletion without the typed confirmation', async () => {
       const { browser, csrf } = await signIn(rt);
-      const page = await browser.post('/app/delete', { csrf, confirm: 'yes' });
-      expect(page.url).toContain('/app/delete');
+      for (const confirm of ['yes', 'delete']) {
+        const page = await browser.post('/app/delete', { csrf, confirm });
+        expect(page.status, confirm).toBe(400);
+        expect(page.html).toContain('Nothing was deleted.');
+        expect(page.html).toContain('Type DELETE, in capital letters, to confirm.');
+      }
       expect(await rt.services.db.query.accounts.findMany()).toHaveLength(1);
+    });
+
+    it('a refused opt-out change says so at the top of the page, with the reason, and changes nothing', async () => {
+      const { browser, csrf } = await signIn(rt);
+      for (const address of ['not-an-email', '']) {
+        const page = await browser.post('/app/optouts', { csrf, action: 'add', address });
+        expect(page.status, address).toBe(400);
+        const banner = page.html.indexOf('The opt-out list was not changed.');
+        expect(banner).toBeGreaterThan(-1);
+        expect(banner).toBeLessThan(page.html.indexOf('<h1>Settings</h1>'));
+        expect(page.html).toMatch(/id="optout-address"[^>]*aria-invalid="true"/);
+      }
+      expect(await rt.services.db.query.optOuts.findMany()).toEqual([]);
     });
   });
 
