@@ -31,7 +31,7 @@ export function shopifyInstallConfig(s: Services): ShopifyInstallConfig {
 
 export type ConnectResult = Result<
   object,
-  'shopify_failed' | 'store_url_invalid' | 'store_keys_rejected' | 'store_moved' | 'store_unreachable'
+  'shopify_failed' | 'store_url_invalid' | 'store_keys_malformed' | 'store_keys_rejected' | 'store_moved' | 'store_unreachable'
 >;
 
 export async function connectShopify(
@@ -129,8 +129,9 @@ export async function connectWooWithKeys(
   if (!url.ok) return refused('store_url_invalid');
   const consumerKey = input.consumerKey.trim();
   const consumerSecret = input.consumerSecret.trim();
+  // Not the shape WooCommerce makes keys in: the store is not asked.
   if (!WOO_CONSUMER_KEY.test(consumerKey) || !WOO_CONSUMER_SECRET.test(consumerSecret))
-    return refused('store_keys_rejected');
+    return refused('store_keys_malformed');
   const check = await verifyWooKeys(s.fetch, url.url, consumerKey, consumerSecret);
   if (!check.ok) return refused(KEY_CHECK_NOTICE[check.reason]);
   await connectStore(s, {

@@ -26,17 +26,31 @@ export function connectStoreRoutes(s: Services) {
   const session = requireSession(s);
   const csrf = csrfProtection(s.config.appUrl);
 
-  app.get('/app/connect', session, (c) =>
+  app.get('/app/connect', session, (c) => connectPage(c, { notice: c.req.query('notice') }));
+  /** The page again with what was typed and why it was refused (400), instead of a redirect that forgets it. */
+  const connectPage = (
+    c: Context<{ Variables: SessionVars }>,
+    props: { notice?: string; shop?: string; storeUrl?: string },
+    status: 200 | 400 = 200,
+  ) =>
     c.html(
-      renderPage(<ConnectStorePage config={s.config} csrf={c.get('session').csrf} notice={c.req.query('notice')} />),
-    ),
-  );
+      renderPage(
+        <ConnectStorePage
+          config={s.config}
+          csrf={c.get('session').csrf}
+          notice={props.notice}
+          shop={props.shop?.slice(0, TYPED_MAX)}
+          storeUrl={props.storeUrl?.slice(0, TYPED_MAX)}
+        />,
+      ),
+      status,
+    );
 
   const startShopify = async (c: Context<{ Variables: SessionVars }>, shopInput: string | undefined) => {
     // Without real Shopify app credentials (live mode), there is nothing to install.
     if (!s.config.shopify.configured) return c.redirect('/app/connect?notice=shopify_failed', 303);
     const shop = parseShopDomain(shopInput);
-    if (!shop) return c.redirect('/app/connect?notice=shop_invalid', 303);
+    if (!shop) return connectPage(c, { notice: 'shop_invalid', shop: shopInput ?? '' }, 400);
     const state = await beginOAuth(c, s, 'shopify', { shop, accountId: c.get('session').accountId });
     return c.redirect(buildInstallUrl(shopifyInstallConfig(s), { shop, state }), 302);
   };
@@ -78,7 +92,7 @@ export function connectStoreRoutes(s: Services) {
     });
     if (!url.ok) {
       s.logger.info('store.url_refused', { reason: url.reason });
-      return c.redirect('/app/connect?notice=store_url_invalid', 303);
+      return connectPage(c, { notice: 'store_url_invalid', storeUrl: String(form.storeUrl ?? '') }, 400);
     }
     const accountId = c.get('session').accountId;
     const nonce = await createStoreNonce(s, accountId, url.url);
@@ -114,11 +128,15 @@ export function connectStoreRoutes(s: Services) {
       consumerKey: String(form.consumerKey ?? ''),
       consumerSecret: String(form.consumerSecret ?? ''),
     });
-    return c.redirect(result.ok ? '/app?notice=store_connected' : `/app/connect?notice=${result.reason}`, 303);
+    if (result.ok) return c.redirect('/app?notice=store_connected', 303);
+    return connectPage(c, { notice: result.reason, storeUrl: String(form.storeUrl ?? '') }, 400);
   });
 
   return app;
 }
+
+/** A typed address longer than any real one is shown back cut to this. */
+const TYPED_MAX = 255;
 
 const DELIVERY_MESSAGES = {
   invalid_body: 'Expected WooCommerce key delivery JSON.',

@@ -35,7 +35,8 @@ export function shopifyScopes(cfg: { readAllOrders?: boolean }): string[] {
 }
 
 /** A shop's own myshopify.com domain, the only form Shopify sends or accepts. */
-export const SHOP_DOMAIN = /^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$/;
+// One DNS label: at most 63 characters before .myshopify.com.
+export const SHOP_DOMAIN = /^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}\.myshopify\.com$/;
 
 export interface ShopifyInstallConfig {
   apiKey: string;

@@ -41,7 +41,8 @@ export function ConnectStorePage(props: {
               inputmode="url"
               placeholder="my-shop.myshopify.com"
               value={props.shop ?? (sandbox ? 'sandbox-shop.myshopify.com' : '')}
-              pattern="[a-zA-Z0-9][a-zA-Z0-9\-]*\.myshopify\.com"
+              maxlength={77}
+              pattern="[a-zA-Z0-9][a-zA-Z0-9\-]{0,62}\.myshopify\.com"
             />
             <div class="actions">
               <button type="submit" id="connect-shopify">

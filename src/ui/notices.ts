@@ -74,6 +74,11 @@ export const NOTICES: Record<string, { kind: 'ok' | 'warn' | 'bad'; title: strin
     title: 'That store address cannot be used.',
     body: 'Enter your store’s public https address, like https://shop.example.com.',
   },
+  store_keys_malformed: {
+    kind: 'bad',
+    title: 'Those are not WooCommerce API keys.',
+    body: 'A key starts with ck_ and a secret with cs_, each followed by letters and digits. Nothing was sent to your store.',
+  },
   store_keys_rejected: {
     kind: 'bad',
     title: 'Your store refused those keys.',

@@ -134,14 +134,25 @@ describe('setup flow: happy path', () => {
     const { browser, app } = await signInCheckingConsent();
     const accountId = (await rt.services.db.query.accounts.findFirst())!.id;
     const csrf = field(app.html, 'csrf');
-    await browser.post('/connect/woocommerce/keys', {
+    const refused = await browser.post('/connect/woocommerce/keys', {
       csrf,
       storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`,
       consumerKey: `ck_${'a'.repeat(32)}`,
       consumerSecret: `cs_${'b'.repeat(32)}`,
     });
-    // Unknown keys are refused by the store: nothing connected.
+    // Unknown keys are refused by the store: nothing connected, and the page says so (400).
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('Your store refused those keys.');
     expect(await getStoreConnection(rt.services.db, accountId)).toBeUndefined();
+    // Keys not in WooCommerce's shape are not sent to the store at all.
+    const malformed = await browser.post('/connect/woocommerce/keys', {
+      csrf,
+      storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`,
+      consumerKey: 'ck_bad',
+      consumerSecret: 'cs_bad',
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.html).toContain('Those are not WooCommerce API keys.');
 
     const page = await browser.post('/app/disconnect/gmail', { csrf });
     expect(page.url).toContain('notice=gmail_disconnected');

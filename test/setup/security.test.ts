@@ -188,10 +188,23 @@ describe('setup flow: refusals', () => {
   describe('Shopify install', () => {
     it('refuses a shop domain that is not *.myshopify.com', async () => {
       const { browser, csrf } = await signIn(rt);
-      for (const shop of ['evil.com', 'shop.myshopify.com.evil.com', '-bad.myshopify.com', 'a/b.myshopify.com']) {
+      const overlong = `${'a'.repeat(64)}.myshopify.com`;
+      for (const shop of [
+        'evil.com',
+        'shop.myshopify.com.evil.com',
+        '-bad.myshopify.com',
+        'a/b.myshopify.com',
+        overlong,
+      ]) {
         const page = await browser.post('/connect/shopify', { csrf, shop });
-        expect(page.url, shop).toContain('notice=shop_invalid');
+        // Refused in place (400): the banner, and the field still holds what was typed (cut to 255).
+        expect(page.status, shop).toBe(400);
+        expect(page.html).toContain('That is not a Shopify shop address.');
+        expect(page.html).toContain(`value="${shop.slice(0, 255).replace(/&/g, '&amp;')}"`);
       }
+      expect(
+        await getStoreConnection(rt.services.db, (await rt.services.db.query.accounts.findFirst())!.id),
+      ).toBeUndefined();
     });
 
     async function installCallback(browser: ReturnType<typeof browserClient>, csrf: string) {
@@ -244,6 +257,18 @@ describe('setup flow: refusals', () => {
       swapped.searchParams.set('hmac', await signQuery(rt.config.shopify.apiSecret, query));
       expect((await browser.get(swapped.toString())).url).toContain('notice=shopify_failed');
       expect(await getStoreConnection(rt.services.db, accountId)).toBeUndefined();
+    });
+  });
+
+  describe('WooCommerce store address', () => {
+    it('refuses an address that is no http(s) URL in place (400), keeping what was typed', async () => {
+      const { browser, csrf } = await signIn(rt);
+      for (const storeUrl of ['not a url', 'ftp://shop.example.com', 'https://user:pw@shop.example.com']) {
+        const page = await browser.post('/connect/woocommerce', { csrf, storeUrl });
+        expect(page.status, storeUrl).toBe(400);
+        expect(page.html).toContain('That store address cannot be used.');
+        expect(page.html).toContain(`value="${storeUrl}"`);
+      }
     });
   });
 
