@@ -31,7 +31,12 @@ export function shopifyInstallConfig(s: Services): ShopifyInstallConfig {
 
 export type ConnectResult = Result<
   object,
-  'shopify_failed' | 'store_url_invalid' | 'store_keys_malformed' | 'store_keys_rejected' | 'store_moved' | 'store_unreachable'
+  | 'shopify_failed'
+  | 'store_url_invalid'
+  | 'store_keys_malformed'
+  | 'store_keys_rejected'
+  | 'store_moved'
+  | 'store_unreachable'
 >;
 
 export async function connectShopify(
