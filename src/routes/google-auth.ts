@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { completeGoogleSignIn, REQUIRED_SCOPES } from '../accounts/sign-in';
+import { getStoreConnection } from '../db/accounts';
 import { buildAuthUrl, codeChallengeS256, createCodeVerifier } from '../google/oauth';
 import { csrfProtection } from '../http/csrf';
 import { beginOAuth, finishOAuth } from '../http/oauth-state';
@@ -43,7 +44,9 @@ export function googleAuthRoutes(s: Services) {
       );
     }
     await startSession(c, s, result.accountId);
-    return c.redirect(`/app?notice=signed_in`, 303);
+    // The next step is the store only while none is connected.
+    const store = await getStoreConnection(s.db, result.accountId);
+    return c.redirect(`/app?notice=${store ? 'signed_in_with_store' : 'signed_in'}`, 303);
   });
 
   app.post('/sign-out', requireSession(s), csrfProtection(s.config.appUrl), async (c) => {

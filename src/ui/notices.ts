@@ -8,6 +8,11 @@ export const NOTICES: Record<string, { kind: 'ok' | 'warn' | 'bad'; title: strin
     title: 'Gmail connected.',
     body: 'Draftline can now read incoming mail and write drafts. Next, connect your store.',
   },
+  signed_in_with_store: {
+    kind: 'ok',
+    title: 'Gmail connected.',
+    body: 'Draftline can now read incoming mail and write drafts.',
+  },
   signin_first: {
     kind: 'warn',
     title: 'Sign in first.',

@@ -166,6 +166,14 @@ describe('setup flow: happy path', () => {
     expect(consent?.withdrawnAt).toBeTypeOf('number');
   });
 
+  it('signing in again with a store connected does not ask for the store again', async () => {
+    const { browser } = await signInCheckingConsent();
+    await connectShopify(browser);
+    const again = await signIn(rt, browser);
+    expect(again.app.url).toBe(`${rt.config.appUrl}/app?notice=signed_in_with_store`);
+    expect(again.app.html).not.toContain('Next, connect your store.');
+  });
+
   it('says drafting is off when it is: paused, or no kind of mail ticked', async () => {
     const { browser } = await signInCheckingConsent();
     const done = await connectShopify(browser);
