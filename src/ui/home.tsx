@@ -33,7 +33,10 @@ export function HomePage({ config, notice }: { config: Config; notice?: string }
           <li>
             Sign in with Google and allow two things: read incoming mail, and manage drafts. Draftline never sends mail.
           </li>
-          <li>Connect your Shopify or WooCommerce store with read-only access to orders.</li>
+          <li>
+            Connect your Shopify store (read access to orders) or WooCommerce store (WooCommerce's Read/Write key:
+            Draftline only reads orders and manages its own webhook).
+          </li>
           <li>Customer emails get a reply draft in their thread, grounded in their own order.</li>
         </ol>
       </section>

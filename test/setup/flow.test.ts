@@ -83,6 +83,10 @@ describe('setup flow: happy path', () => {
     expect(authorize.url).toContain('/sandbox/woocommerce/wc-auth/v1/authorize');
     expect(authorize.html).toContain('would like to connect to your store');
     const form: Record<string, string> = {};
+    // As WooCommerce's own screen: Read/Write spelled out, webhooks and "manage" included.
+    expect(authorize.html).toContain('<strong>Read/Write</strong>');
+    expect(authorize.html).toContain('<li>Create webhooks</li>');
+    expect(authorize.html).toContain('<li>View and manage orders and sales reports</li>');
     for (const name of ['app_name', 'scope', 'user_id', 'return_url', 'callback_url'])
       form[name] = field(authorize.html, name);
     const done = await browser.post(authorize.url, { ...form, action: 'approve' });

@@ -15,6 +15,22 @@ export interface WooAuthorizeFakeOptions {
 
 const SCOPES: Record<string, string> = { read: 'Read', write: 'Write', read_write: 'Read/Write' };
 
+/**
+ * What WooCommerce's approval screen lists for each scope (WC_Auth::get_permissions_in_scope,
+ * plugins/woocommerce/includes/class-wc-auth.php): read_write asks for webhooks and "manage".
+ */
+const PERMISSIONS: Record<string, readonly string[]> = {
+  read: ['View coupons', 'View customers', 'View orders and sales reports', 'View products'],
+  write: ['Create webhooks', 'Create coupons', 'Create customers', 'Create orders', 'Create products'],
+  read_write: [
+    'Create webhooks',
+    'View and manage coupons',
+    'View and manage customers',
+    'View and manage orders and sales reports',
+    'View and manage products',
+  ],
+};
+
 export function createWooAuthorizeFake(options: WooAuthorizeFakeOptions) {
   const app = new Hono();
 
@@ -34,7 +50,7 @@ export function createWooAuthorizeFake(options: WooAuthorizeFakeOptions) {
         'WooCommerce · Sandbox Store',
         html`<h1>${q.app_name} would like to connect to your store</h1>
           <p>This will give "${q.app_name}" <strong>${SCOPES[q.scope!]}</strong> access which will allow it to:</p>
-          <ul><li>View coupons</li><li>View customers</li><li>View orders and sales reports</li><li>View products</li></ul>
+          <ul>${PERMISSIONS[q.scope!]!.map((p) => html`<li>${p}</li>`)}</ul>
           <p class="note">Logged in as admin</p>
           <form method="post">
             ${Object.entries(q).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`)}
