@@ -17,8 +17,8 @@ export function ConnectStorePage(props: {
       <FlashNotice code={props.notice} />
       <h1>Connect your store</h1>
       <p class="lead">
-        Draftline reads your orders, to answer "where is my order?" with the real status and tracking. It never
-        changes them.
+        Draftline reads your orders, to answer "where is my order?" with the real status and tracking. It never changes
+        them.
       </p>
 
       {config.shopify.configured && (

@@ -192,19 +192,19 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
         <div class="stats">
           <div class="stat">
             <strong id="drafted-today">{status.draftedToday}</strong>
-            <span>drafts today</span>
+            <span>{status.draftedToday === 1 ? 'draft' : 'drafts'} today</span>
           </div>
           <div class="stat">
             <strong id="drafted-week">{status.draftedWeek}</strong>
-            <span>drafts in 7 days</span>
+            <span>{status.draftedWeek === 1 ? 'draft' : 'drafts'} in 7 days</span>
           </div>
           <div class="stat">
             <strong>{status.seenWeek}</strong>
-            <span>emails seen in 7 days</span>
+            <span>{status.seenWeek === 1 ? 'email' : 'emails'} seen in 7 days</span>
           </div>
           <div class="stat">
             <strong>{status.errorsWeek}</strong>
-            <span>errors in 7 days</span>
+            <span>{status.errorsWeek === 1 ? 'error' : 'errors'} in 7 days</span>
           </div>
         </div>
         {status.skippedWeek.length > 0 && (

@@ -31,4 +31,12 @@ describe('the dashboard names every skip reason', () => {
       expect(table).not.toContain(`<td>${reason}</td>`);
     }
   });
+
+  it('counts in words that agree with the number: 1 error, 2 emails', async () => {
+    const { browser, accountId } = await signIn(rt);
+    await bumpCounters(rt.services.db, accountId, { 'error:internal': 1, seen: 2 }, Date.now());
+    const html = (await browser.get('/app')).html;
+    expect(html).toMatch(/<strong>1<\/strong>\s*<span>error in 7 days<\/span>/);
+    expect(html).toMatch(/<strong>2<\/strong>\s*<span>emails seen in 7 days<\/span>/);
+  });
 });
