@@ -283,6 +283,16 @@ describe('the fake model: which order, and where the parcel is', () => {
     expect(calm.replyText).not.toContain(PHRASES[lang].stalled);
   });
 
+  it('a tracking link ends its line, so the next sentence does not run into it', () => {
+    const url = 'https://www.ups.com/track?tracknum=1Z1042TRK';
+    const stalled = order(
+      { tracking: [{ company: 'UPS', number: '1Z1042TRK', url }] },
+      { stalled: true, lastReturnDay: null },
+    );
+    const reply = writeReply(doc(STATUS.en, { orders: [stalled] }));
+    expect(reply.replyText).toContain(`${url}\n${PHRASES.en.stalled}`);
+  });
+
   it.each(SUPPORTED_LANGUAGES)('%s: a number not matched is never described, only asked about', (lang) => {
     const reply = writeReply(doc(STATUS[lang], { unmatchedNumbers: ['1077'] }));
     expect(reply.replyText).toContain(PHRASES[lang].unmatched);

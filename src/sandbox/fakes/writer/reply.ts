@@ -108,13 +108,23 @@ function render(
   if (extra) body.sentences.push(extra);
   const paragraphs = [p.greeting(tone, name.first, name.full)];
   const opener = p.opener[tone];
-  paragraphs.push((opener ? [opener, ...body.sentences] : body.sentences).join(' '));
+  paragraphs.push(joinSentences(opener ? [opener, ...body.sentences] : body.sentences));
   const invitation = p.invitation[tone];
   if (invitation) paragraphs.push(invitation);
   // Closing word and the sign-off name only: no signature block (as the drafting prompt asks).
   paragraphs.push(`${p.closing[tone]}\n${doc.merchant.signOffName}`);
   return { replyText: paragraphs.join('\n\n'), factsUsed: [...new Set(body.facts.filter((f) => f !== ''))] };
 }
+
+/** Sentences with a space between them; one that ends in a link ends its line, so the link stands apart. */
+function joinSentences(sentences: readonly string[]): string {
+  return sentences
+    .map((sentence, i) => (i === 0 ? '' : endsInLink(sentences[i - 1]!) ? '\n' : ' ') + sentence)
+    .join('');
+}
+
+/** Its last word is a URL (one pass from the last space: linear whatever the store's data). */
+const endsInLink = (sentence: string) => /^https?:\/\//.test(sentence.slice(sentence.lastIndexOf(' ') + 1));
 
 /** Whether `value` stands in the document as a whole token (not as part of a longer number). */
 function inDocument(value: string, documentJson: string): boolean {
