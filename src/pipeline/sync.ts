@@ -564,7 +564,10 @@ async function handleNewMessages(run: RunContext, cursor: string): Promise<NewMe
       const next = page.refs[i + 1];
       if (ref.historyId && (!next || next.historyId !== ref.historyId)) safeCursor = ref.historyId;
     }
-    if (page.last) return ok({ seen, finalCursor: page.cursorAfter, moreLeft: page.truncated });
+    // Truncated without a record read (pages Gmail sends empty): a follow-up would read the very
+    // same pages, so the run ends here and the next push or poll tries again.
+    if (page.last)
+      return ok({ seen, finalCursor: page.cursorAfter, moreLeft: page.truncated && page.cursorAfter !== cursor });
     // The next page costs a call even when it adds nothing new: hand over between pages too, once
     // this run has moved the cursor (a hand-over that moved nothing would loop).
     if (page.cursorAfter !== cursor && overBudget(run.meter, run.options))

@@ -194,6 +194,28 @@ describe('the subrequest budget', () => {
     expect(p.rt.logs.filter((l) => JSON.parse(l).event === 'queue.deferred')).toHaveLength(1);
   });
 
+  it('a run cut short by pages without a single history record hands nothing over (the follow-up would read the same pages)', async () => {
+    const start = (await p.connection())!.historyCursor!;
+    const open = p.rt.services.openMailbox;
+    let pages = 0;
+    p.rt.services.openMailbox = (token) => {
+      const mailbox = open(token);
+      return {
+        ...mailbox,
+        listHistory: async (from) => {
+          const page = await mailbox.listHistory(from);
+          pages++;
+          return { ...page, records: [], nextPageToken: `p${pages}`, lastRecordId: null };
+        },
+      };
+    };
+    const run = await syncAccount(p.rt.services, p.accountId, noSleep);
+    expect(run).toMatchObject({ status: 'synced', seen: 0 });
+    expect(pages).toBe(MAX_HISTORY_PAGES);
+    expect((await p.connection())!.historyCursor).toBe(start);
+    expect(p.rt.queueMessages.map((m) => JSON.parse(m))).not.toContainEqual({ accountId: p.accountId });
+  });
+
   it('a budget too small for any message still handles one per run, so the hand-over never loops empty', async () => {
     p.deliver(question(1));
     p.deliver(question(2));
