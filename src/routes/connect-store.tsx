@@ -27,35 +27,46 @@ export function connectStoreRoutes(s: Services) {
   const csrf = csrfProtection(s.config.appUrl);
 
   app.get('/app/connect', session, (c) => connectPage(c, { notice: c.req.query('notice') }));
-  /** The page again with what was typed and why it was refused (400), instead of a redirect that forgets it. */
+  /**
+   * The page again with what the merchant typed and why it was refused (400), instead of a redirect
+   * that forgets it; never cached, and never with a password typed into an address.
+   */
   const connectPage = (
     c: Context<{ Variables: SessionVars }>,
     props: { notice?: string; shop?: string; storeUrl?: string },
     status: 200 | 400 = 200,
-  ) =>
-    c.html(
+  ) => {
+    c.header('cache-control', 'no-store');
+    return c.html(
       renderPage(
         <ConnectStorePage
           config={s.config}
           csrf={c.get('session').csrf}
           notice={props.notice}
-          shop={props.shop?.slice(0, TYPED_MAX)}
-          storeUrl={props.storeUrl?.slice(0, TYPED_MAX)}
+          shop={props.shop && typedBack(props.shop)}
+          storeUrl={props.storeUrl && typedBack(props.storeUrl)}
         />,
       ),
       status,
     );
+  };
 
-  const startShopify = async (c: Context<{ Variables: SessionVars }>, shopInput: string | undefined) => {
+  /** `typed`: the merchant's own form; a link from anywhere (GET) is not shown back, or any site could put its words on our page. */
+  const startShopify = async (
+    c: Context<{ Variables: SessionVars }>,
+    shopInput: string | undefined,
+    typed: boolean,
+  ) => {
     // Without real Shopify app credentials (live mode), there is nothing to install.
     if (!s.config.shopify.configured) return c.redirect('/app/connect?notice=shopify_failed', 303);
     const shop = parseShopDomain(shopInput);
+    if (!shop && !typed) return c.redirect('/app/connect?notice=shop_invalid', 303);
     if (!shop) return connectPage(c, { notice: 'shop_invalid', shop: shopInput ?? '' }, 400);
     const state = await beginOAuth(c, s, 'shopify', { shop, accountId: c.get('session').accountId });
     return c.redirect(buildInstallUrl(shopifyInstallConfig(s), { shop, state }), 302);
   };
   app.post('/connect/shopify', session, csrf, async (c) =>
-    startShopify(c, String((await c.req.parseBody()).shop ?? '')),
+    startShopify(c, String((await c.req.parseBody()).shop ?? ''), true),
   );
   // Installs started from Shopify (the app listing) arrive as GET ?shop=; they need a signed-in merchant first.
   app.get('/connect/shopify', async (c) => {
@@ -63,7 +74,7 @@ export function connectStoreRoutes(s: Services) {
     if (!current) return c.redirect('/?notice=signin_first', 303);
     c.set('session', current.session);
     c.set('account', current.account);
-    return startShopify(c, c.req.query('shop'));
+    return startShopify(c, c.req.query('shop'), false);
   });
 
   app.get('/connect/shopify/callback', session, async (c) => {
@@ -137,6 +148,9 @@ export function connectStoreRoutes(s: Services) {
 
 /** A typed address longer than any real one is shown back cut to this. */
 const TYPED_MAX = 255;
+
+/** What was typed, as it is shown back: without a user:password@ part, cut to TYPED_MAX. */
+const typedBack = (typed: string) => typed.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#]*@/, '$1').slice(0, TYPED_MAX);
 
 const DELIVERY_MESSAGES = {
   invalid_body: 'Expected WooCommerce key delivery JSON.',

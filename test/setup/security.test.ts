@@ -207,6 +207,13 @@ describe('setup flow: refusals', () => {
       ).toBeUndefined();
     });
 
+    it('a link from elsewhere (GET ?shop=) with a bad shop is refused without showing its text', async () => {
+      const { browser } = await signIn(rt);
+      const page = await browser.get('/connect/shopify?shop=Session%20expired%20-%20call%20%2B1-555-0100');
+      expect(page.url).toContain('notice=shop_invalid');
+      expect(page.html).not.toContain('Session expired - call +1-555-0100');
+    });
+
     async function installCallback(browser: ReturnType<typeof browserClient>, csrf: string) {
       const install = await browser.post('/connect/shopify', { csrf, shop: SANDBOX_SHOP });
       const answer = await browser.raw(install.url, {
@@ -263,11 +270,36 @@ describe('setup flow: refusals', () => {
   describe('WooCommerce store address', () => {
     it('refuses an address that is no http(s) URL in place (400), keeping what was typed', async () => {
       const { browser, csrf } = await signIn(rt);
-      for (const storeUrl of ['not a url', 'ftp://shop.example.com', 'https://user:pw@shop.example.com']) {
+      for (const storeUrl of ['not a url', 'ftp://shop.example.com']) {
         const page = await browser.post('/connect/woocommerce', { csrf, storeUrl });
         expect(page.status, storeUrl).toBe(400);
         expect(page.html).toContain('That store address cannot be used.');
         expect(page.html).toContain(`value="${storeUrl}"`);
+        expect(page.headers.get('cache-control')).toBe('no-store');
+      }
+    });
+
+    it('never shows back a password typed into the address', async () => {
+      const { browser, csrf } = await signIn(rt);
+      const page = await browser.post('/connect/woocommerce', {
+        csrf,
+        storeUrl: 'https://owner:hunter2@shop.example.com',
+      });
+      expect(page.status).toBe(400);
+      expect(page.html).not.toContain('hunter2');
+      expect(page.html).toContain('value="https://shop.example.com"');
+    });
+
+    it('hostile typed values stay inside the value attribute', async () => {
+      const { browser, csrf } = await signIn(rt);
+      const evil = `x" autofocus onfocus="alert(1)"><script>alert(2)</script>'`;
+      for (const page of [
+        await browser.post('/connect/shopify', { csrf, shop: evil }),
+        await browser.post('/connect/woocommerce', { csrf, storeUrl: evil }),
+      ]) {
+        expect(page.status).toBe(400);
+        expect(page.html).not.toContain('<script>alert(2)');
+        expect(page.html).not.toContain('" autofocus onfocus="');
       }
     });
   });
