@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { completeGoogleSignIn, REQUIRED_SCOPES } from '../accounts/sign-in';
-import { getStoreConnection } from '../db/accounts';
+import { getStoreConnection, storeCanDraft } from '../db/accounts';
 import { buildAuthUrl, codeChallengeS256, createCodeVerifier } from '../google/oauth';
 import { csrfProtection } from '../http/csrf';
 import { beginOAuth, finishOAuth } from '../http/oauth-state';
@@ -44,9 +44,11 @@ export function googleAuthRoutes(s: Services) {
       );
     }
     await startSession(c, s, result.accountId);
-    // The next step is the store only while none is connected.
+    // The next step is the store unless one is connected that can draft (an uninstalled or
+    // refused one still has to be connected again).
     const store = await getStoreConnection(s.db, result.accountId);
-    return c.redirect(`/app?notice=${store ? 'signed_in_with_store' : 'signed_in'}`, 303);
+    const next = store && storeCanDraft(store.status) ? 'signed_in_with_store' : 'signed_in';
+    return c.redirect(`/app?notice=${next}`, 303);
   });
 
   app.post('/sign-out', requireSession(s), csrfProtection(s.config.appUrl), async (c) => {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { getGmailConnection, getStoreConnection } from '../../src/db/accounts';
+import { storeConnections } from '../../src/db/schema';
 import { field } from '../support/browser-client';
 import { runtimeForTest, type TestRuntime } from '../support/runtime';
 import { signIn } from '../support/sign-in';
@@ -176,6 +177,11 @@ describe('setup flow: happy path', () => {
     const again = await signIn(rt, browser);
     expect(again.app.url).toBe(`${rt.config.appUrl}/app?notice=signed_in_with_store`);
     expect(again.app.html).not.toContain('Next, connect your store.');
+    // A store that can no longer draft (uninstalled: its row stays 48 hours) is a next step again.
+    await rt.services.db.update(storeConnections).set({ status: 'uninstalled', sealedCredentials: null });
+    const later = await signIn(rt, browser);
+    expect(later.app.url).toBe(`${rt.config.appUrl}/app?notice=signed_in`);
+    expect(later.app.html).toContain('Next, connect your store.');
   });
 
   it('says drafting is off when it is: paused, or no kind of mail ticked', async () => {
