@@ -429,15 +429,28 @@ function Mail({ mail, thread, state }: { mail: MailView; thread: ThreadView; sta
       {mail.cut > 0 && <p class="mail-note">… {mail.cut.toLocaleString('en')} more characters not shown.</p>}
       {mail.fromHtml && <p class="mail-note">An HTML email, shown as text.</p>}
       {mail.attachments.length > 0 && <p class="mail-note">Attachments: {mail.attachments.join(', ')}</p>}
-      {mail.kind === 'customer' && <Outcome outcome={mail.outcome} draftBelow={thread.drafted} state={state} />}
+      {mail.kind === 'customer' && (
+        <Outcome
+          outcome={mail.outcome}
+          draftBelow={thread.drafted}
+          draftAfter={draftAfter(thread, mail)}
+          state={state}
+        />
+      )}
     </section>
   );
 }
 
 /** What the sync decided for a customer's message, in words. */
-function Outcome({ outcome, draftBelow, state }: { outcome: string | null; draftBelow: boolean; state: PageState }) {
-  // Without reports (workerd), a draft in the thread is the outcome.
-  if (outcome === 'drafted' || (!outcome && draftBelow && !state.reasonsKnown)) {
+/** Whether a draft comes after this message in its thread (what the Worker wrote for it, when it reports nothing). */
+const draftAfter = (thread: ThreadView, mail: MailView) =>
+  thread.messages.slice(thread.messages.indexOf(mail) + 1).some((m) => m.kind === 'draft');
+
+function Outcome(p: { outcome: string | null; draftBelow: boolean; draftAfter: boolean; state: PageState }) {
+  const { outcome, draftBelow, state } = p;
+  // Without reports (workerd), a draft after the message is its outcome, once the work is done.
+  const inferred = !outcome && !state.reasonsKnown && !state.busy && p.draftAfter;
+  if (outcome === 'drafted' || inferred) {
     return (
       <p class="outcome">
         <span class="tag ok">Drafted</span>

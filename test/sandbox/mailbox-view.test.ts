@@ -8,6 +8,8 @@ import {
   type TestRuntime,
 } from '../support/runtime';
 import { signIn } from '../support/sign-in';
+import { MailboxPage, type MailView, type ThreadView } from '../../src/sandbox/mailbox-view';
+import { renderPage } from '../../src/ui/layout';
 
 /**
  * The sandbox mailbox view (GET /sandbox/mail): customer mail and Draftline's draft in one thread,
@@ -346,3 +348,55 @@ describe('sandbox mailbox view in live mode', () => {
     expect(post.status).toBe(404);
   });
 });
+
+const mail = (id: string, kind: MailView['kind'], date: number): MailView => ({
+  id,
+  kind,
+  from: kind === 'customer' ? 'ann@example.com' : 'shop@example.com',
+  to: '',
+  subject: 'Where is my order?',
+  date,
+  text: id,
+  cut: 0,
+  fromHtml: false,
+  unreadable: null,
+  attachments: [],
+  outcome: null,
+});
+
+describe('the sandbox mailbox without reported outcomes (the Worker in workerd)', () => {
+  it("a customer email after the thread's draft, still being worked on, says Waiting, not Drafted", () => {
+    const thread: ThreadView = {
+      id: 't1',
+      subject: 'Where is my order?',
+      messages: [mail('first', 'customer', 1), mail('draft', 'draft', 2), mail('follow-up', 'customer', 3)],
+      earlier: 0,
+      drafted: true,
+    };
+    const html = page(thread, true);
+    const afterDraft = html.slice(html.indexOf('follow-up'));
+    expect(afterDraft).toContain('Waiting');
+    expect(afterDraft).not.toContain('Drafted');
+    // Once idle: the email the draft follows says Drafted, the one after it No draft.
+    const idle = page(thread, false);
+    expect(idle.slice(idle.indexOf('>first<'), idle.indexOf('follow-up'))).toContain('Drafted');
+    expect(idle.slice(idle.indexOf('follow-up'))).toContain('No draft');
+  });
+});
+
+function page(thread: ThreadView, busy: boolean): string {
+  return renderPage(
+    MailboxPage({
+      mode: 'sandbox',
+      signedIn: true,
+      mailbox: 'merchant@example.com',
+      threads: [thread],
+      more: 0,
+      busy,
+      reasonsKnown: false,
+      idleReason: null,
+      demoEmails: [],
+      form: { from: '', subject: '', body: '' },
+    }),
+  );
+}
