@@ -33,7 +33,6 @@ const SANDBOX_FAKES = /^\/sandbox(\/|$)/;
 export const PERMISSIONS_POLICY = [
   'accelerometer',
   'autoplay',
-  'bluetooth',
   'browsing-topics',
   'camera',
   'display-capture',

@@ -189,7 +189,8 @@ describe.skipIf(!hasChromium)('security headers in Chromium', () => {
     const page = await browser.newPage();
     const violations: string[] = [];
     page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+      // A CSP violation, or a Permissions-Policy feature Chromium does not know (it warns on each page).
+      if (/Content Security Policy|Permissions-Policy/i.test(m.text())) violations.push(m.text());
     });
     try {
       await page.goto(served.url);
