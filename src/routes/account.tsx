@@ -82,6 +82,10 @@ export function accountRoutes(s: Services) {
     return c.redirect('/app/settings?notice=settings_saved', 303);
   });
 
+  // A refused form is shown at the address it was posted to; reloading or sharing that address
+  // (a GET) leads back to the form instead of a 404.
+  app.get('/settings/policies', (c) => c.redirect('/app/settings#store-policies', 303));
+  app.get('/optouts', (c) => c.redirect('/app/settings#optouts', 303));
   app.post('/settings/policies', async (c) => {
     const form = await c.req.parseBody();
     const result = await updatePolicies(s.db, accountId(c), form);

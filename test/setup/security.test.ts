@@ -171,6 +171,12 @@ describe('setup flow: refusals', () => {
       expect(await rt.services.db.query.accounts.findMany()).toHaveLength(1);
     });
 
+    it('the address a refused form was shown at leads back to the form when opened again', async () => {
+      const { browser } = await signIn(rt);
+      expect((await browser.get('/app/optouts')).url).toBe(`${rt.config.appUrl}/app/settings#optouts`);
+      expect((await browser.get('/app/settings/policies')).url).toBe(`${rt.config.appUrl}/app/settings#store-policies`);
+    });
+
     it('a refused opt-out change says so at the top of the page, with the reason, and changes nothing', async () => {
       const { browser, csrf } = await signIn(rt);
       for (const address of ['not-an-email', '']) {
