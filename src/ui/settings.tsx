@@ -53,7 +53,7 @@ export function SettingsPage(p: SettingsPageProps) {
       {p.optOutError && (
         <Notice kind="bad" title="The opt-out list was not changed.">
           <p>
-            {p.optOutError} <a href="#optouts">Go to the opt-out list</a>
+            {asSentence(p.optOutError)} <a href="#optouts">Go to the opt-out list</a>
           </p>
         </Notice>
       )}
@@ -193,3 +193,6 @@ export function SettingsPage(p: SettingsPageProps) {
     </Layout>
   );
 }
+
+/** A field's message ("enter one email address, …") as a sentence of its own for the banner. */
+const asSentence = (message: string) => `${message.charAt(0).toUpperCase()}${message.slice(1).replace(/\.?$/, '.')}`;
