@@ -31,6 +31,27 @@ describe('the subrequest budget', () => {
     ).toEqual([...threads].sort());
   };
 
+  /**
+   * Every history.list answers with no new message and a nextPageToken (a real call, so the meter
+   * counts it); the n-th page's last record id comes from `lastRecordId`.
+   */
+  const endlessHistoryPages = (lastRecordId: (n: number) => string | null) => {
+    const read = { pages: 0 };
+    const open = p.rt.services.openMailbox;
+    p.rt.services.openMailbox = (token) => {
+      const mailbox = open(token);
+      return {
+        ...mailbox,
+        listHistory: async (from) => {
+          const page = await mailbox.listHistory(from);
+          read.pages++;
+          return { ...page, records: [], nextPageToken: `p${read.pages}`, lastRecordId: lastRecordId(read.pages) };
+        },
+      };
+    };
+    return read;
+  };
+
   const done = () =>
     p.rt.logs.map((l) => JSON.parse(l) as Record<string, number | string>).filter((e) => e.event === 'sync.done');
 
@@ -133,30 +154,18 @@ describe('the subrequest budget', () => {
 
   it('hands over between history pages too, when the pages add nothing new (each still costs a call)', async () => {
     const start = (await p.connection())!.historyCursor!;
-    // Pages whose records add only messages already seen (or none) still say nextPageToken: each
-    // is a real history.list call, so the meter counts it, moving the cursor one record on.
-    const open = p.rt.services.openMailbox;
-    let pages = 0;
-    p.rt.services.openMailbox = (token) => {
-      const mailbox = open(token);
-      return {
-        ...mailbox,
-        listHistory: async (from, pageToken) => {
-          const page = await mailbox.listHistory(from);
-          pages++;
-          const lastRecordId = (BigInt(start) + BigInt(pages)).toString();
-          return { ...page, records: [], nextPageToken: `more${pageToken ?? ''}`, lastRecordId };
-        },
-      };
-    };
+    // Pages whose records add only messages already seen (or none) still say nextPageToken,
+    // moving the cursor one record on.
+    const read = endlessHistoryPages((n) => (BigInt(start) + BigInt(n)).toString());
+    const pages = () => read.pages;
     const subrequestBudget = MESSAGE_SUBREQUEST_RESERVE + 5;
     const run = await syncAccount(p.rt.services, p.accountId, { ...noSleep, subrequestBudget });
     expect(run).toMatchObject({ status: 'synced', seen: 0 });
-    expect(pages).toBeGreaterThan(1);
-    expect(pages).toBeLessThan(MAX_HISTORY_PAGES);
+    expect(pages()).toBeGreaterThan(1);
+    expect(pages()).toBeLessThan(MAX_HISTORY_PAGES);
     expect(Number(done()[0]!.subrequests)).toBeLessThanOrEqual(subrequestBudget);
     // The cursor went as far as the last page read, and the rest is the follow-up's.
-    expect((await p.connection())!.historyCursor).toBe((BigInt(start) + BigInt(pages)).toString());
+    expect((await p.connection())!.historyCursor).toBe((BigInt(start) + BigInt(pages())).toString());
     expect(p.rt.queueMessages.map((m) => JSON.parse(m))).toContainEqual({ accountId: p.accountId });
   });
 
@@ -196,22 +205,11 @@ describe('the subrequest budget', () => {
 
   it('a run cut short by pages without a single history record hands nothing over (the follow-up would read the same pages)', async () => {
     const start = (await p.connection())!.historyCursor!;
-    const open = p.rt.services.openMailbox;
-    let pages = 0;
-    p.rt.services.openMailbox = (token) => {
-      const mailbox = open(token);
-      return {
-        ...mailbox,
-        listHistory: async (from) => {
-          const page = await mailbox.listHistory(from);
-          pages++;
-          return { ...page, records: [], nextPageToken: `p${pages}`, lastRecordId: null };
-        },
-      };
-    };
+    // Pages without a single record (lastRecordId null), with more to come.
+    const read = endlessHistoryPages(() => null);
     const run = await syncAccount(p.rt.services, p.accountId, noSleep);
     expect(run).toMatchObject({ status: 'synced', seen: 0 });
-    expect(pages).toBe(MAX_HISTORY_PAGES);
+    expect(read.pages).toBe(MAX_HISTORY_PAGES);
     expect((await p.connection())!.historyCursor).toBe(start);
     expect(p.rt.queueMessages.map((m) => JSON.parse(m))).not.toContainEqual({ accountId: p.accountId });
   });

@@ -24,6 +24,15 @@ describe('setup flow: happy path', () => {
     return { browser, app };
   }
 
+  /** The settings form, posted with the page's own token. */
+  async function saveSettings(
+    browser: Awaited<ReturnType<typeof signIn>>['browser'],
+    fields: Record<string, string | string[]>,
+  ) {
+    const settings = await browser.get('/app/settings');
+    return browser.post('/app/settings', { csrf: field(settings.html, 'csrf'), ...fields });
+  }
+
   /** Connect the sandbox's Shopify store as the merchant does: the form, then Install on the store's screen. */
   async function connectShopify(browser: Awaited<ReturnType<typeof signIn>>['browser']) {
     const connect = await browser.get('/app/connect');
@@ -53,9 +62,7 @@ describe('setup flow: happy path', () => {
     expect(done.url).toBe(`${rt.config.appUrl}/app?notice=store_connected`);
     expect(done.html).toContain('Shopify store connected: sandbox-shop.myshopify.com');
 
-    const settings = await browser.get('/app/settings');
-    const saved = await browser.post('/app/settings', {
-      csrf: field(settings.html, 'csrf'),
+    const saved = await saveSettings(browser, {
       shopName: 'Blue Mug Co.',
       signOffName: 'Sam',
       signature: 'Blue Mug Co. · bluemug.example',
@@ -194,9 +201,7 @@ describe('setup flow: happy path', () => {
     expect(paused.html).not.toContain('Draftline is writing reply drafts');
     await browser.post('/app/resume', { csrf });
 
-    const settings = await browser.get('/app/settings');
-    const saved = await browser.post('/app/settings', {
-      csrf: field(settings.html, 'csrf'),
+    const saved = await saveSettings(browser, {
       shopName: 'Blue Mug Co.',
       signOffName: '',
       signature: '',
