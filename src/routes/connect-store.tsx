@@ -26,7 +26,6 @@ export function connectStoreRoutes(s: Services) {
   const session = requireSession(s);
   const csrf = csrfProtection(s.config.appUrl);
 
-  app.get('/app/connect', session, (c) => connectPage(c, { notice: c.req.query('notice') }));
   /**
    * The page again with what the merchant typed and why it was refused (400), instead of a redirect
    * that forgets it; never cached, and never with a password typed into an address.
@@ -50,6 +49,7 @@ export function connectStoreRoutes(s: Services) {
       status,
     );
   };
+  app.get('/app/connect', session, (c) => connectPage(c, { notice: c.req.query('notice') }));
 
   /** `typed`: the merchant's own form; a link from anywhere (GET) is not shown back, or any site could put its words on our page. */
   const startShopify = async (

@@ -441,11 +441,11 @@ function Mail({ mail, thread, state }: { mail: MailView; thread: ThreadView; sta
   );
 }
 
-/** What the sync decided for a customer's message, in words. */
 /** Whether a draft comes after this message in its thread (what the Worker wrote for it, when it reports nothing). */
 const draftAfter = (thread: ThreadView, mail: MailView) =>
   thread.messages.slice(thread.messages.indexOf(mail) + 1).some((m) => m.kind === 'draft');
 
+/** What the sync decided for a customer's message, in words. */
 function Outcome(p: { outcome: string | null; draftBelow: boolean; draftAfter: boolean; state: PageState }) {
   const { outcome, draftBelow, state } = p;
   // Without reports (workerd), a draft after the message is its outcome, once the work is done.
