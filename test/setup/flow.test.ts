@@ -1,9 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { getGmailConnection, getStoreConnection } from '../../src/db/accounts';
 import { storeConnections } from '../../src/db/schema';
-import { field } from '../support/browser-client';
+import { type browserClient, field } from '../support/browser-client';
 import { runtimeForTest, type TestRuntime } from '../support/runtime';
 import { signIn } from '../support/sign-in';
+
+type Browser = ReturnType<typeof browserClient>;
 
 /** The merchant's happy path, through the same HTTP a browser uses (the Chromium walk-through is in test/browser). */
 describe('setup flow: happy path', () => {
@@ -25,16 +27,13 @@ describe('setup flow: happy path', () => {
   }
 
   /** The settings form, posted with the page's own token. */
-  async function saveSettings(
-    browser: Awaited<ReturnType<typeof signIn>>['browser'],
-    fields: Record<string, string | string[]>,
-  ) {
+  async function saveSettings(browser: Browser, fields: Record<string, string | string[]>) {
     const settings = await browser.get('/app/settings');
     return browser.post('/app/settings', { csrf: field(settings.html, 'csrf'), ...fields });
   }
 
   /** Connect the sandbox's Shopify store as the merchant does: the form, then Install on the store's screen. */
-  async function connectShopify(browser: Awaited<ReturnType<typeof signIn>>['browser']) {
+  async function connectShopify(browser: Browser) {
     const connect = await browser.get('/app/connect');
     const install = await browser.post('/connect/shopify', {
       csrf: field(connect.html, 'csrf'),
