@@ -3,7 +3,7 @@ import {
   advanceHistoryCursor,
   getGmailConnection,
   getStoreConnection,
-  recordConsent,
+  consentGrant,
   type StoreConnection,
 } from '../db/accounts';
 import { accounts, gmailConnections, storeConnections } from '../db/schema';
@@ -72,18 +72,20 @@ export async function connectGmail(
           syncRerunRequested: false,
         }),
   };
-  await s.db
-    .insert(gmailConnections)
-    .values({ accountId: input.accountId, connectedAt: now, ...row })
-    .onConflictDoUpdate({ target: gmailConnections.accountId, set: row });
-  await recordConsent(s.db, {
-    id: newId('con'),
-    accountId: input.accountId,
-    kind: 'google_scopes',
-    detail: row.grantedScopes,
-    version: CONSENT_VERSION,
-    grantedAt: now,
-  });
+  await s.db.batch([
+    s.db
+      .insert(gmailConnections)
+      .values({ accountId: input.accountId, connectedAt: now, ...row })
+      .onConflictDoUpdate({ target: gmailConnections.accountId, set: row }),
+    ...consentGrant(s.db, {
+      id: newId('con'),
+      accountId: input.accountId,
+      kind: 'google_scopes',
+      detail: row.grantedScopes,
+      version: CONSENT_VERSION,
+      grantedAt: now,
+    }),
+  ]);
 
   const watch = await s.openMailbox(input.refreshToken).watch(s.config.google.pubsubTopic);
   if (!resume || !previous?.historyCursor) await advanceHistoryCursor(s.db, input.accountId, watch.historyId);
@@ -111,7 +113,8 @@ export async function connectStore(
 
 /**
  * The account's store connection replaced in one batch (one transaction: never none, never two),
- * credentials sealed to the new row, the grant recorded as consent; no request to any store.
+ * credentials sealed to the new row, the grant recorded as consent and the replaced one ended; no
+ * request to any store.
  * Returns the new row's id and the connection it replaced (its sealed values still open).
  */
 export async function replaceStoreConnection(
@@ -132,14 +135,14 @@ export async function replaceStoreConnection(
       status: 'active',
       connectedAt: s.now(),
     }),
+    ...consentGrant(s.db, {
+      id: newId('con'),
+      accountId: input.accountId,
+      kind: 'store_access',
+      detail: `${input.credentials.kind} ${input.scopes}`,
+      version: CONSENT_VERSION,
+      grantedAt: s.now(),
+    }),
   ]);
-  await recordConsent(s.db, {
-    id: newId('con'),
-    accountId: input.accountId,
-    kind: 'store_access',
-    detail: `${input.credentials.kind} ${input.scopes}`,
-    version: CONSENT_VERSION,
-    grantedAt: s.now(),
-  });
   return { id, previous };
 }

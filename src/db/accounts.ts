@@ -183,7 +183,11 @@ export const lastPushTouch = prebuilt<ReturnType<typeof gmailConnectionTouch>, {
 
 /** Marks the open consent of this kind as withdrawn now; the record itself stays. */
 export async function withdrawConsent(db: Db, accountId: string, kind: string, now: number): Promise<void> {
-  await db
+  await consentWithdrawal(db, accountId, kind, now);
+}
+
+function consentWithdrawal(db: Db, accountId: string, kind: string, now: number) {
+  return db
     .update(consentRecords)
     .set({ withdrawnAt: now })
     .where(
@@ -191,9 +195,16 @@ export async function withdrawConsent(db: Db, accountId: string, kind: string, n
     );
 }
 
-export async function recordConsent(
+/**
+ * A new grant's record, ending the open one of its kind: a store or mailbox connected again replaces
+ * the grant before it, so at most one is open per kind. Two statements, to send in one batch.
+ */
+export function consentGrant(
   db: Db,
   row: { id: string; accountId: string; kind: string; detail: string; version: string; grantedAt: number },
-): Promise<void> {
-  await db.insert(consentRecords).values(row);
+) {
+  return [
+    consentWithdrawal(db, row.accountId, row.kind, row.grantedAt),
+    db.insert(consentRecords).values(row),
+  ] as const;
 }

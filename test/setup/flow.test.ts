@@ -190,6 +190,32 @@ describe('setup flow: happy path', () => {
     expect(later.app.html).toContain('Next, connect your store.');
   });
 
+  it('a grant given again replaces the one before: one open consent record per kind, the replaced ones ended', async () => {
+    const { browser } = await signInCheckingConsent();
+    await connectShopify(browser);
+    await signIn(rt, browser);
+    // Switching stores ends the Shopify grant: its credentials are gone with its connection.
+    const connect = await browser.get('/app/connect');
+    const authorize = await browser.post('/connect/woocommerce', {
+      csrf: field(connect.html, 'csrf'),
+      storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`,
+    });
+    const form: Record<string, string> = { action: 'approve' };
+    for (const name of ['app_name', 'scope', 'user_id', 'return_url', 'callback_url'])
+      form[name] = field(authorize.html, name);
+    expect((await browser.post(authorize.url, form)).html).toContain('WooCommerce store connected');
+    const records = await rt.services.db.query.consentRecords.findMany({ orderBy: (c, { asc }) => asc(c.grantedAt) });
+    const open = records.filter((r) => r.withdrawnAt === null);
+    expect(open.map((r) => r.kind).sort()).toEqual(['google_scopes', 'store_access']);
+    expect(open.find((r) => r.kind === 'store_access')!.detail).toMatch(/^woocommerce /);
+    expect(
+      records
+        .filter((r) => r.withdrawnAt !== null)
+        .map((r) => r.kind)
+        .sort(),
+    ).toEqual(['google_scopes', 'store_access']);
+  });
+
   it('says drafting is off when it is: paused, or no kind of mail ticked', async () => {
     const { browser } = await signInCheckingConsent();
     const done = await connectShopify(browser);
