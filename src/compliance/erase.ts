@@ -115,13 +115,18 @@ export async function deleteAccountData(db: Db, accountId: string): Promise<void
 /**
  * After a shop is erased its domain must not linger in our own records either: every compliance
  * record naming it gets the domain's keyed hash instead (still comparable, no longer readable).
+ * The statement, unrun, so that it goes in one batch with the request's completion.
  */
-export async function pseudonymiseStoreInRecords(db: Db, hashKey: string, storeDomain: string): Promise<void> {
-  const pseudonym = `${ERASED_STORE_PREFIX}${await hashAddress(hashKey, storeDomain)}`;
-  await db
+export function pseudonymiseStoreInRecords(db: Db, pseudonym: string, storeDomain: string) {
+  return db
     .update(complianceRequests)
     .set({ storeDomain: pseudonym })
     .where(sql`lower(${complianceRequests.storeDomain}) = ${storeDomain.toLowerCase()}`);
+}
+
+/** What an erased shop's domain becomes in the records: ERASED_STORE_PREFIX and its keyed hash. */
+export async function erasedStorePseudonym(hashKey: string, storeDomain: string): Promise<string> {
+  return `${ERASED_STORE_PREFIX}${await hashAddress(hashKey, storeDomain)}`;
 }
 
 /**

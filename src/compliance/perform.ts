@@ -4,6 +4,7 @@ import type { Services } from '../services';
 import {
   accountsForShop,
   compactAfterErasure,
+  erasedStorePseudonym,
   eraseOptOut,
   eraseStore,
   forgetShopToken,
@@ -76,9 +77,14 @@ export async function performComplianceRequest(s: Services, row: ComplianceRow):
   }
 
   const completedAt = s.now();
-  await completeComplianceRequest(db, row.id, { outcome, completedAt, accountId });
+  const completion = completeComplianceRequest(db, row.id, { outcome, completedAt, accountId });
   if (row.topic === T.shopifyShopRedact && row.storeDomain) {
-    await pseudonymiseStoreInRecords(db, s.config.secrets.hashKey, row.storeDomain);
+    // One batch: a request marked done whose shop is still named would never be redone (a
+    // redelivery of completed work does nothing, and the cron resumes only open requests).
+    const pseudonym = await erasedStorePseudonym(s.config.secrets.hashKey, row.storeDomain);
+    await db.batch([completion, pseudonymiseStoreInRecords(db, pseudonym, row.storeDomain)]);
+  } else {
+    await completion;
   }
   // The completed record no longer holds the address hash either, so compact after any erasure.
   if (erased || row.subjectHash) await compactAfterErasure(db);

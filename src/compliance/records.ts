@@ -81,13 +81,16 @@ export async function openComplianceRequest(
   return { row: existing, completed: existing.completedAt !== null };
 }
 
-/** Marks a request done. The keyed hash is dropped: nothing about the person outlives the work. */
-export async function completeComplianceRequest(
+/**
+ * Marks a request done (the statement, to await or to batch with others). The keyed hash is
+ * dropped: nothing about the person outlives the work.
+ */
+export function completeComplianceRequest(
   db: Db,
   id: string,
   done: { outcome: ComplianceOutcome; completedAt: number; accountId?: string | null },
-): Promise<void> {
-  await db
+) {
+  return db
     .update(complianceRequests)
     .set({
       outcome: done.outcome,

@@ -7,8 +7,10 @@ import {
   customerRedactPayload,
   deliverShopify,
   optOutHashes,
+  shopRedactPayload,
   uninstalledPayload,
 } from '../support/compliance';
+import { SANDBOX_SHOP } from '../../src/sandbox';
 import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtime';
 
 /** POST /webhooks/shopify, errors: bodies that are too big or not what the topic says, and failures half way. */
@@ -70,5 +72,25 @@ describe('Shopify webhooks: bodies', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ outcome: 'token_deleted' });
     expect((await getStoreConnection(rt.services.db, accountId))!.sealedCredentials).toBeNull();
+  });
+
+  it('shop/redact cut short after the erasure: the redelivery still leaves the shop named only by keyed hash', async () => {
+    // The erasure goes through, then the database refuses to rewrite the records' shop domain.
+    await rt.services.db.run(
+      sql.raw(
+        `CREATE TRIGGER fail_pseudonym BEFORE UPDATE OF store_domain ON compliance_requests WHEN NEW.store_domain LIKE 'erased:%' BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`,
+      ),
+    );
+    const first = await deliverShopify(rt, shopRedactPayload(), { topic: 'shop/redact', webhookId: 'wh-redact' });
+    expect(first.status).toBe(500);
+
+    await rt.services.db.run(sql.raw('DROP TRIGGER fail_pseudonym'));
+    const retry = await deliverShopify(rt, shopRedactPayload(), { topic: 'shop/redact', webhookId: 'wh-redact' });
+    expect(retry.status).toBe(200);
+    const rows = await allComplianceRows(rt);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.completedAt).not.toBeNull();
+    expect(rows[0]!.storeDomain).toMatch(/^erased:[0-9a-f]{64}$/);
+    expect(JSON.stringify(rows)).not.toContain(SANDBOX_SHOP);
   });
 });
