@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import { hashAddress } from '../crypto/hmac';
 import { getGmailConnection, withdrawConsent } from '../db/accounts';
 import type { Db } from '../db/client';
@@ -57,14 +57,33 @@ export async function hasOptOut(db: Db, accountIds: string[], addressHash: strin
  * app/uninstalled: the access token is dead on Shopify's side; delete our sealed copy at once and
  * pause drafting. The connection row stays (marked 'uninstalled') until shop/redact, 48 hours later,
  * so a reinstall in between finds the merchant's settings.
+ *
+ * Only connections made by `receivedAt` (when the notice first arrived) are the uninstalled
+ * installation: a retried or resumed notice must not end an installation made since.
  */
-export async function forgetShopToken(db: Db, shopDomain: string): Promise<string[]> {
-  const accountIds = await accountsForShop(db, shopDomain);
+export async function forgetShopToken(db: Db, shopDomain: string, receivedAt: number): Promise<string[]> {
+  const rows = await db
+    .select({ accountId: storeConnections.accountId })
+    .from(storeConnections)
+    .where(
+      and(
+        eq(storeConnections.kind, 'shopify'),
+        sql`lower(${storeConnections.storeDomain}) = ${shopDomain.toLowerCase()}`,
+        lte(storeConnections.connectedAt, receivedAt),
+      ),
+    );
+  const accountIds = rows.map((r) => r.accountId);
   if (!accountIds.length) return [];
   await db
     .update(storeConnections)
     .set({ sealedCredentials: null, status: 'uninstalled' })
-    .where(and(eq(storeConnections.kind, 'shopify'), inArray(storeConnections.accountId, accountIds)));
+    .where(
+      and(
+        eq(storeConnections.kind, 'shopify'),
+        inArray(storeConnections.accountId, accountIds),
+        lte(storeConnections.connectedAt, receivedAt),
+      ),
+    );
   await db.update(accounts).set({ paused: true }).where(inArray(accounts.id, accountIds));
   return accountIds;
 }

@@ -66,7 +66,7 @@ export async function performComplianceRequest(s: Services, row: ComplianceRow):
       break;
     }
     case T.shopifyUninstalled: {
-      const ids = row.storeDomain ? await forgetShopToken(db, row.storeDomain) : [];
+      const ids = row.storeDomain ? await forgetShopToken(db, row.storeDomain, row.receivedAt) : [];
       accountId ??= ids[0] ?? null;
       outcome = ids.length ? 'token_deleted' : 'nothing_held';
       erased = ids.length > 0;

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { getStoreConnection } from '../../src/db/accounts';
+import { connectStore } from '../../src/accounts/connect';
+import { getAccount, getStoreConnection } from '../../src/db/accounts';
 import {
   addOptOut,
   allComplianceRows,
@@ -92,5 +93,31 @@ describe('Shopify webhooks: bodies', () => {
     expect(rows[0]!.completedAt).not.toBeNull();
     expect(rows[0]!.storeDomain).toMatch(/^erased:[0-9a-f]{64}$/);
     expect(JSON.stringify(rows)).not.toContain(SANDBOX_SHOP);
+  });
+
+  it('an app/uninstalled retried after the merchant installed again leaves the new installation alone', async () => {
+    await rt.services.db.run(
+      sql.raw(
+        `CREATE TRIGGER fail_store_update BEFORE UPDATE ON store_connections BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`,
+      ),
+    );
+    const first = await deliverShopify(rt, uninstalledPayload(), { topic: 'app/uninstalled', webhookId: 'wh-late' });
+    expect(first.status).toBe(500);
+    await rt.services.db.run(sql.raw('DROP TRIGGER fail_store_update'));
+
+    // The merchant installs the app again before Shopify retries the uninstall notice.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await connectStore(rt.services, {
+      accountId,
+      storeDomain: SANDBOX_SHOP,
+      credentials: { kind: 'shopify', accessToken: 'shpat_reinstalled' },
+      scopes: 'read_orders',
+    });
+    const retry = await deliverShopify(rt, uninstalledPayload(), { topic: 'app/uninstalled', webhookId: 'wh-late' });
+    expect(retry.status).toBe(200);
+    const store = await getStoreConnection(rt.services.db, accountId);
+    expect(store).toMatchObject({ status: 'active' });
+    expect(store!.sealedCredentials).not.toBeNull();
+    expect((await getAccount(rt.services.db, accountId))!.paused).toBe(false);
   });
 });
