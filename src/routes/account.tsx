@@ -7,7 +7,7 @@ import { accountStatus } from '../accounts/status';
 import { countOptOuts, optOutUrl } from '../compliance/opt-out';
 import { listComplianceRequests } from '../compliance/records';
 import { csrfProtection } from '../http/csrf';
-import { endSession, requireSession, type SessionVars } from '../http/session';
+import { endAllSessions, endSession, requireSession, startSession, type SessionVars } from '../http/session';
 import type { Services } from '../services';
 import { ConfirmPage } from '../ui/confirm';
 import { renderPage } from '../ui/layout';
@@ -133,6 +133,11 @@ export function accountRoutes(s: Services) {
   );
   app.post('/disconnect/gmail', async (c) => {
     const result = await disconnectGmail(s, accountId(c));
+    // The mailbox was the identity every session signed in with: they all end (a browser left
+    // signed in elsewhere would otherwise keep the account, and a mailbox signed in there would
+    // join it). This browser carries on with a fresh session.
+    await endAllSessions(s, accountId(c));
+    await startSession(c, s, accountId(c));
     return c.redirect(`/app?notice=${result.revoked ? 'gmail_disconnected' : 'gmail_disconnected_unconfirmed'}`, 303);
   });
 

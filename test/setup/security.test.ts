@@ -154,6 +154,19 @@ describe('setup flow: refusals', () => {
       expect((await rt.services.db.query.accounts.findFirst())!.paused).toBe(false);
     });
 
+    it('disconnecting Gmail ends the account’s sessions in every other browser; this one carries on', async () => {
+      const here = await signIn(rt);
+      const elsewhere = await signIn(rt, browserClient(rt));
+      expect(elsewhere.accountId).toBe(here.accountId);
+      expect((await elsewhere.browser.get('/app')).url).toBe(`${rt.config.appUrl}/app`);
+
+      const page = await here.browser.post('/app/disconnect/gmail', { csrf: here.csrf });
+      expect(page.url).toContain('/app?notice=gmail_disconnected');
+      expect(page.status).toBe(200);
+      expect((await elsewhere.browser.get('/app')).url).toContain('/?notice=signin_required');
+      expect((await here.browser.get('/app/settings')).status).toBe(200);
+    });
+
     it('marks cookies Secure when served over https', async () => {
       const https = await runtimeForTest({ APP_URL: 'https://draftline.example' });
       const res = await https.app.request('https://draftline.example/auth/google/start');
