@@ -163,7 +163,9 @@ export async function wooSourceMismatchCountedSince(db: Db, accountId: string, s
  * port, path) has exactly this host or its "www." form, at most `limit`: the candidates for a match
  * by identity (storeAddress), which alone decides. Exact, not "contains": with a looser search,
  * stores connected at victim.example.attacker.test could fill the limit and crowd the real
- * victim.example out of its own webhooks.
+ * victim.example out of its own webhooks. Connections whose webhooks are in their store come first:
+ * only those sign anything, and rows anyone can make (keys delivered, never checked) at paths
+ * under the same host must not crowd the real one out either.
  */
 export async function wooConnectionsAtHost(db: Db, host: string, limit: number): Promise<StoreConnection[]> {
   const stored = sql`lower(${storeConnections.storeDomain})`;
@@ -175,6 +177,7 @@ export async function wooConnectionsAtHost(db: Db, host: string, limit: number):
   );
   return db.query.storeConnections.findMany({
     where: and(eq(storeConnections.kind, 'woocommerce'), or(...at)),
+    orderBy: sql`coalesce(${storeConnections.webhookIds}, '[]') = '[]'`,
     limit,
   });
 }

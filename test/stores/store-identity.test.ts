@@ -119,6 +119,34 @@ describe('store URL: connected form, identity and the SQL search agree', () => {
     await rt.services.db.delete(storeConnections).where(like(storeConnections.id, 'sto_lookalike_%'));
   });
 
+  it('puts a store whose webhooks are registered before any number of unproven connections at its host', async () => {
+    // Keys delivered to our callback are stored before any check: anyone can make thirty
+    // connections under the real store's host, first, and none of them has webhooks in it.
+    for (let i = 0; i < 30; i++) {
+      await rt.services.db.insert(storeConnections).values({
+        id: `sto_unproven_${i}`,
+        accountId: await createAccount(rt.services),
+        kind: 'woocommerce',
+        storeDomain: `https://shop.example.com/x${i}`,
+        status: 'active',
+        connectedAt: 0,
+      });
+    }
+    await rt.services.db.insert(storeConnections).values({
+      id: 'sto_registered',
+      accountId: await createAccount(rt.services),
+      kind: 'woocommerce',
+      storeDomain: 'https://shop.example.com/shop',
+      status: 'active',
+      connectedAt: 0,
+      webhookIds: '[7,8]',
+    });
+    const found = await wooConnectionsAtHost(rt.services.db, 'shop.example.com', 20);
+    expect(found[0]!.id).toBe('sto_registered');
+    await rt.services.db.delete(storeConnections).where(like(storeConnections.id, 'sto_unproven_%'));
+    await rt.services.db.delete(storeConnections).where(like(storeConnections.id, 'sto_registered'));
+  });
+
   it('matches each store with the sources that name it, and no other', () => {
     const matches = (source: string) => rows.filter((r) => storeIdentity(r.storeDomain) === storeIdentity(source));
     expect(SOURCES.map((source) => matches(source).length)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
