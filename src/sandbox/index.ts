@@ -377,8 +377,9 @@ async function whyNotDrafting(s: Services): Promise<string | null> {
         getStoreConnection(s.db, accountId),
       ])
     : [undefined, undefined, undefined];
-  if (!account || !gmail || gmail.status === 'disconnected')
+  if (!account || !gmail)
     return `${SANDBOX_MAILBOX} is not connected: sign in with Google on the home page, then connect the sandbox store.`;
+  if (gmail.status === 'disconnected') return 'Gmail is disconnected: connect it again from the dashboard.';
   if (gmail.status !== 'active') return 'Gmail needs reconnecting: see the dashboard.';
   if (!store || !storeCanDraft(store.status))
     return 'No store is connected: connect the sandbox store from the dashboard.';

@@ -31,7 +31,9 @@ export function HomePage({ config, notice }: { config: Config; notice?: string }
         <h2>How it works</h2>
         <ol class="steps">
           <li>
-            Sign in with Google and allow two things: read incoming mail, and manage drafts. Draftline never sends mail.
+            Sign in with Google and allow two things: read incoming mail, and manage drafts. Google names the second
+            "Manage drafts and send emails", since one permission covers both; Draftline only creates drafts and never
+            sends mail.
           </li>
           <li>
             Connect your Shopify store (read access to orders) or WooCommerce store (WooCommerce's Read/Write key:

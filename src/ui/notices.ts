@@ -133,6 +133,6 @@ export const NOTICES: Record<string, { kind: 'ok' | 'warn' | 'bad'; title: strin
   sent: {
     kind: 'ok',
     title: 'Test email delivered.',
-    body: 'Open the sandbox mailbox (See the mail and drafts) to read the reply Draftline wrote under it.',
+    body: 'Open the sandbox mailbox (See the mail and drafts) to see what Draftline did with it: the reply draft under it, or why it wrote none.',
   },
 };

@@ -46,8 +46,9 @@ export function PrivacyPage({
             <tr>
               <td>Gmail connection</td>
               <td>
-                Your mailbox address, Google's access token (encrypted with AES-256-GCM), the permissions granted, a
-                position marker in your mailbox's history (a number), push-notification expiry, and when we last synced.
+                Your mailbox address, Google's refresh token (the lasting key to your mailbox, encrypted with
+                AES-256-GCM), the permissions granted, a position marker in your mailbox's history (a number),
+                push-notification expiry, and when we last synced.
               </td>
             </tr>
             <tr>
@@ -134,10 +135,11 @@ export function PrivacyPage({
       <section class="card">
         <h2>How long we keep it</h2>
         <p>
-          Account, connection and settings records: until you disconnect or delete your account, which deletes them at
-          once. Daily counts: with your account. Compliance records: kept after deletion as proof of what was done, with
-          no account, address or shop in them once the account is gone. Disconnecting Gmail revokes Draftline's access
-          at Google.
+          Account, connection and settings records: until you delete your account, which deletes them at once.
+          Disconnecting Gmail or the store deletes its token or keys at once (and revokes Draftline's access at Google);
+          the account and its settings stay until you delete it. Daily counts: with your account. Compliance records:
+          kept after deletion as proof of what was done, with no account, address or shop in them once the account is
+          gone.
         </p>
       </section>
 

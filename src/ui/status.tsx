@@ -168,7 +168,11 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
             )}
           </li>
           <li class={account.signOffName ? 'done' : ''}>
-            <a href="/app/settings">{account.signOffName ? 'Reply settings chosen' : 'Choose your reply settings'}</a>
+            <a href="/app/settings">
+              {account.signOffName
+                ? 'Reply settings chosen'
+                : 'Choose your reply settings: the name replies are signed with'}
+            </a>
           </li>
           <li class={policiesSet > 0 ? 'done' : ''} id="policies-step">
             <a href="/app/settings#store-policies">

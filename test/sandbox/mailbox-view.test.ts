@@ -7,6 +7,7 @@ import {
   startTestRuntime,
   type TestRuntime,
 } from '../support/runtime';
+import { field } from '../support/browser-client';
 import { signIn } from '../support/sign-in';
 import { MailboxPage, type MailView, type ThreadView } from '../../src/sandbox/mailbox-view';
 import { renderPage } from '../../src/ui/layout';
@@ -284,6 +285,17 @@ describe('sandbox mailbox view', () => {
     const view = await browser.get('/sandbox/mail');
     // Signed in: the page shows the account navigation.
     expect(view.html).toContain('<a href="/app/settings">Settings</a>');
+  });
+
+  it('says why no mail is drafted: paused, then Gmail disconnected (reconnect from the dashboard)', async () => {
+    const { browser, app: dashboard } = await signIn(rt);
+    const csrf = field(dashboard.html, 'csrf');
+    await browser.post('/app/pause', { csrf });
+    expect(await page()).toContain('Drafting is paused: resume it on the dashboard.');
+    await browser.post('/app/disconnect/gmail', { csrf });
+    const view = await page();
+    expect(view).toContain('Gmail is disconnected: connect it again from the dashboard.');
+    expect(view).not.toContain('sign in with Google on the home page');
   });
 });
 

@@ -44,6 +44,9 @@ describe('setup flow: compliance in the merchant’s pages', () => {
     const privacy = await browser.get('/privacy');
     expect(privacy.html).toContain('Records of processing for your account');
     expect(privacy.html).toContain('shopify · customers/data_request');
+    // What is kept is the refresh token, as the export and README say; disconnecting keeps the account.
+    expect(privacy.html).toContain('Google&#39;s refresh token');
+    expect(privacy.html).toContain('the account and its settings stay until you delete it');
   });
 
   it('resumes drafting when a merchant reinstalls the Shopify app after uninstalling it', async () => {

@@ -75,6 +75,8 @@ describe('setup flow: happy path', () => {
 
     const status = await browser.post('/sandbox/try-email', { email: 'where-is-1042' });
     expect(status.url).toContain('/app?notice=sent');
+    // The notice promises no draft: the mail may well get none (paused, opted out, unreadable).
+    expect(status.html).toContain('the reply draft under it, or why it wrote none');
     expect(status.html).toMatch(/id="drafted-today">1</);
     const drafts = await rt.drafts();
     expect(drafts).toHaveLength(1);
