@@ -16,8 +16,9 @@ import { GoogleAuthError, googleAuthErrorFrom } from './oauth';
  *
  * Failures surface as:
  * - GmailApiError {status, reason, retryAfterSeconds}: Gmail answered non-2xx (reason from
- *   error.errors[0].reason, e.g. notFound, rateLimitExceeded, userRateLimitExceeded, backendError),
- *   or status 0 / reason 'network' when no answer came;
+ *   error.errors[0].reason, e.g. notFound, rateLimitExceeded, userRateLimitExceeded, backendError;
+ *   retryAfterSeconds from Retry-After, else from the "Retry after <instant>" a rate limit's
+ *   message names), or status 0 / reason 'network' when no answer came;
  * - GoogleAuthError: refreshing the access token failed (invalid_grant → reconnect needed).
  * Neither carries a message body, an address or mail content.
  */
@@ -428,9 +429,10 @@ export function toGoogleError(err: unknown, tokenUrl: string): GmailApiError | G
     const retryAfter = parseRetryAfter(headerOf(res.headers, 'retry-after'));
     if (fromTokenEndpoint || typeof data?.error === 'string')
       return googleAuthErrorFrom(res.status, data?.error, retryAfter);
+    const waitNamed = retryAfter ?? retryAfterInMessage(data?.error);
     const first = (data?.error as { errors?: { reason?: unknown }[] } | undefined)?.errors?.[0]?.reason;
     const reason = typeof first === 'string' && REASON.test(first) ? first : String(res.status);
-    return new GmailApiError(res.status, reason, retryAfter);
+    return new GmailApiError(res.status, reason, waitNamed);
   }
   if (fromTokenEndpoint) return new GoogleAuthError('network', 0, null);
   return new GmailApiError(0, e.config ? 'network' : 'client_error', null);
@@ -441,6 +443,29 @@ function headerOf(headers: unknown, name: string): string | null {
   if (headers instanceof Headers) return headers.get(name);
   const value = (headers as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : null;
+}
+
+/**
+ * Gmail's rate limits (429 rateLimitExceeded, 403 userRateLimitExceeded) send no Retry-After header
+ * but name the moment in the message: "User-rate limit exceeded.  Retry after
+ * 2024-11-12T11:16:42.247Z" (googleapis/google-api-ruby-client#20544). Only that instant is read,
+ * as seconds from now; the message itself is dropped with the rest of the body.
+ */
+const RETRY_AFTER_IN_MESSAGE = /\bRetry after (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z)/;
+
+export function retryAfterInMessage(error: unknown, now: number = Date.now()): number | null {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    message?: unknown;
+    errors?: { message?: unknown }[];
+  };
+  const first = Array.isArray(e.errors) ? e.errors[0]?.message : undefined;
+  for (const text of [e.message, first]) {
+    if (typeof text !== 'string') continue;
+    const m = RETRY_AFTER_IN_MESSAGE.exec(text.slice(0, 500));
+    const at = m ? Date.parse(m[1]!) : Number.NaN;
+    if (!Number.isNaN(at)) return Math.max(0, Math.ceil((at - now) / 1000));
+  }
+  return null;
 }
 
 /** Retry-After as delay-seconds or an HTTP-date; null when absent or unreadable. */

@@ -119,6 +119,25 @@ describe('Gmail wire format', () => {
     expect(other.status).toBe(403);
   });
 
+  it('names the end of a rate limit in the message, as Gmail does, with no Retry-After header', async () => {
+    const now = Date.UTC(2026, 11, 2, 18, 0, 0);
+    const ctx = setup({ now: () => now });
+    const auth = await bearer(ctx);
+    ctx.fake.failNext('getProfile', { status: 429, retryAfterSeconds: 900 });
+    const res = await ctx.fetch(`${BASE}/gmail/v1/users/me/profile`, { headers: auth });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBeNull();
+    const message = 'User-rate limit exceeded.  Retry after 2026-12-02T18:15:00.000Z';
+    expect(await res.json()).toEqual({
+      error: {
+        code: 429,
+        message,
+        errors: [{ message, domain: 'usageLimits', reason: 'rateLimitExceeded' }],
+        status: 'RESOURCE_EXHAUSTED',
+      },
+    });
+  });
+
   it('answers 403 insufficientPermissions with Google’s ErrorInfo', async () => {
     const ctx = setup();
     const auth = await bearer(ctx, [READONLY]);

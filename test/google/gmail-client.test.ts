@@ -209,7 +209,7 @@ describe('Gmail client against the fake', () => {
     expect(page2.messages.map((m) => m.id)).toEqual([ids[517], ids[516]]);
   });
 
-  it('surfaces 429 with Retry-After, 403 userRateLimitExceeded and 500 backendError, each without retrying', async () => {
+  it('surfaces 429 and 403 userRateLimitExceeded with the wait Gmail names, and 500 backendError, each without retrying', async () => {
     const { fake, mailboxFor } = setup();
     const mailbox = mailboxFor(MERCHANT);
     const { historyId } = await mailbox.getProfile();
@@ -224,6 +224,13 @@ describe('Gmail client against the fake', () => {
       status: 403,
       reason: 'userRateLimitExceeded',
       retryAfterSeconds: null,
+    });
+    // Gmail's usual lockout: "User-rate limit exceeded.  Retry after <15 minutes on>", in the body only.
+    fake.failNext('messages.get', { status: 403, retryAfterSeconds: 900 });
+    expect(await rejection(mailbox.getRawMessage('anything'))).toMatchObject({
+      status: 403,
+      reason: 'userRateLimitExceeded',
+      retryAfterSeconds: 900,
     });
 
     fake.failNext('drafts.create', { status: 500, count: 2 });
@@ -241,7 +248,7 @@ describe('Gmail client against the fake', () => {
     // Each injected failure was one request: the client did not retry behind our back.
     expect(fake.calls(MERCHANT)).toMatchObject({
       'history.list': 1,
-      'messages.get': 1,
+      'messages.get': 2,
       'drafts.create': 2,
       'threads.get': 1,
     });

@@ -77,18 +77,33 @@ export const insufficientScopes = (rpcMethod: string): GmailErrorBody =>
 export const badRequest = (message: string, reason = 'invalidArgument'): GmailErrorBody =>
   gmailError(400, reason, message);
 
-/** Bodies for injected faults (fake.failNext) on Gmail methods. */
-export function injectedGmailError(status: number, reason?: string): GmailErrorBody {
+/** Whether an injected Gmail fault is a rate limit (429, or 403 userRateLimitExceeded / rateLimitExceeded). */
+export const isGmailRateLimit = (status: number, reason?: string | null): boolean =>
+  status === 429 ||
+  (status === 403 && (!reason || reason === 'userRateLimitExceeded' || reason === 'rateLimitExceeded'));
+
+/**
+ * Bodies for injected faults (fake.failNext) on Gmail methods. A rate limit that names when to come
+ * back says so in its message, not in a Retry-After header, as Gmail does ("User-rate limit
+ * exceeded.  Retry after 2024-11-12T11:16:42.247Z", googleapis/google-api-ruby-client#20544).
+ */
+export function injectedGmailError(status: number, reason?: string, retryAt?: number | null): GmailErrorBody {
+  const userRate = (fallback: string) =>
+    retryAt === undefined || retryAt === null
+      ? fallback
+      : `User-rate limit exceeded.  Retry after ${new Date(retryAt).toISOString()}`;
   switch (status) {
     case 429:
-      return gmailError(429, reason ?? 'rateLimitExceeded', 'Rate Limit Exceeded', { domain: 'usageLimits' });
+      return gmailError(429, reason ?? 'rateLimitExceeded', userRate('Rate Limit Exceeded'), {
+        domain: 'usageLimits',
+      });
     case 403:
       return reason === 'insufficientPermissions'
         ? insufficientScopes('caribou.api.proto.MailboxService')
         : gmailError(
             403,
             reason ?? 'userRateLimitExceeded',
-            reason === 'dailyLimitExceeded' ? 'Daily Limit Exceeded' : 'User Rate Limit Exceeded',
+            reason === 'dailyLimitExceeded' ? 'Daily Limit Exceeded' : userRate('User Rate Limit Exceeded'),
             { domain: 'usageLimits' },
           );
     case 401:

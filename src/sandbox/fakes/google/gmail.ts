@@ -5,6 +5,7 @@ import {
   gmailError,
   injectedGmailError,
   insufficientScopes,
+  isGmailRateLimit,
   notFound,
   unauthenticated,
   type GmailErrorBody,
@@ -106,8 +107,11 @@ export function gmailRoutes(state: FakeState, pubsub: PubSub): Hono {
       }
       const fault = state.takeFailure(method);
       if (fault) {
-        if (fault.retryAfterSeconds !== null) c.header('Retry-After', String(fault.retryAfterSeconds));
-        return err(c, injectedGmailError(fault.status, fault.reason ?? undefined));
+        // Gmail's rate limits name the moment in the body and send no Retry-After (errors.ts).
+        const rateLimit = isGmailRateLimit(fault.status, fault.reason);
+        const retryAt = fault.retryAfterSeconds === null ? null : state.now() + fault.retryAfterSeconds * 1000;
+        if (fault.retryAfterSeconds !== null && !rateLimit) c.header('Retry-After', String(fault.retryAfterSeconds));
+        return err(c, injectedGmailError(fault.status, fault.reason ?? undefined, rateLimit ? retryAt : null));
       }
       mb.units += UNIT_COST[method];
       state.pruneHistory(mb);
