@@ -25,11 +25,36 @@ const WooCommerceRestApi = ((WooCommerceRestApiModule as unknown as { default?: 
 ) => WooRestClient;
 
 /**
+ * How a store takes our keys over https. WooCommerce documents hosts whose server drops the
+ * Authorization header before WordPress sees it ("Occasionally some servers may not parse the
+ * Authorization header correctly ... you may provide the consumer key/secret as query string
+ * parameters instead", REST API docs, Authentication over HTTPS). There every Basic request is
+ * refused as one without credentials: 401 with a route's woocommerce_rest_cannot_* code, where
+ * keys WooCommerce did see but refused get woocommerce_rest_authentication_error. Shared by the
+ * clients of one order source, so the switch is made once.
+ */
+export interface WooAuthMode {
+  queryString: boolean;
+}
+
+/** WooCommerce saw no credentials: a route's permission check refused (cannot_view, cannot_create, …). */
+function credentialsNotSeen(err: unknown): boolean {
+  const response = (err as { response?: { status?: number; data?: { code?: unknown } } }).response;
+  return (
+    response?.status === 401 &&
+    typeof response.data?.code === 'string' &&
+    /^woocommerce_rest_cannot_[a-z]+$/.test(response.data.code)
+  );
+}
+
+/**
  * The one WooCommerce REST v3 client, for orders and for webhooks. axios' fetch adapter with
  * `env.fetch` makes it run on Workers and use our fetch (Basic auth over https, OAuth 1.0a query
  * signing over http, as the package does). Redirects are refused: the store URL was checked to be
  * a public address when it was connected, and a redirect could send the next request (with the
  * store keys on it) to any address, an internal one included. A store that moved answers 3xx.
+ * Over https, a Basic request WooCommerce answers as if it carried no keys is made once more with
+ * the keys in the query string (WooAuthMode), and the client keeps to that.
  */
 export function wooRestClient(opts: {
   storeUrl: string;
@@ -37,22 +62,45 @@ export function wooRestClient(opts: {
   consumerSecret: string;
   fetch: FetchLike;
   signal?: AbortSignal;
+  auth?: WooAuthMode;
 }): WooRestClient {
   const noRedirects: FetchLike = (input, init) => opts.fetch(input, { ...init, redirect: 'manual' });
-  return new WooCommerceRestApi({
-    url: opts.storeUrl.replace(/\/+$/, ''),
-    consumerKey: opts.consumerKey,
-    consumerSecret: opts.consumerSecret,
-    version: 'wc/v3',
-    queryStringAuth: false,
-    axiosConfig: {
-      adapter: 'fetch',
-      env: { fetch: noRedirects },
-      timeout: WOOCOMMERCE_TIMEOUT_MS,
-      maxRedirects: 0,
-      signal: opts.signal,
-    },
-  });
+  const url = opts.storeUrl.replace(/\/+$/, '');
+  const https = /^https:/i.test(url);
+  const mode = opts.auth ?? { queryString: false };
+  const make = (queryStringAuth: boolean): WooRestClient =>
+    new WooCommerceRestApi({
+      url,
+      consumerKey: opts.consumerKey,
+      consumerSecret: opts.consumerSecret,
+      version: 'wc/v3',
+      queryStringAuth,
+      axiosConfig: {
+        adapter: 'fetch',
+        env: { fetch: noRedirects },
+        timeout: WOOCOMMERCE_TIMEOUT_MS,
+        maxRedirects: 0,
+        signal: opts.signal,
+      },
+    });
+  const clients: { basic?: WooRestClient; query?: WooRestClient } = {};
+  const current = () => (mode.queryString && https ? (clients.query ??= make(true)) : (clients.basic ??= make(false)));
+  async function call<T>(run: (client: WooRestClient) => Promise<T>): Promise<T> {
+    const viaQuery = mode.queryString;
+    try {
+      return await run(current());
+    } catch (err) {
+      if (viaQuery || !https || !credentialsNotSeen(err)) throw err;
+      mode.queryString = true;
+      return run(current());
+    }
+  }
+  return {
+    get: (endpoint, params) => call((c) => c.get(endpoint, params)),
+    post: (endpoint, data, params) => call((c) => c.post(endpoint, data, params)),
+    put: (endpoint, data, params) => call((c) => c.put(endpoint, data, params)),
+    delete: (endpoint, params) => call((c) => c.delete(endpoint, params)),
+  };
 }
 
 /** Orders from WooCommerce REST v3, searched by order number or by the customer's address. */
@@ -66,7 +114,8 @@ export interface WooCommerceOrderSourceOptions {
 }
 
 export function createWooCommerceOrderSource(opts: WooCommerceOrderSourceOptions): OrderSource {
-  const api = wooRestClient(opts);
+  const auth: WooAuthMode = { queryString: false };
+  const api = wooRestClient({ ...opts, auth });
 
   async function search(
     term: string,
@@ -76,7 +125,7 @@ export function createWooCommerceOrderSource(opts: WooCommerceOrderSourceOptions
     let response;
     try {
       // The package takes axios options per client only: one for this call, when it carries a signal.
-      response = await (signal ? wooRestClient({ ...opts, signal }) : api).get('orders', {
+      response = await (signal ? wooRestClient({ ...opts, signal, auth }) : api).get('orders', {
         search: term,
         per_page: 50,
         page,

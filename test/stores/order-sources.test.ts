@@ -5,6 +5,7 @@ import type { Order, OrderSource } from '../../src/stores/order';
 import { createShopifyOrderSource } from '../../src/stores/shopify';
 import { createWooCommerceOrderSource } from '../../src/stores/woocommerce';
 import { verifyWooKeys } from '../../src/stores/woocommerce-connect';
+import { wooWebhooksClient } from '../../src/stores/woocommerce-webhooks';
 import { routeFetch } from '../../src/sandbox/fakes/route-fetch';
 import { createShopifyFake } from '../../src/sandbox/fakes/shopify';
 import { createWooCommerceFake } from '../../src/sandbox/fakes/woocommerce';
@@ -232,5 +233,75 @@ describe('WooCommerce: redirects are refused, never followed', () => {
       reason: 'moved',
     });
     expect(store.requests.map((r) => new URL(r.url).host)).toEqual(['shop.example.com']);
+  });
+});
+
+describe('WooCommerce: a store whose server drops the Authorization header', () => {
+  // WooCommerce's REST API docs: "Occasionally some servers may not parse the Authorization header
+  // correctly ... you may provide the consumer key/secret as query string parameters instead."
+  function strippingStore() {
+    const fake = createWooCommerceFake();
+    const orders = [sampleOrder({ number: '1042', email: 'jane@example.net', createdAt: '2026-11-01T10:00:00Z' })];
+    fake.addStore('ck_good', 'cs_good', orders, { dropsAuthorizationHeader: true });
+    const urls: string[] = [];
+    const inner = routeFetch('https://shop.example', fake.app);
+    const fetch: FetchLike = (input, init) => {
+      urls.push(input instanceof Request ? input.url : String(input));
+      return inner(input, init);
+    };
+    return { fake, fetch, urls };
+  }
+
+  it('answers a Basic request as one without credentials, in the route’s own words', async () => {
+    const { fetch } = strippingStore();
+    const basic = { authorization: `Basic ${btoa('ck_good:cs_good')}` };
+    const list = await fetch('https://shop.example/wp-json/wc/v3/orders', { headers: basic });
+    expect(list.status).toBe(401);
+    expect(await list.json()).toEqual({
+      code: 'woocommerce_rest_cannot_view',
+      message: 'Sorry, you cannot list resources.',
+      data: { status: 401 },
+    });
+    const create = await fetch('https://shop.example/wp-json/wc/v3/webhooks', { method: 'POST', headers: basic });
+    expect(((await create.json()) as { code: string }).code).toBe('woocommerce_rest_cannot_create');
+    const ok = await fetch('https://shop.example/wp-json/wc/v3/orders?consumer_key=ck_good&consumer_secret=cs_good');
+    expect(ok.status).toBe(200);
+  });
+
+  it('still connects, finds orders and registers webhooks, by sending the keys in the query string over https', async () => {
+    const { fetch, urls } = strippingStore();
+    expect(await verifyWooKeys(fetch, 'https://shop.example', 'ck_good', 'cs_good')).toEqual({ ok: true });
+    const source = createWooCommerceOrderSource({
+      storeUrl: 'https://shop.example',
+      consumerKey: 'ck_good',
+      consumerSecret: 'cs_good',
+      fetch,
+    });
+    urls.length = 0;
+    expect((await source.findByNumber('1042'))?.number).toBe('1042');
+    // One refused Basic request, then the query string; the source keeps to it afterwards.
+    expect((await source.recentByEmail('jane@example.net', 3)).map((o) => o.number)).toEqual(['1042']);
+    expect(urls.map((u) => new URL(u).searchParams.has('consumer_secret'))).toEqual([false, true, true]);
+    const hooks = wooWebhooksClient({
+      storeUrl: 'https://shop.example',
+      consumerKey: 'ck_good',
+      consumerSecret: 'cs_good',
+      fetch,
+    });
+    const hook = await hooks.create({ topic: 'customer.deleted', delivery_url: 'https://app.example/webhooks/woo' });
+    expect(hook.topic).toBe('customer.deleted');
+  });
+
+  it('keeps the keys out of the URL when it is the keys that are refused', async () => {
+    const { fake, fetch, urls } = strippingStore();
+    fake.addStore('ck_other', 'cs_other', [], {});
+    const wrong = createWooCommerceOrderSource({
+      storeUrl: 'https://shop.example',
+      consumerKey: 'ck_other',
+      consumerSecret: 'cs_wrong',
+      fetch,
+    });
+    await expect(wrong.findByNumber('1042')).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(urls.every((u) => !new URL(u).searchParams.has('consumer_secret'))).toBe(true);
   });
 });

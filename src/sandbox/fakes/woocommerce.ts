@@ -41,6 +41,13 @@ type WebhookStatus = 'active' | 'paused' | 'disabled';
 interface Store {
   secret: string;
   permissions: KeyPermissions;
+  /**
+   * The store's web server drops the Authorization header before WordPress sees it (Apache running
+   * PHP as CGI/FastCGI without a rule passing it on). WooCommerce documents it: "Occasionally some
+   * servers may not parse the Authorization header correctly ... you may provide the consumer
+   * key/secret as query string parameters instead" (REST API docs, Authentication over HTTPS).
+   */
+  dropsAuthorizationHeader: boolean;
   /** home_url('/'): sent as X-WC-Webhook-Source. Defaults to the URL the store was reached at. */
   homeUrl: string | null;
   /** The REST order objects the store answers with. */
@@ -130,8 +137,13 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
         'There has been a critical error on this website.',
       );
     }
-    const key = consumerKeyOf(c);
-    if (!key) return wooError(c, 401, 'woocommerce_rest_cannot_view', 'Sorry, you cannot list resources.');
+    let key = consumerKeyOf(c);
+    if (key?.from === 'header' && stores.get(key.key)?.dropsAuthorizationHeader) key = null;
+    if (!key) {
+      // No credentials reached WooCommerce: the route's own permission check refuses, in its words.
+      const [code, message] = unauthenticated(c.req.method, /\/\d+\/?$/.test(c.req.path));
+      return wooError(c, 401, code, message);
+    }
     const store = stores.get(key.key);
     if (!store || (key.secret !== null && key.secret !== store.secret)) {
       return wooError(
@@ -434,11 +446,14 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
         homeUrl?: string;
         raw?: readonly unknown[];
         trackingPlugin?: TrackingPlugin;
+        /** Its server drops the Authorization header: only query-string keys get through. */
+        dropsAuthorizationHeader?: boolean;
       } = {},
     ) {
       stores.set(consumerKey, {
         secret: consumerSecret,
         permissions: store.permissions ?? 'read_write',
+        dropsAuthorizationHeader: store.dropsAuthorizationHeader ?? false,
         homeUrl: store.homeUrl ?? null,
         orders: store.raw
           ? store.raw
@@ -492,16 +507,38 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
   };
 }
 
-function consumerKeyOf(c: Context): { key: string; secret: string | null } | null {
+/**
+ * The key a request carries, in WC_REST_Authentication's order: consumer_key/consumer_secret query
+ * parameters first, then HTTP Basic (PHP_AUTH_USER/PW); OAuth 1.0a parameters (plain http).
+ */
+function consumerKeyOf(c: Context): { key: string; secret: string | null; from: 'query' | 'header' | 'oauth' } | null {
+  const queryKey = c.req.query('consumer_key');
+  const querySecret = c.req.query('consumer_secret');
+  if (queryKey && querySecret) return { key: queryKey, secret: querySecret, from: 'query' };
   const auth = c.req.header('authorization');
   if (auth?.startsWith('Basic ')) {
     const [key, secret] = atob(auth.slice(6)).split(':');
-    return key ? { key, secret: secret ?? '' } : null;
+    return key ? { key, secret: secret ?? '', from: 'header' } : null;
   }
   const oauthKey = c.req.query('oauth_consumer_key');
-  if (oauthKey && c.req.query('oauth_signature')) return { key: oauthKey, secret: null };
-  const key = c.req.query('consumer_key');
-  return key ? { key, secret: c.req.query('consumer_secret') ?? '' } : null;
+  if (oauthKey && c.req.query('oauth_signature')) return { key: oauthKey, secret: null, from: 'oauth' };
+  return null;
+}
+
+/**
+ * What a route's permission check answers a request without credentials (status
+ * rest_authorization_required_code(), 401): WC_REST_*_Controller's *_permissions_check words.
+ */
+function unauthenticated(method: string, item: boolean): [string, string] {
+  if (method === 'DELETE')
+    return ['woocommerce_rest_cannot_delete', 'Sorry, you are not allowed to delete this resource.'];
+  if (method === 'GET' || method === 'HEAD')
+    return item
+      ? ['woocommerce_rest_cannot_view', 'Sorry, you cannot view this resource.']
+      : ['woocommerce_rest_cannot_view', 'Sorry, you cannot list resources.'];
+  return item
+    ? ['woocommerce_rest_cannot_edit', 'Sorry, you are not allowed to edit this resource.']
+    : ['woocommerce_rest_cannot_create', 'Sorry, you are not allowed to create resources.'];
 }
 
 /** The fields WooCommerce's order search looks in (besides the exact id): number, billing email and names. */
