@@ -305,3 +305,42 @@ describe('WooCommerce: a store whose server drops the Authorization header', () 
     expect(urls.every((u) => !new URL(u).searchParams.has('consumer_secret'))).toBe(true);
   });
 });
+
+describe('WooCommerce fake: pagination as WP_REST answers it', () => {
+  it('refuses per_page above 100, says 0 pages for no match, and links the next and previous pages', async () => {
+    const fake = createWooCommerceFake();
+    const many = Array.from({ length: 120 }, (_, i) =>
+      sampleOrder({ number: String(3000 + i), createdAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() }),
+    );
+    fake.addStore('ck', 'cs', many);
+    const fetch = routeFetch('https://shop.example', fake.app);
+    const get = (query: string) =>
+      fetch(`https://shop.example/wp-json/wc/v3/orders?${query}`, {
+        headers: { authorization: `Basic ${btoa('ck:cs')}` },
+      });
+    const tooMany = await get('per_page=101');
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.json()).toMatchObject({ code: 'rest_invalid_param', data: { status: 400 } });
+    const none = await get('search=nobody%40example.org');
+    expect([none.headers.get('x-wp-total'), none.headers.get('x-wp-totalpages'), none.headers.get('link')]).toEqual([
+      '0',
+      '0',
+      null,
+    ]);
+    const middle = await get('per_page=50&page=2');
+    expect(middle.headers.get('x-wp-totalpages')).toBe('3');
+    expect(middle.headers.get('link')).toBe(
+      '<https://shop.example/wp-json/wc/v3/orders?per_page=50&page=1>; rel="prev", <https://shop.example/wp-json/wc/v3/orders?per_page=50&page=3>; rel="next"',
+    );
+    // The order source reads "0 pages" as "nothing more to read".
+    const source = createWooCommerceOrderSource({
+      storeUrl: 'https://shop.example',
+      consumerKey: 'ck',
+      consumerSecret: 'cs',
+      fetch,
+    });
+    const before = fake.calls();
+    expect(await source.recentByEmail('nobody@example.org', 3)).toEqual([]);
+    expect(fake.calls() - before).toBe(1);
+  });
+});

@@ -179,16 +179,39 @@ export function createWooCommerceFake(options: WooCommerceFakeOptions = {}) {
 
   app.get('/wp-json/wc/v3/orders', (c) => {
     const store = c.get('store' as never) as Store;
-    const perPage = Math.min(100, Math.max(1, Number(c.req.query('per_page') ?? 10)));
-    const page = Math.max(1, Number(c.req.query('page') ?? 1));
+    // WP_REST_Controller::get_collection_params: per_page 1–100, page ≥ 1; anything else is a 400.
+    const perPage = Number(c.req.query('per_page') ?? 10);
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) {
+      return wooError(c, 400, 'rest_invalid_param', 'Invalid parameter(s): per_page', {
+        params: { per_page: 'per_page must be between 1 (inclusive) and 100 (inclusive)' },
+      });
+    }
+    const page = Number(c.req.query('page') ?? 1);
+    if (!Number.isInteger(page) || page < 1) {
+      return wooError(c, 400, 'rest_invalid_param', 'Invalid parameter(s): page', {
+        params: { page: 'page must be greater than or equal to 1' },
+      });
+    }
     const term = (c.req.query('search') ?? '').toLowerCase();
     const asc = c.req.query('order') === 'asc';
     const matches = store.orders
       .filter((o) => !term || String(o.id) === term || searchable(o).some((field) => field.includes(term)))
       .sort((a, b) => (asc ? 1 : -1) * createdOf(a).localeCompare(createdOf(b)));
-    const totalPages = Math.max(1, Math.ceil(matches.length / perPage));
+    // WC_REST_Orders_V2_Controller::get_items: the query's max_num_pages (0 when nothing matched),
+    // and Link rel="prev"/"next" built from the request's own query parameters.
+    const totalPages = Math.ceil(matches.length / perPage);
     c.header('X-WP-Total', String(matches.length));
     c.header('X-WP-TotalPages', String(totalPages));
+    const link = (rel: string, to: number) => {
+      const url = new URL(c.req.url);
+      url.searchParams.set('page', String(to));
+      return `<${url.toString()}>; rel="${rel}"`;
+    };
+    const links = [
+      ...(page > 1 ? [link('prev', Math.min(page - 1, totalPages))] : []),
+      ...(totalPages > page ? [link('next', page + 1)] : []),
+    ];
+    if (links.length) c.header('Link', links.join(', '));
     return c.json(matches.slice((page - 1) * perPage, page * perPage));
   });
 
