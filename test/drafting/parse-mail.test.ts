@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEntities, htmlToText } from '../../src/drafting/html-text';
 import { latestCustomerText } from '../../src/drafting/latest-text';
-import { MAX_HEADER_BYTES, MAX_HTML_CHARS, MAX_TEXT_CHARS, parseMail } from '../../src/drafting/parse-mail';
+import {
+  MAX_DASHED_LINES,
+  MAX_HEADER_BYTES,
+  MAX_HTML_CHARS,
+  MAX_MESSAGE_LINES,
+  MAX_TEXT_CHARS,
+  parseMail,
+} from '../../src/drafting/parse-mail';
+import { MAX_MESSAGE_BYTES } from '../../src/pipeline/filters';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const bytes = (head: string, body: number[]) => new Uint8Array([...enc(head), ...body, 0x0d, 0x0a]);
@@ -200,6 +208,43 @@ describe('parseMail: bounded work on hostile mail', () => {
       message(['From: a@b.c', `X-Long: ${'a'.repeat(MAX_HEADER_BYTES / 2)}`], 'Where is order 1042?'),
     );
     expect(fine.text.trim()).toBe('Where is order 1042?');
+  });
+
+  it('refuses a message of more than MAX_MESSAGE_LINES lines (blank lines cost Node 8 s a megabyte), and reads an 8 MB photo', async () => {
+    const blank = message(['From: a@b.c'], `Where is order 1042?${'\r\n'.repeat(MAX_MESSAGE_LINES)}`);
+    const started = performance.now();
+    await expect(parseMail(blank)).rejects.toThrow(/too many lines/);
+    expect(performance.now() - started).toBeLessThan(500);
+    // 76-column base64, as mail clients write attachments: the largest message the sync downloads.
+    const line = 'QUJD'.repeat(19);
+    const photo = Array.from({ length: Math.floor((MAX_MESSAGE_BYTES - 400) / (line.length + 2)) }, () => line);
+    const withPhoto = message(
+      ['From: a@b.c', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"'],
+      [
+        '--b',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Where is order 1042? Photo attached.',
+        '--b',
+        'Content-Type: image/jpeg',
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...photo,
+        '--b--',
+      ].join('\r\n'),
+    );
+    expect(withPhoto.length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    expect((await parseMail(withPhoto)).text.trim()).toBe('Where is order 1042? Photo attached.');
+  });
+
+  it('refuses a message of more than MAX_DASHED_LINES lines starting with "--" (each a possible MIME part)', async () => {
+    const parts = message(
+      ['From: a@b.c', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"'],
+      '--b\r\n'.repeat(MAX_DASHED_LINES + 1),
+    );
+    await expect(parseMail(parts)).rejects.toThrow(/too many lines/);
+    const signed = message(['From: a@b.c'], `Where is order 1042?\r\n${'-- \r\nJane\r\n'.repeat(100)}`);
+    expect(latestCustomerText((await parseMail(signed)).text)).toBe('Where is order 1042?');
   });
 });
 
