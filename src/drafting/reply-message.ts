@@ -65,12 +65,19 @@ function lineBroken(base64: string): string {
 const WORD_BYTES = 45;
 
 /**
- * RFC 2047 B-encoding in words that never split a UTF-8 character; ASCII passes through. The
- * subject is the customer's, of any length: it is encoded once and cut by bytes, in linear time.
+ * The longest ASCII value passed through as it is: with its header's name the line stays within
+ * RFC 5322's 998 characters. A longer one is encoded like non-ASCII, in words on folded lines.
+ */
+const MAX_PLAIN_VALUE = 900;
+
+/**
+ * RFC 2047 B-encoding in words that never split a UTF-8 character; ASCII of a line's length passes
+ * through. The subject is the customer's, of any length: it is encoded once and cut by bytes, in
+ * linear time.
  */
 export function encodeWord(value: string): string {
   const clean = value.replace(/[\r\n]+/g, ' ');
-  if (/^[\x20-\x7e]*$/.test(clean)) return clean;
+  if (clean.length <= MAX_PLAIN_VALUE && /^[\x20-\x7e]*$/.test(clean)) return clean;
   const bytes = utf8(clean);
   const words: string[] = [];
   for (let start = 0; start < bytes.length; ) {

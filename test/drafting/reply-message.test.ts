@@ -66,6 +66,16 @@ describe('reply message', () => {
     expect(parsed.subject).toBe(subject);
   });
 
+  it("keeps every line of the draft within RFC 5322's 998 characters, however long the ASCII subject", async () => {
+    for (const subject of [`Re: ${'where is my order '.repeat(200)}`.trim(), `Re: ${'x'.repeat(5_000)}`]) {
+      const headers = { from: 'shop@example.com', to: 'jane@example.com', subject, inReplyTo: null, references: [] };
+      const raw = buildReplyMessage(headers, 'Hi', new Date(0));
+      expect(raw.split('\r\n').every((line) => line.length <= 998)).toBe(true);
+      expect((await PostalMime.parse(raw)).subject).toBe(subject);
+    }
+    expect(encodeWord('Re: Where is my order?')).toBe('Re: Where is my order?');
+  });
+
   it('cannot be made to inject headers through the subject or a malformed Message-ID', async () => {
     const mail = await parseMail(original('From: jane@example.net\r\nSubject: hi\r\nMessage-ID: not-an-id'));
     mail.subject = 'hi\r\nBcc: evil@example.org';
