@@ -8,7 +8,7 @@ import {
   wooReturnNotice,
 } from '../accounts/connect-store';
 import { createStoreNonce } from '../accounts/store-nonces';
-import { getGmailConnection } from '../db/accounts';
+import { getGmailConnection, getStoreConnection } from '../db/accounts';
 import { csrfProtection } from '../http/csrf';
 import { errorBody } from '../http/errors';
 import { beginOAuth, finishOAuth } from '../http/oauth-state';
@@ -30,17 +30,19 @@ export function connectStoreRoutes(s: Services) {
    * The page again with what the merchant typed and why it was refused (400), instead of a redirect
    * that forgets it; never cached, and never with a password typed into an address.
    */
-  const connectPage = (
+  const connectPage = async (
     c: Context<{ Variables: SessionVars }>,
     props: { notice?: string; shop?: string; storeUrl?: string },
     status: 200 | 400 = 200,
   ) => {
     c.header('cache-control', 'no-store');
+    const current = await getStoreConnection(s.db, c.get('session').accountId);
     return c.html(
       renderPage(
         <ConnectStorePage
           config={s.config}
           csrf={c.get('session').csrf}
+          current={current && { kind: current.kind, storeDomain: current.storeDomain }}
           notice={props.notice}
           shop={props.shop && typedBack(props.shop)}
           storeUrl={props.storeUrl && typedBack(props.storeUrl)}

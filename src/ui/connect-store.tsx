@@ -9,6 +9,8 @@ export function ConnectStorePage(props: {
   notice?: string;
   shop?: string;
   storeUrl?: string;
+  /** The store already connected: connecting another replaces it. */
+  current?: { kind: 'shopify' | 'woocommerce'; storeDomain: string };
 }) {
   const { config, csrf } = props;
   const sandbox = config.mode === 'sandbox';
@@ -20,6 +22,14 @@ export function ConnectStorePage(props: {
         Draftline reads your orders, to answer "where is my order?" with the real status and tracking. It never changes
         them.
       </p>
+      {props.current && (
+        <div class="notice warn" role="note">
+          <p>
+            Your {props.current.kind === 'shopify' ? 'Shopify' : 'WooCommerce'} store {props.current.storeDomain} is
+            connected. Connecting a store here replaces it: Draftline then forgets its keys.
+          </p>
+        </div>
+      )}
 
       {config.shopify.configured && (
         <section class="card" aria-labelledby="shopify">

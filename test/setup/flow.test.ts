@@ -198,6 +198,9 @@ describe('setup flow: happy path', () => {
     await signIn(rt, browser);
     // Switching stores ends the Shopify grant: its credentials are gone with its connection.
     const connect = await browser.get('/app/connect');
+    expect(connect.html).toContain(
+      'Your Shopify store sandbox-shop.myshopify.com is connected. Connecting a store here replaces it',
+    );
     const authorize = await browser.post('/connect/woocommerce', {
       csrf: field(connect.html, 'csrf'),
       storeUrl: `${rt.config.appUrl}/sandbox/woocommerce`,
