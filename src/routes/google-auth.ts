@@ -29,18 +29,19 @@ export function googleAuthRoutes(s: Services) {
   app.get('/google/callback', async (c) => {
     const { state, code, error } = c.req.query();
     const pending = await finishOAuth(c, s, 'google', state);
-    if (!pending) return c.redirect('/?notice=oauth_state', 303);
-    if (error) return c.redirect(`/?notice=${error === 'access_denied' ? 'declined' : 'google_error'}`, 303);
-    const codeVerifier = pending.data.codeVerifier;
-    if (!code || !codeVerifier) return c.redirect('/?notice=google_error', 303);
-
     const signedIn = await currentSession(c, s);
+    // A merchant still signed in (connecting Gmail again) hears why on the dashboard, not signed out.
+    const refuse = (notice: string) => c.redirect(`${signedIn ? '/app' : '/'}?notice=${notice}`, 303);
+    if (!pending) return refuse('oauth_state');
+    if (error) return refuse(error === 'access_denied' ? 'declined' : 'google_error');
+    const codeVerifier = pending.data.codeVerifier;
+    if (!code || !codeVerifier) return refuse('google_error');
+
     const result = await completeGoogleSignIn(s, { code, codeVerifier, signedInAccountId: signedIn?.account.id });
     if (!result.ok) {
       s.logger.info('account.sign_in_refused', { reason: result.reason });
-      return c.redirect(
-        `/?notice=${result.reason === 'exchange_failed' || result.reason === 'google_unavailable' ? 'google_error' : result.reason}`,
-        303,
+      return refuse(
+        result.reason === 'exchange_failed' || result.reason === 'google_unavailable' ? 'google_error' : result.reason,
       );
     }
     await startSession(c, s, result.accountId);

@@ -60,6 +60,21 @@ describe('setup flow: refusals', () => {
       expect(rt.sandbox!.fakes.google.revocations()).toBe(1);
     });
 
+    it('a merchant still signed in who unticks a scope on connecting Gmail again hears why on the dashboard', async () => {
+      const { browser, csrf } = await signIn(rt);
+      // Disconnecting revokes the grant, so Google asks for both permissions again.
+      await browser.post('/app/disconnect/gmail', { csrf });
+      const { requestId } = await consentScreen(browser);
+      const page = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
+        request_id: requestId,
+        action: 'allow',
+        scope: 'https://www.googleapis.com/auth/gmail.readonly',
+      });
+      expect(page.url).toContain('/app?notice=partial_scopes');
+      expect(page.html).toContain('Draftline needs both Gmail permissions.');
+      expect(page.html).toContain('action="/auth/sign-out"');
+    });
+
     it('refuses a callback whose state does not match the cookie (forged)', async () => {
       const { browser } = await consentScreen();
       const page = await browser.get('/auth/google/callback?state=forged&code=abc');
@@ -83,10 +98,11 @@ describe('setup flow: refusals', () => {
       const cookieBefore = browser.cookies.get('dl_oauth_google')!;
       expect((await browser.get(callback)).url).toContain('/app?notice=signed_in');
       // The browser's state cookie is gone after the first use.
-      expect((await browser.get(callback)).url).toContain('/?notice=oauth_state');
+      // Signed in by then, so the refusal is told on the dashboard.
+      expect((await browser.get(callback)).url).toContain('/app?notice=oauth_state');
       // An attacker who also kept the old cookie gets past the state check, but Google's code is single-use.
       browser.cookies.set('dl_oauth_google', cookieBefore);
-      expect((await browser.get(callback)).url).toContain('/?notice=google_error');
+      expect((await browser.get(callback)).url).toContain('/app?notice=google_error');
       expect(await rt.services.db.query.consentRecords.findMany()).toHaveLength(1);
     });
 
