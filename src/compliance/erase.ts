@@ -21,8 +21,11 @@ import { ERASED_STORE_PREFIX } from './records';
 
 type StoreKind = 'shopify' | 'woocommerce';
 
-/** Accounts whose store connection is this Shopify shop (compared case-insensitively). */
-export async function accountsForShop(db: Db, shopDomain: string): Promise<string[]> {
+/**
+ * Accounts whose store connection is this Shopify shop (compared case-insensitively); with
+ * `connectedBy`, only connections made by then.
+ */
+export async function accountsForShop(db: Db, shopDomain: string, connectedBy?: number): Promise<string[]> {
   const rows = await db
     .select({ accountId: storeConnections.accountId })
     .from(storeConnections)
@@ -30,6 +33,7 @@ export async function accountsForShop(db: Db, shopDomain: string): Promise<strin
       and(
         eq(storeConnections.kind, 'shopify'),
         sql`lower(${storeConnections.storeDomain}) = ${shopDomain.toLowerCase()}`,
+        connectedBy === undefined ? undefined : lte(storeConnections.connectedAt, connectedBy),
       ),
     );
   return rows.map((r) => r.accountId);
@@ -62,17 +66,7 @@ export async function hasOptOut(db: Db, accountIds: string[], addressHash: strin
  * installation: a retried or resumed notice must not end an installation made since.
  */
 export async function forgetShopToken(db: Db, shopDomain: string, receivedAt: number): Promise<string[]> {
-  const rows = await db
-    .select({ accountId: storeConnections.accountId })
-    .from(storeConnections)
-    .where(
-      and(
-        eq(storeConnections.kind, 'shopify'),
-        sql`lower(${storeConnections.storeDomain}) = ${shopDomain.toLowerCase()}`,
-        lte(storeConnections.connectedAt, receivedAt),
-      ),
-    );
-  const accountIds = rows.map((r) => r.accountId);
+  const accountIds = await accountsForShop(db, shopDomain, receivedAt);
   if (!accountIds.length) return [];
   await db
     .update(storeConnections)
