@@ -37,6 +37,15 @@ describe('setup flow: refusals', () => {
     });
   }
 
+  /** Allow on the consent screen with gmail.compose unticked. */
+  function allowReadOnly(browser: ReturnType<typeof browserClient>, requestId: string) {
+    return browser.post('/sandbox/google/o/oauth2/v2/auth', {
+      request_id: requestId,
+      action: 'allow',
+      scope: 'https://www.googleapis.com/auth/gmail.readonly',
+    });
+  }
+
   describe('Google sign-in', () => {
     it('explains a declined consent and stores nothing', async () => {
       const { browser, requestId } = await consentScreen();
@@ -48,11 +57,7 @@ describe('setup flow: refusals', () => {
 
     it('refuses a grant with one scope unticked, stores nothing and revokes the partial grant', async () => {
       const { browser, requestId } = await consentScreen();
-      const page = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-        request_id: requestId,
-        action: 'allow',
-        scope: 'https://www.googleapis.com/auth/gmail.readonly',
-      });
+      const page = await allowReadOnly(browser, requestId);
       expect(page.url).toContain('/?notice=partial_scopes');
       expect(page.html).toContain('Draftline needs both Gmail permissions.');
       await nothingStored();
@@ -65,11 +70,7 @@ describe('setup flow: refusals', () => {
       // Disconnecting revokes the grant, so Google asks for both permissions again.
       await browser.post('/app/disconnect/gmail', { csrf });
       const { requestId } = await consentScreen(browser);
-      const page = await browser.post('/sandbox/google/o/oauth2/v2/auth', {
-        request_id: requestId,
-        action: 'allow',
-        scope: 'https://www.googleapis.com/auth/gmail.readonly',
-      });
+      const page = await allowReadOnly(browser, requestId);
       expect(page.url).toContain('/app?notice=partial_scopes');
       expect(page.html).toContain('Draftline needs both Gmail permissions.');
       expect(page.html).toContain('action="/auth/sign-out"');

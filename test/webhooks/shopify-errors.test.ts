@@ -17,6 +17,19 @@ import { sampleOrder, runtimeForTest, type TestRuntime } from '../support/runtim
 /** POST /webhooks/shopify, errors: bodies that are too big or not what the topic says, and failures half way. */
 const EMAIL = 'jane@example.net';
 
+/**
+ * Makes the database refuse the updates `clause` names (what follows BEFORE UPDATE in a trigger), as
+ * a failing database would, until the returned function is called.
+ */
+async function refuseUpdates(rt: TestRuntime, clause: string): Promise<() => Promise<void>> {
+  await rt.services.db.run(
+    sql.raw(`CREATE TRIGGER refuse_update BEFORE UPDATE ${clause} BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`),
+  );
+  return async () => {
+    await rt.services.db.run(sql.raw('DROP TRIGGER refuse_update'));
+  };
+}
+
 describe('Shopify webhooks: bodies', () => {
   let rt: TestRuntime;
   let accountId: string;
@@ -53,11 +66,7 @@ describe('Shopify webhooks: bodies', () => {
 
   it('a failure half way answers 500 (so Shopify retries); the redelivery completes the request', async () => {
     // Make the database refuse the uninstall's update, as a failing database would.
-    await rt.services.db.run(
-      sql.raw(
-        `CREATE TRIGGER fail_store_update BEFORE UPDATE ON store_connections BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`,
-      ),
-    );
+    const restore = await refuseUpdates(rt, 'ON store_connections');
     const first = await deliverShopify(rt, uninstalledPayload(), { topic: 'app/uninstalled', webhookId: 'wh-retry' });
     expect(first.status).toBe(500);
     const body = (await first.json()) as { error: { code: string; message: string } };
@@ -66,7 +75,7 @@ describe('Shopify webhooks: bodies', () => {
     const [pending] = await allComplianceRows(rt);
     expect(pending!.completedAt).toBeNull();
 
-    await rt.services.db.run(sql.raw('DROP TRIGGER fail_store_update'));
+    await restore();
     const retry = await deliverShopify(rt, uninstalledPayload(), { topic: 'app/uninstalled', webhookId: 'wh-retry' });
     expect(retry.status).toBe(200);
     const rows = await allComplianceRows(rt);
@@ -77,15 +86,14 @@ describe('Shopify webhooks: bodies', () => {
 
   it('shop/redact cut short after the erasure: the redelivery still leaves the shop named only by keyed hash', async () => {
     // The erasure goes through, then the database refuses to rewrite the records' shop domain.
-    await rt.services.db.run(
-      sql.raw(
-        `CREATE TRIGGER fail_pseudonym BEFORE UPDATE OF store_domain ON compliance_requests WHEN NEW.store_domain LIKE 'erased:%' BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`,
-      ),
+    const restore = await refuseUpdates(
+      rt,
+      "OF store_domain ON compliance_requests WHEN NEW.store_domain LIKE 'erased:%'",
     );
     const first = await deliverShopify(rt, shopRedactPayload(), { topic: 'shop/redact', webhookId: 'wh-redact' });
     expect(first.status).toBe(500);
 
-    await rt.services.db.run(sql.raw('DROP TRIGGER fail_pseudonym'));
+    await restore();
     const retry = await deliverShopify(rt, shopRedactPayload(), { topic: 'shop/redact', webhookId: 'wh-redact' });
     expect(retry.status).toBe(200);
     const rows = await allComplianceRows(rt);
@@ -96,14 +104,10 @@ describe('Shopify webhooks: bodies', () => {
   });
 
   it('an app/uninstalled retried after the merchant installed again leaves the new installation alone', async () => {
-    await rt.services.db.run(
-      sql.raw(
-        `CREATE TRIGGER fail_store_update BEFORE UPDATE ON store_connections BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`,
-      ),
-    );
+    const restore = await refuseUpdates(rt, 'ON store_connections');
     const first = await deliverShopify(rt, uninstalledPayload(), { topic: 'app/uninstalled', webhookId: 'wh-late' });
     expect(first.status).toBe(500);
-    await rt.services.db.run(sql.raw('DROP TRIGGER fail_store_update'));
+    await restore();
 
     // The merchant installs the app again before Shopify retries the uninstall notice.
     await new Promise((resolve) => setTimeout(resolve, 5));
