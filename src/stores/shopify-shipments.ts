@@ -11,14 +11,14 @@ import { ownEntry } from '../platform/own-entry';
  * `inTransitAt`, `deliveredAt`, `estimatedDeliveryAt`, `displayStatus` and `events(sortKey:
  * HAPPENED_AT)` exist in every supported version (2025-10 and later).
  */
-export const FULFILLMENTS_SELECTION = `fulfillments(first: 10) {
+export const FULFILLMENTS_SELECTION = `fulfillments(first: 5) {
         status
         displayStatus
         createdAt
         inTransitAt
         deliveredAt
         estimatedDeliveryAt
-        trackingInfo(first: 10) { number url company }
+        trackingInfo(first: 3) { number url company }
         events(first: 1, sortKey: HAPPENED_AT, reverse: true) { nodes { status happenedAt } }
       }`;
 

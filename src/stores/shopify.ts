@@ -61,8 +61,8 @@ export const SHOPIFY_TIMEOUT_MS = 15_000;
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 
 const ORDERS_QUERY = `#graphql
-query DraftlineOrders($first: Int!, $query: String!) {
-  orders(first: $first, query: $query, sortKey: CREATED_AT, reverse: true) {
+query DraftlineOrders($first: Int!, $query: String!, $reverse: Boolean!) {
+  orders(first: $first, query: $query, sortKey: CREATED_AT, reverse: $reverse) {
     nodes {
       name
       email
@@ -70,7 +70,7 @@ query DraftlineOrders($first: Int!, $query: String!) {
       displayFinancialStatus
       displayFulfillmentStatus
       ${FULFILLMENTS_SELECTION}
-      lineItems(first: 25) { nodes { title quantity } }
+      lineItems(first: 10) { nodes { title quantity } }
       shippingAddress { city countryCodeV2 }
     }
   }
@@ -156,14 +156,15 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
     return api;
   };
 
-  async function orders(query: string, first: number, signal?: AbortSignal): Promise<Order[]> {
+  /** `newestFirst` false: oldest first, as Shopify sorts by CREATED_AT without `reverse`. */
+  async function orders(query: string, first: number, newestFirst: boolean, signal?: AbortSignal): Promise<Order[]> {
     let token = await tokens.get();
     let retriedAuth = false;
     for (let attempt = 0; ; attempt++) {
       let response;
       try {
         response = await clientFor(token).request<{ orders: { nodes: ShopifyOrderNode[] } }>(ORDERS_QUERY, {
-          variables: { first, query },
+          variables: { first, query, reverse: newestFirst },
           signal,
         });
       } catch {
@@ -202,12 +203,13 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
 
   return {
     async findByNumber(number) {
-      // Shopify's search is fuzzy: keep only the order whose name is exactly #number.
-      const found = await orders(`name:#${number}`, 5);
+      // Shopify's name search matches by prefix (#1042 finds #10420…#10429 too), so ask oldest
+      // first: a number is older than every longer number that starts with it. Keep the exact one.
+      const found = await orders(`name:#${number}`, 3, false);
       return found.find((o) => o.number === number) ?? null;
     },
     async recentByEmail(email, limit, signal) {
-      const found = await orders(`email:${JSON.stringify(email)}`, Math.min(limit, 20), signal);
+      const found = await orders(`email:${JSON.stringify(email)}`, Math.min(limit, 20), true, signal);
       return found.filter((o) => o.email.toLowerCase() === email.toLowerCase()).slice(0, limit);
     },
   };

@@ -83,6 +83,16 @@ describe.each(platforms)('%s order source', (_name, make) => {
     expect(await source.findByNumber('9999')).toBeNull();
   });
 
+  it('finds an order by its number when many newer orders have numbers that start with it', async () => {
+    // A shop past order #10420 has ten newer orders whose numbers begin with 1042.
+    const longer = Array.from({ length: 10 }, (_, i) =>
+      sampleOrder({ number: `1042${i}`, email: 'other@example.org', createdAt: `2026-11-${10 + i}T10:00:00Z` }),
+    );
+    const { source } = make([orders[0]!, ...longer]);
+    expect((await source.findByNumber('1042'))?.email).toBe('jane@example.net');
+    expect((await source.findByNumber('10427'))?.createdAt).toMatch(/^2026-11-17/);
+  });
+
   it("returns the sender's orders newest first, matching the address whatever its case", async () => {
     const { source } = make(orders);
     const found = await source.recentByEmail('jane@example.net', 5);
@@ -167,6 +177,74 @@ describe('shopify throttling', () => {
     fake.drain(SHOP, 0);
     await expect(source.findByNumber('1042')).rejects.toMatchObject({ code: 'throttled' });
     expect(sleeps.length).toBeGreaterThan(0);
+  });
+});
+
+describe('shopify query cost', () => {
+  /** The requested cost Shopify put on each query the order source sent. */
+  function costed(orders: Order[]) {
+    const made = shopify(orders);
+    const requested: number[] = [];
+    const routed = routeFetch(`${BASE}/shopify`, made.fake.app);
+    const source = createShopifyOrderSource({
+      shop: SHOP,
+      accessToken: 'shpat_good',
+      apiVersion: '2025-10',
+      baseUrl: `${BASE}/shopify`,
+      fetch: async (url, init) => {
+        const response = await routed(url, init);
+        const body = await response.clone().json();
+        requested.push(body.extensions?.cost?.requestedQueryCost);
+        return response;
+      },
+    });
+    return { ...made, source, requested };
+  }
+
+  it('keeps each lookup far below the 1,000-point single query limit, at Shopify’s own rates', async () => {
+    const { source, requested } = costed([sampleOrder()]);
+    await source.findByNumber('1042');
+    await source.recentByEmail('jane@example.net', 3);
+    expect(requested).toHaveLength(2);
+    // Two lookups per email within what a Standard shop restores in two seconds (100 points/s).
+    for (const cost of requested) expect(cost).toBeLessThanOrEqual(200);
+  });
+
+  it('refuses a query over the limit in Shopify’s words, before running it (the fake as Shopify)', async () => {
+    const { fake } = shopify([sampleOrder()]);
+    const query = `query { orders(first: 20) { nodes { name fulfillments(first: 10) { trackingInfo(first: 10) { number } } lineItems(first: 50) { nodes { title } } } } }`;
+    const response = await fake.app.request(`/${SHOP}/admin/api/2025-10/graphql.json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shopify-access-token': 'shpat_good' },
+      body: JSON.stringify({ query }),
+    });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    // 2 + 20 × (1 order + 10 fulfillments × (1 + 10 tracking) + (2 + 50 line items)) = 3,262
+    expect(body.errors[0].extensions).toEqual({ code: 'MAX_COST_EXCEEDED', cost: 3262, maxCost: 1000 });
+    expect(body.errors[0].message).toMatch(
+      /^Query cost is 3262, which exceeds the single query max cost limit \(1000\)\./,
+    );
+    expect(body.data).toBeUndefined();
+  });
+
+  it('serves lists and connections cut to the `first` asked for, and charges what came back', async () => {
+    const { fake } = shopify([
+      sampleOrder({ items: Array.from({ length: 4 }, (_, i) => ({ title: `Item ${i}`, quantity: 1 })) }),
+    ]);
+    const query = `query { orders(first: 5, query: "name:#1042") { nodes { name lineItems(first: 2) { nodes { title } } } } }`;
+    const response = await fake.app.request(`/${SHOP}/admin/api/2025-10/graphql.json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shopify-access-token': 'shpat_good' },
+      body: JSON.stringify({ query, variables: {} }),
+    });
+    const body = await response.json();
+    expect(body.data.orders.nodes[0].lineItems.nodes.map((n: { title: string }) => n.title)).toEqual([
+      'Item 0',
+      'Item 1',
+    ]);
+    // Requested 2 + 5 × (1 + 2 + 2); actual 2 + 1 × (1 + 2 + 2) for the one order found.
+    expect(body.extensions.cost).toMatchObject({ requestedQueryCost: 27, actualQueryCost: 7 });
   });
 });
 

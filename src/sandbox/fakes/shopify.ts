@@ -1,6 +1,14 @@
 import { Hono, type Context } from 'hono';
 import type { Order, ShipmentStatus } from '../../stores/order';
 import { parcelsOf, type FakeParcel } from './parcels';
+import {
+  actualCost,
+  applyFirst,
+  MAX_SINGLE_QUERY_COST,
+  maxCostExceeded,
+  parseSelection,
+  requestedCost,
+} from './shopify-cost';
 
 /**
  * A fake Shopify: the Admin GraphQL orders query as Shopify answers it (order shape, search syntax,
@@ -188,9 +196,21 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
       });
     }
 
-    const first = Math.min(250, Math.max(1, Number(body.variables?.first ?? 10)));
-    const requestedQueryCost = 2 + first * 3;
+    const selection = parseSelection(body.query, body.variables ?? {});
+    if (!selection) {
+      return c.json({ errors: [{ message: 'syntax error', extensions: { code: 'parseError' } }] });
+    }
+    // The orders field's own arguments, literal or from variables, as Shopify reads them.
+    const ordersArgs = selection.find((f) => f.name === 'orders')?.args ?? {};
+    const first = Math.min(250, Math.max(1, Number(ordersArgs.first ?? 10)));
+    const requestedQueryCost = requestedCost(selection);
     refill(shop);
+    if (requestedQueryCost > MAX_SINGLE_QUERY_COST) {
+      return c.json({
+        errors: [maxCostExceeded(requestedQueryCost)],
+        extensions: { cost: cost(shop, requestedQueryCost, 0) },
+      });
+    }
     if (fault?.throttled || shop.bucket < requestedQueryCost) {
       return c.json({
         errors: [
@@ -226,15 +246,21 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
       : shop.orders.filter((o) => Date.parse(o.createdAt) >= now() - ORDER_WINDOW_MS);
     // The search runs on Shopify's side, so an email search still finds the orders; only the
     // answer is redacted.
-    const matches = search(visible, String(body.variables?.query ?? '')).slice(0, first);
-    const actualQueryCost = 2 + matches.length * 3;
-    shop.bucket -= actualQueryCost;
+    // Oldest first unless reversed: Shopify sorts by ID by default, and both ID and CREATED_AT
+    // grow as orders are placed.
+    const found = search(visible, String(ordersArgs.query ?? ''), ordersArgs.reverse === true);
+    const matches = found.slice(0, first);
     const events = eventsArgs(body.query);
     const nodes = matches.map((o) => toShopifyOrder(o, events));
     const redacted = shop.customerData === 'no_fields' && /\bemail\b/.test(body.query);
     if (redacted) for (const node of nodes) node.email = null;
+    const data = { orders: { nodes, pageInfo: { hasNextPage: found.length > matches.length, endCursor: null } } };
+    applyFirst(selection, data);
+    // Charged the requested cost up front, refunded down to what the answer cost.
+    const actualQueryCost = actualCost(selection, data);
+    shop.bucket -= actualQueryCost;
     return c.json({
-      data: { orders: { nodes, pageInfo: { hasNextPage: false, endCursor: null } } },
+      data,
       ...(redacted && nodes.length
         ? {
             errors: nodes.map((_, i) => ({
@@ -425,11 +451,12 @@ export function servedVersion(requested: string, at: number): string {
 }
 
 /** Shopify search syntax, the part Draftline uses: `name:#1042`, `name:1042`, `email:"a@b.c"`. */
-function search(orders: Order[], query: string): Order[] {
+function search(orders: Order[], query: string, newestFirst: boolean): Order[] {
   const m = /^(name|email):"?([^"]*)"?$/.exec(query.trim());
   if (!m) return [];
   const [, field, value] = m as unknown as [string, string, string];
-  const sorted = [...orders].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const sorted = [...orders].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  if (newestFirst) sorted.reverse();
   if (field === 'email') return sorted.filter((o) => o.email.toLowerCase() === value.toLowerCase());
   // Like Shopify, the name search is fuzzy: a prefix matches too (#104 finds #1042).
   const wanted = value.replace(/^#/, '');
