@@ -6,6 +6,7 @@ import {
   consentGrant,
   type StoreConnection,
 } from '../db/accounts';
+import { bumpCounters } from '../db/counters';
 import { accounts, gmailConnections, storeConnections } from '../db/schema';
 import { newId } from '../platform/ids';
 import { sealedAs, type StoreCredentials } from '../db/sealed';
@@ -14,6 +15,7 @@ import { registerWooWebhooks, removeWooWebhooks } from './woo-webhook-registrati
 import { normaliseAddress } from '../crypto/hmac';
 import { DRAFT_KINDS } from '../drafting/kinds';
 import { mailboxKeyOf } from '../google/mailbox-key';
+import { classifyFailure } from '../pipeline/failures';
 
 /** The version of the wording a merchant agrees to when connecting; bump it when the wording changes. */
 export const CONSENT_VERSION = '2026-11-25';
@@ -45,7 +47,14 @@ export async function createAccount(
  */
 export async function connectGmail(
   s: Services,
-  input: { accountId: string; mailbox: string; refreshToken: string; grantedScopes: string[] },
+  input: {
+    accountId: string;
+    mailbox: string;
+    refreshToken: string;
+    grantedScopes: string[];
+    /** Where the mailbox's history stood at sign-in: the cursor's start if no watch can be set. */
+    profileHistoryId?: string;
+  },
 ): Promise<void> {
   const now = s.now();
   const mailbox = normaliseAddress(input.mailbox);
@@ -87,12 +96,30 @@ export async function connectGmail(
     }),
   ]);
 
-  const watch = await s.openMailbox(input.refreshToken).watch(s.config.google.pubsubTopic);
-  if (!resume || !previous?.historyCursor) await advanceHistoryCursor(s.db, input.accountId, watch.historyId);
-  await s.db
-    .update(gmailConnections)
-    .set({ watchExpiresAt: watch.expiration })
-    .where(eq(gmailConnections.accountId, input.accountId));
+  const watch = await watchInbox(s, input.accountId, input.refreshToken);
+  const start = watch?.historyId ?? input.profileHistoryId;
+  if ((!resume || !previous?.historyCursor) && start) await advanceHistoryCursor(s.db, input.accountId, start);
+  if (watch)
+    await s.db
+      .update(gmailConnections)
+      .set({ watchExpiresAt: watch.expiration })
+      .where(eq(gmailConnections.accountId, input.accountId));
+}
+
+/**
+ * users.watch, or null when Google refuses it for now. A refused watch does not undo the sign-in:
+ * the mailbox is still polled every 15 minutes, and the cron sets a watch that was never set on its
+ * next tick. Counted and logged (class only), like a failed renewal.
+ */
+async function watchInbox(s: Services, accountId: string, refreshToken: string) {
+  try {
+    return await s.openMailbox(refreshToken).watch(s.config.google.pubsubTopic);
+  } catch (err) {
+    const { class: errorClass } = classifyFailure(err);
+    await bumpCounters(s.db, accountId, { [`error:${errorClass}`]: 1 }, s.now());
+    s.logger.warn('account.watch_failed', { accountId, errorClass });
+    return null;
+  }
 }
 
 /**

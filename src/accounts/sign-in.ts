@@ -42,12 +42,13 @@ export async function completeGoogleSignIn(
   }
   if (!exchange.refreshToken) return refused('no_refresh_token');
 
-  let mailbox: string;
+  let profile: { emailAddress: string; historyId: string };
   try {
-    mailbox = (await s.openMailbox(exchange.refreshToken).getProfile()).emailAddress.trim().toLowerCase();
+    profile = await s.openMailbox(exchange.refreshToken).getProfile();
   } catch {
     return refused('google_unavailable');
   }
+  const mailbox = profile.emailAddress.trim().toLowerCase();
   // The mailbox is the identity. A mailbox we do not know yet joins the signed-in account when that
   // account has no working Gmail connection (reconnecting after a disconnect), else a new account.
   const existing = (await findAccountIdByMailbox(s.db, mailbox)) ?? (await reusableAccount(s, input.signedInAccountId));
@@ -57,6 +58,7 @@ export async function completeGoogleSignIn(
     mailbox,
     refreshToken: exchange.refreshToken,
     grantedScopes: [...REQUIRED_SCOPES],
+    profileHistoryId: profile.historyId,
   });
   s.logger.info('account.signed_in', { accountId, reason: existing ? 'returning' : 'new' });
   return ok({ accountId, mailbox, isNew: !existing });

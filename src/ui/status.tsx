@@ -267,7 +267,9 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
               ? gmail.watchExpiresAt > now
                 ? `active until ${formatTime(gmail.watchExpiresAt)}`
                 : 'expired; renewing'
-              : 'not set up'}
+              : gmail?.status === 'active'
+                ? 'not set up yet: retried every few minutes; meanwhile new mail is checked every 15 minutes'
+                : 'not set up'}
           </dd>
           <dt>Last sync</dt>
           <dd>{formatTime(gmail?.lastSyncAt)}</dd>
