@@ -29,6 +29,7 @@ export const SKIP_REASONS = [
   'store_unavailable', // the store kept failing with retryable errors
   'store_failed', // the store refused (credentials, permissions)
   'store_reconnect_needed', // the store refused our grant (a token refresh or migration): the merchant must reconnect it
+  'store_suspended', // Shopify took the shop out of service (frozen for an unpaid bill, or locked)
   'unprocessable', // handling it failed in a way retrying cannot fix (a malformed message, Gmail 400 on its draft)
   'kept_failing', // transient failures on this one message, run after run: given up so the mailbox moves on
 ] as const;

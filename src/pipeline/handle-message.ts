@@ -80,7 +80,7 @@ type ThreadCheck = Result<
   { historyId: string },
   'already_drafted' | 'merchant_replied_last' | 'newer_message_in_thread'
 >;
-type StoreRefusal = 'store_reconnect_needed' | 'store_unavailable' | 'store_failed';
+type StoreRefusal = 'store_reconnect_needed' | 'store_suspended' | 'store_unavailable' | 'store_failed';
 type ModelRefusal = 'llm_unavailable' | 'llm_failed';
 type ReplyRefusal = ModelRefusal | 'no_reply_needed' | 'kind_disabled' | 'fact_guard';
 
@@ -290,20 +290,23 @@ function retryOptions(ctx: MessageContext): RetryOptions {
 }
 
 /**
- * Two store states are answers, not failures (neither retried nor counted as an error here):
+ * Three store states are answers, not failures (neither retried nor counted as an error here):
  * customer data withheld (Shopify has not approved it) still gets a reply that discloses nothing
  * and asks for the order number and name; a refused grant skips the message as
- * store_reconnect_needed (the store is marked for reconnecting).
+ * store_reconnect_needed (the store is marked for reconnecting); a shop Shopify froze or locked
+ * skips it as store_suspended (the dashboard says what to do).
  */
-type StoreAnswer = Result<OrderMatch, 'store_reconnect_needed'>;
+type StoreAnswer = Result<OrderMatch, 'store_reconnect_needed' | 'store_suspended'>;
 function storeAnswer(err: unknown): StoreAnswer | null {
-  if (err instanceof StoreApiError && err.code === 'customer_data_not_approved')
+  if (!(err instanceof StoreApiError)) return null;
+  if (err.code === 'customer_data_not_approved')
     return ok<OrderMatch>({ lookup: 'customer_data_unavailable', orders: [], unmatchedNumbers: [] });
-  if (err instanceof StoreApiError && err.code === 'reconnect_needed') return refused('store_reconnect_needed');
+  if (err.code === 'reconnect_needed') return refused('store_reconnect_needed');
+  if (err.code === 'shop_unavailable') return refused('store_suspended');
   return null;
 }
 
-/** The orders the customer means, or why the lookup cannot say (storeAnswer: two store states that are answers). */
+/** The orders the customer means, or why the lookup cannot say (storeAnswer: store states that are answers). */
 async function lookUpOrders(
   ctx: MessageContext,
   sender: string,

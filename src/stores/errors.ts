@@ -14,7 +14,12 @@ export type StoreErrorCode =
   /** The store no longer accepts our grant (a refresh or migration was refused): the merchant must reconnect. */
   | 'reconnect_needed'
   /** Shopify answers, but withholds customer data (email, name, address) until it approves the app. */
-  | 'customer_data_not_approved';
+  | 'customer_data_not_approved'
+  /**
+   * Shopify has taken the shop out of service: 402 "Unavailable Shop" (frozen: an unpaid Shopify
+   * bill) or 423 (locked by Shopify). Nothing we retry fixes it; the merchant must act in Shopify.
+   */
+  | 'shop_unavailable';
 
 export class StoreApiError extends Error {
   override readonly name = 'StoreApiError';

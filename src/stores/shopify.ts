@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Sealer } from '../crypto/seal';
 import type { FetchLike } from '../platform/fetch';
 import type { Logger } from '../platform/log';
+import { boundedText } from '../platform/bounded-text';
 import { neutralStatus, StoreApiError, storeErrorFromStatus } from './errors';
 import type { Order, OrderSource } from './order';
 import { FULFILLMENTS_SELECTION, parcelsFromFulfillments } from './shopify-shipments';
@@ -193,7 +194,7 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
         // status and without GraphQL errors: no answer came, which retrying can fix.
         if (errors.networkStatusCode === undefined && !graphQLErrors.length) throw new StoreApiError(0, 'network');
         const status = errors.networkStatusCode ?? 200;
-        throw status === 200 ? new StoreApiError(200, 'bad_response') : storeErrorFromStatus(status);
+        throw status === 200 ? new StoreApiError(200, 'bad_response') : await shopifyHttpError(status, errors.response);
       }
       if (!data?.orders?.nodes) throw new StoreApiError(200, 'bad_response');
       await opts.onCustomerData?.(true);
@@ -213,6 +214,21 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
       return found.filter((o) => o.email.toLowerCase() === email.toLowerCase()).slice(0, limit);
     },
   };
+}
+
+/**
+ * A non-2xx answer from Shopify's Admin API (https://shopify.dev/docs/api/usage/response-codes):
+ * 402 and 423 are a shop out of service, and GraphQL also answers 403 with the body
+ * `{"errors":"Unavailable Shop"}` for one (orbit-apps/elixir-shopifyapi#382), so a 403 is read for
+ * those words. 430 "Shopify Security Rejection" comes in short bursts (kirillplatonov/shopify_graphql#38):
+ * retried like a server error.
+ */
+export async function shopifyHttpError(status: number, response?: Response): Promise<StoreApiError> {
+  if (status === 402 || status === 423) return new StoreApiError(status, 'shop_unavailable');
+  if (status === 403 && response && /unavailable shop/i.test(await boundedText(response).catch(() => '')))
+    return new StoreApiError(status, 'shop_unavailable');
+  if (status === 430) return new StoreApiError(status, 'server');
+  return storeErrorFromStatus(status);
 }
 
 function fixedToken(token: string): ShopifyAccessTokens {

@@ -30,6 +30,7 @@ export const REASONS: Record<SkipReason, string> = {
   store_unavailable: 'Your store was unavailable',
   store_failed: 'Your store refused the order lookup',
   store_reconnect_needed: 'Your store needs to be reconnected',
+  store_suspended: 'Shopify made your store unavailable (frozen or locked)',
   unprocessable: 'Could not be read (malformed or rejected by Gmail)',
   kept_failing: 'Gave up after repeated errors',
 };

@@ -2,7 +2,7 @@ import { POLICY_COUNT, policiesSetCount } from '../accounts/policies';
 import type { AccountStatus } from '../accounts/status';
 import { policiesOf } from '../drafting/policies';
 import { describeOutcome, type ComplianceRecordView, type ComplianceTopic } from '../compliance/records';
-import type { StoreConnection } from '../db/accounts';
+import { storeCanDraft, type StoreConnection } from '../db/accounts';
 import type { Config } from '../config';
 import { DEMO_EMAILS } from '../sandbox/demo';
 import { Layout } from './layout';
@@ -89,6 +89,20 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
             >
               Reconnect {store.kind === 'shopify' ? 'Shopify' : 'WooCommerce'}
             </a>
+          </p>
+        </Notice>
+      )}
+      {store && storeCanDraft(store.status) && status.storeSuspendedLately > 0 && (
+        <Notice kind="bad" title="Shopify says your store is unavailable">
+          <p>
+            Since yesterday Shopify has answered {status.storeSuspendedLately} of Draftline's order lookups for{' '}
+            {store.storeDomain} with “Unavailable Shop”. It does that while a store is frozen (a Shopify bill is unpaid)
+            or locked by Shopify. Those emails got no draft; they are counted below as “
+            {describeSkip('store_suspended')}”.
+          </p>
+          <p>
+            Your Shopify admin says what is needed, usually paying the outstanding bill. Nothing needs reconnecting:
+            drafting resumes by itself once the store is available again.
           </p>
         </Notice>
       )}

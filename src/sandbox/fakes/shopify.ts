@@ -75,7 +75,17 @@ interface Shop {
   bucketAt: number;
   calls: number;
   customerData: CustomerDataAccess;
+  /** Out of service: the status every Admin API request gets (402 frozen, 423 locked, 403 as GraphQL sometimes says it). */
+  unavailable: 402 | 403 | 423 | null;
 }
+
+/**
+ * What Shopify answers for a shop out of service: 402 `{"errors":"Unavailable Shop"}` (frozen,
+ * Shopify/shopify-cli#1770), the same words under 403 from GraphQL (orbit-apps/elixir-shopifyapi#382).
+ * 423 (locked, https://shopify.dev/changelog/admin-api-requests-to-locked-stores-will-return-a-423-status-code-instead-of-420)
+ * has no published body: the same words, and the client decides by the status.
+ */
+export const UNAVAILABLE_SHOP_BODY = { errors: 'Unavailable Shop' };
 
 interface AccessToken {
   shop: string;
@@ -164,6 +174,7 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
       c.header('WWW-Authenticate', 'Basic Realm="Shopify API Authentication"');
       return c.json(INVALID_TOKEN_BODY, 401);
     }
+    if (shop.unavailable) return c.json(UNAVAILABLE_SHOP_BODY, shop.unavailable);
     const fault = faults[0];
     if (fault) {
       if (--fault.count <= 0) faults.shift();
@@ -380,6 +391,7 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
         bucketAt: now(),
         calls: 0,
         customerData: opts.customerData ?? 'all',
+        unavailable: null,
       });
       if (token && !accessTokens.has(token))
         accessTokens.set(token, { shop: domain, scopes: opts.scopes ?? ['read_orders'], expiresAt: null });
@@ -387,6 +399,11 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
     /** An expiring pair for a shop, as an install with expiring=1 would get it. */
     issueTokens(domain: string, scopes: string[] = ['read_orders']): TokenResponse {
       return issuePair(domain, scopes);
+    },
+    /** Takes the shop out of service as Shopify does (402 frozen for a bill, 423 locked), or back in (null). */
+    setUnavailable(domain: string, status: 402 | 403 | 423 | null) {
+      const shop = shops.get(domain);
+      if (shop) shop.unavailable = status;
     },
     /** Protected customer data approval for this app on this shop. */
     setCustomerDataAccess(domain: string, access: CustomerDataAccess) {
