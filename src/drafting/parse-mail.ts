@@ -1,5 +1,6 @@
 import PostalMime from 'postal-mime';
 import { htmlToText } from './html-text';
+import { messageIdsIn } from './message-ids';
 
 /**
  * One incoming email, parsed in memory. Only what the pipeline needs is kept; attachments are
@@ -94,9 +95,9 @@ export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
     : null;
   const body = email.text?.trim() ? email.text : email.html ? htmlToText(head(email.html, MAX_HTML_CHARS)) : '';
   return {
-    messageId: email.messageId ?? null,
-    inReplyTo: email.inReplyTo ?? null,
-    references: (email.references ?? '').split(/\s+/).filter((r) => /^<[^<>\s]+>$/.test(r)),
+    messageId: messageIdsIn(email.messageId)[0] ?? null,
+    inReplyTo: messageIdsIn(email.inReplyTo)[0] ?? null,
+    references: messageIdsIn(email.references),
     subject: fixC1(email.subject ?? ''),
     from,
     headers,

@@ -1,4 +1,5 @@
 import { toBase64, utf8 } from '../crypto/encoding';
+import { trimmedReferences } from './message-ids';
 import type { ParsedMail } from './parse-mail';
 
 /**
@@ -22,8 +23,9 @@ const ADDRESS = /^[^\s<>@,;"]{1,64}@[^\s<>@,;"]{1,255}$/;
 
 export function replyHeadersFor(original: ParsedMail, mailbox: string): ReplyHeaders {
   const messageId = original.messageId && MESSAGE_ID.test(original.messageId) ? original.messageId : null;
-  const references = original.references.filter((r) => MESSAGE_ID.test(r));
-  if (messageId && !references.includes(messageId)) references.push(messageId);
+  const ids = original.references.filter((r) => MESSAGE_ID.test(r));
+  if (messageId && !ids.includes(messageId)) ids.push(messageId);
+  const references = trimmedReferences(ids);
   // Always the From address, never Reply-To: the order was matched against From, and order data
   // goes only to the address it was matched with (a Reply-To could aim Jane's order at anyone).
   const to = original.from?.address ?? '';

@@ -1,6 +1,7 @@
 import PostalMime from 'postal-mime';
 import { describe, expect, it } from 'vitest';
 import { toBase64, utf8 } from '../../src/crypto/encoding';
+import { MAX_ID_CHARS, MAX_REFERENCES, messageIdsIn } from '../../src/drafting/message-ids';
 import { parseMail } from '../../src/drafting/parse-mail';
 import { buildReplyMessage, encodeWord, replyHeadersFor } from '../../src/drafting/reply-message';
 
@@ -26,6 +27,55 @@ describe('reply message', () => {
     expect(parsed.inReplyTo).toBe('<m2@example.net>');
     expect(parsed.references).toContain('<m1@example.net>');
     expect(parsed.text?.replace(/\r\n/g, '\n').trim()).toBe('Bonjour Jane,\nvotre commande est partie. ✓');
+  });
+
+  it('threads real-world id headers: ids without spaces, comments, a Message-ID with a trailing comment', async () => {
+    const mail = await parseMail(
+      original(
+        [
+          'From: jane@example.net',
+          'Subject: Re: my order',
+          'Message-ID: <m3@example.net> (added by postmaster@example.net)',
+          'References: <m0@example.net><m1@example.net>',
+          '  (copied from <not-an-id@example.net> (nested)) <m2@example.net>',
+        ].join('\r\n'),
+      ),
+    );
+    const headers = replyHeadersFor(mail, 'shop@example.com');
+    expect(headers.inReplyTo).toBe('<m3@example.net>');
+    expect(headers.references).toEqual([
+      '<m0@example.net>',
+      '<m1@example.net>',
+      '<m2@example.net>',
+      '<m3@example.net>',
+    ]);
+  });
+
+  it('keeps a long References short: the thread root and the latest ids, the original last', async () => {
+    const ids = Array.from({ length: 500 }, (_, i) => `<m${i}@example.net>`);
+    const mail = await parseMail(
+      original(
+        `From: jane@example.net\r\nSubject: Re: x\r\nMessage-ID: <last@example.net>\r\nReferences: ${ids.join(' ')}`,
+      ),
+    );
+    const { references } = replyHeadersFor(mail, 'shop@example.com');
+    expect(references).toHaveLength(MAX_REFERENCES);
+    expect(references[0]).toBe('<m0@example.net>');
+    expect(references.slice(-2)).toEqual(['<m499@example.net>', '<last@example.net>']);
+  });
+
+  it('reads id headers in linear time, whatever they hold', () => {
+    for (const hostile of [
+      '('.repeat(200_000),
+      '<'.repeat(200_000),
+      `<${'a'.repeat(200_000)}`,
+      '(\\'.repeat(100_000),
+    ]) {
+      const started = performance.now();
+      expect(messageIdsIn(hostile)).toEqual([]);
+      expect(performance.now() - started).toBeLessThan(1_000);
+    }
+    expect(messageIdsIn(`<${'a'.repeat(MAX_ID_CHARS)}> <${'b'.repeat(MAX_ID_CHARS + 1)}>`)).toHaveLength(1);
   });
 
   it('answers the From address the order was matched with, never Reply-To, and does not stack "Re:"', async () => {
