@@ -95,10 +95,11 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
       {store && storeCanDraft(store.status) && status.storeSuspendedLately > 0 && (
         <Notice kind="bad" title="Shopify says your store is unavailable">
           <p>
-            Since yesterday Shopify has answered {status.storeSuspendedLately} of Draftline's order lookups for{' '}
-            {store.storeDomain} with “Unavailable Shop”. It does that while a store is frozen (a Shopify bill is unpaid)
-            or locked by Shopify. Those emails got no draft; they are counted below as “
-            {describeSkip('store_suspended')}”.
+            Since yesterday{' '}
+            {status.storeSuspendedLately === 1 ? '1 customer email' : `${status.storeSuspendedLately} customer emails`}{' '}
+            got no draft because Shopify answered Draftline's order lookups for {store.storeDomain} with “Unavailable
+            Shop”. It does that while a store is frozen (a Shopify bill is unpaid) or locked by Shopify. They are
+            counted below as “{describeSkip('store_suspended')}”.
           </p>
           <p>
             Your Shopify admin says what is needed, usually paying the outstanding bill. Nothing needs reconnecting:
@@ -163,7 +164,9 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
             ? 'Drafting is paused: new customer emails get no reply draft until you resume.'
             : noKindsOn(account.draftKinds)
               ? 'No kind of mail is switched on under Settings › Write drafts for, so no drafts are written.'
-              : 'Draftline is writing reply drafts for new customer emails.'}
+              : status.storeSuspendedLately > 0
+                ? 'Drafting resumes once Shopify makes your store available again.'
+                : 'Draftline is writing reply drafts for new customer emails.'}
       </p>
 
       <section class="card" aria-labelledby="setup">
