@@ -21,8 +21,6 @@ export interface AccountStatus {
   /** Skip reasons over the last 7 days, most frequent first. */
   skippedWeek: { reason: string; count: number }[];
   errorsWeek: number;
-  /** Emails skipped because Shopify took the shop out of service, today and yesterday (UTC). */
-  storeSuspendedLately: number;
 }
 
 const DAY = 86_400_000;
@@ -56,8 +54,5 @@ export async function accountStatus(s: Services, accountId: string): Promise<Acc
     seenWeek: sum((n) => n === 'seen'),
     skippedWeek: [...skipped].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count),
     errorsWeek: sum((n) => n.startsWith('error:')),
-    storeSuspendedLately:
-      sum((n) => n === 'skipped:store_suspended', today) +
-      sum((n) => n === 'skipped:store_suspended', utcDay(s.now() - DAY)),
   };
 }

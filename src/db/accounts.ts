@@ -14,6 +14,7 @@ export type StoreConnection = typeof storeConnections.$inferSelect;
 export const DRAFTING_STORE_STATUSES = [
   'active',
   'customer_data_not_approved',
+  'shop_unavailable',
 ] as const satisfies readonly StoreConnection['status'][];
 
 export function storeCanDraft(status: StoreConnection['status']): boolean {

@@ -98,8 +98,12 @@ export const storeConnections = sqliteTable(
      * 'reconnect_needed': the store refused our grant (Shopify: a refresh or migration was refused).
      * 'customer_data_not_approved': Shopify answers but withholds customer data until it approves the
      * app, so no sender can be matched to an order (a text enum: no migration, no CHECK constraint).
+     * 'shop_unavailable': Shopify took the shop out of service (frozen for a bill, or locked); lookups
+     * go on, and the next full answer puts it back to 'active'.
      */
-    status: text('status', { enum: ['active', 'reconnect_needed', 'uninstalled', 'customer_data_not_approved'] })
+    status: text('status', {
+      enum: ['active', 'reconnect_needed', 'uninstalled', 'customer_data_not_approved', 'shop_unavailable'],
+    })
       .notNull()
       .default('active'),
     connectedAt: integer('connected_at').notNull(),

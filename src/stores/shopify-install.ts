@@ -5,6 +5,7 @@ import { type ApiVersion, LogSeverity, shopifyApi, type Shopify } from '@shopify
 import { z } from 'zod';
 import type { FetchLike } from '../platform/fetch';
 import { ok, type Result, refused } from '../platform/result';
+import { shopifyHttpError } from './shopify-errors';
 
 /**
  * Shopify's OAuth install, in three small steps: check the shop domain, build the authorize URL,
@@ -218,7 +219,8 @@ export type ShopifyTokenConfig = Pick<ShopifyInstallConfig, 'apiKey' | 'apiSecre
 export class ShopifyTokenError extends Error {
   override readonly name = 'ShopifyTokenError';
   constructor(
-    readonly reason: 'rejected' | 'unavailable',
+    /** shop_unavailable: Shopify took the shop out of service (frozen or locked), see shopifyHttpError. */
+    readonly reason: 'rejected' | 'unavailable' | 'shop_unavailable',
     readonly status: number,
   ) {
     super(`shopify_token_error status=${status} reason=${reason}`);
@@ -280,6 +282,11 @@ async function tokenRequest(
     });
   } catch {
     throw new ShopifyTokenError('unavailable', 0);
+  }
+  if (res.status === 402 || res.status === 403 || res.status === 423) {
+    // A frozen or locked shop may refuse the renewal too: that is no refused grant.
+    if ((await shopifyHttpError(res.status, res)).code === 'shop_unavailable')
+      throw new ShopifyTokenError('shop_unavailable', res.status);
   }
   if (res.status === 400 || res.status === 401 || res.status === 403) {
     await res.body?.cancel().catch(() => undefined);

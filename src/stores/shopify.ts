@@ -3,9 +3,9 @@ import type { Config } from '../config';
 import type { Sealer } from '../crypto/seal';
 import type { FetchLike } from '../platform/fetch';
 import type { Logger } from '../platform/log';
-import { boundedText } from '../platform/bounded-text';
-import { neutralStatus, StoreApiError, storeErrorFromStatus } from './errors';
+import { neutralStatus, StoreApiError } from './errors';
 import type { Order, OrderSource } from './order';
+import { shopifyHttpError } from './shopify-errors';
 import { FULFILLMENTS_SELECTION, parcelsFromFulfillments } from './shopify-shipments';
 import {
   migrateShopifyToken,
@@ -40,6 +40,8 @@ export interface ShopifyOrderSourceOptions {
    * not approved, so every answer is redacted or refused).
    */
   onCustomerData?: (approved: boolean) => Promise<void>;
+  /** Told that Shopify has taken the shop out of service (frozen or locked): see shopifyHttpError. */
+  onShopUnavailable?: () => Promise<void>;
 }
 
 /** Where the order source gets its access token. */
@@ -71,7 +73,7 @@ query DraftlineOrders($first: Int!, $query: String!, $reverse: Boolean!) {
       displayFinancialStatus
       displayFulfillmentStatus
       ${FULFILLMENTS_SELECTION}
-      lineItems(first: 10) { nodes { title quantity } }
+      lineItems(first: 25) { nodes { title quantity } }
       shippingAddress { city countryCodeV2 }
     }
   }
@@ -159,6 +161,16 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
 
   /** `newestFirst` false: oldest first, as Shopify sorts by CREATED_AT without `reverse`. */
   async function orders(query: string, first: number, newestFirst: boolean, signal?: AbortSignal): Promise<Order[]> {
+    try {
+      return await ordersOnce(query, first, newestFirst, signal);
+    } catch (err) {
+      // From the query or from the token renewal before it: either way the shop is out of service.
+      if (err instanceof StoreApiError && err.code === 'shop_unavailable') await opts.onShopUnavailable?.();
+      throw err;
+    }
+  }
+
+  async function ordersOnce(query: string, first: number, newestFirst: boolean, signal?: AbortSignal) {
     let token = await tokens.get();
     let retriedAuth = false;
     for (let attempt = 0; ; attempt++) {
@@ -210,25 +222,11 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
       return found.find((o) => o.number === number) ?? null;
     },
     async recentByEmail(email, limit, signal) {
-      const found = await orders(`email:${JSON.stringify(email)}`, Math.min(limit, 20), true, signal);
+      // At most 5: each order is priced at 99 points whether it exists or not (Shopify's 1,000 cap).
+      const found = await orders(`email:${JSON.stringify(email)}`, Math.min(limit, 5), true, signal);
       return found.filter((o) => o.email.toLowerCase() === email.toLowerCase()).slice(0, limit);
     },
   };
-}
-
-/**
- * A non-2xx answer from Shopify's Admin API (https://shopify.dev/docs/api/usage/response-codes):
- * 402 and 423 are a shop out of service, and GraphQL also answers 403 with the body
- * `{"errors":"Unavailable Shop"}` for one (orbit-apps/elixir-shopifyapi#382), so a 403 is read for
- * those words. 430 "Shopify Security Rejection" comes in short bursts (kirillplatonov/shopify_graphql#38):
- * retried like a server error.
- */
-export async function shopifyHttpError(status: number, response?: Response): Promise<StoreApiError> {
-  if (status === 402 || status === 423) return new StoreApiError(status, 'shop_unavailable');
-  if (status === 403 && response && /unavailable shop/i.test(await boundedText(response).catch(() => '')))
-    return new StoreApiError(status, 'shop_unavailable');
-  if (status === 430) return new StoreApiError(status, 'server');
-  return storeErrorFromStatus(status);
 }
 
 function fixedToken(token: string): ShopifyAccessTokens {
@@ -253,7 +251,12 @@ export interface ShopifyConnectionServices {
 }
 
 /** A store connection's states, as stored. */
-export type ShopifyConnectionStatus = 'active' | 'reconnect_needed' | 'uninstalled' | 'customer_data_not_approved';
+export type ShopifyConnectionStatus =
+  | 'active'
+  | 'reconnect_needed'
+  | 'uninstalled'
+  | 'customer_data_not_approved'
+  | 'shop_unavailable';
 
 /** The stored connection an order source reads from. */
 export interface ShopifyConnection {
@@ -341,6 +344,7 @@ export function openShopifyOrderSource(
         : await refreshShopifyToken(tokenConfig, connection.storeDomain, from.credentials.refreshToken!);
     } catch (err) {
       if (!(err instanceof ShopifyTokenError)) throw err;
+      if (err.reason === 'shop_unavailable') throw new StoreApiError(err.status, 'shop_unavailable');
       if (err.reason === 'rejected') {
         // Another isolate may have rotated the refresh token after we read ours: use what it stored.
         const stored = await reread();
@@ -409,29 +413,39 @@ export function openShopifyOrderSource(
     logger: s.logger,
     accountId,
     async onCustomerData(approved) {
+      const was = status;
       if (!approved) {
         s.logger.warn('store.customer_data_not_approved', { accountId });
         // Counted per lookup (the dashboard's errors), whatever the stored status already says.
         await record.countCustomerDataRefusal().catch(() => undefined);
-        if (status === 'active' && held) {
-          await record.updateIfCurrent(
-            { sealedCredentials: held.sealed, status: 'active' },
-            { status: 'customer_data_not_approved' },
-          );
-          status = 'customer_data_not_approved';
-        }
-      } else if (status === 'customer_data_not_approved' && held) {
-        // Shopify approved the app since: the store is back to normal.
-        await record.updateIfCurrent(
-          { sealedCredentials: held.sealed, status: 'customer_data_not_approved' },
-          { status: 'active' },
-        );
-        status = 'active';
-        s.logger.info('store.customer_data_approved', { accountId });
+        await moveTo('customer_data_not_approved');
+      } else {
+        // Shopify answered in full: the store is back to normal, whatever held it before.
+        await moveTo('active');
+        if (was === 'customer_data_not_approved' && status === 'active')
+          s.logger.info('store.customer_data_approved', { accountId });
       }
+      if (was === 'shop_unavailable' && status !== was) s.logger.info('store.shop_available', { accountId });
+    },
+    async onShopUnavailable() {
+      if (status !== 'shop_unavailable') s.logger.warn('store.shop_unavailable', { accountId });
+      await moveTo('shop_unavailable');
     },
   });
+
+  /**
+   * Moves the stored status between the ones a store drafts in, written only over the status and
+   * credentials this source read (a reconnect or an uninstall meanwhile is never overwritten).
+   */
+  async function moveTo(next: 'active' | 'customer_data_not_approved' | 'shop_unavailable'): Promise<void> {
+    if (status === next || !held || !ANSWERING.has(status)) return;
+    await record.updateIfCurrent({ sealedCredentials: held.sealed, status }, { status: next });
+    status = next;
+  }
 }
+
+/** The statuses in which a store answers lookups, so a later answer may move it to another. */
+const ANSWERING = new Set<ShopifyConnectionStatus>(['active', 'customer_data_not_approved', 'shop_unavailable']);
 
 /** Wait long enough for the bucket to refill what the query costs (Shopify's leaky bucket). */
 interface ThrottleCost {

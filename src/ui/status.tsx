@@ -35,6 +35,7 @@ const STORE_STATUS: Record<StoreConnection['status'], string> = {
   reconnect_needed: 'reconnect needed',
   uninstalled: 'uninstalled',
   customer_data_not_approved: 'customer data not approved by Shopify',
+  shop_unavailable: 'unavailable (frozen or locked by Shopify)',
 };
 
 /** A stored topic in words; one this version does not know (from an older one) is shown as it is. */
@@ -48,11 +49,7 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
   const sandbox = config.mode === 'sandbox';
   // Without Shopify's customer-data approval drafts are still written (they disclose nothing).
   const policiesSet = policiesSetCount(policiesOf(account));
-  const ready =
-    !!gmail &&
-    gmail.status === 'active' &&
-    !!store &&
-    (store.status === 'active' || store.status === 'customer_data_not_approved');
+  const ready = !!gmail && gmail.status === 'active' && !!store && storeCanDraft(store.status);
   return (
     <Layout title="Status" mode={config.mode} signedIn>
       <FlashNotice code={notice} />
@@ -92,14 +89,12 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
           </p>
         </Notice>
       )}
-      {store && storeCanDraft(store.status) && status.storeSuspendedLately > 0 && (
+      {store?.status === 'shop_unavailable' && (
         <Notice kind="bad" title="Shopify says your store is unavailable">
           <p>
-            Since yesterday{' '}
-            {status.storeSuspendedLately === 1 ? '1 customer email' : `${status.storeSuspendedLately} customer emails`}{' '}
-            got no draft because Shopify answered Draftline's order lookups for {store.storeDomain} with “Unavailable
-            Shop”. It does that while a store is frozen (a Shopify bill is unpaid) or locked by Shopify. They are
-            counted below as “{describeSkip('store_suspended')}”.
+            Shopify answers Draftline's order lookups for {store.storeDomain} with “Unavailable Shop”. It does that
+            while a store is frozen (a Shopify bill is unpaid) or locked by Shopify. New customer emails get no draft
+            meanwhile; they are counted below as “{describeSkip('store_suspended')}”.
           </p>
           <p>
             Your Shopify admin says what is needed, usually paying the outstanding bill. Nothing needs reconnecting:
@@ -164,7 +159,7 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
             ? 'Drafting is paused: new customer emails get no reply draft until you resume.'
             : noKindsOn(account.draftKinds)
               ? 'No kind of mail is switched on under Settings › Write drafts for, so no drafts are written.'
-              : status.storeSuspendedLately > 0
+              : store?.status === 'shop_unavailable'
                 ? 'Drafting resumes once Shopify makes your store available again.'
                 : 'Draftline is writing reply drafts for new customer emails.'}
       </p>

@@ -295,6 +295,9 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
     const grant = String(body.grant_type ?? '');
     if (grant !== 'refresh_token' && grant !== TOKEN_EXCHANGE_GRANT) return next();
     tokenRequests.push({ shop, grant });
+    // Undocumented for the token endpoint; assumed like the Admin API, the unkind way.
+    const unavailable = shops.get(shop)?.unavailable;
+    if (unavailable) return c.json(UNAVAILABLE_SHOP_BODY, unavailable);
     if (
       (options.apiKey && body.client_id !== options.apiKey) ||
       (options.apiSecret && body.client_secret !== options.apiSecret)
