@@ -99,11 +99,11 @@ export async function connectGmail(
   const watch = await watchInbox(s, input.accountId, input.refreshToken);
   const start = watch?.historyId ?? input.profileHistoryId;
   if ((!resume || !previous?.historyCursor) && start) await advanceHistoryCursor(s.db, input.accountId, start);
-  if (watch)
-    await s.db
-      .update(gmailConnections)
-      .set({ watchExpiresAt: watch.expiration })
-      .where(eq(gmailConnections.accountId, input.accountId));
+  // No watch: an old expiry (a grant replaced since) must not keep the cron from setting one.
+  await s.db
+    .update(gmailConnections)
+    .set({ watchExpiresAt: watch?.expiration ?? null })
+    .where(eq(gmailConnections.accountId, input.accountId));
 }
 
 /**

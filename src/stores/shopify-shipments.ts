@@ -11,7 +11,7 @@ import { ownEntry } from '../platform/own-entry';
  * `inTransitAt`, `deliveredAt`, `estimatedDeliveryAt`, `displayStatus` and `events(sortKey:
  * HAPPENED_AT)` exist in every supported version (2025-10 and later).
  */
-export const FULFILLMENTS_SELECTION = `fulfillments(first: 5) {
+export const FULFILLMENTS_SELECTION = `fulfillments(first: 10) {
         status
         displayStatus
         createdAt

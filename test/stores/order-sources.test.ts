@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../src/platform/fetch';
 import { StoreApiError } from '../../src/stores/errors';
 import type { Order, OrderSource } from '../../src/stores/order';
+import { parseSelection } from '../../src/sandbox/fakes/shopify-cost';
 import { createShopifyOrderSource } from '../../src/stores/shopify';
 import { createWooCommerceOrderSource } from '../../src/stores/woocommerce';
 import { verifyWooKeys } from '../../src/stores/woocommerce-connect';
@@ -206,8 +207,11 @@ describe('shopify query cost', () => {
     await source.findByNumber('1042');
     await source.recentByEmail('jane@example.net', 3);
     expect(requested).toHaveLength(2);
-    // Two lookups per email within what a Standard shop restores in two seconds (100 points/s).
-    for (const cost of requested) expect(cost).toBeLessThanOrEqual(200);
+    // Each lookup within what a Standard shop restores in three seconds (100 points/s), and the
+    // biggest one allowed (5 recent orders) far below the 1,000 cap.
+    for (const cost of requested) expect(cost).toBeLessThanOrEqual(300);
+    await source.recentByEmail('jane@example.net', 50);
+    expect(requested[2]).toBeLessThanOrEqual(500);
   });
 
   it('refuses a query over the limit in Shopify’s words, before running it (the fake as Shopify)', async () => {
@@ -226,6 +230,20 @@ describe('shopify query cost', () => {
       /^Query cost is 3262, which exceeds the single query max cost limit \(1000\)\./,
     );
     expect(body.data).toBeUndefined();
+  });
+
+  it('reads a hostile query in linear time and refuses it as a syntax error (the fake is exposed in the sandbox)', () => {
+    const unterminated = `{ orders(query: "${'\\"'.repeat(300_000)}) { nodes { name } } }`;
+    const deep = 'a{'.repeat(20_000);
+    for (const query of [unterminated, deep]) {
+      const started = performance.now();
+      expect(parseSelection(query)).toBeNull();
+      expect(performance.now() - started).toBeLessThan(1_000);
+    }
+    expect(parseSelection('{ orders(first: 2, query: "a \\"b\\" \\\\") { nodes { name } } }')?.[0]?.args).toEqual({
+      first: 2,
+      query: 'a \\"b\\" \\\\',
+    });
   });
 
   it('serves lists and connections cut to the `first` asked for, and charges what came back', async () => {

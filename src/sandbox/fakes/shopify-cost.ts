@@ -22,10 +22,11 @@ export interface SelectedField {
 /** The selection of the query's first operation, or null when the text is not one we can read. */
 export function parseSelection(query: string, variables: Record<string, unknown> = {}): SelectedField[] | null {
   const tokens = tokenize(query);
+  if (!tokens) return null;
   let i = tokens.indexOf('{');
   if (i < 0) return null;
-  const parseSet = (): SelectedField[] | null => {
-    if (tokens[i] !== '{') return null;
+  const parseSet = (depth: number): SelectedField[] | null => {
+    if (tokens[i] !== '{' || depth > MAX_DEPTH) return null;
     i++;
     const fields: SelectedField[] = [];
     while (i < tokens.length && tokens[i] !== '}') {
@@ -49,7 +50,7 @@ export function parseSelection(query: string, variables: Record<string, unknown>
       }
       let selection: SelectedField[] | null = null;
       if (tokens[i] === '{') {
-        selection = parseSet();
+        selection = parseSet(depth + 1);
         if (!selection) return null;
       }
       fields.push({ name, args, selection });
@@ -59,8 +60,11 @@ export function parseSelection(query: string, variables: Record<string, unknown>
     i++;
     return fields;
   };
-  return parseSet();
+  return parseSet(1);
 }
+
+/** Deeper than any real query; a hostile one is refused before it can exhaust the stack. */
+const MAX_DEPTH = 30;
 
 /** What Shopify charges before running the query. */
 export function requestedCost(fields: SelectedField[]): number {
@@ -162,10 +166,19 @@ function literal(raw: string): unknown {
   return raw; // an enum value
 }
 
-/** Names, variables, numbers, strings and punctuation; comments and whitespace dropped. One pass. */
-function tokenize(query: string): string[] {
+/**
+ * Names, variables, numbers, strings and punctuation; comments and whitespace dropped. One pass: a
+ * string always matches up to its closing quote or its line's end (so an unterminated one is not
+ * rescanned from every quote in it), and an unterminated string makes the query unreadable (null).
+ */
+function tokenize(query: string): string[] | null {
   const out: string[] = [];
-  const pattern = /#[^\n]*|"(?:[^"\\\n]|\\.)*"|\$?[A-Za-z_]\w*|-?\d+(?:\.\d+)?|[{}():,!=[\]@]|\S/g;
-  for (const m of query.matchAll(pattern)) if (!m[0].startsWith('#')) out.push(m[0]);
+  const pattern = /#[^\n]*|"(?:[^"\\\n]|\\.)*(?<close>"?)|\$?[A-Za-z_]\w*|-?\d+(?:\.\d+)?|[{}():,!=[\]@]|\S/g;
+  for (const m of query.matchAll(pattern)) {
+    const token = m[0];
+    if (token.startsWith('#')) continue;
+    if (token.startsWith('"') && m.groups?.close !== '"') return null;
+    out.push(token);
+  }
   return out;
 }
