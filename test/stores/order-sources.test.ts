@@ -181,6 +181,25 @@ describe('shopify throttling', () => {
   });
 });
 
+describe('shopify plans', () => {
+  it("reports each plan's restore rate and a bucket of 20 seconds of it, as throttleStatus does", async () => {
+    const fake = createShopifyFake();
+    const status = async (plan?: 'standard' | 'plus') => {
+      const shop = `${plan ?? 'default'}-shop.myshopify.com`;
+      fake.addShop(shop, `shpat_${plan ?? 'default'}`, [], plan ? { plan } : {});
+      const response = await fake.app.request(`/${shop}/admin/api/2025-10/graphql.json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-shopify-access-token': `shpat_${plan ?? 'default'}` },
+        body: JSON.stringify({ query: '{ orders(first: 1) { nodes { name } } }' }),
+      });
+      return ((await response.json()) as { extensions: { cost: { throttleStatus: unknown } } }).extensions.cost
+        .throttleStatus;
+    };
+    expect(await status()).toMatchObject({ restoreRate: 100, maximumAvailable: 2000 });
+    expect(await status('plus')).toMatchObject({ restoreRate: 1000, maximumAvailable: 20000 });
+  });
+});
+
 describe('shopify query cost', () => {
   /** The requested cost Shopify put on each query the order source sent. */
   function costed(orders: Order[]) {

@@ -51,8 +51,13 @@ export interface ShopifyFakeOptions {
 /** Protected customer data access: 'all' approved, 'no_fields' (Level 1 only), 'none' (not approved at all). */
 export type CustomerDataAccess = 'all' | 'no_fields' | 'none';
 
-const MAX_AVAILABLE = 2000;
-const RESTORE_RATE = 100;
+/**
+ * Points restored per second by the shop's plan (https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits);
+ * the bucket holds 20 seconds of it (2,000 on Standard, as Shopify's throttleStatus reports).
+ */
+export const RESTORE_RATES = { standard: 100, advanced: 200, plus: 1000, enterprise: 2000 } as const;
+export type ShopifyPlan = keyof typeof RESTORE_RATES;
+const BUCKET_SECONDS = 20;
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;
 export const REFRESH_TOKEN_TTL_SECONDS = 90 * 86_400;
 /** From then on Shopify refuses non-expiring offline tokens of public apps. */
@@ -75,6 +80,7 @@ interface Shop {
   bucketAt: number;
   calls: number;
   customerData: CustomerDataAccess;
+  plan: ShopifyPlan;
   /** Out of service: the status every Admin API request gets (402 frozen, 423 locked, 403 as GraphQL sometimes says it). */
   unavailable: 402 | 403 | 423 | null;
 }
@@ -361,16 +367,17 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
 
   function refill(shop: Shop) {
     const t = now();
-    shop.bucket = Math.min(MAX_AVAILABLE, shop.bucket + ((t - shop.bucketAt) / 1000) * RESTORE_RATE);
+    const rate = RESTORE_RATES[shop.plan];
+    shop.bucket = Math.min(rate * BUCKET_SECONDS, shop.bucket + ((t - shop.bucketAt) / 1000) * rate);
     shop.bucketAt = t;
   }
   const cost = (shop: Shop, requestedQueryCost: number, actualQueryCost: number) => ({
     requestedQueryCost,
     actualQueryCost,
     throttleStatus: {
-      maximumAvailable: MAX_AVAILABLE,
+      maximumAvailable: RESTORE_RATES[shop.plan] * BUCKET_SECONDS,
       currentlyAvailable: Math.floor(shop.bucket),
-      restoreRate: RESTORE_RATE,
+      restoreRate: RESTORE_RATES[shop.plan],
     },
   });
 
@@ -386,11 +393,12 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
       domain: string,
       token: string | null,
       orders: Order[],
-      opts: { scopes?: string[]; customerData?: CustomerDataAccess } = {},
+      opts: { scopes?: string[]; customerData?: CustomerDataAccess; plan?: ShopifyPlan } = {},
     ) {
       shops.set(domain, {
         orders: structuredClone(orders),
-        bucket: MAX_AVAILABLE,
+        plan: opts.plan ?? 'standard',
+        bucket: RESTORE_RATES[opts.plan ?? 'standard'] * BUCKET_SECONDS,
         bucketAt: now(),
         calls: 0,
         customerData: opts.customerData ?? 'all',
