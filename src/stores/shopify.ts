@@ -37,9 +37,10 @@ export interface ShopifyOrderSourceOptions {
   accountId?: string;
   /**
    * Told whether Shopify released the customer data a lookup needs (false: protected customer data
-   * not approved, so every answer is redacted or refused).
+   * not approved, so every answer is redacted or refused; null: an answer without orders, which
+   * says nothing either way, since Shopify flags only the fields it withheld).
    */
-  onCustomerData?: (approved: boolean) => Promise<void>;
+  onCustomerData?: (approved: boolean | null) => Promise<void>;
   /** Told that Shopify has taken the shop out of service (frozen or locked): see shopifyHttpError. */
   onShopUnavailable?: () => Promise<void>;
 }
@@ -209,7 +210,7 @@ export function createShopifyOrderSource(opts: ShopifyOrderSourceOptions): Order
         throw status === 200 ? new StoreApiError(200, 'bad_response') : await shopifyHttpError(status, errors.response);
       }
       if (!data?.orders?.nodes) throw new StoreApiError(200, 'bad_response');
-      await opts.onCustomerData?.(true);
+      await opts.onCustomerData?.(data.orders.nodes.length ? true : null);
       return data.orders.nodes.map(toOrder);
     }
   }
@@ -344,15 +345,16 @@ export function openShopifyOrderSource(
         : await refreshShopifyToken(tokenConfig, connection.storeDomain, from.credentials.refreshToken!);
     } catch (err) {
       if (!(err instanceof ShopifyTokenError)) throw err;
-      if (err.reason === 'shop_unavailable') throw new StoreApiError(err.status, 'shop_unavailable');
       if (err.reason === 'rejected') {
         // Another isolate may have rotated the refresh token after we read ours: use what it stored.
         const stored = await reread();
         if (stored && stored.sealed !== from.sealed) return stored;
         return reconnectNeeded(migrating ? 'migration_rejected' : 'refresh_rejected', err.status, from);
       }
-      // No answer: a token that still works is used as it is, and the renewal is tried again later.
+      // No answer (or a shop out of service): a token that still works is used as it is, the
+      // Admin API has the last word, and the renewal is tried again later.
       if (migrating || from.credentials.expiresAt! > s.now()) return from;
+      if (err.reason === 'shop_unavailable') throw new StoreApiError(err.status, 'shop_unavailable');
       throw new StoreApiError(err.status, err.status >= 500 ? 'server' : 'network');
     }
     const sealed = await s.sealer.seal(JSON.stringify(next), associatedData);
@@ -404,6 +406,33 @@ export function openShopifyOrderSource(
     },
   };
 
+  /**
+   * Moves the stored status between the ones a store drafts in, one move at a time, written only
+   * over the status and credentials this source read: a reconnect, an uninstall or a token another
+   * run stored meanwhile is never overwritten. When that write finds the row changed, this run stops
+   * moving it (the next run starts from what is stored).
+   */
+  let moves = Promise.resolve();
+  let statusKnown = true;
+  function moveTo(next: 'active' | 'customer_data_not_approved' | 'shop_unavailable'): Promise<void> {
+    moves = moves.then(async () => {
+      if (!statusKnown || status === next || !held || !ANSWERING.has(status)) return;
+      const was = status;
+      const written = await record
+        .updateIfCurrent({ sealedCredentials: held.sealed, status: was }, { status: next })
+        .catch(() => false);
+      if (!written) {
+        statusKnown = false;
+        return;
+      }
+      status = next;
+      if (next === 'shop_unavailable') s.logger.warn('store.shop_unavailable', { accountId });
+      else if (was === 'shop_unavailable') s.logger.info('store.shop_available', { accountId });
+      else if (was === 'customer_data_not_approved') s.logger.info('store.customer_data_approved', { accountId });
+    });
+    return moves;
+  }
+
   return createShopifyOrderSource({
     shop: connection.storeDomain,
     tokens,
@@ -413,35 +442,20 @@ export function openShopifyOrderSource(
     logger: s.logger,
     accountId,
     async onCustomerData(approved) {
-      const was = status;
-      if (!approved) {
+      if (approved === false) {
         s.logger.warn('store.customer_data_not_approved', { accountId });
         // Counted per lookup (the dashboard's errors), whatever the stored status already says.
         await record.countCustomerDataRefusal().catch(() => undefined);
         await moveTo('customer_data_not_approved');
-      } else {
-        // Shopify answered in full: the store is back to normal, whatever held it before.
+      } else if (approved || status === 'shop_unavailable') {
+        // Shopify answered: the store is back to normal (an empty answer only ends an outage).
         await moveTo('active');
-        if (was === 'customer_data_not_approved' && status === 'active')
-          s.logger.info('store.customer_data_approved', { accountId });
       }
-      if (was === 'shop_unavailable' && status !== was) s.logger.info('store.shop_available', { accountId });
     },
     async onShopUnavailable() {
-      if (status !== 'shop_unavailable') s.logger.warn('store.shop_unavailable', { accountId });
       await moveTo('shop_unavailable');
     },
   });
-
-  /**
-   * Moves the stored status between the ones a store drafts in, written only over the status and
-   * credentials this source read (a reconnect or an uninstall meanwhile is never overwritten).
-   */
-  async function moveTo(next: 'active' | 'customer_data_not_approved' | 'shop_unavailable'): Promise<void> {
-    if (status === next || !held || !ANSWERING.has(status)) return;
-    await record.updateIfCurrent({ sealedCredentials: held.sealed, status }, { status: next });
-    status = next;
-  }
 }
 
 /** The statuses in which a store answers lookups, so a later answer may move it to another. */

@@ -288,7 +288,7 @@ export function StatusPage({ config, status, requests, csrf, notice, now }: Stat
           <dt>Store</dt>
           <dd>
             {store
-              ? `${store.kind === 'shopify' ? 'Shopify' : 'WooCommerce'} · ${store.storeDomain} · ${STORE_STATUS[store.status] ?? store.status} since ${formatTime(store.connectedAt)}`
+              ? `${store.kind === 'shopify' ? 'Shopify' : 'WooCommerce'} · ${store.storeDomain} · ${STORE_STATUS[store.status] ?? store.status} · connected ${formatTime(store.connectedAt)}`
               : 'not connected'}
           </dd>
           {store?.kind === 'woocommerce' && (

@@ -95,6 +95,18 @@ describe.each<[CustomerDataAccess, string]>([
     );
   });
 
+  it('an answer without orders says nothing about approval: the store stays marked', async () => {
+    p.deliver(mail(1, 'Hello, where is my order #1042?'));
+    await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined });
+    const store = (await getStoreConnection(p.rt.services.db, p.accountId))!;
+    const credentials = await openStoreCredentials(p.rt.services, store as { id: string; sealedCredentials: string });
+    const source = p.rt.services.openOrderSource(store, credentials);
+    // Redacted fields: an empty answer without errors; the Order object refused: the refusal again.
+    const answer = await source.findByNumber('9999').catch((err: unknown) => err);
+    expect(answer === null || (answer as { code?: string }).code === 'customer_data_not_approved').toBe(true);
+    expect((await getStoreConnection(p.rt.services.db, p.accountId))!.status).toBe('customer_data_not_approved');
+  });
+
   it('once Shopify approves, the next lookup puts the store back to active', async () => {
     p.deliver(mail(1, 'Hello, where is my order #1042?'));
     await syncAccount(p.rt.services, p.accountId, { sleep: async () => undefined });
