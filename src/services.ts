@@ -1,5 +1,6 @@
 import type { OAuth2Client } from 'google-auth-library';
 import type { Config } from './config';
+import { createKnownCursors, type KnownCursors } from './pipeline/known-cursors';
 import type { Db } from './db/client';
 import type { StoreConnection } from './db/accounts';
 import { createSealer, type Sealer } from './crypto/seal';
@@ -31,6 +32,8 @@ export interface Services {
   now: () => number;
   googleOAuth: GoogleOAuthConfig;
   openMailbox(refreshToken: string): GmailMailbox;
+  /** Where this isolate last left each mailbox's cursor (a hint for reading history early). */
+  knownCursors: KnownCursors;
   openOrderSource(connection: StoreConnection, credentials: StoreCredentials): OrderSource;
   replyWriter: ReplyWriter;
   /** Resolves store hostnames before we call a URL a person typed (SSRF guard). */
@@ -78,6 +81,7 @@ export function createServices(inputs: ServiceInputs): Services {
     googleOAuth,
     openMailbox: (refreshToken) =>
       createGmailMailbox({ rootUrl: config.google.gmailApiUrl, fetch, auth: authorizedClients.get(refreshToken) }),
+    knownCursors: createKnownCursors(),
     openOrderSource: (connection, credentials) =>
       credentials.kind === 'shopify'
         ? // The token keeper reads the services' clock when it runs (tests move it).

@@ -1,4 +1,4 @@
-import { GmailApiError, type GmailMailbox } from '../google/gmail';
+import { GmailApiError, type GmailMailbox, type HistoryPage } from '../google/gmail';
 import type { MessageRef } from './handle-message';
 
 /** How many recent inbox messages to look at when Gmail says our cursor is too old. */
@@ -22,14 +22,19 @@ export interface Page {
  * oldest first, after which the cursor goes to the mailbox's historyId read before the listing:
  * whatever arrives meanwhile is read next time. The per-thread checks keep that from drafting twice.
  */
-export async function* readNewMessages(mailbox: GmailMailbox, cursor: string): AsyncGenerator<Page> {
+export async function* readNewMessages(
+  mailbox: GmailMailbox,
+  cursor: string,
+  /** The first page, already asked for from this cursor (known-cursors.ts). */
+  firstPage?: Promise<HistoryPage>,
+): AsyncGenerator<Page> {
   const seen = new Set<string>();
   let pageToken: string | undefined;
   let reached = cursor;
   for (let n = 1; n <= MAX_HISTORY_PAGES; n++) {
     let result;
     try {
-      result = await mailbox.listHistory(cursor, pageToken);
+      result = await (n === 1 && firstPage ? firstPage : mailbox.listHistory(cursor, pageToken));
     } catch (err) {
       if (!(n === 1 && err instanceof GmailApiError && err.status === 404)) throw err;
       const profile = await mailbox.getProfile();

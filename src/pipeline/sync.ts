@@ -34,7 +34,7 @@ import {
 import { accounts, gmailConnections, optOuts, storeConnections } from '../db/schema';
 import { parseDraftKinds } from '../drafting/kinds';
 import { policiesOf } from '../drafting/policies';
-import type { GmailMailbox } from '../google/gmail';
+import type { GmailMailbox, HistoryPage } from '../google/gmail';
 import { mailboxKeyOf } from '../google/mailbox-key';
 import { toHex } from '../crypto/encoding';
 import { hmacSha256 } from '../crypto/hmac';
@@ -48,6 +48,7 @@ import type { Services } from '../services';
 import { classifyFailure, messageFailureVerdict, type FailureClass } from './failures';
 import { handleMessage, LeaseLostError, type MessageContext, type MessageRef, type Outcome } from './handle-message';
 import { readNewMessages } from './history-pages';
+import type { EarlyHistory } from './known-cursors';
 
 export type SyncResult =
   | { status: 'synced'; seen: number; drafted: number; runs: number }
@@ -139,6 +140,8 @@ async function syncMetered(
 ): Promise<SyncResult> {
   const owner = newId('lease');
   let heldSince = s.now();
+  // Started before the lease's round trip and used only if that read finds the same cursor.
+  const early = 'mailboxKey' in target ? readHistoryEarly(s, target) : undefined;
   const claim = await claimLease(s, target, owner);
   if (claim === 'already_synced') return { status: 'already_synced' };
   if ('busy' in claim) {
@@ -154,7 +157,7 @@ async function syncMetered(
   try {
     for (let runs = 1; ; runs++) {
       const lease = { owner, keep: leaseKeeper(s.db, accountId, owner, () => s.now(), heldSince) };
-      const run = await runOnce(s, accountId, lease, options, meter, loaded);
+      const run = await runOnce(s, accountId, lease, options, meter, loaded, runs === 1 ? early : undefined);
       if (run.result.status === 'synced') {
         seen += run.result.seen;
         drafted += run.result.drafted;
@@ -165,17 +168,20 @@ async function syncMetered(
       // lease's release in one round trip; a rerun asked for meanwhile becomes a queue message.
       if (run.result.status !== 'synced' || run.moreLeft || runs >= MAX_RUNS || overBudget(meter, options)) {
         const results = await oneTrip(s, [...run.lastWrites, ...syncLeaseRelease(s.db, accountId, owner)]);
+        remember(s, loaded, run.endCursor);
         const { rerunPending } = releasedAs(lastTwo(results));
         if (rerunPending || run.moreLeft) await s.queue.send({ accountId });
         return result;
       }
       heldSince = s.now();
       const results = await oneTrip(s, [...run.lastWrites, ...syncRunFinish(s.db, accountId, owner, heldSince)]);
+      remember(s, loaded, run.endCursor);
       if (finishedAs(lastTwo(results)) !== 'rerun') return result;
       // Read afresh for the rerun: the merchant may have paused or reconnected, or the grant died.
       loaded = await loadAccount(s, accountId);
     }
   } catch (err) {
+    if (loaded.ok && loaded.gmail.mailboxKey) s.knownCursors.forget(loaded.gmail.mailboxKey);
     const failure = classifyFailure(err);
     // Only while the lease is still ours: a disconnect or reconnect meanwhile cleared it, and the
     // dead token was the old connection's, not the new one's.
@@ -193,6 +199,32 @@ async function syncMetered(
     }
     throw err;
   }
+}
+
+/**
+ * The first history page from where this isolate last left the mailbox, asked for now, side by
+ * side with the lease's round trip; only when that cursor is behind the push (else there may be
+ * nothing to read, and the lease's read decides).
+ */
+function readHistoryEarly(s: Services, push: PushMessage): EarlyHistory | undefined {
+  const known = s.knownCursors.get(push.mailboxKey);
+  if (!known || !isCursorBehind(known.cursor, push.historyId)) return undefined;
+  const page = s.sealer
+    .open(known.sealedRefreshToken, sealedAs.gmailRefreshToken(known.accountId))
+    .then((token) => s.openMailbox(token).listHistory(known.cursor));
+  page.catch(() => undefined); // not awaited when the lease's read says otherwise
+  return { ...known, page };
+}
+
+/** After a run's last writes: where it left the cursor, for the next push's early read. */
+function remember(s: Services, loaded: Loaded, endCursor: string | undefined) {
+  if (!loaded.ok || !loaded.gmail.mailboxKey) return;
+  if (!endCursor) return s.knownCursors.forget(loaded.gmail.mailboxKey);
+  s.knownCursors.set(loaded.gmail.mailboxKey, {
+    accountId: loaded.gmail.accountId,
+    sealedRefreshToken: loaded.gmail.sealedRefreshToken,
+    cursor: endCursor,
+  });
 }
 
 /** Statements sent in one batch: one round trip to Turso, run in order. */
@@ -370,6 +402,8 @@ interface Run {
   result: SyncResult;
   lastWrites: LastWrite[];
   moreLeft: boolean;
+  /** Where the cursor stands once the last writes are in (undefined: not known). */
+  endCursor?: string;
 }
 type LastWrite =
   | ReturnType<typeof gmailConnectionTouch>
@@ -402,6 +436,7 @@ async function runOnce(
   options: SyncOptions,
   meter: SubrequestMeter,
   loaded: Loaded,
+  early?: EarlyHistory,
 ): Promise<Run> {
   // 1. An account that cannot draft ends the run before anything is opened.
   if (!loaded.ok) return { result: notReady(loaded), lastWrites: [], moreLeft: false };
@@ -419,6 +454,7 @@ async function runOnce(
       result: { status: 'cursor_initialised' },
       lastWrites: [...keyWrites, historyCursorUpdate(s.db, accountId, profile.historyId, { leaseOwner: lease.owner })],
       moreLeft: false,
+      endCursor: profile.historyId,
     };
   }
 
@@ -426,7 +462,14 @@ async function runOnce(
   //    a later message fails and the step is retried.
   let handled: NewMessagesHandled;
   try {
-    handled = await handleNewMessages(run, cursor);
+    // The page read before the lease, if it was read from this very cursor with this very token.
+    const firstPage =
+      early?.accountId === accountId &&
+      early.cursor === cursor &&
+      early.sealedRefreshToken === loaded.gmail.sealedRefreshToken
+        ? early.page
+        : undefined;
+    handled = await handleNewMessages(run, cursor, firstPage);
   } catch (err) {
     await bumpCounters(s.db, accountId, run.counts, s.now());
     throw err;
@@ -456,7 +499,7 @@ async function runOnce(
   ];
   s.logger.info('sync.done', { accountId, count: handled.seen, subrequests: meter.count });
   const result: SyncResult = { status: 'synced', seen: handled.seen, drafted: run.counts.drafted ?? 0, runs: 1 };
-  return { result, lastWrites, moreLeft: handled.moreLeft };
+  return { result, lastWrites, moreLeft: handled.moreLeft, endCursor: handled.reached };
 }
 
 const keyHolder = alias(gmailConnections, 'key_holder');
@@ -535,7 +578,8 @@ const bump = (counts: Partial<Record<CounterName, number>>, name: CounterName) =
  * past what was handled before that.
  */
 type NewMessagesHandled = Result<
-  { seen: number; finalCursor: string | null; moreLeft: boolean },
+  /** reached: where the cursor stands once finalCursor (if any) is written. */
+  { seen: number; finalCursor: string | null; moreLeft: boolean; reached: string },
   'lease_lost',
   { safeCursor: string | null }
 >;
@@ -545,15 +589,20 @@ type NewMessagesHandled = Result<
  * every message it added is handled (safeCursor); a page handled to its end moves the cursor to
  * the page's end, written at once unless it is the last page (then with the run's last writes).
  */
-async function handleNewMessages(run: RunContext, cursor: string): Promise<NewMessagesHandled> {
+async function handleNewMessages(
+  run: RunContext,
+  cursor: string,
+  firstPage?: Promise<HistoryPage>,
+): Promise<NewMessagesHandled> {
   const budget = run.options.maxMessages ?? MAX_MESSAGES_PER_RUN;
   let seen = 0;
-  for await (const page of readNewMessages(run.mailbox, cursor)) {
+  let reached = cursor;
+  for await (const page of readNewMessages(run.mailbox, cursor, firstPage)) {
     let safeCursor: string | null = null;
     for (let i = 0; i < page.refs.length; i++) {
       // At least one message per run, whatever the budget: a hand-over that handled nothing would loop.
       if (seen >= budget || (seen > 0 && overBudget(run.meter, run.options)))
-        return ok({ seen, finalCursor: safeCursor, moreLeft: true });
+        return ok({ seen, finalCursor: safeCursor, moreLeft: true, reached: safeCursor ?? reached });
       if (!(await run.lease.keep())) return refused('lease_lost', { safeCursor });
       const ref = page.refs[i]!;
       seen++;
@@ -567,14 +616,20 @@ async function handleNewMessages(run: RunContext, cursor: string): Promise<NewMe
     // Truncated without a record read (pages Gmail sends empty): a follow-up would read the very
     // same pages, so the run ends here and the next push or poll tries again.
     if (page.last)
-      return ok({ seen, finalCursor: page.cursorAfter, moreLeft: page.truncated && page.cursorAfter !== cursor });
+      return ok({
+        seen,
+        finalCursor: page.cursorAfter,
+        moreLeft: page.truncated && page.cursorAfter !== cursor,
+        reached: page.cursorAfter,
+      });
     // The next page costs a call even when it adds nothing new: hand over between pages too, once
     // this run has moved the cursor (a hand-over that moved nothing would loop).
     if (page.cursorAfter !== cursor && overBudget(run.meter, run.options))
-      return ok({ seen, finalCursor: page.cursorAfter, moreLeft: true });
+      return ok({ seen, finalCursor: page.cursorAfter, moreLeft: true, reached: page.cursorAfter });
     await advanceHistoryCursor(run.s.db, run.accountId, page.cursorAfter, { leaseOwner: run.lease.owner });
+    reached = page.cursorAfter;
   }
-  return ok({ seen, finalCursor: null, moreLeft: false });
+  return ok({ seen, finalCursor: null, moreLeft: false, reached });
 }
 
 /** What became of the page's i-th message, unless the lease was lost while it was handled. */
