@@ -37,5 +37,7 @@ export function createKnownCursors(max = KNOWN_CURSORS_MAX): KnownCursors {
 
 /** A history page asked for before the lease was taken, with what it was asked with. */
 export interface EarlyHistory extends KnownCursor {
+  /** The refresh token, opened for the early read: the run reuses it rather than opening it again. */
+  refreshToken: Promise<string>;
   page: Promise<HistoryPage>;
 }

@@ -209,11 +209,12 @@ async function syncMetered(
 function readHistoryEarly(s: Services, push: PushMessage): EarlyHistory | undefined {
   const known = s.knownCursors.get(push.mailboxKey);
   if (!known || !isCursorBehind(known.cursor, push.historyId)) return undefined;
-  const page = s.sealer
-    .open(known.sealedRefreshToken, sealedAs.gmailRefreshToken(known.accountId))
-    .then((token) => s.openMailbox(token).listHistory(known.cursor));
-  page.catch(() => undefined); // not awaited when the lease's read says otherwise
-  return { ...known, page };
+  const refreshToken = s.sealer.open(known.sealedRefreshToken, sealedAs.gmailRefreshToken(known.accountId));
+  const page = refreshToken.then((token) => s.openMailbox(token).listHistory(known.cursor));
+  // Not awaited when the lease's read says otherwise.
+  refreshToken.catch(() => undefined);
+  page.catch(() => undefined);
+  return { ...known, refreshToken, page };
 }
 
 /** After a run's last writes: where it left the cursor, for the next push's early read. */
@@ -443,7 +444,14 @@ async function runOnce(
 
   // 2. The Gmail token and the store's keys, opened in memory for this run only, and the context
   //    its messages are handled in (the order source, voice, policies, enabled kinds; no call yet).
-  const run = await openRun(s, accountId, lease, options, meter, loaded);
+  //    The history page read before the lease counts only if read from this cursor with this token.
+  const matched =
+    early?.accountId === accountId &&
+    early.cursor === loaded.gmail.historyCursor &&
+    early.sealedRefreshToken === loaded.gmail.sealedRefreshToken
+      ? early
+      : undefined;
+  const run = await openRun(s, accountId, lease, options, meter, loaded, matched?.refreshToken);
 
   // 3. A mailbox seen for the first time: the cursor starts where the mailbox is now.
   const keyWrites = await mailboxKeyBackfill(s, loaded.gmail);
@@ -462,14 +470,7 @@ async function runOnce(
   //    a later message fails and the step is retried.
   let handled: NewMessagesHandled;
   try {
-    // The page read before the lease, if it was read from this very cursor with this very token.
-    const firstPage =
-      early?.accountId === accountId &&
-      early.cursor === cursor &&
-      early.sealedRefreshToken === loaded.gmail.sealedRefreshToken
-        ? early.page
-        : undefined;
-    handled = await handleNewMessages(run, cursor, firstPage);
+    handled = await handleNewMessages(run, cursor, matched?.page);
   } catch (err) {
     await bumpCounters(s.db, accountId, run.counts, s.now());
     throw err;
@@ -534,8 +535,10 @@ async function openRun(
   options: SyncOptions,
   meter: SubrequestMeter,
   { account, gmail, store, optOutHashes }: LoadedAccount,
+  openedRefreshToken?: Promise<string>,
 ): Promise<RunContext> {
-  const refreshToken = await s.sealer.open(gmail.sealedRefreshToken, sealedAs.gmailRefreshToken(accountId));
+  const refreshToken = await (openedRefreshToken ??
+    s.sealer.open(gmail.sealedRefreshToken, sealedAs.gmailRefreshToken(accountId)));
   const credentials = await openStoreCredentials(s, store);
   const mailbox = s.openMailbox(refreshToken);
   const counts: Partial<Record<CounterName, number>> = {};
