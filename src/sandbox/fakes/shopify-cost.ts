@@ -152,7 +152,7 @@ function sizeOf(f: SelectedField): number | null {
 }
 
 /** A connection's node selection: `nodes { … }` or `edges { node { … } }`. */
-function nodeSelection(selection: SelectedField[]): SelectedField[] | null {
+export function nodeSelection(selection: SelectedField[]): SelectedField[] | null {
   const nodes = selection.find((f) => f.name === 'nodes');
   if (nodes?.selection) return nodes.selection;
   const edge = selection.find((f) => f.name === 'edges')?.selection?.find((f) => f.name === 'node');

@@ -6,8 +6,10 @@ import {
   applyFirst,
   MAX_SINGLE_QUERY_COST,
   maxCostExceeded,
+  nodeSelection,
   parseSelection,
   requestedCost,
+  type SelectedField,
 } from './shopify-cost';
 
 /**
@@ -267,7 +269,7 @@ export function createShopifyFake(options: ShopifyFakeOptions = {}) {
     // grow as orders are placed.
     const found = search(visible, String(ordersArgs.query ?? ''), ordersArgs.reverse === true);
     const matches = found.slice(0, first);
-    const events = eventsArgs(body.query);
+    const events = eventsArgs(selection);
     const nodes = matches.map((o) => toShopifyOrder(o, events));
     const redacted = shop.customerData === 'no_fields' && /\bemail\b/.test(body.query);
     if (redacted) for (const node of nodes) node.email = null;
@@ -572,13 +574,17 @@ interface EventsArgs {
   reverse: boolean;
 }
 
-/** The arguments of `events(...)` in the query, as far as the fake honours them. */
-function eventsArgs(query: string): EventsArgs {
-  const args = /\bevents\s*\(([^)]*)\)/.exec(query)?.[1] ?? '';
+/** The arguments of each order's `fulfillments { events(...) }`, as far as the fake honours them. */
+function eventsArgs(selection: SelectedField[]): EventsArgs {
+  const orders = selection.find((f) => f.name === 'orders')?.selection;
+  const order = orders ? nodeSelection(orders) : null;
+  const fulfillments = order?.find((f) => f.name === 'fulfillments')?.selection;
+  const args = fulfillments?.find((f) => f.name === 'events')?.args ?? {};
+  const first = Number(args.first ?? 10);
   return {
-    first: Math.min(250, Math.max(1, Number(/\bfirst\s*:\s*(\d+)/.exec(args)?.[1] ?? 10))),
-    sortKey: /\bsortKey\s*:\s*([A-Z_]+)/.exec(args)?.[1] ?? 'ID',
-    reverse: /\breverse\s*:\s*true\b/.test(args),
+    first: Number.isFinite(first) ? Math.min(250, Math.max(1, Math.floor(first))) : 10,
+    sortKey: typeof args.sortKey === 'string' ? args.sortKey : 'ID',
+    reverse: args.reverse === true,
   };
 }
 
