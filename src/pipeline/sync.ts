@@ -599,13 +599,14 @@ async function handleNewMessages(
 ): Promise<NewMessagesHandled> {
   const budget = run.options.maxMessages ?? MAX_MESSAGES_PER_RUN;
   let seen = 0;
-  let reached = cursor;
+  let reached = cursor; // what the pages written so far moved the cursor to
+  const done = (finalCursor: string | null, moreLeft: boolean): NewMessagesHandled =>
+    ok({ seen, finalCursor, moreLeft, reached: finalCursor ?? reached });
   for await (const page of readNewMessages(run.mailbox, cursor, firstPage)) {
     let safeCursor: string | null = null;
     for (let i = 0; i < page.refs.length; i++) {
       // At least one message per run, whatever the budget: a hand-over that handled nothing would loop.
-      if (seen >= budget || (seen > 0 && overBudget(run.meter, run.options)))
-        return ok({ seen, finalCursor: safeCursor, moreLeft: true, reached: safeCursor ?? reached });
+      if (seen >= budget || (seen > 0 && overBudget(run.meter, run.options))) return done(safeCursor, true);
       if (!(await run.lease.keep())) return refused('lease_lost', { safeCursor });
       const ref = page.refs[i]!;
       seen++;
@@ -618,21 +619,14 @@ async function handleNewMessages(
     }
     // Truncated without a record read (pages Gmail sends empty): a follow-up would read the very
     // same pages, so the run ends here and the next push or poll tries again.
-    if (page.last)
-      return ok({
-        seen,
-        finalCursor: page.cursorAfter,
-        moreLeft: page.truncated && page.cursorAfter !== cursor,
-        reached: page.cursorAfter,
-      });
+    if (page.last) return done(page.cursorAfter, page.truncated && page.cursorAfter !== cursor);
     // The next page costs a call even when it adds nothing new: hand over between pages too, once
     // this run has moved the cursor (a hand-over that moved nothing would loop).
-    if (page.cursorAfter !== cursor && overBudget(run.meter, run.options))
-      return ok({ seen, finalCursor: page.cursorAfter, moreLeft: true, reached: page.cursorAfter });
+    if (page.cursorAfter !== cursor && overBudget(run.meter, run.options)) return done(page.cursorAfter, true);
     await advanceHistoryCursor(run.s.db, run.accountId, page.cursorAfter, { leaseOwner: run.lease.owner });
     reached = page.cursorAfter;
   }
-  return ok({ seen, finalCursor: null, moreLeft: false, reached });
+  return done(null, false);
 }
 
 /** What became of the page's i-th message, unless the lease was lost while it was handled. */
