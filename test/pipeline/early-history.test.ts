@@ -53,6 +53,13 @@ describe('history read early, beside the lease', () => {
     });
   }
 
+  /** The first email pushed and drafted: the hint this isolate keeps for the mailbox, and its key. */
+  async function hintAfterFirstEmail() {
+    await pushed(1);
+    const key = (await p.connection())!.mailboxKey!;
+    return { key, known: p.rt.services.knownCursors.get(key)! };
+  }
+
   it('a warm mailbox: history.list starts during the lease round trip, once, and the email is drafted', async () => {
     await pushed(1);
     // Cold: nothing known, so the lease's read comes first.
@@ -68,9 +75,7 @@ describe('history read early, beside the lease', () => {
   });
 
   it('a hint another isolate made stale (the cursor moved on): the early page is dropped and read again', async () => {
-    await pushed(1);
-    const key = (await p.connection())!.mailboxKey!;
-    const known = p.rt.services.knownCursors.get(key)!;
+    const { key, known } = await hintAfterFirstEmail();
     // As if another isolate had handled mail since: this isolate's hint is behind the stored cursor.
     p.rt.services.knownCursors.set(key, { ...known, cursor: String(BigInt(known.cursor) - 1n) });
     await pushed(2);
@@ -80,9 +85,7 @@ describe('history read early, beside the lease', () => {
   });
 
   it('a hint for a replaced grant (the mailbox reconnected): never used, and its failure costs nothing', async () => {
-    await pushed(1);
-    const key = (await p.connection())!.mailboxKey!;
-    const known = p.rt.services.knownCursors.get(key)!;
+    const { key, known } = await hintAfterFirstEmail();
     p.rt.services.knownCursors.set(key, { ...known, sealedRefreshToken: 'v1.not-a-sealed-token' });
     await pushed(2);
     expect(listedFrom).toEqual([known.cursor]);
