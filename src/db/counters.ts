@@ -56,6 +56,32 @@ export function counterUpsert(db: Db, accountId: string, counts: Partial<Record<
 }
 
 /**
+ * counterUpsert that adds only while `leaseOwner` holds the account's sync lease: a run's counts
+ * go in with its cursor, so a run whose lease (or premise) failed counts nothing, and the run that
+ * handles its mail instead counts it once. Null when there is nothing to add.
+ */
+export function heldCounterUpsert(
+  db: Db,
+  accountId: string,
+  leaseOwner: string,
+  counts: Partial<Record<CounterName, number>>,
+  nowMs: number,
+) {
+  const day = utcDay(nowMs);
+  const rows = Object.entries(counts)
+    .filter(([, n]) => n && n > 0)
+    .map(([name, n]) => sql`(${day}, ${name}, ${n as number})`);
+  if (!rows.length) return null;
+  const g = gmailConnections;
+  // SQLite names a VALUES list's columns column1, column2, …; WHERE as in mailboxKeyCounterUpsert.
+  return db.run(sql`
+    INSERT INTO ${dailyCounters} (account_id, day, name, count)
+    SELECT ${g.accountId}, v.column1, v.column2, v.column3 FROM (VALUES ${sql.join(rows, sql`, `)}) AS v, ${g}
+    WHERE ${g.accountId} = ${accountId} AND ${g.syncLeaseOwner} = ${leaseOwner}
+    ON CONFLICT (account_id, day, name) DO UPDATE SET count = count + excluded.count`);
+}
+
+/**
  * counterUpsert for the account a push named by its mailbox key (google/mailbox-key.ts): the
  * account is found in the same statement, and nothing is counted for an unknown mailbox.
  */

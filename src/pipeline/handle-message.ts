@@ -62,8 +62,9 @@ export interface MessageContext {
   /** Every failure met on the way, retried or not, for the `error:<class>` counters. */
   onFailure?: (failure: Failure) => void;
   /**
-   * Renews the sync lease right before the draft is written; false when another run took it over
-   * (a message can outlast the lease while the model is retried). Then no draft is written here.
+   * Takes or renews the sync lease before the message's body is downloaded, and again right before
+   * the draft is written; false when another run took it over (a message can outlast the lease
+   * while the model is retried). Then nothing more is read or written here.
    */
   keepLease?: () => Promise<boolean>;
 }
@@ -151,8 +152,10 @@ async function handle(ctx: MessageContext, ref: MessageRef, readAheadSignal: Abo
       ref,
     );
     if (!thread.ok) return skip(thread.reason);
+    await holdLease(ctx);
     rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
   } else {
+    await holdLease(ctx);
     rawMessage = orGone(ctx.mailbox.getRawMessage(ref.messageId));
     rawMessage.catch(() => undefined); // awaited below, or abandoned when the check says no
     thread = await threadBeforeWriting(ctx, ref, meta.internalDate);
@@ -219,6 +222,15 @@ async function handle(ctx: MessageContext, ref: MessageRef, readAheadSignal: Abo
   const raw = buildReplyMessage(replyHeadersFor(mail, ctx.mailboxAddress), body, new Date(ctx.now()));
   await orGone(ctx.mailbox.createDraft(ref.threadId, raw));
   return { kind: 'drafted' };
+}
+
+/**
+ * Before the body is downloaded, the sync lease is the run's: a run that started from a remembered
+ * account takes it only now, on the premise that nothing changed (a customer who opted out since
+ * is found out before a word of theirs is read).
+ */
+async function holdLease(ctx: MessageContext): Promise<void> {
+  if (ctx.keepLease && !(await ctx.keepLease())) throw new LeaseLostError('sync lease lost');
 }
 
 async function isOptedOut(ctx: MessageContext, address: string): Promise<boolean> {

@@ -1,16 +1,20 @@
+import type { AccountSnapshot } from '../db/lease-on-premise';
 import type { HistoryPage } from '../google/gmail';
 
 /**
  * Where this isolate last left each mailbox's cursor, so a push can start reading Gmail's history
  * side by side with the database round trip that takes the lease, instead of after it. Only a hint:
  * the page read early is used only when the lease's read finds the very same cursor and refresh
- * token; otherwise it is dropped and read again. Holds ids and the sealed token, never mail.
+ * token; otherwise it is dropped and read again. Holds ids, the sealed token and the account's
+ * own settings and opt-out hashes (account records), never mail.
  */
 export interface KnownCursor {
   accountId: string;
   /** The sealed refresh token the cursor was read with (a reconnect changes it). */
   sealedRefreshToken: string;
   cursor: string;
+  /** The account as the run that left the cursor read it, when it is small enough to remember (sync.ts syncOnPremise). */
+  snapshot?: AccountSnapshot;
 }
 
 /** Bounded, oldest forgotten first: an isolate serves at most this many mailboxes' hints. */

@@ -15,7 +15,8 @@ import {
   storeCanDraft,
 } from '../db/accounts';
 import { hasOptOut } from '../compliance/erase';
-import { bumpCounters, counterUpsert, mailboxKeyCounterUpsert, type CounterName } from '../db/counters';
+import { bumpCounters, heldCounterUpsert, mailboxKeyCounterUpsert, type CounterName } from '../db/counters';
+import { type AccountSnapshot, SNAPSHOT_OPT_OUTS_MAX, syncLeaseAcquireOnPremise } from '../db/lease-on-premise';
 import type { Db } from '../db/client';
 import { inDatabase } from '../db/errors';
 import { prebuilt } from '../db/prebuilt';
@@ -138,25 +139,79 @@ async function syncMetered(
   options: SyncOptions,
   meter: SubrequestMeter,
 ): Promise<SyncResult> {
-  const owner = newId('lease');
-  let heldSince = s.now();
   // Started before the lease's round trip and used only if that read finds the same cursor.
   const early = 'mailboxKey' in target ? readHistoryEarly(s, target) : undefined;
+  if (early?.snapshot && 'mailboxKey' in target) {
+    const onPremise = await syncOnPremise(s, target, early, early.snapshot, options, meter);
+    if (onPremise.status !== 'premise_failed') return onPremise;
+    // What the premise's run saw was out of date: read the account and run again (the early page
+    // still counts if the cursor is where it was read from); its notification is counted already.
+    if (onPremise.notified) target = { ...target, delivery: { ...target.delivery, notifications: 0 } };
+  }
+  const owner = newId('lease');
+  const heldSince = s.now();
   const claim = await claimLease(s, target, owner);
   if (claim === 'already_synced') return { status: 'already_synced' };
   if ('busy' in claim) {
     s.logger.debug('sync.busy', { accountId: claim.busy });
     return { status: 'busy' };
   }
-
   if (!claim.held) return notReady(claim.loaded);
-  const { accountId } = claim;
-  let loaded = claim.loaded;
+  const lease = heldLease(s, claim.accountId, owner, heldSince);
+  const synced = await runsUnderLease(s, claim.accountId, lease, claim.loaded, options, meter, early);
+  if (synced === 'premise_failed') throw new Error('a held lease has no premise'); // unreachable
+  return synced;
+}
+
+/**
+ * A push to a mailbox this isolate synced before: the run starts from the remembered account
+ * (AccountSnapshot) and the history page read early, with no database round trip first. The lease
+ * is taken on the premise that nothing remembered has changed, when the run first needs it (a
+ * draft, a page's cursor) or, when the run only skipped, in the one round trip of its last writes.
+ * A failed premise, or any failure before the lease is taken, leaves nothing written but the push's
+ * notification count: the caller then syncs as usual.
+ */
+async function syncOnPremise(
+  s: Services,
+  push: PushMessage & { delivery: PushDelivery },
+  early: EarlyHistory,
+  snapshot: AccountSnapshot,
+  options: SyncOptions,
+  meter: SubrequestMeter,
+): Promise<SyncResult | { status: 'premise_failed'; notified: boolean }> {
+  const { accountId } = early;
+  push.delivery.onAccount?.(accountId);
+  const lease = leaseOnPremise(s, push, snapshot, early.cursor);
+  const loaded: Loaded = ok({ ...snapshot, gmail: { ...snapshot.gmail, historyCursor: early.cursor } });
+  const synced = await runsUnderLease(s, accountId, lease, loaded, options, meter, early);
+  if (synced === 'premise_failed') {
+    s.logger.info('sync.premise_failed', { accountId });
+    return { status: 'premise_failed', notified: lease.notified };
+  }
+  return synced;
+}
+
+/**
+ * Runs under the lease until nobody asks for more: each run's last writes go with the lease's next
+ * step in one round trip; a rerun asked for meanwhile runs here (up to MAX_RUNS), then becomes a
+ * queue message. 'premise_failed': a lease on a premise was never taken, and nothing was written.
+ */
+async function runsUnderLease(
+  s: Services,
+  accountId: string,
+  firstLease: HeldLease,
+  firstLoaded: Loaded,
+  options: SyncOptions,
+  meter: SubrequestMeter,
+  early: EarlyHistory | undefined,
+): Promise<SyncResult | 'premise_failed'> {
+  const { owner } = firstLease;
+  let loaded = firstLoaded;
+  let lease = firstLease;
   let seen = 0;
   let drafted = 0;
   try {
     for (let runs = 1; ; runs++) {
-      const lease = { owner, keep: leaseKeeper(s.db, accountId, owner, () => s.now(), heldSince) };
       const run = await runOnce(s, accountId, lease, options, meter, loaded, runs === 1 ? early : undefined);
       if (run.result.status === 'synced') {
         seen += run.result.seen;
@@ -166,21 +221,32 @@ async function syncMetered(
         run.result.status === 'synced' ? { status: 'synced', seen, drafted, runs } : run.result;
       // Done, out of reruns or of subrequests, or mail left over: the run's last writes and the
       // lease's release in one round trip; a rerun asked for meanwhile becomes a queue message.
-      if (run.result.status !== 'synced' || run.moreLeft || runs >= MAX_RUNS || overBudget(meter, options)) {
-        const results = await oneTrip(s, [...run.lastWrites, ...syncLeaseRelease(s.db, accountId, owner)]);
+      // A lease on a premise not taken yet is taken first in the same trip, and let go at its end.
+      if (
+        !lease.held() ||
+        run.result.status !== 'synced' ||
+        run.moreLeft ||
+        runs >= MAX_RUNS ||
+        overBudget(meter, options)
+      ) {
+        const takes = lease.takeWithLastWrites();
+        const results = await oneTrip(s, [...takes, ...run.lastWrites, ...syncLeaseRelease(s.db, accountId, owner)]);
+        if (takes.length && (results[0] as { rowsAffected: number }).rowsAffected === 0) return 'premise_failed';
         remember(s, loaded, run.endCursor);
         const { rerunPending } = releasedAs(lastTwo(results));
         if (rerunPending || run.moreLeft) await s.queue.send({ accountId });
         return result;
       }
-      heldSince = s.now();
+      const heldSince = s.now();
       const results = await oneTrip(s, [...run.lastWrites, ...syncRunFinish(s.db, accountId, owner, heldSince)]);
       remember(s, loaded, run.endCursor);
       if (finishedAs(lastTwo(results)) !== 'rerun') return result;
       // Read afresh for the rerun: the merchant may have paused or reconnected, or the grant died.
+      lease = heldLease(s, accountId, owner, heldSince);
       loaded = await loadAccount(s, accountId);
     }
   } catch (err) {
+    if (!lease.held()) return 'premise_failed';
     if (loaded.ok && loaded.gmail.mailboxKey) s.knownCursors.forget(loaded.gmail.mailboxKey);
     const failure = classifyFailure(err);
     // Only while the lease is still ours: a disconnect or reconnect meanwhile cleared it, and the
@@ -199,6 +265,65 @@ async function syncMetered(
     }
     throw err;
   }
+}
+
+/** The premise was found out of date when the lease was first needed: the run stops, and nothing is written. */
+class PremiseFailed extends Error {
+  override readonly name = 'PremiseFailed';
+}
+
+/** A lease taken before the run: renewed when it could run out, lost when another run took it. */
+function heldLease(s: Services, accountId: string, owner: string, heldSince: number): HeldLease {
+  const keep = leaseKeeper(s.db, accountId, owner, () => s.now(), heldSince);
+  return { owner, onPremise: false, keep, hold: () => inDatabase(keep), held: () => true, takeWithLastWrites: () => [] };
+}
+
+/**
+ * The lease on a premise (syncLeaseAcquireOnPremise), with the push's notification counted in the
+ * round trip that first asks for it. Until it is taken no message needs it (keep says yes); `hold`
+ * takes it or throws PremiseFailed; a run that never needed it takes it with its last writes.
+ */
+function leaseOnPremise(
+  s: Services,
+  push: PushMessage & { delivery: PushDelivery },
+  snapshot: AccountSnapshot,
+  cursor: string,
+): HeldLease & { notified: boolean } {
+  const accountId = snapshot.account.id;
+  const owner = newId('lease');
+  let keeper: (() => Promise<boolean>) | null = null;
+  const statements = (now: number) => {
+    const noted = lease.notified ? [] : pushNoted(s, push, now);
+    lease.notified = true;
+    return [syncLeaseAcquireOnPremise(s.db, snapshot, cursor, owner, now), ...noted] as const;
+  };
+  const lease = {
+    owner,
+    onPremise: true,
+    notified: false,
+    held: () => keeper !== null,
+    keep: () => (keeper ? keeper() : Promise.resolve(true)),
+    async hold() {
+      if (keeper) return inDatabase(keeper);
+      const now = s.now();
+      const [taken] = await inDatabase(() => s.db.batch(statements(now)));
+      if (taken.rowsAffected === 0) throw new PremiseFailed('the remembered account is out of date');
+      keeper = leaseKeeper(s.db, accountId, owner, () => s.now(), now);
+      return true;
+    },
+    takeWithLastWrites: () => (keeper ? [] : statements(s.now())),
+  };
+  return lease;
+}
+
+/** A push's notification, counted and timed on the connection its key names. */
+function pushNoted(s: Services, push: PushMessage & { delivery: PushDelivery }, now: number) {
+  const { notifications } = push.delivery;
+  if (notifications <= 0) return [];
+  return [
+    lastPushTouch(s.db, { mailboxKey: push.mailboxKey, at: now }),
+    mailboxKeyCounterUpsert(s.db, push.mailboxKey, 'notifications', now, notifications),
+  ] as const;
 }
 
 /**
@@ -221,10 +346,13 @@ function readHistoryEarly(s: Services, push: PushMessage): EarlyHistory | undefi
 function remember(s: Services, loaded: Loaded, endCursor: string | undefined) {
   if (!loaded.ok || !loaded.gmail.mailboxKey) return;
   if (!endCursor) return s.knownCursors.forget(loaded.gmail.mailboxKey);
+  const { optOutHashes } = loaded;
   s.knownCursors.set(loaded.gmail.mailboxKey, {
     accountId: loaded.gmail.accountId,
     sealedRefreshToken: loaded.gmail.sealedRefreshToken,
     cursor: endCursor,
+    // A long opt-out list is not remembered: the premise names every hash.
+    snapshot: optOutHashes && optOutHashes.size <= SNAPSHOT_OPT_OUTS_MAX ? { ...loaded, optOutHashes } : undefined,
   });
 }
 
@@ -282,14 +410,7 @@ async function claimForPush(
   owner: string,
 ): Promise<{ decided: true; claim: Claim } | { decided: false; accountId: string }> {
   const now = s.now();
-  const { notifications } = push.delivery;
-  const noted =
-    notifications > 0
-      ? [
-          lastPushTouch(s.db, { mailboxKey: push.mailboxKey, at: now }),
-          mailboxKeyCounterUpsert(s.db, push.mailboxKey, 'notifications', now, notifications),
-        ]
-      : [];
+  const noted = pushNoted(s, push, now);
   const [taken, ...rest] = await s.db.batch([
     syncLeaseAcquireForPush(s.db, push, owner, now),
     ...noted,
@@ -394,8 +515,16 @@ function loadedFrom(read: readonly unknown[]): Loaded {
 
 interface HeldLease {
   owner: string;
-  /** Whether the lease is still ours (renewed when it could run out). */
+  /** Before each message: whether the lease is still ours (renewed when it could run out). */
   keep: () => Promise<boolean>;
+  /** Before a write only the holder may make (a draft, a page's cursor, a failing message's tally). */
+  hold: () => Promise<boolean>;
+  /** Started on a remembered account (leaseOnPremise). */
+  onPremise: boolean;
+  /** False only for a lease on a premise not taken yet. */
+  held: () => boolean;
+  /** For a lease on a premise not taken yet: the statements that take it, to go first in the last writes' trip. */
+  takeWithLastWrites: () => readonly BatchItem<'sqlite'>[];
 }
 
 /** One run's result, its last writes (sent by the caller with the lease's next step), and whether mail is left for another run. */
@@ -410,7 +539,7 @@ type LastWrite =
   | ReturnType<typeof gmailConnectionTouch>
   | Awaited<ReturnType<typeof mailboxKeyBackfill>>[number]
   | ReturnType<typeof historyCursorUpdate>
-  | NonNullable<ReturnType<typeof counterUpsert>>;
+  | NonNullable<ReturnType<typeof heldCounterUpsert>>;
 
 /** What one run is working with: the account's mailbox, the context its messages are handled in, its counts. */
 interface RunContext {
@@ -472,7 +601,8 @@ async function runOnce(
   try {
     handled = await handleNewMessages(run, cursor, matched?.page);
   } catch (err) {
-    await bumpCounters(s.db, accountId, run.counts, s.now());
+    // A lease on a premise not taken yet writes nothing: the run is done again as usual.
+    if (lease.held()) await bumpCounters(s.db, accountId, run.counts, s.now());
     throw err;
   }
 
@@ -489,7 +619,7 @@ async function runOnce(
   }
 
   // 6. The run's last writes, for the lease's next step's round trip: sync time, cursor, counters.
-  const upsert = counterUpsert(s.db, accountId, run.counts, s.now());
+  const upsert = heldCounterUpsert(s.db, accountId, lease.owner, run.counts, s.now());
   const lastWrites: LastWrite[] = [
     ...keyWrites,
     lastSyncTouch(s.db, { accountId, at: s.now() }),
@@ -498,7 +628,8 @@ async function runOnce(
       : []),
     ...(upsert ? [upsert] : []),
   ];
-  s.logger.info('sync.done', { accountId, count: handled.seen, subrequests: meter.count });
+  const mode = lease.onPremise ? { mode: 'on_premise' } : {};
+  s.logger.info('sync.done', { accountId, count: handled.seen, subrequests: meter.count, ...mode });
   const result: SyncResult = { status: 'synced', seen: handled.seen, drafted: run.counts.drafted ?? 0, runs: 1 };
   return { result, lastWrites, moreLeft: handled.moreLeft, endCursor: handled.reached };
 }
@@ -563,7 +694,7 @@ async function openRun(
     retry: { attempts: 3, baseDelayMs: 250, maxWaitMs: 10_000, sleep: options.sleep ?? sleep },
     onFailure: (failure) => bump(counts, `error:${failure.class}`),
     // Renewed only when it could run out; a disconnect meanwhile also ends the run's Gmail token.
-    keepLease: () => inDatabase(() => lease.keep()),
+    keepLease: () => lease.hold(),
     // Read with the account (one round trip for the run); asked per message only for a very long list.
     isOptedOut: async (hash) =>
       optOutHashes ? optOutHashes.has(hash) : inDatabase(() => hasOptOut(s.db, [accountId], hash)),
@@ -623,6 +754,7 @@ async function handleNewMessages(
     // The next page costs a call even when it adds nothing new: hand over between pages too, once
     // this run has moved the cursor (a hand-over that moved nothing would loop).
     if (page.cursorAfter !== cursor && overBudget(run.meter, run.options)) return done(page.cursorAfter, true);
+    if (!run.lease.held()) await run.lease.hold();
     await advanceHistoryCursor(run.s.db, run.accountId, page.cursorAfter, { leaseOwner: run.lease.owner });
     reached = page.cursorAfter;
   }
@@ -643,7 +775,8 @@ async function outcomeOf(
     return ok({ outcome: { kind: 'skipped', reason: 'newer_message_in_thread' } });
   try {
     const owner = run.lease.owner;
-    return ok({ outcome: await handleIsolated(run.s, { accountId: run.accountId, owner }, run.messageContext, ref) });
+    const held = { accountId: run.accountId, owner, hold: run.lease.hold };
+    return ok({ outcome: await handleIsolated(run.s, held, run.messageContext, ref) });
   } catch (err) {
     if (err instanceof LeaseLostError) return refused('lease_lost');
     throw err;
@@ -683,19 +816,20 @@ type IsolatedOutcome = Outcome & { failure?: FailureClass };
  */
 async function handleIsolated(
   s: Services,
-  run: { accountId: string; owner: string },
+  run: { accountId: string; owner: string; hold: () => Promise<boolean> },
   ctx: MessageContext,
   ref: MessageRef,
 ): Promise<IsolatedOutcome> {
   try {
     return await handleMessage(ctx, ref);
   } catch (err) {
-    if (err instanceof LeaseLostError) throw err;
+    if (err instanceof LeaseLostError || err instanceof PremiseFailed) throw err;
     const failure = classifyFailure(err);
     const verdict = messageFailureVerdict(failure);
     if (verdict === 'retry_run') throw err;
     if (verdict === 'count') {
       const tag = toHex(await hmacSha256(s.config.secrets.hashKey, `gmail-message:${ref.messageId}`)).slice(0, 32);
+      if (!(await run.hold())) throw new LeaseLostError('sync lease lost');
       const tally = await inDatabase(() => recordFailingMessage(s.db, run.accountId, tag, run.owner, s.now()));
       if (!tally) throw new LeaseLostError('sync lease lost');
       if (tally.attempts < MAX_MESSAGE_ATTEMPTS || s.now() - tally.since < MIN_FAILING_SPAN_MS) throw err;

@@ -186,6 +186,15 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
       deliver(mail());
       await push(btoa(JSON.stringify({ emailAddress: mailbox, historyId: Number(google.historyId(mailbox)) })));
       await rt.settle();
+      // Warm: a push on a remembered account (the lease on a premise), then one whose premise a
+      // setting changed meanwhile fails.
+      deliver(mail());
+      await push(btoa(JSON.stringify({ emailAddress: mailbox, historyId: Number(google.historyId(mailbox)) })));
+      await rt.settle();
+      await s.db.update(accounts).set({ tone: 'formal' }).where(eq(accounts.id, accountId));
+      deliver(mail());
+      await push(btoa(JSON.stringify({ emailAddress: mailbox, historyId: Number(google.historyId(mailbox)) })));
+      await rt.settle();
 
       // 7. Cron: poll and watch renewal.
       await s.db
@@ -221,6 +230,7 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
       'push.unknown_mailbox',
       'push.malformed',
       'sync.reconnect_needed',
+      'sync.premise_failed',
       'cron.done',
     ]) {
       expect(
@@ -228,6 +238,7 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
         event,
       ).toBe(true);
     }
+    expect(rt.logs.some((l) => l.includes('"event":"sync.done"') && l.includes('"mode":"on_premise"'))).toBe(true);
     const names = (await rt.services.db.query.dailyCounters.findMany()).map((c) => c.name);
     for (const name of [
       'drafted',

@@ -539,6 +539,8 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
         event,
       ).toBe(true);
     }
+    // A push to a mailbox the isolate synced before ran from the remembered account (the lease on a premise).
+    expect(events.some((e) => e.event === 'sync.done' && (e as { mode?: string }).mode === 'on_premise')).toBe(true);
     const counters = (await world.services.db.query.dailyCounters.findMany()).map((c) => c.name);
     for (const name of [
       'drafted',
