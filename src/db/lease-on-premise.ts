@@ -1,6 +1,7 @@
-import { and, eq, exists, getTableColumns, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, exists, getTableColumns, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { type Account, DRAFTING_STORE_STATUSES, type GmailConnection, type StoreConnection } from './accounts';
+import { placeholder as ph, prebuilt } from './prebuilt';
 import type { Db } from './client';
 import { SYNC_LEASE_TTL_MS } from './lease';
 import { accounts, gmailConnections, optOuts, storeConnections } from './schema';
@@ -38,25 +39,60 @@ export function syncLeaseAcquireOnPremise(
   now: number,
   ttlMs = SYNC_LEASE_TTL_MS,
 ) {
-  const { account, gmail, store } = snapshot;
-  const g = gmailConnections;
-  return db
+  const { account, gmail, store, optOutHashes } = snapshot;
+  const settings = Object.fromEntries(
+    ACCOUNT_SETTINGS.map(([key]) => {
+      const value = account[key];
+      return [`a_${key}`, typeof value === 'boolean' ? Number(value) : value];
+    }),
+  );
+  return onPremise(db, {
+    ...settings,
+    accountId: account.id,
+    owner,
+    now,
+    until: now + ttlMs,
+    cursor,
+    sealedRefreshToken: gmail.sealedRefreshToken,
+    mailbox: gmail.mailbox,
+    connectedAt: gmail.connectedAt,
+    storeId: store.id,
+    optOutCount: optOutHashes.size,
+    optOutHashes: JSON.stringify([...optOutHashes]),
+  });
+}
+
+/** The account's columns the premise compares: all but its id (compared apart) and the session epoch, which drafting never reads. */
+const ACCOUNT_SETTINGS = Object.entries(getTableColumns(accounts)).filter(
+  ([key]) => key !== 'id' && key !== 'sessionEpoch',
+) as [keyof Account, SQLiteColumn][];
+
+const g = gmailConnections;
+const o = optOuts;
+/** Built once (prebuilt.ts): it runs for every push to a warm mailbox. NULL settings compare with IS. */
+const onPremise = prebuilt((db: Db) =>
+  db
     .update(g)
-    .set({ syncLeaseOwner: owner, syncLeaseUntil: now + ttlMs, syncRerunRequested: false })
+    .set({ syncLeaseOwner: ph('owner'), syncLeaseUntil: ph('until'), syncRerunRequested: false })
     .where(
       and(
-        eq(g.accountId, account.id),
-        or(isNull(g.syncLeaseOwner), isNull(g.syncLeaseUntil), lt(g.syncLeaseUntil, now)),
-        eq(g.historyCursor, cursor),
+        eq(g.accountId, ph('accountId')),
+        or(isNull(g.syncLeaseOwner), isNull(g.syncLeaseUntil), lt(g.syncLeaseUntil, ph('now'))),
+        eq(g.historyCursor, ph('cursor')),
         eq(g.status, 'active'),
-        eq(g.sealedRefreshToken, gmail.sealedRefreshToken),
-        eq(g.mailbox, gmail.mailbox),
-        eq(g.connectedAt, gmail.connectedAt),
+        eq(g.sealedRefreshToken, ph('sealedRefreshToken')),
+        eq(g.mailbox, ph('mailbox')),
+        eq(g.connectedAt, ph('connectedAt')),
         exists(
           db
             .select({ one: sql`1` })
             .from(accounts)
-            .where(and(...sameAs(accounts, account, ['sessionEpoch']))),
+            .where(
+              and(
+                eq(accounts.id, ph('accountId')),
+                ...ACCOUNT_SETTINGS.map(([key, column]) => sql`${column} IS ${ph(`a_${key}`)}`),
+              ),
+            ),
         ),
         exists(
           db
@@ -64,36 +100,16 @@ export function syncLeaseAcquireOnPremise(
             .from(storeConnections)
             .where(
               and(
-                eq(storeConnections.id, store.id),
-                eq(storeConnections.accountId, account.id),
+                eq(storeConnections.id, ph('storeId')),
+                eq(storeConnections.accountId, ph('accountId')),
                 isNotNull(storeConnections.sealedCredentials),
                 inArray(storeConnections.status, [...DRAFTING_STORE_STATUSES]),
               ),
             ),
         ),
-        ...sameOptOuts(account.id, snapshot.optOutHashes),
+        // Exactly the remembered opt-outs: as many, and every one of them (a JSON array of hashes).
+        sql`(SELECT count(*) FROM ${o} WHERE ${o.accountId} = ${ph('accountId')}) = ${ph('optOutCount')}`,
+        sql`(SELECT count(*) FROM ${o} WHERE ${o.accountId} = ${ph('accountId')} AND ${o.addressHash} IN (SELECT value FROM json_each(${ph('optOutHashes')}))) = ${ph('optOutCount')}`,
       ),
-    );
-}
-
-/** Every column of `row` as remembered (NULL compared as NULL), but those the drafting never reads. */
-function sameAs<T extends Record<string, unknown>>(
-  table: Parameters<typeof getTableColumns>[0],
-  row: T,
-  ignored: readonly (keyof T)[],
-): SQL[] {
-  return Object.entries(getTableColumns(table))
-    .filter(([key]) => !ignored.includes(key as keyof T))
-    .map(([key, column]) => {
-      const value = row[key];
-      return value === null || value === undefined ? isNull(column) : eq(column as SQLiteColumn, value);
-    });
-}
-
-/** The account's opt-outs are exactly `hashes`: as many, and every one of them. */
-function sameOptOuts(accountId: string, hashes: ReadonlySet<string>): SQL[] {
-  const count = sql`(SELECT count(*) FROM ${optOuts} WHERE ${optOuts.accountId} = ${accountId})`;
-  if (!hashes.size) return [sql`${count} = 0`];
-  const named = sql`(SELECT count(*) FROM ${optOuts} WHERE ${optOuts.accountId} = ${accountId} AND ${inArray(optOuts.addressHash, [...hashes])})`;
-  return [sql`${count} = ${hashes.size}`, sql`${named} = ${hashes.size}`];
-}
+    ),
+);

@@ -275,7 +275,14 @@ class PremiseFailed extends Error {
 /** A lease taken before the run: renewed when it could run out, lost when another run took it. */
 function heldLease(s: Services, accountId: string, owner: string, heldSince: number): HeldLease {
   const keep = leaseKeeper(s.db, accountId, owner, () => s.now(), heldSince);
-  return { owner, onPremise: false, keep, hold: () => inDatabase(keep), held: () => true, takeWithLastWrites: () => [] };
+  return {
+    owner,
+    onPremise: false,
+    keep,
+    hold: () => inDatabase(keep),
+    held: () => true,
+    takeWithLastWrites: () => [],
+  };
 }
 
 /**
