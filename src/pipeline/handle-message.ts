@@ -101,19 +101,26 @@ async function orGone<T>(p: Promise<T>): Promise<T> {
 }
 
 export async function handleMessage(ctx: MessageContext, ref: MessageRef): Promise<Outcome> {
-  // A message that ends before its orders read ahead are used ends their request too.
-  const readAhead = new AbortController();
+  // A message that ends before its orders read ahead are used ends their request too (only then:
+  // an abort costs an event and an exception, on every message).
+  const readAhead: ReadAheadScope = { controller: new AbortController(), underWay: false };
   try {
-    return await handle(ctx, ref, readAhead.signal);
+    return await handle(ctx, ref, readAhead);
   } catch (err) {
     if (err instanceof Gone) return skip('message_gone');
     throw err;
   } finally {
-    readAhead.abort();
+    if (readAhead.underWay) readAhead.controller.abort();
   }
 }
 
-async function handle(ctx: MessageContext, ref: MessageRef, readAheadSignal: AbortSignal): Promise<Outcome> {
+/** The orders read ahead for a message, and whether that read is still under way. */
+interface ReadAheadScope {
+  controller: AbortController;
+  underWay: boolean;
+}
+
+async function handle(ctx: MessageContext, ref: MessageRef, readAheadScope: ReadAheadScope): Promise<Outcome> {
   // 1. Labels from history.list: free to check.
   const byLabel = skipByLabels(ref.labelIds);
   if (byLabel) return skip(byLabel);
@@ -161,7 +168,11 @@ async function handle(ctx: MessageContext, ref: MessageRef, readAheadSignal: Abo
     thread = await threadBeforeWriting(ctx, ref, meta.internalDate);
     if (!thread.ok) return skip(thread.reason);
   }
-  const readAhead = readRecentOrders(ctx, metaSender!.address, readAheadSignal);
+  const readAhead = readRecentOrders(ctx, metaSender!.address, readAheadScope.controller.signal);
+  readAheadScope.underWay = true;
+  void readAhead.then(() => {
+    readAheadScope.underWay = false;
+  });
 
   // 4. The message, parsed in memory; the same header checks on what the parser read.
   const message = await rawMessage;
