@@ -164,13 +164,18 @@ export function gmailConnectionTouch(
   return db.update(gmailConnections).set(fields).where(eq(gmailConnections.accountId, accountId));
 }
 
-/** A sync's time, in the run's last writes (built once: it runs for every sync). */
-export const lastSyncTouch = prebuilt<ReturnType<typeof gmailConnectionTouch>, { accountId: string; at: number }>(
-  (db) =>
-    db
-      .update(gmailConnections)
-      .set({ lastSyncAt: ph('at') })
-      .where(eq(gmailConnections.accountId, ph('accountId'))),
+/**
+ * A sync's time, in the run's last writes, while `owner` holds the lease (a run whose lease or
+ * premise failed did not sync). Built once: it runs for every sync.
+ */
+export const lastSyncTouch = prebuilt<
+  ReturnType<typeof gmailConnectionTouch>,
+  { accountId: string; owner: string; at: number }
+>((db) =>
+  db
+    .update(gmailConnections)
+    .set({ lastSyncAt: ph('at') })
+    .where(and(eq(gmailConnections.accountId, ph('accountId')), eq(gmailConnections.syncLeaseOwner, ph('owner')))),
 );
 
 /** A push's time, on the connection its mailbox key names (built once: it runs for every push). */

@@ -1,6 +1,6 @@
-import { and, eq, exists, getTableColumns, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, exists, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { type Account, DRAFTING_STORE_STATUSES, type GmailConnection, type StoreConnection } from './accounts';
+import type { Account, GmailConnection, StoreConnection } from './accounts';
 import { placeholder as ph, prebuilt } from './prebuilt';
 import type { Db } from './client';
 import { SYNC_LEASE_TTL_MS } from './lease';
@@ -17,7 +17,15 @@ export interface AccountSnapshot {
   gmail: GmailConnection & { sealedRefreshToken: string };
   store: StoreConnection & { sealedCredentials: string };
   optOutHashes: ReadonlySet<string>;
+  /** When these rows were read from the database; a snapshot is used for SNAPSHOT_MAX_AGE_MS at most. */
+  readAt: number;
 }
+
+/**
+ * How long a snapshot stands in for the account: the premise catches every change anyway, but an
+ * account erased or disconnected meanwhile leaves its rows in no isolate longer than this.
+ */
+export const SNAPSHOT_MAX_AGE_MS = 15 * 60_000;
 
 /** Past this many opt-outs an account's pushes read the account instead (the premise names every hash). */
 export const SNAPSHOT_OPT_OUTS_MAX = 100;
@@ -25,11 +33,10 @@ export const SNAPSHOT_OPT_OUTS_MAX = 100;
 /**
  * Takes the lease, in one UPDATE, only when the premise holds: nobody holds the lease, the cursor
  * is still `cursor`, the Gmail connection is the same active one, every account setting is as
- * remembered, the store is the same connection in a drafting state, and the opt-outs are exactly
- * the remembered ones. rowsAffected 0: the premise failed and nothing was taken.
- *
- * The store's sealed credentials and its drafting status may have moved (a token refresh, a shop
- * frozen for a bill): the run's order source reads and writes them conditionally itself.
+ * remembered, the store is the same connection with the same sealed credentials and status, and
+ * the opt-outs are exactly the remembered ones. rowsAffected 0: the premise failed and nothing was
+ * taken. (A run's order source starts from the remembered store row: a refreshed token or a moved
+ * status it did not see would have it refresh with a spent token, or never move the status back.)
  */
 export function syncLeaseAcquireOnPremise(
   db: Db,
@@ -57,6 +64,8 @@ export function syncLeaseAcquireOnPremise(
     mailbox: gmail.mailbox,
     connectedAt: gmail.connectedAt,
     storeId: store.id,
+    storeCredentials: store.sealedCredentials,
+    storeStatus: store.status,
     optOutCount: optOutHashes.size,
     optOutHashes: JSON.stringify([...optOutHashes]),
   });
@@ -102,8 +111,8 @@ const onPremise = prebuilt((db: Db) =>
               and(
                 eq(storeConnections.id, ph('storeId')),
                 eq(storeConnections.accountId, ph('accountId')),
-                isNotNull(storeConnections.sealedCredentials),
-                inArray(storeConnections.status, [...DRAFTING_STORE_STATUSES]),
+                eq(storeConnections.sealedCredentials, ph('storeCredentials')),
+                eq(storeConnections.status, ph('storeStatus')),
               ),
             ),
         ),

@@ -16,7 +16,12 @@ import {
 } from '../db/accounts';
 import { hasOptOut } from '../compliance/erase';
 import { bumpCounters, heldCounterUpsert, mailboxKeyCounterUpsert, type CounterName } from '../db/counters';
-import { type AccountSnapshot, SNAPSHOT_OPT_OUTS_MAX, syncLeaseAcquireOnPremise } from '../db/lease-on-premise';
+import {
+  type AccountSnapshot,
+  SNAPSHOT_MAX_AGE_MS,
+  SNAPSHOT_OPT_OUTS_MAX,
+  syncLeaseAcquireOnPremise,
+} from '../db/lease-on-premise';
 import type { Db } from '../db/client';
 import { inDatabase } from '../db/errors';
 import { prebuilt } from '../db/prebuilt';
@@ -141,7 +146,7 @@ async function syncMetered(
 ): Promise<SyncResult> {
   // Started before the lease's round trip and used only if that read finds the same cursor.
   const early = 'mailboxKey' in target ? readHistoryEarly(s, target) : undefined;
-  if (early?.snapshot && 'mailboxKey' in target) {
+  if (early?.snapshot && 'mailboxKey' in target && s.now() - early.snapshot.readAt < SNAPSHOT_MAX_AGE_MS) {
     const onPremise = await syncOnPremise(s, target, early, early.snapshot, options, meter);
     if (onPremise.status !== 'premise_failed') return onPremise;
     // What the premise's run saw was out of date: read the account and run again (the early page
@@ -185,6 +190,8 @@ async function syncOnPremise(
   const loaded: Loaded = ok({ ...snapshot, gmail: { ...snapshot.gmail, historyCursor: early.cursor } });
   const synced = await runsUnderLease(s, accountId, lease, loaded, options, meter, early);
   if (synced === 'premise_failed') {
+    // Out of date: the usual sync that follows remembers the account afresh.
+    s.knownCursors.forget(push.mailboxKey);
     s.logger.info('sync.premise_failed', { accountId });
     return { status: 'premise_failed', notified: lease.notified };
   }
@@ -231,7 +238,10 @@ async function runsUnderLease(
       ) {
         const takes = lease.takeWithLastWrites();
         const results = await oneTrip(s, [...takes, ...run.lastWrites, ...syncLeaseRelease(s.db, accountId, owner)]);
-        if (takes.length && (results[0] as { rowsAffected: number }).rowsAffected === 0) return 'premise_failed';
+        if (takes.length) {
+          if ((results[0] as { rowsAffected: number }).rowsAffected === 0) return 'premise_failed';
+          lease.tookWithLastWrites(); // written: what fails from here on is the usual sync's trouble
+        }
         remember(s, loaded, run.endCursor);
         const { rerunPending } = releasedAs(lastTwo(results));
         if (rerunPending || run.moreLeft) await s.queue.send({ accountId });
@@ -246,7 +256,13 @@ async function runsUnderLease(
       loaded = await loadAccount(s, accountId);
     }
   } catch (err) {
-    if (!lease.held()) return 'premise_failed';
+    // Before the lease on a premise was taken nothing was written: the usual sync redoes the run
+    // under a lease, and meets the same failure there if it lasts (with its counting and marking).
+    if (!lease.held()) {
+      if (!(err instanceof PremiseFailed))
+        s.logger.info('sync.premise_abandoned', { accountId, errorClass: classifyFailure(err).class });
+      return 'premise_failed';
+    }
     if (loaded.ok && loaded.gmail.mailboxKey) s.knownCursors.forget(loaded.gmail.mailboxKey);
     const failure = classifyFailure(err);
     // Only while the lease is still ours: a disconnect or reconnect meanwhile cleared it, and the
@@ -282,6 +298,7 @@ function heldLease(s: Services, accountId: string, owner: string, heldSince: num
     hold: () => inDatabase(keep),
     held: () => true,
     takeWithLastWrites: () => [],
+    tookWithLastWrites: () => undefined,
   };
 }
 
@@ -319,6 +336,9 @@ function leaseOnPremise(
       return true;
     },
     takeWithLastWrites: () => (keeper ? [] : statements(s.now())),
+    tookWithLastWrites() {
+      keeper = async () => false; // let go in the same trip: nothing more may be written under it
+    },
   };
   return lease;
 }
@@ -389,7 +409,7 @@ async function claimLease(s: Services, target: SyncTarget, owner: string): Promi
       syncLeaseAcquire(s.db, accountId, owner, s.now()),
       ...accountRead(s, { accountId }),
     ]);
-    const loaded = loadedFrom(read);
+    const loaded = loadedFrom(read, s.now());
     if (taken.rowsAffected > 0) return { held: true, accountId, loaded };
     // No Gmail connection (or account) to hold a lease on: nothing to wait for.
     if (!loaded.ok && (loaded.reason === 'no_account' || loaded.reason === 'not_connected'))
@@ -431,7 +451,7 @@ async function claimForPush(
     return { decided: true, claim: { held: false, loaded: refused('no_account') } };
   }
   push.delivery.onAccount?.(accountId);
-  const loaded = loadedFrom(read);
+  const loaded = loadedFrom(read, s.now());
   if (taken.rowsAffected > 0) return { decided: true, claim: { held: true, accountId, loaded } };
   if (!loaded.ok) return { decided: true, claim: { held: false, loaded } };
   if (!isCursorBehind(loaded.gmail.historyCursor, push.historyId)) return { decided: true, claim: 'already_synced' };
@@ -445,6 +465,8 @@ interface LoadedAccount {
   store: StoreConnection & { sealedCredentials: string };
   /** The account's opt-out hashes, read with it; null when there are too many to hold (then asked per message). */
   optOutHashes: ReadonlySet<string> | null;
+  /** When it was read from the database. */
+  readAt: number;
 }
 
 /** Opt-out hashes read up front with the account; past this many they are looked up one by one. */
@@ -497,7 +519,7 @@ const optOutsByKey = prebuilt<ReturnType<typeof optOutRows>, { mailboxKey: strin
 );
 
 async function loadAccount(s: Services, accountId: string): Promise<Loaded> {
-  return loadedFrom(await s.db.batch(accountRead(s, { accountId })));
+  return loadedFrom(await s.db.batch(accountRead(s, { accountId })), s.now());
 }
 
 const accountIdOf = (read: readonly unknown[]): string | null => (read as AccountRows)[0][0]?.account.id ?? null;
@@ -505,7 +527,7 @@ const accountIdOf = (read: readonly unknown[]): string | null => (read as Accoun
 type AccountRead = ReturnType<typeof accountRead>;
 type AccountRows = [Awaited<AccountRead[0]>, Awaited<AccountRead[1]>];
 
-function loadedFrom(read: readonly unknown[]): Loaded {
+function loadedFrom(read: readonly unknown[], readAt: number): Loaded {
   const [[row], hashes] = read as AccountRows;
   if (!row) return refused('no_account');
   const { account, gmail, store } = row;
@@ -517,6 +539,7 @@ function loadedFrom(read: readonly unknown[]): Loaded {
     gmail: { ...gmail, sealedRefreshToken: gmail.sealedRefreshToken },
     store: { ...store, sealedCredentials: store.sealedCredentials },
     optOutHashes: hashes.length > PRELOADED_OPT_OUTS ? null : new Set(hashes.map((h) => h.hash)),
+    readAt,
   });
 }
 
@@ -532,6 +555,8 @@ interface HeldLease {
   held: () => boolean;
   /** For a lease on a premise not taken yet: the statements that take it, to go first in the last writes' trip. */
   takeWithLastWrites: () => readonly BatchItem<'sqlite'>[];
+  /** Those statements took it (and the trip let it go again). */
+  tookWithLastWrites: () => void;
 }
 
 /** One run's result, its last writes (sent by the caller with the lease's next step), and whether mail is left for another run. */
@@ -629,7 +654,7 @@ async function runOnce(
   const upsert = heldCounterUpsert(s.db, accountId, lease.owner, run.counts, s.now());
   const lastWrites: LastWrite[] = [
     ...keyWrites,
-    lastSyncTouch(s.db, { accountId, at: s.now() }),
+    lastSyncTouch(s.db, { accountId, owner: lease.owner, at: s.now() }),
     ...(handled.finalCursor
       ? [historyCursorUpdate(s.db, accountId, handled.finalCursor, { leaseOwner: lease.owner })]
       : []),
@@ -746,6 +771,9 @@ async function handleNewMessages(
       // At least one message per run, whatever the budget: a hand-over that handled nothing would loop.
       if (seen >= budget || (seen > 0 && overBudget(run.meter, run.options))) return done(safeCursor, true);
       if (!(await run.lease.keep())) return refused('lease_lost', { safeCursor });
+      // A lease on a premise is taken before a second message: a premise gone stale (another
+      // isolate synced meanwhile) costs one message's reads, not a whole backlog's.
+      if (seen > 0 && !run.lease.held()) await run.lease.hold();
       const ref = page.refs[i]!;
       seen++;
       bump(run.counts, 'seen');

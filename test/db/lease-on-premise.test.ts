@@ -40,6 +40,7 @@ describe('syncLeaseAcquireOnPremise', () => {
       gmail: { ...gmail, sealedRefreshToken: gmail.sealedRefreshToken! },
       store: { ...store, sealedCredentials: store.sealedCredentials! },
       optOutHashes: new Set(hashes.map((h) => h.hash)),
+      readAt: NOW,
     };
   }
 
@@ -74,6 +75,10 @@ describe('syncLeaseAcquireOnPremise', () => {
     ['Gmail reconnect needed', () => rt.services.db.update(gmailConnections).set({ status: 'reconnect_needed' })],
     ['the store reconnected', () => rt.services.db.update(storeConnections).set({ id: 'store_new' })],
     ['the store uninstalled', () => rt.services.db.update(storeConnections).set({ status: 'uninstalled' })],
+    // The run's order source starts from the remembered row: it must not refresh with a spent token
+    // or miss a status to move back from.
+    ['the store frozen', () => rt.services.db.update(storeConnections).set({ status: 'shop_unavailable' })],
+    ['the store token refreshed', () => rt.services.db.update(storeConnections).set({ sealedCredentials: 'v1.new' })],
     ['an opt-out added', () => optOut('third@example.net')],
     [
       'an opt-out replaced by another (as many as before)',
@@ -91,10 +96,8 @@ describe('syncLeaseAcquireOnPremise', () => {
     });
   }
 
-  it('the store changing state among those it drafts in, or its token refreshed, is no change (its source reads those itself)', async () => {
-    await rt.services.db
-      .update(storeConnections)
-      .set({ status: 'shop_unavailable', sealedCredentials: 'v1.refreshed' });
+  it('the store’s webhook bookkeeping is no change: drafting never reads it', async () => {
+    await rt.services.db.update(storeConnections).set({ webhookStatus: 'failing', webhookCheckedAt: NOW });
     expect(await takes()).toBe(true);
   });
 

@@ -2,10 +2,23 @@ import { eq } from 'drizzle-orm';
 import PostalMime from 'postal-mime';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { recordOptOut } from '../../src/compliance/opt-out';
-import { accounts, gmailConnections } from '../../src/db/schema';
+import { getStoreConnection } from '../../src/db/accounts';
+import { accounts, gmailConnections, storeConnections } from '../../src/db/schema';
+import { sealedAs } from '../../src/db/sealed';
 import type { GmailMailbox } from '../../src/google/gmail';
 import { consumeSyncBatch } from '../../src/pipeline/consume';
-import { customerMail, pipelineForTest, type PipelineRuntime, question } from '../support/pipeline';
+import { syncAccount } from '../../src/pipeline/sync';
+import { SANDBOX_SHOP } from '../../src/sandbox';
+import { customerMail, pipelineForTest, type PipelineRuntime, question, sampleOrder } from '../support/pipeline';
+
+const newsletterMail = (n: number) =>
+  customerMail({
+    from: 'Carrier News <news@carrier.example>',
+    subject: `News ${n}`,
+    body: 'Read all about it.',
+    messageId: `<news${n}@carrier.example>`,
+    extraHeaders: ['List-Unsubscribe: <mailto:unsubscribe@carrier.example>', 'Precedence: bulk'],
+  });
 
 /**
  * A push to a mailbox this isolate synced before starts from the account as that sync read it
@@ -48,14 +61,7 @@ describe('lease on a premise', () => {
     return { id, trips: trips - before };
   }
 
-  const newsletter = (n: number) =>
-    customerMail({
-      from: 'Carrier News <news@carrier.example>',
-      subject: `News ${n}`,
-      body: 'Read all about it.',
-      messageId: `<news${n}@carrier.example>`,
-      extraHeaders: ['List-Unsubscribe: <mailto:unsubscribe@carrier.example>', 'Precedence: bulk'],
-    });
+  const newsletter = newsletterMail;
 
   it('a skip on a warm mailbox: one round trip moves the cursor and counts it, the notification too', async () => {
     const counted = await p.counters();
@@ -120,6 +126,16 @@ describe('lease on a premise', () => {
     expect((await p.connection())!.historyCursor).toBe(p.google.historyId(p.mailbox));
   });
 
+  it('Gmail refusing before the lease is taken: logged by class, and the usual sync does the run', async () => {
+    p.google.failNext('messages.get', { status: 429, retryAfterSeconds: 1 });
+    await pushed(question(2));
+    const abandoned = p.rt.logs.filter((l) => l.includes('"event":"sync.premise_abandoned"'));
+    expect(abandoned).toHaveLength(1);
+    expect(abandoned[0]).toContain('"errorClass":"gmail_rate_limited"');
+    expect(p.google.drafts(p.mailbox)).toHaveLength(2);
+    expect(await p.counters()).toMatchObject({ seen: 2, drafted: 2, notifications: 2 });
+  });
+
   it('a run holding the lease meanwhile: the premise fails, that run is asked to run once more', async () => {
     const s = p.rt.services;
     await s.db.update(gmailConnections).set({ syncLeaseOwner: 'lease_other', syncLeaseUntil: Date.now() + 60_000 });
@@ -129,5 +145,77 @@ describe('lease on a premise', () => {
     expect(after.historyCursor).toBe(cursor); // the holder moves it, not us
     expect(after.syncRerunRequested).toBe(true);
     expect((await p.counters())['skipped:bulk']).toBeUndefined();
+  });
+});
+
+/** What the remembered account holds that the run's store and Gmail reads depend on (found in review). */
+describe('lease on a premise: what the run reads from the remembered rows', () => {
+  async function pushed(p: PipelineRuntime, raw: string) {
+    p.deliver(raw);
+    const body = { mailboxKey: (await p.connection())!.mailboxKey!, historyId: p.google.historyId(p.mailbox) };
+    await consumeSyncBatch(p.rt.services, [{ body, attempts: 1, ack: () => undefined, retry: () => undefined }], {
+      sleep: async () => undefined,
+    });
+  }
+
+  it('a shop back in service is marked active again: the store row moved since it was remembered', async () => {
+    const p = await pipelineForTest('shopify');
+    const shopify = p.rt.sandbox!.fakes.shopify;
+    const storeStatus = async () => (await getStoreConnection(p.rt.services.db, p.accountId))!.status;
+    await pushed(p, question(1)); // remembered 'active'
+    shopify.setUnavailable(SANDBOX_SHOP, 402);
+    await pushed(p, question(2)); // skipped store_suspended; the row moves to shop_unavailable
+    expect(await storeStatus()).toBe('shop_unavailable');
+    shopify.setUnavailable(SANDBOX_SHOP, null);
+    await pushed(p, question(3));
+    expect(p.google.drafts(p.mailbox)).toHaveLength(2);
+    expect(await storeStatus()).toBe('active');
+  });
+
+  it('a Shopify token refreshed by an earlier run is not refreshed again from the remembered one', async () => {
+    const p = await pipelineForTest('shopify');
+    const shopify = p.rt.sandbox!.fakes.shopify;
+    shopify.addShop(SANDBOX_SHOP, null, [sampleOrder()]);
+    const pair = shopify.issueTokens(SANDBOX_SHOP);
+    const row = (await getStoreConnection(p.rt.services.db, p.accountId))!;
+    const due = {
+      kind: 'shopify',
+      accessToken: pair.access_token,
+      refreshToken: pair.refresh_token!,
+      expiresAt: Date.now() + 1000, // due for renewal
+      refreshTokenExpiresAt: Date.now() + 86_400_000,
+    };
+    const sealed = await p.rt.services.sealer.seal(JSON.stringify(due), sealedAs.storeCredentials(row.id));
+    await p.rt.services.db
+      .update(storeConnections)
+      .set({ sealedCredentials: sealed })
+      .where(eq(storeConnections.id, row.id));
+    await pushed(p, question(1)); // renews once and stores the new pair
+    await pushed(p, question(2));
+    await pushed(p, question(3));
+    expect(p.google.drafts(p.mailbox)).toHaveLength(3);
+    expect(shopify.tokenRequests(SANDBOX_SHOP)).toHaveLength(1);
+  });
+
+  it('a hint another isolate made stale costs one message’s metadata read, not the backlog’s', async () => {
+    const p = await pipelineForTest();
+    const s = p.rt.services;
+    const open = s.openMailbox.bind(s);
+    let metaReads = 0;
+    s.openMailbox = (token) => {
+      const mailbox = open(token);
+      return { ...mailbox, getMessageMeta: (id) => (metaReads++, mailbox.getMessageMeta(id)) } satisfies GmailMailbox;
+    };
+    await pushed(p, question(1));
+    const key = (await p.connection())!.mailboxKey!;
+    const known = s.knownCursors.get(key)!;
+    // Another isolate handles ten newsletters; this isolate's hint stays where it was.
+    for (let i = 0; i < 10; i++) p.deliver(newsletterMail(i));
+    await syncAccount(s, p.accountId, { sleep: async () => undefined });
+    s.knownCursors.set(key, known);
+    metaReads = 0;
+    await pushed(p, newsletterMail(99));
+    expect(await p.counters()).toMatchObject({ 'skipped:bulk': 11 });
+    expect(metaReads).toBeLessThanOrEqual(2); // the stale first one, then the new one
   });
 });
