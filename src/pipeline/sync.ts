@@ -638,15 +638,16 @@ async function runOnce(
     throw err;
   }
 
-  // 5. Our lease ran out and another run took it: keep what was handled, stop, it carries on.
+  // 5. Our lease ran out and another run took it: stop, it carries on. The cursor and the counts go
+  //    in only while the lease is still ours; otherwise that run handles and counts this mail again.
   if (!handled.ok) {
-    try {
-      if (handled.safeCursor)
-        await advanceHistoryCursor(s.db, accountId, handled.safeCursor, { leaseOwner: lease.owner });
-      s.logger.warn('sync.lease_lost', { accountId });
-    } finally {
-      await bumpCounters(s.db, accountId, run.counts, s.now());
-    }
+    const counted = heldCounterUpsert(s.db, accountId, lease.owner, run.counts, s.now());
+    const cursor = handled.safeCursor
+      ? [historyCursorUpdate(s.db, accountId, handled.safeCursor, { leaseOwner: lease.owner })]
+      : [];
+    const writes = [...cursor, ...(counted ? [counted] : [])];
+    if (writes.length) await oneTrip(s, writes);
+    s.logger.warn('sync.lease_lost', { accountId });
     return { result: { status: 'skipped', reason: 'lease_lost' }, lastWrites: [], moreLeft: false };
   }
 

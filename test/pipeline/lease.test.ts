@@ -162,6 +162,8 @@ describe('sync lease: one sync per account at a time', () => {
     expect(await syncAccount(p.rt.services, p.accountId)).toEqual({ status: 'skipped', reason: 'lease_lost' });
     expect(p.google.drafts(p.mailbox)).toHaveLength(0);
     expect((await p.connection())!).toMatchObject({ historyCursor: cursor, syncLeaseOwner: 'other-run' });
+    // The run that took over handles the message again and counts it: this one counted nothing.
+    expect((await p.counters()).seen).toBeUndefined();
   });
 
   it('a disconnect while the model writes: no draft, no cursor written, and the connection is not marked for reconnection', async () => {
