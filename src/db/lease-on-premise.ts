@@ -22,8 +22,9 @@ export interface AccountSnapshot {
 }
 
 /**
- * How long a snapshot stands in for the account: the premise catches every change anyway, but an
- * account erased or disconnected meanwhile leaves its rows in no isolate longer than this.
+ * How long a snapshot stands in for the account: the premise catches every change anyway, but past
+ * this the account is read afresh (and the snapshot replaced), so an account changed in ways the
+ * run never meets is not remembered as it was for long.
  */
 export const SNAPSHOT_MAX_AGE_MS = 15 * 60_000;
 

@@ -5,7 +5,6 @@ import {
   type Account,
   type GmailConnection,
   type StoreConnection,
-  advanceHistoryCursor,
   type gmailConnectionTouch,
   historyCursorUpdate,
   isCursorBehind,
@@ -15,7 +14,13 @@ import {
   storeCanDraft,
 } from '../db/accounts';
 import { hasOptOut } from '../compliance/erase';
-import { bumpCounters, heldCounterUpsert, mailboxKeyCounterUpsert, type CounterName } from '../db/counters';
+import {
+  bumpCounters,
+  counterUpsert,
+  heldCounterUpsert,
+  mailboxKeyCounterUpsert,
+  type CounterName,
+} from '../db/counters';
 import {
   type AccountSnapshot,
   SNAPSHOT_MAX_AGE_MS,
@@ -161,7 +166,11 @@ async function syncMetered(
     s.logger.debug('sync.busy', { accountId: claim.busy });
     return { status: 'busy' };
   }
-  if (!claim.held) return notReady(claim.loaded);
+  if (!claim.held) {
+    // Nothing to sync (not connected, waiting for a reconnect, no store): nothing worth remembering.
+    if ('mailboxKey' in target) s.knownCursors.forget(target.mailboxKey);
+    return notReady(claim.loaded);
+  }
   const lease = heldLease(s, claim.accountId, owner, heldSince);
   const synced = await runsUnderLease(s, claim.accountId, lease, claim.loaded, options, meter, early);
   if (synced === 'premise_failed') throw new Error('a held lease has no premise'); // unreachable
@@ -190,8 +199,9 @@ async function syncOnPremise(
   const loaded: Loaded = ok({ ...snapshot, gmail: { ...snapshot.gmail, historyCursor: early.cursor } });
   const synced = await runsUnderLease(s, accountId, lease, loaded, options, meter, early);
   if (synced === 'premise_failed') {
-    // Out of date: the usual sync that follows remembers the account afresh.
-    s.knownCursors.forget(push.mailboxKey);
+    // Out of date: the usual sync that follows remembers the account afresh (unless a sync in this
+    // isolate already did meanwhile).
+    if (s.knownCursors.get(push.mailboxKey)?.snapshot === snapshot) s.knownCursors.forget(push.mailboxKey);
     s.logger.info('sync.premise_failed', { accountId });
     return { status: 'premise_failed', notified: lease.notified };
   }
@@ -583,7 +593,10 @@ interface RunContext {
   paused: boolean;
   mailbox: GmailMailbox;
   messageContext: MessageContext;
+  /** Counts not written yet: a page's go in with its cursor, the rest with the run's last writes. */
   counts: Partial<Record<CounterName, number>>;
+  /** Drafts written in this run, for its result. */
+  drafted: number;
 }
 
 /**
@@ -638,14 +651,20 @@ async function runOnce(
     throw err;
   }
 
-  // 5. Our lease ran out and another run took it: stop, it carries on. The cursor and the counts go
-  //    in only while the lease is still ours; otherwise that run handles and counts this mail again.
+  // 5. Our lease ran out and another run took it: stop, it carries on. The cursor and this page's
+  //    counts go in only while the lease is still ours; otherwise that run handles and counts them again.
   if (!handled.ok) {
-    const counted = heldCounterUpsert(s.db, accountId, lease.owner, run.counts, s.now());
-    const cursor = handled.safeCursor
-      ? [historyCursorUpdate(s.db, accountId, handled.safeCursor, { leaseOwner: lease.owner })]
-      : [];
-    const writes = [...cursor, ...(counted ? [counted] : [])];
+    // Except its drafts: they are in Gmail, and the run that took over finds them already drafted.
+    const { drafted, ...rest } = run.counts;
+    const counted = heldCounterUpsert(s.db, accountId, lease.owner, rest, s.now());
+    const draftsCounted = counterUpsert(s.db, accountId, { drafted }, s.now());
+    const writes = [
+      ...(handled.safeCursor
+        ? [historyCursorUpdate(s.db, accountId, handled.safeCursor, { leaseOwner: lease.owner })]
+        : []),
+      ...(counted ? [counted] : []),
+      ...(draftsCounted ? [draftsCounted] : []),
+    ];
     if (writes.length) await oneTrip(s, writes);
     s.logger.warn('sync.lease_lost', { accountId });
     return { result: { status: 'skipped', reason: 'lease_lost' }, lastWrites: [], moreLeft: false };
@@ -663,7 +682,7 @@ async function runOnce(
   ];
   const mode = lease.onPremise ? { mode: 'on_premise' } : {};
   s.logger.info('sync.done', { accountId, count: handled.seen, subrequests: meter.count, ...mode });
-  const result: SyncResult = { status: 'synced', seen: handled.seen, drafted: run.counts.drafted ?? 0, runs: 1 };
+  const result: SyncResult = { status: 'synced', seen: handled.seen, drafted: run.drafted, runs: 1 };
   return { result, lastWrites, moreLeft: handled.moreLeft, endCursor: handled.reached };
 }
 
@@ -732,7 +751,14 @@ async function openRun(
     isOptedOut: async (hash) =>
       optOutHashes ? optOutHashes.has(hash) : inDatabase(() => hasOptOut(s.db, [accountId], hash)),
   };
-  return { s, accountId, lease, options, meter, paused: account.paused, mailbox, messageContext, counts };
+  return { s, accountId, lease, options, meter, paused: account.paused, mailbox, messageContext, counts, drafted: 0 };
+}
+
+/** The run's counts not written yet, handed over for writing (the run starts counting afresh). */
+function takeCounts(run: RunContext): Partial<Record<CounterName, number>> {
+  const taken = { ...run.counts };
+  for (const name of Object.keys(run.counts) as CounterName[]) delete run.counts[name];
+  return taken;
 }
 
 const bump = (counts: Partial<Record<CounterName, number>>, name: CounterName) => {
@@ -791,7 +817,13 @@ async function handleNewMessages(
     // this run has moved the cursor (a hand-over that moved nothing would loop).
     if (page.cursorAfter !== cursor && overBudget(run.meter, run.options)) return done(page.cursorAfter, true);
     if (!run.lease.held()) await run.lease.hold();
-    await advanceHistoryCursor(run.s.db, run.accountId, page.cursorAfter, { leaseOwner: run.lease.owner });
+    // The page's counts go in with its cursor: a run that takes over later starts past this page.
+    const { s, accountId, lease } = run;
+    const counted = heldCounterUpsert(s.db, accountId, lease.owner, takeCounts(run), s.now());
+    await oneTrip(s, [
+      historyCursorUpdate(s.db, accountId, page.cursorAfter, { leaseOwner: lease.owner }),
+      ...(counted ? [counted] : []),
+    ]);
     reached = page.cursorAfter;
   }
   return done(null, false);
@@ -824,6 +856,7 @@ function countOutcome(run: RunContext, ref: MessageRef, outcome: IsolatedOutcome
   if (outcome.failure) bump(run.counts, `error:${outcome.failure}`);
   const word = outcome.kind === 'drafted' ? 'drafted' : outcome.reason;
   bump(run.counts, word === 'drafted' ? 'drafted' : `skipped:${word}`);
+  if (word === 'drafted') run.drafted++;
   run.s.onMessageOutcome?.({
     accountId: run.accountId,
     messageId: ref.messageId,

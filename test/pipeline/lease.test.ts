@@ -15,7 +15,7 @@ import { connectGmail } from '../../src/accounts/connect';
 import { disconnectGmail } from '../../src/accounts/disconnect';
 import { GMAIL_SCOPES } from '../../src/google/oauth';
 import { syncAccount, type SyncResult } from '../../src/pipeline/sync';
-import { question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
+import { customerMail, question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
 
 describe('sync lease: one sync per account at a time', () => {
   let p: PipelineRuntime;
@@ -164,6 +164,68 @@ describe('sync lease: one sync per account at a time', () => {
     expect((await p.connection())!).toMatchObject({ historyCursor: cursor, syncLeaseOwner: 'other-run' });
     // The run that took over handles the message again and counts it: this one counted nothing.
     expect((await p.counters()).seen).toBeUndefined();
+  });
+
+  it('a lease lost on the second page: the first page’s cursor and counts stay, the rest is the new holder’s', async () => {
+    p.deliver(
+      customerMail({
+        from: 'Carrier News <news@carrier.example>',
+        subject: 'News',
+        body: 'Read all about it.',
+        messageId: '<news1@carrier.example>',
+        extraHeaders: ['List-Unsubscribe: <mailto:unsubscribe@carrier.example>', 'Precedence: bulk'],
+      }),
+    );
+    p.deliver(question(2));
+    // Gmail hands the two records over on two pages.
+    const open = p.rt.services.openMailbox;
+    p.rt.services.openMailbox = (token) => {
+      const mailbox = open(token);
+      return {
+        ...mailbox,
+        listHistory: async (from, pageToken) => {
+          const page = await mailbox.listHistory(from);
+          if (!pageToken && page.records.length > 1) {
+            const first = page.records[0]!;
+            return { ...page, records: [first], nextPageToken: 'p2', lastRecordId: first.historyId };
+          }
+          return pageToken === 'p2' ? { ...page, records: page.records.slice(1) } : page;
+        },
+      };
+    };
+    const writer = p.rt.services.replyWriter;
+    p.rt.services.replyWriter = {
+      write: async (input, problem) => {
+        const later = Date.now() + SYNC_LEASE_TTL_MS + 1_000;
+        p.rt.services.now = () => later;
+        await setLease('other-run', later + 60_000);
+        return writer.write(input, problem);
+      },
+    };
+    expect(await syncAccount(p.rt.services, p.accountId)).toEqual({ status: 'skipped', reason: 'lease_lost' });
+    expect(p.google.drafts(p.mailbox)).toHaveLength(0);
+    // The newsletter's page is behind the cursor, counted; the question is the new holder's to count.
+    expect(await p.counters()).toEqual({ seen: 1, 'skipped:bulk': 1 });
+  });
+
+  it('a lease lost after a draft: the draft is still counted (the new holder finds it already drafted)', async () => {
+    p.deliver(question(2));
+    p.deliver(question(3));
+    const writer = p.rt.services.replyWriter;
+    let calls = 0;
+    p.rt.services.replyWriter = {
+      write: async (input, problem) => {
+        if (++calls === 2) {
+          const later = Date.now() + SYNC_LEASE_TTL_MS + 1_000;
+          p.rt.services.now = () => later;
+          await setLease('other-run', later + 60_000);
+        }
+        return writer.write(input, problem);
+      },
+    };
+    expect(await syncAccount(p.rt.services, p.accountId)).toEqual({ status: 'skipped', reason: 'lease_lost' });
+    expect(p.google.drafts(p.mailbox)).toHaveLength(1);
+    expect(await p.counters()).toEqual({ drafted: 1 });
   });
 
   it('a disconnect while the model writes: no draft, no cursor written, and the connection is not marked for reconnection', async () => {
