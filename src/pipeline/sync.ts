@@ -597,6 +597,8 @@ interface RunContext {
   counts: Partial<Record<CounterName, number>>;
   /** Drafts written in this run, for its result. */
   drafted: number;
+  /** Messages read from Gmail before a lease on a premise was taken (at most one). */
+  readBeforeLease: number;
 }
 
 /**
@@ -751,7 +753,19 @@ async function openRun(
     isOptedOut: async (hash) =>
       optOutHashes ? optOutHashes.has(hash) : inDatabase(() => hasOptOut(s.db, [accountId], hash)),
   };
-  return { s, accountId, lease, options, meter, paused: account.paused, mailbox, messageContext, counts, drafted: 0 };
+  return {
+    s,
+    accountId,
+    lease,
+    options,
+    meter,
+    paused: account.paused,
+    mailbox,
+    messageContext,
+    counts,
+    drafted: 0,
+    readBeforeLease: 0,
+  };
 }
 
 /** The run's counts not written yet, handed over for writing (the run starts counting afresh). */
@@ -798,9 +812,6 @@ async function handleNewMessages(
       // At least one message per run, whatever the budget: a hand-over that handled nothing would loop.
       if (seen >= budget || (seen > 0 && overBudget(run.meter, run.options))) return done(safeCursor, true);
       if (!(await run.lease.keep())) return refused('lease_lost', { safeCursor });
-      // A lease on a premise is taken before a second message: a premise gone stale (another
-      // isolate synced meanwhile) costs one message's reads, not a whole backlog's.
-      if (seen > 0 && !run.lease.held()) await run.lease.hold();
       const ref = page.refs[i]!;
       seen++;
       bump(run.counts, 'seen');
@@ -841,6 +852,9 @@ async function outcomeOf(
   // needs no call at all.
   if (refs.some((r, j) => j > i && r.threadId === ref.threadId))
     return ok({ outcome: { kind: 'skipped', reason: 'newer_message_in_thread' } });
+  // A lease on a premise is taken before a second message is read from Gmail: a premise gone stale
+  // (another isolate synced meanwhile) costs one message's reads, not a whole backlog's.
+  if (!run.lease.held() && run.readBeforeLease++ > 0) await run.lease.hold();
   try {
     const owner = run.lease.owner;
     const held = { accountId: run.accountId, owner, hold: run.lease.hold };

@@ -91,6 +91,16 @@ describe('lease on a premise', () => {
     expect(p.rt.logs.some((l) => l.includes('"event":"sync.premise_failed"'))).toBe(true);
   });
 
+  it('a paused account: a burst it skips without reading Gmail is still one round trip', async () => {
+    await p.rt.services.db.update(accounts).set({ paused: true }).where(eq(accounts.id, p.accountId));
+    await pushed(question(2)); // read paused: remembered paused
+    p.deliver(question(3));
+    p.deliver(question(4));
+    const { trips } = await pushed(question(5));
+    expect(trips).toBe(1);
+    expect(await p.counters()).toMatchObject({ 'skipped:paused': 4 });
+  });
+
   it('a customer who opted out since: their email is never downloaded, nor drafted', async () => {
     await recordOptOut(
       p.rt.services.db,
