@@ -30,6 +30,22 @@ describe('sync lease: one sync per account at a time', () => {
       .set({ syncLeaseOwner: owner, syncLeaseUntil: until })
       .where(eq(gmailConnections.accountId, p.accountId));
 
+  /** The model's `nth` call outlasts the lease: it expires and another run takes it meanwhile. */
+  function leaseTakenDuringModelCall(nth = 1) {
+    const writer = p.rt.services.replyWriter;
+    let calls = 0;
+    p.rt.services.replyWriter = {
+      write: async (input, problem) => {
+        if (++calls === nth) {
+          const later = Date.now() + SYNC_LEASE_TTL_MS + 1_000;
+          p.rt.services.now = () => later;
+          await setLease('other-run', later + 60_000);
+        }
+        return writer.write(input, problem);
+      },
+    };
+  }
+
   it('is taken by one owner, asked for a rerun by others, and released by its holder', async () => {
     const now = 1_000_000;
     expect(await acquireSyncLease(db(), p.accountId, 'a', now)).toBe(true);
@@ -149,16 +165,7 @@ describe('sync lease: one sync per account at a time', () => {
   it('writes no draft when its lease was taken over while the model was slow', async () => {
     p.deliver(question(1));
     const cursor = (await p.connection())!.historyCursor;
-    const writer = p.rt.services.replyWriter;
-    p.rt.services.replyWriter = {
-      write: async (input, problem) => {
-        // The model took longer than the lease: it expired and another run took it.
-        const later = Date.now() + SYNC_LEASE_TTL_MS + 1_000;
-        p.rt.services.now = () => later;
-        await setLease('other-run', later + 60_000);
-        return writer.write(input, problem);
-      },
-    };
+    leaseTakenDuringModelCall();
     expect(await syncAccount(p.rt.services, p.accountId)).toEqual({ status: 'skipped', reason: 'lease_lost' });
     expect(p.google.drafts(p.mailbox)).toHaveLength(0);
     expect((await p.connection())!).toMatchObject({ historyCursor: cursor, syncLeaseOwner: 'other-run' });
@@ -193,15 +200,7 @@ describe('sync lease: one sync per account at a time', () => {
         },
       };
     };
-    const writer = p.rt.services.replyWriter;
-    p.rt.services.replyWriter = {
-      write: async (input, problem) => {
-        const later = Date.now() + SYNC_LEASE_TTL_MS + 1_000;
-        p.rt.services.now = () => later;
-        await setLease('other-run', later + 60_000);
-        return writer.write(input, problem);
-      },
-    };
+    leaseTakenDuringModelCall();
     expect(await syncAccount(p.rt.services, p.accountId)).toEqual({ status: 'skipped', reason: 'lease_lost' });
     expect(p.google.drafts(p.mailbox)).toHaveLength(0);
     // The newsletter's page is behind the cursor, counted; the question is the new holder's to count.
@@ -211,18 +210,7 @@ describe('sync lease: one sync per account at a time', () => {
   it('a lease lost after a draft: the draft is still counted (the new holder finds it already drafted)', async () => {
     p.deliver(question(2));
     p.deliver(question(3));
-    const writer = p.rt.services.replyWriter;
-    let calls = 0;
-    p.rt.services.replyWriter = {
-      write: async (input, problem) => {
-        if (++calls === 2) {
-          const later = Date.now() + SYNC_LEASE_TTL_MS + 1_000;
-          p.rt.services.now = () => later;
-          await setLease('other-run', later + 60_000);
-        }
-        return writer.write(input, problem);
-      },
-    };
+    leaseTakenDuringModelCall(2);
     expect(await syncAccount(p.rt.services, p.accountId)).toEqual({ status: 'skipped', reason: 'lease_lost' });
     expect(p.google.drafts(p.mailbox)).toHaveLength(1);
     expect(await p.counters()).toEqual({ drafted: 1 });
