@@ -166,14 +166,20 @@ async function syncMetered(
     s.logger.debug('sync.busy', { accountId: claim.busy });
     return { status: 'busy' };
   }
-  if (!claim.held) {
-    // Nothing to sync (not connected, waiting for a reconnect, no store): nothing worth remembering.
-    if ('mailboxKey' in target) s.knownCursors.forget(target.mailboxKey);
-    return notReady(claim.loaded);
-  }
-  const lease = heldLease(s, claim.accountId, owner, heldSince);
-  const synced = await runsUnderLease(s, claim.accountId, lease, claim.loaded, options, meter, early);
+  const synced = claim.held
+    ? await runsUnderLease(
+        s,
+        claim.accountId,
+        heldLease(s, claim.accountId, owner, heldSince),
+        claim.loaded,
+        options,
+        meter,
+        early,
+      )
+    : notReady(claim.loaded);
   if (synced === 'premise_failed') throw new Error('a held lease has no premise'); // unreachable
+  // Nothing to sync (not connected, waiting for a reconnect, no store): nothing worth remembering.
+  if (synced.status === 'skipped' && 'mailboxKey' in target) s.knownCursors.forget(target.mailboxKey);
   return synced;
 }
 

@@ -146,6 +146,35 @@ describe('lease on a premise', () => {
     expect(await p.counters()).toMatchObject({ seen: 2, drafted: 2, notifications: 2 });
   });
 
+  it('a mailbox that cannot be synced (the store uninstalled) is not remembered', async () => {
+    const key = (await p.connection())!.mailboxKey!;
+    // Only the cursor remembered (as for a long opt-out list): the push reads the account, finds no store.
+    p.rt.services.knownCursors.set(key, { ...p.rt.services.knownCursors.get(key)!, snapshot: undefined });
+    await p.rt.services.db.update(storeConnections).set({ status: 'uninstalled' });
+    await pushed(question(2));
+    expect(p.rt.services.knownCursors.get(key)).toBeUndefined();
+    expect(p.google.drafts(p.mailbox)).toHaveLength(1);
+  });
+
+  it('a failed premise forgets only its own snapshot, not one a sync in this isolate remembered meanwhile', async () => {
+    const s = p.rt.services;
+    const key = (await p.connection())!.mailboxKey!;
+    const known = s.knownCursors.get(key)!;
+    const fresher = { ...known, snapshot: { ...known.snapshot! } };
+    // A live holder elsewhere: the premise fails, and the usual sync finds it busy (and remembers nothing).
+    await s.db.update(gmailConnections).set({ syncLeaseOwner: 'lease_other', syncLeaseUntil: Date.now() + 60_000 });
+    const batch = s.db.batch.bind(s.db);
+    let first = true;
+    s.db.batch = ((...args: Parameters<typeof batch>) => {
+      if (first) s.knownCursors.set(key, fresher); // as if another sync here had just finished
+      first = false;
+      return batch(...args);
+    }) as unknown as typeof batch;
+    await pushed(newsletter(1));
+    expect(p.rt.logs.some((l) => l.includes('"event":"sync.premise_failed"'))).toBe(true);
+    expect(s.knownCursors.get(key)).toBe(fresher);
+  });
+
   it('a run holding the lease meanwhile: the premise fails, that run is asked to run once more', async () => {
     const s = p.rt.services;
     await s.db.update(gmailConnections).set({ syncLeaseOwner: 'lease_other', syncLeaseUntil: Date.now() + 60_000 });
