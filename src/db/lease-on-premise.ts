@@ -1,9 +1,9 @@
-import { and, eq, exists, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, exists, getTableColumns, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Account, GmailConnection, StoreConnection } from './accounts';
 import { placeholder as ph, prebuilt } from './prebuilt';
 import type { Db } from './client';
-import { SYNC_LEASE_TTL_MS } from './lease';
+import { leaseFree, SYNC_LEASE_TTL_MS } from './lease';
 import { accounts, gmailConnections, optOuts, storeConnections } from './schema';
 
 /**
@@ -87,7 +87,7 @@ const onPremise = prebuilt((db: Db) =>
     .where(
       and(
         eq(g.accountId, ph('accountId')),
-        or(isNull(g.syncLeaseOwner), isNull(g.syncLeaseUntil), lt(g.syncLeaseUntil, ph('now'))),
+        leaseFree,
         eq(g.historyCursor, ph('cursor')),
         eq(g.status, 'active'),
         eq(g.sealedRefreshToken, ph('sealedRefreshToken')),

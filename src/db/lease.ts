@@ -29,8 +29,8 @@ export const SYNC_LEASE_TTL_MS = 5 * 60_000;
  */
 const mine = and(eq(gmailConnections.accountId, ph('accountId')), eq(gmailConnections.syncLeaseOwner, ph('owner')));
 
-/** Nobody holds the lease, or the holder's time ran out. */
-const leaseFree = or(
+/** Nobody holds the lease, or the holder's time ran out (at placeholder `now`; lease-on-premise.ts too). */
+export const leaseFree = or(
   isNull(gmailConnections.syncLeaseOwner),
   isNull(gmailConnections.syncLeaseUntil),
   lt(gmailConnections.syncLeaseUntil, ph('now')),
