@@ -39,12 +39,15 @@ export async function bumpCounters(
   if (upsert) await upsert;
 }
 
+/** The counts worth a row: those above zero. */
+function toAdd(counts: Partial<Record<CounterName, number>>): [string, number][] {
+  return Object.entries(counts).filter((entry): entry is [string, number] => !!entry[1] && entry[1] > 0);
+}
+
 /** The one statement that adds `counts` to today's counters, to run alone or in a batch; null when there is nothing to add. */
 export function counterUpsert(db: Db, accountId: string, counts: Partial<Record<CounterName, number>>, nowMs: number) {
   const day = utcDay(nowMs);
-  const rows = Object.entries(counts)
-    .filter(([, n]) => n && n > 0)
-    .map(([name, n]) => ({ accountId, day, name, count: n as number }));
+  const rows = toAdd(counts).map(([name, n]) => ({ accountId, day, name, count: n }));
   if (!rows.length) return null;
   return db
     .insert(dailyCounters)
@@ -68,9 +71,7 @@ export function heldCounterUpsert(
   nowMs: number,
 ) {
   const day = utcDay(nowMs);
-  const rows = Object.entries(counts)
-    .filter(([, n]) => n && n > 0)
-    .map(([name, n]) => sql`(${day}, ${name}, ${n as number})`);
+  const rows = toAdd(counts).map(([name, n]) => sql`(${day}, ${name}, ${n})`);
   if (!rows.length) return null;
   const g = gmailConnections;
   // SQLite names a VALUES list's columns column1, column2, …; WHERE as in mailboxKeyCounterUpsert.
