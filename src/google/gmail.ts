@@ -86,11 +86,16 @@ export interface MessageMeta {
   sizeEstimate: number;
   /** Lower-cased names of FILTER_HEADERS → value (first occurrence), as Gmail decodes them. */
   headers: Map<string, string>;
+  /** Gmail's preview of the text: its start, whitespace collapsed, HTML-escaped ('' when none). */
+  snippet: string;
+  /** The message's own Content-Type (multipart/mixed when it has attachments); null when not given. */
+  mimeType: string | null;
 }
 
 /** The headers the filters read before a message body is downloaded. */
 export const FILTER_HEADERS = [
   'From',
+  'Subject',
   'Auto-Submitted',
   'Precedence',
   'List-Id',
@@ -152,7 +157,13 @@ const MetaMessage = z.object({
   labelIds: z.array(z.string()).optional(),
   internalDate: z.string().regex(/^\d+$/),
   sizeEstimate: z.number().int().nonnegative(),
-  payload: z.object({ headers: z.array(z.object({ name: z.string(), value: z.string() })).optional() }).optional(),
+  snippet: z.string().optional(),
+  payload: z
+    .object({
+      mimeType: z.string().optional(),
+      headers: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+    })
+    .optional(),
 });
 const RawMessage = z.object({
   id: z.string(),
@@ -174,7 +185,12 @@ function toMessageMeta(data: z.infer<typeof MetaMessage>): MessageMeta {
     const name = h.name.toLowerCase();
     if (!headers.has(name)) headers.set(name, h.value);
   }
-  return { ...messageBasics(data), headers };
+  return {
+    ...messageBasics(data),
+    headers,
+    snippet: data.snippet ?? '',
+    mimeType: data.payload?.mimeType ?? null,
+  };
 }
 
 /** What every message resource carries, whatever its format. */

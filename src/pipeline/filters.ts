@@ -21,7 +21,8 @@ export const SKIP_REASONS = [
   'newer_message_in_thread',
   'message_gone', // deleted between the notification and the read
   'no_text',
-  'no_reply_needed', // the model found nothing to answer (a plain thank-you)
+  'thanks_only', // a plain thank-you in reply, seen in Gmail's preview (never downloaded)
+  'no_reply_needed', // the model found nothing to answer
   'kind_disabled', // the merchant does not want drafts for this kind of mail
   'fact_guard', // the reply named a fact not in the data, twice
   'llm_unavailable', // the model kept failing with retryable errors

@@ -16,6 +16,7 @@ import type { Order, OrderSource } from '../stores/order';
 import { classifyFailure, withRetries, type Failure, type RetryOptions } from './failures';
 import { MAX_MESSAGE_BYTES, senderOf, skipByHeaders, skipByLabels, type SkipReason } from './filters';
 import { findOrders, MAX_RECENT_ORDERS, type OrderMatch } from './find-order';
+import { isThanksOnly } from './thanks-only';
 
 /**
  * One new inbox message, from Gmail's labels to a draft in its thread. Everything read here
@@ -23,9 +24,9 @@ import { findOrders, MAX_RECENT_ORDERS, type OrderMatch } from './find-order';
  * the only output is an Outcome, which is a word.
  *
  * Cheap checks come first and the body is downloaded only for mail that passes them: labels
- * (free), then metadata (labels, size, date, filter headers, opt-out: 5 units), then the thread
- * and the raw message side by side, with the sender's recent orders read ahead. An opted-out
- * customer's words are never downloaded, nor their orders read.
+ * (free), then metadata (labels, size, date, filter headers, opt-out, a plain thank-you in the
+ * preview: 5 units), then the thread and the raw message side by side, with the sender's recent
+ * orders read ahead. An opted-out customer's words are never downloaded, nor their orders read.
  * Gmail failures other than "gone" (404) are thrown: the whole sync is retried by the queue, and
  * the thread check makes that safe. The model and the store are retried here a few times; if they
  * still fail, the message is skipped with a counted reason rather than holding up the mailbox.
@@ -142,6 +143,9 @@ async function handle(ctx: MessageContext, ref: MessageRef, readAheadScope: Read
   const byMetaHeader = skipByHeaders({ headers: meta.headers, from: metaSender }, [ctx.mailboxAddress]);
   if (byMetaHeader) return skip(byMetaHeader);
   if (await isOptedOut(ctx, metaSender!.address)) return skip('opted_out');
+  // A plain thank-you in reply, whole in Gmail's preview: nothing to answer, nothing to download.
+  const preview = { snippet: meta.snippet, mimeType: meta.mimeType, subject: meta.headers.get('subject') };
+  if (isThanksOnly({ ...preview, from: meta.headers.get('from') })) return skip('thanks_only');
 
   // 3. The thread (one draft per thread, none once the merchant has answered), then the message
   //    itself. A thread already read says yes or no before anything is downloaded. A message that

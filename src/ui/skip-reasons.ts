@@ -19,6 +19,7 @@ export const REASONS: Record<SkipReason, string> = {
   already_drafted: 'Thread already had a draft',
   merchant_replied_last: 'You had already replied',
   newer_message_in_thread: 'A newer message followed in the thread',
+  thanks_only: 'A plain thank-you',
   no_reply_needed: 'No reply needed',
   fact_guard: 'Held back: a fact could not be verified',
   kind_disabled: 'Kind of mail switched off in settings',

@@ -84,14 +84,19 @@ describe('Gmail client: dead access tokens and hung calls', () => {
       mail({
         messageId: '<m@x>',
         from: '=?UTF-8?Q?=C3=89lodie?= <elodie@example.fr>',
+        subject: 'Re: Où est ma commande ?',
+        body: 'Merci & à bientôt',
         extraHeaders: ['List-Id: <news.example>', 'X-Other: 1'],
       }),
     );
     const meta = await mailboxFor(MERCHANT).getMessageMeta(id);
     expect(meta.headers.get('from')).toBe('Élodie <elodie@example.fr>');
     expect(meta.headers.get('list-id')).toBe('<news.example>');
+    expect(meta.headers.get('subject')).toBe('Re: Où est ma commande ?');
     expect(meta.headers.has('x-other')).toBe(false);
-    expect(meta.headers.has('subject')).toBe(false);
+    // The preview a plain thank-you is decided by (pipeline/thanks-only.ts), HTML-escaped as Gmail's.
+    expect(meta.snippet).toBe('Merci &amp; à bientôt');
+    expect(meta.mimeType).toBe('text/plain');
     expect(meta).not.toHaveProperty('raw');
     expect(requests.some((r) => r.includes(`/messages/${id}`))).toBe(true);
   });

@@ -4,7 +4,7 @@ import { hashAddress } from '../../src/crypto/hmac';
 import { accounts, optOuts } from '../../src/db/schema';
 import { MAX_MESSAGE_BYTES } from '../../src/pipeline/filters';
 import { syncAccount } from '../../src/pipeline/sync';
-import { customerMail, question, pipelineForTest, type PipelineRuntime } from '../support/pipeline';
+import { customerMail, question, pipelineForTest, recordReplyInputs, type PipelineRuntime } from '../support/pipeline';
 
 /**
  * Every filter, through the whole pipeline: the mail arrives in the Gmail fake, a sync runs, no
@@ -175,8 +175,26 @@ describe('filters, end to end', () => {
   });
 
   it('skips a plain thank-you (no_reply_needed)', async () => {
+    // A new subject may be the question itself: the model reads the message and decides.
+    const asked = recordReplyInputs(p.rt.services);
     p.deliver(question(1, { body: 'Thanks a lot!' }));
     await sync();
     await expectSkipped('no_reply_needed');
+    expect(asked).toHaveLength(1);
+  });
+
+  it('skips a plain thank-you in reply from its preview, never downloaded (thanks_only)', async () => {
+    const asked = recordReplyInputs(p.rt.services);
+    p.deliver(question(1, { subject: 'Re: Question 1', body: 'Thank you so much!\r\n\r\nJane' }));
+    await sync();
+    await expectSkipped('thanks_only');
+    expect(p.google.calls(p.mailbox)['messages.get']).toBe(1); // the metadata read only
+    expect(asked).toHaveLength(0);
+  });
+
+  it('sends a thank-you with more in it to the model, as before', async () => {
+    p.deliver(question(1, { subject: 'Re: Question 1', body: 'Thank you! But where is my order #1042?' }));
+    expect(await sync()).toMatchObject({ status: 'synced', drafted: 1 });
+    expect(p.google.calls(p.mailbox)['messages.get']).toBe(2);
   });
 });
