@@ -254,8 +254,29 @@ export function skipSamples(
       raw: base('Deals <deals@marketplace.example>', '50% off mugs', 'Only today.'),
       labelIds: ['INBOX', 'UNREAD', 'CATEGORY_PROMOTIONS'],
     },
-    { kind: 'no_reply_needed', raw: base(`${c.name} <${c.email}>`, 'Re: Where is my order?', 'Thank you so much!') },
+    // Decided from Gmail's preview of the message (pipeline/thanks-only.ts): never downloaded.
+    { kind: 'thanks_only', raw: base(`${c.name} <${c.email}>`, 'Re: Where is my order?', 'Thank you so much!') },
   ];
+}
+
+/**
+ * A skip only the model can decide: a thank-you under a subject of its own (the subject may be a
+ * question, so the preview does not decide). Measured beside the mix, not in it.
+ */
+export function modelDecidedSkip(i: number, mailbox: string = SHOP.email): string {
+  const c = customer(i);
+  return [
+    `From: ${c.name} <${c.email}>`,
+    `To: Bench Shop <${mailbox}>`,
+    'Subject: Thank you',
+    `Date: ${new Date().toUTCString()}`,
+    `Message-ID: <model-skip${i}@sender.example>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=UTF-8',
+    '',
+    'Thank you so much!',
+    '',
+  ].join('\r\n');
 }
 
 function hash(s: string): number {

@@ -1,6 +1,6 @@
 import { encodeChat } from 'gpt-tokenizer/model/gpt-4o-mini';
 import { SYSTEM_PROMPT } from '../../src/drafting/prompt';
-import { conversation, customer, orderOf, skipSamples, type Conversation } from './conversations';
+import { conversation, customer, modelDecidedSkip, orderOf, skipSamples, type Conversation } from './conversations';
 import type { RoutedCall } from './router';
 import { createWorld, type World } from './world';
 
@@ -56,6 +56,9 @@ export interface UnitsResult {
   dbSqlStatementsPerDraft: number;
   /** Database statements per skipped notification (push and sync), over the skip samples, each arriving alone. */
   dbStatementsPerSkip: number;
+  dbStatementsPerSkipByKind: Record<string, number>;
+  /** A skip only the model can decide (a thank-you under its own subject), beside the mix: units and statements. */
+  modelDecidedSkip: { gmailUnits: number; dbStatements: number };
   /**
    * The same when a round's samples arrive together (a burst): their pushes meet in queue batches,
    * and the pushes of one batch for one mailbox are one sync (pipeline/consume.ts).
@@ -105,18 +108,31 @@ export async function measureUnits(drafts = 60, skipRounds = 6): Promise<UnitsRe
       throw new Error('units: an ongoing thread was not drafted');
 
     const byKind: Record<string, number[]> = {};
+    const dbByKind: Record<string, number[]> = {};
     const skipDbStart = world.dbStatements();
     let skips = 0;
     for (let round = 0; round < skipRounds; round++) {
       for (const sample of skipSamples(round, MAILBOX)) {
         const before = world.google.units(MAILBOX);
+        const dbBefore = world.dbStatements();
         arriveSample(world, sample);
         await world.settle();
         (byKind[sample.kind] ??= []).push(world.google.units(MAILBOX) - before);
+        (dbByKind[sample.kind] ??= []).push(world.dbStatements() - dbBefore);
         skips++;
       }
     }
     const dbStatementsPerSkip = (world.dbStatements() - skipDbStart) / skips;
+    const modelUnits: number[] = [];
+    const modelDb: number[] = [];
+    for (let round = 0; round < skipRounds; round++) {
+      const before = world.google.units(MAILBOX);
+      const dbBefore = world.dbStatements();
+      world.arrive(MAILBOX, modelDecidedSkip(round, MAILBOX));
+      await world.settle();
+      modelUnits.push(world.google.units(MAILBOX) - before);
+      modelDb.push(world.dbStatements() - dbBefore);
+    }
     const burstDbStart = world.dbStatements();
     let burstSkips = 0;
     for (let round = skipRounds; round < 2 * skipRounds; round++) {
@@ -138,6 +154,8 @@ export async function measureUnits(drafts = 60, skipRounds = 6): Promise<UnitsRe
       dbStatementsPerDraft: round2(dbStatementsPerDraft),
       dbSqlStatementsPerDraft: round2(dbSqlStatementsPerDraft),
       dbStatementsPerSkip: round2(dbStatementsPerSkip),
+      dbStatementsPerSkipByKind: Object.fromEntries(Object.entries(dbByKind).map(([k, v]) => [k, round2(mean(v))])),
+      modelDecidedSkip: { gmailUnits: round2(mean(modelUnits)), dbStatements: round2(mean(modelDb)) },
       dbStatementsPerSkipInBurst: round2(dbStatementsPerSkipInBurst),
       subrequestsPerDraft: round2(Object.values(callsPerDraft).reduce((a, b) => a + b, 0) + dbStatementsPerDraft),
     };

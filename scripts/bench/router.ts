@@ -34,6 +34,17 @@ export interface Router {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Resolves at `deadline` (performance.now() time), never before: timers alone may fire up to a
+ * millisecond early (libuv counts from the loop's cached clock), so the last stretch is waited out
+ * turn by turn, other work running in between.
+ */
+export async function waitUntil(deadline: number): Promise<void> {
+  const coarse = Math.floor(deadline - performance.now()) - 1;
+  if (coarse > 0) await sleep(coarse);
+  while (performance.now() < deadline) await new Promise((r) => setImmediate(r));
+}
+
 export function createRouter(routes: Route[], latencyMs: Record<Service, number>): Router {
   const router: Router = { calls: [], latencyMs, fetch: async () => new Response(null) };
   router.fetch = async (input, init) => {
@@ -42,11 +53,11 @@ export function createRouter(routes: Route[], latencyMs: Record<Service, number>
     if (!route) throw new Error(`bench router: no fake serves ${new URL(req.url).origin}`);
     const start = performance.now();
     const delay = router.latencyMs[route.service];
-    if (delay > 0) await sleep(delay);
 
     // Building the Request and reading its body is what a real fetch does for the app; everything
     // after it stands for the network and the other side (the fake's request, its answer, the
-    // copy handed back), so it is billed to the fake, not the app.
+    // copy handed back), so it is billed to the fake, not the app. The call lasts `delay` in all,
+    // the fake's own work inside it, as a real service's answer time includes its own work.
     const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer();
     const cpu = process.cpuUsage();
     const url = new URL(req.url);
@@ -57,6 +68,7 @@ export function createRouter(routes: Route[], latencyMs: Record<Service, number>
     const bytes = await res.arrayBuffer();
     const answer = new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
     const used = process.cpuUsage(cpu);
+    if (delay > 0) await waitUntil(start + delay);
 
     if (name === 'chat' && router.onChat && body) {
       router.onChat(JSON.parse(new TextDecoder().decode(body)), safeJson(bytes));
