@@ -191,6 +191,10 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
       deliver(mail());
       await push(btoa(JSON.stringify({ emailAddress: mailbox, historyId: Number(google.historyId(mailbox)) })));
       await rt.settle();
+      // A plain thank-you in reply, decided from Gmail's preview (the sender's name in it).
+      deliver(mail({ subject: `Re: ${CANARY.subject}`, body: `Thank you so much! ${CANARY.senderName}` }));
+      await push(btoa(JSON.stringify({ emailAddress: mailbox, historyId: Number(google.historyId(mailbox)) })));
+      await rt.settle();
       await s.db.update(accounts).set({ tone: 'formal' }).where(eq(accounts.id, accountId));
       deliver(mail());
       await push(btoa(JSON.stringify({ emailAddress: mailbox, historyId: Number(google.historyId(mailbox)) })));
@@ -247,6 +251,7 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
       'skipped:llm_unavailable',
       'skipped:store_unavailable',
       'skipped:already_drafted',
+      'skipped:thanks_only',
       'error:gmail_rate_limited',
       'error:gmail_unavailable',
       'error:llm_unavailable',

@@ -459,6 +459,9 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
     shopify.failNext({ status: 503, count: 4 });
     woocommerce.failNext({ status: 503, count: 4 });
     for (const mb of mailboxes) google.insertMessage(mb, mail());
+    // A plain thank-you in reply, decided from Gmail's preview (the sender's name in it).
+    const thanks = { subject: `Re: ${CANARY.subject}`, body: `Thank you so much! ${CANARY.senderName}` };
+    for (const mb of mailboxes) google.insertMessage(mb, mail(thanks));
     const token = await google.signPushToken();
     const pushes = [
       ...mailboxes.flatMap((mb) => [
@@ -548,6 +551,7 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
       'error:gmail_unavailable',
       'error:llm_unavailable',
       'skipped:store_unavailable',
+      'skipped:thanks_only',
     ])
       expect(counters, name).toContain(name);
     expect(world.queueBodies.length).toBeGreaterThan(4);
