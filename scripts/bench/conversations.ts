@@ -209,18 +209,17 @@ function toHtml(text: string): string {
 }
 
 /** Mail that must end without a draft, one of each kind the pipeline filters, with the labels Gmail gives it. */
-export function skipSamples(
-  i: number,
-  mailbox: string = SHOP.email,
-): { kind: string; raw: string; labelIds?: string[] }[] {
+export function skipSamples(i: number, mailbox: string = SHOP.email): SkipSample[] {
   const c = customer(i);
-  const base = (from: string, subject: string, body: string, extra: string[] = []) =>
+  const asked = `<skip${i}.asked@customer.example>`;
+  const answered = `<skip${i}.answered@bench.example>`;
+  const base = (from: string, subject: string, body: string, extra: string[] = [], messageId?: string) =>
     [
       `From: ${from}`,
       `To: Bench Shop <${mailbox}>`,
       `Subject: ${subject}`,
       `Date: ${new Date().toUTCString()}`,
-      `Message-ID: <skip${i}.${subject.length}.${Math.abs(hash(from + subject))}@sender.example>`,
+      `Message-ID: ${messageId ?? `<skip${i}.${subject.length}.${Math.abs(hash(from + subject))}@sender.example>`}`,
       ...extra,
       'MIME-Version: 1.0',
       'Content-Type: text/plain; charset=UTF-8',
@@ -254,10 +253,43 @@ export function skipSamples(
       raw: base('Deals <deals@marketplace.example>', '50% off mugs', 'Only today.'),
       labelIds: ['INBOX', 'UNREAD', 'CATEGORY_PROMOTIONS'],
     },
-    // Decided from Gmail's preview of the message (pipeline/thanks-only.ts): never downloaded.
-    { kind: 'thanks_only', raw: base(`${c.name} <${c.email}>`, 'Re: Where is my order?', 'Thank you so much!') },
+    // The customer thanks the shop for its answer in their thread: decided from Gmail's preview
+    // (pipeline/thanks-only.ts), never downloaded.
+    {
+      kind: 'thanks_only',
+      earlier: [
+        {
+          raw: base(`${c.name} <${c.email}>`, 'Where is my order?', 'Hi, where is my order?', [], asked),
+          labelIds: ['CATEGORY_PERSONAL'],
+        },
+        {
+          raw: base(
+            `Bench Shop <${mailbox}>`,
+            'Re: Where is my order?',
+            'It left yesterday.',
+            replyTo(asked),
+            answered,
+          ),
+          labelIds: ['SENT'],
+        },
+      ],
+      raw: base(`${c.name} <${c.email}>`, 'Re: Where is my order?', 'Thank you so much!', replyTo(answered, asked)),
+    },
   ];
 }
+
+/** A skip sample, with the messages its thread holds before it (already in the mailbox: not measured). */
+export interface SkipSample {
+  kind: string;
+  raw: string;
+  labelIds?: string[];
+  earlier?: { raw: string; labelIds: string[] }[];
+}
+
+const replyTo = (parent: string, ...before: string[]) => [
+  `In-Reply-To: ${parent}`,
+  `References: ${[...before, parent].join(' ')}`,
+];
 
 /**
  * A skip only the model can decide: a thank-you under a subject of its own (the subject may be a

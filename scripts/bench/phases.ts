@@ -1,6 +1,14 @@
 import { encodeChat } from 'gpt-tokenizer/model/gpt-4o-mini';
 import { SYSTEM_PROMPT } from '../../src/drafting/prompt';
-import { conversation, customer, modelDecidedSkip, orderOf, skipSamples, type Conversation } from './conversations';
+import {
+  conversation,
+  customer,
+  modelDecidedSkip,
+  orderOf,
+  skipSamples,
+  type Conversation,
+  type SkipSample,
+} from './conversations';
 import type { RoutedCall } from './router';
 import { createWorld, type World } from './world';
 
@@ -23,8 +31,15 @@ function newestMessage(c: Conversation): string {
 }
 
 /** A skip sample arrives in the bench's mailbox, with the labels Gmail would give it. */
-function arriveSample(world: World, sample: ReturnType<typeof skipSamples>[number]): void {
+function arriveSample(world: World, sample: SkipSample): void {
   world.arrive(MAILBOX, sample.raw, sample.labelIds ? { labelIds: sample.labelIds } : undefined);
+}
+
+/** What the samples' threads hold before them, in the mailbox and synced (not measured). */
+async function arriveEarlier(world: World, samples: SkipSample[]): Promise<void> {
+  const earlier = samples.flatMap((s) => s.earlier ?? []);
+  for (const m of earlier) world.arrive(MAILBOX, m.raw, { labelIds: m.labelIds });
+  if (earlier.length) await world.settle();
 }
 
 function callsSince(world: World, from: number): RoutedCall[] {
@@ -109,20 +124,22 @@ export async function measureUnits(drafts = 60, skipRounds = 6): Promise<UnitsRe
 
     const byKind: Record<string, number[]> = {};
     const dbByKind: Record<string, number[]> = {};
-    const skipDbStart = world.dbStatements();
+    let skipDb = 0;
     let skips = 0;
     for (let round = 0; round < skipRounds; round++) {
       for (const sample of skipSamples(round, MAILBOX)) {
+        await arriveEarlier(world, [sample]);
         const before = world.google.units(MAILBOX);
         const dbBefore = world.dbStatements();
         arriveSample(world, sample);
         await world.settle();
         (byKind[sample.kind] ??= []).push(world.google.units(MAILBOX) - before);
         (dbByKind[sample.kind] ??= []).push(world.dbStatements() - dbBefore);
+        skipDb += world.dbStatements() - dbBefore;
         skips++;
       }
     }
-    const dbStatementsPerSkip = (world.dbStatements() - skipDbStart) / skips;
+    const dbStatementsPerSkip = skipDb / skips;
     const modelUnits: number[] = [];
     const modelDb: number[] = [];
     for (let round = 0; round < skipRounds; round++) {
@@ -133,16 +150,20 @@ export async function measureUnits(drafts = 60, skipRounds = 6): Promise<UnitsRe
       modelUnits.push(world.google.units(MAILBOX) - before);
       modelDb.push(world.dbStatements() - dbBefore);
     }
-    const burstDbStart = world.dbStatements();
+    let burstDb = 0;
     let burstSkips = 0;
     for (let round = skipRounds; round < 2 * skipRounds; round++) {
-      for (const sample of skipSamples(round, MAILBOX)) {
+      const samples = skipSamples(round, MAILBOX);
+      await arriveEarlier(world, samples);
+      const dbBefore = world.dbStatements();
+      for (const sample of samples) {
         arriveSample(world, sample);
         burstSkips++;
       }
       await world.settle();
+      burstDb += world.dbStatements() - dbBefore;
     }
-    const dbStatementsPerSkipInBurst = (world.dbStatements() - burstDbStart) / burstSkips;
+    const dbStatementsPerSkipInBurst = burstDb / burstSkips;
     if (world.google.drafts(MAILBOX).length !== drafts + ongoing) throw new Error('units: a skip sample was drafted');
     const gmailUnitsPerSkipByKind = Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, mean(v)]));
     return {

@@ -143,9 +143,15 @@ async function handle(ctx: MessageContext, ref: MessageRef, readAheadScope: Read
   const byMetaHeader = skipByHeaders({ headers: meta.headers, from: metaSender }, [ctx.mailboxAddress]);
   if (byMetaHeader) return skip(byMetaHeader);
   if (await isOptedOut(ctx, metaSender!.address)) return skip('opted_out');
-  // A plain thank-you in reply, whole in Gmail's preview: nothing to answer, nothing to download.
-  const preview = { snippet: meta.snippet, mimeType: meta.mimeType, subject: meta.headers.get('subject') };
-  if (isThanksOnly({ ...preview, from: meta.headers.get('from') })) return skip('thanks_only');
+  // A plain thank-you in answer to the shop, whole in Gmail's preview: nothing to answer, nothing to download.
+  const thanks = {
+    snippet: meta.snippet,
+    mimeType: meta.mimeType,
+    subject: meta.headers.get('subject'),
+    from: meta.headers.get('from'),
+    answersShop: threadRead ? shopWroteBefore(threadRead.messages, ref.messageId) : false,
+  };
+  if (isThanksOnly(thanks)) return skip('thanks_only');
 
   // 3. The thread (one draft per thread, none once the merchant has answered), then the message
   //    itself. A thread already read says yes or no before anything is downloaded. A message that
@@ -283,6 +289,15 @@ function threadVerdict({ historyId, messages: thread }: ThreadLabels, ref: Messa
   // A newer customer message in the same thread will get the draft; this one is covered by it.
   if (last && last.messageId !== ref.messageId) return refused('newer_message_in_thread');
   return ok({ historyId });
+}
+
+/** Whether the shop sent a message in the thread before this one. */
+function shopWroteBefore(thread: readonly { id: string; labelIds: readonly string[] }[], messageId: string): boolean {
+  for (const m of thread) {
+    if (m.id === messageId) return false;
+    if (m.labelIds.includes('SENT')) return true;
+  }
+  return false;
 }
 
 /** The orders read ahead; or the store's answer instead of orders (withheld data, a refused grant), which holds for any lookup. */

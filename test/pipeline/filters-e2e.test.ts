@@ -183,18 +183,37 @@ describe('filters, end to end', () => {
     expect(asked).toHaveLength(1);
   });
 
-  it('skips a plain thank-you in reply from its preview, never downloaded (thanks_only)', async () => {
+  // The shop's answer in the thread, sent from Gmail; then the customer's reply to it.
+  const shopAnswered = () =>
+    p.google.insertMessage(p.mailbox, question('earlier', { from: p.mailbox, subject: 'Question 1' }), {
+      labelIds: ['SENT'],
+    });
+  const reply = (body: string, subject = 'Re: Question 1') =>
+    question(1, { subject, body, inReplyTo: '<qearlier@example.net>' });
+
+  it('skips a plain thank-you to the shop from its preview, never downloaded (thanks_only)', async () => {
     const asked = recordReplyInputs(p.rt.services);
-    p.deliver(question(1, { subject: 'Re: Question 1', body: 'Thank you so much!\r\n\r\nJane' }));
+    shopAnswered();
+    p.deliver(reply('Thank you so much!\r\n\r\nJane'));
     await sync();
     await expectSkipped('thanks_only');
-    expect(p.google.calls(p.mailbox)['messages.get']).toBe(1); // the metadata read only
+    // The thread read is the metadata read: nothing of the message itself is downloaded.
+    expect(p.google.calls(p.mailbox)).toMatchObject({ 'threads.get': 1 });
+    expect(p.google.calls(p.mailbox)['messages.get'] ?? 0).toBe(0);
     expect(asked).toHaveLength(0);
   });
 
   it('sends a thank-you with more in it to the model, as before', async () => {
-    p.deliver(question(1, { subject: 'Re: Question 1', body: 'Thank you! But where is my order #1042?' }));
+    shopAnswered();
+    p.deliver(reply('Thank you! But where is my order #1042?'));
     expect(await sync()).toMatchObject({ status: 'synced', drafted: 1 });
-    expect(p.google.calls(p.mailbox)['messages.get']).toBe(2);
+    expect(p.google.calls(p.mailbox)['messages.get']).toBe(1);
+  });
+
+  it('sends a thank-you under a "Re:" subject to the model when the shop never wrote in its thread', async () => {
+    const asked = recordReplyInputs(p.rt.services);
+    p.deliver(reply('Thank you so much!', 'Re: Order 1042, please cancel it'));
+    await sync();
+    expect(asked).toHaveLength(1);
   });
 });

@@ -191,8 +191,18 @@ describe('privacy canary: the pipeline’s production paths keep nothing', () =>
       deliver(mail());
       await push(btoa(JSON.stringify({ emailAddress: mailbox, historyId: Number(google.historyId(mailbox)) })));
       await rt.settle();
-      // A plain thank-you in reply, decided from Gmail's preview (the sender's name in it).
-      deliver(mail({ subject: `Re: ${CANARY.subject}`, body: `Thank you so much! ${CANARY.senderName}` }));
+      // A plain thank-you answering the shop in its thread, decided from Gmail's preview (the
+      // sender's name in it).
+      const answer = '<canary-pipe-answer@canary-pipe.example>';
+      const answered = `${CANARY.subject} answered`;
+      google.insertMessage(
+        mailbox,
+        customerMail({ from: mailbox, subject: answered, body: 'Sent.', messageId: answer }),
+        {
+          labelIds: ['SENT'],
+        },
+      );
+      deliver(mail({ subject: `Re: ${answered}`, body: `Thank you so much! ${CANARY.senderName}`, inReplyTo: answer }));
       await push(btoa(JSON.stringify({ emailAddress: mailbox, historyId: Number(google.historyId(mailbox)) })));
       await rt.settle();
       await s.db.update(accounts).set({ tone: 'formal' }).where(eq(accounts.id, accountId));

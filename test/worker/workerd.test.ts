@@ -459,9 +459,17 @@ describe('privacy canary: the Worker in workerd keeps nothing', () => {
     shopify.failNext({ status: 503, count: 4 });
     woocommerce.failNext({ status: 503, count: 4 });
     for (const mb of mailboxes) google.insertMessage(mb, mail());
-    // A plain thank-you in reply, decided from Gmail's preview (the sender's name in it).
-    const thanks = { subject: `Re: ${CANARY.subject}`, body: `Thank you so much! ${CANARY.senderName}` };
-    for (const mb of mailboxes) google.insertMessage(mb, mail(thanks));
+    // A plain thank-you answering the shop in its thread, decided from Gmail's preview (the
+    // sender's name in it).
+    for (const mb of mailboxes) {
+      const answer = `<canary-wkd-answer-${mb}>`;
+      const subject = `${CANARY.subject} answered`;
+      google.insertMessage(mb, customerMail({ from: mb, subject, body: 'It left yesterday.', messageId: answer }), {
+        labelIds: ['SENT'],
+      });
+      const thanks = { subject: `Re: ${subject}`, body: `Thank you so much! ${CANARY.senderName}`, inReplyTo: answer };
+      google.insertMessage(mb, customerMail({ from: sender, messageId: `<canary-wkd-thanks-${mb}>`, ...thanks }));
+    }
     const token = await google.signPushToken();
     const pushes = [
       ...mailboxes.flatMap((mb) => [
