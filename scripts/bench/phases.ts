@@ -9,7 +9,7 @@ import {
   type Conversation,
   type SkipSample,
 } from './conversations';
-import type { RoutedCall } from './router';
+import type { RoutedCall, SideWork } from './router';
 import { createWorld, type World } from './world';
 
 /**
@@ -277,6 +277,13 @@ export interface LatencyResult {
   dbCallsAfterDraft: number;
   /** Outside calls per draft by name, and `database`: database calls (each one round trip). */
   roundTripsPerDraft: Record<string, number>;
+  /**
+   * The other side's work in the calls before the draft (median per email, CPU of the fakes and the
+   * embedded engine): inside the latency by default, so it is shown here rather than hidden.
+   */
+  otherSideWorkBeforeDraftMs: number;
+  /** How the other side's work was counted (router.ts SideWork). */
+  sideWork: SideWork;
 }
 
 /**
@@ -289,10 +296,11 @@ export async function measureLatency(
   latencyMs = 20,
   emails = 30,
   warmup = 3,
-  o: { dbLatencyMs?: number } = {},
+  o: { dbLatencyMs?: number; sideWork?: SideWork } = {},
 ): Promise<LatencyResult> {
   const world = await worldWithCustomers(emails + warmup);
   try {
+    world.router.work = o.sideWork ?? 'inside';
     world.router.latencyMs.google = latencyMs;
     world.router.latencyMs.store = latencyMs;
     world.router.latencyMs.llm = latencyMs;
@@ -302,6 +310,7 @@ export async function measureLatency(
     const toSettled: number[] = [];
     const onCalls: number[] = [];
     const onDb: number[] = [];
+    const sideWork: number[] = [];
     let dbBefore = 0;
     let dbAfter = 0;
     let dbCalls = 0;
@@ -327,6 +336,11 @@ export async function measureLatency(
       toSettled.push(settled - t0);
       onCalls.push(callsMs);
       onDb.push(coveredMs(clip([...calls, ...db], t0, draft.end)) - callsMs);
+      const before = (c: { start: number }) => c.start < draft.end;
+      const micros =
+        calls.filter(before).reduce((n, c) => n + c.fakeCpuMicros, 0) +
+        db.filter(before).reduce((n, d) => n + d.cpuMicros, 0);
+      sideWork.push(micros / 1000);
       dbBefore += db.filter((d) => d.start < draft.end).length;
       dbAfter += db.filter((d) => d.start >= draft.end).length;
       dbCalls += db.length;
@@ -350,6 +364,8 @@ export async function measureLatency(
         ...perEmail(tally(callsSince(world, startCalls)), emails),
         database: round2(dbCalls / emails),
       },
+      otherSideWorkBeforeDraftMs: round2(median(sideWork)),
+      sideWork: world.router.work,
     };
   } finally {
     world.close();

@@ -28,9 +28,17 @@ export interface Router {
   fetch: FetchLike;
   calls: RoutedCall[];
   latencyMs: Record<Service, number>;
+  /**
+   * 'inside': a call lasts its latency in all, the fake's work inside it (as a real service's answer
+   * time holds its own work). 'on_top': the latency, then the fake's work (the bench before issue
+   * 16's last stop; kept to show what the other side's work weighs).
+   */
+  work: SideWork;
   /** Called with each chat completion request body and its response body (both parsed JSON). */
   onChat?: (request: unknown, response: unknown) => void;
 }
+
+export type SideWork = 'inside' | 'on_top';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,25 +48,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * turn by turn, other work running in between.
  */
 export async function waitUntil(deadline: number): Promise<void> {
-  const coarse = Math.floor(deadline - performance.now()) - 1;
+  // Timers fire at most ~0.75 ms early here: the turn-by-turn stretch is kept under 1 ms.
+  const coarse = Math.ceil(deadline - performance.now()) - 1;
   if (coarse > 0) await sleep(coarse);
   while (performance.now() < deadline) await new Promise((r) => setImmediate(r));
 }
 
 export function createRouter(routes: Route[], latencyMs: Record<Service, number>): Router {
-  const router: Router = { calls: [], latencyMs, fetch: async () => new Response(null) };
+  const router: Router = { calls: [], latencyMs, work: 'inside', fetch: async () => new Response(null) };
   router.fetch = async (input, init) => {
     const req = new Request(input, init);
     const route = routes.find((r) => req.url.startsWith(r.prefix));
     if (!route) throw new Error(`bench router: no fake serves ${new URL(req.url).origin}`);
-    const start = performance.now();
-    const delay = router.latencyMs[route.service];
-
     // Building the Request and reading its body is what a real fetch does for the app; everything
     // after it stands for the network and the other side (the fake's request, its answer, the
-    // copy handed back), so it is billed to the fake, not the app. The call lasts `delay` in all,
-    // the fake's own work inside it, as a real service's answer time includes its own work.
+    // copy handed back), so it is billed to the fake, not the app, and by default lasts `delay`
+    // in all, the fake's own work inside it.
     const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer();
+    const start = performance.now();
+    const delay = router.latencyMs[route.service];
+    if (delay > 0 && router.work === 'on_top') await sleep(delay);
     const cpu = process.cpuUsage();
     const url = new URL(req.url);
     const target = new URL(req.url.slice(route.prefix.length) || '/', 'http://fake.local');
@@ -68,7 +77,7 @@ export function createRouter(routes: Route[], latencyMs: Record<Service, number>
     const bytes = await res.arrayBuffer();
     const answer = new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
     const used = process.cpuUsage(cpu);
-    if (delay > 0) await waitUntil(start + delay);
+    if (delay > 0 && router.work === 'inside') await waitUntil(start + delay);
 
     if (name === 'chat' && router.onChat && body) {
       router.onChat(JSON.parse(new TextDecoder().decode(body)), safeJson(bytes));

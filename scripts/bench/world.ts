@@ -48,6 +48,8 @@ export interface WorldOptions {
 export interface DbCall {
   start: number;
   end: number;
+  /** The embedded engine's CPU in it. */
+  cpuMicros: number;
 }
 
 export interface Merchant {
@@ -117,14 +119,15 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       // on its own costs the whole latency; one awaited side by side with another call overlaps it.
       // As there, the call lasts the latency in all, the engine's work inside it (Turso's work is
       // inside its answer time); the wait comes after the CPU measurement, never billed to the engine.
+      if (dbLatency.ms > 0 && router.work === 'on_top') await sleep(dbLatency.ms);
       const cpu = process.cpuUsage();
       try {
         return await original(...args);
       } finally {
         const used = process.cpuUsage(cpu);
         dbCpuMicros += used.user + used.system;
-        if (dbLatency.ms > 0) await waitUntil(start + dbLatency.ms);
-        dbCalls.push({ start, end: performance.now() });
+        if (dbLatency.ms > 0 && router.work === 'inside') await waitUntil(start + dbLatency.ms);
+        dbCalls.push({ start, end: performance.now(), cpuMicros: used.user + used.system });
       }
     };
   }
@@ -232,6 +235,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     },
   };
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every message is consumed at once (Workers Queues with consumers scaled out); retries after their delay. */
 function createConcurrentQueue(consume: (batch: Delivery[]) => Promise<void>): JobQueue & { idle(): Promise<void> } {
