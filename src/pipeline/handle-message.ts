@@ -24,8 +24,9 @@ import { isThanksOnly } from './thanks-only';
  * the only output is an Outcome, which is a word.
  *
  * Cheap checks come first and the body is downloaded only for mail that passes them: labels
- * (free), then metadata (labels, size, date, filter headers, opt-out, a plain thank-you in the
- * preview: 5 units), then the thread and the raw message side by side, with the sender's recent
+ * (free), then metadata (labels, size, date, filter headers, opt-out: 5 units; the thread read
+ * carries it for a message that joined a thread, and a plain thank-you to the shop is seen in its
+ * preview there), then the thread and the raw message side by side, with the sender's recent
  * orders read ahead. An opted-out customer's words are never downloaded, nor their orders read.
  * Gmail failures other than "gone" (404) are thrown: the whole sync is retried by the queue, and
  * the thread check makes that safe. The model and the store are retried here a few times; if they
