@@ -94,7 +94,9 @@ const FOOTERS = [
  * Besides letters and spaces, only these: punctuation that ends or softens thanks, and a few kind
  * emoji. A digit may be the order number the shop asked for; "(" may be ":(".
  */
-const ALLOWED = /^[\p{L}\p{M}\s&!.,;:'’"\-–—…)🙏😊🙂😀😃☺❤♥👍\u{FE0F}]*$/u;
+const ALLOWED = /^[\p{L}\p{M}\s&!.,;:'’"\-–—…)🙏😊🙂😀😃☺❤♥👍]*$/u;
+/** The emoji presentation selector ("❤️" is ❤ and U+FE0F): dropped before the checks. */
+const EMOJI_SELECTOR = /\uFE0F/g;
 
 export function isThanksOnly(preview: MessagePreview): boolean {
   const { snippet, mimeType, subject } = preview;
@@ -106,6 +108,7 @@ export function isThanksOnly(preview: MessagePreview): boolean {
   if (cut !== null) text = text.slice(0, cut);
   else if (snippet.length >= WHOLE_PREVIEW_CHARS) return false; // may go on past the preview
   for (const footer of FOOTERS) text = text.replaceAll(footer, ' ');
+  text = text.replace(EMOJI_SELECTOR, ''); // a mark by Unicode's count: it would read as a word
   if (!ALLOWED.test(text)) return false;
   return onlyThanks(text, nameWords(preview.from));
 }

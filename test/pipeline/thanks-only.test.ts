@@ -28,6 +28,7 @@ describe('a plain thank-you in the preview', () => {
     'Dank je wel',
     'Thank you! Sent from my iPhone',
     'Thank you!! 🙏',
+    'Thanks ❤️',
     // Gmail HTML-escapes the preview.
     'Thanks &amp; best wishes',
   ])('%s', (snippet) => {
