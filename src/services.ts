@@ -13,7 +13,7 @@ import type { Logger } from './platform/log';
 import type { JobQueue } from './platform/queue';
 import { dohResolver, type HostResolver } from './platform/public-host';
 import { sealedAs, type StoreCredentials } from './db/sealed';
-import { shopifyConnectionRecord } from './db/store-connections';
+import { shopifyConnectionRecord, type StoreRowChange } from './db/store-connections';
 import type { OrderSource } from './stores/order';
 import { openShopifyOrderSource } from './stores/shopify';
 import { createWooCommerceOrderSource } from './stores/woocommerce';
@@ -34,7 +34,12 @@ export interface Services {
   openMailbox(refreshToken: string): GmailMailbox;
   /** Where this isolate last left each mailbox's cursor (a hint for reading history early). */
   knownCursors: KnownCursors;
-  openOrderSource(connection: StoreConnection, credentials: StoreCredentials): OrderSource;
+  /** `onStored`: told of each change the source wrote to the store row (a token refresh, a status move). */
+  openOrderSource(
+    connection: StoreConnection,
+    credentials: StoreCredentials,
+    onStored?: (change: StoreRowChange) => void,
+  ): OrderSource;
   replyWriter: ReplyWriter;
   /** Resolves store hostnames before we call a URL a person typed (SSRF guard). */
   hostResolver: HostResolver;
@@ -82,7 +87,7 @@ export function createServices(inputs: ServiceInputs): Services {
     openMailbox: (refreshToken) =>
       createGmailMailbox({ rootUrl: config.google.gmailApiUrl, fetch, auth: authorizedClients.get(refreshToken) }),
     knownCursors: createKnownCursors(),
-    openOrderSource: (connection, credentials) =>
+    openOrderSource: (connection, credentials, onStored) =>
       credentials.kind === 'shopify'
         ? // The token keeper reads the services' clock when it runs (tests move it).
           openShopifyOrderSource(
@@ -90,7 +95,7 @@ export function createServices(inputs: ServiceInputs): Services {
             connection,
             credentials,
             sealedAs.storeCredentials(connection.id),
-            shopifyConnectionRecord(inputs.db, connection, () => services.now()),
+            shopifyConnectionRecord(inputs.db, connection, () => services.now(), onStored),
           )
         : createWooCommerceOrderSource({
             storeUrl: connection.storeDomain,

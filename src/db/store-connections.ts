@@ -13,11 +13,18 @@ import { dailyCounters, storeConnections } from './schema';
  * comes from stores/shopify.ts, as a type only: db/ runs no store code.
  */
 
-/** A Shopify order source's connection record (see ShopifyConnectionRecord), on this database. */
+/** What an order source changed on its store row. */
+export type StoreRowChange = Partial<Pick<StoreConnection, 'status' | 'sealedCredentials'>>;
+
+/**
+ * A Shopify order source's connection record (see ShopifyConnectionRecord), on this database;
+ * `onStored` hears of each change written (a sync remembers the row as it left it).
+ */
 export function shopifyConnectionRecord(
   db: Db,
   connection: { id: string; accountId: string },
   now: () => number,
+  onStored?: (change: StoreRowChange) => void,
 ): ShopifyConnectionRecord {
   return {
     async storedCredentials() {
@@ -32,7 +39,11 @@ export function shopifyConnectionRecord(
         return null;
       return row.sealedCredentials;
     },
-    updateIfCurrent: (current, changes) => updateStoreConnectionIfCurrent(db, connection.id, current, changes),
+    async updateIfCurrent(current, changes) {
+      const updated = await updateStoreConnectionIfCurrent(db, connection.id, current, changes);
+      if (updated) onStored?.(changes);
+      return updated;
+    },
     countCustomerDataRefusal: () =>
       bumpCounters(db, connection.accountId, { 'error:customer_data_not_approved': 1 }, now()),
   };

@@ -725,9 +725,10 @@ async function openRun(
   lease: HeldLease,
   options: SyncOptions,
   meter: SubrequestMeter,
-  { account, gmail, store, optOutHashes }: LoadedAccount,
+  loaded: LoadedAccount,
   openedRefreshToken?: Promise<string>,
 ): Promise<RunContext> {
+  const { account, gmail, store, optOutHashes } = loaded;
   const refreshToken = await (openedRefreshToken ??
     s.sealer.open(gmail.sealedRefreshToken, sealedAs.gmailRefreshToken(accountId)));
   const credentials = await openStoreCredentials(s, store);
@@ -736,7 +737,14 @@ async function openRun(
   const messageContext: MessageContext = {
     mailbox,
     mailboxAddress: gmail.mailbox,
-    orders: s.openOrderSource(store, credentials),
+    // The row as this run leaves it is what the next push's premise finds (a refreshed token).
+    orders: s.openOrderSource(store, credentials, (change) => {
+      loaded.store = {
+        ...loaded.store,
+        ...change,
+        sealedCredentials: change.sealedCredentials ?? loaded.store.sealedCredentials,
+      };
+    }),
     writer: s.replyWriter,
     voice: {
       shopName: account.shopName ?? 'our shop',

@@ -211,7 +211,7 @@ describe('lease on a premise: what the run reads from the remembered rows', () =
     expect(await storeStatus()).toBe('active');
   });
 
-  it('a Shopify token refreshed by an earlier run is not refreshed again from the remembered one', async () => {
+  it('a Shopify token refreshed by an earlier run is not refreshed again, and the next premises hold', async () => {
     const p = await pipelineForTest('shopify');
     const shopify = p.rt.sandbox!.fakes.shopify;
     shopify.addShop(SANDBOX_SHOP, null, [sampleOrder()]);
@@ -234,6 +234,10 @@ describe('lease on a premise: what the run reads from the remembered rows', () =
     await pushed(p, question(3));
     expect(p.google.drafts(p.mailbox)).toHaveLength(3);
     expect(shopify.tokenRequests(SANDBOX_SHOP)).toHaveLength(1);
+    // The run that renewed remembered the row as it left it: the next pushes' premises hold.
+    const events = p.rt.logs.map((l) => JSON.parse(l) as { event: string; mode?: string });
+    expect(events.filter((e) => e.event === 'sync.premise_failed')).toEqual([]);
+    expect(events.filter((e) => e.event === 'sync.done' && e.mode === 'on_premise')).toHaveLength(2);
   });
 
   it('a hint another isolate made stale costs one message’s metadata read, not the backlog’s', async () => {
