@@ -336,13 +336,13 @@ export async function measureLatency(
       toSettled.push(settled - t0);
       onCalls.push(callsMs);
       onDb.push(coveredMs(clip([...calls, ...db], t0, draft.end)) - callsMs);
-      const before = (c: { start: number }) => c.start < draft.end;
+      const dbOnPath = db.filter((d) => d.start < draft.end);
       const micros =
-        calls.filter(before).reduce((n, c) => n + c.fakeCpuMicros, 0) +
-        db.filter(before).reduce((n, d) => n + d.cpuMicros, 0);
+        calls.filter((c) => c.start < draft.end).reduce((n, c) => n + c.fakeCpuMicros, 0) +
+        dbOnPath.reduce((n, d) => n + d.cpuMicros, 0);
       sideWork.push(micros / 1000);
-      dbBefore += db.filter((d) => d.start < draft.end).length;
-      dbAfter += db.filter((d) => d.start >= draft.end).length;
+      dbBefore += dbOnPath.length;
+      dbAfter += db.length - dbOnPath.length;
       dbCalls += db.length;
     }
     if (world.google.drafts(MAILBOX).length !== emails + warmup)

@@ -13,8 +13,8 @@ import { dailyCounters, storeConnections } from './schema';
  * comes from stores/shopify.ts, as a type only: db/ runs no store code.
  */
 
-/** What an order source changed on its store row. */
-export type StoreRowChange = Partial<Pick<StoreConnection, 'status' | 'sealedCredentials'>>;
+/** What an order source changed on its store row (credentials are only ever replaced, never cleared). */
+export type StoreRowChange = { status?: StoreConnection['status']; sealedCredentials?: string };
 
 /**
  * A Shopify order source's connection record (see ShopifyConnectionRecord), on this database;

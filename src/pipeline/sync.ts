@@ -739,11 +739,7 @@ async function openRun(
     mailboxAddress: gmail.mailbox,
     // The row as this run leaves it is what the next push's premise finds (a refreshed token).
     orders: s.openOrderSource(store, credentials, (change) => {
-      loaded.store = {
-        ...loaded.store,
-        ...change,
-        sealedCredentials: change.sealedCredentials ?? loaded.store.sealedCredentials,
-      };
+      loaded.store = { ...loaded.store, ...change };
     }),
     writer: s.replyWriter,
     voice: {
